@@ -1,0 +1,49 @@
+# birthgaps: inequalities in preterm birth and low birth weight by deprivation and ethnicity.
+# Thin on purpose: configuration, validation before any work, the rules, and the final targets.
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+from birthgaps.config import preflight, validate_config
+from birthgaps.errors import InputError
+from birthgaps.workflow import source_hash
+
+
+configfile: "config/config.yaml"
+
+
+try:
+    validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+    preflight(config)
+except InputError as error:
+    raise WorkflowError(str(error)) from None
+
+RELEASE = config["release"]
+SPEC = config["releases"][RELEASE]
+AREAS = list(config["areas"])
+RESULTS = f"results/{RELEASE}"
+RESTRICTED = f"{RESULTS}/restricted"
+PUBLISHED = f"{RESULTS}/published"
+LOGS = f"logs/{RELEASE}"
+ENV = "environment.yml"
+
+
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/clean.smk"
+include: "workflow/rules/cells.smk"
+include: "workflow/rules/rates.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/appendix.smk"
+
+
+rule all:
+    input:
+        f"{PUBLISHED}/index.html",
+        f"{PUBLISHED}/tables/rates.csv",
+        f"{PUBLISHED}/tables/models.csv",
+        f"{PUBLISHED}/tables/exclusion_flow.csv",
+        expand(f"{PUBLISHED}/appendix/{{area}}.html", area=AREAS),
+    default_target: True

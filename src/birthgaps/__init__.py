@@ -1,0 +1,1 @@
+"""birthgaps: inequalities in preterm birth and low birth weight."""

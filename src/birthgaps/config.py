@@ -1,0 +1,90 @@
+"""Configuration: JSON Schema validation and the preflight checks run before any job starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from birthgaps.errors import InputError
+from birthgaps.ingest import header_columns, missing_columns
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    """Dotted config key of a schema error, e.g. ``models.reference.ethnic_group``."""
+    parts = [str(p) for p in error.absolute_path]
+    return ".".join(parts) if parts else "(top level)"
+
+
+def validate_config(config: dict, schema_path: str | Path = SCHEMA_PATH) -> dict:
+    """Validate against the JSON Schema, fill defaults and check cross-key rules; return config."""
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = "; ".join(f"`{_key_path(e)}`: {e.message}" for e in errors[:5])
+        raise InputError(
+            f"the config does not match its schema: {lines}",
+            key=_key_path(errors[0]),
+            hint="see config/README.md for every key and its allowed values",
+        )
+    release = config["release"]
+    if release not in config["releases"]:
+        raise InputError(
+            f"release `{release}` is not listed under `releases`",
+            key="release",
+            hint=f"choose one of: {', '.join(config['releases'])}",
+        )
+    missing = [o for o in config["models"]["outcomes"] if o not in config["outcomes"]]
+    if missing:
+        raise InputError(
+            f"models are asked for outcomes not in `outcomes`: {', '.join(missing)}",
+            key="models.outcomes",
+        )
+    d = config["definitions"]
+    if d["very_preterm_weeks"] > d["preterm_weeks"] or d["very_lbw_grams"] > d["lbw_grams"]:
+        raise InputError(
+            "the very preterm / very LBW thresholds exceed the main ones", key="definitions"
+        )
+    spec = config["releases"][release]
+    if spec.get("synthetic") and "synthetic" not in config:
+        raise InputError(
+            "a synthetic release needs the `synthetic` settings block", key="synthetic"
+        )
+    config.setdefault("column_map", {})
+    spec.setdefault("synthetic", False)
+    return config
+
+
+def load_config(path: str | Path) -> dict:
+    """Read a YAML config file and validate it."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("the config file does not exist", file=str(path))
+    return validate_config(yaml.safe_load(path.read_text()) or {})
+
+
+def preflight(config: dict) -> None:
+    """Check, before any job runs, that a real release's extract and lookup exist and look right."""
+    spec = config["releases"][config["release"]]
+    if spec.get("synthetic"):
+        return
+    for key in ("extract", "imd_lookup"):
+        if not Path(spec[key]).exists():
+            raise InputError(
+                f"the {key.replace('_', ' ')} file does not exist",
+                file=spec[key],
+                key=f"releases.{config['release']}.{key}",
+            )
+    missing = missing_columns(header_columns(spec["extract"]), config.get("column_map", {}))
+    if missing:
+        raise InputError(
+            "the extract lacks required columns",
+            file=spec["extract"],
+            column=", ".join(missing),
+            rule="preflight",
+            hint="add them or map the source's column names in config `column_map`",
+        )

@@ -1,0 +1,21 @@
+# Standard definitions, derived variables and the exclusion flow.
+rule clean:
+    input:
+        births=rules.ingest.output.births,
+        imd_lookup=SPEC["imd_lookup"],
+    output:
+        clean=f"{RESTRICTED}/births_clean.parquet",
+        flow=f"{RESTRICTED}/exclusion_flow.csv",
+        published_flow=f"{PUBLISHED}/tables/exclusion_flow.csv",
+    params:
+        areas=AREAS,
+        years=SPEC["years"],
+        definitions=config["definitions"],
+        disclosure=config["disclosure"],
+        code=source_hash("clean", "disclosure"),
+    log:
+        f"{LOGS}/clean.log",
+    conda:
+        ENV
+    script:
+        "../scripts/clean.py"

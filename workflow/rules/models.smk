@@ -1,0 +1,16 @@
+# Binomial GLMs on the cell table: crude and mutually adjusted odds ratios.
+rule models:
+    input:
+        cells=rules.cells.output.cells,
+    output:
+        models=f"{PUBLISHED}/tables/models.csv",
+    params:
+        models=config["models"],
+        areas=config["areas"],
+        code=source_hash("models"),
+    log:
+        f"{LOGS}/models.log",
+    conda:
+        ENV
+    script:
+        "../scripts/models.py"

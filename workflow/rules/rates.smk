@@ -1,0 +1,17 @@
+# Proportions with Wilson 95% CIs by each dimension; the published table after disclosure control.
+rule rates:
+    input:
+        cells=rules.cells.output.cells,
+    output:
+        rates=f"{RESTRICTED}/rates_unrounded.parquet",
+        published=f"{PUBLISHED}/tables/rates.csv",
+    params:
+        areas=config["areas"],
+        disclosure=config["disclosure"],
+        code=source_hash("rates", "stats", "disclosure"),
+    log:
+        f"{LOGS}/rates.log",
+    conda:
+        ENV
+    script:
+        "../scripts/rates.py"

@@ -1,0 +1,18 @@
+# The embedded demo release: a synthetic record-level extract and fictional LSOA -> IMD lookup.
+if SPEC["synthetic"]:
+
+    rule simulate_release:
+        output:
+            extract=SPEC["extract"],
+            lookup=SPEC["imd_lookup"],
+        params:
+            settings=config["synthetic"],
+            areas=config["areas"],
+            years=SPEC["years"],
+            code=source_hash("synth"),
+        log:
+            f"{LOGS}/simulate_release.log",
+        conda:
+            ENV
+        script:
+            "../scripts/simulate_release.py"

@@ -1,0 +1,24 @@
+"""Snakemake script: births -> clean live births, exclusion flow (restricted and published)."""
+
+import pandas as pd
+
+from birthgaps.clean import clean_births, publish_flow, read_lookup
+from birthgaps.workflow import run_step
+
+
+def main(smk):
+    births = pd.read_parquet(smk.input.births)
+    lookup = read_lookup(smk.input.imd_lookup)
+    clean, flow = clean_births(
+        births,
+        lookup,
+        areas=smk.params.areas,
+        years=smk.params.years,
+        definitions=smk.params.definitions,
+    )
+    clean.to_parquet(smk.output.clean, index=False)
+    flow.to_csv(smk.output.flow, index=False)
+    publish_flow(flow, smk.params.disclosure).to_csv(smk.output.published_flow, index=False)
+
+
+run_step(snakemake, main)  # noqa: F821

@@ -1,0 +1,14 @@
+"""Snakemake script: cell table -> crude and adjusted odds ratios."""
+
+import pandas as pd
+
+from birthgaps.models import models_table
+from birthgaps.workflow import run_step
+
+
+def main(smk):
+    cells = pd.read_parquet(smk.input.cells)
+    models_table(cells, smk.params.models, smk.params.areas).to_csv(smk.output.models, index=False)
+
+
+run_step(snakemake, main)  # noqa: F821

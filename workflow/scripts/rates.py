@@ -1,0 +1,15 @@
+"""Snakemake script: cell table -> rates (unrounded, restricted) and published rates."""
+
+import pandas as pd
+
+from birthgaps.rates import compute_rates, publish_rates
+from birthgaps.workflow import run_step
+
+
+def main(smk):
+    rates = compute_rates(pd.read_parquet(smk.input.cells), smk.params.areas)
+    rates.to_parquet(smk.output.rates, index=False)
+    publish_rates(rates, smk.params.disclosure).to_csv(smk.output.published, index=False)
+
+
+run_step(snakemake, main)  # noqa: F821
