@@ -26,7 +26,7 @@ RESULTS = f"results/{RELEASE}"
 RESTRICTED = f"{RESULTS}/restricted"
 PUBLISHED = f"{RESULTS}/published"
 LOGS = f"logs/{RELEASE}"
-ENV = "environment.yml"
+ENV = "../../environment.yml"  # conda: paths are relative to the rule file
 
 
 include: "workflow/rules/simulate.smk"

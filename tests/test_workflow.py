@@ -1,0 +1,183 @@
+"""End to end: Snakemake on a tiny synthetic config in a temporary folder, bad input, and lint."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.workflow
+
+
+def snakemake(workdir: Path, *args: str, configfile: Path | None = None) -> subprocess.CompletedProcess:
+    """Run snakemake with the repository's Snakefile in ``workdir``."""
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+               "--directory", str(workdir), "--cores", "2", *args]
+    if configfile is not None:
+        command += ["--configfile", str(configfile)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+def tiny_config(repo_config: dict) -> dict:
+    """The demo config shrunk to a release that runs in well under a minute."""
+    config = copy.deepcopy(repo_config)
+    config["release"] = "tiny"
+    config["releases"] = {"tiny": {
+        "label": "Tiny test release (synthetic)", "synthetic": True,
+        "extract": "results/tiny/restricted/raw/births_extract.csv",
+        "imd_lookup": "results/tiny/restricted/raw/lsoa_imd_lookup.csv",
+        "years": [2022, 2023],
+    }}
+    config["synthetic"]["live_births"] = 6000
+    config["synthetic"]["n_lsoas_per_area"] = 30
+    return config
+
+
+def write_config(path: Path, config: dict) -> Path:
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory, repo_config):
+    """One complete run of the tiny release, shared by the checks below."""
+    workdir = tmp_path_factory.mktemp("tiny")
+    config = tiny_config(repo_config)
+    configfile = write_config(workdir / "config.yaml", config)
+    result = snakemake(workdir, configfile=configfile)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir, config, configfile
+
+
+def test_every_expected_output_exists(tiny_run):
+    workdir, config, _ = tiny_run
+    results = workdir / "results" / "tiny"
+    expected = [
+        "restricted/births.parquet", "restricted/births_clean.parquet", "restricted/cells.parquet",
+        "restricted/rates_unrounded.parquet", "restricted/exclusion_flow.csv",
+        "published/tables/rates.csv", "published/tables/models.csv",
+        "published/tables/exclusion_flow.csv", "published/index.html",
+    ]
+    for area in config["areas"]:
+        expected += [f"published/appendix/{area}.html", f"notebooks/{area}.ipynb"]
+    for relative in expected:
+        path = results / relative
+        assert path.exists() and path.stat().st_size > 0, relative
+    for area in config["areas"]:
+        figures = list((results / "published/figures" / area).glob("*.png"))
+        assert figures, f"no figures for {area}"
+        for png in figures:
+            assert png.with_suffix(".svg").exists() and png.with_suffix(".txt").exists()
+    for rule in ("ingest", "clean", "cells", "rates", "models", "index"):
+        assert (workdir / "logs" / "tiny" / f"{rule}.log").exists(), rule
+
+
+def test_second_run_has_nothing_to_do(tiny_run):
+    workdir, _, configfile = tiny_run
+    result = snakemake(workdir, "--dry-run", configfile=configfile)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_published_tables_pass_disclosure_control(tiny_run):
+    workdir, config, _ = tiny_run
+    rates = pd.read_csv(workdir / "results/tiny/published/tables/rates.csv")
+    counts = pd.concat([rates["events"], rates["denominator"]]).dropna()
+    assert ((counts == 0) | (counts >= 8)).all()
+    assert (counts % config["disclosure"]["rounding_base"] == 0).all()
+    assert rates["suppressed"].any(), "a tiny release should have some suppressed cells"
+    flow = pd.read_csv(workdir / "results/tiny/published/tables/exclusion_flow.csv")
+    assert (flow["count"].dropna() % 5 == 0).all()
+
+
+def test_published_tree_holds_no_record_level_data(tiny_run):
+    workdir, _, _ = tiny_run
+    births = pd.read_parquet(workdir / "results/tiny/restricted/births.parquet")
+    ids = set(births["baby_id"].dropna())
+    published = workdir / "results/tiny/published"
+    for path in published.rglob("*"):
+        if path.suffix in {".csv", ".html", ".txt", ".svg"}:
+            text = path.read_text(errors="ignore")
+            assert not any(i in text for i in list(ids)[:500]), path
+    notebooks = workdir / "results/tiny/notebooks"
+    for path in notebooks.glob("*.ipynb"):
+        assert "baby_id" not in path.read_text()
+
+
+def test_synthetic_release_is_labelled(tiny_run):
+    workdir, config, _ = tiny_run
+    for area in config["areas"]:
+        html = (workdir / f"results/tiny/published/appendix/{area}.html").read_text()
+        assert "SYNTHETIC" in html.upper()
+    assert "SYNTHETIC" in (workdir / "results/tiny/published/index.html").read_text().upper()
+
+
+def test_bad_config_stops_before_any_work(tmp_path, repo_config):
+    config = tiny_config(repo_config)
+    config["models"]["reference"]["ethnic_group"] = "Martian"
+    result = snakemake(tmp_path, configfile=write_config(tmp_path / "config.yaml", config))
+    assert result.returncode != 0
+    assert "models.reference.ethnic_group" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def real_release(tmp_path: Path, repo_config: dict) -> dict:
+    config = tiny_config(repo_config)
+    config["release"] = "real"
+    config["releases"] = {"real": {
+        "label": "A real-layout release", "extract": str(tmp_path / "births.csv"),
+        "imd_lookup": str(tmp_path / "imd.csv"), "years": [2022, 2023],
+    }}
+    return config
+
+
+def test_missing_extract_stops_before_any_work(tmp_path, repo_config):
+    config = real_release(tmp_path, repo_config)
+    result = snakemake(tmp_path, configfile=write_config(tmp_path / "config.yaml", config))
+    assert result.returncode != 0
+    assert "extract file does not exist" in result.stderr and "births.csv" in result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_extract_lacking_a_column_stops_before_any_work(tmp_path, repo_config):
+    from birthgaps.synth import simulate_release
+
+    config = real_release(tmp_path, repo_config)
+    settings = {**config["synthetic"], "live_births": 500}
+    births, lookup = simulate_release(settings, config["areas"], [2022, 2023])
+    births.drop(columns=["mother_lsoa"]).to_csv(tmp_path / "births.csv", index=False)
+    lookup.to_csv(tmp_path / "imd.csv", index=False)
+    result = snakemake(tmp_path, configfile=write_config(tmp_path / "config.yaml", config))
+    assert result.returncode != 0
+    assert "mother_lsoa" in result.stderr and "births.csv" in result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_bad_rows_fail_the_ingest_rule_without_partial_outputs(tmp_path, repo_config):
+    from birthgaps.synth import simulate_release
+
+    config = real_release(tmp_path, repo_config)
+    settings = {**config["synthetic"], "live_births": 500}
+    births, lookup = simulate_release(settings, config["areas"], [2022, 2023])
+    births = births.astype({"gestation_weeks": "string"})
+    births.loc[births.index[:3], "gestation_weeks"] = "unknown"
+    births.to_csv(tmp_path / "births.csv", index=False)
+    lookup.to_csv(tmp_path / "imd.csv", index=False)
+    result = snakemake(tmp_path, configfile=write_config(tmp_path / "config.yaml", config))
+    assert result.returncode != 0
+    assert "gestation_weeks" in result.stderr and "rows affected: 3" in result.stderr
+    assert not (tmp_path / "results/real/restricted/births.parquet").exists()
+    assert not list((tmp_path / "results").rglob("*.parquet"))
+
+
+def test_snakemake_lint_passes():
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

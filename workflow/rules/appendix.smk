@@ -1,0 +1,47 @@
+# One papermill notebook per area, executed for analysts and rendered to HTML without code; the index.
+APPENDIX_TEMPLATE = str(Path(workflow.basedir) / "notebooks" / "area_appendix.ipynb")
+
+
+rule appendix:
+    input:
+        template=APPENDIX_TEMPLATE,
+        rates=rules.rates.output.published,
+        models=rules.models.output.models,
+        flow=rules.clean.output.published_flow,
+        figures=rules.figures.output[0],
+    output:
+        notebook=f"{RESULTS}/notebooks/{{area}}.ipynb",
+        html=f"{PUBLISHED}/appendix/{{area}}.html",
+    params:
+        python=sys.executable,
+        release=RELEASE,
+        release_label=SPEC["label"],
+        synthetic=SPEC["synthetic"],
+        area_name=lambda wildcards: config["areas"][wildcards.area],
+        outcomes=config["outcomes"],
+        code=source_hash("report", "figures"),
+    log:
+        f"{LOGS}/appendix/{{area}}.log",
+    conda:
+        ENV
+    script:
+        "../scripts/appendix.py"
+
+
+rule index:
+    input:
+        expand(f"{PUBLISHED}/appendix/{{area}}.html", area=AREAS),
+    output:
+        f"{PUBLISHED}/index.html",
+    params:
+        release=RELEASE,
+        release_label=SPEC["label"],
+        synthetic=SPEC["synthetic"],
+        areas=config["areas"],
+        code=source_hash("report"),
+    log:
+        f"{LOGS}/index.log",
+    conda:
+        ENV
+    script:
+        "../scripts/index.py"

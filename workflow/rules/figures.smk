@@ -1,0 +1,20 @@
+# Charts for each area from the published (disclosure-controlled) tables: PNG, SVG and alt text.
+rule figures:
+    input:
+        rates=rules.rates.output.published,
+        models=rules.models.output.models,
+        flow=rules.clean.output.published_flow,
+    output:
+        directory(f"{PUBLISHED}/figures/{{area}}"),
+    params:
+        outcomes=config["outcomes"],
+        model_outcomes=config["models"]["outcomes"],
+        synthetic=SPEC["synthetic"],
+        release_label=SPEC["label"],
+        code=source_hash("figures"),
+    log:
+        f"{LOGS}/figures/{{area}}.log",
+    conda:
+        ENV
+    script:
+        "../scripts/figures.py"
