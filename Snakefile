@@ -10,7 +10,12 @@ from birthgaps.errors import InputError
 from birthgaps.workflow import source_hash
 
 
-configfile: "config/config.yaml"
+# The demo config, unless the user gives a whole config of their own with --configfile (merging the
+# two would silently keep demo areas and releases in a real run).
+if not config:
+
+    configfile: "config/config.yaml"
+
 
 
 try:
