@@ -18,7 +18,6 @@ rule appendix:
         release_label=SPEC["label"],
         synthetic=SPEC["synthetic"],
         area_name=lambda wildcards: config["areas"][wildcards.area],
-        outcomes=config["outcomes"],
         code=source_hash("report", "figures"),
     log:
         f"{LOGS}/appendix/{{area}}.log",
@@ -38,7 +37,7 @@ rule index:
         release_label=SPEC["label"],
         synthetic=SPEC["synthetic"],
         areas=config["areas"],
-        code=source_hash("report"),
+        code=source_hash("report", "figures"),
     log:
         f"{LOGS}/index.log",
     conda:

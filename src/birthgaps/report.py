@@ -1,0 +1,1018 @@
+"""The per-area appendix: papermill + nbconvert rendering, the release index page, and the HTML
+helpers the appendix notebook (``notebooks/area_appendix.ipynb``) calls.
+
+The notebook is a thin template: a tagged ``parameters`` cell, calls into this module, narrative.
+It shows only published (disclosure-controlled) tables and the figures the ``figures`` rule saved;
+it never reads record-level data.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import html as htmlmod
+import json
+import os
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from birthgaps import figures
+from birthgaps.definitions import NOT_STATED, OUTCOMES, UNKNOWN
+from birthgaps.errors import InputError
+from birthgaps.figures import (
+    SYNTHETIC_NOTICE,
+    FigureSpec,
+    compare_intervals,
+    fmt_ci,
+    fmt_or,
+    fmt_pct,
+    join_words,
+    outcome_label,
+)
+
+#: Footnote of every rates table.
+RATES_FOOTNOTE = (
+    "c = suppressed: a count of 1 to 7 (births, events or non-events) is not shown, so that no "
+    "individual can be identified. Counts are rounded to the nearest 5 and percentages are "
+    "calculated from the rounded counts; 95% confidence intervals (Wilson score method) are "
+    "calculated from the unrounded counts."
+)
+MODELS_FOOTNOTE = (
+    "Odds ratios from binomial (logistic) regression on counts per covariate pattern. Crude: "
+    "one exposure at a time. Adjusted: deprivation quintile and ethnic group together, with "
+    "mother's age band and year of birth. Complete cases only. A level with too few events is "
+    "not estimated. An odds ratio whose 95% confidence interval excludes 1 indicates a clear "
+    "difference from the reference group."
+)
+FLOW_FOOTNOTE = (
+    "Counts are rounded to the nearest 5; c = a count of 1 to 7, suppressed. Rows that do not "
+    "remove records show births kept but flagged, or left out of one outcome's denominator."
+)
+
+_DIMENSION_HEADINGS = {
+    "overall": "Group",
+    "imd_quintile": "IMD quintile",
+    "ethnic_group": "Ethnic group",
+    "age_band": "Mother's age (years)",
+    "year": "Year",
+}
+_TERM_HEADINGS = {
+    "imd_quintile": "Deprivation (IMD quintile)",
+    "ethnic_group": "Ethnic group",
+    "age_band": "Mother's age (years)",
+    "year": "Year of birth",
+}
+
+
+#: Column-name wording of the models' complete-case note -> plain words.
+_NOTE_WORDS = {
+    "imd_quintile Unknown": "IMD quintile unknown",
+    "ethnic_group Not stated": "ethnicity not stated",
+    "age_band Unknown": "age unknown",
+    "imd_quintile": "IMD quintile",
+    "ethnic_group": "ethnic group",
+    "age_band": "age band",
+}
+
+
+class NotebookError(InputError):
+    """The appendix notebook could not be executed or rendered; names the notebook and the cell."""
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the published tables
+# --------------------------------------------------------------------------------------------
+
+
+def _read_csv(path: str | Path, columns: Sequence[str], name: str, dtypes: dict) -> pd.DataFrame:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(
+            f"the published {name} table is missing",
+            file=str(path),
+            hint=f"run the rule that writes the {name} table first",
+        )
+    try:
+        table = pd.read_csv(path, dtype=dtypes, keep_default_na=True)
+    except (ValueError, pd.errors.ParserError) as error:
+        raise InputError(f"the {name} table cannot be read: {error}", file=str(path)) from error
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"the {name} table lacks column(s) {', '.join(missing)}",
+            file=str(path),
+            column=", ".join(missing),
+            hint="see docs/architecture.md for the table's format",
+        )
+    return table
+
+
+def read_rates(path: str | Path) -> pd.DataFrame:
+    """The published rates table with text columns as strings (group "1" stays "1")."""
+    text = {
+        c: "string" for c in ("area_code", "area_name", "outcome", "dimension", "group", "flag")
+    }
+    table = _read_csv(
+        path, figures.RATES_COLUMNS, "rates", {**text, "events": "Int64", "denominator": "Int64"}
+    )
+    table["flag"] = table["flag"].fillna("") if "flag" in table.columns else ""
+    return table
+
+
+def read_models(path: str | Path) -> pd.DataFrame:
+    """The published models table with levels as strings."""
+    text = {
+        c: "string" for c in ("area_code", "outcome", "model", "term", "level", "reference", "note")
+    }
+    table = _read_csv(path, figures.MODELS_COLUMNS, "models", text)
+    table["note"] = table["note"].fillna("")
+    return table
+
+
+def read_flow(path: str | Path) -> pd.DataFrame:
+    """The published exclusion flow (format of ``clean.publish_flow``)."""
+    text = {c: "string" for c in ("step", "description", "flag", "area_code")}
+    return _read_csv(path, ["description", "count"], "exclusion flow", text)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs of one area's appendix
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AppendixInputs:
+    """Everything one appendix shows: published tables, the area and its saved figures."""
+
+    release: str
+    release_label: str
+    area_code: str
+    area_name: str
+    synthetic: bool
+    rates: pd.DataFrame
+    models: pd.DataFrame
+    flow: pd.DataFrame
+    figures_dir: Path
+    outcomes: list[str] = field(default_factory=list)
+    model_outcomes: list[str] = field(default_factory=list)
+    specs: list[FigureSpec] = field(default_factory=list)
+    period: str | None = None
+
+
+def load_appendix_inputs(
+    *,
+    release: str,
+    release_label: str,
+    area_code: str,
+    area_name: str,
+    synthetic: bool,
+    rates_csv: str | Path,
+    models_csv: str | Path,
+    flow_csv: str | Path,
+    figures_dir: str | Path,
+) -> AppendixInputs:
+    """Read and check the notebook's inputs; every problem is an ``InputError`` naming file and column."""
+    if not isinstance(synthetic, bool):
+        raise InputError(
+            f"parameter synthetic must be true or false, not {synthetic!r}", key="synthetic"
+        )
+    for key, value in (("area_code", area_code), ("area_name", area_name), ("release", release)):
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"parameter {key} must be a non-empty string, not {value!r}", key=key)
+    rates = read_rates(rates_csv)
+    models = read_models(models_csv)
+    flow = read_flow(flow_csv)
+    known = sorted(set(rates["area_code"].dropna()))
+    if area_code not in known:
+        raise InputError(
+            f"area {area_code} ({area_name}) is not in the rates table",
+            file=str(rates_csv),
+            column="area_code",
+            rows=0,
+            hint=f"areas in the table: {', '.join(known)}; check the areas: section of the config",
+        )
+    outcomes = figures.outcomes_in(rates, area_code)
+    model_outcomes = figures.outcomes_in(models, area_code)
+    specs = figures.figure_specs(outcomes, model_outcomes)
+    figures_dir = Path(figures_dir)
+    missing = [
+        f"{spec.stem}{ext}"
+        for spec in specs
+        for ext in (".png", ".txt")
+        if not (figures_dir / f"{spec.stem}{ext}").exists()
+    ]
+    if missing:
+        raise InputError(
+            f"{len(missing)} figure file(s) of area {area_code} are missing: {', '.join(missing[:6])}"
+            + (" ..." if len(missing) > 6 else ""),
+            file=str(figures_dir),
+            hint="run the figures rule for this area (figures.write_area_figures) first",
+        )
+    return AppendixInputs(
+        release=release,
+        release_label=release_label,
+        area_code=area_code,
+        area_name=area_name,
+        synthetic=synthetic,
+        rates=rates,
+        models=models,
+        flow=flow,
+        figures_dir=figures_dir,
+        outcomes=outcomes,
+        model_outcomes=model_outcomes,
+        specs=specs,
+        period=figures.period_of(rates, area_code),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# HTML building blocks
+# --------------------------------------------------------------------------------------------
+
+
+def _e(text: object) -> str:
+    return htmlmod.escape(str(text), quote=True)
+
+
+def banner_html(synthetic: bool) -> str:
+    """A visible notice at the top of every page of a synthetic release ('' otherwise)."""
+    if not synthetic:
+        return ""
+    return (
+        '<div role="note" aria-label="Synthetic data" style="border:3px solid #801650;'
+        "background:#fbeaf1;color:#1a1a1a;padding:0.8em 1em;margin:0.5em 0 1em 0;"
+        'font-size:1.1em"><strong>'
+        + _e(SYNTHETIC_NOTICE)
+        + "</strong> Every number on this page comes from a generated demonstration release; "
+        "it must not be quoted as evidence about any real place.</div>"
+    )
+
+
+def title_html(inputs: AppendixInputs) -> str:
+    """Page heading: area, topic, release and period."""
+    period = f", {inputs.period}" if inputs.period else ""
+    return (
+        f"<h1>{_e(inputs.area_name)}: inequalities in preterm birth and low birth weight</h1>"
+        f"<p>Appendix to the scrutiny report. Release: {_e(inputs.release_label)} "
+        f"(<code>{_e(inputs.release)}</code>); area code {_e(inputs.area_code)}{_e(period)}.</p>"
+    )
+
+
+def _markdown_to_html_paragraphs(sentences: Sequence[str]) -> str:
+    return "<ul>" + "".join(f"<li>{_e(s)}</li>" for s in sentences) + "</ul>"
+
+
+def _rate_row(rates: pd.DataFrame, area_code: str, outcome: str, dimension: str, group: str):
+    rows = figures._select_rates(rates, area_code, outcome, dimension, required=False)
+    hit = rows[(rows["group"] == group) & ~rows["suppressed"]]
+    return None if hit.empty else hit.iloc[0]
+
+
+def _rate_words(row) -> str:
+    return f"{fmt_pct(row['percent'])} (95% CI {fmt_ci(row['lower_95'], row['upper_95'])})"
+
+
+def _or_words(row) -> str:
+    return f"{fmt_or(row['odds_ratio'])} (95% CI {fmt_ci(row['lower_95'], row['upper_95'], 2)})"
+
+
+def headline_findings(inputs: AppendixInputs) -> list[str]:
+    """A few sentences per outcome, computed from the published tables."""
+    sentences: list[str] = []
+    area = inputs.area_code
+    for outcome in inputs.outcomes:
+        label = outcome_label(outcome)
+        lower = label[:1].lower() + label[1:]
+        overall = _rate_row(inputs.rates, area, outcome, "overall", "All")
+        if overall is None:
+            over = figures._select_rates(inputs.rates, area, outcome, "overall", required=False)
+            over = over[~over["suppressed"]]
+            overall = None if over.empty else over.iloc[0]
+        period = f" in {inputs.period}" if inputs.period else ""
+        if overall is not None:
+            sentences.append(f"{label}: {_rate_words(overall)} of live births{period}.")
+        most = _rate_row(inputs.rates, area, outcome, "imd_quintile", "1")
+        least = _rate_row(inputs.rates, area, outcome, "imd_quintile", "5")
+        if most is not None and least is not None:
+            direction = compare_intervals(
+                most["lower_95"], most["upper_95"], least["lower_95"], least["upper_95"]
+            )
+            verdict = {
+                1: "higher in the most deprived fifth (the confidence intervals do not overlap)",
+                -1: "lower in the most deprived fifth (the confidence intervals do not overlap)",
+                0: "no clear difference (the confidence intervals overlap)",
+            }[direction]
+            sentences.append(
+                f"{label} in the most deprived fifth of neighbourhoods (IMD quintile 1): "
+                f"{_rate_words(most)}, against {_rate_words(least)} in the least deprived fifth "
+                f"(quintile 5): {verdict}."
+            )
+        if outcome in inputs.model_outcomes:
+            sentences.extend(_model_sentences(inputs, outcome, lower))
+    return sentences
+
+
+def _model_sentences(inputs: AppendixInputs, outcome: str, lower: str) -> list[str]:
+    rows = figures._select_models(inputs.models, inputs.area_code, outcome)
+    adjusted = rows[rows["model"] == "adjusted"]
+    if adjusted.empty:
+        return []
+    others = [
+        t
+        for t in ("imd_quintile", "ethnic_group", "age_band", "year")
+        if t in set(adjusted["term"])
+    ]
+
+    def phrase(term: str, level: str) -> str | None:
+        hit = adjusted[(adjusted["term"] == term) & (adjusted["level"] == level)]
+        if hit.empty:
+            return None
+        row = hit.iloc[0]
+        who = (
+            f"for {figures._group_phrase('ethnic_group', [level])}"
+            if term == "ethnic_group"
+            else f"in IMD quintile {level}"
+        )
+        if figures.too_few_events(row["note"]) or pd.isna(row["odds_ratio"]):
+            reason = figures.estimate_note(row["note"]) or "no estimate"
+            return f"not estimated {who} ({reason})"
+        clear = (
+            ""
+            if compare_intervals(row["lower_95"], row["upper_95"], 1, 1)
+            else ", not a clear difference"
+        )
+        return f"{_or_words(row)} {who}{clear}"
+
+    sentences = []
+    ethnic_ref = adjusted.loc[adjusted["term"] == "ethnic_group", "reference"]
+    ethnic_parts = [p for p in (phrase("ethnic_group", g) for g in ("Black", "Asian")) if p]
+    if ethnic_parts and not ethnic_ref.empty:
+        adjusted_for = [figures._TERM_PHRASES[t] for t in others if t != "ethnic_group"]
+        sentences.append(
+            f"Adjusted odds ratios of {lower} (adjusted for {join_words(adjusted_for)}), compared "
+            f"with {figures._group_phrase('ethnic_group', [str(ethnic_ref.iloc[0])])}: "
+            f"{'; '.join(ethnic_parts)}."
+        )
+    imd_ref = adjusted.loc[adjusted["term"] == "imd_quintile", "reference"]
+    imd_part = phrase("imd_quintile", "1")
+    if imd_part and not imd_ref.empty:
+        adjusted_for = [figures._TERM_PHRASES[t] for t in others if t != "imd_quintile"]
+        sentences.append(
+            f"Adjusted odds ratio of {lower} in the most deprived fifth compared with quintile "
+            f"{imd_ref.iloc[0]} (adjusted for {join_words(adjusted_for)}): {imd_part}."
+        )
+    return sentences
+
+
+def findings_html(inputs: AppendixInputs) -> str:
+    """The headline findings as a list."""
+    sentences = headline_findings(inputs)
+    if not sentences:
+        return "<p>No findings can be reported: every headline value is suppressed.</p>"
+    return _markdown_to_html_paragraphs(sentences)
+
+
+def data_summary_html(inputs: AppendixInputs) -> str:
+    """Dynamic part of 'Data and methods': period, births counted and the complete-case note."""
+    parts = []
+    first = inputs.outcomes[0] if inputs.outcomes else None
+    if first is not None:
+        over = figures._select_rates(
+            inputs.rates, inputs.area_code, first, "overall", required=False
+        )
+        raw = inputs.rates[
+            (inputs.rates["area_code"] == inputs.area_code)
+            & (inputs.rates["outcome"] == first)
+            & (inputs.rates["dimension"] == "overall")
+        ]
+        if not raw.empty and not over["suppressed"].iloc[0] and "denominator" in raw.columns:
+            births = int(pd.to_numeric(raw["denominator"]).iloc[0])
+            parts.append(
+                f"The analysis covers {births:,} live births (rounded to the nearest 5) to mothers "
+                f"resident in {_e(inputs.area_name)}"
+                + (f" in {_e(inputs.period)}" if inputs.period else "")
+                + f", counted in the denominator of {_e(outcome_label(first).lower())}."
+            )
+    notes = [
+        n
+        for n in inputs.models.loc[inputs.models["area_code"] == inputs.area_code, "note"].dropna()
+        if isinstance(n, str) and "complete cases" in n
+    ]
+    if notes:
+        note = next(p.strip() for p in notes[0].split(";") if "complete cases" in p)
+        note = note.removeprefix("complete cases").lstrip(": ")
+        for raw, words in _NOTE_WORDS.items():
+            note = note.replace(raw, words)
+        parts.append(
+            f"Models use complete cases (births with every characteristic known): {_e(note)}."
+        )
+    return "".join(f"<p>{p}</p>" for p in parts)
+
+
+def definitions_table(outcomes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Outcome definitions (definitions.OUTCOMES) for the outcomes shown."""
+    names = list(outcomes) if outcomes else list(OUTCOMES)
+    return pd.DataFrame(
+        {
+            "Outcome": [outcome_label(o) for o in names],
+            "Definition": [
+                figures.outcome_definition(o)[:1].upper() + figures.outcome_definition(o)[1:]
+                for o in names
+            ],
+        }
+    )
+
+
+def _count(value) -> str:
+    return "c" if pd.isna(value) else f"{int(value):,}"
+
+
+def format_rates_table(
+    rates: pd.DataFrame, area_code: str, outcome: str, dimension: str
+) -> pd.DataFrame:
+    """Rates of one area, outcome and dimension with readable labels; "c" where suppressed.
+
+    The footnote is in ``table.attrs["footnote"]`` (``table_html`` prints it).
+    """
+    figures._require_columns(rates, [*figures.RATES_COLUMNS, "events", "denominator"], "rates")
+    mask = (
+        (
+            (rates["area_code"].astype("string") == str(area_code))
+            & (rates["outcome"].astype("string") == outcome)
+            & (rates["dimension"].astype("string") == dimension)
+        )
+        .fillna(False)
+        .astype(bool)
+    )
+    raw = rates.loc[mask].copy()
+    if raw.empty:
+        raise InputError(
+            f"the rates table has no rows for area {area_code}, outcome {outcome!r}, dimension "
+            f"{dimension!r}",
+            column="dimension",
+            rows=0,
+        )
+    raw["group"] = raw["group"].astype("string").str.strip()
+    raw["_suppressed"] = figures._as_bool(raw["suppressed"]) | pd.to_numeric(raw["percent"]).isna()
+    label = outcome_label(outcome)
+    if dimension == "imd_quintile_by_ethnic_group":
+        parts = raw["group"].str.partition(" | ")
+        raw["_q"], raw["_e"] = parts[0].str.strip(), parts[2].str.strip()
+        q_order = {q: i for i, q in enumerate([*figures.IMD_QUINTILES, UNKNOWN])}
+        e_order = {g: i for i, g in enumerate(figures.ETHNIC_GROUPS)}
+        raw = raw.assign(
+            _k1=raw["_q"].map(q_order).fillna(99), _k2=raw["_e"].map(e_order).fillna(99)
+        ).sort_values(["_k1", "_k2", "_q", "_e"], kind="stable")
+        lead = {
+            "IMD quintile": [figures.imd_label(q) for q in raw["_q"]],
+            "Ethnic group": list(raw["_e"]),
+        }
+    else:
+        order = figures._order(dimension, list(raw["group"]))
+        raw = raw.set_index("group", drop=False).loc[order]
+        lead = {
+            _DIMENSION_HEADINGS.get(dimension, dimension): [
+                figures.group_label(dimension, g) for g in raw["group"]
+            ]
+        }
+    suppressed = raw["_suppressed"].to_numpy()
+    pct = pd.to_numeric(raw["percent"]).to_numpy()
+    lo = pd.to_numeric(raw["lower_95"]).to_numpy()
+    hi = pd.to_numeric(raw["upper_95"]).to_numpy()
+    table = pd.DataFrame(
+        {
+            **lead,
+            "Live births": [
+                "c" if s else _count(v) for s, v in zip(suppressed, raw["denominator"], strict=True)
+            ],
+            label: [
+                "c" if s else _count(v) for s, v in zip(suppressed, raw["events"], strict=True)
+            ],
+            "%": ["c" if s else f"{p:.1f}" for s, p in zip(suppressed, pct, strict=True)],
+            "95% CI": [
+                "c" if s else fmt_ci(a, b) for s, a, b in zip(suppressed, lo, hi, strict=True)
+            ],
+        }
+    ).reset_index(drop=True)
+    table.attrs["footnote"] = RATES_FOOTNOTE
+    return table
+
+
+def format_models_table(models: pd.DataFrame, area_code: str, outcome: str) -> pd.DataFrame:
+    """Crude and adjusted odds ratios (95% CI) of the exposures, reference rows included.
+
+    Counts are not shown (the models table's ``n_births``/``n_events`` are model totals).
+    """
+    rows = figures._select_models(models, area_code, outcome)
+    layout = figures.model_terms(rows, ("imd_quintile", "ethnic_group"))
+    records = []
+    for term, reference, levels in layout:
+        for level in levels:
+            record = {
+                "Exposure": _TERM_HEADINGS.get(term, term),
+                "Group": figures.level_label(term, level),
+            }
+            for model, column in (
+                ("crude", "Crude OR (95% CI)"),
+                ("adjusted", "Adjusted OR (95% CI)"),
+            ):
+                if level == reference:
+                    record[column] = "1 (reference)"
+                    continue
+                hit = rows[
+                    (rows["model"] == model) & (rows["term"] == term) & (rows["level"] == level)
+                ]
+                if hit.empty:
+                    record[column] = "–"
+                    continue
+                row = hit.iloc[0]
+                if figures.too_few_events(row["note"]) or pd.isna(row["odds_ratio"]):
+                    record[column] = figures.estimate_note(row["note"]) or "not estimated"
+                else:
+                    record[column] = (
+                        f"{fmt_or(row['odds_ratio'])} ({fmt_ci(row['lower_95'], row['upper_95'], 2)})"
+                    )
+            records.append(record)
+    table = pd.DataFrame(
+        records, columns=["Exposure", "Group", "Crude OR (95% CI)", "Adjusted OR (95% CI)"]
+    )
+    table.attrs["footnote"] = MODELS_FOOTNOTE
+    return table
+
+
+def format_flow_table(flow: pd.DataFrame, area_code: str | None = None) -> pd.DataFrame:
+    """The exclusion flow with readable columns; "c" where suppressed."""
+    steps = figures.normalise_flow(flow, area_code)
+    kinds = {"total": "Counted", "excluded": "Removed", "flagged": "Kept, flagged"}
+    table = pd.DataFrame(
+        {
+            "Step": list(steps["description"]),
+            "Records": [
+                "c" if s else _count(v)
+                for s, v in zip(steps["suppressed"], steps["count"], strict=True)
+            ],
+            "Records remaining": [
+                ("c" if k != "flagged" else "") if s else ("" if pd.isna(v) else _count(v))
+                for s, v, k in zip(
+                    steps["suppressed"], steps["remaining"], steps["kind"], strict=True
+                )
+            ],
+            "Type": [kinds.get(k, k) for k in steps["kind"]],
+        }
+    )
+    table.attrs["footnote"] = FLOW_FOOTNOTE
+    return table
+
+
+def table_html(table: pd.DataFrame, caption: str, footnote: str | None = None) -> str:
+    """An accessible HTML table: caption, column headers, row headers, numbers right-aligned."""
+    footnote = footnote if footnote is not None else table.attrs.get("footnote")
+    columns = list(table.columns)
+    numeric = [
+        all(re.fullmatch(r"[\d,.\sc%–-]*(to [\d.]+)?|c", str(v) or "c") for v in table[col])
+        for col in columns
+    ]
+    head = "".join(
+        f'<th scope="col" style="text-align:{"right" if n else "left"}">{_e(c)}</th>'
+        for c, n in zip(columns, numeric, strict=True)
+    )
+    body = []
+    for _, row in table.iterrows():
+        cells = []
+        for i, (column, n) in enumerate(zip(columns, numeric, strict=True)):
+            align = "right" if n else "left"
+            tag = "th" if i == 0 else "td"
+            scope = ' scope="row"' if i == 0 else ""
+            cells.append(f'<{tag}{scope} style="text-align:{align}">{_e(row[column])}</{tag}>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    out = (
+        '<table style="border-collapse:collapse;margin:0.5em 0">'
+        f'<caption style="text-align:left;font-weight:bold;padding-bottom:0.4em">{_e(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+    if footnote:
+        out += f'<p style="font-size:0.9em;max-width:60em">{_e(footnote)}</p>'
+    return out
+
+
+def figure_html(figures_dir: str | Path, stem: str) -> str:
+    """A saved figure embedded as base64 PNG with its alt text, and the text as a visible description."""
+    png = Path(figures_dir) / f"{stem}.png"
+    txt = Path(figures_dir) / f"{stem}.txt"
+    for path in (png, txt):
+        if not path.exists():
+            raise InputError(
+                "a figure file is missing",
+                file=str(path),
+                hint="run the figures rule for this area",
+            )
+    alt = txt.read_text(encoding="utf-8").strip()
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    return (
+        '<figure style="margin:1em 0">'
+        f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}" '
+        'style="max-width:100%;height:auto;width:900px">'
+        "<figcaption><details><summary>Text description of this chart</summary>"
+        f"<p>{_e(alt)}</p></details></figcaption></figure>"
+    )
+
+
+def outcome_section_html(inputs: AppendixInputs, outcome: str) -> str:
+    """One outcome: figures by deprivation and ethnic group, their tables, then age and year."""
+    label = outcome_label(outcome)
+    by_stem = {
+        s.stem: s for s in inputs.specs if s.outcome == outcome and s.kind in ("imd", "group")
+    }
+    parts = [f"<h3>{_e(label)}</h3>"]
+    for spec in by_stem.values():
+        parts.append(figure_html(inputs.figures_dir, spec.stem))
+        if spec.dimension in ("imd_quintile", "ethnic_group"):
+            table = format_rates_table(inputs.rates, inputs.area_code, outcome, spec.dimension)
+            heading = figures._TERM_PHRASES[spec.dimension]
+            parts.append(
+                table_html(
+                    table,
+                    f"{label} by {heading}, {inputs.area_name}"
+                    + (f", {inputs.period}" if inputs.period else ""),
+                )
+            )
+    return "".join(parts)
+
+
+def models_section_html(inputs: AppendixInputs) -> str:
+    """Model tables and forest plots for each modelled outcome."""
+    if not inputs.model_outcomes:
+        return "<p>No models were fitted for this area.</p>"
+    parts = []
+    for outcome in inputs.model_outcomes:
+        label = outcome_label(outcome)
+        parts.append(f"<h3>{_e(label)}: odds ratios</h3>")
+        parts.append(
+            table_html(
+                format_models_table(inputs.models, inputs.area_code, outcome),
+                f"Odds ratios of {label.lower()} by deprivation and ethnic group, {inputs.area_name}",
+            )
+        )
+        parts.append(figure_html(inputs.figures_dir, f"{outcome}_odds_ratios"))
+    return "".join(parts)
+
+
+def flow_section_html(inputs: AppendixInputs) -> str:
+    """The exclusion flow as a table and a chart."""
+    caption = "Birth records at each step of cleaning" + (
+        " (whole extract, all study areas)" if "area_code" not in inputs.flow.columns else ""
+    )
+    return table_html(format_flow_table(inputs.flow, inputs.area_code), caption) + figure_html(
+        inputs.figures_dir, "exclusion_flow"
+    )
+
+
+def limitations_html(inputs: AppendixInputs) -> str:
+    """Limitations that depend on the release (synthetic or not)."""
+    items = []
+    if inputs.synthetic:
+        items.append(
+            "This release is synthetic: the areas are fictional and the births were generated "
+            "by a program. The numbers show how the appendix works and mean nothing about any "
+            "real place."
+        )
+    not_stated = (
+        figures._select_rates(
+            inputs.rates, inputs.area_code, inputs.outcomes[0], "ethnic_group", required=False
+        )
+        if inputs.outcomes
+        else pd.DataFrame()
+    )
+    if not not_stated.empty and (not_stated["group"] == NOT_STATED).any():
+        items.append(
+            "Mothers whose ethnicity was not stated are shown as a group of their own and left "
+            "out of the models; if recording differs between groups, the comparisons may be biased."
+        )
+    return "<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>" if items else ""
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering: papermill, then nbconvert without code
+# --------------------------------------------------------------------------------------------
+
+
+def template_parameters(template: str | Path) -> dict[str, Any]:
+    """Names and default values of the template's ``parameters`` cell."""
+    notebook = json.loads(Path(template).read_text(encoding="utf-8"))
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get(
+            "tags", []
+        ):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            defaults: dict[str, Any] = {}
+            for node in ast.parse(source).body:
+                target = None
+                if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                    target, value = node.targets[0], node.value
+                elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                    target, value = node.target, node.value
+                if isinstance(target, ast.Name):
+                    try:
+                        defaults[target.id] = ast.literal_eval(value)
+                    except ValueError:
+                        defaults[target.id] = None
+            return defaults
+    raise NotebookError(
+        "the notebook template has no code cell tagged 'parameters'",
+        file=str(template),
+        hint="tag the first code cell 'parameters' (papermill)",
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A YAML-safe plain value (paths become strings)."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        return value.item()
+    return value
+
+
+def check_parameters(template: str | Path, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Refuse names the template does not declare and values of the wrong type (bool, string)."""
+    defaults = template_parameters(template)
+    unknown = sorted(set(parameters) - set(defaults))
+    if unknown:
+        raise NotebookError(
+            f"unknown notebook parameter(s) {', '.join(unknown)}",
+            file=str(template),
+            key=", ".join(unknown),
+            hint=f"the template's parameters are: {', '.join(defaults)}",
+        )
+    plain = {k: _plain(v) for k, v in parameters.items()}
+    for key, value in plain.items():
+        default = defaults[key]
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise NotebookError(
+                f"notebook parameter {key} must be true or false, not {value!r}",
+                file=str(template),
+                key=key,
+            )
+        if isinstance(default, str) and not isinstance(value, str):
+            raise NotebookError(
+                f"notebook parameter {key} must be a string, not {value!r}",
+                file=str(template),
+                key=key,
+            )
+    return plain
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        if path.exists() and path.is_file():
+            path.unlink()
+
+
+def _log(
+    log: Path | None, title: str, command: list[str], result: subprocess.CompletedProcess
+) -> None:
+    if log is None:
+        return
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"== {title}: exit {result.returncode}\n$ {' '.join(command)}\n")
+        if result.stdout and title != "nbconvert":
+            handle.write(result.stdout)
+        if result.stderr:
+            handle.write(result.stderr)
+        handle.write("\n")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _failing_cell(template: Path, executed: Path) -> str | None:
+    """'cell N (first line ...): Error: message' from a partly executed notebook, or None."""
+    if not executed.exists():
+        return None
+    try:
+        notebook = json.loads(executed.read_text(encoding="utf-8"))
+        template_cells = json.loads(template.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+    def source(cell: dict) -> str:
+        text = cell.get("source", "")
+        return "".join(text) if isinstance(text, list) else text
+
+    for cell in notebook.get("cells", []):
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if not errors:
+            continue
+        text = source(cell)
+        number = next((i for i, c in enumerate(template_cells, start=1) if source(c) == text), None)
+        first_line = next((line for line in text.splitlines() if line.strip()), "").strip()
+        where = f"cell {number} of the template" if number else "a cell"
+        if cell.get("execution_count"):
+            where += f" (execution count {cell['execution_count']})"
+        error = errors[0]
+        value = _ANSI.sub("", str(error.get("evalue", ""))).strip()
+        return f"{where}, starting {first_line!r}: {error.get('ename', 'Error')}: {value}"
+    return None
+
+
+def render_appendix(
+    template: str | Path,
+    executed: str | Path,
+    html: str | Path,
+    parameters: Mapping[str, Any],
+    python: str,
+    log: str | Path | None = None,
+    *,
+    timeout: int = 600,
+) -> None:
+    """Execute the template with papermill (``python -m papermill``, kernel python3), strip run
+    timestamps from the executed notebook, and convert it to HTML without code.
+
+    On failure both outputs are removed and a ``NotebookError`` names the notebook, the failing
+    cell and the error. Relative paths in ``parameters`` are resolved from the current directory.
+    """
+    template, executed, html = Path(template), Path(executed), Path(html)
+    log = Path(log) if log is not None else None
+    if not template.exists():
+        raise NotebookError("the notebook template is missing", file=str(template))
+    plain = check_parameters(template, parameters)
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    html.parent.mkdir(parents=True, exist_ok=True)
+    _remove(executed, html)
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+    command = [
+        python, "-m", "papermill", str(template), str(executed),
+        "-k", "python3",
+        "-y", yaml.safe_dump(plain, sort_keys=True, allow_unicode=True),
+        "--cwd", os.getcwd(),
+        "--no-progress-bar",
+        "--execution-timeout", str(timeout),
+    ]  # fmt: skip
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    except OSError as error:
+        raise NotebookError(
+            f"cannot start papermill with the interpreter {python!r}: {error}",
+            file=str(template),
+            hint="pass sys.executable of the environment that has birthgaps installed",
+        ) from error
+    _log(log, "papermill", command, result)
+    if result.returncode != 0:
+        cell = _failing_cell(template, executed)
+        _remove(executed, html)
+        tail = "\n".join(_ANSI.sub("", result.stderr).strip().splitlines()[-8:])
+        raise NotebookError(
+            f"the appendix notebook {template.name} failed in "
+            + (cell if cell else f"papermill (exit {result.returncode}):\n{tail}"),
+            file=str(template),
+            hint=(f"see the log {log}; " if log else "")
+            + "the executed notebook and HTML were removed",
+        )
+    try:
+        _normalise_notebook(executed, plain)
+        command = [
+            python,
+            "-m",
+            "nbconvert",
+            "--to",
+            "html",
+            "--no-input",
+            "--stdout",
+            str(executed),
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        _log(log, "nbconvert", command, result)
+        if result.returncode != 0:
+            tail = "\n".join(result.stderr.strip().splitlines()[-8:])
+            raise NotebookError(
+                f"nbconvert could not render {executed.name} to HTML:\n{tail}", file=str(executed)
+            )
+        page = _self_contained(result.stdout)
+        tmp = html.with_name(html.name + ".tmp")
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(html)
+    except BaseException:
+        _remove(executed, html, html.with_name(html.name + ".tmp"))
+        raise
+
+
+_REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*')
+
+
+def _self_contained(page: str) -> str:
+    """Drop the template's CDN scripts (require.js, MathJax; the appendix has no maths or widgets)
+    so the page loads nothing from elsewhere, and make sure the language is declared."""
+    page = _REMOTE_SCRIPT.sub("", page)
+    if "<html" in page and 'lang="' not in page.split(">", 2)[1]:
+        page = page.replace("<html", '<html lang="en"', 1)
+    return page
+
+
+def _normalise_notebook(path: Path, parameters: Mapping[str, Any]) -> None:
+    """Remove run timestamps (so the same inputs give the same bytes) and set the page title."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    meta = notebook.setdefault("metadata", {})
+    for key in ("start_time", "end_time", "duration", "exception"):
+        meta.get("papermill", {}).pop(key, None)
+    area = parameters.get("area_name") or parameters.get("area_code")
+    if area:
+        meta["title"] = f"{area}: preterm birth and low birth weight appendix"
+    for cell in notebook.get("cells", []):
+        cell_meta = cell.get("metadata", {})
+        if "injected-parameters" in cell_meta.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives it a random id
+        cell_meta.pop("execution", None)
+        for key in ("start_time", "end_time", "duration", "exception", "status"):
+            cell_meta.get("papermill", {}).pop(key, None)
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# The release index page
+# --------------------------------------------------------------------------------------------
+
+
+def write_index(
+    release: str,
+    label: str,
+    areas: Mapping[str, str],
+    appendix_paths: Mapping[str, str],
+    synthetic: bool,
+    path: str | Path,
+) -> None:
+    """A plain, accessible HTML index of a release: one relative link per area's appendix.
+
+    ``appendix_paths`` maps area code -> appendix HTML path (absolute, or relative to the current
+    directory like Snakemake paths); links are written relative to the index's folder.
+    """
+    path = Path(path)
+    missing = [code for code in areas if code not in appendix_paths]
+    if missing:
+        raise InputError(
+            f"no appendix path for area(s) {', '.join(missing)}",
+            key="areas",
+            hint="pass one appendix HTML path per configured area",
+        )
+    base = path.parent.resolve()
+    items = []
+    for code, name in areas.items():
+        target = Path(appendix_paths[code]).resolve()
+        href = Path(os.path.relpath(target, base)).as_posix()
+        items.append(
+            f'    <li><a href="{_e(href)}">{_e(name)}</a> <span class="code">({_e(code)})</span></li>'
+        )
+    banner = (
+        f'  <p class="banner" role="note"><strong>{_e(SYNTHETIC_NOTICE)}</strong> This release is '
+        "a demonstration made from generated data; do not quote its numbers.</p>\n"
+        if synthetic
+        else ""
+    )
+    title = f"Inequalities in preterm birth and low birth weight: {label}"
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{_e(title)}</title>
+  <style>
+    body {{ font-family: Arial, Helvetica, sans-serif; max-width: 46em; margin: 2em auto;
+           padding: 0 1em; line-height: 1.5; color: #0b0c0c; }}
+    a {{ color: #12436d; }}
+    a:focus {{ outline: 3px solid #f46a25; }}
+    .banner {{ border: 3px solid #801650; background: #fbeaf1; padding: 0.8em 1em; }}
+    .code {{ color: #3d3d3d; }}
+  </style>
+</head>
+<body>
+<header>
+{banner}</header>
+<main>
+  <h1>{_e(title)}</h1>
+  <p>Release <code>{_e(release)}</code>. One appendix per area: rates of preterm birth and low
+  birth weight by deprivation and ethnic group, adjusted odds ratios, and data notes. Every number
+  has passed disclosure control.</p>
+  <h2>Area appendices</h2>
+  <ul>
+{chr(10).join(items)}
+  </ul>
+</main>
+</body>
+</html>
+"""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,280 @@
+"""Charts: return types, titles from the data, suppression, styles, deterministic files."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+from birthgaps import figures
+from birthgaps.errors import InputError
+
+STEEP, FLAT = "X06000001", "X06000003"  # Northbrook: steep deprivation gradient; Southwick: none
+
+
+def _texts(fig: Figure) -> str:
+    """Every piece of text on a figure (suptitle, figure texts, axes texts), joined."""
+    parts = [t.get_text() for t in fig.texts]
+    parts.append(fig.get_suptitle())
+    for ax in fig.axes:
+        parts += [t.get_text() for t in ax.texts]
+        parts += [t.get_text() for t in ax.get_yticklabels()]
+    return "\n".join(parts)
+
+
+def _title(fig: Figure) -> str:
+    return fig.get_suptitle().replace("\n", " ")
+
+
+def _series(fig: Figure) -> dict:
+    """Labelled lines of the first axes: label -> Line2D."""
+    return {
+        line.get_label(): line for line in fig.axes[0].lines if not line.get_label().startswith("_")
+    }
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda r, m, f: figures.rates_by_imd(r, STEEP, "preterm"),
+        lambda r, m, f: figures.rates_by_group(r, STEEP, "lbw", "ethnic_group"),
+        lambda r, m, f: figures.rates_by_group(r, FLAT, "term_lbw", "age_band"),
+        lambda r, m, f: figures.rates_by_group(r, "ALL", "preterm", "year"),
+        lambda r, m, f: figures.forest_plot(m, FLAT, "preterm"),
+        lambda r, m, f: figures.exclusion_flow(f),
+    ],
+    ids=["imd", "ethnic_group", "age_band", "year", "forest", "flow"],
+)
+def test_each_chart_returns_a_figure_with_title_caption_and_alt_text(
+    draw, fake_rates, fake_models, fake_flow
+):
+    fig, alt = draw(fake_rates, fake_models, fake_flow)
+    assert isinstance(fig, Figure)
+    assert isinstance(alt, str) and len(alt) > 80
+    assert _title(fig)
+    ax = fig.axes[0]
+    assert ax.get_xlabel()
+    assert "Source:" in _texts(fig) and "Population:" in _texts(fig)
+
+
+def test_inputs_are_not_changed(fake_rates, fake_models, fake_flow):
+    before = (fake_rates.copy(), fake_models.copy(), fake_flow.copy())
+    figures.rates_by_imd(fake_rates, FLAT, "lbw")
+    figures.rates_by_group(fake_rates, FLAT, "lbw", "ethnic_group")
+    figures.forest_plot(fake_models, FLAT, "lbw")
+    figures.exclusion_flow(fake_flow)
+    pd.testing.assert_frame_equal(before[0], fake_rates)
+    pd.testing.assert_frame_equal(before[1], fake_models)
+    pd.testing.assert_frame_equal(before[2], fake_flow)
+
+
+def test_imd_title_states_a_gradient_only_when_the_data_show_one(fake_rates):
+    steep, alt = figures.rates_by_imd(fake_rates, STEEP, "preterm")
+    assert _title(steep).startswith("Preterm birth is more common in more deprived areas")
+    assert "more deprived" in alt
+    flat, _ = figures.rates_by_imd(fake_rates, FLAT, "preterm")
+    assert _title(flat).startswith("No clear difference in preterm birth")
+
+
+def test_imd_title_reverses_when_the_gradient_reverses(fake_rates):
+    rates = fake_rates.copy()
+    rows = (rates["area_code"] == STEEP) & (rates["dimension"] == "imd_quintile")
+    for column in ("percent", "lower_95", "upper_95"):
+        values = rates.loc[rows & (rates["outcome"] == "lbw"), column].to_numpy()
+        # groups are "1".."5", "Unknown": reverse the five quintiles
+        rates.loc[rows & (rates["outcome"] == "lbw"), column] = [*values[:5][::-1], values[5]]
+    fig, _ = figures.rates_by_imd(rates, STEEP, "lbw")
+    assert "less common in more deprived areas" in _title(fig)
+
+
+def test_group_titles_follow_the_numbers(fake_rates):
+    fig, _ = figures.rates_by_group(fake_rates, STEEP, "preterm", "ethnic_group")
+    assert "more common among" in _title(fig) and "Black" in _title(fig)
+    assert _title(fig).endswith("than among White mothers")
+
+    # Make every ethnic group look like White: the title turns neutral.
+    rates = fake_rates.copy()
+    mask = (
+        (rates["area_code"] == STEEP)
+        & (rates["outcome"] == "preterm")
+        & (rates["dimension"] == "ethnic_group")
+    )
+    white = rates[mask & (rates["group"] == "White")].iloc[0]
+    for column in ("percent", "lower_95", "upper_95"):
+        rates.loc[mask & ~rates["suppressed"], column] = white[column]
+    fig, _ = figures.rates_by_group(rates, STEEP, "preterm", "ethnic_group")
+    assert _title(fig).startswith("No clear difference")
+
+
+def test_year_title_says_rose_only_for_a_clear_rise(fake_rates):
+    fig, _ = figures.rates_by_group(fake_rates, FLAT, "preterm", "year")
+    assert _title(fig).startswith("No clear change")
+    rates = fake_rates.copy()
+    last = (
+        (rates["area_code"] == FLAT)
+        & (rates["outcome"] == "preterm")
+        & (rates["dimension"] == "year")
+        & (rates["group"] == "2024")
+    )
+    rates.loc[last, ["percent", "lower_95", "upper_95"]] = [15.0, 13.5, 16.5]
+    fig, alt = figures.rates_by_group(rates, FLAT, "preterm", "year")
+    assert _title(fig).startswith("Preterm birth rose from")
+    assert "15.0% in 2024" in _title(fig) and "15.0%" in alt
+
+
+def test_suppressed_rows_are_not_plotted_and_a_note_says_so(fake_rates):
+    rates = fake_rates.copy()
+    target = (
+        (rates["area_code"] == STEEP)
+        & (rates["outcome"] == "preterm")
+        & (rates["dimension"] == "imd_quintile")
+        & (rates["group"] == "3")
+    )
+    rates.loc[target, ["events", "denominator", "percent", "lower_95", "upper_95"]] = pd.NA
+    rates.loc[target, "suppressed"] = True
+    fig, alt = figures.rates_by_imd(rates, STEEP, "preterm")
+    lines = _series(fig)
+    all_births = lines[figures.ALL_BIRTHS].get_ydata()
+    assert np.isnan(all_births[2]) and np.isfinite(np.delete(all_births, 2)).all()
+
+    cross = rates[
+        (rates["area_code"] == STEEP)
+        & (rates["outcome"] == "preterm")
+        & (rates["dimension"] == "imd_quintile_by_ethnic_group")
+        & ~rates["group"].str.startswith("Unknown")
+    ]
+    for group, line in lines.items():
+        if group == figures.ALL_BIRTHS:
+            continue
+        rows = cross[cross["group"].str.endswith(f"| {group}")]
+        shown = int((~rows["suppressed"]).sum())
+        assert np.isfinite(np.asarray(line.get_ydata(), dtype=float)).sum() == shown, group
+    assert "suppressed (c) and not shown" in _texts(fig)
+    assert "All births in quintile 3" in _texts(fig)
+    assert "Suppressed values not shown" in alt
+
+
+def test_suppressed_group_is_shown_as_c_not_as_a_point(fake_rates):
+    rows = fake_rates[
+        (fake_rates["area_code"] == FLAT)
+        & (fake_rates["outcome"] == "preterm")
+        & (fake_rates["dimension"] == "ethnic_group")
+    ]
+    assert rows.loc[rows["group"] == "Other", "suppressed"].item()
+    fig, alt = figures.rates_by_group(fake_rates, FLAT, "preterm", "ethnic_group")
+    labels = {c.get_label() for c in fig.axes[0].containers}
+    assert "Other" not in labels and "White" in labels
+    assert "c (suppressed)" in _texts(fig)
+    assert "Suppressed values not shown: Other" in alt
+
+
+def test_each_ethnic_group_keeps_its_colour_and_marker_across_charts(fake_rates):
+    imd, _ = figures.rates_by_imd(fake_rates, STEEP, "preterm")
+    group, _ = figures.rates_by_group(fake_rates, STEEP, "preterm", "ethnic_group")
+    lines = _series(imd)
+    markers = {line.get_marker() for line in lines.values()}
+    assert len(markers) == len(lines), "every series needs its own marker (never colour alone)"
+    assert imd.axes[0].get_legend() is not None
+    for container in group.axes[0].containers:
+        name = container.get_label()
+        data_line = container.lines[0]
+        style = figures.GROUP_STYLES[name]
+        assert to_hex(data_line.get_color()) == to_hex(style.color)
+        assert data_line.get_marker() == style.marker
+        if name in lines:  # "Not stated" is only in the ethnic group chart
+            assert to_hex(lines[name].get_color()) == to_hex(style.color)
+            assert lines[name].get_marker() == style.marker
+
+
+def test_forest_plot_log_axis_reference_line_and_labels(fake_models):
+    fig, alt = figures.forest_plot(fake_models, FLAT, "preterm")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert any(list(line.get_xdata()) == [1.0, 1.0] for line in ax.lines)
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert "White (reference)" in ticks and "5 (least deprived) (reference)" in ticks
+    too_few = [t for t in ax.texts if "too few events" in t.get_text()]
+    assert len(too_few) == 2  # crude and adjusted, as text rather than points
+    other_y = ticks.index("Other")
+    other_y = ax.get_yticks()[other_y]
+    for container in ax.containers:
+        assert all(abs(y - other_y) > 0.3 for y in container.lines[0].get_ydata())
+    assert "too few events" in alt
+    # Southwick's deprivation odds ratios are all 1: the title names ethnic groups only.
+    assert "IMD" not in _title(fig) and "Black" in _title(fig)
+    steep, _ = figures.forest_plot(fake_models, STEEP, "preterm")
+    assert "IMD quintiles 1, 2 and 3" in _title(steep)
+
+
+def test_synthetic_caption_starts_with_the_notice(fake_rates, fake_flow):
+    fig, alt = figures.rates_by_imd(fake_rates, STEEP, "lbw", synthetic=True)
+    caption = next(t.get_text() for t in fig.texts if "Source:" in t.get_text()).replace("\n", " ")
+    assert caption.startswith(figures.SYNTHETIC_NOTICE)
+    assert "Period: 2019–2024" in caption and "Northbrook" in caption
+    assert alt.startswith("Synthetic data.")
+    real, _ = figures.exclusion_flow(fake_flow, synthetic=False, source="Trust maternity system")
+    caption = next(t.get_text() for t in real.texts if "Source:" in t.get_text()).replace("\n", " ")
+    assert "SYNTHETIC" not in caption and "Source: Trust maternity system." in caption
+
+
+def test_exclusion_flow_marks_suppressed_steps(fake_flow):
+    fig, alt = figures.exclusion_flow(fake_flow)
+    assert _title(fig).startswith("59,790 of 60,180 records")
+    assert "c (suppressed)" in _texts(fig)
+    assert "Mother resident outside the study areas: suppressed" in alt
+
+
+def test_unknown_area_is_a_clear_error(fake_rates, fake_models):
+    with pytest.raises(InputError, match="X99999999"):
+        figures.rates_by_imd(fake_rates, "X99999999", "preterm")
+    with pytest.raises(InputError, match="no rows for area X99999999"):
+        figures.forest_plot(fake_models, "X99999999", "preterm")
+    with pytest.raises(InputError, match="lacks column"):
+        figures.rates_by_imd(fake_rates.drop(columns="suppressed"), STEEP, "preterm")
+
+
+def test_save_figure_writes_three_identical_files_each_time(fake_rates, tmp_path):
+    fig, alt = figures.rates_by_imd(fake_rates, STEEP, "preterm", synthetic=True)
+    first = figures.save_figure(fig, alt, tmp_path / "a" / "preterm_by_imd")
+    assert [p.name for p in first] == [
+        "preterm_by_imd.png",
+        "preterm_by_imd.svg",
+        "preterm_by_imd.txt",
+    ]
+    assert all(p.stat().st_size > 0 for p in first)
+    assert first[2].read_text(encoding="utf-8").strip() == alt.strip()
+    (width,) = struct.unpack(">I", first[0].read_bytes()[16:20])  # PNG IHDR width
+    assert width == 3000  # 10 inches at 300 dpi
+    contents = [p.read_bytes() for p in first]
+    again = figures.save_figure(fig, alt, tmp_path / "a" / "preterm_by_imd")
+    assert [p.read_bytes() for p in again] == contents
+    # A figure drawn afresh from the same table gives the same bytes too.
+    fig2, alt2 = figures.rates_by_imd(fake_rates, STEEP, "preterm", synthetic=True)
+    fresh = figures.save_figure(fig2, alt2, tmp_path / "b" / "preterm_by_imd")
+    assert [p.read_bytes() for p in fresh] == contents
+
+
+def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow, tmp_path):
+    specs = figures.figure_specs(["preterm"], ["preterm"])
+    assert [s.stem for s in specs] == [
+        "preterm_by_imd_quintile",
+        "preterm_by_ethnic_group",
+        "preterm_by_age_band",
+        "preterm_by_year",
+        "preterm_odds_ratios",
+        "exclusion_flow",
+    ]
+    area_specs = figures.area_figure_specs(fake_rates, fake_models, FLAT)
+    assert len(area_specs) == 3 * 4 + 2 + 1
+    written = figures.write_area_figures(
+        fake_rates, fake_models, fake_flow, FLAT, tmp_path, synthetic=True, specs=specs[-2:]
+    )
+    assert sorted(p.name for p in written) == sorted(
+        f"{stem}{ext}"
+        for stem in ("preterm_odds_ratios", "exclusion_flow")
+        for ext in (".png", ".svg", ".txt")
+    )

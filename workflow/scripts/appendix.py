@@ -1,0 +1,25 @@
+"""Snakemake script: execute an area's appendix notebook with papermill and render it to HTML."""
+
+from birthgaps.report import render_appendix
+from birthgaps.workflow import run_step
+
+
+def main(smk):
+    parameters = {
+        "release": smk.params.release,
+        "release_label": smk.params.release_label,
+        "area_code": smk.wildcards.area,
+        "area_name": smk.params.area_name,
+        "synthetic": smk.params.synthetic,
+        "rates_csv": smk.input.rates,
+        "models_csv": smk.input.models,
+        "flow_csv": smk.input.flow,
+        "figures_dir": smk.input.figures,
+    }
+    render_appendix(
+        smk.input.template, smk.output.notebook, smk.output.html, parameters, smk.params.python,
+        smk.log[0],
+    )
+
+
+run_step(snakemake, main)  # noqa: F821

@@ -1,0 +1,14 @@
+"""Snakemake script: the release's index page linking every area's appendix."""
+
+from birthgaps.report import write_index
+from birthgaps.workflow import run_step
+
+
+def main(smk):
+    write_index(
+        smk.params.release, smk.params.release_label, smk.params.areas,
+        dict(zip(smk.params.areas, smk.input, strict=True)), smk.params.synthetic, smk.output[0],
+    )
+
+
+run_step(snakemake, main)  # noqa: F821
