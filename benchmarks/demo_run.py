@@ -43,8 +43,19 @@ def one_run(cores: int) -> tuple[float, dict[str, float]]:
         shutil.copytree(REPO / "config", work / "config")
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-             "--directory", str(work), "--cores", str(cores), "--quiet", "all"],
+            [
+                sys.executable,
+                "-m",
+                "snakemake",
+                "--snakefile",
+                str(REPO / "Snakefile"),
+                "--directory",
+                str(work),
+                "--cores",
+                str(cores),
+                "--quiet",
+                "all",
+            ],
             check=True,
         )
         wall = time.perf_counter() - start
@@ -62,11 +73,13 @@ def main() -> None:
         walls.append(wall)
         per_rule.append(rules)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"| demo run, --cores {args.cores} | median {statistics.median(walls):.1f} s "
-          f"(runs: {', '.join(f'{w:.1f}' for w in walls)}) |")
+    print(
+        f"| demo run, --cores {args.cores} | median {statistics.median(walls):.1f} s "
+        f"(runs: {', '.join(f'{w:.1f}' for w in walls)}) |"
+    )
     print(f"| peak memory of the largest job | {peak_mb:.0f} MB |")
     for name in sorted(per_rule[0]):
-        times = [r.get(name, float('nan')) for r in per_rule]
+        times = [r.get(name, float("nan")) for r in per_rule]
         print(f"| {name} | {statistics.median(times):.2f} s |")
 
 

@@ -56,9 +56,22 @@ def make_births(rows: list[dict]) -> pd.DataFrame:
         records.append(record)
     frame = pd.DataFrame(records)
     frame["birth_date"] = pd.to_datetime(frame["birth_date"]).astype("datetime64[ns]")
-    for column in ("gestation_weeks", "gestation_days", "birth_weight_g", "plurality", "mother_age"):
+    for column in (
+        "gestation_weeks",
+        "gestation_days",
+        "birth_weight_g",
+        "plurality",
+        "mother_age",
+    ):
         frame[column] = frame[column].astype("Int64")
-    for column in ("baby_id", "birth_outcome", "baby_sex", "mother_ethnic_category", "mother_lsoa", "area_code"):
+    for column in (
+        "baby_id",
+        "birth_outcome",
+        "baby_sex",
+        "mother_ethnic_category",
+        "mother_lsoa",
+        "area_code",
+    ):
         frame[column] = frame[column].astype("string")
     return frame
 

@@ -28,8 +28,13 @@ def clean(lookup, config):
         }
         for _ in range(600)
     ]
-    births, _ = clean_births(make_births(rows), lookup, areas=["X1", "X2"], years=[2020, 2021],
-                             definitions=config["definitions"])
+    births, _ = clean_births(
+        make_births(rows),
+        lookup,
+        areas=["X1", "X2"],
+        years=[2020, 2021],
+        definitions=config["definitions"],
+    )
     return births
 
 
@@ -41,7 +46,9 @@ def test_cells_sum_to_record_counts(clean):
         assert part["events"].sum() == clean[outcome].sum()
         assert part["denominator"].sum() == clean[outcome].notna().sum()
     assert (cells["denominator"] > 0).all()
-    assert not cells.duplicated(["area_code", "year", "imd_quintile", "ethnic_group", "age_band", "outcome"]).any()
+    assert not cells.duplicated(
+        ["area_code", "year", "imd_quintile", "ethnic_group", "age_band", "outcome"]
+    ).any()
 
 
 def test_rates_match_direct_counts_and_wilson(clean):
@@ -56,8 +63,14 @@ def test_rates_match_direct_counts_and_wilson(clean):
     assert row["upper_95"] == pytest.approx(100 * hi[0])
     overall = rates.query("area_code == 'ALL' and dimension == 'overall'").iloc[0]
     assert overall["denominator"] == len(clean)
-    assert set(rates["dimension"]) == {"overall", "imd_quintile", "ethnic_group", "age_band", "year",
-                                       "imd_quintile_by_ethnic_group"}
+    assert set(rates["dimension"]) == {
+        "overall",
+        "imd_quintile",
+        "ethnic_group",
+        "age_band",
+        "year",
+        "imd_quintile_by_ethnic_group",
+    }
 
 
 def test_wilson_matches_the_closed_form():
@@ -75,14 +88,27 @@ def test_wilson_matches_the_closed_form():
 def test_wilson_matches_phe_proportion_reference(shared_dir):
     ref = pd.read_csv(shared_dir / "reference/pheindicatormethods/phe_proportion_expected.csv")
     ref = ref[(ref["multiplier"] == 1) & ref["Numerator"].notna() & ref["Denominator"].notna()]
-    for level, lower, upper in ((0.95, "lower95_0cl", "upper95_0cl"), (0.998, "lower99_8cl", "upper99_8cl")):
+    for level, lower, upper in (
+        (0.95, "lower95_0cl", "upper95_0cl"),
+        (0.998, "lower99_8cl", "upper99_8cl"),
+    ):
         lo, hi = wilson_ci(ref["Numerator"], ref["Denominator"], level)
         np.testing.assert_allclose(lo, ref[lower], rtol=1e-6)
         np.testing.assert_allclose(hi, ref[upper], rtol=1e-6)
 
 
 def test_rounding_and_suppression():
-    assert round_to_base(pd.Series([0, 2, 3, 7, 8, 12, 13, 22, 23]), 5).tolist() == [0, 0, 5, 5, 10, 10, 15, 20, 25]
+    assert round_to_base(pd.Series([0, 2, 3, 7, 8, 12, 13, 22, 23]), 5).tolist() == [
+        0,
+        0,
+        5,
+        5,
+        10,
+        10,
+        15,
+        20,
+        25,
+    ]
     table = pd.DataFrame({"n": [0, 1, 7, 8, 100]})
     out = control_counts(table, ["n"], {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5})
     assert out["suppressed"].tolist() == [False, True, True, False, False]
@@ -90,12 +116,20 @@ def test_rounding_and_suppression():
 
 
 def test_published_rates_hide_small_events_nonevents_and_use_rounded_percent():
-    rates = pd.DataFrame({
-        "area_code": ["X1"] * 4, "area_name": ["One"] * 4, "outcome": ["preterm"] * 4,
-        "dimension": ["year"] * 4, "group": ["2020", "2021", "2022", "2023"],
-        "events": [3, 52, 98, 0], "denominator": [400, 523, 100, 40],
-        "percent": [0.75, 9.94, 98.0, 0.0], "lower_95": [0.1] * 4, "upper_95": [2.0] * 4,
-    })
+    rates = pd.DataFrame(
+        {
+            "area_code": ["X1"] * 4,
+            "area_name": ["One"] * 4,
+            "outcome": ["preterm"] * 4,
+            "dimension": ["year"] * 4,
+            "group": ["2020", "2021", "2022", "2023"],
+            "events": [3, 52, 98, 0],
+            "denominator": [400, 523, 100, 40],
+            "percent": [0.75, 9.94, 98.0, 0.0],
+            "lower_95": [0.1] * 4,
+            "upper_95": [2.0] * 4,
+        }
+    )
     out = publish_rates(rates, {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5})
     assert out["suppressed"].tolist() == [True, False, True, False]
     assert out["flag"].tolist() == ["c", "", "c", ""]

@@ -12,7 +12,10 @@ from birthgaps.errors import InputError
 
 def run(rows, lookup, config):
     return clean_births(
-        make_births(rows), lookup, areas=["X1"], years=[2020, 2021],
+        make_births(rows),
+        lookup,
+        areas=["X1"],
+        years=[2020, 2021],
         definitions=config["definitions"],
     )
 
@@ -23,7 +26,8 @@ def flow_count(flow: pd.DataFrame, step: str) -> int:
 
 def test_duplicates_stillbirths_areas_and_years_are_removed_and_counted(lookup, config):
     rows = [
-        {"baby_id": "A"}, {"baby_id": "A"},  # duplicate record
+        {"baby_id": "A"},
+        {"baby_id": "A"},  # duplicate record
         {"birth_outcome": "still"},
         {"area_code": "X9"},
         {"birth_date": "2019-12-31"},
@@ -41,8 +45,14 @@ def test_duplicates_stillbirths_areas_and_years_are_removed_and_counted(lookup, 
 
 @pytest.mark.parametrize(
     ("weeks", "days", "preterm", "very_preterm"),
-    [(36, 6, True, False), (37, 0, False, False), (31, 6, True, True), (32, 0, True, False),
-     (22, 0, True, True), (44, 6, False, False)],
+    [
+        (36, 6, True, False),
+        (37, 0, False, False),
+        (31, 6, True, True),
+        (32, 0, True, False),
+        (22, 0, True, True),
+        (44, 6, False, False),
+    ],
 )
 def test_preterm_boundaries(lookup, config, weeks, days, preterm, very_preterm):
     clean, _ = run([{"gestation_weeks": weeks, "gestation_days": days}], lookup, config)
@@ -50,8 +60,15 @@ def test_preterm_boundaries(lookup, config, weeks, days, preterm, very_preterm):
     assert bool(clean["very_preterm"].iloc[0]) is very_preterm
 
 
-@pytest.mark.parametrize(("weeks", "step"), [(None, "gestation_not_stated"), (99, "gestation_not_stated"),
-                                             (21, "gestation_implausible"), (45, "gestation_implausible")])
+@pytest.mark.parametrize(
+    ("weeks", "step"),
+    [
+        (None, "gestation_not_stated"),
+        (99, "gestation_not_stated"),
+        (21, "gestation_implausible"),
+        (45, "gestation_implausible"),
+    ],
+)
 def test_unusable_gestation_leaves_denominator_only(lookup, config, weeks, step):
     clean, flow = run([{"gestation_weeks": weeks}, {}], lookup, config)
     assert len(clean) == 2  # the birth stays for the weight-based outcomes
@@ -63,7 +80,8 @@ def test_unusable_gestation_leaves_denominator_only(lookup, config, weeks, step)
 
 
 @pytest.mark.parametrize(
-    ("grams", "lbw", "very_lbw"), [(2499, True, False), (2500, False, False), (1499, True, True), (1500, True, False)]
+    ("grams", "lbw", "very_lbw"),
+    [(2499, True, False), (2500, False, False), (1499, True, True), (1500, True, False)],
 )
 def test_lbw_boundaries(lookup, config, grams, lbw, very_lbw):
     clean, _ = run([{"birth_weight_g": grams}], lookup, config)
@@ -73,7 +91,9 @@ def test_lbw_boundaries(lookup, config, grams, lbw, very_lbw):
 
 def test_unusable_weight_and_term_lbw_denominator(lookup, config):
     rows = [
-        {"birth_weight_g": 9999}, {"birth_weight_g": None}, {"birth_weight_g": 100},
+        {"birth_weight_g": 9999},
+        {"birth_weight_g": None},
+        {"birth_weight_g": 100},
         {"birth_weight_g": 7000},
         {"gestation_weeks": 35, "birth_weight_g": 2200},  # preterm LBW: not in term LBW denominator
         {"gestation_weeks": 38, "birth_weight_g": 2200},  # term LBW

@@ -18,7 +18,10 @@ def test_demo_config_is_valid(config):
     [
         (lambda c: c.pop("areas"), "(top level)"),
         (lambda c: c.__setitem__("release", "nope"), "release"),
-        (lambda c: c["models"]["reference"].__setitem__("ethnic_group", "Martian"), "models.reference.ethnic_group"),
+        (
+            lambda c: c["models"]["reference"].__setitem__("ethnic_group", "Martian"),
+            "models.reference.ethnic_group",
+        ),
         (lambda c: c["definitions"].__setitem__("lbw_grams", "2500"), "definitions.lbw_grams"),
         (lambda c: c.__setitem__("outcomes", ["preterm", "stork"]), "outcomes.1"),
         (lambda c: c.__setitem__("unexpected", 1), "(top level)"),
@@ -40,8 +43,10 @@ def test_missing_config_file(tmp_path):
 
 def test_preflight_of_a_real_release(tmp_path, config):
     config["releases"]["real"] = {
-        "label": "Real", "extract": str(tmp_path / "births.csv"),
-        "imd_lookup": str(tmp_path / "imd.csv"), "years": [2020],
+        "label": "Real",
+        "extract": str(tmp_path / "births.csv"),
+        "imd_lookup": str(tmp_path / "imd.csv"),
+        "years": [2020],
     }
     config["release"] = "real"
     validate_config(config)

@@ -13,7 +13,9 @@ from birthgaps.ingest import read_extract
 
 @pytest.fixture
 def extract(tmp_path):
-    frame = make_births([{}, {"gestation_weeks": None, "mother_ethnic_category": None}, {"birth_outcome": "still"}])
+    frame = make_births(
+        [{}, {"gestation_weeks": None, "mother_ethnic_category": None}, {"birth_outcome": "still"}]
+    )
     path = tmp_path / "extract.csv"
     frame.assign(birth_date=frame["birth_date"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
     return path
@@ -64,7 +66,11 @@ GOOD_ROW = "B1,2020-01-02,live,39,1,3300,F,1,30,A,L1,X1\n"
     [
         ("", "empty", None),
         (header(), "no rows", None),
-        (header().replace("birth_weight_g,", "") + GOOD_ROW.replace("3300,", ""), "missing", "birth_weight_g"),
+        (
+            header().replace("birth_weight_g,", "") + GOOD_ROW.replace("3300,", ""),
+            "missing",
+            "birth_weight_g",
+        ),
         (header().replace("plurality", "area_code"), "more than once", "area_code"),
         (header() + GOOD_ROW.replace(",39,", ",thirty,"), "whole numbers", "gestation_weeks"),
         (header() + GOOD_ROW.replace(",3300,", ",3300.5,"), "whole numbers", "birth_weight_g"),

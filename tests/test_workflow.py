@@ -15,10 +15,22 @@ REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
 
 
-def snakemake(workdir: Path, *args: str, configfile: Path | None = None) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path, *args: str, configfile: Path | None = None
+) -> subprocess.CompletedProcess:
     """Run snakemake with the repository's Snakefile in ``workdir``."""
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-               "--directory", str(workdir), "--cores", "2", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        *args,
+    ]
     if configfile is not None:
         command += ["--configfile", str(configfile)]
     return subprocess.run(command, capture_output=True, text=True, timeout=600)
@@ -28,12 +40,15 @@ def tiny_config(repo_config: dict) -> dict:
     """The demo config shrunk to a release that runs in well under a minute."""
     config = copy.deepcopy(repo_config)
     config["release"] = "tiny"
-    config["releases"] = {"tiny": {
-        "label": "Tiny test release (synthetic)", "synthetic": True,
-        "extract": "results/tiny/restricted/raw/births_extract.csv",
-        "imd_lookup": "results/tiny/restricted/raw/lsoa_imd_lookup.csv",
-        "years": [2022, 2023],
-    }}
+    config["releases"] = {
+        "tiny": {
+            "label": "Tiny test release (synthetic)",
+            "synthetic": True,
+            "extract": "results/tiny/restricted/raw/births_extract.csv",
+            "imd_lookup": "results/tiny/restricted/raw/lsoa_imd_lookup.csv",
+            "years": [2022, 2023],
+        }
+    }
     config["synthetic"]["live_births"] = 6000
     config["synthetic"]["n_lsoas_per_area"] = 30
     return config
@@ -59,10 +74,15 @@ def test_every_expected_output_exists(tiny_run):
     workdir, config, _ = tiny_run
     results = workdir / "results" / "tiny"
     expected = [
-        "restricted/births.parquet", "restricted/births_clean.parquet", "restricted/cells.parquet",
-        "restricted/rates_unrounded.parquet", "restricted/exclusion_flow.csv",
-        "published/tables/rates.csv", "published/tables/models.csv",
-        "published/tables/exclusion_flow.csv", "published/index.html",
+        "restricted/births.parquet",
+        "restricted/births_clean.parquet",
+        "restricted/cells.parquet",
+        "restricted/rates_unrounded.parquet",
+        "restricted/exclusion_flow.csv",
+        "published/tables/rates.csv",
+        "published/tables/models.csv",
+        "published/tables/exclusion_flow.csv",
+        "published/index.html",
     ]
     for area in config["areas"]:
         expected += [f"published/appendix/{area}.html", f"notebooks/{area}.ipynb"]
@@ -131,10 +151,14 @@ def test_bad_config_stops_before_any_work(tmp_path, repo_config):
 def real_release(tmp_path: Path, repo_config: dict) -> dict:
     config = tiny_config(repo_config)
     config["release"] = "real"
-    config["releases"] = {"real": {
-        "label": "A real-layout release", "extract": str(tmp_path / "births.csv"),
-        "imd_lookup": str(tmp_path / "imd.csv"), "years": [2022, 2023],
-    }}
+    config["releases"] = {
+        "real": {
+            "label": "A real-layout release",
+            "extract": str(tmp_path / "births.csv"),
+            "imd_lookup": str(tmp_path / "imd.csv"),
+            "years": [2022, 2023],
+        }
+    }
     return config
 
 
@@ -178,6 +202,11 @@ def test_bad_rows_fail_the_ingest_rule_without_partial_outputs(tmp_path, repo_co
 
 
 def test_snakemake_lint_passes():
-    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

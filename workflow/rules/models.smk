@@ -1,4 +1,4 @@
-# Binomial GLMs on the cell table: crude and mutually adjusted odds ratios.
+# Binomial GLMs on the cell table: crude and mutually adjusted odds ratios (counts disclosure-controlled).
 rule models:
     input:
         cells=rules.cells.output.cells,
@@ -7,7 +7,8 @@ rule models:
     params:
         models=config["models"],
         areas=config["areas"],
-        code=source_hash("models"),
+        disclosure=config["disclosure"],
+        code=source_hash("models", "disclosure"),
     log:
         f"{LOGS}/models.log",
     conda:

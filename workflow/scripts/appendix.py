@@ -17,7 +17,11 @@ def main(smk):
         "figures_dir": smk.input.figures,
     }
     render_appendix(
-        smk.input.template, smk.output.notebook, smk.output.html, parameters, smk.params.python,
+        smk.input.template,
+        smk.output.notebook,
+        smk.output.html,
+        parameters,
+        smk.params.python,
         smk.log[0],
     )
 

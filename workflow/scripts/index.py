@@ -6,8 +6,12 @@ from birthgaps.workflow import run_step
 
 def main(smk):
     write_index(
-        smk.params.release, smk.params.release_label, smk.params.areas,
-        dict(zip(smk.params.areas, smk.input, strict=True)), smk.params.synthetic, smk.output[0],
+        smk.params.release,
+        smk.params.release_label,
+        smk.params.areas,
+        dict(zip(smk.params.areas, smk.input, strict=True)),
+        smk.params.synthetic,
+        smk.output[0],
     )
 
 

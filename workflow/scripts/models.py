@@ -2,13 +2,14 @@
 
 import pandas as pd
 
-from birthgaps.models import models_table
+from birthgaps.models import models_table, publish_models
 from birthgaps.workflow import run_step
 
 
 def main(smk):
     cells = pd.read_parquet(smk.input.cells)
-    models_table(cells, smk.params.models, smk.params.areas).to_csv(smk.output.models, index=False)
+    table = models_table(cells, smk.params.models, smk.params.areas)
+    publish_models(table, smk.params.disclosure).to_csv(smk.output.models, index=False)
 
 
 run_step(snakemake, main)  # noqa: F821
