@@ -105,6 +105,19 @@ def test_second_run_has_nothing_to_do(tiny_run):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
+def test_published_outputs_are_byte_identical_in_another_folder(tiny_run, tmp_path):
+    workdir, config, _ = tiny_run
+    configfile = write_config(tmp_path / "config.yaml", config)
+    result = snakemake(tmp_path, configfile=configfile)
+    assert result.returncode == 0, result.stderr[-4000:]
+    first = workdir / "results/tiny/published"
+    second = tmp_path / "results/tiny/published"
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    differing = [str(f) for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
+    assert not differing
+
+
 def test_published_tables_pass_disclosure_control(tiny_run):
     workdir, config, _ = tiny_run
     rates = pd.read_csv(workdir / "results/tiny/published/tables/rates.csv")
@@ -136,6 +149,10 @@ def test_synthetic_release_is_labelled(tiny_run):
         html = (workdir / f"results/tiny/published/appendix/{area}.html").read_text()
         assert "SYNTHETIC" in html.upper()
     assert "SYNTHETIC" in (workdir / "results/tiny/published/index.html").read_text().upper()
+    for table in ("rates", "models", "exclusion_flow"):
+        frame = pd.read_csv(workdir / f"results/tiny/published/tables/{table}.csv")
+        assert list(frame.columns[:2]) == ["release", "data"]
+        assert frame["data"].str.startswith("SYNTHETIC DATA").all(), table
 
 
 def test_bad_config_stops_before_any_work(tmp_path, repo_config):

@@ -36,9 +36,7 @@ from birthgaps.definitions import (
     UNKNOWN,
 )
 from birthgaps.errors import InputError
-
-#: First words of every caption (and the appendix banner) when the release is synthetic.
-SYNTHETIC_NOTICE = "SYNTHETIC DATA — fictional areas, not real births."
+from birthgaps.provenance import SYNTHETIC_NOTICE
 
 #: Label of the series that covers every birth whatever the ethnic group.
 ALL_BIRTHS = "All births"

@@ -27,7 +27,6 @@ from birthgaps import figures
 from birthgaps.definitions import NOT_STATED, OUTCOMES, UNKNOWN
 from birthgaps.errors import InputError
 from birthgaps.figures import (
-    SYNTHETIC_NOTICE,
     FigureSpec,
     compare_intervals,
     fmt_ci,
@@ -36,6 +35,7 @@ from birthgaps.figures import (
     join_words,
     outcome_label,
 )
+from birthgaps.provenance import SYNTHETIC_NOTICE
 
 #: Footnote of every rates table.
 RATES_FOOTNOTE = (

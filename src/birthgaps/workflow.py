@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import logging
 import shutil
@@ -15,12 +16,38 @@ from birthgaps.errors import InputError
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+def _package_imports(module: str) -> set[str]:
+    """Names of the birthgaps modules that ``module`` imports directly."""
+    tree = ast.parse((PACKAGE_DIR / f"{module}.py").read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "birthgaps":
+                found |= {alias.name for alias in node.names}
+            elif node.module.startswith("birthgaps."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("birthgaps.")}
+    return {name for name in found if (PACKAGE_DIR / f"{name}.py").exists()}
+
+
+def module_closure(*modules: str) -> list[str]:
+    """The named package modules and every package module they import, directly or not."""
+    seen: set[str] = set()
+    todo = list(modules)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(_package_imports(name) - seen)
+    return sorted(seen)
+
+
 def source_hash(*modules: str) -> str:
-    """Short hash of the named package modules, passed via ``params:`` so code changes re-run jobs."""
+    """Short hash of the named modules and all they import, for ``params:`` so code changes re-run jobs."""
     digest = hashlib.sha256()
-    for name in sorted(set(modules) | {"errors", "definitions"}):
-        path = PACKAGE_DIR / f"{name}.py"
-        digest.update(path.read_bytes() if path.exists() else b"")
+    for name in module_closure(*modules):
+        digest.update(name.encode() + b"\0" + (PACKAGE_DIR / f"{name}.py").read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -18,7 +18,7 @@ rule appendix:
         release_label=SPEC["label"],
         synthetic=SPEC["synthetic"],
         area_name=lambda wildcards: config["areas"][wildcards.area],
-        code=source_hash("report", "figures"),
+        code=source_hash("report"),
     log:
         f"{LOGS}/appendix/{{area}}.log",
     conda:
@@ -37,7 +37,7 @@ rule index:
         release_label=SPEC["label"],
         synthetic=SPEC["synthetic"],
         areas=config["areas"],
-        code=source_hash("report", "figures"),
+        code=source_hash("report"),
     log:
         f"{LOGS}/index.log",
     conda:

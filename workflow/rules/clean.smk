@@ -12,7 +12,9 @@ rule clean:
         years=SPEC["years"],
         definitions=config["definitions"],
         disclosure=config["disclosure"],
-        code=source_hash("clean", "disclosure"),
+        release=RELEASE,
+        synthetic=SPEC["synthetic"],
+        code=source_hash("clean", "provenance"),
     log:
         f"{LOGS}/clean.log",
     conda:

@@ -8,7 +8,9 @@ rule models:
         models=config["models"],
         areas=config["areas"],
         disclosure=config["disclosure"],
-        code=source_hash("models", "disclosure"),
+        release=RELEASE,
+        synthetic=SPEC["synthetic"],
+        code=source_hash("models", "provenance"),
     log:
         f"{LOGS}/models.log",
     conda:

@@ -8,7 +8,9 @@ rule rates:
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],
-        code=source_hash("rates", "stats", "disclosure"),
+        release=RELEASE,
+        synthetic=SPEC["synthetic"],
+        code=source_hash("rates", "provenance"),
     log:
         f"{LOGS}/rates.log",
     conda:

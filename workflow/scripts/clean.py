@@ -3,6 +3,7 @@
 import pandas as pd
 
 from birthgaps.clean import clean_births, publish_flow, read_lookup
+from birthgaps.provenance import label_table
 from birthgaps.workflow import run_step
 
 
@@ -18,7 +19,10 @@ def main(smk):
     )
     clean.to_parquet(smk.output.clean, index=False)
     flow.to_csv(smk.output.flow, index=False)
-    publish_flow(flow, smk.params.disclosure).to_csv(smk.output.published_flow, index=False)
+    published = publish_flow(flow, smk.params.disclosure)
+    label_table(published, smk.params.release, smk.params.synthetic).to_csv(
+        smk.output.published_flow, index=False
+    )
 
 
 run_step(snakemake, main)  # noqa: F821

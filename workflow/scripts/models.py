@@ -3,13 +3,17 @@
 import pandas as pd
 
 from birthgaps.models import models_table, publish_models
+from birthgaps.provenance import label_table
 from birthgaps.workflow import run_step
 
 
 def main(smk):
     cells = pd.read_parquet(smk.input.cells)
     table = models_table(cells, smk.params.models, smk.params.areas)
-    publish_models(table, smk.params.disclosure).to_csv(smk.output.models, index=False)
+    published = publish_models(table, smk.params.disclosure)
+    label_table(published, smk.params.release, smk.params.synthetic).to_csv(
+        smk.output.models, index=False
+    )
 
 
 run_step(snakemake, main)  # noqa: F821

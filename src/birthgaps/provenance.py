@@ -1,0 +1,15 @@
+"""What every published output says about where its numbers come from (synthetic or real)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+SYNTHETIC_NOTICE = "SYNTHETIC DATA — fictional areas, not real births."
+
+
+def label_table(table: pd.DataFrame, release: str, synthetic: bool) -> pd.DataFrame:
+    """Prefix a published table with ``release`` and ``data`` columns so every row says its source."""
+    out = table.copy()
+    out.insert(0, "data", SYNTHETIC_NOTICE if synthetic else "")
+    out.insert(0, "release", release)
+    return out
