@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import itertools
-import os
 import re
-import subprocess
-import sys
-import textwrap
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -447,33 +442,3 @@ def test_publish_models_rounds_and_suppresses_counts() -> None:
 def test_missing_column_is_an_input_error(cells: pd.DataFrame) -> None:
     with pytest.raises(InputError, match="age_band"):
         fit_models(cells.drop(columns="age_band"), "preterm", EXPOSURES, ADJUST, REFERENCE)
-
-
-def test_demo_sized_models_table_is_fast() -> None:
-    """Three areas + ALL, two outcomes, ~60k births over 6 years: well under 3 s.
-
-    Timed in a child process with one BLAS thread, the environment Snakemake gives a script job
-    with ``threads: 1``; in a process with multi-threaded BLAS on a busy machine the many small
-    LAPACK calls can wait for cores (docs/models.md).
-    """
-    code = textwrap.dedent(
-        f"""
-        import sys, time
-        sys.path.insert(0, {str(Path(__file__).parent)!r})
-        from test_models import AREAS, MODEL_CONFIG, simulate_cells
-        from birthgaps.models import models_table
-        cells = simulate_cells(60000, seed=1, areas=list(AREAS), years=list(range(2019, 2025)))
-        start = time.perf_counter()
-        table = models_table(cells, MODEL_CONFIG, AREAS)
-        elapsed = time.perf_counter() - start
-        assert table["odds_ratio"].notna().all()
-        print(elapsed)
-        """
-    )
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    elapsed = float(done.stdout.strip().splitlines()[-1])
-    assert elapsed < 3.0
