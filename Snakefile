@@ -7,6 +7,7 @@ from snakemake.exceptions import WorkflowError
 
 from birthgaps.config import preflight, validate_config
 from birthgaps.errors import InputError
+from birthgaps.lookups import check_lookup_config
 from birthgaps.workflow import source_hash
 
 
@@ -21,6 +22,7 @@ if not config:
 try:
     validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
     preflight(config)
+    check_lookup_config(config)
 except InputError as error:
     raise WorkflowError(str(error)) from None
 
@@ -35,6 +37,7 @@ ENV = "../../environment.yml"  # conda: paths are relative to the rule file
 
 
 include: "workflow/rules/simulate.smk"
+include: "workflow/rules/lookups.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/cells.smk"

@@ -84,6 +84,19 @@ def lookup() -> pd.DataFrame:
     )
 
 
+@pytest.fixture
+def ranked_lookup() -> pd.DataFrame:
+    """Ten LSOAs R01..R10 with national IMD ranks (1 = most deprived) and consistent deciles."""
+    ranks = [150, 2900, 5000, 9000, 12000, 15500, 20000, 24000, 28000, 32000]
+    return pd.DataFrame(
+        {
+            "lsoa_code": [f"R{i:02d}" for i in range(1, 11)],
+            "imd_decile": [min(10, 1 + (r - 1) * 10 // 32844) for r in ranks],
+            "imd_rank": ranks,
+        }
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Fake published tables (rates, models, exclusion flow) in the contract formats of
 # docs/architecture.md, for the figures and report tests. Session-scoped: treat them as read-only

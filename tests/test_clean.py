@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from conftest import make_births
 
-from birthgaps.clean import clean_births, publish_flow
+from birthgaps.clean import OUTCOME_COLUMNS, clean_births, publish_flow
+from birthgaps.definitions import CANONICAL_COLUMNS
 from birthgaps.errors import InputError
 
 
@@ -138,3 +139,65 @@ def test_published_flow_suppresses_small_counts(lookup, config):
     assert pd.isna(still["count"]) and still["flag"] == "c"
     received = published.loc[published["step"] == "received"].iloc[0]
     assert received["count"] == 25  # 23 rounded to the nearest 5
+
+
+def test_output_columns_and_flow_steps_follow_the_contract(lookup, config):
+    """docs/architecture.md: derived columns, their values, and the flow steps in order."""
+    clean, flow = run([{}, {"mother_lsoa": "L3", "mother_ethnic_category": "K"}], lookup, config)
+    derived = [
+        "year",
+        "imd_decile",
+        "imd_quintile",
+        "imd_quintile_national",
+        "imd_quintile_local",
+        "ethnic_group",
+        "ethnic_group_detailed",
+        "age_band",
+        *OUTCOME_COLUMNS,
+        "multiple_birth",
+        "weight_gestation_implausible",
+    ]
+    assert list(clean.columns) == [*CANONICAL_COLUMNS, *derived]
+    for column in ("imd_decile", "imd_quintile", "imd_quintile_national", "imd_quintile_local"):
+        assert clean[column].dtype == "string", column
+    assert clean["ethnic_group_detailed"].tolist() == ["White British", "Bangladeshi"]
+    assert clean["imd_quintile_local"].tolist() == ["Unknown", "Unknown"]  # lookup has no ranks
+    assert clean["multiple_birth"].dtype == bool
+    assert clean["weight_gestation_implausible"].dtype == bool
+    assert flow["step"].tolist() == [
+        "received",
+        "duplicates",
+        "conflicting_records",
+        "stillbirths",
+        "other_areas",
+        "other_years",
+        "gestation_not_stated",
+        "gestation_implausible",
+        "weight_not_stated",
+        "weight_implausible",
+        "weight_for_gestation",
+        "weight_for_gestation_unchecked",
+        "preterm_denominator",
+        "lbw_denominator",
+        "term_lbw_denominator",
+        "lsoa_unmatched",
+        "ethnicity_not_stated",
+        "ethnicity_unrecognised",
+        "age_unknown",
+        "multiple_births",
+        "live_births",
+    ]
+    # removal steps carry a remaining count; flag-only steps do not
+    flags = flow.set_index("step")["remaining"]
+    assert flags[["duplicates", "conflicting_records", "other_years"]].notna().all()
+    assert flags[["weight_for_gestation", "lsoa_unmatched", "multiple_births"]].isna().all()
+
+
+def test_clean_does_not_change_its_input(lookup, config):
+    births = make_births([{"baby_id": "A"}, {"baby_id": "A"}, {"birth_outcome": "still"}])
+    before = births.copy()
+    run_births = clean_births(
+        births, lookup, areas=["X1"], years=[2020], definitions=config["definitions"]
+    )
+    assert len(run_births[0]) == 1
+    pd.testing.assert_frame_equal(births, before)

@@ -260,6 +260,19 @@ def test_first_year_is_the_earliest_year_present(cells: pd.DataFrame) -> None:
     assert table.loc[table["term"] == "year", "level"].tolist() == ["2019", "2020"]
 
 
+def test_last_year_reference_is_the_latest_year_present(cells: pd.DataFrame) -> None:
+    """``year: last`` (allowed by the schema) picks the latest year left in the population."""
+    table = fit_models(cells, "preterm", EXPOSURES, ADJUST, {**REFERENCE, "year": "last"})
+    years = table[table["term"] == "year"]
+    assert years["reference"].eq("2021").all()
+    assert years["level"].tolist() == ["2019", "2020"]
+    explicit = fit_models(cells, "preterm", EXPOSURES, ADJUST, {**REFERENCE, "year": 2021})
+    pd.testing.assert_frame_equal(table, explicit)
+    earlier = cells[cells["year"] < 2021]
+    table = fit_models(earlier, "preterm", EXPOSURES, ADJUST, {**REFERENCE, "year": "last"})
+    assert table.loc[table["term"] == "year", "reference"].eq("2020").all()
+
+
 def test_year_order_is_numeric_not_alphabetical() -> None:
     cells = simulate_cells(3000, seed=2, years=[2009, 2010, 2011])
     table = fit_models(cells, "preterm", EXPOSURES, ADJUST, REFERENCE)

@@ -87,7 +87,7 @@ def test_columns_and_dtypes(demo):
     assert extract["baby_id"].str.fullmatch(r"SYN[0-9A-F]{10}").all()
     codes = extract["mother_ethnic_category"].dropna()
     assert set(codes.unique()) <= set(ETHNIC_CATEGORY_TO_GROUP)
-    assert list(lookup.columns) == ["lsoa_code", "area_code", "imd_decile"]
+    assert list(lookup.columns) == ["lsoa_code", "area_code", "imd_decile", "imd_rank"]
     assert lookup["lsoa_code"].dtype == "string" and lookup["area_code"].dtype == "string"
     assert pd.api.types.is_integer_dtype(lookup["imd_decile"])
 

@@ -1,14 +1,23 @@
-"""Cleaning: standard definitions, derived variables and the exclusion flow (DESIGN.md)."""
+"""Cleaning: standard definitions, derived variables and the exclusion flow (DESIGN.md).
+
+Every rule is set in config ``definitions`` and counted in the flow table; docs/cleaning.md explains
+each rule and the choices behind it.
+"""
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import pandas as pd
 
 from birthgaps.definitions import (
     AGE_BANDS,
+    CANONICAL_COLUMNS,
+    ETHNIC_CATEGORY_TO_DETAILED,
     ETHNIC_CATEGORY_TO_GROUP,
     NOT_STATED,
+    QUINTILE_BASES,
     UNKNOWN,
 )
 from birthgaps.disclosure import control_counts
@@ -16,6 +25,23 @@ from birthgaps.errors import InputError
 
 #: Outcome indicators written by ``clean_births`` (nullable booleans; <NA> = not in denominator).
 OUTCOME_COLUMNS = ["preterm", "very_preterm", "lbw", "very_lbw", "term_lbw"]
+
+RULE = "clean"
+
+#: Defaults of the ``definitions`` keys added after the first release (older configs still run).
+DEFINITION_DEFAULTS: dict = {
+    "weight_for_gestation": {
+        "method": "tukey_log",
+        "fence_k": 3.0,
+        "min_births": 100,
+        "pool_weeks": 2,
+    },
+    "duplicate_conflicts": "drop_all",
+    "multiple_births": "flag",
+}
+WEIGHT_FOR_GESTATION_METHODS = ("tukey_log", "none")
+DUPLICATE_CONFLICT_POLICIES = ("drop_all", "keep_first", "keep_last")
+MULTIPLE_BIRTH_POLICIES = ("flag", "exclude")
 
 
 class _Flow:
@@ -35,40 +61,247 @@ class _Flow:
         return out
 
 
-def _gestation_status(births: pd.DataFrame, d: dict) -> tuple[pd.Series, pd.Series]:
+def _config_error(problem: str, key: str, hint: str | None = None) -> InputError:
+    """An InputError for a bad value in config ``definitions`` or ``deprivation``."""
+    return InputError(problem, key=key, rule=RULE, hint=hint)
+
+
+def resolve_definitions(definitions: dict) -> dict:
+    """The definitions with defaults filled in for optional keys; a bad value stops the run."""
+    d = copy.deepcopy(dict(definitions))
+    for key, default in DEFINITION_DEFAULTS.items():
+        if isinstance(default, dict):
+            d[key] = {**default, **(d.get(key) or {})}
+        else:
+            d[key] = d.get(key, default)
+    wfg = d["weight_for_gestation"]
+    if wfg["method"] not in WEIGHT_FOR_GESTATION_METHODS:
+        raise _config_error(
+            f"unknown method '{wfg['method']}'",
+            "definitions.weight_for_gestation.method",
+            f"use one of {list(WEIGHT_FOR_GESTATION_METHODS)}",
+        )
+    if not float(wfg["fence_k"]) > 0:
+        raise _config_error("fence_k must be positive", "definitions.weight_for_gestation.fence_k")
+    if int(wfg["min_births"]) < 10:
+        raise _config_error(
+            "min_births must be at least 10 (quartiles of fewer births are unstable)",
+            "definitions.weight_for_gestation.min_births",
+        )
+    if int(wfg["pool_weeks"]) < 0:
+        raise _config_error(
+            "pool_weeks must be 0 or more", "definitions.weight_for_gestation.pool_weeks"
+        )
+    for key, allowed in (
+        ("duplicate_conflicts", DUPLICATE_CONFLICT_POLICIES),
+        ("multiple_births", MULTIPLE_BIRTH_POLICIES),
+    ):
+        if d[key] not in allowed:
+            raise _config_error(
+                f"unknown value '{d[key]}'", f"definitions.{key}", f"use one of {list(allowed)}"
+            )
+    return d
+
+
+def _quintile_choice(deprivation: dict | None) -> str:
+    """``national`` or ``local`` from config ``deprivation.quintiles`` (national when absent)."""
+    choice = (deprivation or {}).get("quintiles") or "national"
+    if choice not in QUINTILE_BASES:
+        raise _config_error(
+            f"unknown quintile basis '{choice}'",
+            "deprivation.quintiles",
+            f"use one of {list(QUINTILE_BASES)}",
+        )
+    return choice
+
+
+def quintile_basis(deprivation: dict | None) -> str:
+    """Label of the quintiles in the ``imd_quintile`` dimension, for captions and table notes.
+
+    ``"national"`` or ``"local (within the study areas)"``, from config ``deprivation.quintiles``.
+    """
+    return QUINTILE_BASES[_quintile_choice(deprivation)]
+
+
+# ------------------------------------------------------------------------------------- duplicates
+
+
+def find_duplicates(
+    births: pd.DataFrame, policy: str = "drop_all"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of records to drop: (exact copies of an earlier record, conflicting records).
+
+    Exact copies agree on every canonical column; one of them is kept. Records left that share a
+    ``baby_id`` but differ are conflicting: ``drop_all`` keeps none of them, ``keep_first`` /
+    ``keep_last`` keep the first / last in extract order. Records without a ``baby_id`` are kept.
+    """
+    n = len(births)
+    exact = np.zeros(n, dtype=bool)
+    conflict = np.zeros(n, dtype=bool)
+    ids = births["baby_id"]
+    repeated = (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool, na_value=False)
+    if not repeated.any():
+        return exact, conflict
+    positions = np.flatnonzero(repeated)
+    subset = births.iloc[positions]
+    columns = [c for c in CANONICAL_COLUMNS if c in births.columns]
+    copies = subset.duplicated(subset=columns, keep="first").to_numpy(dtype=bool)
+    exact[positions[copies]] = True
+    left = pd.Series(subset["baby_id"].to_numpy()[~copies])
+    if policy == "drop_all":
+        drop = left.duplicated(keep=False)
+    else:
+        drop = left.duplicated(keep="first" if policy == "keep_first" else "last")
+    conflict[positions[~copies][drop.to_numpy(dtype=bool)]] = True
+    return exact, conflict
+
+
+# ---------------------------------------------------------------------------- gestation and weight
+
+
+def _gestation_status(births: pd.DataFrame, d: dict) -> tuple[np.ndarray, np.ndarray]:
     """Split gestation into (not stated, implausible) masks using sentinels and the plausible range."""
     weeks = births["gestation_weeks"]
     days = births["gestation_days"].fillna(0)
-    not_stated = weeks.isna() | weeks.isin(d["gestation_sentinels"])
-    in_range = weeks.between(d["gestation_min_weeks"], d["gestation_max_weeks"]) & days.between(
-        0, 6
+    not_stated = (weeks.isna() | weeks.isin(d["gestation_sentinels"])).to_numpy(
+        dtype=bool, na_value=True
     )
-    implausible = ~not_stated & ~in_range.fillna(False).astype(bool)
-    return not_stated.fillna(True).astype(bool), implausible.astype(bool)
+    in_range = (
+        weeks.between(d["gestation_min_weeks"], d["gestation_max_weeks"]) & days.between(0, 6)
+    ).to_numpy(dtype=bool, na_value=False)
+    return not_stated, ~not_stated & ~in_range
 
 
-def _weight_status(births: pd.DataFrame, d: dict) -> tuple[pd.Series, pd.Series]:
+def _weight_status(births: pd.DataFrame, d: dict) -> tuple[np.ndarray, np.ndarray]:
     """Split birth weight into (not stated, implausible) masks."""
     weight = births["birth_weight_g"]
-    not_stated = (weight.isna() | weight.isin(d["birth_weight_sentinels"])).fillna(True)
-    in_range = weight.between(d["birth_weight_min_g"], d["birth_weight_max_g"]).fillna(False)
-    implausible = ~not_stated & ~in_range
-    return not_stated.astype(bool), implausible.astype(bool)
+    not_stated = (weight.isna() | weight.isin(d["birth_weight_sentinels"])).to_numpy(
+        dtype=bool, na_value=True
+    )
+    in_range = weight.between(d["birth_weight_min_g"], d["birth_weight_max_g"]).to_numpy(
+        dtype=bool, na_value=False
+    )
+    return not_stated, ~not_stated & ~in_range
 
 
-def _nullable_flag(condition: pd.Series, in_denominator: pd.Series) -> pd.Series:
+def weight_for_gestation_fences(
+    weeks: np.ndarray,
+    grams: np.ndarray,
+    *,
+    fence_k: float = 3.0,
+    min_births: int = 100,
+    pool_weeks: int = 2,
+) -> pd.DataFrame:
+    """Tukey fences of log birth weight for each completed week of gestation present.
+
+    Within a week, the fences are Q1 - k·IQR and Q3 + k·IQR of the log weights. A week with fewer
+    than ``min_births`` births borrows the births of the weeks around it (±1, ±2, ... up to
+    ``pool_weeks``); if it is still short, or its quartiles are equal (no spread to judge by), its
+    fences are NaN and its births are not checked.
+    Returns one row per week: ``week``, ``births``, ``reference_births``, ``pooled_from``,
+    ``pooled_to``, ``lower_g``, ``upper_g``.
+    """
+    weeks = np.asarray(weeks, dtype=np.int64)
+    logw = np.log(np.asarray(grams, dtype=float))
+    order = np.argsort(weeks, kind="stable")
+    sorted_weeks, sorted_logw = weeks[order], logw[order]
+    present = np.unique(sorted_weeks)
+    rows = []
+    for week in present:
+        for half in range(int(pool_weeks) + 1):
+            lo = np.searchsorted(sorted_weeks, week - half, side="left")
+            hi = np.searchsorted(sorted_weeks, week + half, side="right")
+            if hi - lo >= min_births:
+                break
+        births = int(np.count_nonzero(sorted_weeks == week))
+        lower = upper = np.nan
+        pooled = (int(week), int(week))
+        if hi - lo >= min_births:
+            pooled = (int(sorted_weeks[lo]), int(sorted_weeks[hi - 1]))
+            q1, q3 = np.quantile(sorted_logw[lo:hi], [0.25, 0.75])
+            if q3 > q1:  # no spread at all (heaped values): the fences are undefined
+                spread = fence_k * (q3 - q1)
+                lower, upper = float(np.exp(q1 - spread)), float(np.exp(q3 + spread))
+        rows.append((int(week), births, int(hi - lo), *pooled, lower, upper))
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "week",
+            "births",
+            "reference_births",
+            "pooled_from",
+            "pooled_to",
+            "lower_g",
+            "upper_g",
+        ],
+    )
+
+
+def weight_for_gestation_flags(
+    weeks: np.ndarray, grams: np.ndarray, settings: dict
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """(implausible, not checked, fences) for births whose weeks and weight are each plausible.
+
+    ``settings`` is ``definitions.weight_for_gestation``; method ``none`` checks nothing.
+    """
+    n = len(weeks)
+    if settings["method"] == "none" or n == 0:
+        empty = pd.DataFrame(
+            columns=["week", "births", "reference_births", "pooled_from", "pooled_to"]
+            + ["lower_g", "upper_g"]
+        )
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), empty
+    weeks = np.asarray(weeks, dtype=np.int64)
+    grams = np.asarray(grams, dtype=float)
+    fences = weight_for_gestation_fences(
+        weeks,
+        grams,
+        fence_k=float(settings["fence_k"]),
+        min_births=int(settings["min_births"]),
+        pool_weeks=int(settings["pool_weeks"]),
+    )
+    first = int(fences["week"].min())
+    span = int(fences["week"].max()) - first + 1
+    lower = np.full(span, np.nan)
+    upper = np.full(span, np.nan)
+    lower[fences["week"].to_numpy() - first] = fences["lower_g"].to_numpy(dtype=float)
+    upper[fences["week"].to_numpy() - first] = fences["upper_g"].to_numpy(dtype=float)
+    lo, hi = lower[weeks - first], upper[weeks - first]
+    unchecked = np.isnan(lo)
+    implausible = ~unchecked & ((grams < lo) | (grams > hi))
+    return implausible, unchecked, fences
+
+
+def _nullable_flag(condition: pd.Series, in_denominator: np.ndarray) -> pd.Series:
     """Boolean outcome flag that is <NA> outside the outcome's denominator."""
     flag = condition.fillna(False).astype("boolean")
-    return flag.mask(~in_denominator.astype(bool))
+    return flag.mask(~np.asarray(in_denominator, dtype=bool))
+
+
+# ------------------------------------------------------------------------------------- ethnicity
+
+
+def _normalise_codes(codes: pd.Series) -> pd.Series:
+    """Ethnic category codes stripped and upper-cased; empty text becomes <NA>."""
+    normalised = codes.astype("string").str.strip().str.upper()
+    return normalised.mask(normalised == "", pd.NA)
 
 
 def ethnic_group(codes: pd.Series) -> tuple[pd.Series, pd.Series]:
     """ONS 2021 high-level group from NHS ethnic category codes; also a mask of unrecognised codes."""
-    normalised = codes.astype("string").str.strip().str.upper()
-    normalised = normalised.mask(normalised == "", pd.NA)
+    normalised = _normalise_codes(codes)
     groups = normalised.map(ETHNIC_CATEGORY_TO_GROUP)
     unrecognised = normalised.notna() & groups.isna()
     return groups.fillna(NOT_STATED).astype("string"), unrecognised.astype(bool)
+
+
+def ethnic_group_detailed(codes: pd.Series) -> pd.Series:
+    """ONS 2021 detailed group (NHS code granularity) from NHS ethnic category codes.
+
+    ``Not stated`` for Z, 99, missing and unrecognised codes.
+    """
+    detailed = _normalise_codes(codes).map(ETHNIC_CATEGORY_TO_DETAILED)
+    return detailed.fillna(NOT_STATED).astype("string")
 
 
 def age_bands(ages: pd.Series) -> pd.Series:
@@ -83,44 +316,129 @@ def age_bands(ages: pd.Series) -> pd.Series:
     return pd.Series(bands, index=ages.index).astype("string").fillna(UNKNOWN)
 
 
-def imd_from_lookup(lsoa: pd.Series, lookup: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """IMD decile and quintile strings for each LSOA code; ``Unknown`` where the code does not match."""
-    deciles = (
-        lsoa.astype("string")
-        .str.strip()
-        .map(lookup.set_index("lsoa_code")["imd_decile"].astype("Int64"))
+# ------------------------------------------------------------------------------------ deprivation
+
+
+def _lookup_positions(lsoa: pd.Series, lookup: pd.DataFrame) -> np.ndarray:
+    """Row of the lookup for each LSOA code (-1 where missing or not in the lookup)."""
+    codes = pd.Index(lookup["lsoa_code"].astype("string").str.strip())
+    wanted = lsoa.astype("string").str.strip()
+    positions = codes.get_indexer(wanted)
+    positions[wanted.isna().to_numpy(dtype=bool)] = -1
+    return positions
+
+
+def _quintile_strings(values: np.ndarray) -> pd.Series:
+    """Quintile numbers 1..5 (0 = unknown) as strings ``"1"``..``"5"`` / ``Unknown``."""
+    labels = np.array([UNKNOWN, "1", "2", "3", "4", "5"], dtype=object)
+    return pd.Series(pd.array(labels[values], dtype="string"))
+
+
+def local_quintiles(positions: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """Local quintile 1..5 of each birth (0 where the LSOA is unmatched).
+
+    The distinct matched LSOAs among ``positions`` (rows of the lookup) are ranked by their
+    national IMD rank (1 = most deprived) and cut into fifths of LSOAs: quintile =
+    floor(5 (r - 1) / n) + 1 with r the rank among the n LSOAs (tied ranks share the lower r, so
+    ties share a quintile; the most deprived LSOA is always in quintile 1).
+    """
+    positions = np.asarray(positions, dtype=np.int64)
+    present = np.unique(positions[positions >= 0])
+    out = np.zeros(len(positions), dtype=np.int64)
+    if present.size == 0:
+        return out
+    order = pd.Series(np.asarray(ranks, dtype=float)[present]).rank(method="min").to_numpy()
+    quintile = np.clip(np.floor(5 * (order - 1) / present.size) + 1, 1, 5).astype(np.int64)
+    table = np.zeros(int(present.max()) + 1, dtype=np.int64)
+    table[present] = quintile
+    matched = positions >= 0
+    out[matched] = table[positions[matched]]
+    return out
+
+
+def imd_columns(lsoa: pd.Series, lookup: pd.DataFrame) -> pd.DataFrame:
+    """``imd_decile``, ``imd_quintile_national`` and ``imd_quintile_local`` for each LSOA code.
+
+    Strings ``"1"``.. or ``Unknown`` (no match). Local quintiles are fifths of the distinct LSOAs in
+    ``lsoa`` that match the lookup, by ``imd_rank``; all ``Unknown`` when the lookup has no rank.
+    """
+    positions = _lookup_positions(lsoa, lookup)
+    matched = positions >= 0
+    deciles = pd.to_numeric(lookup["imd_decile"]).to_numpy(dtype=np.int64)
+    decile = np.where(matched, deciles[np.where(matched, positions, 0)], 0)
+    decile_labels = np.array([UNKNOWN, *[str(i) for i in range(1, 11)]], dtype=object)
+    if "imd_rank" in lookup.columns:
+        ranks = pd.to_numeric(lookup["imd_rank"]).to_numpy(dtype=float)
+        local = local_quintiles(positions, ranks)
+    else:
+        local = np.zeros(len(positions), dtype=np.int64)
+    out = pd.DataFrame(
+        {
+            "imd_decile": pd.array(decile_labels[decile], dtype="string"),
+            "imd_quintile_national": _quintile_strings((decile + 1) // 2).array,
+            "imd_quintile_local": _quintile_strings(local).array,
+        }
     )
-    deciles = pd.array(deciles, dtype="Int64")
-    quintile = pd.Series((deciles + 1) // 2, index=lsoa.index).astype("string").fillna(UNKNOWN)
-    decile = pd.Series(deciles, index=lsoa.index).astype("string").fillna(UNKNOWN)
-    return decile, quintile
+    out.index = lsoa.index
+    return out
+
+
+def imd_from_lookup(lsoa: pd.Series, lookup: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """IMD decile and national quintile strings for each LSOA code; ``Unknown`` where no match."""
+    columns = imd_columns(lsoa, lookup)
+    return columns["imd_decile"], columns["imd_quintile_national"]
 
 
 def check_lookup(lookup: pd.DataFrame, path: str = "IMD lookup") -> None:
-    """Stop on a lookup without the needed columns, with repeated LSOAs or deciles outside 1-10."""
+    """Stop on a lookup without the needed columns, with repeated LSOAs, deciles outside 1-10 or
+    (when present) IMD ranks that are not whole numbers of 1 or more."""
     for column in ("lsoa_code", "imd_decile"):
         if column not in lookup.columns:
             raise InputError(
-                "the IMD lookup lacks a required column", file=path, column=column, rule="clean"
+                "the IMD lookup lacks a required column", file=path, column=column, rule=RULE
             )
-    repeated = int(lookup["lsoa_code"].duplicated().sum())
+    codes = lookup["lsoa_code"].astype("string").str.strip()
+    if codes.isna().any():
+        raise InputError(
+            "the IMD lookup has rows without an LSOA code",
+            file=path,
+            column="lsoa_code",
+            rule=RULE,
+            rows=int(codes.isna().sum()),
+        )
+    repeated = int(codes.duplicated().sum())
     if repeated:
         raise InputError(
             "the IMD lookup lists some LSOAs more than once",
             file=path,
             column="lsoa_code",
-            rule="clean",
+            rule=RULE,
             rows=repeated,
         )
-    bad = int((~pd.to_numeric(lookup["imd_decile"], errors="coerce").between(1, 10)).sum())
+    deciles = pd.to_numeric(lookup["imd_decile"], errors="coerce")
+    bad = int((~deciles.between(1, 10) | (deciles % 1 != 0)).sum())
     if bad:
         raise InputError(
             "IMD deciles must be whole numbers from 1 to 10",
             file=path,
             column="imd_decile",
-            rule="clean",
+            rule=RULE,
             rows=bad,
         )
+    if "imd_rank" in lookup.columns:
+        ranks = pd.to_numeric(lookup["imd_rank"], errors="coerce")
+        bad = int((ranks.isna() | (ranks < 1) | (ranks % 1 != 0)).sum())
+        if bad:
+            raise InputError(
+                "IMD ranks must be whole numbers of 1 or more (1 = most deprived)",
+                file=path,
+                column="imd_rank",
+                rule=RULE,
+                rows=bad,
+            )
+
+
+# ------------------------------------------------------------------------------------ the rule
 
 
 def clean_births(
@@ -130,115 +448,169 @@ def clean_births(
     areas: list[str],
     years: list[int],
     definitions: dict,
+    deprivation: dict | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply the standard definitions; return (live births in scope with derived columns, flow table).
 
-    Records are removed for duplicates, stillbirths, residence outside the study areas and birth
-    dates outside the release years; gestation and weight problems only remove a birth from the
-    denominators of the outcomes that need them. Every step is counted in the flow table.
+    Records are removed for duplicates (exact copies; conflicting records of one baby by config),
+    stillbirths, residence outside the study areas, birth dates outside the release years and,
+    when configured, multiple births. Gestation and weight problems (missing, out of range, weight
+    implausible for gestational age) only remove a birth from the denominators of the outcomes that
+    need them. ``deprivation.quintiles`` (``national`` or ``local``) chooses which quintile fills
+    ``imd_quintile``. Every step is counted in the flow table (docs/cleaning.md).
     """
-    d = definitions
-    flow = _Flow()
+    d = resolve_definitions(definitions)
+    basis = _quintile_choice(deprivation)
     check_lookup(imd_lookup)
-    flow.add("received", "Birth records in the extract", len(births), len(births))
+    if basis == "local" and "imd_rank" not in imd_lookup.columns:
+        raise InputError(
+            "local deprivation quintiles need the national IMD rank of each LSOA",
+            file="IMD lookup",
+            column="imd_rank",
+            rule=RULE,
+            key="deprivation.quintiles",
+            hint="use a lookup with an imd_rank column, or set deprivation.quintiles: national",
+        )
+    flow = _Flow()
+    n = len(births)
+    flow.add("received", "Birth records in the extract", n, n)
 
-    duplicated = births["baby_id"].duplicated(keep="first")
-    births = births.loc[~duplicated]
-    flow.add(
-        "duplicates", "Duplicate records of the same baby removed", duplicated.sum(), len(births)
+    keep = np.ones(n, dtype=bool)
+    remaining = n
+
+    def remove(step: str, description: str, mask: np.ndarray) -> None:
+        nonlocal remaining
+        hit = keep & mask
+        keep[hit] = False
+        remaining -= int(hit.sum())
+        flow.add(step, description, int(hit.sum()), remaining)
+
+    exact, conflict = find_duplicates(births, d["duplicate_conflicts"])
+    remove("duplicates", "Duplicate records of the same baby removed", exact)
+    kept = {"drop_all": "none kept", "keep_first": "first kept", "keep_last": "last kept"}
+    remove(
+        "conflicting_records",
+        f"Differing records with the same baby identifier ({kept[d['duplicate_conflicts']]})",
+        conflict,
     )
-
-    still = births["birth_outcome"] != "live"
-    births = births.loc[~still.fillna(True)]
-    flow.add(
-        "stillbirths", "Stillbirths (not in live-birth denominators)", still.sum(), len(births)
+    remove(
+        "stillbirths",
+        "Stillbirths (not in live-birth denominators)",
+        (births["birth_outcome"] != "live").to_numpy(dtype=bool, na_value=True),
     )
-
-    outside = ~births["area_code"].isin(areas)
-    births = births.loc[~outside]
-    flow.add("other_areas", "Mother resident outside the study areas", outside.sum(), len(births))
-
+    remove(
+        "other_areas",
+        "Mother resident outside the study areas",
+        (~births["area_code"].isin(areas)).to_numpy(dtype=bool, na_value=True),
+    )
     year = births["birth_date"].dt.year
-    out_of_period = ~year.isin(years).fillna(False).astype(bool)
-    births = births.loc[~out_of_period].copy()
-    flow.add(
+    remove(
         "other_years",
         "Birth date missing or outside the release years",
-        out_of_period.sum(),
-        len(births),
+        (~year.isin(years)).to_numpy(dtype=bool, na_value=True),
     )
+    multiple = (births["plurality"] > 1).to_numpy(dtype=bool, na_value=False)
+    if d["multiple_births"] == "exclude":
+        remove("multiple_births_excluded", "Babies of multiple births removed", multiple)
+
+    births = births.loc[keep].reset_index(drop=True)
     n_live = len(births)
 
     births["year"] = births["birth_date"].dt.year.astype("int64")
-    births["imd_decile"], births["imd_quintile"] = imd_from_lookup(
-        births["mother_lsoa"], imd_lookup
+    imd = imd_columns(births["mother_lsoa"], imd_lookup)
+    births["imd_decile"] = imd["imd_decile"]
+    births["imd_quintile"] = imd[f"imd_quintile_{basis}"]
+    births["imd_quintile_national"] = imd["imd_quintile_national"]
+    births["imd_quintile_local"] = imd["imd_quintile_local"]
+    codes = _normalise_codes(births["mother_ethnic_category"])
+    group = codes.map(ETHNIC_CATEGORY_TO_GROUP)
+    unrecognised = (codes.notna() & group.isna()).to_numpy(dtype=bool)
+    births["ethnic_group"] = group.fillna(NOT_STATED).astype("string")
+    births["ethnic_group_detailed"] = (
+        codes.map(ETHNIC_CATEGORY_TO_DETAILED).fillna(NOT_STATED).astype("string")
     )
-    births["ethnic_group"], unrecognised = ethnic_group(births["mother_ethnic_category"])
     births["age_band"] = age_bands(births["mother_age"])
 
     ga_missing, ga_bad = _gestation_status(births, d)
     bw_missing, bw_bad = _weight_status(births, d)
-    ga_ok = ~ga_missing & ~ga_bad
-    bw_ok = ~bw_missing & ~bw_bad
     weeks = births["gestation_weeks"]
     weight = births["birth_weight_g"]
-    term = weeks >= d["preterm_weeks"]
+    both = ~ga_missing & ~ga_bad & ~bw_missing & ~bw_bad
+    pair_bad = np.zeros(n_live, dtype=bool)
+    unchecked = np.zeros(n_live, dtype=bool)
+    pair_bad[both], unchecked[both], _ = weight_for_gestation_flags(
+        weeks.to_numpy(dtype=np.int64, na_value=0)[both],
+        weight.to_numpy(dtype=np.int64, na_value=0)[both],
+        d["weight_for_gestation"],
+    )
+    ga_ok = ~ga_missing & ~ga_bad & ~pair_bad
+    bw_ok = ~bw_missing & ~bw_bad & ~pair_bad
+    term = (weeks >= d["preterm_weeks"]).to_numpy(dtype=bool, na_value=False)
 
     births["preterm"] = _nullable_flag(weeks < d["preterm_weeks"], ga_ok)
     births["very_preterm"] = _nullable_flag(weeks < d["very_preterm_weeks"], ga_ok)
     births["lbw"] = _nullable_flag(weight < d["lbw_grams"], bw_ok)
     births["very_lbw"] = _nullable_flag(weight < d["very_lbw_grams"], bw_ok)
-    births["term_lbw"] = _nullable_flag(
-        weight < d["lbw_grams"], ga_ok & bw_ok & term.fillna(False).astype(bool)
-    )
+    births["term_lbw"] = _nullable_flag(weight < d["lbw_grams"], ga_ok & bw_ok & term)
+    births["multiple_birth"] = (births["plurality"] > 1).to_numpy(dtype=bool, na_value=False)
+    births["weight_gestation_implausible"] = pair_bad
 
-    flow.add(
-        "gestation_not_stated",
-        "Gestation not stated (missing or sentinel code)",
-        ga_missing.sum(),
-        None,
-    )
-    flow.add(
-        "gestation_implausible",
-        f"Gestation outside {d['gestation_min_weeks']}+0 to {d['gestation_max_weeks']}+6 weeks",
-        ga_bad.sum(),
-        None,
-    )
-    flow.add(
-        "preterm_denominator",
-        "Live births with stated gestation (preterm denominator)",
-        ga_ok.sum(),
-        int(ga_ok.sum()),
-    )
-    flow.add(
-        "weight_not_stated",
-        "Birth weight not stated (missing or sentinel code)",
-        bw_missing.sum(),
-        None,
-    )
-    flow.add(
-        "weight_implausible",
-        f"Birth weight outside {d['birth_weight_min_g']:,} to {d['birth_weight_max_g']:,} g",
-        bw_bad.sum(),
-        None,
-    )
-    flow.add(
-        "lbw_denominator",
-        "Live births with stated weight (low birth weight denominator)",
-        bw_ok.sum(),
-        int(bw_ok.sum()),
-    )
+    wfg = d["weight_for_gestation"]
+    if wfg["method"] == "none":
+        pair_text = "Birth weight implausible for gestational age (check switched off)"
+    else:
+        pair_text = (
+            "Birth weight implausible for gestational age (outside Tukey fences at "
+            f"{float(wfg['fence_k']):g} x IQR of log weight in its week; out of gestation- and "
+            "weight-based denominators)"
+        )
+    gmin, gmax = d["gestation_min_weeks"], d["gestation_max_weeks"]
+    wmin, wmax = d["birth_weight_min_g"], d["birth_weight_max_g"]
     n_term = int(births["term_lbw"].notna().sum())
-    flow.add(
-        "term_lbw_denominator",
-        "Term live births with stated weight (term LBW denominator)",
-        n_term,
-        n_term,
-    )
+    flag_rows = [
+        (
+            "gestation_not_stated",
+            "Gestation not stated (missing or sentinel code)",
+            ga_missing.sum(),
+        ),
+        ("gestation_implausible", f"Gestation outside {gmin}+0 to {gmax}+6 weeks", ga_bad.sum()),
+        (
+            "weight_not_stated",
+            "Birth weight not stated (missing or sentinel code)",
+            bw_missing.sum(),
+        ),
+        ("weight_implausible", f"Birth weight outside {wmin:,} to {wmax:,} g", bw_bad.sum()),
+        ("weight_for_gestation", pair_text, pair_bad.sum()),
+        (
+            "weight_for_gestation_unchecked",
+            "Births not checked for weight for gestation: too few births in their week (kept)",
+            unchecked.sum(),
+        ),
+    ]
+    for step, description, count in flag_rows:
+        flow.add(step, description, count, None)
+    for step, description, count in (
+        (
+            "preterm_denominator",
+            "Live births with stated gestation (preterm denominator)",
+            int(ga_ok.sum()),
+        ),
+        (
+            "lbw_denominator",
+            "Live births with stated weight (low birth weight denominator)",
+            int(bw_ok.sum()),
+        ),
+        (
+            "term_lbw_denominator",
+            "Term live births with stated weight (term LBW denominator)",
+            n_term,
+        ),
+    ):
+        flow.add(step, description, count, count)
     flow.add(
         "lsoa_unmatched",
         "Mother's LSOA missing or not in the IMD lookup (kept as Unknown)",
-        (births["imd_quintile"] == UNKNOWN).sum(),
+        (births["imd_decile"] == UNKNOWN).sum(),
         None,
     )
     flow.add(
@@ -262,13 +634,11 @@ def clean_births(
     flow.add(
         "multiple_births",
         "Babies of multiple births (kept; flagged)",
-        (births["plurality"] > 1).fillna(False).sum(),
+        births["multiple_birth"].sum(),
         None,
     )
     flow.add("live_births", "Live births in the study", n_live, n_live)
-
-    births["multiple_birth"] = (births["plurality"] > 1).fillna(False).astype(bool)
-    return births.reset_index(drop=True), flow.frame()
+    return births, flow.frame()
 
 
 def read_lookup(path: str) -> pd.DataFrame:

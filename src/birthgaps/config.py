@@ -8,7 +8,8 @@ import jsonschema
 import yaml
 
 from birthgaps.errors import InputError
-from birthgaps.ingest import header_columns, missing_columns
+from birthgaps.readers import header_columns
+from birthgaps.sources import release_files, release_source, source_missing_columns
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -68,23 +69,48 @@ def load_config(path: str | Path) -> dict:
 
 
 def preflight(config: dict) -> None:
-    """Check, before any job runs, that a real release's extract and lookup exist and look right."""
-    spec = config["releases"][config["release"]]
+    """Check, before any job runs, the release's source mapping and that a real release's extract
+    file(s) exist, agree in their columns and carry every column the source needs."""
+    release = config["release"]
+    spec = config["releases"][release]
+    source = release_source(config)
     if spec.get("synthetic"):
         return
-    for key in ("extract", "imd_lookup"):
-        if not Path(spec[key]).exists():
+    files = release_files(spec)
+    for i, path in enumerate(files):
+        if not Path(path).exists():
+            suffix = f"[{i}]" if len(files) > 1 else ""
             raise InputError(
-                f"the {key.replace('_', ' ')} file does not exist",
-                file=spec[key],
-                key=f"releases.{config['release']}.{key}",
+                "the extract file does not exist",
+                file=path,
+                key=f"releases.{release}.extract{suffix}",
             )
-    missing = missing_columns(header_columns(spec["extract"]), config.get("column_map", {}))
-    if missing:
+    if spec.get("imd_lookup") and not Path(spec["imd_lookup"]).exists():
         raise InputError(
-            "the extract lacks required columns",
-            file=spec["extract"],
-            column=", ".join(missing),
-            rule="preflight",
-            hint="add them or map the source's column names in config `column_map`",
+            "the imd lookup file does not exist",
+            file=spec["imd_lookup"],
+            key=f"releases.{release}.imd_lookup",
         )
+    first: list[str] | None = None
+    for path in files:
+        columns = header_columns(path, source["reader"], rule="preflight")
+        missing = source_missing_columns(columns, source)
+        if missing:
+            raise InputError(
+                "the extract lacks required columns",
+                file=path,
+                column=", ".join(missing),
+                rule="preflight",
+                hint="add them, map the source's column names in the release's `source` "
+                "(docs/sources.md), or check reader.header_row if title rows sit above the header",
+            )
+        if first is not None and set(columns) != set(first):
+            differ = sorted(set(columns) ^ set(first))
+            raise InputError(
+                f"the columns differ from those of the first file ({Path(files[0]).name})",
+                file=path,
+                column=", ".join(differ),
+                rule="preflight",
+                hint="give every file of a release the same columns",
+            )
+        first = first or columns

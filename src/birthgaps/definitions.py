@@ -47,8 +47,64 @@ ETHNIC_CATEGORY_LABELS: dict[str, str] = {
     "99": "Not known",
 }
 
+#: NHS ethnic category code -> ONS 2021 detailed group, at the granularity of the NHS codes
+#: (the NHS list has no separate Gypsy or Irish Traveller, Roma or Arab category).
+ETHNIC_CATEGORY_TO_DETAILED: dict[str, str] = {
+    "A": "White British",
+    "B": "White Irish",
+    "C": "Other White",
+    "D": "White and Black Caribbean",
+    "E": "White and Black African",
+    "F": "White and Asian",
+    "G": "Other Mixed",
+    "H": "Indian",
+    "J": "Pakistani",
+    "K": "Bangladeshi",
+    "L": "Other Asian",
+    "M": "Caribbean",
+    "N": "African",
+    "P": "Other Black",
+    "R": "Chinese",
+    "S": "Any other ethnic group",
+    "Z": "Not stated",
+    "99": "Not stated",
+}
+
 NOT_STATED = "Not stated"
 UNKNOWN = "Unknown"
+
+#: Display order of detailed groups: the ONS 2021 Census order (high-level groups Asian, Black,
+#: Mixed, White, Other; categories within each as ONS lists them), then Not stated.
+ETHNIC_GROUPS_DETAILED: list[str] = [
+    "Bangladeshi",
+    "Chinese",
+    "Indian",
+    "Pakistani",
+    "Other Asian",
+    "African",
+    "Caribbean",
+    "Other Black",
+    "White and Asian",
+    "White and Black African",
+    "White and Black Caribbean",
+    "Other Mixed",
+    "White British",
+    "White Irish",
+    "Other White",
+    "Any other ethnic group",
+    NOT_STATED,
+]
+
+#: Detailed group -> its ONS 2021 high-level group.
+DETAILED_TO_GROUP: dict[str, str] = {
+    ETHNIC_CATEGORY_TO_DETAILED[code]: group for code, group in ETHNIC_CATEGORY_TO_GROUP.items()
+}
+
+#: How the ``imd_quintile`` dimension is defined (config ``deprivation.quintiles``) -> label text.
+QUINTILE_BASES: dict[str, str] = {
+    "national": "national",
+    "local": "local (within the study areas)",
+}
 
 #: Display and model order of ONS high-level ethnic groups.
 ETHNIC_GROUPS: list[str] = ["Asian", "Black", "Mixed", "White", "Other", NOT_STATED]

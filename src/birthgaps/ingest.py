@@ -1,15 +1,44 @@
-"""Ingest: read a raw extract, map its columns to the canonical layout and validate it with pandera."""
+"""Ingest: read a release's extract file(s) through its source mapping, convert them to the
+canonical layout, validate with pandera and report every broken rule (docs/sources.md).
+
+Conversion works on Arrow text columns (fast on a million rows); each value problem is counted with
+its first row numbers, never shown with the values of identifying columns.
+"""
 
 from __future__ import annotations
 
-import csv
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from birthgaps import readers
 from birthgaps.definitions import CANONICAL_COLUMNS
 from birthgaps.errors import InputError
+from birthgaps.sources import (
+    BUILTIN_RECODES,
+    ETHNIC_CODES,
+    GESTATION_TEXT,
+    READER_DEFAULTS,
+    ethnic_code_for_label,
+    expected_columns,
+    load_source,
+    source_missing_columns,
+)
+from birthgaps.validation import (
+    EXAMPLE_ROWS,
+    FATAL,
+    INFO,
+    Issue,
+    check_births,
+    fatal_error,
+    fatal_schema,
+    report_frame,
+    write_report,
+)
 
 RULE = "ingest"
 INTEGER_COLUMNS = [
@@ -27,173 +56,460 @@ STRING_COLUMNS = [
     "mother_lsoa",
     "area_code",
 ]
-BIRTH_OUTCOMES = {"live": "live", "live birth": "live", "still": "still", "stillbirth": "still"}
+#: Fatal rules of the canonical extract (pandera); value ranges of gestation and weight are
+#: exclusion rules (``birthgaps.validation.exclusion_schema``) counted by ``clean``.
+CANONICAL_SCHEMA = fatal_schema()
 
-#: Fatal rules of the canonical extract; value ranges of gestation and weight are exclusions
-#: counted by ``clean`` rather than errors.
-CANONICAL_SCHEMA = pa.DataFrameSchema(
-    {
-        "baby_id": pa.Column("string", nullable=False),
-        "birth_date": pa.Column("datetime64[ns]", nullable=True),
-        "birth_outcome": pa.Column("string", pa.Check.isin(["live", "still"]), nullable=False),
-        "gestation_weeks": pa.Column("Int64", nullable=True),
-        "gestation_days": pa.Column("Int64", nullable=True),
-        "birth_weight_g": pa.Column("Int64", nullable=True),
-        "baby_sex": pa.Column("string", nullable=True),
-        "plurality": pa.Column("Int64", pa.Check.between(1, 8), nullable=True),
-        "mother_age": pa.Column("Int64", pa.Check.between(10, 65), nullable=True),
-        "mother_ethnic_category": pa.Column("string", nullable=True),
-        "mother_lsoa": pa.Column("string", nullable=True),
-        "area_code": pa.Column("string", nullable=False),
-    },
-    strict=True,
-    ordered=True,
+REPORT_CSV = "validation_report.csv"
+REPORT_HTML = "validation_report.html"
+
+#: Gestation written as text: "38+4", "38", "38w 4d", "38 weeks 4 days".
+GESTATION_PATTERN = (
+    r"(?i)^(?P<weeks>[0-9]{1,2})\s*(?:(?:\+|w|wk|wks|weeks?)\s*(?:(?P<days>[0-9])\s*(?:d|days?)?)?)?$"
 )
 
 
-def header_columns(path: str | Path) -> list[str]:
-    """The column names of an extract without reading its rows (used by the preflight check)."""
-    path = Path(path)
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
+# --------------------------------------------------------------------------------------------
+# Kept for the preflight check and older callers
+# --------------------------------------------------------------------------------------------
 
-        return list(pq.read_schema(path).names)
-    try:
-        return list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
-    except pd.errors.EmptyDataError as exc:
-        raise InputError("the extract is empty", file=str(path), rule=RULE) from exc
+
+def header_columns(path: str | Path, reader: dict | None = None) -> list[str]:
+    """The column names of an extract without reading its rows (used by the preflight check)."""
+    return readers.header_columns(path, {**READER_DEFAULTS, **(reader or {})}, rule=RULE)
 
 
 def missing_columns(columns: list[str], column_map: dict[str, str]) -> list[str]:
-    """Canonical columns absent after applying the column map."""
+    """Canonical columns absent after applying a plain column map (canonical source)."""
     renamed = {column_map.get(c, c) for c in columns}
     return [c for c in CANONICAL_COLUMNS if c not in renamed]
 
 
-def _repeated_header_names(path: Path) -> list[str]:
-    """Column names that appear more than once in a CSV header (pandas would rename them silently)."""
-    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-        names = next(csv.reader(handle), [])
-    return sorted({name for name in names if names.count(name) > 1})
+# --------------------------------------------------------------------------------------------
+# Conversion of text columns (Arrow) to canonical values
+# --------------------------------------------------------------------------------------------
 
 
-def _read_raw(path: Path) -> pd.DataFrame:
-    """Read every column as text so that type problems are found and counted here, not guessed."""
-    if not path.exists():
-        raise InputError("the extract file does not exist", file=str(path), rule=RULE)
-    if path.suffix.lower() != ".parquet" and (repeated := _repeated_header_names(path)):
-        raise InputError(
-            "columns appear more than once", file=str(path), column=", ".join(repeated), rule=RULE
-        )
-    if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path).astype("string")
-    try:
-        return pd.read_csv(
-            path, dtype="string", encoding="utf-8-sig", keep_default_na=False, na_values=[""]
-        )
-    except pd.errors.EmptyDataError as exc:
-        raise InputError("the extract is empty", file=str(path), rule=RULE) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            "the extract is not UTF-8 text",
-            file=str(path),
-            rule=RULE,
-            hint="save it as UTF-8 CSV (later releases of birthgaps read other encodings)",
-        ) from exc
-    except pd.errors.ParserError as exc:
-        raise InputError(
-            f"the extract could not be parsed as CSV ({exc})", file=str(path), rule=RULE
-        ) from exc
+def _text(column: pa.ChunkedArray | pa.Array, na_values: list[str]) -> pa.Array:
+    """Trimmed text with empty strings and the source's 'missing' markers as nulls."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    trimmed = pc.utf8_trim_whitespace(array)
+    missing = pc.equal(trimmed, "")
+    markers = [v.strip() for v in na_values if v.strip()]
+    if markers:
+        missing = pc.or_(missing, pc.is_in(trimmed, pa.array(markers)))
+    return pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
 
 
-def _to_integer(raw: pd.Series, column: str, path: Path) -> pd.Series:
-    """Whole numbers from text; a non-numeric entry is fatal and reported with its row count."""
-    text = raw.str.strip().str.replace(",", "", regex=False)
-    numbers = pd.to_numeric(text, errors="coerce")
-    bad = numbers.isna() & text.notna() & (text != "")
-    fractional = numbers.notna() & (numbers % 1 != 0)
-    if bad.any() or fractional.any():
-        count = int(bad.sum() + fractional.sum())
-        raise InputError(
-            "entries that are not whole numbers",
-            file=str(path),
-            column=column,
-            rule=RULE,
-            rows=count,
-            hint=f"first bad rows (1-based, after the header): {_row_numbers(bad | fractional)}",
-        )
-    return numbers.astype("Int64")
+def _map_unique(array: pa.Array, fn) -> pa.Array:
+    """Apply a Python function to each distinct value only (fast on large, repetitive columns)."""
+    encoded = pc.dictionary_encode(array)
+    values = [None if v is None else fn(v) for v in encoded.dictionary.to_pylist()]
+    return pa.array(values, type=pa.string()).take(encoded.indices)
 
 
-def _row_numbers(mask: pd.Series, limit: int = 10) -> str:
-    """Up to ``limit`` 1-based data row numbers where mask is true (never the values)."""
-    rows = [str(i + 1) for i in mask.to_numpy().nonzero()[0][:limit]]
-    return ", ".join(rows)
+def _recode(array: pa.Array, column: str, source: dict) -> pa.Array:
+    """Source recodes then built-in ones (case-insensitive); other values stay as given."""
+    table = {k: v for k, v in BUILTIN_RECODES.get(column, {}).items()}
+    for raw, value in source["recodes"].get(column, {}).items():
+        table[str(raw).strip().lower()] = None if value is None else str(value)
+    if not table:
+        return array
+    return _map_unique(array, lambda v: table.get(v.lower(), v))
 
 
-def _to_date(raw: pd.Series, path: Path) -> pd.Series:
-    """ISO dates (YYYY-MM-DD); any other form is fatal with its row count."""
-    text = raw.str.strip()
-    dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    bad = dates.isna() & text.notna()
-    if bad.any():
-        raise InputError(
-            "dates not in YYYY-MM-DD form",
-            file=str(path),
-            column="birth_date",
-            rule=RULE,
-            rows=int(bad.sum()),
-            hint=f"first bad rows (1-based, after the header): {_row_numbers(bad)}",
-        )
-    return dates.astype("datetime64[ns]")
+def _ethnicity(array: pa.Array, source: dict) -> pa.Array:
+    """NHS codes from codes (any case) or from text labels; an unknown value stays as given."""
+    spec = source["ethnicity"]
+    if spec["format"] == "labels":
+        extra = spec.get("labels") or {}
+        return _map_unique(array, lambda v: ethnic_code_for_label(v, extra) or v)
+    return _map_unique(array, lambda v: v.upper() if v.upper() in ETHNIC_CODES else v)
 
 
-def read_extract(path: str | Path, column_map: dict[str, str] | None = None) -> pd.DataFrame:
-    """Read one extract into the canonical layout; stop with an ``InputError`` on fatal problems."""
-    path = Path(path)
-    raw = _read_raw(path)
-    if raw.columns.duplicated().any():
-        dup = ", ".join(sorted(set(raw.columns[raw.columns.duplicated()])))
-        raise InputError("columns appear more than once", file=str(path), column=dup, rule=RULE)
-    raw = raw.rename(columns=column_map or {})
-    missing = missing_columns(list(raw.columns), {})
-    if missing:
-        raise InputError(
-            "required columns are missing",
-            file=str(path),
-            column=", ".join(missing),
-            rule=RULE,
-            hint="add them to the extract or map the source's names in config `column_map`",
-        )
-    if raw.empty:
-        raise InputError("the extract has a header but no rows", file=str(path), rule=RULE)
-    births = pd.DataFrame(index=raw.index)
-    for column in CANONICAL_COLUMNS:
-        if column == "birth_date":
-            births[column] = _to_date(raw[column], path)
-        elif column in INTEGER_COLUMNS:
-            births[column] = _to_integer(raw[column], column, path)
-        else:
-            births[column] = raw[column].str.strip().astype("string")
-    births["birth_outcome"] = (
-        births["birth_outcome"].str.lower().map(BIRTH_OUTCOMES).astype("string")
+def _mask(array: pa.Array) -> np.ndarray:
+    """A boolean Arrow array as numpy, nulls as False."""
+    return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
+
+
+def _distinct(array: pa.Array) -> tuple[pd.Series, np.ndarray]:
+    """Distinct values (as a pandas Series of str) and each row's position among them (-1 = null).
+
+    Numbers and dates repeat a great deal, so parsing the distinct values only is fast."""
+    encoded = pc.dictionary_encode(array)
+    positions = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pd.Series(encoded.dictionary.to_pylist(), dtype=object), positions
+
+
+def _spread(values: np.ndarray, positions: np.ndarray, fill) -> np.ndarray:
+    """Per-row values from per-distinct-value ones; ``fill`` where the row is null."""
+    if len(values) == 0:
+        return np.full(len(positions), fill, dtype=np.asarray([fill]).dtype)
+    return np.where(positions >= 0, values[np.maximum(positions, 0)], fill)
+
+
+def _integer_values(uniques: pd.Series, thousands: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """(values, ok) for distinct texts: whole numbers, correct thousands groups, '.0' allowed."""
+    digits = r"[0-9]{1,12}"
+    if thousands:
+        sep = re.escape(thousands)
+        digits = rf"(?:[0-9]{{1,12}}|[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+)"
+    decimals = "" if thousands == "." else r"(?:\.0*)?"
+    ok = uniques.str.fullmatch(rf"[+-]?{digits}{decimals}").fillna(False).to_numpy(dtype=bool)
+    text = uniques.where(ok, "0")
+    if thousands:
+        text = text.str.replace(thousands, "", regex=False)
+    if decimals:
+        text = text.str.replace(r"\.0*$", "", regex=True)
+    values = text.str.lstrip("+").astype("int64").to_numpy()
+    return values, ok
+
+
+def _integers(array: pa.Array, thousands: str | None) -> tuple[pd.Series, np.ndarray]:
+    """Whole numbers from text; the mask of entries that are not whole numbers."""
+    uniques, positions = _distinct(array)
+    values, ok = _integer_values(uniques, thousands)
+    data = _spread(values, positions, 0).astype("int64")
+    good = _spread(ok, positions, False).astype(bool)
+    series = pd.Series(pd.arrays.IntegerArray(data, ~good))
+    return series, (positions >= 0) & ~good
+
+
+def _human_date_format(date_format: str) -> str:
+    """``%d/%m/%Y`` as ``DD/MM/YYYY`` for messages."""
+    for code, text in (("%Y", "YYYY"), ("%m", "MM"), ("%d", "DD"), ("%y", "YY")):
+        date_format = date_format.replace(code, text)
+    return date_format
+
+
+def _dates(array: pa.Array, date_format: str) -> tuple[pd.Series, np.ndarray]:
+    """Dates in exactly ``date_format``; impossible dates (31/02) and other forms are bad."""
+    uniques, positions = _distinct(array)
+    parsed = pd.to_datetime(uniques, format=date_format, errors="coerce", exact=True)
+    values = parsed.to_numpy(dtype="datetime64[ns]")
+    dates = _spread(values, positions, np.datetime64("NaT", "ns"))
+    bad = (positions >= 0) & np.isnat(dates)
+    return pd.Series(dates, dtype="datetime64[ns]"), bad
+
+
+def _gestation_text(array: pa.Array) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Weeks and days from text such as ``38+4``; entries in no recognised form are bad."""
+    uniques, positions = _distinct(array)
+    parts = uniques.str.extract(GESTATION_PATTERN)
+    ok = parts["weeks"].notna().to_numpy(dtype=bool)
+    out = []
+    for name in ("weeks", "days"):
+        values = pd.to_numeric(parts[name], errors="coerce")
+        known = values.notna().to_numpy(dtype=bool) & ok
+        data = _spread(values.fillna(0).astype("int64").to_numpy(), positions, 0)
+        present = _spread(known, positions, False).astype(bool)
+        out.append(pd.Series(pd.arrays.IntegerArray(data.astype("int64"), ~present)))
+    bad = (positions >= 0) & ~_spread(ok, positions, False).astype(bool)
+    return out[0], out[1], bad
+
+
+def _strings(array: pa.Array) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string()))).astype("string")
+
+
+def _issue(file: str, column: str, rule: str, mask: np.ndarray, description: str) -> Issue:
+    rows = np.flatnonzero(mask)
+    return Issue(
+        file=file,
+        column=column,
+        rule=rule,
+        severity=FATAL,
+        rows=int(len(rows)),
+        description=description,
+        example_rows=(rows[:EXAMPLE_ROWS] + 1).tolist(),
     )
-    return validate_extract(births, path)
+
+
+def _select(raw: readers.RawTable, source: dict) -> dict[str, pa.ChunkedArray]:
+    """Raw columns by canonical (or pseudo-) name: the source's map wins over a same-named column."""
+    mapped = {target: raw_name for raw_name, target in source["columns"].items()}
+    present = set(raw.columns)
+    out = {}
+    for name in expected_columns(source):
+        raw_name = mapped.get(name) if mapped.get(name) in present else name
+        out[name] = raw.data.column(raw.columns.index(raw_name))
+    return out
+
+
+def _to_canonical(
+    raw: readers.RawTable, source: dict
+) -> tuple[pd.DataFrame, list[Issue], set[str]]:
+    """Canonical births from one file's text columns; fatal conversion issues; columns that failed."""
+    file = raw.path
+    reader = source["reader"]
+    na_values = list(reader["na_values"])
+    texts = {name: _text(column, na_values) for name, column in _select(raw, source).items()}
+    raw_names = {target: name for name, target in source["columns"].items()}
+
+    def where(column: str) -> str:
+        name = raw_names.get(column)
+        return f" (source column `{name}`)" if name and name != column else ""
+
+    issues: list[Issue] = []
+    failed: set[str] = set()
+    columns: dict[str, pd.Series] = {}
+    n = raw.n_rows
+
+    for column, array in texts.items():
+        if array.null_count == n and column != "gestation_days":
+            issues.append(
+                _issue(
+                    file,
+                    column,
+                    "all_missing",
+                    np.ones(n, dtype=bool),
+                    f"the column is empty in every row{where(column)}: is the right column mapped?",
+                )
+            )
+            failed.add(column)
+        if column in source["recodes"] or column in BUILTIN_RECODES:
+            texts[column] = _recode(array, column, source)
+
+    for column in INTEGER_COLUMNS:
+        if column not in texts:
+            continue
+        series, bad = _integers(texts[column], reader["thousands"])
+        if bad.any():
+            issues.append(
+                _issue(
+                    file,
+                    column,
+                    "whole_number",
+                    bad,
+                    f"entries that are not whole numbers{where(column)}",
+                )
+            )
+            failed.add(column)
+        columns[column] = series
+
+    if GESTATION_TEXT in texts:
+        weeks, days, bad = _gestation_text(texts[GESTATION_TEXT])
+        if bad.any():
+            issues.append(
+                _issue(
+                    file,
+                    "gestation_weeks",
+                    "gestation_text",
+                    bad,
+                    f"gestation not written as weeks+days such as 38+4{where(GESTATION_TEXT)}",
+                )
+            )
+            failed.update({"gestation_weeks", "gestation_days"})
+        if GESTATION_TEXT in failed:
+            failed.update({"gestation_weeks", "gestation_days"})
+        columns["gestation_weeks"], columns["gestation_days"] = weeks, days
+    elif "gestation_days" not in columns:
+        columns["gestation_days"] = pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
+
+    dates, bad = _dates(texts["birth_date"], source["date_format"])
+    if bad.any():
+        human = _human_date_format(source["date_format"])
+        issues.append(
+            _issue(
+                file,
+                "birth_date",
+                "date_format",
+                bad,
+                f"dates not in the form {human} (date_format {source['date_format']}) or "
+                f"impossible dates{where('birth_date')}",
+            )
+        )
+        failed.add("birth_date")
+    columns["birth_date"] = dates
+
+    texts["mother_ethnic_category"] = _ethnicity(texts["mother_ethnic_category"], source)
+    for column in STRING_COLUMNS:
+        columns[column] = _strings(texts[column])
+
+    births = pd.DataFrame({c: columns[c] for c in CANONICAL_COLUMNS})
+    return births, issues, failed
+
+
+# --------------------------------------------------------------------------------------------
+# Releases
+# --------------------------------------------------------------------------------------------
+
+
+def _problem_issue(problem: InputError, file: str) -> Issue:
+    """A report row for a file that could not be read or mapped."""
+    check = getattr(problem, "check", "file_unreadable")
+    description = problem.problem + (f". What to do: {problem.hint}" if problem.hint else "")
+    return Issue(
+        file=file,
+        column=problem.column or "",
+        rule=check,
+        severity=FATAL,
+        rows=problem.rows,
+        description=description,
+        example_rows=getattr(problem, "example_rows", []),
+    )
+
+
+def _columns_issue(raw: readers.RawTable, source: dict, missing: list[str]) -> Issue:
+    """Missing required columns, with the file's unmapped columns and a header-row suggestion."""
+    wanted = set(expected_columns(source)) | set(source["columns"])
+    unmapped = [c for c in raw.columns if c not in wanted]
+    hints = []
+    if unmapped:
+        shown = ", ".join(f"`{c}`" for c in unmapped[:15])
+        hints.append(f"columns in the file that the source does not map: {shown}")
+    names = [
+        next((r for r, t in source["columns"].items() if t == c), c)
+        for c in expected_columns(source)
+    ]
+    found = readers.find_header_row(raw.path, source["reader"], names)
+    if found and found != raw.header_row:
+        hints.append(
+            f"the header looks like row {found}, not row {raw.header_row}: "
+            f"set the source's reader.header_row: {found}"
+        )
+    else:
+        hints.append("add the columns to the extract or map their names in the source's `columns`")
+    return Issue(
+        file=raw.path,
+        column=", ".join(m.split(" (->")[0] for m in missing),
+        rule="columns_missing",
+        severity=FATAL,
+        rows=None,
+        description=f"required columns are missing: {', '.join(missing)}. What to do: "
+        + "; ".join(hints),
+    )
+
+
+def _cross_file_duplicates(frames: list[tuple[str, pd.DataFrame]]) -> list[Issue]:
+    """Babies whose identifier already appeared in an earlier file (counted as duplicates)."""
+    issues = []
+    seen: pd.Series | None = None
+    for file, births in frames:
+        ids = births["baby_id"].dropna()
+        if seen is not None:
+            repeated = births["baby_id"].isin(seen).fillna(False).to_numpy(dtype=bool)
+            if repeated.any():
+                issue = _issue(
+                    file,
+                    "baby_id",
+                    "duplicate_baby_id_across_files",
+                    repeated,
+                    "baby identifier already present in an earlier file of the release "
+                    "(removed as a duplicate by clean)",
+                )
+                issue.severity = "exclusion"
+                issues.append(issue)
+            seen = pd.concat([seen, ids], ignore_index=True)
+        else:
+            seen = ids
+    return issues
+
+
+def _with_source_names(issues: list[Issue], source: dict) -> list[Issue]:
+    """Name the source's raw column in each description where it differs from the canonical one."""
+    raw_names = {target: name for name, target in source["columns"].items()}
+    for issue in issues:
+        name = raw_names.get(issue.column)
+        if name and name != issue.column and "source column" not in issue.description:
+            issue.description += f" (source column `{name}`)"
+    return issues
+
+
+def ingest_release(
+    files: list[str] | str,
+    source: str | dict | None = None,
+    *,
+    rule: str = RULE,
+    definitions: dict | None = None,
+    report_dir: str | Path | None = None,
+    report_title: str = "Validation report",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read, map and validate a release's file(s); return (canonical births, validation report).
+
+    Files are combined in order and must have the same columns. Every file is checked before
+    stopping, so the report lists every broken rule. On a fatal rule the report is written to
+    ``report_dir`` (when given) and an ``InputError`` names the file, column, rule and count.
+    """
+    files = [files] if isinstance(files, str | Path) else list(files)
+    if not files:
+        raise InputError("the release names no extract file", rule=rule, key="extract")
+    source = load_source(source)
+    issues: list[Issue] = []
+    frames: list[tuple[str, pd.DataFrame]] = []
+    reference: tuple[str, list[str]] | None = None
+    for path in map(str, files):
+        try:
+            raw = readers.read_table(
+                path, source["reader"], date_format=source["date_format"], rule=rule
+            )
+        except InputError as problem:
+            issues.append(_problem_issue(problem, path))
+            continue
+        if reference and set(raw.columns) != set(reference[1]):
+            lacking = [c for c in reference[1] if c not in raw.columns]
+            extra = [c for c in raw.columns if c not in reference[1]]
+            detail = "; ".join(
+                part
+                for part in (
+                    f"lacks {', '.join(lacking)}" if lacking else "",
+                    f"has extra {', '.join(extra)}" if extra else "",
+                )
+                if part
+            )
+            issues.append(
+                Issue(
+                    path,
+                    ", ".join(lacking + extra),
+                    "columns_differ",
+                    FATAL,
+                    None,
+                    f"the columns differ from those of the first file ({Path(reference[0]).name}): "
+                    f"{detail}. What to do: give every file of a release the same columns",
+                )
+            )
+            continue
+        reference = reference or (path, raw.columns)
+        missing = source_missing_columns(raw.columns, source)
+        if missing:
+            issues.append(_columns_issue(raw, source, missing))
+            continue
+        births, problems, failed = _to_canonical(raw, source)
+        issues.extend(problems)
+        issues.extend(_with_source_names(check_births(births, path, definitions, skip_columns=failed), source))
+        encoding = f", {raw.encoding}" if raw.encoding else ""
+        issues.append(
+            Issue(path, "", "records_read", INFO, raw.n_rows, f"records read ({raw.format}{encoding})")
+        )
+        frames.append((path, births))
+    issues.extend(_cross_file_duplicates(frames))
+    report = report_frame(issues, [str(f) for f in files])
+    if (report["severity"] == FATAL).any():
+        written = None
+        if report_dir is not None:
+            report_dir = Path(report_dir)
+            write_report(
+                report, report_dir / REPORT_CSV, report_dir / REPORT_HTML, title=report_title
+            )
+            written = str(report_dir / REPORT_HTML)
+        raise fatal_error(report, rule=rule, written_to=written)
+    births = pd.concat([b for _, b in frames], ignore_index=True)
+    return births, report
+
+
+def read_extract(
+    path: str | Path, column_map: dict[str, str] | None = None, *, source: str | dict | None = None
+) -> pd.DataFrame:
+    """Read one extract into the canonical layout; stop with an ``InputError`` on fatal problems."""
+    resolved = load_source(source, column_map=column_map)
+    births, _ = ingest_release([str(path)], resolved)
+    return births
 
 
 def validate_extract(births: pd.DataFrame, path: str | Path) -> pd.DataFrame:
-    """Validate the canonical layout with pandera; report broken rules by column and row count."""
-    try:
-        return CANONICAL_SCHEMA.validate(births, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        first = cases.iloc[0]
-        summary = cases.groupby(["column", "check"], dropna=False).size().reset_index(name="rows")
-        lines = "; ".join(f"{r.column}: {r.check} ({r.rows:,} rows)" for r in summary.itertuples())
-        raise InputError(
-            f"the extract breaks the canonical schema: {lines}",
-            file=str(path),
-            column=str(first["column"]),
-            rule=RULE,
-            rows=int(len(cases)),
-        ) from None
+    """Check a canonical table against the fatal rules; stop with an ``InputError`` if any break."""
+    issues = check_births(births, str(path))
+    report = report_frame([i for i in issues if i.severity == FATAL])
+    if len(report):
+        raise fatal_error(report, rule=RULE)
+    return births

@@ -1,9 +1,16 @@
-"""Binomial GLMs (logit link) on the cell table: crude and mutually adjusted odds ratios.
+"""Regression models on the cell table: odds ratios, risk ratios, interaction, excess explained.
 
-Every model is fitted on grouped counts: cells are collapsed over the model's terms and the
-response is ``[events, non-events]`` per covariate pattern. That likelihood has the same score and
-information as the record-level (one row per birth) logistic regression, so coefficients and
-standard errors are identical, at a small fraction of the cost. See docs/models.md.
+Every model is fitted on grouped counts: cells are collapsed over the model's terms and each
+covariate pattern contributes its events and births. The grouped likelihood has the same score and
+information as the record-level (one row per birth) model, so coefficients and standard errors are
+identical, at a small fraction of the cost. What this module fits (docs/models.md):
+
+- odds ratios: binomial GLM, logit link, response ``[events, non-events]``, model-based errors;
+- risk ratios: modified Poisson (Zou 2004): Poisson GLM, log link, ``events`` with a
+  ``log(denominator)`` offset, robust (HC0 sandwich) errors computed exactly from the cells;
+- the likelihood-ratio test of an interaction (ethnic group x IMD quintile) and stratified ORs;
+- how much of each ethnic group's excess deprivation explains (% attenuation on the log scale);
+- fit summaries: record-level log-likelihood, deviance and AIC, and the c-statistic from the cells.
 """
 
 from __future__ import annotations
@@ -11,13 +18,15 @@ from __future__ import annotations
 import contextlib
 import re
 import warnings
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy.stats import norm
+from scipy.special import expit, xlogy
+from scipy.stats import chi2, norm
 from statsmodels.genmod.generalized_linear_model import GLMResultsWrapper
 from statsmodels.tools.sm_exceptions import (
     ConvergenceWarning,
@@ -34,10 +43,60 @@ try:  # optional: keeps BLAS single-threaded while fitting many small models (se
 except ImportError:  # pragma: no cover - depends on the environment
     threadpool_limits = None
 
+Family = Literal["logit", "poisson"]
+
+#: Ratio measure -> GLM family that estimates it.
+MEASURE_FAMILY: dict[str, Family] = {"odds_ratio": "logit", "risk_ratio": "poisson"}
+_LOG_NAME = {"odds_ratio": "log_or", "risk_ratio": "log_rr"}
+
+
+def _ratio_columns(measure: str) -> list[str]:
+    """Columns of a ratio table (odds or risk ratios) for one population."""
+    return [
+        "outcome",
+        "model",
+        "term",
+        "level",
+        "reference",
+        measure,
+        "lower_95",
+        "upper_95",
+        _LOG_NAME[measure],
+        "se",
+        "p_value",
+        "n_births",
+        "n_events",
+        "note",
+    ]
+
+
 #: Columns of the table returned by :func:`fit_models` (``models_table`` adds ``area_code`` first).
-MODEL_COLUMNS: list[str] = [
+MODEL_COLUMNS: list[str] = _ratio_columns("odds_ratio")
+MODELS_TABLE_COLUMNS: list[str] = ["area_code", *MODEL_COLUMNS]
+#: Columns of :func:`fit_risk_ratios` (``risk_ratio_table`` adds ``area_code`` first).
+RISK_RATIO_COLUMNS: list[str] = _ratio_columns("risk_ratio")
+RISK_RATIO_TABLE_COLUMNS: list[str] = ["area_code", *RISK_RATIO_COLUMNS]
+#: Columns of :func:`interaction_test` (one row per population and outcome).
+INTERACTION_COLUMNS: list[str] = [
     "outcome",
-    "model",
+    "terms",
+    "df",
+    "lr_statistic",
+    "p_value",
+    "p_threshold",
+    "significant",
+    "n_combinations",
+    "n_sparse_combinations",
+    "n_empty_combinations",
+    "n_births",
+    "n_events",
+    "note",
+]
+#: Columns of :func:`stratified_estimates`.
+STRATIFIED_COLUMNS: list[str] = [
+    "outcome",
+    "stratum_term",
+    "stratum",
     "term",
     "level",
     "reference",
@@ -49,9 +108,71 @@ MODEL_COLUMNS: list[str] = [
     "p_value",
     "n_births",
     "n_events",
+    "interaction_p_value",
+    "interaction_significant",
     "note",
 ]
-MODELS_TABLE_COLUMNS: list[str] = ["area_code", *MODEL_COLUMNS]
+#: Columns of :func:`excess_explained`.
+EXCESS_COLUMNS: list[str] = [
+    "outcome",
+    "measure",
+    "term",
+    "level",
+    "reference",
+    "explained_by",
+    "base_terms",
+    "base_ratio",
+    "base_lower_95",
+    "base_upper_95",
+    "adjusted_ratio",
+    "adjusted_lower_95",
+    "adjusted_upper_95",
+    "log_ratio_change",
+    "change_lower_95",
+    "change_upper_95",
+    "pct_explained",
+    "pct_lower_95",
+    "pct_upper_95",
+    "n_births",
+    "n_events",
+    "note",
+]
+#: Columns of :func:`fit_summaries`.
+FIT_COLUMNS: list[str] = [
+    "outcome",
+    "measure",
+    "model",
+    "terms",
+    "n_parameters",
+    "log_likelihood",
+    "deviance",
+    "aic",
+    "pattern_deviance",
+    "n_patterns",
+    "pattern_df",
+    "c_statistic",
+    "n_births",
+    "n_events",
+    "note",
+]
+
+#: Keys of :func:`model_tables` (each is written to ``published/tables/<key>.csv``).
+TABLE_KEYS: tuple[str, ...] = (
+    "odds_ratios",
+    "risk_ratios",
+    "interaction",
+    "stratified",
+    "excess_explained",
+    "fit",
+)
+_TABLE_COLUMNS: dict[str, list[str]] = {
+    "odds_ratios": MODEL_COLUMNS,
+    "risk_ratios": RISK_RATIO_COLUMNS,
+    "interaction": INTERACTION_COLUMNS,
+    "stratified": STRATIFIED_COLUMNS,
+    "excess_explained": EXCESS_COLUMNS,
+    "fit": FIT_COLUMNS,
+}
 
 #: Notes written into the ``note`` column.
 NOTE_TOO_FEW = "too few events"
@@ -59,8 +180,13 @@ NOTE_TOO_FEW_REFERENCE = "too few events in the reference level"
 NOTE_SEPARATION = "not estimable (separation)"
 NOTE_COLLINEAR = "not estimable (collinear with other terms)"
 NOTE_NOT_CONVERGED = "not estimable (fit did not converge)"
+NOTE_RISK_ABOVE_ONE = "fitted risk above 1 in some covariate patterns"
+NOTE_NO_INTERACTION = "no estimable interaction term"
+NOTE_BASE_NEAR_ONE = "base ratio near 1 (its 95% CI includes 1): no excess to explain"
+NOTE_BASE_BELOW_ONE = "base ratio below 1: the percentage is of the deficit"
+NOTE_WORKING_LIKELIHOOD = "modified Poisson: working likelihood, no deviance or AIC"
 
-#: Pooled area code in :func:`models_table`.
+#: Pooled area code in the area-by-area tables.
 ALL_AREAS = "ALL"
 
 #: Values treated as missing covariates (complete-case analysis leaves these births out).
@@ -73,12 +199,64 @@ _LEVEL_ORDER: dict[str, list[str]] = {
     "age_band": list(definitions.AGE_BANDS),
 }
 
+#: Defaults of the optional ``models:`` keys (config/README.md).
+DEFAULT_INTERACTION_TERMS: tuple[str, str] = ("imd_quintile", "ethnic_group")
+DEFAULT_P_THRESHOLD = 0.05
+STRATIFIED_CHOICES: tuple[str, ...] = ("always", "when_significant")
+DEFAULT_EXCESS_EXPOSURE = "ethnic_group"
+DEFAULT_EXPLAINED_BY: tuple[str, ...] = ("imd_quintile",)
+
 #: A fitted coefficient beyond these bounds signals (quasi-)separation, not an estimate.
 _MAX_ABS_LOG_OR = 10.0
 _MAX_SE = 5.0
 
 _Z95 = float(norm.ppf(0.975))
 _CELL_COLUMNS = ("outcome", "events", "denominator")
+_FLOAT_COLUMNS = {
+    "odds_ratio",
+    "risk_ratio",
+    "lower_95",
+    "upper_95",
+    "log_or",
+    "log_rr",
+    "se",
+    "p_value",
+    "lr_statistic",
+    "p_threshold",
+    "interaction_p_value",
+    "base_ratio",
+    "base_lower_95",
+    "base_upper_95",
+    "adjusted_ratio",
+    "adjusted_lower_95",
+    "adjusted_upper_95",
+    "log_ratio_change",
+    "change_lower_95",
+    "change_upper_95",
+    "pct_explained",
+    "pct_lower_95",
+    "pct_upper_95",
+    "log_likelihood",
+    "deviance",
+    "aic",
+    "pattern_deviance",
+    "c_statistic",
+}
+_INT_COLUMNS = {"n_births", "n_events", "n_combinations"}
+_NULLABLE_INT_COLUMNS = {
+    "df",
+    "n_sparse_combinations",
+    "n_empty_combinations",
+    "n_parameters",
+    "n_patterns",
+    "pattern_df",
+}
+_BOOL_COLUMNS = {"significant", "interaction_significant"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Levels, references, collapsing and design matrices
+# ---------------------------------------------------------------------------------------------
 
 
 def _level_key(level: str) -> tuple[int, int, str]:
@@ -95,14 +273,26 @@ def _order_levels(term: str, values: Iterable[Any]) -> list[str]:
     return [lv for lv in canonical if lv in present] + extras
 
 
-def _resolve_reference(term: str, reference: dict[str, Any], levels: Sequence[str]) -> str:
-    """Reference level of ``term``: the configured value, or the earliest level for ``first``."""
-    ref = reference.get(term, "first")
-    if ref is None or str(ref) == "first":
-        if not levels:
-            raise ValueError(f"term {term!r} has no levels to choose a reference from")
+def _is_positional(ref: Any) -> bool:
+    """True for the positional references ``first`` / ``last`` (or no reference at all)."""
+    return ref is None or str(ref) in ("first", "last")
+
+
+def _pick_reference(ref: Any, levels: Sequence[str]) -> str:
+    """The configured reference, or the earliest (``first``) / latest (``last``) of ``levels``."""
+    if ref is not None and str(ref) == "last":
+        return levels[-1]
+    if _is_positional(ref):
         return levels[0]
     return str(ref)
+
+
+def _resolve_reference(term: str, reference: dict[str, Any], levels: Sequence[str]) -> str:
+    """Reference level of ``term``: the configured value, or the first/last level present."""
+    ref = reference.get(term, "first")
+    if _is_positional(ref) and not levels:
+        raise ValueError(f"term {term!r} has no levels to choose a reference from")
+    return _pick_reference(ref, levels)
 
 
 def _collapse(cells: pd.DataFrame, terms: Sequence[str]) -> pd.DataFrame:
@@ -137,26 +327,6 @@ def _design(
                 columns[f"{term}[T.{level}]"] = (values == level).astype(float)
     exog = pd.DataFrame(columns, index=collapsed.index)
     return endog, exog, resolved
-
-
-def fit_binomial_glm(
-    cells: pd.DataFrame, terms: list[str], reference: dict[str, str]
-) -> GLMResultsWrapper:
-    """Fit a binomial logit GLM to cells collapsed over ``terms`` (treatment coding).
-
-    The response is ``[events, denominator - events]`` per covariate pattern; each term is
-    categorical with the reference level from ``reference`` (``"first"`` or absent: the earliest
-    level present). Parameters are named ``Intercept`` and ``"<term>[T.<level>]"``.
-    """
-    _check_cells(cells, terms)
-    collapsed = _collapse(cells, terms)
-    collapsed = collapsed[collapsed["denominator"] > 0]
-    endog, exog, _ = _design(collapsed, terms, reference)
-    with warnings.catch_warnings(), _single_threaded_blas():
-        # statsmodels flags "perfect prediction" whenever fitted proportions equal observed ones,
-        # which every saturated grouped model (e.g. one categorical term) does by construction.
-        warnings.simplefilter("ignore", PerfectSeparationWarning)
-        return sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
 
 
 def _check_cells(cells: pd.DataFrame, terms: Sequence[str]) -> None:
@@ -221,7 +391,108 @@ def _dependent_columns(exog: pd.DataFrame) -> list[str]:
     return dependent
 
 
-def _fit_guarded(endog: np.ndarray, exog: pd.DataFrame) -> tuple[Any, bool]:
+# ---------------------------------------------------------------------------------------------
+# Fitting: grouped GLMs, the exact grouped sandwich, record-level fit statistics
+# ---------------------------------------------------------------------------------------------
+
+
+def _glm(events: np.ndarray, denominator: np.ndarray, exog: Any, family: Family) -> sm.GLM:
+    """The grouped GLM of ``family``: binomial ``[events, non-events]`` or Poisson with offset."""
+    if family == "logit":
+        endog = np.column_stack([events, denominator - events])
+        return sm.GLM(endog, exog, family=sm.families.Binomial())
+    return sm.GLM(events, exog, family=sm.families.Poisson(), offset=np.log(denominator))
+
+
+def _risk(x: np.ndarray, params: np.ndarray, family: Family) -> np.ndarray:
+    """Fitted risk per birth of each pattern: expit(x'b) (logit) or exp(x'b) (log link)."""
+    eta = x @ params
+    if family == "logit":
+        return expit(eta)
+    with np.errstate(over="ignore"):
+        return np.exp(eta)
+
+
+def _information(x: np.ndarray, denominator: np.ndarray, risk: np.ndarray, family: Family):
+    """Fisher information X' W X of the canonical-link GLM (record level = grouped)."""
+    variance = risk * (1 - risk) if family == "logit" else risk
+    return x.T @ (x * (denominator * variance)[:, None])
+
+
+def _score_cross(
+    x1: np.ndarray,
+    x2: np.ndarray,
+    events: np.ndarray,
+    denominator: np.ndarray,
+    risk1: np.ndarray,
+    risk2: np.ndarray,
+) -> np.ndarray:
+    """Sum over births of score1 score2' for two canonical-link fits on the same births.
+
+    A birth's score is x (y - risk). In a pattern with n births, e events and fitted risks r1, r2
+    the births' products sum to x1 x2' [e (1-r1)(1-r2) + (n-e) r1 r2], so the record-level sum
+    is computed exactly from the cells.
+    """
+    weight = events * (1 - risk1) * (1 - risk2) + (denominator - events) * risk1 * risk2
+    return x1.T @ (x2 * weight[:, None])
+
+
+def grouped_sandwich(
+    x: np.ndarray,
+    events: np.ndarray,
+    denominator: np.ndarray,
+    risk: np.ndarray,
+    family: Family = "poisson",
+) -> np.ndarray:
+    """Robust (HC0 sandwich) covariance of a logit or log-Poisson GLM, exactly from grouped counts.
+
+    Equals the record-level ``GLM(y, X).fit(cov_type="HC0")``: bread = inverse information,
+    meat = sum over births of squared scores, x x' [e (1-r)^2 + (n-e) r^2] per pattern (Zou 2004).
+    """
+    x = np.asarray(x, dtype=float)
+    events = np.asarray(events, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    risk = np.asarray(risk, dtype=float)
+    bread = np.linalg.inv(_information(x, denominator, risk, family))
+    meat = _score_cross(x, x, events, denominator, risk, risk)
+    return bread @ meat @ bread
+
+
+def binomial_loglik(events: Any, denominator: Any, risk: Any) -> float:
+    """Record-level (Bernoulli) log-likelihood from cells: sum of e log r + (n - e) log(1 - r).
+
+    This is the log-likelihood of the one-row-per-birth logistic fit (statsmodels' ``llf``); the
+    grouped binomial likelihood adds the constant sum of log C(n, e).
+    """
+    e = np.asarray(events, dtype=float)
+    n = np.asarray(denominator, dtype=float)
+    r = np.asarray(risk, dtype=float)
+    return float(np.sum(xlogy(e, r) + xlogy(n - e, 1 - r)))
+
+
+def c_statistic(events: Any, denominator: Any, risk: Any) -> float:
+    """Area under the ROC curve from cells: every birth in a cell shares the cell's predicted risk.
+
+    The probability that a birth with the event has a higher predicted risk than one without,
+    ties counted as 1/2 (the Mann-Whitney form), computed exactly from grouped counts: NaN when
+    there are no events or no non-events.
+    """
+    e = np.asarray(events, dtype=float)
+    m = np.asarray(denominator, dtype=float) - e
+    r = np.asarray(risk, dtype=float)
+    total_e, total_m = e.sum(), m.sum()
+    if total_e <= 0 or total_m <= 0 or not np.all(np.isfinite(r)):
+        return float("nan")
+    values, inverse = np.unique(r, return_inverse=True)
+    e_k = np.bincount(inverse, weights=e, minlength=len(values))
+    m_k = np.bincount(inverse, weights=m, minlength=len(values))
+    below = np.cumsum(m_k) - m_k  # non-events with a strictly lower predicted risk
+    return float(np.sum(e_k * (below + 0.5 * m_k)) / (total_e * total_m))
+
+
+def _fit_guarded(
+    events: np.ndarray, denominator: np.ndarray, exog: pd.DataFrame, family: Family
+) -> tuple[Any, bool]:
     """Fit the GLM quietly; return the result (None on failure) and whether it converged.
 
     statsmodels' PerfectSeparationWarning is swallowed: on grouped counts it also fires for every
@@ -233,10 +504,197 @@ def _fit_guarded(endog: np.ndarray, exog: pd.DataFrame) -> tuple[Any, bool]:
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            result = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
+            result = _glm(events, denominator, exog, family).fit()
         except (PerfectSeparationError, np.linalg.LinAlgError, ValueError, FloatingPointError):
             return None, False
     return result, bool(getattr(result, "converged", True))
+
+
+@dataclass
+class _Population:
+    """Complete-case cells of one model collapsed over its terms, after the sparse-level rule."""
+
+    cells: pd.DataFrame
+    terms: tuple[str, ...]
+    sparse: dict[str, set[str]]
+    refs: dict[str, str]
+    problem: str
+    n_births: int
+    n_events: int
+
+
+@dataclass
+class _Fit:
+    """One fitted model: kept design columns, estimates, covariance and fitted risks per pattern."""
+
+    family: Family
+    names: list[str]
+    dependent: list[str]
+    x: np.ndarray
+    events: np.ndarray
+    denominator: np.ndarray
+    params: np.ndarray | None = None
+    cov: np.ndarray | None = None
+    risk: np.ndarray | None = None
+    deviance: float = float("nan")
+    converged: bool = False
+    extra: list[str] = field(default_factory=list)
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+
+def _prepare(
+    data: pd.DataFrame,
+    terms: Sequence[str],
+    levels: dict[str, list[str]],
+    reference: dict[str, Any],
+    min_events: int,
+) -> _Population:
+    """Collapse over ``terms``, apply the sparse-level rule and resolve the reference levels."""
+    collapsed = _collapse(data, terms)
+    collapsed = collapsed[collapsed["denominator"] > 0]
+    fitted, sparse = _sparse_levels(collapsed, terms, min_events)
+    n_births = int(fitted["denominator"].sum())
+    n_events = int(fitted["events"].sum())
+
+    # Reference levels: configured, or the first/last level that survives the sparse-level filter.
+    refs: dict[str, str] = {}
+    ref_problem = False
+    for term in terms:
+        kept = [lv for lv in levels[term] if lv not in sparse[term]]
+        kept_present = [lv for lv in _order_levels(term, fitted[term].unique()) if lv in kept]
+        ref = reference.get(term, "first")
+        if _is_positional(ref):
+            fallback = levels[term][0] if levels[term] else ""
+            refs[term] = _pick_reference(ref, kept_present) if kept_present else fallback
+            ref_problem |= not kept_present
+        else:
+            refs[term] = str(ref)
+            ref_problem |= refs[term] not in kept_present
+
+    too_few_overall = (n_events < min_events) or (n_births - n_events < min_events)
+    problem = NOTE_TOO_FEW if too_few_overall else NOTE_TOO_FEW_REFERENCE if ref_problem else ""
+    return _Population(fitted, tuple(terms), sparse, refs, problem, n_births, n_events)
+
+
+def _derive(population: _Population, terms: Sequence[str]) -> _Population:
+    """The same births as ``population`` collapsed over fewer ``terms`` (no new sparse rule)."""
+    cells = _collapse(population.cells, terms)
+    return _Population(
+        cells=cells[cells["denominator"] > 0],
+        terms=tuple(terms),
+        sparse={t: population.sparse[t] for t in terms},
+        refs={t: population.refs[t] for t in terms},
+        problem=population.problem,
+        n_births=population.n_births,
+        n_events=population.n_events,
+    )
+
+
+def _fit_population(
+    population: _Population, family: Family, extra: dict[str, np.ndarray] | None = None
+) -> _Fit | None:
+    """Fit ``family`` to a prepared population (plus ``extra`` design columns); None if unfittable.
+
+    Aliased columns are dropped first. Logit fits keep statsmodels' model-based covariance;
+    Poisson (modified Poisson) fits get the exact grouped HC0 sandwich.
+    """
+    if population.problem:
+        return None
+    endog, exog, _ = _design(population.cells, population.terms, population.refs)
+    if extra:
+        exog = pd.concat([exog, pd.DataFrame(extra, index=exog.index)], axis=1)
+    dependent = _dependent_columns(exog)
+    if dependent:
+        exog = exog.drop(columns=dependent)
+    events = endog[:, 0]
+    denominator = endog[:, 0] + endog[:, 1]
+    fit = _Fit(
+        family=family,
+        names=list(exog.columns),
+        dependent=dependent,
+        x=exog.to_numpy(dtype=float),
+        events=events,
+        denominator=denominator,
+        extra=[name for name in (extra or {}) if name in exog.columns],
+    )
+    result, converged = _fit_guarded(events, denominator, exog, family)
+    if result is None:
+        return fit
+    fit.params = result.params.to_numpy(dtype=float)
+    fit.converged = converged
+    fit.deviance = float(result.deviance)
+    fit.risk = _risk(fit.x, fit.params, family)
+    if family == "logit":
+        fit.cov = result.cov_params().to_numpy(dtype=float)
+    else:
+        with np.errstate(all="ignore"):
+            try:
+                fit.cov = grouped_sandwich(fit.x, events, denominator, fit.risk, family)
+            except np.linalg.LinAlgError:
+                fit.cov = np.full((len(fit.names), len(fit.names)), np.nan)
+    return fit
+
+
+def fit_binomial_glm(
+    cells: pd.DataFrame, terms: list[str], reference: dict[str, str]
+) -> GLMResultsWrapper:
+    """Fit a binomial logit GLM to cells collapsed over ``terms`` (treatment coding).
+
+    The response is ``[events, denominator - events]`` per covariate pattern; each term is
+    categorical with the reference level from ``reference`` (``"first"``/``"last"`` or absent: the
+    earliest/latest level present). Parameters are named ``Intercept`` and ``"<term>[T.<level>]"``.
+    """
+    _check_cells(cells, terms)
+    collapsed = _collapse(cells, terms)
+    collapsed = collapsed[collapsed["denominator"] > 0]
+    endog, exog, _ = _design(collapsed, terms, reference)
+    with warnings.catch_warnings(), _single_threaded_blas():
+        # statsmodels flags "perfect prediction" whenever fitted proportions equal observed ones,
+        # which every saturated grouped model (e.g. one categorical term) does by construction.
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        return sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
+
+
+@dataclass
+class RobustFit:
+    """A modified Poisson fit: log risk ratios, their robust (HC0) covariance and the GLM result."""
+
+    params: pd.Series
+    cov: pd.DataFrame
+    bse: pd.Series
+    result: GLMResultsWrapper
+
+
+def fit_modified_poisson(
+    cells: pd.DataFrame, terms: list[str], reference: dict[str, str]
+) -> RobustFit:
+    """Modified Poisson (Zou 2004) on cells collapsed over ``terms``: log RRs with HC0 errors.
+
+    Poisson GLM with log link, ``events`` as response and ``log(denominator)`` as offset; the
+    sandwich is computed exactly from the cells and equals the record-level HC0 sandwich.
+    """
+    _check_cells(cells, terms)
+    collapsed = _collapse(cells, terms)
+    collapsed = collapsed[collapsed["denominator"] > 0]
+    endog, exog, _ = _design(collapsed, terms, reference)
+    events, denominator = endog[:, 0], endog[:, 0] + endog[:, 1]
+    with warnings.catch_warnings(), _single_threaded_blas():
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        result = _glm(events, denominator, exog, "poisson").fit()
+    x = exog.to_numpy(dtype=float)
+    risk = _risk(x, result.params.to_numpy(dtype=float), "poisson")
+    cov = grouped_sandwich(x, events, denominator, risk, "poisson")
+    names = list(exog.columns)
+    cov_frame = pd.DataFrame(cov, index=names, columns=names)
+    bse = pd.Series(np.sqrt(np.diag(cov)), index=names)
+    return RobustFit(params=result.params, cov=cov_frame, bse=bse, result=result)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows of the tables
+# ---------------------------------------------------------------------------------------------
 
 
 def _blank_row(
@@ -248,10 +706,10 @@ def _blank_row(
         "term": term,
         "level": level,
         "reference": reference,
-        "odds_ratio": np.nan,
+        "ratio": np.nan,
         "lower_95": np.nan,
         "upper_95": np.nan,
-        "log_or": np.nan,
+        "log_ratio": np.nan,
         "se": np.nan,
         "p_value": np.nan,
         "n_births": n,
@@ -260,50 +718,35 @@ def _blank_row(
     }
 
 
-def _fit_one_model(
-    data: pd.DataFrame,
+def _ratio_rows(
+    population: _Population,
+    fit: _Fit | None,
     outcome: str,
     model: str,
-    terms: Sequence[str],
     levels: dict[str, list[str]],
-    reference: dict[str, Any],
-    min_events: int,
+    report: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows of one model: every non-reference level of every term, estimated or with a note."""
-    collapsed = _collapse(data, terms)
-    collapsed = collapsed[collapsed["denominator"] > 0]
-    fitted, sparse = _sparse_levels(collapsed, terms, min_events)
-    n_births = int(fitted["denominator"].sum())
-    n_events = int(fitted["events"].sum())
+    """Rows of one model: every non-reference level of every reported term, estimated or noted.
 
-    # Reference levels: configured, or the earliest level that survives the sparse-level filter.
-    refs: dict[str, str] = {}
-    ref_problem = False
-    for term in terms:
-        kept = [lv for lv in levels[term] if lv not in sparse[term]]
-        kept_present = [lv for lv in _order_levels(term, fitted[term].unique()) if lv in kept]
-        ref = reference.get(term, "first")
-        if ref is None or str(ref) == "first":
-            fallback = levels[term][0] if levels[term] else ""
-            refs[term] = kept_present[0] if kept_present else fallback
-            ref_problem |= not kept_present
-        else:
-            refs[term] = str(ref)
-            ref_problem |= refs[term] not in kept_present
+    Keys are generic (``ratio``, ``log_ratio``); :func:`_ratio_frame` names them for the measure.
+    """
+    refs = population.refs
 
     def blank(term: str, level: str, note: str) -> dict[str, Any]:
-        return _blank_row(outcome, model, term, level, refs[term], n_births, n_events, note)
+        return _blank_row(
+            outcome, model, term, level, refs[term], population.n_births, population.n_events, note
+        )
 
-    too_few_overall = (n_events < min_events) or (n_births - n_events < min_events)
-    if too_few_overall or ref_problem:
-        note = NOTE_TOO_FEW if too_few_overall else NOTE_TOO_FEW_REFERENCE
-        return [blank(t, lv, note) for t in terms for lv in levels[t] if lv != refs[t]]
+    terms = list(report) if report is not None else list(population.terms)
+    if population.problem:
+        return [
+            blank(t, lv, population.problem) for t in terms for lv in levels[t] if lv != refs[t]
+        ]
 
-    endog, exog, _ = _design(fitted, terms, refs)
-    dependent = _dependent_columns(exog)
-    if dependent:
-        exog = exog.drop(columns=dependent)
-    result, converged = _fit_guarded(endog, exog)
+    risk_note = ""
+    poisson = fit is not None and fit.family == "poisson" and fit.risk is not None
+    if poisson and np.any(fit.risk[fit.denominator > 0] > 1):
+        risk_note = NOTE_RISK_ABOVE_ONE
 
     rows: list[dict[str, Any]] = []
     for term in terms:
@@ -311,107 +754,68 @@ def _fit_one_model(
             if level == refs[term]:
                 continue
             name = f"{term}[T.{level}]"
-            if name in dependent:
+            if fit is not None and name in fit.dependent:
                 rows.append(blank(term, level, NOTE_COLLINEAR))
                 continue
-            if level in sparse[term] or name not in exog.columns:
+            if level in population.sparse[term] or fit is None or name not in fit.names:
                 # sparse, or absent from this population altogether
                 rows.append(blank(term, level, NOTE_TOO_FEW))
                 continue
-            if result is None:
+            if fit.params is None or fit.cov is None:
                 rows.append(blank(term, level, NOTE_SEPARATION))
                 continue
-            beta = float(result.params[name])
-            se = float(result.bse[name])
+            j = fit.index(name)
+            beta = float(fit.params[j])
+            variance = float(fit.cov[j, j])
+            se = float(np.sqrt(variance)) if variance >= 0 else float("nan")
             finite = bool(np.isfinite(beta) and np.isfinite(se))
             if not finite or abs(beta) > _MAX_ABS_LOG_OR or se > _MAX_SE:
                 rows.append(blank(term, level, NOTE_SEPARATION))
                 continue
-            if not converged:
+            if not fit.converged:
                 rows.append(blank(term, level, NOTE_NOT_CONVERGED))
                 continue
-            row = blank(term, level, "")
+            row = blank(term, level, risk_note)
             row.update(
-                odds_ratio=float(np.exp(beta)),
+                ratio=float(np.exp(beta)),
                 lower_95=float(np.exp(beta - _Z95 * se)),
                 upper_95=float(np.exp(beta + _Z95 * se)),
-                log_or=beta,
+                log_ratio=beta,
                 se=se,
-                p_value=float(result.pvalues[name]),
+                p_value=float(2 * norm.sf(abs(beta / se))) if se > 0 else float("nan"),
             )
             rows.append(row)
     return rows
 
 
-def fit_models(
-    cells: pd.DataFrame,
-    outcome: str,
-    exposures: list[str],
-    adjust_for: list[str],
-    reference: dict[str, str],
-    min_events: int = 5,
-) -> pd.DataFrame:
-    """Crude (one per exposure) and mutually adjusted odds ratios for one outcome and population.
+def _ratio_frame(rows: list[dict[str, Any]], measure: str, columns: list[str]) -> pd.DataFrame:
+    """Rows with generic keys -> a typed table naming the ratio for ``measure``."""
+    frame = pd.DataFrame(rows)
+    frame = frame.rename(columns={"ratio": measure, "log_ratio": _LOG_NAME[measure]})
+    frame = frame.reindex(columns=columns)
+    return _typed(frame, columns)
 
-    Complete cases only (Unknown / Not stated covariates left out; the first row's note says how
-    many births); levels with fewer than ``min_events`` events or non-events are reported with
-    ``note = "too few events"`` and no odds ratio. Rows follow ``MODEL_COLUMNS``.
-    """
-    terms_all = list(dict.fromkeys([*exposures, *adjust_for]))
-    _check_cells(cells, [*terms_all, "outcome"])
-    data = cells.loc[cells["outcome"] == outcome, [*terms_all, "events", "denominator"]].copy()
-    for term in terms_all:
-        data[term] = data[term].astype(str)
 
-    missing = np.zeros(len(data), dtype=bool)
-    for term in terms_all:
-        missing |= data[term].isin(MISSING_LEVELS).to_numpy()
-    total_births = int(data["denominator"].sum())
-    left_out = int(data.loc[missing, "denominator"].sum())
-    complete = data.loc[~missing]
-    cc_note = _complete_case_note(data, terms_all, total_births, left_out)
+def _join_notes(*notes: str) -> str:
+    """Join non-empty notes with '; '."""
+    return "; ".join(n for n in notes if n)
 
-    # Levels to report: canonical lists for known terms, otherwise the levels in the cells given.
-    levels: dict[str, list[str]] = {}
-    for term in terms_all:
-        present = _order_levels(term, data[term].unique())
-        canonical = _LEVEL_ORDER.get(term)
-        if canonical is None:
-            levels[term] = [lv for lv in present if lv not in MISSING_LEVELS]
+
+def _typed(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Stable dtypes whatever the number of rows (strings, float64, int64, Int64, bool)."""
+    table = table.reindex(columns=columns).reset_index(drop=True)
+    for col in columns:
+        if col in _FLOAT_COLUMNS:
+            table[col] = table[col].astype("float64")
+        elif col in _INT_COLUMNS:
+            table[col] = table[col].astype("int64")
+        elif col in _NULLABLE_INT_COLUMNS:
+            table[col] = pd.array(table[col], dtype="Float64").astype("Int64")
+        elif col in _BOOL_COLUMNS:
+            table[col] = table[col].fillna(False).astype(bool)
         else:
-            levels[term] = canonical + [lv for lv in present if lv not in canonical]
-            levels[term] = [lv for lv in levels[term] if lv not in MISSING_LEVELS]
-
-    _check_references(reference, levels)
-
-    rows: list[dict[str, Any]] = []
-    with _single_threaded_blas():
-        for exposure in exposures:
-            rows += _fit_one_model(
-                complete, outcome, "crude", [exposure], levels, reference, min_events
-            )
-        rows += _fit_one_model(
-            complete, outcome, "adjusted", terms_all, levels, reference, min_events
-        )
-
-    table = pd.DataFrame(rows, columns=MODEL_COLUMNS)
-    if len(table):
-        table.at[0, "note"] = _join_notes(table.at[0, "note"], cc_note)
-    return _typed(table, MODEL_COLUMNS)
-
-
-def _check_references(reference: dict[str, Any], levels: dict[str, list[str]]) -> None:
-    """A configured reference level must be a level of its term (a typo must not pass silently)."""
-    for term, known in levels.items():
-        ref = reference.get(term, "first")
-        if ref is None or str(ref) == "first" or not known:
-            continue
-        if str(ref) not in known:
-            raise InputError(
-                f"reference level {str(ref)!r} of {term} is not one of its levels",
-                key=f"models.reference.{term}",
-                hint=f"use one of {known} or 'first'",
-            )
+            table[col] = table[col].fillna("").astype(str)
+    return table
 
 
 def _single_threaded_blas() -> contextlib.AbstractContextManager:
@@ -440,56 +844,793 @@ def _complete_case_note(
     return f"{note} ({', '.join(reasons)})" if reasons else note
 
 
-def _join_notes(*notes: str) -> str:
-    """Join non-empty notes with '; '."""
-    return "; ".join(n for n in notes if n)
+def _check_references(reference: dict[str, Any], levels: dict[str, list[str]]) -> None:
+    """A configured reference level must be a level of its term (a typo must not pass silently)."""
+    for term, known in levels.items():
+        ref = reference.get(term, "first")
+        if _is_positional(ref) or not known:
+            continue
+        if str(ref) not in known:
+            raise InputError(
+                f"reference level {str(ref)!r} of {term} is not one of its levels",
+                key=f"models.reference.{term}",
+                hint=f"use one of {known}, 'first' or 'last'",
+            )
 
 
-def _typed(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Stable dtypes whatever the number of rows (strings, float64, int64)."""
-    table = table.loc[:, columns].reset_index(drop=True)
-    for col in ("odds_ratio", "lower_95", "upper_95", "log_or", "se", "p_value"):
-        table[col] = table[col].astype("float64")
-    for col in ("n_births", "n_events"):
-        table[col] = table[col].astype("int64")
-    for col in ("area_code", "outcome", "model", "term", "level", "reference", "note"):
-        if col in table.columns:
-            table[col] = table[col].astype(str)
-    return table
+# ---------------------------------------------------------------------------------------------
+# One outcome in one population: every table, sharing prepared populations and fits
+# ---------------------------------------------------------------------------------------------
+
+
+class _Analysis:
+    """One outcome in one population: complete cases, level lists and cached fits for all tables."""
+
+    def __init__(
+        self,
+        cells: pd.DataFrame,
+        outcome: str,
+        exposures: Sequence[str],
+        adjust_for: Sequence[str],
+        reference: dict[str, Any],
+        min_events: int,
+    ) -> None:
+        self.outcome = outcome
+        self.exposures = list(dict.fromkeys(exposures))
+        self.terms = list(dict.fromkeys([*exposures, *adjust_for]))
+        self.reference = dict(reference)
+        self.min_events = int(min_events)
+        _check_cells(cells, [*self.terms, "outcome"])
+        data = cells.loc[cells["outcome"] == outcome, [*self.terms, "events", "denominator"]].copy()
+        for term in self.terms:
+            data[term] = data[term].astype(str)
+
+        missing = np.zeros(len(data), dtype=bool)
+        for term in self.terms:
+            missing |= data[term].isin(MISSING_LEVELS).to_numpy()
+        total_births = int(data["denominator"].sum())
+        left_out = int(data.loc[missing, "denominator"].sum())
+        self.complete = data.loc[~missing]
+        self.cc_note = _complete_case_note(data, self.terms, total_births, left_out)
+
+        # Levels to report: canonical lists for known terms, otherwise the levels in the cells.
+        self.levels: dict[str, list[str]] = {}
+        for term in self.terms:
+            present = _order_levels(term, data[term].unique())
+            canonical = _LEVEL_ORDER.get(term)
+            if canonical is None:
+                known = [lv for lv in present if lv not in MISSING_LEVELS]
+            else:
+                known = canonical + [lv for lv in present if lv not in canonical]
+                known = [lv for lv in known if lv not in MISSING_LEVELS]
+            self.levels[term] = known
+        _check_references(self.reference, self.levels)
+        self._populations: dict[Any, _Population] = {}
+        self._fits: dict[Any, _Fit | None] = {}
+        self._interactions: dict[tuple[str, str], tuple[_Fit | None, dict[str, int]]] = {}
+
+    # -- shared pieces -------------------------------------------------------------------------
+
+    def population(self, terms: Sequence[str]) -> _Population:
+        """Complete cases of a model with ``terms`` after its own sparse-level rule (cached)."""
+        key = ("own", tuple(terms))
+        if key not in self._populations:
+            self._populations[key] = _prepare(
+                self.complete, terms, self.levels, self.reference, self.min_events
+            )
+        return self._populations[key]
+
+    def base_population(self, base_terms: Sequence[str]) -> _Population:
+        """The adjusted model's births collapsed over ``base_terms`` (same births, fewer terms)."""
+        key = ("derived", tuple(base_terms))
+        if key not in self._populations:
+            self._populations[key] = _derive(self.population(self.terms), base_terms)
+        return self._populations[key]
+
+    def fit(self, population: _Population, family: Family) -> _Fit | None:
+        """Fitted model of ``family`` on ``population`` (cached by population identity)."""
+        key = (id(population), family)
+        if key not in self._fits:
+            self._fits[key] = _fit_population(population, family)
+        return self._fits[key]
+
+    def _with_cc_note(self, table: pd.DataFrame) -> pd.DataFrame:
+        if len(table):
+            table.at[0, "note"] = _join_notes(table.at[0, "note"], self.cc_note)
+        return table
+
+    # -- odds and risk ratios --------------------------------------------------------------------
+
+    def ratio_table(self, measure: str) -> pd.DataFrame:
+        """Crude (one per exposure) and mutually adjusted ratios for ``measure``."""
+        family = MEASURE_FAMILY[measure]
+        rows: list[dict[str, Any]] = []
+        for exposure in self.exposures:
+            pop = self.population([exposure])
+            rows += _ratio_rows(pop, self.fit(pop, family), self.outcome, "crude", self.levels)
+        pop = self.population(self.terms)
+        rows += _ratio_rows(pop, self.fit(pop, family), self.outcome, "adjusted", self.levels)
+        columns = _TABLE_COLUMNS["odds_ratios" if measure == "odds_ratio" else "risk_ratios"]
+        return self._with_cc_note(_ratio_frame(rows, measure, columns))
+
+    # -- interaction -----------------------------------------------------------------------------
+
+    def _check_pair(self, pair: Sequence[str], key: str) -> tuple[str, str]:
+        if len(pair) != 2 or pair[0] == pair[1] or any(t not in self.terms for t in pair):
+            raise InputError(
+                f"the interaction needs two different terms of the adjusted model, got {list(pair)}",
+                key=key,
+                hint=f"choose two of {self.terms}",
+            )
+        return str(pair[0]), str(pair[1])
+
+    def interaction_fit(self, pair: tuple[str, str]) -> tuple[_Fit | None, dict[str, int]]:
+        """Adjusted logistic model plus an interaction column per estimable combination (cached).
+
+        A combination (both levels non-reference) with fewer than ``min_events`` events or
+        non-events gets no column of its own (it shares the main effects); empty ones have none.
+        """
+        if pair in self._interactions:
+            return self._interactions[pair]
+        a, b = pair
+        pop = self.population(self.terms)
+        counts = {"combinations": 0, "sparse": 0, "empty": 0}
+        fit = None
+        if not pop.problem:
+            cells = pop.cells
+            events = cells["events"].to_numpy(dtype=float)
+            births = cells["denominator"].to_numpy(dtype=float)
+            levels_a = [
+                lv for lv in self.levels[a] if lv != pop.refs[a] and lv not in pop.sparse[a]
+            ]
+            levels_b = [
+                lv for lv in self.levels[b] if lv != pop.refs[b] and lv not in pop.sparse[b]
+            ]
+            present_a, present_b = set(cells[a]), set(cells[b])
+            levels_a = [lv for lv in levels_a if lv in present_a]
+            levels_b = [lv for lv in levels_b if lv in present_b]
+            extra: dict[str, np.ndarray] = {}
+            for la in levels_a:
+                for lb in levels_b:
+                    counts["combinations"] += 1
+                    mask = ((cells[a] == la) & (cells[b] == lb)).to_numpy()
+                    n, e = births[mask].sum(), events[mask].sum()
+                    if n == 0:
+                        counts["empty"] += 1
+                    elif e < self.min_events or n - e < self.min_events:
+                        counts["sparse"] += 1
+                    else:
+                        extra[f"{a}[T.{la}]:{b}[T.{lb}]"] = mask.astype(float)
+            fit = _fit_population(pop, "logit", extra)
+        self._interactions[pair] = (fit, counts)
+        return fit, counts
+
+    def interaction_row(self, pair: tuple[str, str], p_threshold: float) -> dict[str, Any]:
+        """Likelihood-ratio test of the ``pair`` interaction in the adjusted logistic model."""
+        a, b = pair
+        pop = self.population(self.terms)
+        row: dict[str, Any] = {
+            "outcome": self.outcome,
+            "terms": f"{a} x {b}",
+            "df": pd.NA,
+            "lr_statistic": np.nan,
+            "p_value": np.nan,
+            "p_threshold": float(p_threshold),
+            "significant": False,
+            "n_combinations": 0,
+            "n_sparse_combinations": pd.NA,
+            "n_empty_combinations": pd.NA,
+            "n_births": pop.n_births,
+            "n_events": pop.n_events,
+            "note": pop.problem,
+        }
+        if pop.problem:
+            return row
+        main = self.fit(pop, "logit")
+        full, counts = self.interaction_fit(pair)
+        row.update(
+            n_combinations=counts["combinations"],
+            n_sparse_combinations=counts["sparse"],
+            n_empty_combinations=counts["empty"],
+        )
+        notes = []
+        if counts["sparse"]:
+            notes.append(
+                f"{counts['sparse']} of {counts['combinations']} combinations with fewer than "
+                f"{self.min_events} events or non-events share the main effects"
+            )
+        if counts["empty"]:
+            notes.append(f"{counts['empty']} combinations have no births")
+        df = len(full.extra) if full is not None else 0
+        row["df"] = df
+        failed = (
+            main is None
+            or full is None
+            or main.params is None
+            or full.params is None
+            or not (main.converged and full.converged)
+        )
+        if df == 0:
+            notes.insert(0, NOTE_NO_INTERACTION)
+        elif failed:
+            notes.insert(0, NOTE_NOT_CONVERGED)
+        elif not self._interaction_estimable(full):
+            notes.insert(0, NOTE_SEPARATION)
+        else:
+            lr = max(main.deviance - full.deviance, 0.0)
+            p_value = float(chi2.sf(lr, df))
+            row.update(lr_statistic=lr, p_value=p_value, significant=bool(p_value < p_threshold))
+        row["note"] = _join_notes(*notes)
+        return row
+
+    @staticmethod
+    def _interaction_estimable(full: _Fit) -> bool:
+        """Interaction coefficients finite and within the separation bounds."""
+        idx = [full.index(name) for name in full.extra]
+        beta = full.params[idx] if full.params is not None else np.array([np.nan])
+        se = np.sqrt(np.diag(full.cov)[idx]) if full.cov is not None else np.array([np.nan])
+        return bool(
+            np.all(np.isfinite(beta))
+            and np.all(np.isfinite(se))
+            and np.all(np.abs(beta) <= _MAX_ABS_LOG_OR)
+            and np.all(se <= _MAX_SE)
+        )
+
+    def stratified_rows(self, pair: tuple[str, str], p_threshold: float) -> list[dict[str, Any]]:
+        """ORs of each term of ``pair`` within each level of the other, adjusted for the rest.
+
+        Order: the first term's ORs within each level of the second (e.g. deprivation within each
+        ethnic group), then the second's within each level of the first.
+        """
+        a, b = pair
+        interaction = self.interaction_row(pair, p_threshold)
+        rows: list[dict[str, Any]] = []
+        for term, stratum_term in ((a, b), (b, a)):
+            terms = [t for t in self.terms if t != stratum_term]
+            for stratum in self.levels[stratum_term]:
+                data = self.complete[self.complete[stratum_term] == stratum]
+                pop = _prepare(data, terms, self.levels, self.reference, self.min_events)
+                fit = _fit_population(pop, "logit")
+                for row in _ratio_rows(pop, fit, self.outcome, "stratified", self.levels, [term]):
+                    row.update(
+                        stratum_term=stratum_term,
+                        stratum=stratum,
+                        interaction_p_value=interaction["p_value"],
+                        interaction_significant=interaction["significant"],
+                    )
+                    rows.append(row)
+        return rows
+
+    # -- excess explained ------------------------------------------------------------------------
+
+    def excess_rows(self, exposure: str, explained_by: Sequence[str]) -> list[dict[str, Any]]:
+        """Change in each level's log ratio when ``explained_by`` joins the model (both measures).
+
+        Base model: every adjusted-model term except ``explained_by``, fitted to the same births
+        as the adjusted model. pct_explained = 100 (b_base - b_adj) / b_base; its CI uses the
+        joint (stacked sandwich) covariance of b_base and b_adj, computed exactly from the cells.
+        """
+        base_terms = [t for t in self.terms if t not in explained_by]
+        pop = self.population(self.terms)
+        base_pop = self.base_population(base_terms)
+        rows: list[dict[str, Any]] = []
+        for measure, family in MEASURE_FAMILY.items():
+            fit_a, fit_b = self.fit(pop, family), self.fit(base_pop, family)
+            adjusted = _ratio_rows(pop, fit_a, self.outcome, "adjusted", self.levels, [exposure])
+            base = _ratio_rows(base_pop, fit_b, self.outcome, "base", self.levels, [exposure])
+            joint = self._joint_covariance(pop, base_terms, fit_b, fit_a)
+            for row_b, row_a in zip(base, adjusted, strict=True):
+                rows.append(
+                    self._excess_row(
+                        measure, exposure, explained_by, base_terms, row_b, row_a, joint
+                    )
+                )
+        return rows
+
+    def _joint_covariance(
+        self, pop: _Population, base_terms: Sequence[str], fit_b: _Fit | None, fit_a: _Fit | None
+    ) -> dict[str, Any] | None:
+        """Sandwich blocks V_bb, V_aa, V_ba of the stacked base and adjusted estimating equations."""
+        if fit_a is None or fit_b is None or fit_a.params is None or fit_b.params is None:
+            return None
+        _, exog_b, _ = _design(pop.cells, base_terms, pop.refs)
+        if any(name not in exog_b.columns for name in fit_b.names):
+            return None
+        x_b = exog_b[fit_b.names].to_numpy(dtype=float)
+        x_a = fit_a.x
+        e, n = fit_a.events, fit_a.denominator
+        r_b = _risk(x_b, fit_b.params, fit_b.family)
+        r_a = fit_a.risk
+        with np.errstate(all="ignore"):
+            try:
+                inv_b = np.linalg.inv(_information(x_b, n, r_b, fit_b.family))
+                inv_a = np.linalg.inv(_information(x_a, n, r_a, fit_a.family))
+            except np.linalg.LinAlgError:
+                return None
+            v_bb = inv_b @ _score_cross(x_b, x_b, e, n, r_b, r_b) @ inv_b
+            v_aa = inv_a @ _score_cross(x_a, x_a, e, n, r_a, r_a) @ inv_a
+            v_ba = inv_b @ _score_cross(x_b, x_a, e, n, r_b, r_a) @ inv_a
+        return {"b": fit_b.names, "a": fit_a.names, "bb": v_bb, "aa": v_aa, "ba": v_ba}
+
+    def _excess_row(
+        self,
+        measure: str,
+        exposure: str,
+        explained_by: Sequence[str],
+        base_terms: Sequence[str],
+        row_b: dict[str, Any],
+        row_a: dict[str, Any],
+        joint: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "outcome": self.outcome,
+            "measure": measure,
+            "term": exposure,
+            "level": row_a["level"],
+            "reference": row_a["reference"],
+            "explained_by": " + ".join(explained_by),
+            "base_terms": " + ".join(base_terms),
+            "base_ratio": row_b["ratio"],
+            "base_lower_95": row_b["lower_95"],
+            "base_upper_95": row_b["upper_95"],
+            "adjusted_ratio": row_a["ratio"],
+            "adjusted_lower_95": row_a["lower_95"],
+            "adjusted_upper_95": row_a["upper_95"],
+            "n_births": row_a["n_births"],
+            "n_events": row_a["n_events"],
+            "note": row_a["note"] or row_b["note"],
+        }
+        name = f"{exposure}[T.{row_a['level']}]"
+        beta_b, beta_a, se_b = row_b["log_ratio"], row_a["log_ratio"], row_b["se"]
+        if not (np.isfinite(beta_b) and np.isfinite(beta_a)) or joint is None:
+            return row
+        i, j = joint["b"].index(name), joint["a"].index(name)
+        v_bb, v_aa, v_ba = joint["bb"][i, i], joint["aa"][j, j], joint["ba"][i, j]
+        change = beta_b - beta_a
+        se_change = float(np.sqrt(max(v_bb + v_aa - 2 * v_ba, 0.0)))
+        row.update(
+            log_ratio_change=change,
+            change_lower_95=change - _Z95 * se_change,
+            change_upper_95=change + _Z95 * se_change,
+        )
+        notes = [row["note"]]
+        if abs(beta_b) < _Z95 * se_b:
+            notes.append(NOTE_BASE_NEAR_ONE)
+        else:
+            pct = 100 * change / beta_b
+            grad_b, grad_a = 100 * beta_a / beta_b**2, -100 / beta_b
+            var = grad_b**2 * v_bb + grad_a**2 * v_aa + 2 * grad_b * grad_a * v_ba
+            se_pct = float(np.sqrt(max(var, 0.0)))
+            row.update(
+                pct_explained=pct,
+                pct_lower_95=pct - _Z95 * se_pct,
+                pct_upper_95=pct + _Z95 * se_pct,
+            )
+            if beta_b < 0:
+                notes.append(NOTE_BASE_BELOW_ONE)
+        row["note"] = _join_notes(*notes)
+        return row
+
+    # -- fit summaries ---------------------------------------------------------------------------
+
+    def fit_rows(self, pair: tuple[str, str] | None) -> list[dict[str, Any]]:
+        """Fit statistics of every crude and adjusted model (both measures) and the interaction."""
+        rows: list[dict[str, Any]] = []
+        for measure, family in MEASURE_FAMILY.items():
+            for exposure in self.exposures:
+                pop = self.population([exposure])
+                rows.append(self._fit_row(pop, self.fit(pop, family), measure, "crude", [exposure]))
+            pop = self.population(self.terms)
+            rows.append(self._fit_row(pop, self.fit(pop, family), measure, "adjusted", self.terms))
+            if pair is not None and family == "logit":
+                full, _ = self.interaction_fit(pair)
+                label = [*self.terms, f"{pair[0]}:{pair[1]}"]
+                rows.append(self._fit_row(pop, full, measure, "interaction", label))
+        return rows
+
+    def _fit_row(
+        self,
+        pop: _Population,
+        fit: _Fit | None,
+        measure: str,
+        model: str,
+        terms: Sequence[str],
+    ) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "outcome": self.outcome,
+            "measure": measure,
+            "model": model,
+            "terms": " + ".join(terms),
+            "n_parameters": pd.NA,
+            "log_likelihood": np.nan,
+            "deviance": np.nan,
+            "aic": np.nan,
+            "pattern_deviance": np.nan,
+            "n_patterns": pd.NA,
+            "pattern_df": pd.NA,
+            "c_statistic": np.nan,
+            "n_births": pop.n_births,
+            "n_events": pop.n_events,
+            "note": pop.problem,
+        }
+        if pop.problem:
+            return row
+        if fit is None or fit.params is None or fit.risk is None:
+            row["note"] = NOTE_SEPARATION
+            return row
+        k, n_patterns = len(fit.names), len(fit.events)
+        row.update(
+            n_parameters=k,
+            n_patterns=n_patterns,
+            c_statistic=c_statistic(fit.events, fit.denominator, fit.risk),
+        )
+        notes = []
+        if fit.family == "logit":
+            loglik = binomial_loglik(fit.events, fit.denominator, fit.risk)
+            row.update(
+                log_likelihood=loglik,
+                deviance=-2 * loglik,
+                aic=-2 * loglik + 2 * k,
+                pattern_deviance=fit.deviance,
+                pattern_df=n_patterns - k,
+            )
+        else:
+            notes.append(NOTE_WORKING_LIKELIHOOD)
+            if np.any(fit.risk > 1):
+                notes.append(NOTE_RISK_ABOVE_ONE)
+        if not fit.converged:
+            notes.insert(0, NOTE_NOT_CONVERGED)
+        row["note"] = _join_notes(*notes)
+        return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Public functions for one outcome and one population
+# ---------------------------------------------------------------------------------------------
+
+
+def fit_models(
+    cells: pd.DataFrame,
+    outcome: str,
+    exposures: list[str],
+    adjust_for: list[str],
+    reference: dict[str, str],
+    min_events: int = 5,
+) -> pd.DataFrame:
+    """Crude (one per exposure) and mutually adjusted odds ratios for one outcome and population.
+
+    Complete cases only (Unknown / Not stated covariates left out; the first row's note says how
+    many births); levels with fewer than ``min_events`` events or non-events are reported with
+    ``note = "too few events"`` and no odds ratio. Rows follow ``MODEL_COLUMNS``.
+    """
+    analysis = _Analysis(cells, outcome, exposures, adjust_for, reference, min_events)
+    with _single_threaded_blas():
+        return analysis.ratio_table("odds_ratio")
+
+
+def fit_risk_ratios(
+    cells: pd.DataFrame,
+    outcome: str,
+    exposures: list[str],
+    adjust_for: list[str],
+    reference: dict[str, str],
+    min_events: int = 5,
+) -> pd.DataFrame:
+    """Crude and adjusted risk ratios by modified Poisson (robust HC0 errors), one population.
+
+    Same births, levels, sparse-level rule and notes as :func:`fit_models`; rows follow
+    ``RISK_RATIO_COLUMNS`` (``risk_ratio``, ``log_rr``, robust ``se``, Wald CI and p-value).
+    """
+    analysis = _Analysis(cells, outcome, exposures, adjust_for, reference, min_events)
+    with _single_threaded_blas():
+        return analysis.ratio_table("risk_ratio")
+
+
+def interaction_test(
+    cells: pd.DataFrame,
+    outcome: str,
+    exposures: list[str],
+    adjust_for: list[str],
+    reference: dict[str, str],
+    min_events: int = 5,
+    terms: Sequence[str] = DEFAULT_INTERACTION_TERMS,
+    p_threshold: float = DEFAULT_P_THRESHOLD,
+) -> pd.DataFrame:
+    """Likelihood-ratio test of the ``terms`` interaction in the adjusted logistic model (one row).
+
+    df = number of identifiable interaction parameters; combinations with too few events or
+    non-events share the main effects, and the note counts them. Rows follow INTERACTION_COLUMNS.
+    """
+    analysis = _Analysis(cells, outcome, exposures, adjust_for, reference, min_events)
+    pair = analysis._check_pair(terms, "models.interaction.terms")
+    with _single_threaded_blas():
+        row = analysis.interaction_row(pair, p_threshold)
+    row["note"] = _join_notes(row["note"], analysis.cc_note)
+    return _typed(pd.DataFrame([row]), INTERACTION_COLUMNS)
+
+
+def stratified_estimates(
+    cells: pd.DataFrame,
+    outcome: str,
+    exposures: list[str],
+    adjust_for: list[str],
+    reference: dict[str, str],
+    min_events: int = 5,
+    terms: Sequence[str] = DEFAULT_INTERACTION_TERMS,
+    p_threshold: float = DEFAULT_P_THRESHOLD,
+) -> pd.DataFrame:
+    """ORs of each of ``terms`` within each level of the other, with the interaction p-value.
+
+    Each stratum's model keeps every other adjusted-model term and applies the sparse-level rule
+    within the stratum. Rows follow STRATIFIED_COLUMNS.
+    """
+    analysis = _Analysis(cells, outcome, exposures, adjust_for, reference, min_events)
+    pair = analysis._check_pair(terms, "models.interaction.terms")
+    with _single_threaded_blas():
+        rows = analysis.stratified_rows(pair, p_threshold)
+    return _ratio_frame(rows, "odds_ratio", STRATIFIED_COLUMNS)
+
+
+def excess_explained(
+    cells: pd.DataFrame,
+    outcome: str,
+    exposures: list[str],
+    adjust_for: list[str],
+    reference: dict[str, str],
+    min_events: int = 5,
+    exposure: str = DEFAULT_EXCESS_EXPOSURE,
+    explained_by: Sequence[str] = DEFAULT_EXPLAINED_BY,
+) -> pd.DataFrame:
+    """Percentage of each level's excess (log OR and log RR) explained by ``explained_by``.
+
+    Base model = the adjusted model without ``explained_by``, on the same births.
+    pct_explained = 100 (b_base - b_adj) / b_base (log scale); not given when the base CI
+    includes 1. Rows follow EXCESS_COLUMNS.
+    """
+    analysis = _Analysis(cells, outcome, exposures, adjust_for, reference, min_events)
+    _check_excess(analysis.terms, exposure, explained_by, explicit=True)
+    with _single_threaded_blas():
+        rows = analysis.excess_rows(exposure, list(explained_by))
+    return _typed(pd.DataFrame(rows), EXCESS_COLUMNS)
+
+
+def fit_summaries(
+    cells: pd.DataFrame,
+    outcome: str,
+    exposures: list[str],
+    adjust_for: list[str],
+    reference: dict[str, str],
+    min_events: int = 5,
+    interaction_terms: Sequence[str] | None = DEFAULT_INTERACTION_TERMS,
+) -> pd.DataFrame:
+    """Deviance, AIC (record-level equivalent) and c-statistic of each model of one population.
+
+    One row per measure and model (crude per exposure, adjusted, and the interaction model for
+    odds ratios when ``interaction_terms`` is given). Rows follow FIT_COLUMNS.
+    """
+    analysis = _Analysis(cells, outcome, exposures, adjust_for, reference, min_events)
+    pair = None
+    if interaction_terms is not None:
+        pair = analysis._check_pair(interaction_terms, "models.interaction.terms")
+    with _single_threaded_blas():
+        rows = analysis.fit_rows(pair)
+    return _typed(pd.DataFrame(rows), FIT_COLUMNS)
+
+
+def _check_excess(
+    terms: Sequence[str], exposure: str, explained_by: Sequence[str], *, explicit: bool
+) -> bool:
+    """Whether the excess-explained comparison applies; an explicit bad setting is an InputError."""
+    ok = (
+        exposure in terms
+        and len(explained_by) > 0
+        and all(t in terms for t in explained_by)
+        and exposure not in explained_by
+    )
+    if not ok and explicit:
+        raise InputError(
+            f"excess explained needs an exposure ({exposure!r}) and explaining terms "
+            f"({list(explained_by)}) that are different terms of the adjusted model",
+            key="models.excess_explained",
+            hint=f"choose among {list(terms)}",
+        )
+    return ok
+
+
+# ---------------------------------------------------------------------------------------------
+# Every area, then all pooled
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Settings:
+    """The config's ``models:`` block with the defaults of its optional keys filled in."""
+
+    outcomes: list[str]
+    exposures: list[str]
+    adjust_for: list[str]
+    reference: dict[str, Any]
+    min_events: int
+    pair: tuple[str, str] | None
+    p_threshold: float
+    stratified: str
+    exposure: str | None
+    explained_by: list[str]
+
+
+def _settings(model_config: dict) -> _Settings:
+    """Read ``models:``; an interaction or excess setting that does not fit the model stops the run."""
+    exposures = list(model_config["exposures"])
+    adjust_for = list(model_config.get("adjust_for", []))
+    terms = list(dict.fromkeys([*exposures, *adjust_for]))
+    inter = model_config.get("interaction") or {}
+    stratified = str(inter.get("stratified", "always"))
+    if stratified not in STRATIFIED_CHOICES:
+        raise InputError(
+            f"models.interaction.stratified must be one of {list(STRATIFIED_CHOICES)}",
+            key="models.interaction.stratified",
+        )
+    pair: tuple[str, str] | None = None
+    if "terms" in inter:
+        given = [str(t) for t in inter["terms"]]
+        if len(given) != 2 or given[0] == given[1] or any(t not in terms for t in given):
+            raise InputError(
+                f"the interaction needs two different terms of the adjusted model, got {given}",
+                key="models.interaction.terms",
+                hint=f"choose two of {terms}",
+            )
+        pair = (given[0], given[1])
+    elif all(t in terms for t in DEFAULT_INTERACTION_TERMS):
+        pair = DEFAULT_INTERACTION_TERMS
+    excess = model_config.get("excess_explained") or {}
+    exposure = str(excess.get("exposure", DEFAULT_EXCESS_EXPOSURE))
+    explained_by = [str(t) for t in excess.get("explained_by", DEFAULT_EXPLAINED_BY)]
+    if not _check_excess(terms, exposure, explained_by, explicit=bool(excess)):
+        exposure_or_none = None
+    else:
+        exposure_or_none = exposure
+    return _Settings(
+        outcomes=list(model_config["outcomes"]),
+        exposures=exposures,
+        adjust_for=adjust_for,
+        reference=dict(model_config.get("reference", {})),
+        min_events=int(model_config.get("min_events", 5)),
+        pair=pair,
+        p_threshold=float(inter.get("p_threshold", DEFAULT_P_THRESHOLD)),
+        stratified=stratified,
+        exposure=exposure_or_none,
+        explained_by=explained_by,
+    )
+
+
+def _populations(cells: pd.DataFrame, areas: dict[str, str]) -> list[tuple[str, pd.DataFrame]]:
+    """Each listed area's cells in config order, then the listed areas pooled (``ALL``)."""
+    _check_cells(cells, ["area_code", *_CELL_COLUMNS])
+    area_codes = cells["area_code"].astype(str)
+    populations = [(code, cells[area_codes == code]) for code in areas]
+    populations.append((ALL_AREAS, cells[area_codes.isin(list(areas))]))
+    return populations
+
+
+def _by_area(
+    cells: pd.DataFrame,
+    model_config: dict,
+    areas: dict[str, str],
+    builders: dict[str, Callable[[_Analysis, _Settings], pd.DataFrame]],
+) -> dict[str, pd.DataFrame]:
+    """Run each table builder on every (area, outcome) analysis; stack with ``area_code`` first."""
+    settings = _settings(model_config)
+    parts: dict[str, list[pd.DataFrame]] = {key: [] for key in builders}
+    with _single_threaded_blas():
+        for code, subset in _populations(cells, areas):
+            for outcome in settings.outcomes:
+                analysis = _Analysis(
+                    subset,
+                    outcome,
+                    settings.exposures,
+                    settings.adjust_for,
+                    settings.reference,
+                    settings.min_events,
+                )
+                for key, build in builders.items():
+                    part = build(analysis, settings)
+                    part.insert(0, "area_code", code)
+                    parts[key].append(part)
+    out = {}
+    for key, frames in parts.items():
+        columns = ["area_code", *_TABLE_COLUMNS[key]]
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+        out[key] = _typed(table, columns)
+    return out
+
+
+def _build_odds(analysis: _Analysis, settings: _Settings) -> pd.DataFrame:
+    return analysis.ratio_table("odds_ratio")
+
+
+def _build_risk(analysis: _Analysis, settings: _Settings) -> pd.DataFrame:
+    return analysis.ratio_table("risk_ratio")
+
+
+def _build_interaction(analysis: _Analysis, settings: _Settings) -> pd.DataFrame:
+    if settings.pair is None:
+        return _typed(pd.DataFrame(columns=INTERACTION_COLUMNS), INTERACTION_COLUMNS)
+    row = analysis.interaction_row(settings.pair, settings.p_threshold)
+    row["note"] = _join_notes(row["note"], analysis.cc_note)
+    return _typed(pd.DataFrame([row]), INTERACTION_COLUMNS)
+
+
+def _build_stratified(analysis: _Analysis, settings: _Settings) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    if settings.pair is not None:
+        rows = analysis.stratified_rows(settings.pair, settings.p_threshold)
+        if settings.stratified == "when_significant":
+            rows = [r for r in rows if r["interaction_significant"]]
+    if not rows:
+        return _typed(pd.DataFrame(columns=STRATIFIED_COLUMNS), STRATIFIED_COLUMNS)
+    return _ratio_frame(rows, "odds_ratio", STRATIFIED_COLUMNS)
+
+
+def _build_excess(analysis: _Analysis, settings: _Settings) -> pd.DataFrame:
+    if settings.exposure is None:
+        return _typed(pd.DataFrame(columns=EXCESS_COLUMNS), EXCESS_COLUMNS)
+    rows = analysis.excess_rows(settings.exposure, settings.explained_by)
+    return _typed(pd.DataFrame(rows), EXCESS_COLUMNS)
+
+
+def _build_fit(analysis: _Analysis, settings: _Settings) -> pd.DataFrame:
+    return _typed(pd.DataFrame(analysis.fit_rows(settings.pair)), FIT_COLUMNS)
+
+
+_BUILDERS: dict[str, Callable[[_Analysis, _Settings], pd.DataFrame]] = {
+    "odds_ratios": _build_odds,
+    "risk_ratios": _build_risk,
+    "interaction": _build_interaction,
+    "stratified": _build_stratified,
+    "excess_explained": _build_excess,
+    "fit": _build_fit,
+}
 
 
 def models_table(cells: pd.DataFrame, model_config: dict, areas: dict[str, str]) -> pd.DataFrame:
-    """Models for each area in ``areas`` (config order), then all of them pooled (``"ALL"``).
+    """Odds ratios for each area in ``areas`` (config order), then all of them pooled (``"ALL"``).
 
     ``model_config`` is the config's ``models:`` block (outcomes, exposures, adjust_for, reference,
     min_events). Rows are ordered area, outcome (config order), model, term, level.
     """
-    _check_cells(cells, ["area_code", *_CELL_COLUMNS])
-    exposures = list(model_config["exposures"])
-    adjust_for = list(model_config.get("adjust_for", []))
-    reference = dict(model_config.get("reference", {}))
-    min_events = int(model_config.get("min_events", 5))
-    area_codes = cells["area_code"].astype(str)
-    populations = [(code, cells[area_codes == code]) for code in areas]
-    populations.append((ALL_AREAS, cells[area_codes.isin(list(areas))]))
+    return _by_area(cells, model_config, areas, {"odds_ratios": _build_odds})["odds_ratios"]
 
-    parts = []
-    for code, subset in populations:
-        for outcome in model_config["outcomes"]:
-            part = fit_models(subset, outcome, exposures, adjust_for, reference, min_events)
-            part.insert(0, "area_code", code)
-            parts.append(part)
-    table = (
-        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=MODELS_TABLE_COLUMNS)
-    )
-    return _typed(table, MODELS_TABLE_COLUMNS)
 
+def risk_ratio_table(
+    cells: pd.DataFrame, model_config: dict, areas: dict[str, str]
+) -> pd.DataFrame:
+    """Modified Poisson risk ratios for each area in ``areas``, then ``ALL`` (as models_table)."""
+    return _by_area(cells, model_config, areas, {"risk_ratios": _build_risk})["risk_ratios"]
+
+
+def model_tables(
+    cells: pd.DataFrame, model_config: dict, areas: dict[str, str]
+) -> dict[str, pd.DataFrame]:
+    """Every models table for each area and ``ALL``: keys in TABLE_KEYS, ``area_code`` first.
+
+    ``odds_ratios`` equals :func:`models_table`; ``risk_ratios`` :func:`risk_ratio_table`;
+    ``interaction``, ``stratified``, ``excess_explained`` and ``fit`` follow the per-population
+    functions of the same names. Counts are unrounded: publish with :func:`publish_model_tables`.
+    """
+    return _by_area(cells, model_config, areas, _BUILDERS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Disclosure control
+# ---------------------------------------------------------------------------------------------
 
 _CC_NOTE = re.compile(
     r"complete cases: (?P<left>[\d,]+) of (?P<total>[\d,]+) births(?: \([\d.]+%\))? left out"
     r"(?: \((?P<reasons>[^)]*)\))?"
 )
 _CC_REASON = re.compile(r"(?P<term>\S+) (?P<value>Unknown|Not stated) (?P<n>[\d,]+)")
+#: Count columns of the models tables (births and events); other numbers are not counts of people.
+_COUNT_COLUMNS = ("n_births", "n_events")
 
 
 def publish_models(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
@@ -498,11 +1639,14 @@ def publish_models(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
     ``rules`` is the config's ``disclosure:`` block: ``n_births`` and ``n_events`` and the counts in
     the complete-case note are rounded to ``rounding_base``; counts in the suppression range become
     <NA> (columns) or ``c`` (note), and the note's percentage is recomputed from rounded counts.
+    Works on every table of :func:`model_tables` (columns it lacks are skipped).
     """
     low, high, base = rules["suppress_min"], rules["suppress_max"], rules["rounding_base"]
     out = table.copy()
-    for column in ("n_births", "n_events"):
-        out[column] = round_to_base(out[column], base).mask(is_small(out[column], low, high))
+    for column in _COUNT_COLUMNS:
+        if column in out.columns:
+            small = is_small(out[column], low, high)
+            out[column] = round_to_base(out[column], base).mask(small)
 
     def count(text: str) -> tuple[str, int | None]:
         n = int(text.replace(",", ""))
@@ -524,5 +1668,11 @@ def publish_models(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
             text += f" ({', '.join(reasons)})"
         return text
 
-    out["note"] = [_CC_NOTE.sub(control, str(note)) for note in out["note"]]
+    if "note" in out.columns:
+        out["note"] = [_CC_NOTE.sub(control, str(note)) for note in out["note"]]
     return out
+
+
+def publish_model_tables(tables: dict[str, pd.DataFrame], rules: dict) -> dict[str, pd.DataFrame]:
+    """Disclosure control of every table of :func:`model_tables` (see :func:`publish_models`)."""
+    return {key: publish_models(table, rules) for key, table in tables.items()}

@@ -47,6 +47,9 @@ DEPRIVATION_PROFILES: dict[str, list[float]] = {
     "affluent": [0.03, 0.04, 0.06, 0.08, 0.10, 0.11, 0.13, 0.14, 0.15, 0.16],
 }
 PROFILE_CYCLE: list[str] = ["deprived", "mixed", "affluent"]
+#: Fictional national IMD ranks: LSOAs in England (2011) and the id of their random stream.
+NATIONAL_LSOAS = 32_844
+NATIONAL_RANK_STREAM = 7
 
 #: Log-linear tilt of each ethnic group towards deprived LSOAs, per unit of the deprivation
 #: score s = (5.5 - decile) / 4.5, which runs from +1 (decile 1) to -1 (decile 10).
@@ -330,6 +333,7 @@ def simulate_release(
             "lsoa_code": pd.array(lsoa_codes, dtype="string"),
             "area_code": _codes_to_string(lsoa_area, area_codes),
             "imd_decile": lsoa_decile.astype(np.int64),
+            "imd_rank": _national_ranks(p["seed"], lsoa_decile),
         }
     )
     return extract, lookup
@@ -451,6 +455,25 @@ def _make_lsoas(
     score = (5.5 - decile) / 4.5
     weight = rng.gamma(8.0, 1.0 / 8.0, size=len(decile)) * (1.0 + LSOA_FERTILITY_TILT * score)
     return np.concatenate(area_idx).astype(np.int64), decile, weight
+
+
+def _national_ranks(seed: int, decile: np.ndarray) -> np.ndarray:
+    """Fictional national IMD ranks (1 = most deprived) that agree with each LSOA's decile.
+
+    England had 32,844 LSOAs (2011); decile d holds ranks N(d-1)/10 + 1 .. Nd/10. Ranks are drawn
+    without repeats from a separate random stream, so the extract does not change.
+    """
+    rng = np.random.default_rng([int(seed), NATIONAL_RANK_STREAM])
+    counts = np.bincount(decile - 1, minlength=10)
+    n_national = max(NATIONAL_LSOAS, 10 * int(counts.max()))
+    bounds = np.floor(np.arange(11) * n_national / 10).astype(np.int64)
+    ranks = np.zeros(len(decile), dtype=np.int64)
+    for d in range(1, 11):
+        members = np.flatnonzero(decile == d)
+        if members.size:
+            width = int(bounds[d] - bounds[d - 1])
+            ranks[members] = bounds[d - 1] + 1 + rng.choice(width, size=members.size, replace=False)
+    return ranks
 
 
 def _largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:

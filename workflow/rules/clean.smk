@@ -2,7 +2,7 @@
 rule clean:
     input:
         births=rules.ingest.output.births,
-        imd_lookup=SPEC["imd_lookup"],
+        imd_lookup=IMD_LOOKUP,
     output:
         clean=f"{RESTRICTED}/births_clean.parquet",
         flow=f"{RESTRICTED}/exclusion_flow.csv",
@@ -11,6 +11,7 @@ rule clean:
         areas=AREAS,
         years=SPEC["years"],
         definitions=config["definitions"],
+        deprivation=config.get("deprivation", {}),
         disclosure=config["disclosure"],
         release=RELEASE,
         synthetic=SPEC["synthetic"],

@@ -10,6 +10,7 @@ rule models:
         disclosure=config["disclosure"],
         release=RELEASE,
         synthetic=SPEC["synthetic"],
+        deprivation=config.get("deprivation", {}),
         code=source_hash("models", "provenance"),
     log:
         f"{LOGS}/models.log",

@@ -10,6 +10,7 @@ rule rates:
         disclosure=config["disclosure"],
         release=RELEASE,
         synthetic=SPEC["synthetic"],
+        deprivation=config.get("deprivation", {}),
         code=source_hash("rates", "provenance"),
     log:
         f"{LOGS}/rates.log",

@@ -16,6 +16,7 @@ def main(smk):
         areas=smk.params.areas,
         years=smk.params.years,
         definitions=smk.params.definitions,
+        deprivation=smk.params.deprivation,
     )
     clean.to_parquet(smk.output.clean, index=False)
     flow.to_csv(smk.output.flow, index=False)

@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from birthgaps.clean import quintile_basis
 from birthgaps.provenance import label_table
 from birthgaps.rates import compute_rates, publish_rates
 from birthgaps.workflow import run_step
@@ -11,9 +12,9 @@ def main(smk):
     rates = compute_rates(pd.read_parquet(smk.input.cells), smk.params.areas)
     rates.to_parquet(smk.output.rates, index=False)
     published = publish_rates(rates, smk.params.disclosure)
-    label_table(published, smk.params.release, smk.params.synthetic).to_csv(
-        smk.output.published, index=False
-    )
+    label_table(
+        published, smk.params.release, smk.params.synthetic, quintile_basis(smk.params.deprivation)
+    ).to_csv(smk.output.published, index=False)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -1,0 +1,577 @@
+"""Readers: CSV (UTF-8, UTF-8 with BOM, Windows-1252), XLSX and parquet into a table of text.
+
+Every value is read as text (or missing) so that type problems are found, counted and reported by
+ingest rather than guessed by a parser. Problems that stop a file being read at all raise a
+``FileProblem`` (an ``InputError`` that also carries the validation rule and example rows).
+Row numbers count data rows: row 1 is the first row under the header; blank lines are skipped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from birthgaps.errors import InputError
+
+FORMATS_BY_SUFFIX = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+#: How many rows are searched for a header further down (title rows above it).
+HEADER_SEARCH_ROWS = 30
+#: Bytes decoded to find the header of a CSV file.
+HEADER_BYTES = 1 << 20
+
+
+class FileProblem(InputError):
+    """A file that cannot be read as a table; ``check`` is the validation rule it breaks."""
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        check: str,
+        example_rows: list[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.check = check
+        self.example_rows = list(example_rows or [])
+        super().__init__(problem, **kwargs)
+
+
+@dataclass
+class RawTable:
+    """One file read as text: its columns (stripped names, in file order) and the data."""
+
+    path: str
+    format: str
+    encoding: str | None
+    header_row: int
+    columns: list[str]
+    data: pa.Table
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return self.data.num_rows
+
+
+def detect_format(path: str | Path, fmt: str = "auto") -> str:
+    """The reader format: as configured, or from the file name when ``auto``."""
+    if fmt != "auto":
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS_BY_SUFFIX:
+        raise FileProblem(
+            f"cannot tell the file format from the name ending `{suffix or '(none)'}`",
+            check="file_format",
+            file=str(path),
+            hint="name the file .csv, .xlsx or .parquet, or set the source's reader.format",
+        )
+    return FORMATS_BY_SUFFIX[suffix]
+
+
+def _problem(path: Path, check: str, problem: str, rule: str, **kwargs: Any) -> FileProblem:
+    return FileProblem(problem, check=check, file=str(path), rule=rule, **kwargs)
+
+
+def _check_exists(path: Path, rule: str) -> None:
+    if not path.exists():
+        raise _problem(path, "file_missing", "the extract file does not exist", rule)
+    if not path.is_file():
+        raise _problem(path, "file_missing", "the extract path is not a file", rule)
+    if path.stat().st_size == 0:
+        raise _problem(path, "file_empty", "the extract is empty (no header, no rows)", rule)
+
+
+def _clean_names(names: list[Any], path: Path, rule: str) -> list[str]:
+    """Stripped header names; unnamed columns get a placeholder; repeated names are fatal."""
+    out = []
+    for i, name in enumerate(names):
+        text = "" if name is None else str(name).replace("\ufeff", "").strip()
+        out.append(text or f"(unnamed column {i + 1})")
+    named = [n for n in out if not n.startswith("(unnamed column ")]
+    repeated = sorted({n for n in named if named.count(n) > 1})
+    if repeated:
+        raise _problem(
+            path,
+            "duplicate_columns",
+            "columns appear more than once in the header",
+            rule,
+            column=", ".join(repeated),
+            hint="rename or remove the repeated columns so each name is unique",
+        )
+    if not named:
+        raise _problem(
+            path,
+            "header_missing",
+            "the header row is empty",
+            rule,
+            hint="check reader.header_row (1-based row number of the header)",
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+
+
+def _line_starts(raw: bytes) -> np.ndarray:
+    """Byte offsets at which each line (1-based index = position + 1) starts."""
+    newlines = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
+    return np.concatenate([[0], newlines + 1])
+
+
+def _bad_byte_lines(raw: bytes, encoding: str) -> list[int]:
+    """1-based line numbers of the lines holding bytes that are not valid in ``encoding``."""
+    positions: list[int] = []
+
+    def collect(error: UnicodeDecodeError) -> tuple[str, int]:
+        positions.append(error.start)
+        return ("\ufffd", error.end)
+
+    name = f"birthgaps_collect_{id(positions)}"
+    codecs.register_error(name, collect)
+    raw.decode(encoding, errors=name)
+    starts = _line_starts(raw)
+    lines = np.searchsorted(starts, np.asarray(positions, dtype=np.int64), side="right")
+    return sorted(set(lines.tolist()))
+
+
+def _sniff_binary(raw: bytes, path: Path, rule: str) -> None:
+    """Stop early on files that are plainly not CSV text (a workbook, parquet, UTF-16)."""
+    if raw.startswith(b"PK\x03\x04"):
+        raise _problem(
+            path,
+            "file_format",
+            "the file is an Excel workbook (or another zip file), not CSV text",
+            rule,
+            hint="set the source's reader.format to xlsx, or name the file .xlsx",
+        )
+    if raw.startswith(b"PAR1"):
+        raise _problem(
+            path,
+            "file_format",
+            "the file is parquet, not CSV text",
+            rule,
+            hint="set reader.format: parquet or name the file .parquet",
+        )
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:200].count(b"\x00") > 10:
+        raise _problem(
+            path,
+            "encoding",
+            "the file is UTF-16 text ('Unicode text' in Excel), which is not read",
+            rule,
+            hint="save it as 'CSV UTF-8 (comma delimited)'",
+        )
+
+
+def _as_utf8(raw: bytes, encoding: str, header_row: int, path: Path, rule: str) -> tuple[bytes, str]:
+    """The file's bytes as UTF-8 without BOM, and the encoding they were read in."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw, encoding = raw[len(codecs.BOM_UTF8) :], "utf-8-sig"
+    if encoding in ("utf-8", "utf-8-sig", "auto"):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if encoding != "auto":
+                lines = _bad_byte_lines(raw, "utf-8")
+                raise _problem(
+                    path,
+                    "encoding",
+                    f"the file is not UTF-8 text: {len(lines):,} lines hold bytes that are not "
+                    f"UTF-8, the first on line {lines[0]:,} of the file",
+                    rule,
+                    rows=len(lines),
+                    example_rows=[max(1, n - header_row) for n in lines[:10]],
+                    hint="set the source's reader.encoding to cp1252 (Windows-1252) or auto, "
+                    "or save the file as UTF-8 CSV",
+                ) from None
+        else:
+            return raw, ("utf-8-sig" if encoding == "utf-8-sig" else "utf-8")
+    try:
+        return raw.decode("cp1252").encode("utf-8"), "cp1252"
+    except UnicodeDecodeError:
+        lines = _bad_byte_lines(raw, "cp1252")
+        raise _problem(
+            path,
+            "encoding",
+            "the file is neither UTF-8 nor Windows-1252 text: "
+            f"{len(lines):,} lines hold undecodable bytes, the first on line {lines[0]:,}",
+            rule,
+            rows=len(lines),
+            example_rows=[max(1, n - header_row) for n in lines[:10]],
+            hint="save the file as UTF-8 CSV",
+        ) from None
+
+
+def _csv_header(data: bytes, reader: dict, path: Path, rule: str) -> list[str]:
+    """Names in row ``header_row`` of a CSV (UTF-8 bytes), checked for repeats."""
+    head = data[:HEADER_BYTES].decode("utf-8", errors="ignore")
+    rows = csv.reader(io.StringIO(head), delimiter=reader["delimiter"])
+    header_row = reader["header_row"]
+    header = None
+    for i, row in enumerate(rows, start=1):
+        if i == header_row:
+            header = row
+            break
+    if header is None:
+        if not head.strip():
+            raise _problem(path, "file_empty", "the extract is empty (no header, no rows)", rule)
+        raise _problem(
+            path,
+            "header_missing",
+            f"the file has fewer than {header_row} rows, so row {header_row} cannot be the header",
+            rule,
+            hint="check reader.header_row",
+        )
+    return _clean_names(header, path, rule)
+
+
+def _ragged_rows(text: str, reader: dict, n_columns: int) -> tuple[list[int], bool]:
+    """Data rows whose field count differs from the header's; and whether the file is cut short."""
+    rows = csv.reader(io.StringIO(text), delimiter=reader["delimiter"])
+    bad: list[int] = []
+    number = 0
+    last_bad = False
+    try:
+        for i, row in enumerate(rows, start=1):
+            if i <= reader["header_row"] or not row:
+                continue
+            number += 1
+            last_bad = len(row) != n_columns
+            if last_bad:
+                bad.append(number)
+    except csv.Error:
+        bad.append(number + 1)
+        last_bad = True
+    truncated = last_bad and not text.endswith(("\n", "\r"))
+    return bad, truncated
+
+
+def _read_csv(path: Path, reader: dict, rule: str) -> RawTable:
+    import pyarrow.csv as pcsv
+
+    _check_exists(path, rule)
+    raw = path.read_bytes()
+    _sniff_binary(raw, path, rule)
+    data, used = _as_utf8(raw, reader["encoding"], reader["header_row"], path, rule)
+    del raw
+    if not data.strip():
+        raise _problem(path, "file_empty", "the extract is empty (no header, no rows)", rule)
+    names = _csv_header(data, reader, path, rule)
+    invalid = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append(row.number)
+        return "skip"
+
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pcsv.ReadOptions(
+                column_names=[f"c{i}" for i in range(len(names))],
+                skip_rows=reader["header_row"],
+                block_size=1 << 24,
+            ),
+            parse_options=pcsv.ParseOptions(
+                delimiter=reader["delimiter"], invalid_row_handler=on_invalid
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(len(names))},
+                null_values=list(reader["na_values"]),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        # The parser's own message quotes the offending row, so it is not passed on.
+        invalid.append(None)
+        table = None
+    if invalid:
+        bad, truncated = _ragged_rows(data.decode("utf-8"), reader, len(names))
+        count = len(bad) or len(invalid)
+        what = (
+            "the file ends in the middle of a row: it looks truncated"
+            if truncated
+            else "rows have a different number of fields from the header"
+        )
+        raise _problem(
+            path,
+            "truncated_file" if truncated else "ragged_rows",
+            f"{what} ({count:,} rows)",
+            rule,
+            rows=count,
+            example_rows=bad[:10],
+            hint="check the delimiter, the quoting and that the whole file was copied",
+        )
+    table = table.rename_columns(names)
+    return RawTable(str(path), "csv", used, reader["header_row"], names, table)
+
+
+# --------------------------------------------------------------------------------------------
+# XLSX
+# --------------------------------------------------------------------------------------------
+
+
+def _open_workbook(path: Path, rule: str) -> Any:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    _check_exists(path, rule)
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise _problem(
+            path,
+            "file_format",
+            "the file is not a readable Excel (.xlsx) workbook",
+            rule,
+            hint="open it in Excel and save it again as .xlsx, or export CSV",
+        ) from exc
+
+
+def _worksheet(workbook: Any, sheet: str | int | None, path: Path, rule: str) -> Any:
+    names = workbook.sheetnames
+    if sheet is None:
+        return workbook[names[0]]
+    if isinstance(sheet, int):
+        if 1 <= sheet <= len(names):
+            return workbook[names[sheet - 1]]
+    elif sheet in names:
+        return workbook[sheet]
+    raise _problem(
+        path,
+        "sheet_missing",
+        f"the workbook has no sheet `{sheet}`",
+        rule,
+        hint=f"set reader.sheet to one of: {', '.join(names)} (or a 1-based number)",
+    )
+
+
+def _cell_text(value: Any, date_format: str) -> str | None:
+    """A cell as text: whole-number floats without '.0'; dates in the source's date format."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date):
+        return value.strftime(date_format)
+    if isinstance(value, time):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(path: Path, reader: dict, date_format: str, rule: str) -> RawTable:
+    workbook = _open_workbook(path, rule)
+    try:
+        sheet = _worksheet(workbook, reader["sheet"], path, rule)
+        rows = sheet.iter_rows(values_only=True)
+        header = None
+        for i, row in enumerate(rows, start=1):
+            if i == reader["header_row"]:
+                header = list(row)
+                break
+        if header is None:
+            raise _problem(
+                path,
+                "file_empty" if reader["header_row"] == 1 else "header_missing",
+                "the sheet is empty"
+                if reader["header_row"] == 1
+                else f"the sheet has fewer than {reader['header_row']} rows",
+                rule,
+                hint="check reader.sheet and reader.header_row",
+            )
+        while header and header[-1] is None:
+            header.pop()
+        names = _clean_names(header, path, rule)
+        width = len(names)
+        kept: list[tuple] = []
+        ragged: list[int] = []
+        for row in rows:
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+                continue
+            kept.append(row)
+            if len(row) > width and any(v is not None for v in row[width:]):
+                ragged.append(len(kept))
+    finally:
+        workbook.close()
+    if ragged:
+        raise _problem(
+            path,
+            "ragged_rows",
+            f"rows hold values beyond the last named column ({len(ragged):,} rows)",
+            rule,
+            rows=len(ragged),
+            example_rows=ragged[:10],
+            hint="name those columns or delete the stray cells",
+        )
+    columns = []
+    for j in range(width):
+        cells = [row[j] if j < len(row) else None for row in kept]
+        if not all(v is None or isinstance(v, str) for v in cells):
+            cells = [_cell_text(v, date_format) for v in cells]
+        columns.append(cells)
+    # the source's 'missing' markers are applied by ingest, after trimming, for every format
+    arrays = [pa.array(col, type=pa.string()) for col in columns]
+    table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(width)])
+    return RawTable(str(path), "xlsx", None, reader["header_row"], names, table.rename_columns(names))
+
+
+# --------------------------------------------------------------------------------------------
+# Parquet
+# --------------------------------------------------------------------------------------------
+
+
+def _column_text(array: pa.ChunkedArray, date_format: str) -> pa.ChunkedArray:
+    """A typed parquet column as text (dates in the source's date format)."""
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        array = array.cast(kind.value_type)
+        kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return array.cast(pa.string())
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return pc.strftime(array, format=date_format)
+    if pa.types.is_floating(kind):
+        whole = pc.equal(pc.floor(array), array)
+        as_int = pc.cast(pc.if_else(whole, array, None), pa.int64(), safe=False)
+        return pc.if_else(whole, as_int.cast(pa.string()), array.cast(pa.string()))
+    return array.cast(pa.string())
+
+
+def _read_parquet(path: Path, reader: dict, date_format: str, rule: str) -> RawTable:
+    import pyarrow.parquet as pq
+
+    _check_exists(path, rule)
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise _problem(path, "file_format", "the file is not a readable parquet file", rule) from exc
+    names = _clean_names(table.column_names, path, rule)
+    arrays = [_column_text(table.column(i), date_format) for i in range(table.num_columns)]
+    return RawTable(
+        str(path), "parquet", None, 1, names, pa.Table.from_arrays(arrays, names=names)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def read_table(
+    path: str | Path, reader: dict, *, date_format: str = "%Y-%m-%d", rule: str = "ingest"
+) -> RawTable:
+    """Read one file as text with the source's reader settings; stop with a ``FileProblem``."""
+    path = Path(path)
+    fmt = detect_format(path, reader.get("format", "auto"))
+    if fmt == "csv":
+        table = _read_csv(path, reader, rule)
+    elif fmt == "xlsx":
+        table = _read_xlsx(path, reader, date_format, rule)
+    else:
+        table = _read_parquet(path, reader, date_format, rule)
+    if table.n_rows == 0:
+        raise _problem(path, "no_rows", "the extract has a header but no rows", rule)
+    return table
+
+
+def header_columns(path: str | Path, reader: dict, *, rule: str = "ingest") -> list[str]:
+    """Column names of a file without reading its rows (preflight checks)."""
+    path = Path(path)
+    fmt = detect_format(path, reader.get("format", "auto"))
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        _check_exists(path, rule)
+        try:
+            return _clean_names(pq.read_schema(path).names, path, rule)
+        except (pa.ArrowException, OSError) as exc:
+            raise _problem(
+                path, "file_format", "the file is not a readable parquet file", rule
+            ) from exc
+    if fmt == "xlsx":
+        workbook = _open_workbook(path, rule)
+        try:
+            sheet = _worksheet(workbook, reader["sheet"], path, rule)
+            for i, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if i == reader["header_row"]:
+                    names = list(row)
+                    while names and names[-1] is None:
+                        names.pop()
+                    return _clean_names(names, path, rule)
+        finally:
+            workbook.close()
+        raise _problem(path, "header_missing", "the sheet has no header row", rule)
+    _check_exists(path, rule)
+    with path.open("rb") as handle:
+        raw = handle.read(HEADER_BYTES)
+    _sniff_binary(raw, path, rule)
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        raw.decode("utf-8")
+        data = raw
+    except UnicodeDecodeError:
+        data = raw.decode("cp1252", errors="replace").encode("utf-8")
+    return _csv_header(data, reader, path, rule)
+
+
+def first_rows(path: str | Path, reader: dict, n: int = HEADER_SEARCH_ROWS) -> list[list[str]]:
+    """The first ``n`` rows of a file as stripped text cells (to find a header further down)."""
+    path = Path(path)
+    try:
+        fmt = detect_format(path, reader.get("format", "auto"))
+    except FileProblem:
+        return []
+    if fmt == "parquet":
+        return []
+    if fmt == "xlsx":
+        workbook = _open_workbook(path, "ingest")
+        try:
+            sheet = _worksheet(workbook, reader["sheet"], path, "ingest")
+            return [
+                ["" if v is None else str(v).strip() for v in row]
+                for row in sheet.iter_rows(max_row=n, values_only=True)
+            ]
+        finally:
+            workbook.close()
+    with path.open("rb") as handle:
+        raw = handle.read(HEADER_BYTES)
+    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    rows = []
+    for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=reader["delimiter"])):
+        if i >= n:
+            break
+        rows.append([c.strip() for c in row])
+    return rows
+
+
+def find_header_row(path: str | Path, reader: dict, wanted: list[str]) -> int | None:
+    """1-based row (among the first 30) holding most of the ``wanted`` names, if any does."""
+    needed = max(2, len(wanted) // 2)
+    for i, row in enumerate(first_rows(path, reader), start=1):
+        if len(set(row) & set(wanted)) >= needed:
+            return i
+    return None

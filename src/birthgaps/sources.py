@@ -1,0 +1,515 @@
+"""Source mappings: how a raw extract (its reader, column names, codes and formats) reaches the
+canonical layout. A source is a preset in ``config/sources/<name>.yaml`` or an inline mapping in the
+config; a new source is added by writing such a mapping, not code (docs/sources.md).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pandas as pd
+import yaml
+
+from birthgaps.definitions import CANONICAL_COLUMNS
+from birthgaps.errors import InputError
+
+PRESETS_DIR = Path(__file__).resolve().parents[2] / "config" / "sources"
+DEFAULT_SOURCE = "canonical"
+
+#: Pseudo-column a source may map for gestation written as text such as ``38+4``.
+GESTATION_TEXT = "gestation"
+
+#: NHS Data Dictionary ethnic category codes accepted in the canonical column.
+ETHNIC_CODES: list[str] = [*"ABCDEFGHJKLMNPRSZ", "99"]
+
+#: Reader settings used when a source leaves them out.
+READER_DEFAULTS: dict[str, Any] = {
+    "format": "auto",
+    "encoding": "utf-8-sig",
+    "sheet": None,
+    "header_row": 1,
+    "thousands": ",",
+    "delimiter": ",",
+    "na_values": [""],
+}
+
+SOURCE_DEFAULTS: dict[str, Any] = {
+    "description": "",
+    "reader": READER_DEFAULTS,
+    "columns": {},
+    "recodes": {},
+    "gestation": {"format": "weeks_days_columns"},
+    "ethnicity": {"format": "codes", "labels": {}},
+    "date_format": "%Y-%m-%d",
+}
+
+#: JSON Schema of a source mapping (presets and inline mappings alike).
+SOURCE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "preset": {"type": "string", "minLength": 1},
+        "name": {"type": "string"},
+        "description": {"type": "string"},
+        "reader": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "format": {"enum": ["auto", "csv", "xlsx", "parquet"]},
+                "encoding": {"enum": ["utf-8", "utf-8-sig", "cp1252", "auto"]},
+                "sheet": {"type": ["string", "integer", "null"]},
+                "header_row": {"type": "integer", "minimum": 1, "maximum": 1000},
+                "thousands": {"type": ["string", "null"], "maxLength": 1},
+                "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
+                "na_values": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "columns": {
+            "type": "object",
+            "additionalProperties": {"enum": [*CANONICAL_COLUMNS, GESTATION_TEXT]},
+        },
+        "recodes": {
+            "type": "object",
+            "propertyNames": {"enum": CANONICAL_COLUMNS},
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {"type": ["string", "integer", "null"]},
+            },
+        },
+        "gestation": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "format": {"enum": ["weeks_days_columns", "weeks_plus_days_text", "weeks_only"]}
+            },
+        },
+        "ethnicity": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "format": {"enum": ["codes", "labels"]},
+                "labels": {"type": "object", "additionalProperties": {"enum": ETHNIC_CODES}},
+            },
+        },
+        "date_format": {"type": "string", "minLength": 2, "pattern": "%"},
+    },
+}
+
+#: Values every source understands without a recode (compared case-insensitively).
+BUILTIN_RECODES: dict[str, dict[str, str]] = {
+    "birth_outcome": {
+        "live": "live",
+        "live birth": "live",
+        "livebirth": "live",
+        "still": "still",
+        "stillbirth": "still",
+        "still birth": "still",
+    },
+    "baby_sex": {
+        "m": "M",
+        "male": "M",
+        "f": "F",
+        "female": "F",
+        "u": "U",
+        "unknown": "U",
+        "not known": "U",
+        "indeterminate": "U",
+    },
+}
+
+# --------------------------------------------------------------------------------------------
+# Ethnicity text labels -> NHS ethnic category codes
+# --------------------------------------------------------------------------------------------
+
+_LABELS_BY_CODE: dict[str, list[str]] = {
+    "A": [
+        "white british",
+        "british",
+        "english welsh scottish northern irish or british",
+        "english welsh scottish northern irish british",
+        "english",
+        "scottish",
+        "welsh",
+        "northern irish",
+    ],
+    "B": ["white irish", "irish"],
+    "C": [
+        "any other white background",
+        "other white background",
+        "any other white",
+        "other white",
+        "white other",
+        "gypsy or irish traveller",
+        "gypsy irish traveller",
+        "irish traveller",
+        "gypsy",
+        "traveller",
+        "roma",
+    ],
+    "D": ["white and black caribbean"],
+    "E": ["white and black african"],
+    "F": ["white and asian"],
+    "G": [
+        "any other mixed background",
+        "any other mixed multiple ethnic background",
+        "any other mixed or multiple ethnic background",
+        "other mixed background",
+        "other mixed",
+        "mixed other",
+    ],
+    "H": ["indian", "british indian"],
+    "J": ["pakistani", "british pakistani"],
+    "K": ["bangladeshi", "british bangladeshi"],
+    "L": ["any other asian background", "other asian background", "other asian", "asian other"],
+    "M": ["caribbean", "black caribbean"],
+    "N": ["african", "black african"],
+    "P": [
+        "any other black background",
+        "any other black african or caribbean background",
+        "other black background",
+        "other black",
+        "black other",
+    ],
+    "R": ["chinese"],
+    "S": [
+        "any other ethnic group",
+        "other ethnic group",
+        "any other",
+        "other",
+        "arab",
+    ],
+    "Z": [
+        "not stated",
+        "declined",
+        "refused",
+        "prefer not to say",
+        "patient declined",
+        "declined to state",
+        "not disclosed",
+    ],
+    "99": ["not known", "unknown", "not recorded", "not asked"],
+}
+
+#: Normalised common text label -> NHS ethnic category code.
+ETHNIC_LABELS: dict[str, str] = {
+    label: code for code, labels in _LABELS_BY_CODE.items() for label in labels
+}
+
+#: Group headings that exports put in front of a label ("Asian or Asian British - Pakistani").
+_GROUP_PREFIXES = sorted(
+    [
+        "white",
+        "mixed",
+        "mixed or multiple ethnic groups",
+        "mixed multiple ethnic groups",
+        "mixed multiple ethnic group",
+        "asian",
+        "asian or asian british",
+        "asian asian british",
+        "asian british",
+        "black",
+        "black or black british",
+        "black black british caribbean or african",
+        "black african caribbean or black british",
+        "black british",
+        "other ethnic group",
+        "other ethnic groups",
+        "other",
+        "chinese or other ethnic group",
+    ],
+    key=len,
+    reverse=True,
+)
+_CODE_PREFIX = re.compile(r"^\s*([A-HJ-NPRSZ]|99)\s*[-\u2013\u2014:.)]\s*\S", re.IGNORECASE)
+
+
+def normalise_label(label: str) -> str:
+    """Lower case, punctuation (dashes, colons, slashes, commas, brackets) to spaces, single spaces."""
+    text = re.sub(r"[\u2013\u2014\-:/,();.&]", " ", str(label).lower())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def ethnic_code_for_label(label: str, extra: dict[str, str] | None = None) -> str | None:
+    """NHS ethnic category code for one text label (or code); ``None`` when not recognised."""
+    text = str(label).strip()
+    if text.upper() in ETHNIC_CODES:
+        return text.upper()
+    if match := _CODE_PREFIX.match(text):
+        return match.group(1).upper()
+    table = {**ETHNIC_LABELS, **{normalise_label(k): v for k, v in (extra or {}).items()}}
+    key = normalise_label(text)
+    if key in table:
+        return table[key]
+    for prefix in _GROUP_PREFIXES:
+        if key.startswith(prefix + " ") and key[len(prefix) + 1 :] in table:
+            return table[key[len(prefix) + 1 :]]
+    return None
+
+
+def ethnic_codes_from_labels(values: pd.Series, extra: dict[str, str] | None = None) -> pd.Series:
+    """Map text labels to NHS codes; an unrecognised label stays as given (clean counts it)."""
+    uniques = values.dropna().unique()
+    mapping = {u: ethnic_code_for_label(u, extra) or u for u in uniques}
+    return values.map(mapping).astype("string")
+
+
+# --------------------------------------------------------------------------------------------
+# Loading and checking source mappings
+# --------------------------------------------------------------------------------------------
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """Recursive merge of mappings: keys of ``override`` win, nested mappings merge."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "columns":
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def preset_path(name: str, presets_dir: str | Path = PRESETS_DIR) -> Path:
+    """File of a named preset, or the file itself when ``name`` is a path to a YAML file."""
+    if name.endswith((".yaml", ".yml")):
+        return Path(name)
+    return Path(presets_dir) / f"{name}.yaml"
+
+
+def _check_schema(mapping: dict, key: str) -> None:
+    """Validate a source mapping against SOURCE_SCHEMA; the error names the config key."""
+    validator = jsonschema.Draft202012Validator(SOURCE_SCHEMA)
+    errors = sorted(validator.iter_errors(mapping), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = ".".join([key, *(str(p) for p in first.absolute_path)])
+        lines = "; ".join(
+            f"`{'.'.join([key, *(str(p) for p in e.absolute_path)])}`: {e.message}"
+            for e in errors[:5]
+        )
+        raise InputError(
+            f"the source mapping is not valid: {lines}",
+            key=where,
+            hint="see docs/sources.md for the keys of a source mapping",
+        )
+
+
+def _load_preset(name: str, key: str, presets_dir: str | Path, seen: tuple[str, ...]) -> dict:
+    """Read a preset file (following its own ``preset:`` base, if any) and validate it."""
+    path = preset_path(name, presets_dir)
+    if name in seen:
+        raise InputError(f"source presets refer to each other in a loop: {name}", key=key)
+    if not path.exists():
+        known = sorted(p.stem for p in Path(presets_dir).glob("*.yaml"))
+        raise InputError(
+            f"unknown source preset `{name}`",
+            file=str(path),
+            key=key,
+            hint=f"use one of: {', '.join(known)}, a YAML file path, or an inline mapping",
+        )
+    try:
+        mapping = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(
+            "the source preset is not valid YAML", file=str(path), key=key
+        ) from exc
+    if not isinstance(mapping, dict):
+        raise InputError("a source preset must be a mapping of keys", file=str(path), key=key)
+    return _resolve(mapping, key, presets_dir, (*seen, name))
+
+
+def _resolve(mapping: dict, key: str, presets_dir: str | Path, seen: tuple[str, ...]) -> dict:
+    """Validate a mapping and lay it over its base preset (``preset:``), or over the defaults."""
+    _check_schema(mapping, key)
+    base_name = mapping.get("preset")
+    base = _load_preset(base_name, key, presets_dir, seen) if base_name else SOURCE_DEFAULTS
+    merged = _merge(base, {k: v for k, v in mapping.items() if k != "preset"})
+    if base_name and "columns" in mapping:
+        # an override maps a canonical column from a new raw name: the base's name for it goes
+        retargeted = set(mapping["columns"].values())
+        kept = {k: v for k, v in base.get("columns", {}).items() if v not in retargeted}
+        merged["columns"] = {**kept, **mapping["columns"]}
+    return merged
+
+
+def load_source(
+    source: str | dict | None = None,
+    *,
+    key: str = "source",
+    presets_dir: str | Path = PRESETS_DIR,
+    column_map: dict[str, str] | None = None,
+) -> dict:
+    """A complete, checked source mapping from a preset name, a YAML path or an inline mapping.
+
+    ``column_map`` (the older top-level config key) is laid over the source's own column map.
+    """
+    if source is None:
+        source = DEFAULT_SOURCE
+    if isinstance(source, str):
+        resolved = _load_preset(source, key, presets_dir, ())
+        resolved["name"] = Path(source).stem
+    elif isinstance(source, dict):
+        resolved = _resolve(source, key, presets_dir, ())
+        resolved["name"] = source.get("name") or source.get("preset") or "inline"
+    else:
+        raise InputError("a source is a preset name or a mapping", key=key)
+    if column_map:
+        retargeted = set(column_map.values())
+        kept = {k: v for k, v in resolved["columns"].items() if v not in retargeted}
+        resolved["columns"] = {**kept, **column_map}
+    _check_consistency(resolved, key)
+    return resolved
+
+
+def _check_consistency(source: dict, key: str) -> None:
+    """Cross-key rules: one raw column per canonical column; the gestation format fits the map."""
+    targets = list(source["columns"].values())
+    repeated = sorted({t for t in targets if targets.count(t) > 1})
+    if repeated:
+        raise InputError(
+            f"several raw columns are mapped to the same canonical column: {', '.join(repeated)}",
+            key=f"{key}.columns",
+        )
+    text_format = source["gestation"]["format"] == "weeks_plus_days_text"
+    if not text_format and GESTATION_TEXT in targets:
+        raise InputError(
+            "a column is mapped to `gestation` but gestation.format is not weeks_plus_days_text",
+            key=f"{key}.gestation.format",
+        )
+
+
+def expected_columns(source: dict) -> list[str]:
+    """Canonical (or pseudo-) columns the file must provide, after renaming, for this source."""
+    gestation = source["gestation"]["format"]
+    wanted = [c for c in CANONICAL_COLUMNS]
+    if gestation == "weeks_plus_days_text":
+        wanted = [c for c in wanted if c not in ("gestation_weeks", "gestation_days")]
+        wanted.insert(3, GESTATION_TEXT)
+    elif gestation == "weeks_only":
+        wanted.remove("gestation_days")
+    return wanted
+
+
+def raw_name(canonical: str, source: dict) -> str:
+    """The raw column name a source expects for a canonical column (itself when not mapped)."""
+    for raw, target in source["columns"].items():
+        if target == canonical:
+            return raw
+    return canonical
+
+
+def source_missing_columns(columns: list[str], source: dict) -> list[str]:
+    """Expected columns absent from a header; each named as the file should have it."""
+    renamed = {source["columns"].get(c, c) for c in columns}
+    missing = [c for c in expected_columns(source) if c not in renamed]
+    return [
+        c if raw_name(c, source) == c else f"{raw_name(c, source)} (-> {c})" for c in missing
+    ]
+
+
+def apply_recodes(values: pd.Series, column: str, source: dict) -> pd.Series:
+    """Replace raw values by canonical ones (source recodes, then built-in ones); others stay."""
+    table = {str(k).strip().lower(): v for k, v in BUILTIN_RECODES.get(column, {}).items()}
+    table.update(
+        {
+            str(k).strip().lower(): (None if v is None else str(v))
+            for k, v in source["recodes"].get(column, {}).items()
+        }
+    )
+    if not table:
+        return values
+    uniques = values.dropna().unique()
+    mapping = {}
+    for value in uniques:
+        key = str(value).strip().lower()
+        mapping[value] = table[key] if key in table else value
+    if all(mapping[u] == u for u in uniques):
+        return values
+    out = values.map(mapping)
+    return out.astype("string")
+
+
+# --------------------------------------------------------------------------------------------
+# Releases
+# --------------------------------------------------------------------------------------------
+
+
+def release_files(spec: dict) -> list[str]:
+    """The extract file(s) of a release, in order: ``extract`` may be a string or a list."""
+    extract = spec["extract"]
+    return [extract] if isinstance(extract, str) else [str(e) for e in extract]
+
+
+def release_source(config: dict, release: str | None = None) -> dict:
+    """The complete source mapping of a release (``releases.<name>.source``, default canonical)."""
+    release = release or config["release"]
+    spec = config["releases"][release]
+    return load_source(
+        spec.get("source", DEFAULT_SOURCE),
+        key=f"releases.{release}.source",
+        column_map=config.get("column_map") or None,
+    )
+
+
+def source_preset_files(
+    source: str | dict | None, presets_dir: str | Path = PRESETS_DIR
+) -> list[str]:
+    """Preset files a source reads (for Snakemake ``input:``, so that editing a preset re-runs)."""
+    if source is None:
+        name = DEFAULT_SOURCE
+    else:
+        name = source if isinstance(source, str) else source.get("preset")
+    files: list[str] = []
+    while name and str(preset_path(name, presets_dir)) not in files:
+        path = preset_path(name, presets_dir)
+        files.append(str(path))
+        if not path.exists():
+            break
+        name = (yaml.safe_load(path.read_text()) or {}).get("preset")
+    return files
+
+
+# --------------------------------------------------------------------------------------------
+# The inverse: canonical births written in a source's layout (fixtures, demos, round trips)
+# --------------------------------------------------------------------------------------------
+
+
+def to_layout(births: pd.DataFrame, source: str | dict | None = None) -> pd.DataFrame:
+    """Canonical births as text in a source's raw layout (its names, codes and formats).
+
+    The inverse of ingest for fixtures, demonstrations and round-trip checks of a new mapping:
+    a recoded value is written as the first raw value mapped to it, ethnicity as NHS labels when
+    the source reads labels, gestation as ``38+4`` text or weeks only, dates in ``date_format``.
+    """
+    from birthgaps.definitions import ETHNIC_CATEGORY_LABELS
+
+    source = load_source(source)
+    out = pd.DataFrame(index=births.index)
+    for column in CANONICAL_COLUMNS:
+        values = births[column]
+        if column == "birth_date":
+            text = values.dt.strftime(source["date_format"]).astype("string")
+        else:
+            text = values.astype("string")
+        inverse: dict[str, str] = {}
+        for raw, value in source["recodes"].get(column, {}).items():
+            if value is not None:
+                inverse.setdefault(str(value), str(raw))
+        if column == "mother_ethnic_category" and source["ethnicity"]["format"] == "labels":
+            inverse = {**ETHNIC_CATEGORY_LABELS, **inverse}
+        if inverse:
+            text = text.map(lambda v, table=inverse: table.get(v, v) if isinstance(v, str) else v)
+            text = text.astype("string")
+        out[column] = text
+    gestation = source["gestation"]["format"]
+    if gestation == "weeks_plus_days_text":
+        weeks, days = out.pop("gestation_weeks"), out.pop("gestation_days")
+        text = (weeks + "+" + days).fillna(weeks)
+        out.insert(3, GESTATION_TEXT, text.astype("string"))
+    elif gestation == "weeks_only":
+        out = out.drop(columns="gestation_days")
+    return out.rename(columns={v: k for k, v in source["columns"].items()})

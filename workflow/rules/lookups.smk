@@ -1,0 +1,21 @@
+# Official LSOA -> IMD lookup for a real release: downloaded or read locally, checksum-verified,
+# mapped to the extract's LSOA vintage. Synthetic releases (and releases naming their own
+# imd_lookup) skip it.
+IMD_LOOKUP = SPEC.get("imd_lookup") or f"{RESULTS}/lookups/lsoa_imd.csv"
+
+if not SPEC.get("imd_lookup"):
+
+    rule lookups:
+        output:
+            IMD_LOOKUP,
+        params:
+            lookups=config.get("lookups"),
+            deprivation=config.get("deprivation"),
+            lsoa_vintage=SPEC.get("lsoa_vintage"),
+            code=source_hash("lookups"),
+        log:
+            f"{LOGS}/lookups.log",
+        conda:
+            ENV
+        script:
+            "../scripts/lookups.py"
