@@ -8,6 +8,7 @@ from snakemake.exceptions import WorkflowError
 from birthgaps.config import preflight, validate_config
 from birthgaps.errors import InputError
 from birthgaps.lookups import check_lookup_config
+from birthgaps.sources import release_files, release_source, source_preset_files
 from birthgaps.workflow import source_hash
 
 

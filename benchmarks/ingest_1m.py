@@ -63,9 +63,7 @@ def write_inputs(births: int, xlsx_births: int) -> dict[str, tuple[Path, str]]:
         config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
         settings = dict(config["synthetic"], live_births=births, n_lsoas_per_area=1000)
         release = config["releases"][config["release"]]
-        write_release(
-            settings, config["areas"], release["years"], canonical, OUT / "lookup.csv"
-        )
+        write_release(settings, config["areas"], release["years"], canonical, OUT / "lookup.csv")
     if not local.exists() or not xlsx.exists():
         frame = read_extract(canonical)
         layout = to_layout(frame, "local_maternity_export")
@@ -74,9 +72,12 @@ def write_inputs(births: int, xlsx_births: int) -> dict[str, tuple[Path, str]]:
         layout.to_csv(local, index=False, encoding="cp1252")
         layout.head(xlsx_births).to_excel(xlsx, index=False, sheet_name="Births")
     return {
-        f"canonical CSV, UTF-8 ({births:,} rows)": (canonical, "canonical"),
-        f"local export CSV, cp1252, labels ({births:,} rows)": (local, "local_maternity_export"),
-        f"local export XLSX ({xlsx_births:,} rows)": (xlsx, "local_maternity_export"),
+        f"canonical CSV, UTF-8 ({births:,} live births)": (canonical, "canonical"),
+        f"local export CSV, cp1252, labels ({births:,} live births)": (
+            local,
+            "local_maternity_export",
+        ),
+        f"local export XLSX (first {xlsx_births:,} records)": (xlsx, "local_maternity_export"),
     }
 
 
@@ -91,8 +92,8 @@ def main() -> None:
         child(*args.child)
         return
     inputs = write_inputs(args.births, args.xlsx_births)
-    print("| input | file size | median seconds | runs | peak memory (MB) |")
-    print("|---|---|---|---|---|")
+    print("| input | records | file size | median seconds | runs | peak memory (MB) |")
+    print("|---|---|---|---|---|---|")
     for label, (path, source) in inputs.items():
         runs = []
         for _ in range(args.repeats):
@@ -107,7 +108,7 @@ def main() -> None:
         peak = max(r["peak_mb"] for r in runs)
         size = path.stat().st_size / 1e6
         print(
-            f"| {label} | {size:.0f} MB | {statistics.median(seconds):.2f} | "
+            f"| {label} | {runs[0]['rows']:,} | {size:.0f} MB | {statistics.median(seconds):.2f} | "
             f"{', '.join(f'{s:.2f}' for s in seconds)} | {peak:.0f} |"
         )
 

@@ -292,7 +292,9 @@ def local_export(births: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame
         {
             "Baby ID": births["baby_id"],
             "Date of Birth": births["birth_date"].dt.strftime("%d/%m/%Y"),
-            "Birth Outcome": births["birth_outcome"].map({"live": "Live birth", "still": "Stillbirth"}),
+            "Birth Outcome": births["birth_outcome"].map(
+                {"live": "Live birth", "still": "Stillbirth"}
+            ),
             "Gestation": births["gestation_weeks"].astype("string")
             + "+"
             + births["gestation_days"].astype("string"),
@@ -331,7 +333,10 @@ def test_local_export_with_real_world_spellings_cp1252_csv_and_titled_xlsx(tmp_p
     expected.loc[5, "mother_ethnic_category"] = "Martian"
     sources = {
         csv_path: "local_maternity_export",
-        xlsx_path: {"preset": "local_maternity_export", "reader": {"sheet": "Births", "header_row": 4}},
+        xlsx_path: {
+            "preset": "local_maternity_export",
+            "reader": {"sheet": "Births", "header_row": 4},
+        },
     }
     for path, source in sources.items():
         got, report = ingest_release([str(path)], source)

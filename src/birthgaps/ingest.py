@@ -64,9 +64,7 @@ REPORT_CSV = "validation_report.csv"
 REPORT_HTML = "validation_report.html"
 
 #: Gestation written as text: "38+4", "38", "38w 4d", "38 weeks 4 days".
-GESTATION_PATTERN = (
-    r"(?i)^(?P<weeks>[0-9]{1,2})\s*(?:(?:\+|w|wk|wks|weeks?)\s*(?:(?P<days>[0-9])\s*(?:d|days?)?)?)?$"
-)
+GESTATION_PATTERN = r"(?i)^(?P<weeks>[0-9]{1,2})\s*(?:(?:\+|w|wk|wks|weeks?)\s*(?:(?P<days>[0-9])\s*(?:d|days?)?)?)?$"
 
 
 # --------------------------------------------------------------------------------------------
@@ -388,7 +386,10 @@ def _cross_file_duplicates(frames: list[tuple[str, pd.DataFrame]]) -> list[Issue
     for file, births in frames:
         ids = births["baby_id"].dropna()
         if seen is not None:
-            repeated = births["baby_id"].isin(seen).fillna(False).to_numpy(dtype=bool)
+            # a repeat within the file is already counted by duplicate_baby_id
+            repeated = births["baby_id"].isin(seen).fillna(False).to_numpy(dtype=bool) & ~births[
+                "baby_id"
+            ].duplicated(keep="first").to_numpy(dtype=bool)
             if repeated.any():
                 issue = _issue(
                     file,
@@ -441,7 +442,7 @@ def ingest_release(
     for path in map(str, files):
         try:
             raw = readers.read_table(
-                path, source["reader"], date_format=source["date_format"], rule=rule
+                path, source["reader"], date_format=source["date_format"], rule=rule, strict=False
             )
         except InputError as problem:
             issues.append(_problem_issue(problem, path))
@@ -474,12 +475,19 @@ def ingest_release(
         if missing:
             issues.append(_columns_issue(raw, source, missing))
             continue
+        if raw.row_problem is not None:
+            issues.append(_problem_issue(raw.row_problem, path))
+            continue
         births, problems, failed = _to_canonical(raw, source)
         issues.extend(problems)
-        issues.extend(_with_source_names(check_births(births, path, definitions, skip_columns=failed), source))
+        issues.extend(
+            _with_source_names(check_births(births, path, definitions, skip_columns=failed), source)
+        )
         encoding = f", {raw.encoding}" if raw.encoding else ""
         issues.append(
-            Issue(path, "", "records_read", INFO, raw.n_rows, f"records read ({raw.format}{encoding})")
+            Issue(
+                path, "", "records_read", INFO, raw.n_rows, f"records read ({raw.format}{encoding})"
+            )
         )
         frames.append((path, births))
     issues.extend(_cross_file_duplicates(frames))

@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,9 @@ class RawTable:
     header_row: int
     columns: list[str]
     data: pa.Table
-    notes: list[str] = field(default_factory=list)
+    #: a problem with some rows (ragged or truncated), reported after the columns are checked,
+    #: since a wrong header row makes every row look ragged
+    row_problem: FileProblem | None = None
 
     @property
     def n_rows(self) -> int:
@@ -84,6 +86,11 @@ def detect_format(path: str | Path, fmt: str = "auto") -> str:
             hint="name the file .csv, .xlsx or .parquet, or set the source's reader.format",
         )
     return FORMATS_BY_SUFFIX[suffix]
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 row``, ``2 rows``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _problem(path: Path, check: str, problem: str, rule: str, **kwargs: Any) -> FileProblem:
@@ -182,9 +189,12 @@ def _sniff_binary(raw: bytes, path: Path, rule: str) -> None:
         )
 
 
-def _as_utf8(raw: bytes, encoding: str, header_row: int, path: Path, rule: str) -> tuple[bytes, str]:
+def _as_utf8(
+    raw: bytes, encoding: str, header_row: int, path: Path, rule: str
+) -> tuple[bytes, str]:
     """The file's bytes as UTF-8 without BOM, and the encoding they were read in."""
-    if raw.startswith(codecs.BOM_UTF8):
+    bom = raw.startswith(codecs.BOM_UTF8)
+    if bom:
         raw, encoding = raw[len(codecs.BOM_UTF8) :], "utf-8-sig"
     if encoding in ("utf-8", "utf-8-sig", "auto"):
         try:
@@ -195,8 +205,8 @@ def _as_utf8(raw: bytes, encoding: str, header_row: int, path: Path, rule: str) 
                 raise _problem(
                     path,
                     "encoding",
-                    f"the file is not UTF-8 text: {len(lines):,} lines hold bytes that are not "
-                    f"UTF-8, the first on line {lines[0]:,} of the file",
+                    f"the file is not UTF-8 text: bytes that are not UTF-8 on "
+                    f"{_count(len(lines), 'line')}, the first on line {lines[0]:,} of the file",
                     rule,
                     rows=len(lines),
                     example_rows=[max(1, n - header_row) for n in lines[:10]],
@@ -204,7 +214,7 @@ def _as_utf8(raw: bytes, encoding: str, header_row: int, path: Path, rule: str) 
                     "or save the file as UTF-8 CSV",
                 ) from None
         else:
-            return raw, ("utf-8-sig" if encoding == "utf-8-sig" else "utf-8")
+            return raw, ("utf-8-sig" if bom else "utf-8")
     try:
         return raw.decode("cp1252").encode("utf-8"), "cp1252"
     except UnicodeDecodeError:
@@ -213,7 +223,7 @@ def _as_utf8(raw: bytes, encoding: str, header_row: int, path: Path, rule: str) 
             path,
             "encoding",
             "the file is neither UTF-8 nor Windows-1252 text: "
-            f"{len(lines):,} lines hold undecodable bytes, the first on line {lines[0]:,}",
+            f"undecodable bytes on {_count(len(lines), 'line')}, the first on line {lines[0]:,}",
             rule,
             rows=len(lines),
             example_rows=[max(1, n - header_row) for n in lines[:10]],
@@ -304,6 +314,7 @@ def _read_csv(path: Path, reader: dict, rule: str) -> RawTable:
         # The parser's own message quotes the offending row, so it is not passed on.
         invalid.append(None)
         table = None
+    row_problem = None
     if invalid:
         bad, truncated = _ragged_rows(data.decode("utf-8"), reader, len(names))
         count = len(bad) or len(invalid)
@@ -312,17 +323,19 @@ def _read_csv(path: Path, reader: dict, rule: str) -> RawTable:
             if truncated
             else "rows have a different number of fields from the header"
         )
-        raise _problem(
+        row_problem = _problem(
             path,
             "truncated_file" if truncated else "ragged_rows",
-            f"{what} ({count:,} rows)",
+            f"{what} ({_count(count, 'row')})",
             rule,
             rows=count,
             example_rows=bad[:10],
             hint="check the delimiter, the quoting and that the whole file was copied",
         )
+    if table is None:
+        table = pa.table({f"c{i}": pa.array([], pa.string()) for i in range(len(names))})
     table = table.rename_columns(names)
-    return RawTable(str(path), "csv", used, reader["header_row"], names, table)
+    return RawTable(str(path), "csv", used, reader["header_row"], names, table, row_problem)
 
 
 # --------------------------------------------------------------------------------------------
@@ -416,11 +429,12 @@ def _read_xlsx(path: Path, reader: dict, date_format: str, rule: str) -> RawTabl
                 ragged.append(len(kept))
     finally:
         workbook.close()
+    row_problem = None
     if ragged:
-        raise _problem(
+        row_problem = _problem(
             path,
             "ragged_rows",
-            f"rows hold values beyond the last named column ({len(ragged):,} rows)",
+            f"rows hold values beyond the last named column ({_count(len(ragged), 'row')})",
             rule,
             rows=len(ragged),
             example_rows=ragged[:10],
@@ -435,7 +449,8 @@ def _read_xlsx(path: Path, reader: dict, date_format: str, rule: str) -> RawTabl
     # the source's 'missing' markers are applied by ingest, after trimming, for every format
     arrays = [pa.array(col, type=pa.string()) for col in columns]
     table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(width)])
-    return RawTable(str(path), "xlsx", None, reader["header_row"], names, table.rename_columns(names))
+    table = table.rename_columns(names)
+    return RawTable(str(path), "xlsx", None, reader["header_row"], names, table, row_problem)
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,12 +482,12 @@ def _read_parquet(path: Path, reader: dict, date_format: str, rule: str) -> RawT
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        raise _problem(path, "file_format", "the file is not a readable parquet file", rule) from exc
+        raise _problem(
+            path, "file_format", "the file is not a readable parquet file", rule
+        ) from exc
     names = _clean_names(table.column_names, path, rule)
     arrays = [_column_text(table.column(i), date_format) for i in range(table.num_columns)]
-    return RawTable(
-        str(path), "parquet", None, 1, names, pa.Table.from_arrays(arrays, names=names)
-    )
+    return RawTable(str(path), "parquet", None, 1, names, pa.Table.from_arrays(arrays, names=names))
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,9 +496,18 @@ def _read_parquet(path: Path, reader: dict, date_format: str, rule: str) -> RawT
 
 
 def read_table(
-    path: str | Path, reader: dict, *, date_format: str = "%Y-%m-%d", rule: str = "ingest"
+    path: str | Path,
+    reader: dict,
+    *,
+    date_format: str = "%Y-%m-%d",
+    rule: str = "ingest",
+    strict: bool = True,
 ) -> RawTable:
-    """Read one file as text with the source's reader settings; stop with a ``FileProblem``."""
+    """Read one file as text with the source's reader settings; stop with a ``FileProblem``.
+
+    With ``strict=False`` a problem with some rows is returned in ``row_problem`` (ingest reports
+    it after checking the columns) instead of being raised.
+    """
     path = Path(path)
     fmt = detect_format(path, reader.get("format", "auto"))
     if fmt == "csv":
@@ -492,7 +516,9 @@ def read_table(
         table = _read_xlsx(path, reader, date_format, rule)
     else:
         table = _read_parquet(path, reader, date_format, rule)
-    if table.n_rows == 0:
+    if table.row_problem is not None and strict:
+        raise table.row_problem
+    if table.n_rows == 0 and table.row_problem is None:
         raise _problem(path, "no_rows", "the extract has a header but no rows", rule)
     return table
 

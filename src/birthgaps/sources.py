@@ -314,9 +314,7 @@ def _load_preset(name: str, key: str, presets_dir: str | Path, seen: tuple[str, 
     try:
         mapping = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise InputError(
-            "the source preset is not valid YAML", file=str(path), key=key
-        ) from exc
+        raise InputError("the source preset is not valid YAML", file=str(path), key=key) from exc
     if not isinstance(mapping, dict):
         raise InputError("a source preset must be a mapping of keys", file=str(path), key=key)
     return _resolve(mapping, key, presets_dir, (*seen, name))
@@ -406,31 +404,7 @@ def source_missing_columns(columns: list[str], source: dict) -> list[str]:
     """Expected columns absent from a header; each named as the file should have it."""
     renamed = {source["columns"].get(c, c) for c in columns}
     missing = [c for c in expected_columns(source) if c not in renamed]
-    return [
-        c if raw_name(c, source) == c else f"{raw_name(c, source)} (-> {c})" for c in missing
-    ]
-
-
-def apply_recodes(values: pd.Series, column: str, source: dict) -> pd.Series:
-    """Replace raw values by canonical ones (source recodes, then built-in ones); others stay."""
-    table = {str(k).strip().lower(): v for k, v in BUILTIN_RECODES.get(column, {}).items()}
-    table.update(
-        {
-            str(k).strip().lower(): (None if v is None else str(v))
-            for k, v in source["recodes"].get(column, {}).items()
-        }
-    )
-    if not table:
-        return values
-    uniques = values.dropna().unique()
-    mapping = {}
-    for value in uniques:
-        key = str(value).strip().lower()
-        mapping[value] = table[key] if key in table else value
-    if all(mapping[u] == u for u in uniques):
-        return values
-    out = values.map(mapping)
-    return out.astype("string")
+    return [c if raw_name(c, source) == c else f"{raw_name(c, source)} (-> {c})" for c in missing]
 
 
 # --------------------------------------------------------------------------------------------

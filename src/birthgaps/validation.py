@@ -150,7 +150,11 @@ def fatal_schema() -> pa.DataFrameSchema:
 def exclusion_schema(definitions: dict | None = None) -> pa.DataFrameSchema:
     """Rules whose breach is reported here and counted by ``clean`` (the birth stays in the table)."""
     d = {**DEFINITION_DEFAULTS, **(definitions or {})}
-    g_lo, g_hi, g_sent = d["gestation_min_weeks"], d["gestation_max_weeks"], d["gestation_sentinels"]
+    g_lo, g_hi, g_sent = (
+        d["gestation_min_weeks"],
+        d["gestation_max_weeks"],
+        d["gestation_sentinels"],
+    )
     w_lo, w_hi, w_sent = (
         d["birth_weight_min_g"],
         d["birth_weight_max_g"],
@@ -351,7 +355,9 @@ tr.fatal td{background:#fde2e1}tr.exclusion td{background:#fff6dc}
 """
 
 
-def write_report(report: pd.DataFrame, csv_path: str | Path, html_path: str | Path, *, title: str) -> None:
+def write_report(
+    report: pd.DataFrame, csv_path: str | Path, html_path: str | Path, *, title: str
+) -> None:
     """Write the report as CSV and as a self-contained HTML page (no record values, only counts)."""
     csv_path, html_path = Path(csv_path), Path(html_path)
     csv_path.parent.mkdir(parents=True, exist_ok=True)
@@ -394,28 +400,26 @@ def fatal_error(report: pd.DataFrame, *, rule: str, written_to: str | None = Non
     """One InputError naming the first fatal rule (file, column, rule, count) and listing the rest."""
     fatal = fatal_rows(report)
     first = fatal.iloc[0]
-    listed = "; ".join(
-        f"{Path(str(r.file)).name} {r.column or '(file)'}: {r.rule}"
-        + (f" ({int(r.rows):,} rows)" if not pd.isna(r.rows) else "")
-        for r in fatal.head(8).itertuples()
-    )
-    more = f" and {len(fatal) - 8} more" if len(fatal) > 8 else ""
-    problem = str(first["description"])
+    problem, _, advice = str(first["description"]).partition(". What to do: ")
+    problem += f" [check: {first['rule']}]"
     if len(fatal) > 1:
-        problem += f" [check: {first['rule']}]. {len(fatal)} fatal rules broken: {listed}{more}"
-    else:
-        problem += f" [check: {first['rule']}]"
-    hint_parts = []
+        listed = "; ".join(
+            f"{Path(str(r.file)).name} {r.column or '(file)'}: {r.rule}"
+            + (f" ({int(r.rows):,} rows)" if not pd.isna(r.rows) else "")
+            for r in fatal.head(8).itertuples()
+        )
+        more = f" and {len(fatal) - 8} more" if len(fatal) > 8 else ""
+        problem += f". {len(fatal)} fatal rules broken: {listed}{more}"
+    hints = [advice] if advice else []
     if str(first["example_rows"]):
-        hint_parts.append(f"first bad rows (1-based, after the header): {first['example_rows']}")
-    hint_parts.append(
-        f"the validation report is at {written_to}" if written_to else "see the validation report"
-    )
+        hints.append(f"first bad rows (1-based, after the header): {first['example_rows']}")
+    if written_to:
+        hints.append(f"the validation report is at {written_to}")
     return InputError(
         problem,
         file=str(first["file"]),
         column=str(first["column"]) or None,
         rule=rule,
         rows=None if pd.isna(first["rows"]) else int(first["rows"]),
-        hint="; ".join(hint_parts),
+        hint="; ".join(hints) or None,
     )

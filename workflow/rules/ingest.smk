@@ -1,11 +1,18 @@
-# Raw extract -> canonical, validated births table (restricted).
+# Raw extract(s) -> canonical, validated births table (restricted) and a validation report.
+# On a fatal problem the report is also written next to the log, so it survives the failed job.
 rule ingest:
     input:
-        extract=SPEC["extract"],
+        extracts=release_files(SPEC),
+        presets=source_preset_files(SPEC.get("source")),
     output:
         births=f"{RESTRICTED}/births.parquet",
+        report_csv=f"{RESTRICTED}/qa/validation_report.csv",
+        report_html=f"{RESTRICTED}/qa/validation_report.html",
     params:
-        column_map=config["column_map"],
+        source=release_source(config),
+        definitions=config["definitions"],
+        release=RELEASE,
+        report_dir=f"{LOGS}/ingest_validation",
         code=source_hash("ingest"),
     log:
         f"{LOGS}/ingest.log",

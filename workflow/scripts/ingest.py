@@ -1,12 +1,22 @@
-"""Snakemake script: raw extract -> canonical births parquet."""
+"""Snakemake script: raw extract(s) -> canonical births parquet and the validation report."""
 
-from birthgaps.ingest import read_extract
+from birthgaps.ingest import ingest_release
+from birthgaps.validation import write_report
 from birthgaps.workflow import run_step
 
 
 def main(smk):
-    births = read_extract(smk.input.extract, smk.params.column_map)
+    title = f"Validation report: release {smk.params.release}"
+    births, report = ingest_release(
+        list(smk.input.extracts),
+        smk.params.source,
+        rule=smk.rule,
+        definitions=smk.params.definitions,
+        report_dir=smk.params.report_dir,
+        report_title=title,
+    )
     births.to_parquet(smk.output.births, index=False)
+    write_report(report, smk.output.report_csv, smk.output.report_html, title=title)
 
 
 run_step(snakemake, main)  # noqa: F821

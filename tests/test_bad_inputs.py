@@ -1,0 +1,435 @@
+"""Bad-input suite: malformed extracts each give a clear InputError (naming file, column, rule and
+row count) or a counted exclusion, never another exception and never a wrong number.
+
+Every case is run through ``ingest_release`` with a ``report_dir``: for fatal cases the validation
+report must exist afterwards and name the same rule as the error.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_sources import synthetic_births
+
+from birthgaps.definitions import CANONICAL_COLUMNS
+from birthgaps.errors import InputError
+from birthgaps.ingest import ingest_release
+from birthgaps.sources import to_layout
+
+HEADER = ",".join(CANONICAL_COLUMNS)
+N_GOOD = 12
+
+
+def good_row(i: int) -> str:
+    return f"B{i:03d},2022-03-{i % 28 + 1:02d},live,39,2,3300,F,1,30,A,E01000001,X1"
+
+
+def csv_text(rows: list[str] | None = None, header: str = HEADER) -> str:
+    body = [good_row(i) for i in range(N_GOOD)] if rows is None else rows
+    return "\n".join([header, *body]) + "\n"
+
+
+def with_bad(make, positions: list[int]) -> str:
+    """Good rows with ``make(row)`` replacing the rows at 1-based ``positions``."""
+    rows = [good_row(i) for i in range(N_GOOD)]
+    for p in positions:
+        rows[p - 1] = make(rows[p - 1])
+    return csv_text(rows)
+
+
+@dataclass
+class Case:
+    """A malformed extract: files written by ``write``; the expected error or exclusion."""
+
+    name: str
+    write: object  # (tmp_path) -> list[Path]
+    check: str  # rule id (fatal check or exclusion rule)
+    column: str | None = None
+    rows: int | None = None
+    example_rows: str | None = None
+    source: object = "canonical"
+    fatal: bool = True
+    needle: str | None = None  # a phrase the message must hold
+
+
+def text_file(text: str, name: str = "births.csv", encoding: str = "utf-8"):
+    def write(tmp: Path) -> list[Path]:
+        path = tmp / name
+        path.write_bytes(text.encode(encoding))
+        return [path]
+
+    return write
+
+
+def bytes_file(data: bytes, name: str = "births.csv"):
+    def write(tmp: Path) -> list[Path]:
+        path = tmp / name
+        path.write_bytes(data)
+        return [path]
+
+    return write
+
+
+def titled_xlsx(tmp: Path) -> list[Path]:
+    births = synthetic_births().head(30)
+    path = tmp / "export.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        to_layout(births, "local_maternity_export").to_excel(writer, startrow=3, index=False)
+        writer.sheets["Sheet1"]["A1"] = "Births report"
+        writer.sheets["Sheet1"]["A2"] = "All sites"
+    return [path]
+
+
+def two_files(second: str):
+    def write(tmp: Path) -> list[Path]:
+        first = tmp / "births_2022.csv"
+        first.write_text(csv_text())
+        other = tmp / "births_2023.csv"
+        other.write_text(second)
+        return [first, other]
+
+    return write
+
+
+def empty_parquet(tmp: Path) -> list[Path]:
+    path = tmp / "births.parquet"
+    pd.DataFrame({c: pd.Series([], dtype="string") for c in CANONICAL_COLUMNS}).to_parquet(path)
+    return [path]
+
+
+def local_with_gestation(values: list[str]):
+    def write(tmp: Path) -> list[Path]:
+        births = synthetic_births().head(N_GOOD).reset_index(drop=True)
+        births = births.fillna({"gestation_weeks": 39, "gestation_days": 1})
+        layout = to_layout(births, "local_maternity_export")
+        layout.loc[: len(values) - 1, "Gestation"] = values
+        path = tmp / "export.csv"
+        layout.to_csv(path, index=False)
+        return [path]
+
+    return write
+
+
+FULL = csv_text()
+CASES = [
+    Case("empty file", text_file(""), "file_empty", needle="empty"),
+    Case("blank lines only", text_file("\n\n  \n"), "file_empty", needle="empty"),
+    Case("header only", text_file(HEADER + "\n"), "no_rows", needle="no rows"),
+    Case(
+        "missing column",
+        text_file(
+            csv_text(
+                [r.rsplit(",", 1)[0] for r in FULL.splitlines()[1:]],
+                header=HEADER.replace(",area_code", ""),
+            )
+        ),
+        "columns_missing",
+        column="area_code",
+        needle="required columns are missing",
+    ),
+    Case(
+        "renamed column without a map",
+        text_file(FULL.replace("birth_weight_g", "BirthWeight")),
+        "columns_missing",
+        column="birth_weight_g",
+        needle="`BirthWeight`",  # the unmapped column is named in the hint
+    ),
+    Case(
+        "duplicated column",
+        text_file(FULL.replace("plurality", "mother_age")),
+        "duplicate_columns",
+        column="mother_age",
+        needle="more than once",
+    ),
+    Case(
+        "text in a number column",
+        text_file(with_bad(lambda r: r.replace(",3300,", ",heavy,"), [3, 9])),
+        "whole_number",
+        column="birth_weight_g",
+        rows=2,
+        example_rows="3, 9",
+    ),
+    Case(
+        "decimal gestation",
+        text_file(with_bad(lambda r: r.replace(",39,", ",38.5,"), [4])),
+        "whole_number",
+        column="gestation_weeks",
+        rows=1,
+        example_rows="4",
+    ),
+    Case(
+        "thousands separator in the wrong place",
+        text_file(with_bad(lambda r: r.replace(",3300,", ',"33,00",'), [2])),
+        "whole_number",
+        column="birth_weight_g",
+        rows=1,
+        example_rows="2",
+    ),
+    Case(
+        "unknown ethnic codes",
+        text_file(with_bad(lambda r: r.replace(",A,", ",Q,"), [1, 5, 6])),
+        "ethnic_code_unknown",
+        column="mother_ethnic_category",
+        rows=3,
+        example_rows="1, 5, 6",
+        fatal=False,
+    ),
+    Case(
+        "unknown birth outcome",
+        text_file(with_bad(lambda r: r.replace(",live,", ",neonatal death,"), [7])),
+        "birth_outcome_code",
+        column="birth_outcome",
+        rows=1,
+        example_rows="7",
+    ),
+    Case(
+        "sex coded 1/2 without a recode",
+        text_file(with_bad(lambda r: r.replace(",F,", ",2,"), [1, 2])),
+        "sex_code",
+        column="baby_sex",
+        rows=2,
+    ),
+    Case(
+        "all-missing column",
+        text_file(with_bad(lambda r: r.replace(",3300,", ",,"), list(range(1, N_GOOD + 1)))),
+        "all_missing",
+        column="birth_weight_g",
+        rows=N_GOOD,
+    ),
+    Case(
+        "missing LSOA (counted)",
+        text_file(with_bad(lambda r: r.replace(",E01000001,", ",,"), [2, 4])),
+        "lsoa_missing",
+        column="mother_lsoa",
+        rows=2,
+        example_rows="2, 4",
+        fatal=False,
+    ),
+    Case(
+        "gestation outside 22-44 weeks (counted)",
+        text_file(with_bad(lambda r: r.replace(",39,", ",52,"), [12])),
+        "gestation_out_of_range",
+        column="gestation_weeks",
+        rows=1,
+        example_rows="12",
+        fatal=False,
+    ),
+    Case(
+        "mixed date formats",
+        text_file(with_bad(lambda r: r.replace(",2022-03-", ",03/2022/"), [2, 3, 11])),
+        "date_format",
+        column="birth_date",
+        rows=3,
+        example_rows="2, 3, 11",
+        needle="YYYY-MM-DD",
+    ),
+    Case(
+        "impossible date",
+        text_file(
+            with_bad(lambda r: r.split(",", 2)[0] + ",2022-02-30," + r.split(",", 2)[2], [5])
+        ),
+        "date_format",
+        column="birth_date",
+        rows=1,
+        example_rows="5",
+    ),
+    Case(
+        "UK dates for a source expecting ISO",
+        text_file(with_bad(lambda r: r.replace(",2022-03-01,", ",01/03/2022,"), [1])),
+        "date_format",
+        column="birth_date",
+        rows=1,
+    ),
+    Case(
+        "wrong encoding (Windows-1252 for a UTF-8 source)",
+        text_file(with_bad(lambda r: r.replace(",X1", ",X\u00e91"), [6, 8]), encoding="cp1252"),
+        "encoding",
+        rows=2,
+        example_rows="6, 8",
+        source={"reader": {"encoding": "utf-8"}},
+        needle="not UTF-8",
+    ),
+    Case(
+        "undecodable in UTF-8 and Windows-1252",
+        bytes_file(csv_text().encode() + b"B999,\x81\x8d\n"),
+        "encoding",
+        rows=1,
+        source={"reader": {"encoding": "auto"}},
+    ),
+    Case(
+        "UTF-16 text",
+        bytes_file(csv_text().encode("utf-16")),
+        "encoding",
+        needle="UTF-16",
+    ),
+    Case(
+        "xlsx with title rows but no header_row",
+        titled_xlsx,
+        "columns_missing",
+        source="local_maternity_export",
+        needle="header_row: 4",
+    ),
+    Case(
+        "csv with title rows but no header_row",
+        text_file("Births extract\nRun 01/02/2025\n\n" + FULL),
+        "columns_missing",
+        needle="header_row: 4",
+    ),
+    Case(
+        "xlsx saved with a .csv name",
+        lambda tmp: [_zip_as_csv(tmp)],
+        "file_format",
+        needle="Excel workbook",
+    ),
+    Case(
+        "corrupt xlsx",
+        bytes_file(b"this is not a workbook", name="births.xlsx"),
+        "file_format",
+        needle="not a readable Excel",
+    ),
+    Case(
+        "truncated file (cut mid-row)",
+        text_file(FULL[: FULL.rindex(",3300,") + 3]),
+        "truncated_file",
+        rows=1,
+        example_rows=str(N_GOOD),
+        needle="truncated",
+    ),
+    Case(
+        "truncated inside a quoted field",
+        text_file(FULL + 'B900,2022-01-01,live,39,1,"3,'),
+        "truncated_file",
+        rows=1,
+        example_rows=str(N_GOOD + 1),
+    ),
+    Case(
+        "row with an extra field",
+        text_file(with_bad(lambda r: r + ",extra", [4])),
+        "ragged_rows",
+        rows=1,
+        example_rows="4",
+    ),
+    Case(
+        "missing file", lambda tmp: [tmp / "nowhere.csv"], "file_missing", needle="does not exist"
+    ),
+    Case(
+        "unknown file type",
+        text_file(FULL, name="births.dat"),
+        "file_format",
+        needle="file format",
+    ),
+    Case(
+        "named sheet absent",
+        titled_xlsx,
+        "sheet_missing",
+        source={"preset": "local_maternity_export", "reader": {"sheet": "Births", "header_row": 4}},
+        needle="Sheet1",
+    ),
+    Case("empty parquet", empty_parquet, "no_rows"),
+    Case(
+        "header_row beyond the end of the file",
+        text_file(FULL),
+        "header_missing",
+        source={"reader": {"header_row": 40}},
+    ),
+    Case(
+        "gestation text in no known form",
+        local_with_gestation(["38 and a bit", "about 40"]),
+        "gestation_text",
+        column="gestation_weeks",
+        rows=2,
+        example_rows="1, 2",
+        source="local_maternity_export",
+    ),
+    Case(
+        "plurality of zero",
+        text_file(with_bad(lambda r: r.replace(",F,1,", ",F,0,"), [10])),
+        "plurality_range",
+        column="plurality",
+        rows=1,
+        example_rows="10",
+    ),
+    Case(
+        "mother's age sentinel 99",
+        text_file(with_bad(lambda r: r.replace(",30,", ",99,"), [1, 12])),
+        "mother_age_range",
+        column="mother_age",
+        rows=2,
+        example_rows="1, 12",
+    ),
+    Case(
+        "missing baby identifier",
+        text_file(with_bad(lambda r: r.replace(r.split(",")[0] + ",", ",", 1), [3])),
+        "baby_id_missing",
+        column="baby_id",
+        rows=1,
+        example_rows="3",
+    ),
+    Case(
+        "second file of a release with other columns",
+        two_files(FULL.replace("mother_lsoa", "lsoa")),
+        "columns_differ",
+        column="mother_lsoa, lsoa",
+        needle="births_2022.csv",
+    ),
+    Case(
+        "duplicate babies (counted)",
+        text_file(with_bad(lambda r: "B000" + r[4:], [5, 6])),
+        "duplicate_baby_id",
+        column="baby_id",
+        rows=2,
+        example_rows="5, 6",
+        fatal=False,
+    ),
+]
+
+
+def _zip_as_csv(tmp: Path) -> Path:
+    path = tmp / "births.csv"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    return path
+
+
+def test_the_suite_has_at_least_twenty_malformed_extracts():
+    assert len(CASES) >= 20
+    assert len({case.name for case in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input(tmp_path, case):
+    files = [str(f) for f in case.write(tmp_path)]
+    report_dir = tmp_path / "logs"
+    if not case.fatal:
+        births, report = ingest_release(files, case.source, report_dir=report_dir)
+        row = report.loc[report["rule"] == case.check]
+        assert len(row) == 1, report
+        row = row.iloc[0]
+        assert row["severity"] == "exclusion"
+        assert (row["column"], int(row["rows"])) == (case.column, case.rows)
+        assert row["example_rows"] == case.example_rows
+        assert not (report["severity"] == "fatal").any()
+        assert not report_dir.exists()  # nothing written when nothing is fatal
+        return
+    with pytest.raises(InputError) as info:
+        ingest_release(files, case.source, report_dir=report_dir)
+    message = str(info.value)
+    assert f"[check: {case.check}]" in message
+    assert f"file: {files[-1] if case.check == 'columns_differ' else files[0]}" in message
+    assert "rule: ingest" in message
+    if case.column:
+        assert f"column: {case.column}" in message
+    if case.rows is not None:
+        assert f"rows affected: {case.rows:,}" in message
+    if case.example_rows:
+        assert f"(1-based, after the header): {case.example_rows}" in message
+    if case.needle:
+        assert case.needle in message
+    report = pd.read_csv(report_dir / "validation_report.csv", dtype=str, keep_default_na=False)
+    fatal = report.loc[report["severity"] == "fatal"]
+    assert fatal.iloc[0]["rule"] == case.check
+    assert (report_dir / "validation_report.html").exists()
