@@ -52,7 +52,7 @@ rule all:
     input:
         f"{PUBLISHED}/index.html",
         f"{PUBLISHED}/tables/rates.csv",
-        f"{PUBLISHED}/tables/models.csv",
+        rules.models.output,
         f"{PUBLISHED}/tables/exclusion_flow.csv",
         expand(f"{PUBLISHED}/appendix/{{area}}.html", area=AREAS),
     default_target: True

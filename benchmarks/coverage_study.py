@@ -22,6 +22,7 @@ import argparse
 import copy
 import itertools
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -283,6 +284,8 @@ def direct_study(config: dict, measure: str, n_births: int, reps: int) -> pd.Dat
     z95 = 1.959963984540054
     records = []
     for rep in range(reps):
+        if rep and rep % 250 == 0:
+            print(f"  {measure} {n_births:,}: {rep}/{reps}", file=sys.stderr, flush=True)
         rng = np.random.default_rng((STREAMS[(measure, n_births)], rep))
         cells = draw_cells(rng, frame, share, n_births, measure, truth)
         for outcome in OUTCOMES:

@@ -64,11 +64,13 @@ def simulate(
     confounded: bool = False,
     ethnic_log_or: dict[str, float] | None = None,
     years: tuple[int, ...] = (2019, 2020, 2021),
+    expected: bool = False,
 ) -> pd.DataFrame:
     """Preterm cells from a logistic model, optionally with (quintile, group) interaction log ORs.
 
     With ``confounded`` the non-White groups live mostly in deprived quintiles (as in English
-    births), so part of a crude ethnic difference is deprivation.
+    births), so part of a crude ethnic difference is deprivation. With ``expected`` the births
+    and events are their expected values (rounded): estimates then equal the truth up to rounding.
     """
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(
@@ -80,7 +82,9 @@ def simulate(
         tilt = (3 - frame["imd_quintile"].astype(int).to_numpy()) / 2
         share_g = share_g * np.exp(np.where(frame["ethnic_group"] == "White", 0.0, 1.2) * tilt)
     weights = share_g / share_g.sum()
-    births = rng.multinomial(n_births, weights)
+    births = (
+        np.round(n_births * weights).astype(int) if expected else rng.multinomial(n_births, weights)
+    )
     eth = ethnic_log_or or LOG_OR["ethnic_group"]
     eta = (
         np.log(0.08 / 0.92)
@@ -90,7 +94,8 @@ def simulate(
     )
     for (q, g), value in (interaction or {}).items():
         eta = eta + value * ((frame["imd_quintile"] == q) & (frame["ethnic_group"] == g))
-    events = rng.binomial(births, 1 / (1 + np.exp(-np.asarray(eta, dtype=float))))
+    risk = 1 / (1 + np.exp(-np.asarray(eta, dtype=float)))
+    events = np.round(births * risk).astype(int) if expected else rng.binomial(births, risk)
     cells = frame.assign(
         area_code="X06000001", outcome="preterm", events=events, denominator=births
     )
@@ -168,6 +173,39 @@ def test_sparse_and_empty_combinations_reduce_df(big, big_records) -> None:
     assert row["lr_statistic"] == pytest.approx(2 * (full.llf - main.llf), rel=1e-7, abs=1e-7)
 
 
+def test_sparse_reference_cell_pools_with_the_groups_largest_cell(big) -> None:
+    """(5, Mixed) without events: with all four Mixed columns its main effect would diverge.
+
+    The largest Mixed combination loses its own column (pools with the reference cell); the LR
+    statistic is then the record-level one without that column, and finite.
+    """
+    cells = big.copy()
+    ref_mixed = (cells["imd_quintile"] == "5") & (cells["ethnic_group"] == "Mixed")
+    cells.loc[ref_mixed, "events"] = 0
+    row = interaction_test(cells, "preterm", EXPOSURES, ADJUST, REFERENCE).iloc[0]
+    assert row["df"] == 15 and row["n_sparse_combinations"] == 1
+    assert np.isfinite(row["p_value"]) and "share the main effects" in row["note"]
+    mixed = cells[(cells["ethnic_group"] == "Mixed") & (cells["imd_quintile"] != "5")]
+    largest = mixed.groupby("imd_quintile")["denominator"].sum().idxmax()
+    records = expand_to_records(cells)
+    main, _, _ = record_fit(records, formula(False))
+    full, _, _ = record_fit(records, formula(True), drop=[interaction_name(largest, "Mixed")])
+    assert row["lr_statistic"] == pytest.approx(2 * (full.llf - main.llf), rel=1e-7, abs=1e-7)
+
+
+def test_diverging_interaction_columns_are_dropped_not_reported(big) -> None:
+    """With the sparse rule off (min_events=0) a combination without events gets a column whose
+    coefficient runs to minus infinity; the safety net drops it and the p-value stays finite."""
+    cells = big.copy()
+    hole = (cells["imd_quintile"] == "2") & (cells["ethnic_group"] == "Other")
+    cells.loc[hole, "events"] = 0
+    row = interaction_test(cells, "preterm", EXPOSURES, ADJUST, REFERENCE, min_events=0).iloc[0]
+    assert row["df"] == 15 and row["n_sparse_combinations"] == 1
+    assert np.isfinite(row["p_value"]) and np.isfinite(row["lr_statistic"])
+    fits = fit_summaries(cells, "preterm", EXPOSURES, ADJUST, REFERENCE, min_events=0)
+    assert fits.loc[fits["model"] == "interaction", "n_parameters"].item() == 16 + 15
+
+
 def test_no_estimable_combination_gives_a_note_not_a_p_value(big) -> None:
     """Non-White mothers only in quintile 5: every interaction combination is empty, df 0."""
     cells = big[(big["ethnic_group"] == "White") | (big["imd_quintile"] == "5")]
@@ -201,7 +239,7 @@ def test_strong_interaction_is_detected_and_shows_in_the_strata() -> None:
     strata = stratified_estimates(cells, "preterm", EXPOSURES, ADJUST, REFERENCE)
     q1 = strata[(strata["term"] == "imd_quintile") & (strata["level"] == "1")]
     q1 = q1.set_index("stratum")["log_or"]
-    assert q1["Black"] - q1["White"] > 0.4
+    assert q1["Black"] - q1["White"] > 0.2  # truth 0.9; the difference's SE is about 0.2
     assert strata["interaction_significant"].all()
 
 
@@ -320,9 +358,12 @@ def test_config_schema_accepts_the_new_keys(repo_config: dict) -> None:
 
 @pytest.fixture(scope="module")
 def confounded() -> pd.DataFrame:
-    """Minorities concentrated in deprived quintiles; Black has no effect beyond deprivation."""
+    """Minorities concentrated in deprived quintiles; Black has no effect beyond deprivation.
+
+    Expected counts of 4 million births: no sampling noise, so the answer is known.
+    """
     eth = {**LOG_OR["ethnic_group"], "Black": 0.0}
-    return simulate(40_000, seed=34, confounded=True, ethnic_log_or=eth)
+    return simulate(4_000_000, seed=34, confounded=True, ethnic_log_or=eth, expected=True)
 
 
 def test_excess_explained_uses_the_adjusted_and_base_models(confounded) -> None:
@@ -353,10 +394,16 @@ def test_excess_explained_uses_the_adjusted_and_base_models(confounded) -> None:
         assert mine.loc[shown, "pct_explained"].to_numpy() == pytest.approx(
             expected[shown].to_numpy()
         )
-    # Black's excess is deprivation only: most of its base log OR is explained.
-    black = table[(table["level"] == "Black") & (table["measure"] == "odds_ratio")].iloc[0]
-    assert black["base_ratio"] > 1 and black["pct_explained"] > 60
-    assert black["pct_lower_95"] < black["pct_explained"] < black["pct_upper_95"]
+    # Black's excess is deprivation only: all of it is explained (the OR up to non-collapsibility).
+    black = table[table["level"] == "Black"].set_index("measure")
+    assert (black["base_ratio"] > 1.05).all()  # 1.11 (OR), 1.10 (RR) by construction
+    assert black["adjusted_ratio"].to_numpy() == pytest.approx([1.0, 1.0], abs=0.01)
+    assert black["pct_explained"].to_numpy() == pytest.approx([100.0, 100.0], abs=10)
+    assert (black["pct_lower_95"] < black["pct_explained"]).all()
+    assert (black["pct_explained"] < black["pct_upper_95"]).all()
+    # Asian has an effect of its own (log OR 0.3) on top of deprivation: part is explained.
+    asian = table[table["level"] == "Asian"].set_index("measure")
+    assert (asian["pct_explained"].between(5, 95)).all()
 
 
 def _stacked_record_covariance(records: pd.DataFrame, family) -> tuple[float, float, float]:

@@ -349,18 +349,23 @@ def _sparse_levels(
     Dropping a level of one term can thin out a level of another, so this repeats to a fixed point.
     """
     sparse: dict[str, set[str]] = {t: set() for t in terms}
+    values = {t: data[t].to_numpy(dtype=str) for t in terms}
+    events = data["events"].to_numpy(dtype=float)
+    births = data["denominator"].to_numpy(dtype=float)
+    keep = np.ones(len(data), dtype=bool)
     changed = True
     while changed:
         changed = False
         for term in terms:
-            totals = data.groupby(term, sort=True, observed=True)[["events", "denominator"]].sum()
-            non_events = totals["denominator"] - totals["events"]
-            bad = totals.index[(totals["events"] < min_events) | (non_events < min_events)]
+            levels, inverse = np.unique(values[term][keep], return_inverse=True)
+            e = np.bincount(inverse, weights=events[keep], minlength=len(levels))
+            n = np.bincount(inverse, weights=births[keep], minlength=len(levels))
+            bad = levels[(e < min_events) | (n - e < min_events)]
             if len(bad):
                 sparse[term].update(str(b) for b in bad)
-                data = data[~data[term].isin(bad)]
+                keep &= ~np.isin(values[term], bad)
                 changed = True
-    return data, sparse
+    return data[keep], sparse
 
 
 def _dependent_columns(exog: pd.DataFrame) -> list[str]:
@@ -541,6 +546,7 @@ class _Fit:
     extra: list[str] = field(default_factory=list)
 
     def index(self, name: str) -> int:
+        """Position of design column ``name`` among the kept columns."""
         return self.names.index(name)
 
 
@@ -967,8 +973,13 @@ class _Analysis:
     def interaction_fit(self, pair: tuple[str, str]) -> tuple[_Fit | None, dict[str, int]]:
         """Adjusted logistic model plus an interaction column per estimable combination (cached).
 
-        A combination (both levels non-reference) with fewer than ``min_events`` events or
-        non-events gets no column of its own (it shares the main effects); empty ones have none.
+        Treatment coding: one column per combination of two non-reference levels. A combination
+        with no births has none; one with fewer than ``min_events`` events or non-events has none
+        (it shares the main effects). A sparse cell in the reference row or column, e.g.
+        (reference quintile, Mixed), would otherwise pin that group's main effect on its own and
+        diverge: the group's largest combination then loses its column (the two cells pool).
+        Any interaction coefficient still beyond the separation bounds loses its column and the
+        model is refitted. Counts: combinations, empty, sparse (present but no own column).
         """
         if pair in self._interactions:
             return self._interactions[pair]
@@ -977,32 +988,76 @@ class _Analysis:
         counts = {"combinations": 0, "sparse": 0, "empty": 0}
         fit = None
         if not pop.problem:
-            cells = pop.cells
-            events = cells["events"].to_numpy(dtype=float)
-            births = cells["denominator"].to_numpy(dtype=float)
-            levels_a = [
-                lv for lv in self.levels[a] if lv != pop.refs[a] and lv not in pop.sparse[a]
-            ]
-            levels_b = [
-                lv for lv in self.levels[b] if lv != pop.refs[b] and lv not in pop.sparse[b]
-            ]
-            present_a, present_b = set(cells[a]), set(cells[b])
-            levels_a = [lv for lv in levels_a if lv in present_a]
-            levels_b = [lv for lv in levels_b if lv in present_b]
-            extra: dict[str, np.ndarray] = {}
-            for la in levels_a:
-                for lb in levels_b:
-                    counts["combinations"] += 1
-                    mask = ((cells[a] == la) & (cells[b] == lb)).to_numpy()
-                    n, e = births[mask].sum(), events[mask].sum()
-                    if n == 0:
-                        counts["empty"] += 1
-                    elif e < self.min_events or n - e < self.min_events:
-                        counts["sparse"] += 1
-                    else:
-                        extra[f"{a}[T.{la}]:{b}[T.{lb}]"] = mask.astype(float)
-            fit = _fit_population(pop, "logit", extra)
+            fit, counts = self._fit_interaction(pop, a, b)
         self._interactions[pair] = (fit, counts)
+        return fit, counts
+
+    def _fit_interaction(
+        self, pop: _Population, a: str, b: str
+    ) -> tuple[_Fit | None, dict[str, int]]:
+        cells = pop.cells
+        ref_a, ref_b = pop.refs[a], pop.refs[b]
+        present_a, present_b = set(cells[a]), set(cells[b])
+        levels_a = [
+            lv
+            for lv in self.levels[a]
+            if lv != ref_a and lv not in pop.sparse[a] and lv in present_a
+        ]
+        levels_b = [
+            lv
+            for lv in self.levels[b]
+            if lv != ref_b and lv not in pop.sparse[b] and lv in present_b
+        ]
+        totals = cells.groupby([a, b], sort=False)[["events", "denominator"]].sum()
+        table = {
+            key: (float(e), float(n))
+            for key, e, n in zip(totals.index, totals["events"], totals["denominator"], strict=True)
+        }
+
+        def births(key: tuple[str, str]) -> float:
+            return table.get(key, (0.0, 0.0))[1]
+
+        def sparse(key: tuple[str, str]) -> bool:
+            e, n = table.get(key, (0.0, 0.0))
+            return n > 0 and (e < self.min_events or n - e < self.min_events)
+
+        combos = [(la, lb) for la in levels_a for lb in levels_b]
+        empty = [key for key in combos if births(key) == 0]
+        own = [key for key in combos if births(key) > 0 and not sparse(key)]
+        # A sparse reference-row/column cell pools with the largest cell of its level.
+        for lb in levels_b:
+            group = [key for key in own if key[1] == lb]
+            if sparse((ref_a, lb)) and group:
+                own.remove(max(group, key=births))
+        for la in levels_a:
+            group = [key for key in own if key[0] == la]
+            if sparse((la, ref_b)) and group:
+                own.remove(max(group, key=births))
+
+        def column(key: tuple[str, str]) -> np.ndarray:
+            return ((cells[a] == key[0]) & (cells[b] == key[1])).to_numpy(dtype=float)
+
+        extra = {f"{a}[T.{la}]:{b}[T.{lb}]": column((la, lb)) for la, lb in own}
+        fit = _fit_population(pop, "logit", extra)
+        # Safety net: drop a diverging interaction column (largest SE first) and refit.
+        while fit is not None and fit.extra and fit.params is not None and fit.cov is not None:
+            idx = [fit.index(name) for name in fit.extra]
+            beta = fit.params[idx]
+            with np.errstate(invalid="ignore"):
+                se = np.sqrt(np.diag(fit.cov)[idx])
+            bad = ~np.isfinite(beta) | ~np.isfinite(se)
+            bad |= (np.abs(beta) > _MAX_ABS_LOG_OR) | (se > _MAX_SE)
+            if not bad.any():
+                break
+            worst = fit.extra[int(np.nanargmax(np.where(bad, np.nan_to_num(se, nan=np.inf), -1)))]
+            del extra[worst]
+            fit = _fit_population(pop, "logit", extra)
+        df = len(fit.extra) if fit is not None else 0
+        counts = {
+            "combinations": len(combos),
+            "empty": len(empty),
+            "sparse": len(combos) - len(empty) - df,
+        }
         return fit, counts
 
     def interaction_row(self, pair: tuple[str, str], p_threshold: float) -> dict[str, Any]:
@@ -1036,8 +1091,9 @@ class _Analysis:
         notes = []
         if counts["sparse"]:
             notes.append(
-                f"{counts['sparse']} of {counts['combinations']} combinations with fewer than "
-                f"{self.min_events} events or non-events share the main effects"
+                f"{counts['sparse']} of {counts['combinations']} combinations share the main "
+                f"effects (fewer than {self.min_events} events or non-events in them or in "
+                "their reference cell)"
             )
         if counts["empty"]:
             notes.append(f"{counts['empty']} combinations have no births")
@@ -1084,11 +1140,12 @@ class _Analysis:
         """
         a, b = pair
         interaction = self.interaction_row(pair, p_threshold)
+        patterns = _collapse(self.complete, self.terms)  # once: strata are subsets of it
         rows: list[dict[str, Any]] = []
         for term, stratum_term in ((a, b), (b, a)):
             terms = [t for t in self.terms if t != stratum_term]
             for stratum in self.levels[stratum_term]:
-                data = self.complete[self.complete[stratum_term] == stratum]
+                data = patterns[patterns[stratum_term] == stratum]
                 pop = _prepare(data, terms, self.levels, self.reference, self.min_events)
                 fit = _fit_population(pop, "logit")
                 for row in _ratio_rows(pop, fit, self.outcome, "stratified", self.levels, [term]):
@@ -1271,7 +1328,7 @@ class _Analysis:
                 log_likelihood=loglik,
                 deviance=-2 * loglik,
                 aic=-2 * loglik + 2 * k,
-                pattern_deviance=fit.deviance,
+                pattern_deviance=max(fit.deviance, 0.0),  # rounding error below 0 when saturated
                 pattern_df=n_patterns - k,
             )
         else:

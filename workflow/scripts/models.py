@@ -1,20 +1,33 @@
-"""Snakemake script: cell table -> crude and adjusted odds ratios."""
+"""Snakemake script: cell table -> odds ratios, risk ratios, interaction test, stratified
+estimates, excess explained and fit summaries (counts disclosure-controlled)."""
 
 import pandas as pd
 
 from birthgaps.clean import quintile_basis
-from birthgaps.models import models_table, publish_models
+from birthgaps.models import model_tables, publish_model_tables
 from birthgaps.provenance import label_table
 from birthgaps.workflow import run_step
+
+#: model_tables() key -> output name of the rule
+OUTPUTS = {
+    "odds_ratios": "models",
+    "risk_ratios": "risk_ratios",
+    "interaction": "interaction",
+    "stratified": "stratified",
+    "excess_explained": "excess_explained",
+    "fit": "model_fit",
+}
 
 
 def main(smk):
     cells = pd.read_parquet(smk.input.cells)
-    table = models_table(cells, smk.params.models, smk.params.areas)
-    published = publish_models(table, smk.params.disclosure)
-    label_table(
-        published, smk.params.release, smk.params.synthetic, quintile_basis(smk.params.deprivation)
-    ).to_csv(smk.output.models, index=False)
+    tables = model_tables(cells, smk.params.models, smk.params.areas)
+    published = publish_model_tables(tables, smk.params.disclosure)
+    basis = quintile_basis(smk.params.deprivation)
+    for key, output in OUTPUTS.items():
+        label_table(published[key], smk.params.release, smk.params.synthetic, basis).to_csv(
+            smk.output[output], index=False
+        )
 
 
 run_step(snakemake, main)  # noqa: F821
