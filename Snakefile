@@ -43,6 +43,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/cells.smk"
 include: "workflow/rules/rates.smk"
+include: "workflow/rules/inequality.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/appendix.smk"
@@ -53,6 +54,9 @@ rule all:
         f"{PUBLISHED}/index.html",
         f"{PUBLISHED}/tables/rates.csv",
         rules.models.output,
+        f"{PUBLISHED}/tables/trends.csv",
+        f"{PUBLISHED}/tables/inequality.csv",
+        f"{PUBLISHED}/tables/funnel.csv",
         f"{PUBLISHED}/tables/exclusion_flow.csv",
         expand(f"{PUBLISHED}/appendix/{{area}}.html", area=AREAS),
     default_target: True

@@ -375,3 +375,39 @@ def fake_models() -> pd.DataFrame:
 def fake_flow() -> pd.DataFrame:
     """Published exclusion flow (clean.publish_flow format) with two suppressed rows."""
     return _build_fake_flow()
+
+
+# ---------------------------------------------------------------------------------------------
+# Fake indicator tables (trends, inequality, funnel) and a rates table with the benchmark columns,
+# made by the package from the same fake cells, for the figures and report tests (session-scoped,
+# read-only). The SII uses 2,000 simulations to stay quick.
+# ---------------------------------------------------------------------------------------------
+
+FAKE_STATISTICS = {
+    "confidence": [0.95, 0.998],
+    "sii": {"reps": 2000, "seed": 20261126},
+    "benchmark": {"label": "All study areas", "source": "pooled"},
+}
+FAKE_DISCLOSURE = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
+
+
+@pytest.fixture(scope="session")
+def fake_indicator_tables() -> dict[str, pd.DataFrame]:
+    """Published rates (with 99.8% CIs, reliability and benchmark comparison), trends, inequality
+    and funnel tables of the three fake areas, as the pipeline writes them."""
+    from birthgaps import indicators, rates
+
+    cells = _fake_cells()
+    published_rates = rates.publish_rates(
+        rates.compute_rates(cells, FAKE_AREAS, FAKE_STATISTICS), FAKE_DISCLOSURE, FAKE_STATISTICS
+    )
+    return {
+        "rates": published_rates,
+        "trends": indicators.trends_table(cells, FAKE_AREAS, FAKE_STATISTICS, FAKE_DISCLOSURE),
+        "inequality": indicators.publish_inequality(
+            indicators.inequality_table(cells, FAKE_AREAS, FAKE_STATISTICS), FAKE_DISCLOSURE
+        ),
+        "funnel": indicators.publish_funnel(
+            indicators.funnel_points(cells, FAKE_AREAS), FAKE_DISCLOSURE
+        ),
+    }

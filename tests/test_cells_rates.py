@@ -5,13 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_births
+import yaml
+from conftest import REPO, make_births
 
+from birthgaps import stats
 from birthgaps.cells import CELL_COLUMNS, make_cells
 from birthgaps.clean import clean_births
+from birthgaps.config import validate_config
 from birthgaps.disclosure import control_counts, round_to_base
-from birthgaps.rates import compute_rates, publish_rates
-from birthgaps.stats import wilson_ci
+from birthgaps.errors import InputError
+from birthgaps.rates import benchmark_settings, compute_rates, publish_rates
+from birthgaps.stats import proportion_ci, wilson_ci
 
 
 @pytest.fixture
@@ -137,3 +141,132 @@ def test_published_rates_hide_small_events_nonevents_and_use_rounded_percent():
     assert out["percent"].iloc[1] == pytest.approx(round(100 * 50 / 525, 2))
     assert out.loc[0, ["events", "percent", "lower_95", "upper_95"]].isna().all()
     assert out["percent"].iloc[3] == 0
+
+
+# ----------------------------------------------------------------------------- 99.8% CIs, small
+# numbers and the benchmark comparison (birthgaps.stats functions on hand-countable cells)
+
+RULES = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
+
+
+def small_cells(rows: list[tuple]) -> pd.DataFrame:
+    """Cells from (area, year, quintile, events, denominator): one ethnic group and age band."""
+    frame = pd.DataFrame(
+        rows, columns=["area_code", "year", "imd_quintile", "events", "denominator"]
+    )
+    frame["ethnic_group"] = "White"
+    frame["age_band"] = "25-29"
+    frame["outcome"] = "preterm"
+    for column in ("area_code", "imd_quintile", "ethnic_group", "age_band", "outcome"):
+        frame[column] = frame[column].astype("string")
+    return frame[CELL_COLUMNS]
+
+
+CELLS = [
+    ("X1", 2022, "1", 60, 500),
+    ("X1", 2022, "5", 0, 300),  # no events: no rate (ONS "x")
+    ("X1", 2023, "1", 12, 400),  # fewer than 20 events: "u"
+    ("X2", 2022, "1", 30, 600),
+    ("X2", 2023, "1", 40, 600),
+]
+AREAS = {"X1": "One", "X2": "Two"}
+
+
+def _get(rates: pd.DataFrame, area: str, dimension: str, group: str) -> pd.Series:
+    hit = rates[
+        (rates["area_code"] == area) & (rates["dimension"] == dimension) & (rates["group"] == group)
+    ]
+    assert len(hit) == 1
+    return hit.iloc[0]
+
+
+def test_rates_have_998_limits_and_ons_small_number_flags():
+    rates = compute_rates(small_cells(CELLS), AREAS, {"confidence": [0.95, 0.998]})
+    row = _get(rates, "X1", "imd_quintile", "1")
+    expected = proportion_ci(72, 900, confidence=(0.95, 0.998), multiplier=100).iloc[0]
+    for column in ("lower_95", "upper_95", "lower_99_8", "upper_99_8"):
+        assert row[column] == pytest.approx(expected[column], rel=1e-12)
+    assert row["percent"] == pytest.approx(8.0) and row["reliability"] == ""
+    zero = _get(rates, "X1", "imd_quintile", "5")
+    assert zero["reliability"] == "x" and np.isnan(zero["percent"]) and np.isnan(zero["upper_95"])
+    assert zero["comparison"] == "Not compared"
+    few = _get(rates, "X1", "year", "2023")
+    assert few["reliability"] == "u" and few["percent"] == pytest.approx(3.0)
+    strict = compute_rates(
+        small_cells(CELLS), AREAS, {"small_numbers": {"min_events": 13, "unreliable_below": 20}}
+    )
+    assert _get(strict, "X1", "year", "2023")["reliability"] == "x"
+    published = publish_rates(rates, RULES)
+    assert pd.isna(_get(published, "X1", "imd_quintile", "5")["percent"])
+    assert _get(published, "X1", "imd_quintile", "5")["events"] == 0  # the count is published
+
+
+def test_pooled_benchmark_is_the_all_areas_value_for_the_same_period():
+    rates = compute_rates(small_cells(CELLS), AREAS)
+    pooled_overall = 100 * 142 / 2400
+    pooled_2022 = 100 * 90 / 1400
+    row = _get(rates, "X1", "overall", "All")
+    assert row["benchmark_label"] == "All study areas"
+    assert row["benchmark"] == pytest.approx(pooled_overall)
+    assert _get(rates, "X1", "imd_quintile", "1")["benchmark"] == pytest.approx(pooled_overall)
+    year = _get(rates, "X1", "year", "2022")
+    assert year["benchmark"] == pytest.approx(pooled_2022)
+    expected = stats.compare_with_benchmark(
+        year["percent"],
+        year["lower_95"],
+        year["upper_95"],
+        pooled_2022,
+        polarity="low_is_good",
+        lower_998=year["lower_99_8"],
+        upper_998=year["upper_99_8"],
+    ).iloc[0]
+    assert year["comparison"] == expected
+    assert _get(rates, "X2", "overall", "All")["comparison"] == "Similar"  # 5.83% v 5.92%
+    pooled = rates[rates["area_code"] == "ALL"]
+    assert pooled["benchmark"].isna().all() and (pooled["comparison"] == "").all()
+    published = publish_rates(rates, RULES)
+    all_row = _get(published, "ALL", "overall", "All")
+    assert _get(published, "X1", "overall", "All")["benchmark"] == all_row["percent"]
+
+
+def test_benchmark_values_by_year_and_whole_period():
+    statistics = {
+        "benchmark": {
+            "label": "England",
+            "source": "values",
+            "values": {"preterm": {2022: 7.9, "all": 7.8}},
+        }
+    }
+    rates = compute_rates(small_cells(CELLS), AREAS, statistics)
+    assert set(rates["benchmark_label"]) == {"England"}
+    assert _get(rates, "X1", "year", "2022")["benchmark"] == 7.9
+    assert np.isnan(_get(rates, "X1", "year", "2023")["benchmark"])
+    assert _get(rates, "X1", "year", "2023")["comparison"] == "Not compared"
+    assert _get(rates, "X2", "ethnic_group", "White")["benchmark"] == 7.8
+    overall = _get(rates, "ALL", "overall", "All")  # the pooled areas are compared with England
+    assert overall["benchmark"] == 7.8 and overall["comparison"] == "Better (99.8%)"
+    published = publish_rates(rates, RULES, statistics)
+    assert _get(published, "X1", "year", "2022")["benchmark"] == 7.9
+    with pytest.raises(InputError, match="statistics.benchmark.values"):
+        benchmark_settings({"benchmark": {"source": "values"}})
+    with pytest.raises(InputError, match="statistics.benchmark.source"):
+        benchmark_settings({"benchmark": {"source": "national"}})
+
+
+def test_readme_benchmark_example_validates_and_compares_a_one_year_release(config):
+    text = (REPO / "config" / "README.md").read_text(encoding="utf-8")
+    start = text.index("```yaml", text.index("Example of a national benchmark"))
+    example = yaml.safe_load(text[start + len("```yaml") : text.index("```", start + 7)])
+    config["statistics"].update(example["statistics"])
+    validate_config(config)
+    one_year = small_cells([row for row in CELLS if row[1] == 2022])
+    cells = pd.concat(
+        [one_year, one_year.assign(outcome=pd.array(["lbw"] * len(one_year), dtype="string"))],
+        ignore_index=True,
+    )
+    rates = compute_rates(cells, AREAS, config["statistics"])
+    lbw = _get(rates[rates["outcome"] == "lbw"], "X2", "overall", "All")
+    assert lbw["benchmark"] == 7.0  # the 2022 value stands for the whole one-year period
+    assert lbw["comparison"] == "Similar"  # 30/600 = 5.0% (95% CI 3.5 to 7.1)
+    preterm = _get(rates[rates["outcome"] == "preterm"], "X2", "overall", "All")
+    assert preterm["comparison"] == "Not compared"  # no preterm values in the example

@@ -265,11 +265,16 @@ def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow,
         "preterm_by_ethnic_group",
         "preterm_by_age_band",
         "preterm_by_year",
+        "preterm_trend",
+        "preterm_sii",
+        "preterm_funnel",
         "preterm_odds_ratios",
         "exclusion_flow",
     ]
+    plain = figures.figure_specs(["preterm"], ["preterm"], indicators=False)
+    assert [s.kind for s in plain] == ["imd", "group", "group", "group", "forest", "flow"]
     area_specs = figures.area_figure_specs(fake_rates, fake_models, FLAT)
-    assert len(area_specs) == 3 * 4 + 2 + 1
+    assert len(area_specs) == 3 * (4 + 3) + 2 + 1
     written = figures.write_area_figures(
         fake_rates, fake_models, fake_flow, FLAT, tmp_path, synthetic=True, specs=specs[-2:]
     )
@@ -278,3 +283,139 @@ def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow,
         for stem in ("preterm_odds_ratios", "exclusion_flow")
         for ext in (".png", ".svg", ".txt")
     )
+    # without the indicator tables the default set leaves their charts out ...
+    default = figures.write_area_figures(
+        fake_rates, fake_models, fake_flow, FLAT, tmp_path / "plain", specs=None
+    )
+    assert not any("_trend" in p.name or "_funnel" in p.name for p in default)
+    # ... and asking for one names the missing table
+    with pytest.raises(InputError, match="needs the published trends table"):
+        figures.write_area_figures(
+            fake_rates, fake_models, fake_flow, FLAT, tmp_path, specs=[specs[4]]
+        )
+
+
+# ----------------------------------------------------------------------------- indicator charts
+
+
+@pytest.fixture(scope="module")
+def ind(fake_indicator_tables):
+    return fake_indicator_tables
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda t: figures.trend_chart(t["rates"], t["trends"], STEEP, "preterm", synthetic=True),
+        lambda t: figures.sii_chart(t["rates"], t["inequality"], STEEP, "lbw", synthetic=True),
+        lambda t: figures.funnel_plot(t["funnel"], STEEP, "term_lbw", synthetic=True),
+    ],
+    ids=["trend", "sii", "funnel"],
+)
+def test_indicator_charts_return_a_figure_with_title_caption_and_alt_text(draw, ind):
+    fig, alt = draw(ind)
+    assert isinstance(fig, Figure)
+    assert isinstance(alt, str) and len(alt) > 120 and alt.startswith("Synthetic data.")
+    assert _title(fig) and _title(fig) in alt.replace("\n", " ")
+    assert fig.axes[0].get_xlabel() and fig.axes[0].get_ylabel()
+    caption = next(t.get_text() for t in fig.texts if "Source:" in t.get_text()).replace("\n", " ")
+    assert caption.startswith(figures.SYNTHETIC_NOTICE)
+    assert "Population:" in caption and "Period: 2019–2024" in caption
+    assert fig.axes[0].get_legend() is not None
+
+
+def test_trend_title_follows_the_trend_table_and_the_benchmark(ind):
+    rates, trends = ind["rates"], ind["trends"]
+    row = figures.trend_row(trends, STEEP, "preterm")
+    assert row["direction"] == "no significant change"
+    fig, alt = figures.trend_chart(rates, trends, STEEP, "preterm")
+    assert _title(fig).startswith("Preterm birth in Northbrook: no significant change in 2020–2024")
+    assert "Recent trend 2020–2024: No significant change" in alt
+    rising = trends.copy()
+    mask = (
+        (rising["area_code"] == STEEP)
+        & (rising["outcome"] == "preterm")
+        & (rising["dimension"] == "overall")
+    )
+    rising.loc[mask, ["direction", "label"]] = ["increasing", "Increasing and getting worse"]
+    fig, alt = figures.trend_chart(rates, rising, STEEP, "preterm")
+    assert "a significant increase in 2020–2024" in _title(fig)
+    assert "Increasing and getting worse" in _texts(fig)
+    # the latest year's comparison with the benchmark is in the title, worded from its label
+    years = rates[
+        (rates["area_code"] == STEEP)
+        & (rates["outcome"] == "preterm")
+        & (rates["dimension"] == "year")
+    ]
+    last = years[years["group"] == "2024"].iloc[0]
+    phrase = figures.comparison_phrase(str(last["comparison"]), "All study areas")
+    assert _title(fig).endswith(f"{phrase} in 2024")
+    worse = rates.copy()
+    worse.loc[last.name, "comparison"] = "Worse (99.8%)"
+    fig, _ = figures.trend_chart(worse, rising, STEEP, "preterm")
+    assert _title(fig).endswith("significantly higher than All study areas in 2024")
+    assert "Worse (99.8%)" in _texts(fig)  # written on the chart, not shown by colour alone
+    benchmark = [line for line in fig.axes[0].lines if "benchmark" in line.get_label()]
+    assert len(benchmark) == 1 and benchmark[0].get_linestyle() == "--"
+    np.testing.assert_allclose(
+        benchmark[0].get_ydata(), years["benchmark"].astype(float).to_numpy()
+    )
+
+
+def test_trend_chart_without_benchmark_columns_still_draws(fake_rates, ind):
+    fig, alt = figures.trend_chart(fake_rates, ind["trends"], FLAT, "lbw")
+    assert not [line for line in fig.axes[0].lines if "benchmark" in line.get_label()]
+    assert "benchmark" not in alt
+
+
+def test_sii_chart_line_is_the_published_slope_index(ind):
+    rates, inequality = ind["rates"], ind["inequality"]
+    fig, alt = figures.sii_chart(rates, inequality, STEEP, "preterm")
+    rows = figures.inequality_rows(inequality, STEEP, "preterm")
+    sii = figures.measure_row(rows, "sii")
+    assert sii["value"] > 0 and sii["lower_95"] > 0
+    assert _title(fig).startswith("Preterm birth is higher towards the more deprived end")
+    line = next(ln for ln in fig.axes[0].lines if "slope index" in ln.get_label())
+    start, end = line.get_ydata()
+    assert start == pytest.approx(sii["intercept"]) and start - end == pytest.approx(sii["value"])
+    assert "Relative index of inequality" in alt
+    flat, _ = figures.sii_chart(rates, inequality, FLAT, "preterm")
+    flat_sii = figures.measure_row(figures.inequality_rows(inequality, FLAT, "preterm"), "sii")
+    assert flat_sii["lower_95"] < 0 < flat_sii["upper_95"]
+    assert _title(flat).startswith("No clear gradient in preterm birth")
+    # no SII (e.g. a quintile without events): the points are drawn and the title says why
+    missing = inequality.copy()
+    target = (missing["area_code"] == STEEP) & (missing["measure"] == "sii")
+    missing.loc[target, ["value", "lower_95", "upper_95", "intercept"]] = np.nan
+    missing.loc[target, "note"] = "not every quantile has exactly one row"
+    fig, _ = figures.sii_chart(rates, missing, STEEP, "preterm")
+    assert "cannot be calculated (not every quantile has exactly one row)" in _title(fig)
+    assert not [ln for ln in fig.axes[0].lines if "slope index" in ln.get_label()]
+
+
+def test_funnel_plot_draws_limits_and_tells_the_area_apart(ind):
+    funnel = ind["funnel"]
+    fig, alt = figures.funnel_plot(funnel, STEEP, "preterm", area_name="Northbrook")
+    ax = fig.axes[0]
+    styles = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
+    assert styles["95% limits"].get_linestyle() == "--"
+    assert styles["99.8% limits"].get_linestyle() == ":"
+    own = styles["Northbrook, whole period"]
+    others = styles["Other areas, whole period"]
+    assert own.get_marker() == others.get_marker() == "D"
+    assert to_hex(own.get_color()) != to_hex(others.get_color())
+    assert (
+        styles["Northbrook, single years"].get_marker()
+        != styles["Other areas, single years"].get_marker()
+    )  # never colour alone
+    area = funnel[
+        (funnel["outcome"] == "preterm")
+        & (funnel["row_type"] == "area")
+        & (funnel["area_code"] == STEEP)
+    ].iloc[0]
+    assert figures._significance_phrase(area["significance"]) in _title(fig)
+    assert "Eastmere" in _texts(fig) and "Southwick" in _texts(fig)
+    for year in range(2019, 2025):
+        assert f"Northbrook {year}" in alt
+    with pytest.raises(InputError, match="no rows for outcome"):
+        figures.funnel_plot(funnel, STEEP, "very_preterm")

@@ -7,6 +7,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from birthgaps import figures, report
@@ -18,22 +19,30 @@ AREA, AREA_NAME = "X06000001", "Northbrook"
 AREAS = {"X06000001": "Northbrook", "X06000002": "Eastmere", "X06000003": "Southwick"}
 
 
+TABLES = ("rates", "models", "flow", "trends", "inequality", "funnel")
+
+
 @pytest.fixture(scope="module")
-def published(tmp_path_factory, fake_rates, fake_models, fake_flow) -> dict:
-    """The fake tables written as the pipeline publishes them, plus Northbrook's figure set."""
+def published(tmp_path_factory, fake_indicator_tables, fake_models, fake_flow) -> dict:
+    """The fake tables written as the pipeline publishes them (rates with the benchmark columns,
+    the indicator tables), plus Northbrook's figure set."""
     root = tmp_path_factory.mktemp("published")
-    paths = {
-        "rates_csv": root / "tables" / "rates.csv",
-        "models_csv": root / "tables" / "models.csv",
-        "flow_csv": root / "tables" / "exclusion_flow.csv",
-        "figures_dir": root / "figures" / AREA,
-    }
+    tables = {**fake_indicator_tables, "models": fake_models, "flow": fake_flow}
+    paths = {f"{name}_csv": root / "tables" / f"{name}.csv" for name in TABLES}
+    paths["figures_dir"] = root / "figures" / AREA
     paths["rates_csv"].parent.mkdir(parents=True)
-    fake_rates.to_csv(paths["rates_csv"], index=False)
-    fake_models.to_csv(paths["models_csv"], index=False)
-    fake_flow.to_csv(paths["flow_csv"], index=False)
+    for name in TABLES:
+        tables[name].to_csv(paths[f"{name}_csv"], index=False)
     figures.write_area_figures(
-        fake_rates, fake_models, fake_flow, AREA, paths["figures_dir"], synthetic=True
+        tables["rates"],
+        fake_models,
+        fake_flow,
+        AREA,
+        paths["figures_dir"],
+        trends=tables["trends"],
+        inequality=tables["inequality"],
+        funnel=tables["funnel"],
+        synthetic=True,
     )
     return {"root": root, **paths}
 
@@ -62,7 +71,7 @@ def _parameters(published: dict, **changes) -> dict:
         "area_code": AREA,
         "area_name": AREA_NAME,
         "synthetic": True,
-        **{k: str(published[k]) for k in ("rates_csv", "models_csv", "flow_csv", "figures_dir")},
+        **{k: str(published[k]) for k in (*(f"{t}_csv" for t in TABLES), "figures_dir")},
     }
     parameters.update(changes)
     return parameters
@@ -96,6 +105,9 @@ def test_template_is_commit_ready():
         "rates_csv",
         "models_csv",
         "flow_csv",
+        "trends_csv",
+        "inequality_csv",
+        "funnel_csv",
         "figures_dir",
     }
 
@@ -109,11 +121,19 @@ def test_rendered_html_has_content_but_no_code(rendered, published):
     assert "import " not in page and "load_appendix_inputs" not in page
     assert AREA_NAME in page
     assert "SYNTHETIC DATA — fictional areas, not real births." in page
-    for heading in ("Headline findings", "Data and methods", "Definitions", "Limitations"):
+    for heading in (
+        "Headline findings",
+        "Data and methods",
+        "Definitions",
+        "Trends and comparison with the benchmark",
+        "Inequality",
+        "Funnel plot",
+        "Limitations",
+    ):
         assert heading in page
     assert "Preterm birth is more common in more deprived areas" in page
     alts = _image_alts(page)
-    assert len(alts) == 3 * 4 + 2 + 1
+    assert len(alts) == 3 * (4 + 3) + 2 + 1
     for alt_file in sorted(published["figures_dir"].glob("*.txt")):
         assert alt_file.read_text(encoding="utf-8").strip() in alts, alt_file.name
     assert "data:image/png;base64," in page  # self-contained: images inline, no CDN scripts
@@ -267,3 +287,120 @@ def test_write_index_needs_a_path_per_area(tmp_path):
             True,
             tmp_path / "i.html",
         )
+
+
+# ----------------------------------------------------------------------------- indicator sections
+
+
+@pytest.fixture(scope="module")
+def inputs(published):
+    return report.load_appendix_inputs(**_parameters(published))
+
+
+def test_rendered_html_has_the_indicator_sections(rendered):
+    page = rendered["html"].read_text(encoding="utf-8")
+    for text in (
+        "Preterm birth: trend and comparison with All study areas",
+        "Recent trend of preterm birth in Northbrook",
+        "Preterm birth: inequality",
+        "Slope index of inequality (percentage points)",
+        "Preterm birth: funnel plot",
+        "Funnel position",
+        "Compared with All study areas",
+    ):
+        assert text in page, text
+
+
+def test_trend_and_benchmark_sentences_and_tables(inputs):
+    sentences = report.trend_sentences(inputs, "preterm")
+    row = figures.trend_row(inputs.trends, AREA, "preterm")
+    assert sentences[0].startswith(
+        f"Recent trend of preterm birth in Northbrook: no significant change in 2020–2024 "
+        f"(chi-squared statistic {float(row['statistic']):.2f})"
+    )
+    overall = inputs.rates[
+        (inputs.rates["area_code"] == AREA)
+        & (inputs.rates["outcome"] == "preterm")
+        & (inputs.rates["dimension"] == "overall")
+    ].iloc[0]
+    phrase = figures.comparison_phrase(str(overall["comparison"]), "All study areas")
+    label = "" if overall["comparison"] == "Similar" else f"({overall['comparison']})"
+    assert any(phrase in s and label in s for s in sentences)
+    table = report.format_benchmark_table(inputs, "preterm")
+    assert list(table["Period"]) == [*map(str, range(2019, 2025)), "All years (2019–2024)"]
+    assert list(table.columns)[-2:] == ["All study areas %", "Comparison"]
+    trends = report.format_trends_table(inputs, "preterm")
+    assert trends["Group"].iloc[0] == "All births" and len(trends) == 1 + 5 + 5
+
+
+def test_inequality_sentences_call_a_difference_clear_only_when_the_interval_says_so(inputs):
+    sentences = report.inequality_sentences(inputs, "preterm")
+    rows = figures.inequality_rows(inputs.inequality, AREA, "preterm")
+    q1 = figures.measure_row(rows, "rate_ratio", "1", "imd_quintile")
+    assert q1["lower_95"] > 1
+    assert any(
+        f"{q1['value']:.2f} times that in the least deprived fifth" in s
+        and "; a clear difference)" in s
+        for s in sentences
+    )
+    assert any("slope index" in s and "relative index" in s for s in sentences)
+    assert any(
+        "in excess of what the least deprived fifth's rate would give" in s for s in sentences
+    )
+    assert not any(word in " ".join(sentences).lower() for word in ("caused", "because", "due to"))
+    changed = inputs.inequality.copy()
+    target = (
+        (changed["area_code"] == AREA)
+        & (changed["outcome"] == "preterm")
+        & (changed["measure"] == "rate_ratio")
+        & (changed["group"] == "1")
+    )
+    changed.loc[target, ["lower_95", "upper_95"]] = [0.9, 1.6]
+    neutral = report.AppendixInputs(**{**inputs.__dict__, "inequality": changed})
+    text = " ".join(report.inequality_sentences(neutral, "preterm"))
+    assert "(95% CI 0.90 to 1.60; not a clear difference)" in text
+    table = report.format_inequality_table(inputs, "preterm")
+    assert list(table.columns) == [
+        "Measure",
+        "Group",
+        "Compared with",
+        "Estimate",
+        "95% CI",
+        "Excess events",
+        "Note",
+    ]
+    paf = table[table["Measure"] == "Attributable fraction (%)"].iloc[0]
+    assert paf["Excess events"] == "c" or int(paf["Excess events"].replace(",", "")) % 5 == 0
+
+
+def test_funnel_table_lists_the_area_and_its_years(inputs):
+    table = report.format_funnel_table(inputs, "lbw")
+    assert list(table["Period"]) == ["All years (2019–2024)", *map(str, range(2019, 2025))]
+    assert set(table["Funnel position"]) <= {
+        "High (0.001)",
+        "High (0.025)",
+        "Low (0.001)",
+        "Low (0.025)",
+        "Not significant",
+        "c",
+    }
+
+
+def test_rates_table_marks_not_calculated_and_unreliable_rates(inputs):
+    rates = inputs.rates.copy()
+    mask = (
+        (rates["area_code"] == AREA)
+        & (rates["outcome"] == "preterm")
+        & (rates["dimension"] == "ethnic_group")
+    )
+    rows = rates[mask]
+    mixed, black = rows[rows["group"] == "Mixed"].index[0], rows[rows["group"] == "Black"].index[0]
+    rates.loc[mixed, ["events", "percent", "lower_95", "upper_95"]] = [0, pd.NA, pd.NA, pd.NA]
+    rates.loc[mixed, ["reliability", "suppressed"]] = ["x", False]
+    rates.loc[black, "reliability"] = "u"
+    table = report.format_rates_table(rates, AREA, "preterm", "ethnic_group")
+    row = table[table["Ethnic group"] == "Mixed"].iloc[0]
+    assert (row["Preterm birth"], row["%"], row["95% CI"]) == ("0", "x", "x")
+    assert table[table["Ethnic group"] == "Black"].iloc[0]["%"].endswith(" u")
+    assert "x = not calculated" in table.attrs["footnote"]
+    assert "Compared with All study areas" in table.columns

@@ -1258,6 +1258,740 @@ def exclusion_flow(
 
 
 # --------------------------------------------------------------------------------------------
+# Trend by year against the benchmark, with the Fingertips recent-trend marker
+# --------------------------------------------------------------------------------------------
+
+#: Columns the indicator tables must have (birthgaps.indicators; docs/architecture.md).
+TRENDS_COLUMNS = [
+    "area_code",
+    "outcome",
+    "dimension",
+    "group",
+    "first_year",
+    "last_year",
+    "direction",
+    "label",
+    "reason",
+]
+INEQUALITY_COLUMNS = [
+    "area_code",
+    "outcome",
+    "measure",
+    "dimension",
+    "group",
+    "value",
+    "lower_95",
+    "upper_95",
+    "note",
+]
+FUNNEL_COLUMNS = [
+    "outcome",
+    "row_type",
+    "area_code",
+    "year",
+    "denominator",
+    "percent",
+    "significance",
+    "axis_denominator",
+    "lower_95",
+    "upper_95",
+    "lower_99_8",
+    "upper_99_8",
+    "baseline",
+]
+BENCHMARK_COLOUR = "#3D3D3D"
+#: Grey of other areas' points in the funnel plot (marker shapes differ too).
+OTHER_COLOUR = "#8C8C8C"
+
+
+def _text(value: object) -> str:
+    """A table cell as text ('' for missing)."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def trend_row(
+    trends: pd.DataFrame,
+    area_code: str,
+    outcome: str,
+    dimension: str = "overall",
+    group: str = "All",
+) -> pd.Series | None:
+    """The recent-trend row of one area, outcome and group (None when the table has none)."""
+    _require_columns(trends, TRENDS_COLUMNS, "trends")
+    mask = (
+        (trends["area_code"].astype("string") == str(area_code))
+        & (trends["outcome"].astype("string") == outcome)
+        & (trends["dimension"].astype("string") == dimension)
+        & (trends["group"].astype("string") == str(group))
+    )
+    rows = trends.loc[mask.fillna(False).astype(bool)]
+    return None if rows.empty else rows.iloc[0]
+
+
+def trend_window(row: pd.Series | None) -> str:
+    """``2020–2024`` from a trend row's first and last year ('' when unknown)."""
+    if row is None:
+        return ""
+    first, last = pd.to_numeric(row["first_year"]), pd.to_numeric(row["last_year"])
+    if pd.isna(first) or pd.isna(last):
+        return ""
+    return f"{int(first)}–{int(last)}"
+
+
+def trend_phrase(row: pd.Series | None) -> str:
+    """Plain words for a recent-trend verdict ("significant" only when the test says so)."""
+    if row is None:
+        return "no recent trend available"
+    window = trend_window(row)
+    span = f" in {window}" if window else ""
+    direction = _text(row["direction"])
+    if direction == "increasing":
+        return f"a significant increase{span}"
+    if direction == "decreasing":
+        return f"a significant decrease{span}"
+    if direction == "no significant change":
+        return f"no significant change{span}"
+    reason = _text(row["reason"])
+    return "recent trend cannot be calculated" + (f" ({reason})" if reason else "")
+
+
+def comparison_phrase(comparison: str, benchmark_label: str) -> str | None:
+    """Plain words for a Fingertips comparison label, e.g. "significantly higher than England"."""
+    if comparison.startswith(("Worse", "Higher")):
+        return f"significantly higher than {benchmark_label}"
+    if comparison.startswith(("Better", "Lower")):
+        return f"significantly lower than {benchmark_label}"
+    if comparison == "Similar":
+        return f"similar to {benchmark_label}"
+    return None
+
+
+def _year_rows(rates: pd.DataFrame, area_code: str, outcome: str) -> pd.DataFrame:
+    """Year rows of an area with percent, CI, benchmark and comparison (benchmark columns optional)."""
+    rows = _select_rates(rates, area_code, outcome, "year")
+    mask = (
+        (rates["area_code"].astype("string") == str(area_code))
+        & (rates["outcome"].astype("string") == outcome)
+        & (rates["dimension"].astype("string") == "year")
+    )
+    raw = rates.loc[mask.fillna(False).astype(bool)]
+    rows["year"] = pd.to_numeric(rows["group"], errors="coerce")
+    if "benchmark" in raw.columns:
+        rows["benchmark"] = _as_float(raw["benchmark"])
+    else:
+        rows["benchmark"] = np.nan
+    if "comparison" in raw.columns:
+        rows["comparison"] = raw["comparison"].astype("string").fillna("").to_numpy(dtype=object)
+    else:
+        rows["comparison"] = ""
+    return rows.dropna(subset=["year"]).sort_values("year").reset_index(drop=True)
+
+
+def benchmark_label_of(rates: pd.DataFrame) -> str:
+    """The benchmark's name from the rates table (``benchmark_label``), else "the benchmark"."""
+    if "benchmark_label" in rates.columns:
+        labels = rates["benchmark_label"].dropna().astype(str)
+        labels = labels[labels != ""]
+        if not labels.empty:
+            return labels.iloc[0]
+    return "the benchmark"
+
+
+def trend_finding(rates: pd.DataFrame, trends: pd.DataFrame, area_code: str, outcome: str) -> str:
+    """Title of the trend chart: the recent-trend verdict and the latest year's benchmark comparison."""
+    label = outcome_label(outcome)
+    name = area_name_of(rates, area_code)
+    row = trend_row(trends, area_code, outcome)
+    parts = [f"{label} in {name}: {trend_phrase(row)}"]
+    years = _year_rows(rates, area_code, outcome)
+    compared = years[
+        ~years["suppressed"]
+        & years["comparison"].map(lambda c: comparison_phrase(str(c), "") is not None)
+    ]
+    if not compared.empty:
+        last = compared.iloc[-1]
+        phrase = comparison_phrase(str(last["comparison"]), benchmark_label_of(rates))
+        parts.append(f"{phrase} in {int(last['year'])}")
+    return "; ".join(parts)
+
+
+def trend_chart(
+    rates: pd.DataFrame,
+    trends: pd.DataFrame,
+    area_code: str,
+    outcome: str,
+    *,
+    synthetic: bool = False,
+    source: str | None = None,
+    period: str | None = None,
+) -> tuple[Figure, str]:
+    """The area's yearly percentage (95% CIs) against the benchmark, the years of the recent-trend test
+    shaded, the Fingertips trend verdict and each year's significant comparison written on the chart."""
+    years = _year_rows(rates, area_code, outcome)
+    name = area_name_of(rates, area_code)
+    period = period or period_of(rates, area_code)
+    label = outcome_label(outcome)
+    bench_label = benchmark_label_of(rates)
+    row = trend_row(trends, area_code, outcome)
+    title = trend_finding(rates, trends, area_code, outcome)
+    shown = years[~years["suppressed"]]
+    hidden = [str(int(y)) for y in years.loc[years["suppressed"], "year"]]
+    has_benchmark = bool(np.isfinite(years["benchmark"].to_numpy(dtype=float)).any())
+
+    with matplotlib.style.context([STYLE, _RC]):
+        fig = _new_figure(10, 6.4)
+        ax = fig.add_subplot()
+        window = trend_window(row)
+        tested = window and _text(row["direction"]) != "cannot be calculated"
+        if tested:
+            first, last = int(row["first_year"]), int(row["last_year"])
+            ax.axvspan(
+                first - 0.4,
+                last + 0.4,
+                color="#F0F0F0",
+                zorder=0,
+                label="Years of the recent-trend test",
+            )
+        x = shown["year"].to_numpy(dtype=float)
+        y = shown["percent"].to_numpy(dtype=float)
+        ax.errorbar(
+            x,
+            y,
+            yerr=[
+                np.clip(y - shown["lower_95"].to_numpy(dtype=float), 0, None),
+                np.clip(shown["upper_95"].to_numpy(dtype=float) - y, 0, None),
+            ],
+            fmt="none",
+            ecolor=PRIMARY_COLOUR,
+            capsize=3,
+            zorder=2,
+        )
+        ax.plot(
+            x, y, color=PRIMARY_COLOUR, marker="o", markersize=8, label=f"{name} (95% CI)", zorder=3
+        )
+        top = float(np.nanmax(shown["upper_95"].to_numpy(dtype=float))) if not shown.empty else 1.0
+        if has_benchmark:
+            bx = years["year"].to_numpy(dtype=float)
+            by = years["benchmark"].to_numpy(dtype=float)
+            ax.plot(
+                bx,
+                by,
+                color=BENCHMARK_COLOUR,
+                linestyle="--",
+                marker="s",
+                markersize=6,
+                linewidth=1.6,
+                label=f"{bench_label} (benchmark)",
+                zorder=2.5,
+            )
+            if np.isfinite(by).any():
+                top = max(top, float(np.nanmax(by)))
+        for _, r in shown.iterrows():
+            comparison = str(r["comparison"])
+            if comparison_phrase(comparison, "") and comparison != "Similar":
+                ax.annotate(
+                    comparison,
+                    xy=(r["year"], r["upper_95"]),
+                    xytext=(0, 6),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=9,
+                    color="#3D3D3D",
+                )
+        verdict = _text(row["label"]) if row is not None else "not available"
+        marker_text = f"Recent trend{f' {window}' if window else ''}: {verdict}"
+        if row is not None and _text(row["reason"]):
+            marker_text += f"\n({_text(row['reason'])})"
+        ax.text(
+            0.01,
+            0.98,
+            _wrap(marker_text, 70),
+            transform=ax.transAxes,
+            ha="left",
+            va="top",
+            fontsize=11,
+            bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#3D3D3D"},
+        )
+        all_years = years["year"].to_numpy(dtype=float)
+        ax.set_xticks(all_years, [str(int(v)) for v in all_years])
+        ax.set_ylim(0, top * 1.3 if top > 0 else 1)
+        ax.set_xlabel(_DIMENSION_LABELS["year"])
+        ax.set_ylabel(f"{label} (% of live births)")
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncols=3, fontsize=10)
+        notes = [
+            "Points show percentages and bars 95% confidence intervals.",
+            "Recent trend: Fingertips method (chi-squared test for trend over the most recent "
+            "years, shaded when the test can be run; "
+            "99.8% level, slope stable when any one year is left out).",
+        ]
+        if has_benchmark:
+            notes.append(
+                f"Comparison with {bench_label}: Fingertips method (benchmark outside the 95% or "
+                "99.8% confidence interval); years marked Worse or Better differ significantly."
+            )
+        if hidden:
+            notes.append(f"Values based on small numbers are not shown: {join_words(hidden)}.")
+        caption = _caption(
+            synthetic=synthetic,
+            source=source,
+            population=f"{outcome_definition(outcome)}, mothers resident in {name}",
+            period=period,
+            notes=notes,
+        )
+        _finish(fig, ax, title, caption)
+
+    values = "; ".join(
+        f"{int(r['year'])} {fmt_pct(r['percent'])} (95% CI {fmt_ci(r['lower_95'], r['upper_95'])})"
+        + (
+            f", {bench_label} {fmt_pct(r['benchmark'])}, {r['comparison']}"
+            if np.isfinite(r["benchmark"]) and r["comparison"]
+            else ""
+        )
+        for _, r in shown.iterrows()
+    )
+    alt = (
+        f"{'Synthetic data. ' if synthetic else ''}Line chart of {_lower_first(label)} as a "
+        f"percentage of live births by year in {name}"
+        + (f", with {bench_label} as the benchmark" if has_benchmark else "")
+        + f" and 95% confidence intervals. {title}. {marker_text.replace(chr(10), ' ')}. {values}."
+    )
+    if hidden:
+        alt += f" Not shown (small numbers): {join_words(hidden)}."
+    return fig, alt
+
+
+# --------------------------------------------------------------------------------------------
+# Slope index of inequality: rates by quintile against relative deprivation rank
+# --------------------------------------------------------------------------------------------
+
+
+def inequality_rows(inequality: pd.DataFrame, area_code: str, outcome: str) -> pd.DataFrame:
+    """Rows of one area and outcome of the published inequality table, numbers as floats."""
+    _require_columns(inequality, INEQUALITY_COLUMNS, "inequality")
+    mask = (inequality["area_code"].astype("string") == str(area_code)) & (
+        inequality["outcome"].astype("string") == outcome
+    )
+    rows = inequality.loc[mask.fillna(False).astype(bool)].copy()
+    for column in rows.columns:
+        if column in ("value", "p_value", "intercept", "excess_events") or column.startswith(
+            ("lower_", "upper_", "excess_")
+        ):
+            rows[column] = pd.to_numeric(rows[column], errors="coerce").astype("float64")
+    for column in ("measure", "dimension", "group", "note"):
+        rows[column] = rows[column].astype("string").fillna("").str.strip()
+    return rows.reset_index(drop=True)
+
+
+def measure_row(
+    rows: pd.DataFrame, measure: str, group: str = "All", dimension: str | None = None
+) -> pd.Series | None:
+    """One measure's row (e.g. ``sii``) from ``inequality_rows`` (None when absent)."""
+    hit = rows[(rows["measure"] == measure) & (rows["group"] == str(group))]
+    if dimension is not None:
+        hit = hit[hit["dimension"] == dimension]
+    return None if hit.empty else hit.iloc[0]
+
+
+def rii_words(row: pd.Series) -> str:
+    """``2.03 (95% CI 1.71 to 2.41)``, or the RII alone when its limits are not published."""
+    if np.isfinite(row["lower_95"]) and np.isfinite(row["upper_95"]):
+        return f"{row['value']:.2f} (95% CI {fmt_ci(row['lower_95'], row['upper_95'], 2)})"
+    return f"{row['value']:.2f} (no reliable confidence interval)"
+
+
+def fmt_pp(value: float) -> str:
+    """Percentage points to one decimal place, e.g. ``3.1 percentage points``."""
+    return f"{value:.1f} percentage points"
+
+
+def sii_finding(inequality: pd.DataFrame, area_code: str, outcome: str, name: str) -> str:
+    """Title of the SII chart: the gap across the deprivation scale, called clear only when its 95% CI
+    excludes 0."""
+    label = outcome_label(outcome)
+    sii = measure_row(inequality_rows(inequality, area_code, outcome), "sii")
+    if sii is None or not np.isfinite(sii["value"]):
+        note = _text(sii["note"]) if sii is not None else ""
+        return (
+            f"{label} by deprivation in {name}: the slope index of inequality cannot be calculated"
+            + (f" ({note})" if note else "")
+        )
+    ci = fmt_ci(sii["lower_95"], sii["upper_95"])
+    direction = compare_intervals(sii["lower_95"], sii["upper_95"], 0, 0)
+    if direction == 0:
+        return (
+            f"No clear gradient in {_lower_first(label)} across deprivation in {name} "
+            f"(slope index {fmt_pp(sii['value'])}, 95% CI {ci})"
+        )
+    where = "higher" if direction > 0 else "lower"
+    return (
+        f"{label} is {where} towards the more deprived end in {name}: a gap of "
+        f"{fmt_pp(abs(sii['value']))} from most to least deprived (slope index, 95% CI {ci})"
+    )
+
+
+def _midpoint_ranks(denominators: np.ndarray) -> np.ndarray:
+    """Relative rank of each quintile: the midpoint of its share of births (0 = most deprived)."""
+    share = denominators / denominators.sum()
+    return np.cumsum(share) - share / 2
+
+
+def sii_chart(
+    rates: pd.DataFrame,
+    inequality: pd.DataFrame,
+    area_code: str,
+    outcome: str,
+    *,
+    synthetic: bool = False,
+    source: str | None = None,
+    period: str | None = None,
+) -> tuple[Figure, str]:
+    """Percent by IMD quintile at each quintile's relative rank (share of births), with the fitted
+    line whose end-to-end difference is the slope index of inequality (PHE method)."""
+    quint = _select_rates(rates, area_code, outcome, "imd_quintile")
+    mask = (
+        (rates["area_code"].astype("string") == str(area_code))
+        & (rates["outcome"].astype("string") == outcome)
+        & (rates["dimension"].astype("string") == "imd_quintile")
+    )
+    raw = rates.loc[mask.fillna(False).astype(bool)]
+    quint["denominator"] = _as_float(raw["denominator"]) if "denominator" in raw else np.nan
+    quint = quint[quint["group"].isin(IMD_QUINTILES)].set_index("group").reindex(IMD_QUINTILES)
+    name = area_name_of(rates, area_code)
+    period = period or period_of(rates, area_code)
+    label = outcome_label(outcome)
+    rows = inequality_rows(inequality, area_code, outcome)
+    sii, rii = measure_row(rows, "sii"), measure_row(rows, "rii")
+    title = sii_finding(inequality, area_code, outcome, name)
+    denominators = quint["denominator"].to_numpy(dtype=float)
+    equal_ranks = not np.isfinite(denominators).all() or denominators.sum() <= 0
+    ranks = np.linspace(0.1, 0.9, 5) if equal_ranks else _midpoint_ranks(denominators)
+    suppressed = quint["suppressed"].fillna(True).astype(bool).to_numpy()
+    has_sii = (
+        sii is not None
+        and np.isfinite(sii["value"])
+        and "intercept" in rows.columns
+        and (np.isfinite(sii.get("intercept", np.nan)))
+    )
+
+    with matplotlib.style.context([STYLE, _RC]):
+        fig = _new_figure(10, 7.2)
+        ax = fig.add_subplot()
+        ok = ~suppressed
+        pct = quint["percent"].to_numpy(dtype=float)
+        lo = quint["lower_95"].to_numpy(dtype=float)
+        hi = quint["upper_95"].to_numpy(dtype=float)
+        ax.errorbar(
+            ranks[ok],
+            pct[ok],
+            yerr=[np.clip(pct[ok] - lo[ok], 0, None), np.clip(hi[ok] - pct[ok], 0, None)],
+            fmt="o",
+            color=PRIMARY_COLOUR,
+            markersize=9,
+            capsize=4,
+            zorder=3,
+            label="Quintile percentage (95% CI)",
+        )
+        for rank, upper, quintile, shown in zip(ranks, hi, IMD_QUINTILES, ok, strict=True):
+            ax.annotate(
+                f"Q{quintile}" + ("" if shown else " c"),
+                xy=(rank, upper if shown else 0),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=10,
+                color="#3D3D3D",
+            )
+        top = float(np.nanmax(hi[ok])) if ok.any() else 1.0
+        if has_sii:
+            start = float(sii["intercept"])
+            end = start - float(sii["value"])
+            ax.plot(
+                [0, 1],
+                [start, end],
+                color=BENCHMARK_COLOUR,
+                linestyle="--",
+                linewidth=2,
+                label="Fitted line (slope index of inequality)",
+                zorder=2,
+            )
+            top = max(top, start, end)
+            text = f"Slope index: {fmt_pp(sii['value'])} (95% CI {fmt_ci(sii['lower_95'], sii['upper_95'])})"
+            if rii is not None and np.isfinite(rii["value"]):
+                text += f"\nRelative index: {rii_words(rii)}"
+            ax.text(
+                0.99,
+                0.98,
+                text,
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=11,
+                bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#3D3D3D"},
+            )
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, top * 1.35 if top > 0 else 1)
+        ax.set_xticks(
+            [0, 0.25, 0.5, 0.75, 1],
+            ["0\nmost deprived", "0.25", "0.5", "0.75", "1\nleast deprived"],
+        )
+        ax.set_xlabel("Relative deprivation rank of the mother's neighbourhood (share of births)")
+        ax.set_ylabel(f"{label} (% of live births)")
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncols=2, fontsize=10)
+        notes = [
+            "Each IMD quintile is placed at the middle of its share of births, ranked from most to "
+            "least deprived; bars are 95% confidence intervals.",
+            "Slope index of inequality (PHE method): the difference between the fitted values at the "
+            "most and least deprived ends, in percentage points; relative index: their ratio. "
+            "Confidence intervals by simulation.",
+        ]
+        if equal_ranks:
+            notes.append("Quintile counts are suppressed, so the points are evenly spaced.")
+        if suppressed.any():
+            hidden = [q for q, s in zip(IMD_QUINTILES, suppressed, strict=True) if s]
+            notes.append(f"Suppressed values (c) not shown: quintile {join_words(hidden)}.")
+        caption = _caption(
+            synthetic=synthetic,
+            source=source,
+            population=(
+                f"{outcome_definition(outcome)}, mothers resident in {name} with known "
+                "deprivation quintile"
+            ),
+            period=period,
+            notes=notes,
+        )
+        _finish(fig, ax, title, caption)
+
+    values = "; ".join(
+        f"quintile {q} {fmt_pct(v)}" for q, v, s in zip(IMD_QUINTILES, pct, ok, strict=True) if s
+    )
+    alt = (
+        f"{'Synthetic data. ' if synthetic else ''}Chart of {_lower_first(label)} as a percentage "
+        f"of live births by deprivation quintile in {name}{f', {period}' if period else ''}, each "
+        f"quintile at its relative deprivation rank (0 most deprived, 1 least deprived), with 95% "
+        f"confidence intervals"
+        + (" and the fitted slope-index line" if has_sii else "")
+        + f". {title}. {values}."
+    )
+    if has_sii and rii is not None and np.isfinite(rii["value"]):
+        alt += f" Relative index of inequality {rii_words(rii)}."
+    return fig, alt
+
+
+# --------------------------------------------------------------------------------------------
+# Funnel plot of areas (and area-years) against the pooled average
+# --------------------------------------------------------------------------------------------
+
+
+def funnel_rows(funnel: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The published funnel table's rows of one outcome, numbers as floats."""
+    _require_columns(funnel, FUNNEL_COLUMNS, "funnel")
+    rows = funnel.loc[(funnel["outcome"].astype("string") == outcome).fillna(False).astype(bool)]
+    if rows.empty:
+        raise InputError(
+            f"the funnel table has no rows for outcome {outcome!r}", column="outcome", rows=0
+        )
+    out = rows.copy()
+    for column in (
+        "year",
+        "denominator",
+        "percent",
+        "axis_denominator",
+        "lower_95",
+        "upper_95",
+        "lower_99_8",
+        "upper_99_8",
+        "baseline",
+    ):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    for column in ("row_type", "area_code", "significance"):
+        out[column] = out[column].astype("string").fillna("").str.strip()
+    if "area_name" not in out.columns:
+        out["area_name"] = out["area_code"]
+    out["area_name"] = out["area_name"].astype("string").fillna("")
+    return out.reset_index(drop=True)
+
+
+def _significance_phrase(significance: str) -> str:
+    """Plain words for a PHE funnel label, e.g. "above the 99.8% limit"."""
+    if significance.startswith("High"):
+        return "above the " + ("99.8%" if "0.001" in significance else "95%") + " funnel limit"
+    if significance.startswith("Low"):
+        return "below the " + ("99.8%" if "0.001" in significance else "95%") + " funnel limit"
+    if significance == "Not significant":
+        return "within the funnel limits"
+    return "not placed on the funnel"
+
+
+def funnel_finding(funnel: pd.DataFrame, area_code: str, outcome: str, name: str) -> str:
+    """Title of the funnel plot: where the area lies against the pooled average, and its years."""
+    rows = funnel_rows(funnel, outcome)
+    label = outcome_label(outcome)
+    area = rows[(rows["row_type"] == "area") & (rows["area_code"] == str(area_code))]
+    years = rows[(rows["row_type"] == "area_year") & (rows["area_code"] == str(area_code))]
+    if area.empty or not area.iloc[0]["significance"]:
+        head = f"{label} in {name}: the whole period cannot be placed on the funnel"
+    else:
+        head = (
+            f"{label} in {name} is {_significance_phrase(area.iloc[0]['significance'])} around "
+            f"the study areas' average"
+        )
+    outside = years[years["significance"].str.startswith(("High", "Low"))]
+    placed = years[years["significance"] != ""]
+    if not placed.empty:
+        head += f"; {len(outside)} of its {len(placed)} years lie outside the 95% limits"
+    return head
+
+
+def funnel_plot(
+    funnel: pd.DataFrame,
+    area_code: str,
+    outcome: str,
+    *,
+    area_name: str | None = None,
+    synthetic: bool = False,
+    source: str | None = None,
+    period: str | None = None,
+) -> tuple[Figure, str]:
+    """PHE funnel plot: percent against births for every study area (whole period) and area-year,
+    with the pooled average and 95%/99.8% limits; the appendix's area is drawn and labelled apart."""
+    rows = funnel_rows(funnel, outcome)
+    name = area_name or (
+        rows.loc[rows["area_code"] == str(area_code), "area_name"].iloc[0]
+        if (rows["area_code"] == str(area_code)).any()
+        else str(area_code)
+    )
+    label = outcome_label(outcome)
+    title = funnel_finding(funnel, area_code, outcome, name)
+    if period is None:
+        years = rows["year"].dropna()
+        if not years.empty:
+            first, last = int(years.min()), int(years.max())
+            period = str(first) if first == last else f"{first}–{last}"
+    limits = rows[rows["row_type"] == "limits"].sort_values("axis_denominator")
+    points = rows[rows["row_type"].isin(["area", "area_year"]) & rows["percent"].notna()]
+    mine = points["area_code"] == str(area_code)
+    if limits.empty or points.empty:
+        raise InputError(
+            f"the funnel table has no limits or points for outcome {outcome!r}",
+            column="row_type",
+            rows=0,
+        )
+    baseline = float(limits["baseline"].iloc[0])
+    x_min = float(points["denominator"].min()) * 0.8
+    x_max = float(points["denominator"].max()) * 1.1
+    span = limits[
+        (limits["axis_denominator"] >= x_min * 0.9) & (limits["axis_denominator"] <= x_max * 1.1)
+    ]
+    if len(span) < 2:
+        span = limits
+
+    series = [
+        ("area_year", False, "Other areas, single years", OTHER_COLOUR, "o", 6),
+        ("area", False, "Other areas, whole period", OTHER_COLOUR, "D", 9),
+        ("area_year", True, f"{name}, single years", PRIMARY_COLOUR, "s", 7),
+        ("area", True, f"{name}, whole period", PRIMARY_COLOUR, "D", 12),
+    ]
+    with matplotlib.style.context([STYLE, _RC]):
+        fig = _new_figure(10, 6.6)
+        ax = fig.add_subplot()
+        ax.grid(axis="x", visible=True)
+        ax.axhline(
+            baseline,
+            color=BENCHMARK_COLOUR,
+            linewidth=1.5,
+            label=f"Average of the study areas ({fmt_pct(baseline)})",
+            zorder=1,
+        )
+        for level, style, text in (("95", "--", "95% limits"), ("99_8", ":", "99.8% limits")):
+            ax.plot(
+                span["axis_denominator"],
+                span[f"upper_{level}"],
+                color=BENCHMARK_COLOUR,
+                linestyle=style,
+                linewidth=1.4,
+                label=text,
+                zorder=1,
+            )
+            ax.plot(
+                span["axis_denominator"],
+                span[f"lower_{level}"],
+                color=BENCHMARK_COLOUR,
+                linestyle=style,
+                linewidth=1.4,
+                zorder=1,
+            )
+        for row_type, own, text, colour, marker, size in series:
+            part = points[(points["row_type"] == row_type) & (mine if own else ~mine)]
+            if part.empty:
+                continue
+            ax.plot(
+                part["denominator"],
+                part["percent"],
+                linestyle="none",
+                marker=marker,
+                markersize=size,
+                color=colour,
+                markeredgecolor="white",
+                label=text,
+                zorder=4 if own else 3,
+            )
+            if row_type == "area":
+                for _, p in part.iterrows():
+                    ax.annotate(
+                        p["area_name"],
+                        xy=(p["denominator"], p["percent"]),
+                        xytext=(6, 4),
+                        textcoords="offset points",
+                        fontsize=9,
+                        color=colour if own else "#3D3D3D",
+                    )
+        y_values = np.concatenate(
+            [
+                points["percent"].to_numpy(dtype=float),
+                span["upper_99_8"].to_numpy(dtype=float),
+                span["lower_99_8"].to_numpy(dtype=float),
+            ]
+        )
+        y_low, y_high = float(np.nanmin(y_values)), float(np.nanmax(y_values))
+        pad = (y_high - y_low) * 0.08 or 1.0
+        ax.set_xlim(x_min, x_max)
+        ax.set_ylim(max(0.0, y_low - pad), y_high + pad)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_xlabel("Live births in the denominator (rounded to the nearest 5)")
+        ax.set_ylabel(f"{label} (% of live births)")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
+        notes = [
+            "Funnel limits (PHE method, Wilson score) around the average of all study areas and "
+            "years: a point outside the 95% (dashed) or 99.8% (dotted) limits differs significantly "
+            "from that average.",
+            "Values based on small numbers are suppressed and not shown.",
+        ]
+        caption = _caption(
+            synthetic=synthetic,
+            source=source,
+            population=f"{outcome_definition(outcome)}, mothers resident in the study areas",
+            period=period,
+            notes=notes,
+        )
+        _finish(fig, ax, title, caption)
+
+    described = "; ".join(
+        f"{p['area_name']}{'' if p['row_type'] == 'area' else ' ' + str(int(p['year']))} "
+        f"{fmt_pct(p['percent'])} of {int(p['denominator']):,} births ({p['significance']})"
+        for _, p in points[mine].iterrows()
+    )
+    alt = (
+        f"{'Synthetic data. ' if synthetic else ''}Funnel plot of {_lower_first(label)} as a "
+        f"percentage of live births against the number of births, for each study area over the "
+        f"whole period and for each year, with the average of the study areas "
+        f"({fmt_pct(baseline)}) and 95% and 99.8% limits. {title}. {name}: {described}."
+    )
+    return fig, alt
+
+
+# --------------------------------------------------------------------------------------------
 # Saving, and the set of figures each area gets
 # --------------------------------------------------------------------------------------------
 
@@ -1283,19 +2017,27 @@ class FigureSpec:
     """One figure of an area's set: file stem, chart kind, outcome and dimension."""
 
     stem: str
-    kind: str  # "imd", "group", "forest" or "flow"
+    kind: str  # "imd", "group", "trend", "sii", "funnel", "forest" or "flow"
     outcome: str | None = None
     dimension: str | None = None
+
+
+#: Chart kinds drawn from the indicator tables (trends, inequality, funnel).
+INDICATOR_KINDS: tuple[str, ...] = ("trend", "sii", "funnel")
 
 
 def figure_specs(
     outcomes: Sequence[str],
     model_outcomes: Sequence[str],
     dimensions: Sequence[str] = GROUP_DIMENSIONS,
+    *,
+    indicators: bool = True,
 ) -> list[FigureSpec]:
     """The figures of one area, in appendix order; stems are file names without extension.
 
-    Snakemake can expand its outputs from the config with this (each stem gives .png, .svg, .txt).
+    ``indicators`` adds, per outcome, the trend against the benchmark, the slope index of inequality
+    and the funnel plot. Snakemake can expand its outputs from the config with this (each stem gives
+    .png, .svg, .txt).
     """
     specs: list[FigureSpec] = []
     for outcome in outcomes:
@@ -1304,6 +2046,10 @@ def figure_specs(
             FigureSpec(f"{outcome}_by_{dimension}", "group", outcome, dimension)
             for dimension in dimensions
         )
+        if indicators:
+            specs.append(FigureSpec(f"{outcome}_trend", "trend", outcome, "year"))
+            specs.append(FigureSpec(f"{outcome}_sii", "sii", outcome, "imd_quintile"))
+            specs.append(FigureSpec(f"{outcome}_funnel", "funnel", outcome))
     specs.extend(
         FigureSpec(f"{outcome}_odds_ratios", "forest", outcome) for outcome in model_outcomes
     )
@@ -1324,9 +2070,25 @@ def area_figure_specs(
     models: pd.DataFrame,
     area_code: str,
     dimensions: Sequence[str] = GROUP_DIMENSIONS,
+    *,
+    indicators: bool = True,
 ) -> list[FigureSpec]:
     """The figure set of an area, with the outcomes found in the tables."""
-    return figure_specs(outcomes_in(rates, area_code), outcomes_in(models, area_code), dimensions)
+    return figure_specs(
+        outcomes_in(rates, area_code),
+        outcomes_in(models, area_code),
+        dimensions,
+        indicators=indicators,
+    )
+
+
+def _needed(table: pd.DataFrame | None, name: str, spec: FigureSpec) -> pd.DataFrame:
+    if table is None:
+        raise InputError(
+            f"figure {spec.stem} needs the published {name} table",
+            hint=f"pass {name}= (the table written by the {name} rule)",
+        )
+    return table
 
 
 def make_figure(
@@ -1336,17 +2098,31 @@ def make_figure(
     flow: pd.DataFrame,
     area_code: str,
     *,
+    trends: pd.DataFrame | None = None,
+    inequality: pd.DataFrame | None = None,
+    funnel: pd.DataFrame | None = None,
     synthetic: bool = False,
     source: str | None = None,
     period: str | None = None,
 ) -> tuple[Figure, str]:
-    """Draw one figure of the set."""
+    """Draw one figure of the set (indicator charts need their table: trends, inequality, funnel)."""
     period = period or period_of(rates, area_code)
     common = {"synthetic": synthetic, "source": source, "period": period}
     if spec.kind == "imd":
         return rates_by_imd(rates, area_code, spec.outcome, **common)
     if spec.kind == "group":
         return rates_by_group(rates, area_code, spec.outcome, spec.dimension, **common)
+    if spec.kind == "trend":
+        return trend_chart(
+            rates, _needed(trends, "trends", spec), area_code, spec.outcome, **common
+        )
+    if spec.kind == "sii":
+        table = _needed(inequality, "inequality", spec)
+        return sii_chart(rates, table, area_code, spec.outcome, **common)
+    if spec.kind == "funnel":
+        name = area_name_of(rates, area_code)
+        table = _needed(funnel, "funnel", spec)
+        return funnel_plot(table, area_code, spec.outcome, area_name=name, **common)
     if spec.kind == "forest":
         name = area_name_of(rates, area_code)
         return forest_plot(models, area_code, spec.outcome, area_name=name, **common)
@@ -1363,17 +2139,35 @@ def write_area_figures(
     area_code: str,
     out_dir: str | Path,
     *,
+    trends: pd.DataFrame | None = None,
+    inequality: pd.DataFrame | None = None,
+    funnel: pd.DataFrame | None = None,
     synthetic: bool = False,
     source: str | None = None,
     period: str | None = None,
     specs: Sequence[FigureSpec] | None = None,
 ) -> list[Path]:
-    """Draw and save an area's figure set into ``out_dir``; returns every file written."""
-    specs = list(specs) if specs is not None else area_figure_specs(rates, models, area_code)
+    """Draw and save an area's figure set into ``out_dir``; returns every file written.
+
+    Without ``specs`` the set includes the indicator charts when all three indicator tables are given.
+    """
+    if specs is None:
+        indicators = all(t is not None for t in (trends, inequality, funnel))
+        specs = area_figure_specs(rates, models, area_code, indicators=indicators)
     written: list[Path] = []
     for spec in specs:
         fig, alt = make_figure(
-            spec, rates, models, flow, area_code, synthetic=synthetic, source=source, period=period
+            spec,
+            rates,
+            models,
+            flow,
+            area_code,
+            trends=trends,
+            inequality=inequality,
+            funnel=funnel,
+            synthetic=synthetic,
+            source=source,
+            period=period,
         )
         written.extend(save_figure(fig, alt, Path(out_dir) / spec.stem))
     return written

@@ -1,27 +1,88 @@
-"""Proportions with Wilson 95% confidence intervals by each dimension, and their published form."""
+"""Proportions by each dimension with Wilson 95%/99.8% CIs, ONS small-number rules and the comparison
+with a benchmark (Fingertips comparator method 1), and their published, disclosure-controlled form.
+
+The statistics themselves are those of ``birthgaps.stats`` (docs/statistics.md); this module only groups
+the cell table and lays the results out as the rates table of docs/architecture.md.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
+import numpy as np
 import pandas as pd
 
 from birthgaps.disclosure import control_counts
-from birthgaps.stats import wilson_ci
+from birthgaps.errors import InputError
+from birthgaps.stats import (
+    apply_small_number_rules,
+    compare_with_benchmark,
+    level_suffix,
+    proportion_ci,
+    statistics_settings,
+)
 
 ALL_AREAS = "ALL"
 CROSS = "imd_quintile_by_ethnic_group"
 DIMENSIONS = ["overall", "imd_quintile", "ethnic_group", "age_band", "year", CROSS]
+
+#: Every outcome birthgaps reports is adverse: a lower value is better (Fingertips polarity).
+POLARITY = "low_is_good"
+
+#: The benchmark when config ``statistics.benchmark`` is absent: the pooled study areas.
+DEFAULT_BENCHMARK: dict = {"label": "All study areas", "source": "pooled", "values": {}}
+
+#: Key of ``statistics.benchmark.values.<outcome>`` holding the value for the whole period.
+WHOLE_PERIOD = "all"
+
+KEY_COLUMNS = ["area_code", "area_name", "outcome", "dimension", "group"]
 RATE_COLUMNS = [
-    "area_code",
-    "area_name",
-    "outcome",
-    "dimension",
-    "group",
+    *KEY_COLUMNS,
     "events",
     "denominator",
     "percent",
     "lower_95",
     "upper_95",
 ]
+#: Columns after the CI columns: ONS reliability flag and the benchmark comparison.
+COMPARISON_COLUMNS = ["reliability", "benchmark_label", "benchmark", "comparison"]
+
+
+def confidence_levels(statistics: Mapping | None) -> tuple[float, ...]:
+    """Published CI levels: 95% always (figures and tables use it) plus ``statistics.confidence``."""
+    settings = statistics_settings({"statistics": dict(statistics or {})})
+    return tuple(sorted({0.95, *(float(level) for level in settings["confidence"])}))
+
+
+def ci_columns(levels: Sequence[float]) -> list[str]:
+    """``lower_95``, ``upper_95``, ``lower_99_8``, ... for the levels, in order."""
+    return [f"{side}_{level_suffix(level)}" for level in levels for side in ("lower", "upper")]
+
+
+def benchmark_settings(statistics: Mapping | None) -> dict:
+    """The ``statistics.benchmark`` block with defaults: ``label``, ``source`` and ``values``.
+
+    ``source: pooled`` compares each area with all study areas pooled; ``source: values`` with
+    published percentages given as ``values: {outcome: {year: percent, all: percent}}``.
+    """
+    given = dict((statistics or {}).get("benchmark") or {})
+    source = given.get("source", DEFAULT_BENCHMARK["source"])
+    if source not in ("pooled", "values"):
+        raise InputError(
+            f"benchmark source must be 'pooled' or 'values', not {source!r}",
+            key="statistics.benchmark.source",
+        )
+    label = given.get("label") or ("England" if source == "values" else DEFAULT_BENCHMARK["label"])
+    values: dict[str, dict[str, float]] = {}
+    for outcome, by_period in (given.get("values") or {}).items():
+        values[str(outcome)] = {str(k): float(v) for k, v in (by_period or {}).items()}
+    if source == "values" and not any(values.values()):
+        raise InputError(
+            "benchmark source 'values' needs published percentages under values",
+            key="statistics.benchmark.values",
+            hint="e.g. values: {preterm: {2022: 7.9, all: 7.8}}, or use source: pooled",
+        )
+    return {"label": str(label), "source": source, "values": values}
 
 
 def _group_labels(cells: pd.DataFrame, dimension: str) -> pd.Series:
@@ -33,45 +94,168 @@ def _group_labels(cells: pd.DataFrame, dimension: str) -> pd.Series:
     return cells[dimension].astype("string")
 
 
-def compute_rates(cells: pd.DataFrame, areas: dict[str, str]) -> pd.DataFrame:
-    """Unrounded rates (percent) with Wilson 95% CIs for each area, all areas pooled, and dimension."""
+def grouped_counts(
+    cells: pd.DataFrame,
+    areas: Mapping[str, str],
+    dimensions: Sequence[str] = DIMENSIONS,
+    *,
+    by_year: bool = False,
+) -> pd.DataFrame:
+    """Events and denominators per area (and ``ALL`` pooled), outcome, dimension and group.
+
+    With ``by_year`` also per year of birth (a ``year`` column after ``group``). Areas follow the
+    config order, then ``ALL``; dimensions follow ``dimensions``.
+    """
+    missing = [c for c in ("area_code", "outcome", "events", "denominator") if c not in cells]
+    if missing:
+        raise InputError("the cell table lacks a column", column=", ".join(missing))
     pooled = cells.assign(area_code=ALL_AREAS)
     scoped = pd.concat([cells[cells["area_code"].isin(list(areas))], pooled], ignore_index=True)
+    keys = ["area_code", "outcome", "group", *(["year"] if by_year else [])]
     frames = []
-    for dimension in DIMENSIONS:
+    for dimension in dimensions:
         part = scoped[["area_code", "outcome", "events", "denominator"]].copy()
+        if by_year:
+            part["year"] = scoped["year"].to_numpy()
         part["group"] = _group_labels(scoped, dimension).to_numpy()
-        summed = part.groupby(["area_code", "outcome", "group"], sort=True, observed=True)[
-            ["events", "denominator"]
-        ].sum()
+        summed = part.groupby(keys, sort=True, observed=True)[["events", "denominator"]].sum()
         summed = summed.reset_index()
         summed.insert(2, "dimension", dimension)
         frames.append(summed)
-    rates = pd.concat(frames, ignore_index=True)
+    counts = pd.concat(frames, ignore_index=True)
     names = {**areas, ALL_AREAS: "All areas"}
-    rates.insert(1, "area_name", rates["area_code"].map(names).astype("string"))
-    lower, upper = wilson_ci(rates["events"], rates["denominator"])
-    rates["percent"] = 100 * rates["events"] / rates["denominator"]
-    rates["lower_95"] = 100 * lower
-    rates["upper_95"] = 100 * upper
+    counts.insert(1, "area_name", counts["area_code"].map(names).astype("string"))
     area_order = {code: i for i, code in enumerate([*areas, ALL_AREAS])}
-    rates["_area"] = rates["area_code"].map(area_order)
-    rates["_dimension"] = rates["dimension"].map(DIMENSIONS.index)
-    rates = rates.sort_values(["_area", "outcome", "_dimension", "group"], kind="stable")
-    return rates[RATE_COLUMNS].reset_index(drop=True)
+    counts["_area"] = counts["area_code"].map(area_order)
+    counts["_dimension"] = counts["dimension"].map(list(dimensions).index)
+    order = ["_area", "outcome", "_dimension", "group", *(["year"] if by_year else [])]
+    counts = counts.sort_values(order, kind="stable").drop(columns=["_area", "_dimension"])
+    for column in ("area_code", "outcome", "dimension", "group"):
+        counts[column] = counts[column].astype("string")
+    return counts.reset_index(drop=True)
 
 
-def publish_rates(rates: pd.DataFrame, rules: dict) -> pd.DataFrame:
+def benchmark_values(rates: pd.DataFrame, benchmark: Mapping, value: str = "percent") -> pd.Series:
+    """The benchmark percentage of each row: the same outcome over the row's period.
+
+    A ``year`` row is compared with the benchmark for that year, every other row with the benchmark
+    for the whole period (Fingertips compares subgroups with the benchmark's overall value). Pooled:
+    the ``ALL`` rows' ``value`` (the pooled rows themselves get none); values: the configured
+    percentages (missing where a year or ``all`` is not given; a one-year release may give the year).
+    """
+    is_year = rates["dimension"].astype("string") == "year"
+    period = rates["group"].astype("string").where(is_year, WHOLE_PERIOD)
+    if benchmark["source"] == "pooled":
+        pooled = rates[rates["area_code"] == ALL_AREAS]
+        pooled = pooled[pooled["dimension"].isin(["overall", "year"])]
+        keys = (
+            pooled["outcome"].astype(str)
+            + "\0"
+            + pooled["group"].astype(str).replace("All", WHOLE_PERIOD)
+        )
+        lookup = dict(zip(keys, pd.to_numeric(pooled[value]).astype("float64"), strict=True))
+        out = (rates["outcome"].astype(str) + "\0" + period.astype(str)).map(lookup)
+        out = out.where(rates["area_code"] != ALL_AREAS)
+    else:
+        table = benchmark["values"]
+        years = set(rates.loc[is_year, "group"].astype(str))
+        only_year = next(iter(years)) if len(years) == 1 else None
+
+        def lookup_value(outcome: str, key: str) -> float:
+            given = table.get(str(outcome), {})
+            if key == WHOLE_PERIOD and key not in given and only_year is not None:
+                key = only_year  # a one-year release: its whole period is that year
+            return given.get(key, np.nan)
+
+        out = pd.Series(
+            [lookup_value(o, str(p)) for o, p in zip(rates["outcome"], period, strict=True)],
+            index=rates.index,
+        )
+    return pd.to_numeric(out, errors="coerce").astype("float64")
+
+
+def _comparison(rates: pd.DataFrame, levels: Sequence[float], benchmark: Mapping) -> pd.Series:
+    """Fingertips comparison of each row with its benchmark; "" for the rows that are the benchmark."""
+    two_level = 0.998 in levels
+    labels = compare_with_benchmark(
+        rates["percent"],
+        rates["lower_95"],
+        rates["upper_95"],
+        rates["benchmark"],
+        polarity=POLARITY,
+        lower_998=rates["lower_99_8"] if two_level else None,
+        upper_998=rates["upper_99_8"] if two_level else None,
+    )
+    if benchmark["source"] == "pooled":
+        labels = labels.mask(rates["area_code"] == ALL_AREAS, "")
+    return labels.astype("string")
+
+
+def compute_rates(
+    cells: pd.DataFrame,
+    areas: Mapping[str, str],
+    statistics: Mapping | None = None,
+) -> pd.DataFrame:
+    """Unrounded rates (percent) with Wilson CIs for each area, all areas pooled, and dimension.
+
+    ``statistics`` is the config's ``statistics`` block: CI levels (95% always, 99.8% by default),
+    ONS small-number rules (``reliability`` "x": no rate from fewer than 3 events; "u": fewer than 20)
+    and the benchmark (``benchmark_label``, ``benchmark`` percent, ``comparison``, low is good).
+    """
+    statistics = dict(statistics or {})
+    settings = statistics_settings({"statistics": statistics})
+    levels = confidence_levels(statistics)
+    benchmark = benchmark_settings(statistics)
+    rates = grouped_counts(cells, areas, DIMENSIONS)
+    ci = proportion_ci(rates["events"], rates["denominator"], confidence=levels, multiplier=100)
+    rates["percent"] = ci["value"]
+    for column in ci_columns(levels):
+        rates[column] = ci[column]
+    small = settings["small_numbers"]
+    rates = apply_small_number_rules(
+        rates,
+        min_events=small["min_events"],
+        unreliable_below=small["unreliable_below"],
+        value_cols=["percent", *ci_columns(levels)],
+    )
+    for column in ["percent", *ci_columns(levels)]:
+        rates[column] = rates[column].astype("float64")
+    rates["benchmark_label"] = pd.Series(benchmark["label"], index=rates.index, dtype="string")
+    rates["benchmark"] = benchmark_values(rates, benchmark)
+    rates["comparison"] = _comparison(rates, levels, benchmark)
+    return rates[
+        [*KEY_COLUMNS, "events", "denominator", "percent", *ci_columns(levels), *COMPARISON_COLUMNS]
+    ]
+
+
+def publish_rates(
+    rates: pd.DataFrame, rules: Mapping, statistics: Mapping | None = None
+) -> pd.DataFrame:
     """Apply disclosure control: suppress small counts, round the rest, percent from rounded counts.
 
-    CIs stay those of the unrounded data (NHS England practice) but go with a suppressed rate.
+    CIs stay those of the unrounded data (NHS England practice) but go with a suppressed rate (and so
+    does its reliability flag); a rate flagged "x" (fewer than 3 events) stays blank. A pooled benchmark is the published percent of the
+    ``ALL`` row (from rounded counts, like every published percentage); a suppressed row is
+    "Not compared".
     """
     non_events = rates["denominator"] - rates["events"]
     out = control_counts(rates, ["events", "denominator"], rules, extra_small=[non_events])
     suppressed = out["suppressed"]
+    hidden = suppressed.copy()
+    if "reliability" in out.columns:
+        hidden |= (out["reliability"].astype("string") == "x").fillna(False).to_numpy()
     rounded_pct = 100 * out["events"].astype("Float64") / out["denominator"].astype("Float64")
-    out["percent"] = rounded_pct.round(2).mask(suppressed)
-    for column in ("lower_95", "upper_95"):
+    out["percent"] = rounded_pct.round(2).mask(hidden)
+    for column in [c for c in out.columns if c.startswith(("lower_", "upper_"))]:
         out[column] = out[column].astype("Float64").round(2).mask(suppressed)
+    if "benchmark" in out.columns:
+        benchmark = benchmark_settings(statistics)
+        if benchmark["source"] == "pooled":
+            out["benchmark"] = benchmark_values(out, benchmark)
+        out["benchmark"] = out["benchmark"].astype("Float64").round(2)
+        not_compared = suppressed & (out["comparison"].astype("string") != "").fillna(True)
+        out["comparison"] = out["comparison"].astype("string").mask(not_compared, "Not compared")
+    if "reliability" in out.columns:  # "x"/"u" on a suppressed row would narrow its count
+        out["reliability"] = out["reliability"].astype("string").mask(suppressed, "")
     out["flag"] = suppressed.map({True: "c", False: ""}).astype("string")
     return out

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -43,6 +44,15 @@ RATES_FOOTNOTE = (
     "individual can be identified. Counts are rounded to the nearest 5 and percentages are "
     "calculated from the rounded counts; 95% confidence intervals (Wilson score method) are "
     "calculated from the unrounded counts."
+)
+COMPARISON_FOOTNOTE = (
+    "Compared with {benchmark}: Fingertips method; Similar when the value for {benchmark} lies "
+    "inside the 95% confidence interval; Worse or Better (95%) when it lies outside the 95% "
+    "interval, (99.8%) when outside the 99.8% interval too (a lower percentage is better)."
+)
+RELIABILITY_FOOTNOTE = (
+    "x = not calculated: fewer than 3 events (ONS practice); u = low reliability: fewer than 20 "
+    "events."
 )
 MODELS_FOOTNOTE = (
     "Odds ratios from binomial (logistic) regression on counts per covariate pattern. Crude: "
@@ -136,6 +146,69 @@ def read_models(path: str | Path) -> pd.DataFrame:
     return table
 
 
+def read_trends(path: str | Path) -> pd.DataFrame:
+    """The published recent-trends table (``indicators.trends_table``), groups as strings."""
+    text = {
+        c: "string"
+        for c in ("area_code", "area_name", "outcome", "dimension", "group", "direction", "label")
+    }
+    table = _read_csv(
+        path,
+        figures.TRENDS_COLUMNS,
+        "trends",
+        {
+            **text,
+            "method": "string",
+            "reason": "string",
+            "first_year": "Int64",
+            "last_year": "Int64",
+        },
+    )
+    table["reason"] = table["reason"].fillna("")
+    return table
+
+
+def read_inequality(path: str | Path) -> pd.DataFrame:
+    """The published inequality table (``indicators.publish_inequality``), groups as strings."""
+    text = {
+        c: "string"
+        for c in (
+            "area_code",
+            "area_name",
+            "outcome",
+            "measure",
+            "dimension",
+            "group",
+            "reference",
+            "unit",
+            "reliability",
+            "note",
+            "flag",
+        )
+    }
+    table = _read_csv(path, figures.INEQUALITY_COLUMNS, "inequality", text)
+    for column in ("reference", "note", "reliability"):
+        if column in table.columns:
+            table[column] = table[column].fillna("")
+    return table
+
+
+def read_funnel(path: str | Path) -> pd.DataFrame:
+    """The published funnel table (``indicators.publish_funnel``): points and limit lines."""
+    text = {
+        c: "string"
+        for c in ("outcome", "row_type", "area_code", "area_name", "significance", "flag")
+    }
+    table = _read_csv(
+        path,
+        figures.FUNNEL_COLUMNS,
+        "funnel",
+        {**text, "year": "Int64", "events": "Int64", "denominator": "Int64"},
+    )
+    table["significance"] = table["significance"].fillna("")
+    return table
+
+
 def read_flow(path: str | Path) -> pd.DataFrame:
     """The published exclusion flow (format of ``clean.publish_flow``)."""
     text = {c: "string" for c in ("step", "description", "flag", "area_code")}
@@ -164,6 +237,9 @@ class AppendixInputs:
     model_outcomes: list[str] = field(default_factory=list)
     specs: list[FigureSpec] = field(default_factory=list)
     period: str | None = None
+    trends: pd.DataFrame = field(default_factory=pd.DataFrame)
+    inequality: pd.DataFrame = field(default_factory=pd.DataFrame)
+    funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load_appendix_inputs(
@@ -176,6 +252,9 @@ def load_appendix_inputs(
     rates_csv: str | Path,
     models_csv: str | Path,
     flow_csv: str | Path,
+    trends_csv: str | Path,
+    inequality_csv: str | Path,
+    funnel_csv: str | Path,
     figures_dir: str | Path,
 ) -> AppendixInputs:
     """Read and check the notebook's inputs; every problem is an ``InputError`` naming file and column."""
@@ -189,6 +268,9 @@ def load_appendix_inputs(
     rates = read_rates(rates_csv)
     models = read_models(models_csv)
     flow = read_flow(flow_csv)
+    trends = read_trends(trends_csv)
+    inequality = read_inequality(inequality_csv)
+    funnel = read_funnel(funnel_csv)
     known = sorted(set(rates["area_code"].dropna()))
     if area_code not in known:
         raise InputError(
@@ -229,6 +311,9 @@ def load_appendix_inputs(
         model_outcomes=model_outcomes,
         specs=specs,
         period=figures.period_of(rates, area_code),
+        trends=trends,
+        inequality=inequality,
+        funnel=funnel,
     )
 
 
@@ -314,6 +399,15 @@ def headline_findings(inputs: AppendixInputs) -> list[str]:
                 f"{_rate_words(most)}, against {_rate_words(least)} in the least deprived fifth "
                 f"(quintile 5): {verdict}."
             )
+        comparison = benchmark_sentence(inputs, outcome)
+        if comparison:
+            sentences.append(comparison)
+        if not inputs.inequality.empty:
+            rows = figures.inequality_rows(inputs.inequality, area, outcome)
+            if figures.measure_row(rows, "sii") is not None:
+                sentences.append(
+                    figures.sii_finding(inputs.inequality, area, outcome, inputs.area_name) + "."
+                )
         if outcome in inputs.model_outcomes:
             sentences.extend(_model_sentences(inputs, outcome, lower))
     return sentences
@@ -413,6 +507,12 @@ def data_summary_html(inputs: AppendixInputs) -> str:
         parts.append(
             f"Models use complete cases (births with every characteristic known): {_e(note)}."
         )
+    if "benchmark_label" in inputs.rates.columns:
+        bench = figures.benchmark_label_of(inputs.rates)
+        parts.append(
+            f"Rates are compared with {_e(bench)} by the Fingertips method (95% and 99.8% "
+            "confidence intervals; a lower percentage is better)."
+        )
     return "".join(f"<p>{p}</p>" for p in parts)
 
 
@@ -482,26 +582,52 @@ def format_rates_table(
                 figures.group_label(dimension, g) for g in raw["group"]
             ]
         }
-    suppressed = raw["_suppressed"].to_numpy()
+    reliability = (
+        raw["reliability"].astype("string").fillna("").to_numpy(dtype=object)
+        if "reliability" in raw.columns
+        else np.full(len(raw), "", dtype=object)
+    )
+    # a rate not calculated from too few events ("x") is blank but its counts are published
+    counted = figures._as_bool(raw["suppressed"]).to_numpy()
+    suppressed = raw["_suppressed"].to_numpy() & (reliability != "x")
     pct = pd.to_numeric(raw["percent"]).to_numpy()
     lo = pd.to_numeric(raw["lower_95"]).to_numpy()
     hi = pd.to_numeric(raw["upper_95"]).to_numpy()
-    table = pd.DataFrame(
-        {
-            **lead,
-            "Live births": [
-                "c" if s else _count(v) for s, v in zip(suppressed, raw["denominator"], strict=True)
-            ],
-            label: [
-                "c" if s else _count(v) for s, v in zip(suppressed, raw["events"], strict=True)
-            ],
-            "%": ["c" if s else f"{p:.1f}" for s, p in zip(suppressed, pct, strict=True)],
-            "95% CI": [
-                "c" if s else fmt_ci(a, b) for s, a, b in zip(suppressed, lo, hi, strict=True)
-            ],
-        }
-    ).reset_index(drop=True)
-    table.attrs["footnote"] = RATES_FOOTNOTE
+
+    def rate_text(s: bool, flag: str, text: str) -> str:
+        if s:
+            return "c"
+        if flag == "x":
+            return "x"
+        return f"{text} u" if flag == "u" else text
+
+    columns = {
+        **lead,
+        "Live births": [
+            "c" if s else _count(v) for s, v in zip(counted, raw["denominator"], strict=True)
+        ],
+        label: ["c" if s else _count(v) for s, v in zip(counted, raw["events"], strict=True)],
+        "%": [
+            rate_text(s, f, f"{p:.1f}")
+            for s, f, p in zip(suppressed, reliability, pct, strict=True)
+        ],
+        "95% CI": [
+            rate_text(s, f, fmt_ci(a, b)).removesuffix(" u")
+            for s, f, a, b in zip(suppressed, reliability, lo, hi, strict=True)
+        ],
+    }
+    footnote = RATES_FOOTNOTE
+    if "comparison" in raw.columns:
+        bench = figures.benchmark_label_of(rates)
+        comparisons = raw["comparison"].astype("string").fillna("").to_numpy(dtype=object)
+        columns[f"Compared with {bench}"] = [
+            "c" if s else (c or "–") for s, c in zip(suppressed, comparisons, strict=True)
+        ]
+        footnote += " " + COMPARISON_FOOTNOTE.format(benchmark=bench)
+    if "reliability" in raw.columns:
+        footnote += " " + RELIABILITY_FOOTNOTE
+    table = pd.DataFrame(columns).reset_index(drop=True)
+    table.attrs["footnote"] = footnote
     return table
 
 
@@ -576,7 +702,7 @@ def table_html(table: pd.DataFrame, caption: str, footnote: str | None = None) -
     footnote = footnote if footnote is not None else table.attrs.get("footnote")
     columns = list(table.columns)
     numeric = [
-        all(re.fullmatch(r"[\d,.\sc%–-]*(to [\d.]+)?|c", str(v) or "c") for v in table[col])
+        all(re.fullmatch(r"[\d,.\scux%–-]*(to [\d.]+)?|c", str(v) or "c") for v in table[col])
         for col in columns
     ]
     head = "".join(
@@ -661,6 +787,419 @@ def models_section_html(inputs: AppendixInputs) -> str:
             )
         )
         parts.append(figure_html(inputs.figures_dir, f"{outcome}_odds_ratios"))
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Trends and comparison with the benchmark; inequality measures; funnel plot
+# --------------------------------------------------------------------------------------------
+
+TRENDS_FOOTNOTE = (
+    "Recent trend: Fingertips method, on the most recent 5 years (by default): chi-squared test for "
+    "a linear trend in proportions, significant when above the 99.8% threshold (9.55) and the "
+    "slope keeps its sign when any one year is left out. A trend cannot be calculated when fewer "
+    "years are available or a yearly value is suppressed or based on too few events."
+)
+INEQUALITY_FOOTNOTE = (
+    "Rate ratio: the group's percentage divided by the reference group's (quintile 5, the least "
+    "deprived, or White mothers), 95% confidence interval on the log scale. Slope index of "
+    "inequality (SII): the gap in percentage points between the most and least deprived ends of the "
+    "fitted line across deprivation quintiles (PHE method; positive = higher in more deprived areas); "
+    "relative index (RII): the ratio of those ends. Attributable fraction: the share of events above "
+    "what the least deprived quintile's rate would give; excess events are rounded to the nearest 5 "
+    "(c = 1 to 7). Confidence intervals from unrounded counts; x = not calculated (fewer than 3 "
+    "events)."
+)
+FUNNEL_FOOTNOTE = (
+    "Funnel position against the average of all study areas and years (PHE funnel limits, Wilson "
+    "score): High or Low (0.025) = outside the 95% limits, (0.001) = outside the 99.8% limits. "
+    "Counts are rounded to the nearest 5; c = suppressed."
+)
+_MEASURE_LABELS = {
+    ("rate_ratio", "imd_quintile"): "Rate ratio, deprivation",
+    ("rate_ratio", "ethnic_group"): "Rate ratio, ethnic group",
+    ("sii", "imd_quintile"): "Slope index of inequality (percentage points)",
+    ("rii", "imd_quintile"): "Relative index of inequality",
+    ("paf", "imd_quintile"): "Attributable fraction (%)",
+    ("paf_share", "imd_quintile"): "Share of the attributable fraction (%)",
+}
+
+
+def _num(value: object) -> float:
+    number = pd.to_numeric(value, errors="coerce")
+    return float("nan") if pd.isna(number) else float(number)
+
+
+def _clear(lower: float, upper: float, null: float) -> bool:
+    """True when a confidence interval excludes the null value (1 for ratios, 0 for gaps)."""
+    return compare_intervals(lower, upper, null, null) != 0
+
+
+def format_benchmark_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
+    """Each year's percentage with 95%/99.8% CIs, the benchmark and the Fingertips comparison."""
+    rates = inputs.rates
+    mask = (
+        (rates["area_code"].astype("string") == inputs.area_code)
+        & (rates["outcome"].astype("string") == outcome)
+        & (rates["dimension"].astype("string").isin(["overall", "year"]))
+    ).fillna(False)
+    raw = rates.loc[mask.astype(bool)].copy()
+    raw["_order"] = raw["dimension"].map({"year": 0, "overall": 1})
+    raw = raw.sort_values(["_order", "group"], kind="stable")
+    bench = figures.benchmark_label_of(rates)
+    records = []
+    for _, row in raw.iterrows():
+        suppressed = bool(figures._as_bool(pd.Series([row["suppressed"]])).iloc[0])
+        reliability = figures._text(row.get("reliability")) if "reliability" in raw.columns else ""
+        pct = _num(row["percent"])
+        shown = not suppressed and not np.isnan(pct)
+        has_998 = "lower_99_8" in raw.columns
+        records.append(
+            {
+                "Period": (
+                    f"All years ({inputs.period})"
+                    if row["dimension"] == "overall" and inputs.period
+                    else str(row["group"])
+                ),
+                "Live births": "c" if suppressed else _count(row["denominator"]),
+                "%": ("c" if suppressed else "x")
+                if not shown
+                else f"{pct:.1f}" + (" u" if reliability == "u" else ""),
+                "95% CI": fmt_ci(row["lower_95"], row["upper_95"]) if shown else "",
+                "99.8% CI": fmt_ci(row["lower_99_8"], row["upper_99_8"])
+                if shown and has_998
+                else "",
+                f"{bench} %": (
+                    ""
+                    if "benchmark" not in raw.columns or pd.isna(row["benchmark"])
+                    else f"{_num(row['benchmark']):.1f}"
+                ),
+                "Comparison": figures._text(row.get("comparison")) if "comparison" in raw else "",
+            }
+        )
+    table = pd.DataFrame(records)
+    table.attrs["footnote"] = COMPARISON_FOOTNOTE.format(benchmark=bench) + " " + RATES_FOOTNOTE
+    return table
+
+
+def format_trends_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
+    """Recent trend of the area and of each IMD quintile and ethnic group, with the statistic."""
+    trends = inputs.trends
+    mask = (
+        (trends["area_code"].astype("string") == inputs.area_code)
+        & (trends["outcome"].astype("string") == outcome)
+    ).fillna(False)
+    rows = trends.loc[mask.astype(bool)]
+    records = []
+    for _, row in rows.iterrows():
+        dimension = str(row["dimension"])
+        group = str(row["group"])
+        statistic = _num(row.get("statistic"))
+        slope = _num(row.get("slope_pp_per_year"))
+        records.append(
+            {
+                "Group": "All births"
+                if dimension == "overall"
+                else f"{_DIMENSION_HEADINGS.get(dimension, dimension)} {figures.group_label(dimension, group)}",
+                "Years": figures.trend_window(row),
+                "Recent trend": str(row["label"]),
+                "Chi-squared": "" if np.isnan(statistic) else f"{statistic:.2f}",
+                "Change per year (percentage points)": "" if np.isnan(slope) else f"{slope:.2f}",
+                "Note": figures._text(row.get("reason")),
+            }
+        )
+    table = pd.DataFrame(
+        records,
+        columns=[
+            "Group",
+            "Years",
+            "Recent trend",
+            "Chi-squared",
+            "Change per year (percentage points)",
+            "Note",
+        ],
+    )
+    table.attrs["footnote"] = TRENDS_FOOTNOTE
+    return table
+
+
+def benchmark_sentence(inputs: AppendixInputs, outcome: str) -> str | None:
+    """The area's overall percentage against the benchmark's (Fingertips comparison), or None."""
+    label = outcome_label(outcome)
+    bench = figures.benchmark_label_of(inputs.rates)
+    overall = _rate_row(inputs.rates, inputs.area_code, outcome, "overall", "All")
+    raw = inputs.rates[
+        (inputs.rates["area_code"] == inputs.area_code)
+        & (inputs.rates["outcome"] == outcome)
+        & (inputs.rates["dimension"] == "overall")
+    ]
+    if overall is None or "comparison" not in raw.columns or raw.empty:
+        return None
+    comparison = str(raw["comparison"].fillna("").iloc[0])
+    phrase = figures.comparison_phrase(comparison, bench)
+    bench_value = _num(raw["benchmark"].iloc[0]) if "benchmark" in raw.columns else np.nan
+    if not phrase or np.isnan(bench_value):
+        return None
+    period = f" in {inputs.period}" if inputs.period else ""
+    level = f" ({comparison})" if comparison != "Similar" else ""
+    return f"{label}{period}: {_rate_words(overall)}, {phrase} ({fmt_pct(bench_value)}){level}."
+
+
+def trend_sentences(inputs: AppendixInputs, outcome: str) -> list[str]:
+    """The recent trend, the comparison with the benchmark and the groups with a significant trend."""
+    label = outcome_label(outcome)
+    lower = label[:1].lower() + label[1:]
+    sentences = []
+    row = (
+        figures.trend_row(inputs.trends, inputs.area_code, outcome)
+        if not inputs.trends.empty
+        else None
+    )
+    if row is not None:
+        phrase = figures.trend_phrase(row)
+        statistic = _num(row.get("statistic"))
+        detail = ""
+        if not np.isnan(statistic):
+            detail = f" (chi-squared statistic {statistic:.2f})"
+        sentences.append(f"Recent trend of {lower} in {inputs.area_name}: {phrase}{detail}.")
+    sentence = benchmark_sentence(inputs, outcome)
+    if sentence:
+        sentences.append(sentence)
+    if not inputs.trends.empty:
+        groups = inputs.trends[
+            (inputs.trends["area_code"] == inputs.area_code)
+            & (inputs.trends["outcome"] == outcome)
+            & (inputs.trends["dimension"] != "overall")
+        ]
+        significant = groups[groups["direction"].isin(["increasing", "decreasing"])]
+        if significant.empty:
+            sentences.append(
+                "No deprivation quintile or ethnic group shows a significant recent trend"
+                + (
+                    f" ({len(groups[groups['direction'] == 'cannot be calculated'])} could not be "
+                    "calculated)."
+                    if (groups["direction"] == "cannot be calculated").any()
+                    else "."
+                )
+            )
+        else:
+            parts = [
+                f"{figures.group_label(str(r['dimension']), str(r['group']))}: "
+                f"{str(r['label']).lower()}"
+                for _, r in significant.iterrows()
+            ]
+            sentences.append(f"Groups with a significant recent trend: {'; '.join(parts)}.")
+    return sentences
+
+
+def trends_section_html(inputs: AppendixInputs) -> str:
+    """For each outcome: the trend chart, sentences, yearly values against the benchmark, group trends."""
+    parts = []
+    bench = figures.benchmark_label_of(inputs.rates)
+    for outcome in inputs.outcomes:
+        label = outcome_label(outcome)
+        parts.append(f"<h3>{_e(label)}: trend and comparison with {_e(bench)}</h3>")
+        sentences = trend_sentences(inputs, outcome)
+        if sentences:
+            parts.append(_markdown_to_html_paragraphs(sentences))
+        parts.append(figure_html(inputs.figures_dir, f"{outcome}_trend"))
+        parts.append(
+            table_html(
+                format_benchmark_table(inputs, outcome),
+                f"{label} by year compared with {bench}, {inputs.area_name}",
+            )
+        )
+        parts.append(
+            table_html(
+                format_trends_table(inputs, outcome),
+                f"Recent trend of {label.lower()} in {inputs.area_name}, all births and each group",
+            )
+        )
+    return "".join(parts)
+
+
+def format_inequality_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
+    """Rate ratios, SII, RII, attributable fraction and shares of one outcome, readable."""
+    rows = figures.inequality_rows(inputs.inequality, inputs.area_code, outcome)
+    records = []
+    for _, row in rows.iterrows():
+        measure, dimension = str(row["measure"]), str(row["dimension"])
+        value, lower, upper = row["value"], row["lower_95"], row["upper_95"]
+        digits = 2 if measure in ("rate_ratio", "rii") else 1
+        suppressed = "flag" in rows.columns and figures._text(row.get("flag")) == "c"
+        reliability = figures._text(row.get("reliability"))
+        if suppressed:
+            estimate = ci = "c"
+        elif np.isnan(value):
+            estimate, ci = ("x" if reliability == "x" else "–"), ""
+        else:
+            estimate = f"{value:.{digits}f}" + (" u" if reliability == "u" else "")
+            ci = fmt_ci(lower, upper, digits) if np.isfinite(lower) and np.isfinite(upper) else ""
+        group = str(row["group"])
+        reference = figures._text(row.get("reference"))
+        excess = row.get("excess_events", np.nan)
+        records.append(
+            {
+                "Measure": _MEASURE_LABELS.get((measure, dimension), measure),
+                "Group": "All quintiles"
+                if group == "All"
+                else figures.group_label(dimension, group),
+                "Compared with": figures.group_label(dimension, reference) if reference else "",
+                "Estimate": estimate,
+                "95% CI": ci,
+                "Excess events": ""
+                if measure not in ("paf", "paf_share")
+                else ("c" if suppressed or pd.isna(excess) else f"{int(excess):,}"),
+                "Note": figures._text(row.get("note")),
+            }
+        )
+    table = pd.DataFrame(
+        records,
+        columns=[
+            "Measure",
+            "Group",
+            "Compared with",
+            "Estimate",
+            "95% CI",
+            "Excess events",
+            "Note",
+        ],
+    )
+    table.attrs["footnote"] = INEQUALITY_FOOTNOTE
+    return table
+
+
+def inequality_sentences(inputs: AppendixInputs, outcome: str) -> list[str]:
+    """Rate ratios (most v least deprived, Black and Asian v White), SII/RII and the attributable
+    fraction, in words; "clear" only when the 95% CI excludes no difference."""
+    rows = figures.inequality_rows(inputs.inequality, inputs.area_code, outcome)
+    label = outcome_label(outcome)
+    lower = label[:1].lower() + label[1:]
+    sentences = []
+
+    def ratio_words(row: pd.Series, reference: str) -> str:
+        verdict = (
+            "a clear difference"
+            if _clear(row["lower_95"], row["upper_95"], 1)
+            else "not a clear difference"
+        )
+        return (
+            f"{fmt_or(row['value'])} times that {reference} (95% CI "
+            f"{fmt_ci(row['lower_95'], row['upper_95'], 2)}; {verdict})"
+        )
+
+    most = figures.measure_row(rows, "rate_ratio", "1", "imd_quintile")
+    if most is not None and np.isfinite(most["value"]):
+        sentences.append(
+            f"The percentage with {lower} in the most deprived fifth (quintile 1) is "
+            f"{ratio_words(most, 'in the least deprived fifth (quintile 5)')}."
+        )
+    for group in ("Black", "Asian"):
+        row = figures.measure_row(rows, "rate_ratio", group, "ethnic_group")
+        if row is not None and np.isfinite(row["value"]):
+            sentences.append(
+                f"Among {figures._group_phrase('ethnic_group', [group])} it is "
+                f"{ratio_words(row, 'among White mothers')}, not adjusted for deprivation."
+            )
+    sii = figures.measure_row(rows, "sii")
+    rii = figures.measure_row(rows, "rii")
+    if sii is not None and np.isfinite(sii["value"]):
+        sentence = figures.sii_finding(
+            inputs.inequality, inputs.area_code, outcome, inputs.area_name
+        )
+        if rii is not None and np.isfinite(rii["value"]):
+            sentence += f"; relative index {figures.rii_words(rii)}"
+        sentences.append(sentence + ".")
+    paf = figures.measure_row(rows, "paf")
+    if paf is not None and np.isfinite(paf["value"]):
+        excess = paf.get("excess_events", np.nan)
+        excess_words = ""
+        if np.isfinite(excess):
+            low, high = paf.get("excess_lower_95", np.nan), paf.get("excess_upper_95", np.nan)
+            limits = (
+                f", 95% CI {int(low):,} to {int(high):,}"
+                if np.isfinite(low) and np.isfinite(high)
+                else ""
+            )
+            excess_words = f": about {int(excess):,} births (rounded to 5{limits})"
+        sentences.append(
+            f"{fmt_pct(paf['value'])} of all cases of {lower} (95% CI "
+            f"{fmt_ci(paf['lower_95'], paf['upper_95'])}%) are in excess of what the least "
+            f"deprived fifth's rate would give across all quintiles{excess_words}. This is a "
+            "measure of the size of the gap, not of what any action would change."
+        )
+    return sentences
+
+
+def inequality_section_html(inputs: AppendixInputs) -> str:
+    """For each outcome: sentences, the SII chart and the table of inequality measures."""
+    parts = []
+    for outcome in inputs.outcomes:
+        label = outcome_label(outcome)
+        parts.append(f"<h3>{_e(label)}: inequality</h3>")
+        if inputs.inequality.empty:
+            parts.append("<p>No inequality measures were computed.</p>")
+            continue
+        sentences = inequality_sentences(inputs, outcome)
+        if sentences:
+            parts.append(_markdown_to_html_paragraphs(sentences))
+        parts.append(figure_html(inputs.figures_dir, f"{outcome}_sii"))
+        parts.append(
+            table_html(
+                format_inequality_table(inputs, outcome),
+                f"Inequality in {label.lower()} by deprivation and ethnic group, {inputs.area_name}",
+            )
+        )
+    return "".join(parts)
+
+
+def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
+    """The area's funnel points: whole period and each year, with the funnel position."""
+    rows = figures.funnel_rows(inputs.funnel, outcome)
+    rows = rows[
+        rows["row_type"].isin(["area", "area_year"]) & (rows["area_code"] == inputs.area_code)
+    ]
+    records = []
+    for _, row in rows.iterrows():
+        suppressed = pd.isna(row["percent"])
+        records.append(
+            {
+                "Period": (f"All years ({inputs.period})" if inputs.period else "All years")
+                if row["row_type"] == "area"
+                else str(int(row["year"])),
+                "Live births": "c" if suppressed else _count(row["denominator"]),
+                "%": "c" if suppressed else f"{row['percent']:.1f}",
+                "95% limits": "" if suppressed else fmt_ci(row["lower_95"], row["upper_95"]),
+                "99.8% limits": "" if suppressed else fmt_ci(row["lower_99_8"], row["upper_99_8"]),
+                "Funnel position": "c" if suppressed else str(row["significance"]),
+            }
+        )
+    table = pd.DataFrame(
+        records,
+        columns=["Period", "Live births", "%", "95% limits", "99.8% limits", "Funnel position"],
+    )
+    table.attrs["footnote"] = FUNNEL_FOOTNOTE
+    return table
+
+
+def funnel_section_html(inputs: AppendixInputs) -> str:
+    """For each outcome: where the area lies on the funnel (sentence), the chart and its points."""
+    parts = []
+    for outcome in inputs.outcomes:
+        label = outcome_label(outcome)
+        parts.append(f"<h3>{_e(label)}: funnel plot</h3>")
+        if inputs.funnel.empty:
+            parts.append("<p>No funnel plot was computed.</p>")
+            continue
+        finding = figures.funnel_finding(inputs.funnel, inputs.area_code, outcome, inputs.area_name)
+        parts.append(_markdown_to_html_paragraphs([finding + "."]))
+        parts.append(figure_html(inputs.figures_dir, f"{outcome}_funnel"))
+        parts.append(
+            table_html(
+                format_funnel_table(inputs, outcome),
+                f"{label} in {inputs.area_name} on the funnel plot",
+            )
+        )
     return "".join(parts)
 
 

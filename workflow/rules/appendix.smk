@@ -8,6 +8,9 @@ rule appendix:
         rates=rules.rates.output.published,
         models=rules.models.output.models,
         flow=rules.clean.output.published_flow,
+        trends=rules.trends.output.trends,
+        inequality=rules.inequality.output.inequality,
+        funnel=rules.funnel.output.funnel,
         figures=rules.figures.output[0],
     output:
         notebook=f"{RESULTS}/notebooks/{{area}}.ipynb",

@@ -4,6 +4,9 @@ rule figures:
         rates=rules.rates.output.published,
         models=rules.models.output.models,
         flow=rules.clean.output.published_flow,
+        trends=rules.trends.output.trends,
+        inequality=rules.inequality.output.inequality,
+        funnel=rules.funnel.output.funnel,
     output:
         directory(f"{PUBLISHED}/figures/{{area}}"),
     params:

@@ -1,4 +1,5 @@
-# Proportions with Wilson 95% CIs by each dimension; the published table after disclosure control.
+# Proportions with Wilson 95%/99.8% CIs by each dimension, ONS small-number flags and the benchmark
+# comparison; the published table after disclosure control.
 rule rates:
     input:
         cells=rules.cells.output.cells,
@@ -8,6 +9,11 @@ rule rates:
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],
+        statistics={
+            key: value
+            for key, value in config.get("statistics", {}).items()
+            if key in ("confidence", "small_numbers", "benchmark")
+        },
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config.get("deprivation", {}),

@@ -14,6 +14,9 @@ def main(smk):
         "rates_csv": smk.input.rates,
         "models_csv": smk.input.models,
         "flow_csv": smk.input.flow,
+        "trends_csv": smk.input.trends,
+        "inequality_csv": smk.input.inequality,
+        "funnel_csv": smk.input.funnel,
         "figures_dir": smk.input.figures,
     }
     render_appendix(

@@ -1,7 +1,14 @@
 """Snakemake script: published tables -> one area's charts (PNG, SVG, alt text)."""
 
 from birthgaps.figures import write_area_figures
-from birthgaps.report import read_flow, read_models, read_rates
+from birthgaps.report import (
+    read_flow,
+    read_funnel,
+    read_inequality,
+    read_models,
+    read_rates,
+    read_trends,
+)
 from birthgaps.workflow import run_step
 
 
@@ -12,6 +19,9 @@ def main(smk):
         read_flow(smk.input.flow),
         smk.wildcards.area,
         smk.output[0],
+        trends=read_trends(smk.input.trends),
+        inequality=read_inequality(smk.input.inequality),
+        funnel=read_funnel(smk.input.funnel),
         synthetic=smk.params.synthetic,
     )
 

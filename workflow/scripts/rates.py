@@ -9,9 +9,10 @@ from birthgaps.workflow import run_step
 
 
 def main(smk):
-    rates = compute_rates(pd.read_parquet(smk.input.cells), smk.params.areas)
+    statistics = smk.params.statistics
+    rates = compute_rates(pd.read_parquet(smk.input.cells), smk.params.areas, statistics)
     rates.to_parquet(smk.output.rates, index=False)
-    published = publish_rates(rates, smk.params.disclosure)
+    published = publish_rates(rates, smk.params.disclosure, statistics)
     label_table(
         published, smk.params.release, smk.params.synthetic, quintile_basis(smk.params.deprivation)
     ).to_csv(smk.output.published, index=False)

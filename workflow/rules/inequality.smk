@@ -1,0 +1,67 @@
+# Indicator tables from the cell table (birthgaps.indicators), each after disclosure control:
+# Fingertips recent trends, inequality measures (rate ratios, SII/RII, PAF) and funnel plots.
+# Each rule gets only the statistics settings it uses, so a change re-runs only those rules.
+STATISTICS = config.get("statistics", {})
+
+
+rule trends:
+    input:
+        cells=rules.cells.output.cells,
+    output:
+        trends=f"{PUBLISHED}/tables/trends.csv",
+    params:
+        areas=config["areas"],
+        disclosure=config["disclosure"],
+        statistics={k: v for k, v in STATISTICS.items() if k in ("trend", "small_numbers")},
+        release=RELEASE,
+        synthetic=SPEC["synthetic"],
+        deprivation=config.get("deprivation", {}),
+        code=source_hash("indicators", "provenance"),
+    log:
+        f"{LOGS}/trends.log",
+    conda:
+        ENV
+    script:
+        "../scripts/trends.py"
+
+
+rule inequality:
+    input:
+        cells=rules.cells.output.cells,
+    output:
+        inequality=f"{PUBLISHED}/tables/inequality.csv",
+    params:
+        areas=config["areas"],
+        disclosure=config["disclosure"],
+        statistics={
+            k: v for k, v in STATISTICS.items() if k in ("confidence", "small_numbers", "sii")
+        },
+        release=RELEASE,
+        synthetic=SPEC["synthetic"],
+        deprivation=config.get("deprivation", {}),
+        code=source_hash("indicators", "provenance"),
+    log:
+        f"{LOGS}/inequality.log",
+    conda:
+        ENV
+    script:
+        "../scripts/inequality.py"
+
+
+rule funnel:
+    input:
+        cells=rules.cells.output.cells,
+    output:
+        funnel=f"{PUBLISHED}/tables/funnel.csv",
+    params:
+        areas=config["areas"],
+        disclosure=config["disclosure"],
+        release=RELEASE,
+        synthetic=SPEC["synthetic"],
+        code=source_hash("indicators", "provenance"),
+    log:
+        f"{LOGS}/funnel.log",
+    conda:
+        ENV
+    script:
+        "../scripts/funnel.py"
