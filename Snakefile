@@ -45,8 +45,10 @@ include: "workflow/rules/cells.smk"
 include: "workflow/rules/rates.smk"
 include: "workflow/rules/inequality.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/workbook.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/appendix.smk"
+include: "workflow/rules/scan.smk"
 
 
 rule all:
@@ -59,4 +61,7 @@ rule all:
         f"{PUBLISHED}/tables/funnel.csv",
         f"{PUBLISHED}/tables/exclusion_flow.csv",
         expand(f"{PUBLISHED}/appendix/{{area}}.html", area=AREAS),
+        rules.workbook.output.workbook,
+        rules.workbook.output.dictionary,
+        rules.scan.output.report,
     default_target: True

@@ -1,0 +1,388 @@
+"""The release workbook (gptables) and the data dictionary, on the tables of a tiny real release.
+
+The tables come from a small synthetic release run through the same package functions and in the
+same way as the pipeline's scripts (simulate -> clean -> cells -> rates, trends, inequality, funnel,
+models -> disclosure control -> labels -> CSV), then read back as the workbook rule reads them.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from birthgaps import indicators, rates
+from birthgaps.cells import make_cells
+from birthgaps.clean import clean_births, publish_flow, quintile_basis
+from birthgaps.errors import InputError
+from birthgaps.models import model_tables, publish_model_tables
+from birthgaps.provenance import SYNTHETIC_NOTICE, label_table
+from birthgaps.synth import simulate_release
+from birthgaps.workbook import (
+    KINDS,
+    MARKERS,
+    TABLE_KEYS,
+    TABLES,
+    build_workbook,
+    data_dictionary,
+    describe_column,
+    outputs_markdown,
+    present_table,
+    published_dictionary,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+DOC_MARKER = "<!-- generated from birthgaps.workbook.TABLES"
+
+MODEL_OUTPUTS = {
+    "odds_ratios": "models",
+    "risk_ratios": "risk_ratios",
+    "interaction": "interaction",
+    "stratified": "stratified",
+    "excess_explained": "excess_explained",
+    "fit": "model_fit",
+}
+
+
+def _tiny_release(config: dict, folder: Path) -> dict[str, pd.DataFrame]:
+    """Every published table of a 4,000-birth synthetic release, written and read back as CSV."""
+    release = config["release"]
+    spec = config["releases"][release]
+    settings = {**copy.deepcopy(config["synthetic"]), "live_births": 4000}
+    statistics = copy.deepcopy(config["statistics"])
+    statistics["sii"]["reps"] = 1000  # quick; the limits are not under test here
+    areas, years, rules = config["areas"], spec["years"], config["disclosure"]
+    basis = quintile_basis(config.get("deprivation"))
+    extract, lookup = simulate_release(settings, areas, years)
+    clean, flow = clean_births(
+        extract,
+        lookup,
+        areas=list(areas),
+        years=years,
+        definitions=config["definitions"],
+        deprivation=config.get("deprivation"),
+    )
+    cells = make_cells(clean, config["outcomes"])
+    tables = {
+        "exclusion_flow": label_table(publish_flow(flow, rules), release, True),
+        "rates": label_table(
+            rates.publish_rates(rates.compute_rates(cells, areas, statistics), rules, statistics),
+            release,
+            True,
+            basis,
+        ),
+        "trends": label_table(
+            indicators.trends_table(cells, areas, statistics, rules), release, True, basis
+        ),
+        "inequality": label_table(
+            indicators.publish_inequality(
+                indicators.inequality_table(cells, areas, statistics), rules
+            ),
+            release,
+            True,
+            basis,
+        ),
+        "funnel": label_table(
+            indicators.publish_funnel(indicators.funnel_points(cells, areas), rules), release, True
+        ),
+    }
+    published = publish_model_tables(model_tables(cells, config["models"], areas), rules)
+    for key, name in MODEL_OUTPUTS.items():
+        tables[name] = label_table(published[key], release, True, basis)
+    read_back = {}
+    for name, table in tables.items():
+        path = folder / f"{name}.csv"
+        table.to_csv(path, index=False)
+        read_back[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return read_back
+
+
+@pytest.fixture(scope="module")
+def tiny(repo_config, tmp_path_factory) -> dict[str, pd.DataFrame]:
+    return _tiny_release(repo_config, tmp_path_factory.mktemp("tables"))
+
+
+def _build(tables, path, config, *, synthetic=True, **extra):
+    spec = config["releases"][config["release"]]
+    return build_workbook(
+        tables,
+        release=config["release"],
+        release_label=spec["label"],
+        synthetic=synthetic,
+        areas=config["areas"],
+        path=path,
+        years=spec["years"],
+        disclosure=config["disclosure"],
+        statistics=config["statistics"],
+        deprivation=config["deprivation"],
+        models=config["models"],
+        **extra,
+    )
+
+
+@pytest.fixture(scope="module")
+def book(tiny, repo_config, tmp_path_factory):
+    path = tmp_path_factory.mktemp("book") / "birthgaps_demo.xlsx"
+    sheets = _build(tiny, path, repo_config)
+    return path, sheets, openpyxl.load_workbook(path)
+
+
+def _table_rows(ws) -> tuple[list[str], list[tuple]]:
+    """Headings (first line, without unit or note) and data rows of the sheet's one Excel table."""
+    (name,) = list(ws.tables.keys())
+    ref = ws.tables[name].ref
+    rows = list(ws[ref])
+    headings = [str(cell.value).split("\n")[0] for cell in rows[0]]
+    return headings, [tuple(cell.value for cell in row) for row in rows[1:]]
+
+
+def _count_headings(key: str) -> dict[str, str]:
+    return {c.heading: name for name, c in TABLES[key].columns.items() if c.kind == "count"}
+
+
+# ------------------------------------------------------------------------------ structure
+
+
+def test_workbook_opens_with_cover_contents_notes_and_one_sheet_per_table(book):
+    path, sheets, wb = book
+    expected = ["Cover", "Contents", "Notes", *(TABLES[k].sheet for k in TABLE_KEYS)]
+    assert wb.sheetnames == expected == sheets
+    for key in TABLE_KEYS:
+        ws = wb[TABLES[key].sheet]
+        assert list(ws.tables.keys()) == [key], key  # one marked-up table per sheet
+        assert ws["A1"].value == TABLES[key].title
+        texts = [c.value for c in ws["A"][:15] if isinstance(c.value, str)]
+        assert any(t.startswith("Source: ") for t in texts), key
+        assert any(SYNTHETIC_NOTICE in t for t in texts), key
+        assert all(len(name) <= 31 and " " not in name for name in wb.sheetnames)
+    contents = [r for r in wb["Contents"].iter_rows(values_only=True) if r[0]]
+    listed = [r[0] for r in contents]
+    for key in TABLE_KEYS:
+        assert TABLES[key].sheet in listed
+    assert all(not ws.merged_cells.ranges for ws in wb.worksheets)
+
+
+def test_cover_says_what_where_when_and_how(book, repo_config):
+    _, _, wb = book
+    text = "\n".join(str(c.value) for c in wb["Cover"]["A"] if c.value)
+    spec = repo_config["releases"]["demo"]
+    for needed in (
+        spec["label"],
+        SYNTHETIC_NOTICE,
+        "Source:",
+        "Population:",
+        "Period: births in 2019 to 2024",
+        "counts of 1 to 7 births are withheld",
+        "rounded to the nearest 5",
+        "How to use this workbook",
+        "Contact",
+        "to be completed",
+        *repo_config["areas"].values(),
+    ):
+        assert needed in text, needed
+    assert wb.properties.title and spec["label"] in wb.properties.title
+
+
+def test_a_real_release_has_no_synthetic_notice(tiny, config, tmp_path):
+    config["releases"]["demo"]["label"] = "Births 2019 to 2024"
+    real = {k: t.assign(data="") for k, t in tiny.items()}
+    path = tmp_path / "real.xlsx"
+    _build(real, path, config, synthetic=False)
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            assert not any(isinstance(v, str) and "SYNTHETIC" in v.upper() for v in row), ws.title
+
+
+def test_units_are_in_the_column_headings(book):
+    _, _, wb = book
+    headings = {c.value for c in next(iter(wb["Rates"][wb["Rates"].tables["rates"].ref]))}
+    assert "Percentage\n(%)" in headings
+    assert any(str(h).startswith("Denominator\n(births)") for h in headings)
+    fit = {c.value for c in next(iter(wb["Model_fit"][wb["Model_fit"].tables["model_fit"].ref]))}
+    assert "AIC" in fit  # no unit, no brackets
+
+
+def test_same_tables_give_a_byte_identical_workbook(tiny, repo_config, tmp_path):
+    first, second = tmp_path / "a" / "book.xlsx", tmp_path / "b" / "book.xlsx"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    _build(tiny, first, repo_config)
+    _build(tiny, second, repo_config)
+    assert first.read_bytes() == second.read_bytes()
+
+
+# ------------------------------------------------------------------------------ disclosure
+
+
+def _count_breaches(wb, rules: dict) -> tuple[list[tuple], int, int]:
+    """(breaches, counts checked, [c] markers) over the count columns and count-bearing notes."""
+    low, high, base = rules["suppress_min"], rules["suppress_max"], rules["rounding_base"]
+    breaches, checked, markers = [], 0, 0
+    for key in TABLE_KEYS:
+        headings, rows = _table_rows(wb[TABLES[key].sheet])
+        counts = [i for i, h in enumerate(headings) if h in _count_headings(key)]
+        assert len(counts) == len(_count_headings(key)), key
+        for row in rows:
+            for i in counts:
+                value = row[i]
+                if isinstance(value, str):
+                    if value not in MARKERS:
+                        breaches.append((key, headings[i], value))
+                    markers += value == "[c]"
+                elif not isinstance(value, int) or low <= abs(value) <= high or value % base:
+                    breaches.append((key, headings[i], value))
+                else:
+                    checked += 1
+            # counts written into notes ("complete cases: 105 of 1,905 births ... Unknown 15")
+            for value in row:
+                if isinstance(value, str):
+                    for number in re.findall(r"(?:of|Unknown|stated) (\d[\d,]*)", value):
+                        if low <= int(number.replace(",", "")) <= high:
+                            breaches.append((key, "note", value))
+    return breaches, checked, markers
+
+
+def test_no_published_count_from_1_to_7_anywhere_in_the_workbook(book, repo_config):
+    _, _, wb = book
+    breaches, checked, markers = _count_breaches(wb, repo_config["disclosure"])
+    assert breaches == []
+    assert checked > 1000 and markers > 0  # the tiny release does suppress cells
+
+
+def test_the_count_check_catches_a_leaked_count(tiny, repo_config, tmp_path):
+    leaked = tiny["rates"].copy()
+    leaked.loc[0, ["events", "suppressed", "flag"]] = ["3", "False", ""]
+    path = tmp_path / "leak.xlsx"
+    _build({**tiny, "rates": leaked}, path, repo_config)
+    breaches, _, _ = _count_breaches(openpyxl.load_workbook(path), repo_config["disclosure"])
+    assert breaches == [("rates", "Events", 3)]
+
+
+def test_withheld_cells_show_c_and_keep_nothing_that_was_suppressed(tiny):
+    rates = tiny["rates"]
+    shown = present_table("rates", rates)
+    withheld = rates["suppressed"].eq("True")
+    assert withheld.any()
+    for column in ("events", "denominator", "percent", "lower_95", "upper_99_8"):
+        assert shown.loc[withheld, column].eq("[c]").all(), column
+    assert "suppressed" not in shown and "flag" not in shown and "release" not in shown
+
+
+def test_markers_follow_the_reason_a_cell_is_empty(tiny):
+    funnel = present_table("funnel", tiny["funnel"])
+    limits = tiny["funnel"]["row_type"].eq("limits")
+    assert funnel.loc[limits, "area_name"].eq("[z]").all()
+    assert funnel.loc[~limits, "axis_denominator"].eq("[z]").all()
+    rates = tiny["rates"]
+    shown = present_table("rates", rates)
+    assert shown.loc[rates["reliability"].eq("u"), "reliability"].eq("[u]").all()
+    not_calculated = rates["reliability"].eq("x") & rates["suppressed"].eq("False")
+    assert not_calculated.any() and shown.loc[not_calculated, "percent"].eq("[x]").all()
+    assert shown.loc[rates["area_code"].eq("ALL"), "comparison"].eq("[z]").all()
+    strat = tiny["stratified"]
+    too_few = strat["note"].str.startswith("too few events")
+    assert (
+        too_few.any()
+        and present_table("stratified", strat).loc[too_few, "odds_ratio"].eq("[x]").all()
+    )
+    fit = present_table("model_fit", tiny["model_fit"])
+    assert fit.loc[tiny["model_fit"]["measure"].eq("risk_ratio"), "aic"].eq("[z]").all()
+    models = present_table("models", tiny["models"])
+    assert models.loc[tiny["models"]["note"].eq(""), "note"].eq("none").all()
+    for key, table in tiny.items():  # never a blank in the workbook
+        shown = present_table(key, table)
+        assert not shown.isna().any().any(), key
+        assert not shown.map(lambda v: isinstance(v, str) and not v.strip()).any().any(), key
+
+
+def test_every_marker_used_is_explained_in_the_notes(book):
+    _, _, wb = book
+    notes = {
+        row[0]: row[1]
+        for row in wb["Notes"].iter_rows(values_only=True)
+        if isinstance(row[0], int) and row[1]
+    }
+    used = set()
+    for key in TABLE_KEYS:
+        ws = wb[TABLES[key].sheet]
+        _, rows = _table_rows(ws)
+        in_table = {v for row in rows for v in row if isinstance(v, str) and v in MARKERS}
+        legend = [c.value for c in ws["A"][:15] if isinstance(c.value, str) and " = " in c.value]
+        for marker in in_table:
+            (line,) = [text for text in legend if text.startswith(f"{marker} = ")]
+            number = int(re.search(r"\[note (\d+)\]", line).group(1))
+            assert notes[number].startswith(marker), (key, marker, notes[number])
+        used |= in_table
+    assert used == set(MARKERS)  # the tiny release needs all four
+    referenced = set()
+    for ws in wb.worksheets[3:]:
+        for row in ws.iter_rows(values_only=True):
+            for value in row:
+                referenced |= {int(n) for n in re.findall(r"\[note (\d+)\]", str(value))}
+    assert referenced == set(notes)  # every note is referenced, every reference has a note
+    texts = " ".join(notes.values()).lower()
+    for topic in ("rounded to the nearest 5", "benchmark", "quintile 1 is the most deprived"):
+        assert topic in texts, topic
+
+
+# ------------------------------------------------------------------------------ dictionary
+
+
+def test_every_column_of_every_published_table_has_a_dictionary_entry(tiny):
+    assert sorted(tiny) == sorted(TABLE_KEYS)
+    for key, table in tiny.items():
+        # the catalogue lists exactly the columns the pipeline writes, in its order
+        assert list(TABLES[key].columns) == list(table.columns), key
+    assert all(c.kind in KINDS for spec in TABLES.values() for c in spec.columns.values())
+    dictionary = data_dictionary(tiny)
+    assert len(dictionary) == sum(len(t.columns) for t in tiny.values())
+    assert dictionary["description"].str.len().gt(10).all()
+    for key, part in dictionary.groupby("table"):
+        headings = [h for c, h in zip(part["column"], part["heading"], strict=True)]
+        assert len(set(headings)) == len(headings), key
+    published = published_dictionary(tiny, "demo", True)
+    assert list(published.columns) == [
+        "release",
+        "data",
+        "table",
+        "column",
+        "heading",
+        "description",
+        "unit",
+    ]
+
+
+def test_an_undocumented_column_fails_loudly(tiny, repo_config, tmp_path):
+    with pytest.raises(InputError) as caught:
+        data_dictionary({"rates": tiny["rates"].assign(new_measure="1")})
+    message = str(caught.value)
+    assert "new_measure" in message and "rates" in message
+    with pytest.raises(InputError):
+        _build(
+            {**tiny, "rates": tiny["rates"].assign(new_measure="1")},
+            tmp_path / "x.xlsx",
+            repo_config,
+        )
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_other_confidence_levels_are_described_from_the_95_entry():
+    column = describe_column("rates", "lower_90")
+    assert "90%" in column.heading and "90%" in column.description and column.unit == "%"
+    assert "90%" in describe_column("inequality", "excess_upper_90").heading
+
+
+def test_docs_outputs_md_is_generated_from_the_catalogue():
+    text = (REPO / "docs" / "outputs.md").read_text()
+    assert DOC_MARKER in text, "docs/outputs.md lost its generated section"
+    generated = text.split(DOC_MARKER, 1)[1].split("-->", 1)[1].lstrip("\n")
+    assert generated == outputs_markdown(), (
+        "docs/outputs.md is out of date: regenerate its section with "
+        '`python3 -m uv run python -c "from birthgaps.workbook import outputs_markdown; '
+        'print(outputs_markdown())"`'
+    )

@@ -1,0 +1,28 @@
+# The release's accessible statistical workbook (gptables: cover, contents, notes, one table per
+# sheet, shorthand markers) and the data dictionary of every published table (birthgaps.workbook).
+from birthgaps.workbook import TABLE_KEYS as WORKBOOK_TABLES
+
+
+rule workbook:
+    input:
+        **{key: f"{PUBLISHED}/tables/{key}.csv" for key in WORKBOOK_TABLES},
+    output:
+        workbook=f"{PUBLISHED}/birthgaps_{RELEASE}.xlsx",
+        dictionary=f"{PUBLISHED}/tables/data_dictionary.csv",
+    params:
+        release=RELEASE,
+        release_label=SPEC["label"],
+        synthetic=SPEC["synthetic"],
+        areas=config["areas"],
+        years=SPEC["years"],
+        disclosure=config["disclosure"],
+        statistics=config.get("statistics", {}),
+        deprivation=config.get("deprivation", {}),
+        models=config["models"],
+        code=source_hash("workbook"),
+    log:
+        f"{LOGS}/workbook.log",
+    conda:
+        ENV
+    script:
+        "../scripts/workbook.py"

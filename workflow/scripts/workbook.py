@@ -1,0 +1,33 @@
+"""Snakemake script: published tables -> the release's workbook (XLSX) and data dictionary (CSV)."""
+
+import pandas as pd
+
+from birthgaps.workbook import TABLE_KEYS, build_workbook, published_dictionary
+from birthgaps.workflow import run_step
+
+
+def main(smk):
+    # as text, exactly as published: the workbook decides how each column is shown
+    tables = {
+        key: pd.read_csv(smk.input[key], dtype=str, keep_default_na=False) for key in TABLE_KEYS
+    }
+    params = smk.params
+    build_workbook(
+        tables,
+        release=params.release,
+        release_label=params.release_label,
+        synthetic=params.synthetic,
+        areas=params.areas,
+        path=smk.output.workbook,
+        years=params.years,
+        disclosure=params.disclosure,
+        statistics=params.statistics,
+        deprivation=params.deprivation,
+        models=params.models,
+    )
+    published_dictionary(tables, params.release, params.synthetic).to_csv(
+        smk.output.dictionary, index=False
+    )
+
+
+run_step(snakemake, main)  # noqa: F821
