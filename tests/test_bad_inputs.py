@@ -77,7 +77,7 @@ def bytes_file(data: bytes, name: str = "births.csv"):
 def titled_xlsx(tmp: Path) -> list[Path]:
     births = synthetic_births().head(30)
     path = tmp / "export.xlsx"
-    with pd.ExcelWriter(path) as writer:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
         to_layout(births, "local_maternity_export").to_excel(writer, startrow=3, index=False)
         writer.sheets["Sheet1"]["A1"] = "Births report"
         writer.sheets["Sheet1"]["A2"] = "All sites"

@@ -106,7 +106,7 @@ def test_missing_markers_of_the_source_become_missing(tmp_path):
 
 
 def titled_workbook(path: Path, frame: pd.DataFrame, sheet: str = "Births", titles: int = 2):
-    with pd.ExcelWriter(path) as writer:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
         pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="Notes", index=False)
         frame.to_excel(writer, sheet_name=sheet, startrow=titles + 1, index=False)
         for i in range(titles):

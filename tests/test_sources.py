@@ -325,7 +325,7 @@ def test_local_export_with_real_world_spellings_cp1252_csv_and_titled_xlsx(tmp_p
     export.to_csv(csv_path, index=False, encoding="cp1252")
     assert b"\x96" in csv_path.read_bytes()  # the en dash of Windows-1252
     xlsx_path = tmp_path / "export.xlsx"
-    with pd.ExcelWriter(xlsx_path) as writer:
+    with pd.ExcelWriter(xlsx_path, engine="openpyxl") as writer:
         export.to_excel(writer, sheet_name="Births", startrow=3, index=False)
         writer.sheets["Births"]["A1"] = "Maternity system export: births"
         writer.sheets["Births"]["A2"] = "Produced 01/02/2025 by the information team"
@@ -391,7 +391,7 @@ def test_preflight_checks_every_file_with_the_source_reader(config, tmp_path):
     for year in YEARS:
         path = tmp_path / f"births_{year}.xlsx"
         part = layout.loc[births["birth_date"].dt.year == year]
-        with pd.ExcelWriter(path) as writer:
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
             part.to_excel(writer, sheet_name="Sheet1", startrow=3, index=False)
             writer.sheets["Sheet1"]["A1"] = f"Births {year}"
         files.append(str(path))
@@ -407,7 +407,7 @@ def test_preflight_checks_every_file_with_the_source_reader(config, tmp_path):
     assert "lacks required columns" in message and "Baby ID (-> baby_id)" in message
 
     other = tmp_path / "other.xlsx"
-    with pd.ExcelWriter(other) as writer:
+    with pd.ExcelWriter(other, engine="openpyxl") as writer:
         layout.drop(columns="Baby Sex").to_excel(writer, startrow=3, index=False)
     with pytest.raises(InputError) as info:
         preflight(real_release(config, [files[0], str(other)], source))

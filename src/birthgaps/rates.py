@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from birthgaps.disclosure import control_counts
+from birthgaps.disclosure import control_counts, rates_additive_sets, secondary_suppress
 from birthgaps.errors import InputError
 from birthgaps.stats import (
     apply_small_number_rules,
@@ -229,17 +229,36 @@ def compute_rates(
 
 
 def publish_rates(
-    rates: pd.DataFrame, rules: Mapping, statistics: Mapping | None = None
+    rates: pd.DataFrame,
+    rules: Mapping,
+    statistics: Mapping | None = None,
+    *,
+    secondary: bool = True,
+    show_kind: bool = False,
 ) -> pd.DataFrame:
     """Apply disclosure control: suppress small counts, round the rest, percent from rounded counts.
 
-    CIs stay those of the unrounded data (NHS England practice) but go with a suppressed rate (and so
-    does its reliability flag); a rate flagged "x" (fewer than 3 events) stays blank. A pooled benchmark is the published percent of the
-    ``ALL`` row (from rounded counts, like every published percentage); a suppressed row is
+    Secondary suppression (``birthgaps.disclosure.secondary_suppress``) then hides further rows so
+    that no additive set (groups to overall, cross to margins, areas to ``ALL``) has exactly one
+    suppressed row (``secondary=False`` only for tests that show the attack works without it).
+    With ``show_kind`` a ``suppression`` column says ``primary`` or ``secondary``; it is left out
+    by default, as it would tell which withheld rows are the small ones. CIs stay those of the unrounded data (NHS
+    England practice) but go with a suppressed rate (and so does its reliability flag); a rate
+    flagged "x" (fewer than 3 events) stays blank. A pooled benchmark is the published percent of
+    the ``ALL`` row (from rounded counts, like every published percentage); a suppressed row is
     "Not compared".
     """
     non_events = rates["denominator"] - rates["events"]
     out = control_counts(rates, ["events", "denominator"], rules, extra_small=[non_events])
+    if secondary:
+        sets = rates_additive_sets(rates)
+        out = out.assign(denominator_unrounded=rates["denominator"].to_numpy())
+        out = secondary_suppress(
+            out, sets, value_columns=["events", "denominator"], size_column="denominator_unrounded"
+        ).drop(columns="denominator_unrounded")
+    else:
+        kind = out["suppressed"].map({True: "primary", False: ""})
+        out["suppression"] = kind.astype("string")
     suppressed = out["suppressed"]
     hidden = suppressed.copy()
     if "reliability" in out.columns:
@@ -258,4 +277,4 @@ def publish_rates(
     if "reliability" in out.columns:  # "x"/"u" on a suppressed row would narrow its count
         out["reliability"] = out["reliability"].astype("string").mask(suppressed, "")
     out["flag"] = suppressed.map({True: "c", False: ""}).astype("string")
-    return out
+    return out if show_kind else out.drop(columns="suppression")
