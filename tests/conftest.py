@@ -398,8 +398,14 @@ def fake_indicator_tables() -> dict[str, pd.DataFrame]:
     from birthgaps import indicators, rates
 
     cells = _fake_cells()
+    # secondary suppression off: these fakes test the wording of the appendix, which needs the
+    # quintile 1 and 5 rates that the complementary suppression of a tiny fake would hide
+    # (tests/test_secondary_suppression.py tests that suppression on a synthetic release)
     published_rates = rates.publish_rates(
-        rates.compute_rates(cells, FAKE_AREAS, FAKE_STATISTICS), FAKE_DISCLOSURE, FAKE_STATISTICS
+        rates.compute_rates(cells, FAKE_AREAS, FAKE_STATISTICS),
+        FAKE_DISCLOSURE,
+        FAKE_STATISTICS,
+        secondary=False,
     )
     return {
         "rates": published_rates,
@@ -411,3 +417,286 @@ def fake_indicator_tables() -> dict[str, pd.DataFrame]:
             indicators.funnel_points(cells, FAKE_AREAS), FAKE_DISCLOSURE
         ),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Fake published model tables beyond the odds ratios (risk ratios, interaction test, stratified
+# estimates, excess explained, fit summaries), in the formats the models rule writes: columns and
+# notes from the constants of birthgaps.models, prefixed by release/data/imd_quintiles as
+# provenance.label_table does. Values are made up, consistent with the fake odds ratios above.
+# Northbrook preterm has a significant interaction, Southwick LBW an untestable one; Eastmere has
+# a group whose ratio is below 1 and one whose gap widens with deprivation; Southwick "Other" has
+# too few events; Eastmere's adjusted LBW risk ratios carry the "fitted risk above 1" note.
+# ---------------------------------------------------------------------------------------------
+
+FAKE_INTERACTION = {  # (area, outcome): (lr_statistic, df, p_value, n_sparse_combinations)
+    ("X06000001", "preterm"): (28.3, 14, 0.012, 2),
+    ("X06000001", "lbw"): (15.77, 11, 0.1497, 5),
+    ("X06000002", "preterm"): (7.01, 10, 0.7244, 6),
+    ("X06000002", "lbw"): (4.81, 10, 0.9033, 6),
+    ("X06000003", "preterm"): (12.9, 15, 0.6100, 1),
+    ("X06000003", "lbw"): (None, 0, None, 16),
+    ("ALL", "preterm"): (19.34, 16, 0.2512, 0),
+    ("ALL", "lbw"): (16.10, 16, 0.4459, 0),
+}
+#: level -> (base ratio, lower, upper, adjusted ratio, lower, upper) of the excess-explained rows
+_FAKE_EXCESS = {
+    "Asian": (1.33, 1.19, 1.48, 1.22, 1.09, 1.36),
+    "Black": (1.38, 1.19, 1.60, 1.26, 1.09, 1.47),
+    "Mixed": (1.05, 0.84, 1.32, 1.00, 0.80, 1.26),
+    "Other": (1.05, 0.81, 1.36, 1.01, 0.77, 1.31),
+}
+_FAKE_COMPLETE_CASES = (
+    "complete cases: 1,105 of 19,605 births (5.6%) left out (imd_quintile Unknown 235, "
+    "ethnic_group Not stated 865, age_band Unknown 40)"
+)
+
+
+def _label(table: pd.DataFrame) -> pd.DataFrame:
+    from birthgaps.provenance import label_table
+
+    return label_table(table, "demo", True, "national")
+
+
+def _build_fake_model_tables(models_table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    import math
+
+    import numpy as np
+    from scipy.stats import norm
+
+    from birthgaps import models as m
+
+    z = float(norm.ppf(0.975))
+
+    # risk ratios: the odds ratios converted at the outcome's base risk (Zhang & Yu), same notes
+    rr = models_table.copy()
+    base = rr["outcome"].map(_FAKE_BASE).astype(float)
+
+    def to_rr(values: pd.Series) -> pd.Series:
+        values = values.astype(float)
+        return values / (1 - base + base * values)
+
+    rr["risk_ratio"] = to_rr(rr["odds_ratio"])
+    rr["lower_95"], rr["upper_95"] = to_rr(rr["lower_95"]), to_rr(rr["upper_95"])
+    rr["log_rr"] = np.log(rr["risk_ratio"])
+    rr["se"] = (np.log(rr["upper_95"]) - np.log(rr["lower_95"])) / (2 * z)
+    rr["p_value"] = 2 * norm.sf(np.abs(rr["log_rr"] / rr["se"]))
+    flagged = (
+        (rr["area_code"] == "X06000002")
+        & (rr["outcome"] == "lbw")
+        & (rr["model"] == "adjusted")
+        & (rr["term"] == "ethnic_group")
+        & rr["level"].isin(["Asian", "Black"])
+    )
+    rr.loc[flagged, "note"] = m.NOTE_RISK_ABOVE_ONE
+    rr = rr[m.RISK_RATIO_TABLE_COLUMNS]
+
+    interaction_rows, stratified_rows, excess_rows, fit_rows = [], [], [], []
+    for (area, outcome), (lr, df, p, sparse) in FAKE_INTERACTION.items():
+        significant = p is not None and p < 0.05
+        note = (
+            f"{m.NOTE_NO_INTERACTION}; {_FAKE_COMPLETE_CASES}"
+            if p is None
+            else (
+                f"{sparse} of 16 combinations share the main effects (fewer than 5 events or "
+                f"non-events in them or in their reference cell); {_FAKE_COMPLETE_CASES}"
+                if sparse
+                else _FAKE_COMPLETE_CASES
+            )
+        )
+        interaction_rows.append(
+            {
+                "area_code": area,
+                "outcome": outcome,
+                "terms": "imd_quintile x ethnic_group",
+                "df": df,
+                "lr_statistic": lr,
+                "p_value": p,
+                "p_threshold": 0.05,
+                "significant": significant,
+                "n_combinations": 16,
+                "n_sparse_combinations": sparse,
+                "n_empty_combinations": 0,
+                "n_births": 18500,
+                "n_events": 1200,
+                "note": note,
+            }
+        )
+        # stratified: IMD quintile ORs within each ethnic group, then ethnic ORs within quintiles
+        imd_or = _FAKE_IMD_OR.get(area, [1.45, 1.3, 1.15, 1.06, 1.0])
+        births = {"Asian": 2590, "Black": 1110, "Mixed": 740, "White": 13320, "Other": 55}
+        for group in ("Asian", "Black", "Mixed", "White", "Other"):
+            steeper = 1.6 if (significant and group == "Black") else 1.0
+            for level in ("1", "2", "3", "4"):
+                value = imd_or[int(level) - 1] ** steeper
+                row = {
+                    "stratum_term": "ethnic_group",
+                    "stratum": group,
+                    "term": "imd_quintile",
+                    "level": level,
+                    "reference": "5",
+                    "n_births": births[group] if group != "Other" or area != "X06000003" else None,
+                    "n_events": None if group == "Other" else round(births[group] * 0.065 / 5) * 5,
+                    "note": "",
+                }
+                if group == "Other":
+                    row.update(dict.fromkeys(("odds_ratio", "lower_95", "upper_95", "log_or")))
+                    row.update(se=None, p_value=None, note=m.NOTE_TOO_FEW_REFERENCE)
+                else:
+                    se = 0.1 if group == "White" else 0.3
+                    row.update(
+                        odds_ratio=value,
+                        lower_95=math.exp(math.log(value) - z * se),
+                        upper_95=math.exp(math.log(value) + z * se),
+                        log_or=math.log(value),
+                        se=se,
+                        p_value=float(2 * norm.sf(abs(math.log(value) / se))),
+                    )
+                stratified_rows.append({"area_code": area, "outcome": outcome, **row})
+        for quintile in ("1", "2", "3", "4", "5"):
+            for group in ("Asian", "Black", "Mixed", "Other"):
+                value = {"Asian": 1.25, "Black": 1.5, "Mixed": 1.1, "Other": 1.05}[group]
+                se = 0.2
+                stratified_rows.append(
+                    {
+                        "area_code": area,
+                        "outcome": outcome,
+                        "stratum_term": "imd_quintile",
+                        "stratum": quintile,
+                        "term": "ethnic_group",
+                        "level": group,
+                        "reference": "White",
+                        "odds_ratio": value,
+                        "lower_95": math.exp(math.log(value) - z * se),
+                        "upper_95": math.exp(math.log(value) + z * se),
+                        "log_or": math.log(value),
+                        "se": se,
+                        "p_value": float(2 * norm.sf(abs(math.log(value) / se))),
+                        "n_births": 3700,
+                        "n_events": 240,
+                        "note": "",
+                    }
+                )
+        for row in stratified_rows:
+            if row["area_code"] == area and row["outcome"] == outcome:
+                row["interaction_p_value"] = p
+                row["interaction_significant"] = significant
+        # excess explained, both measures; the odds-ratio rows differ so a test can tell them apart
+        for measure in ("odds_ratio", "risk_ratio"):
+            for level, values in _FAKE_EXCESS.items():
+                b, bl, bu, a, al, au = values
+                if measure == "odds_ratio":
+                    b, bl, bu, a, al, au = (v * 1.05 for v in values)
+                note = ""
+                if area == "X06000002" and outcome == "lbw" and level == "Mixed":
+                    b, bl, bu, a, al, au = 0.80, 0.66, 0.97, 0.85, 0.70, 1.03
+                if area == "X06000002" and outcome == "preterm" and level == "Black":
+                    b, bl, bu, a, al, au = 1.30, 1.10, 1.54, 1.36, 1.14, 1.62
+                change = math.log(b) - math.log(a)
+                pct = 100 * change / math.log(b)
+                near_one = bl <= 1 <= bu
+                row = {
+                    "area_code": area,
+                    "outcome": outcome,
+                    "measure": measure,
+                    "term": "ethnic_group",
+                    "level": level,
+                    "reference": "White",
+                    "explained_by": "imd_quintile",
+                    "base_terms": "ethnic_group + age_band + year",
+                    "base_ratio": b,
+                    "base_lower_95": bl,
+                    "base_upper_95": bu,
+                    "adjusted_ratio": a,
+                    "adjusted_lower_95": al,
+                    "adjusted_upper_95": au,
+                    "log_ratio_change": change,
+                    "change_lower_95": change - 0.03,
+                    "change_upper_95": change + 0.03,
+                    "pct_explained": None if near_one else pct,
+                    "pct_lower_95": None if near_one else pct - 14.5,
+                    "pct_upper_95": None if near_one else pct + 14.5,
+                    "n_births": 18500,
+                    "n_events": 1200,
+                    "note": m.NOTE_BASE_NEAR_ONE if near_one else note,
+                }
+                if b < 1 and not near_one:
+                    row["note"] = m.NOTE_BASE_BELOW_ONE
+                if area == "X06000003" and level == "Other":
+                    for key in row:
+                        if key.startswith(("base_r", "base_l", "base_u", "adjusted_", "pct_")):
+                            row[key] = None
+                        if key.startswith(("log_ratio", "change_")):
+                            row[key] = None
+                    row["note"] = m.NOTE_TOO_FEW
+                excess_rows.append(row)
+        # fit summaries: crude (each exposure), adjusted, interaction (odds ratios only)
+        models_fit = [
+            ("crude", "imd_quintile", 5, 12574.3, 0.553, 5),
+            ("crude", "ethnic_group", 5, 12604.2, 0.535, 5),
+            ("adjusted", "imd_quintile + ethnic_group + age_band + year", 19, 12573.2, 0.568, 756),
+            (
+                "interaction",
+                "imd_quintile + ethnic_group + age_band + year + imd_quintile:ethnic_group",
+                30,
+                12579.4,
+                0.573,
+                756,
+            ),
+        ]
+        for measure in ("odds_ratio", "risk_ratio"):
+            for model, terms, k, aic, c, patterns in models_fit:
+                if measure == "risk_ratio" and model == "interaction":
+                    continue
+                logistic = measure == "odds_ratio"
+                fit_rows.append(
+                    {
+                        "area_code": area,
+                        "outcome": outcome,
+                        "measure": measure,
+                        "model": model,
+                        "terms": terms,
+                        "n_parameters": k,
+                        "log_likelihood": -(aic - 2 * k) / 2 if logistic else None,
+                        "deviance": aic - 2 * k if logistic else None,
+                        "aic": aic if logistic else None,
+                        "pattern_deviance": (735.7 if model != "crude" else 0.0)
+                        if logistic
+                        else None,
+                        "n_patterns": patterns,
+                        "pattern_df": patterns - k if logistic else None,
+                        "c_statistic": c if logistic else c - 0.0004,
+                        "n_births": 18500,
+                        "n_events": 1200,
+                        "note": "" if logistic else m.NOTE_WORKING_LIKELIHOOD,
+                    }
+                )
+
+    def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+        table = pd.DataFrame(rows)
+        table = table[columns]
+        for column in ("n_births", "n_events"):
+            table[column] = table[column].astype("Int64")
+        return table
+
+    tables = {
+        "risk_ratios": rr,
+        "interaction": frame(interaction_rows, ["area_code", *m.INTERACTION_COLUMNS]),
+        "stratified": frame(stratified_rows, ["area_code", *m.STRATIFIED_COLUMNS]),
+        "excess_explained": frame(excess_rows, ["area_code", *m.EXCESS_COLUMNS]),
+        "model_fit": frame(fit_rows, ["area_code", *m.FIT_COLUMNS]),
+    }
+    return {name: _label(table) for name, table in tables.items()}
+
+
+@pytest.fixture(scope="session")
+def fake_model_tables(fake_models) -> dict[str, pd.DataFrame]:
+    """Published risk_ratios, interaction, stratified, excess_explained and model_fit tables
+    (keys as the models rule's outputs), in the real column formats; read-only."""
+    return _build_fake_model_tables(fake_models)
+
+
+@pytest.fixture(scope="session")
+def fake_cells() -> pd.DataFrame:
+    """The fake cell table the fake published tables were made from (read-only)."""
+    return _fake_cells()

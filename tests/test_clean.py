@@ -201,3 +201,27 @@ def test_clean_does_not_change_its_input(lookup, config):
     )
     assert len(run_births[0]) == 1
     pd.testing.assert_frame_equal(births, before)
+
+
+def test_published_flow_hides_no_count_that_its_running_totals_give_back(lookup, config):
+    from birthgaps.clean import _flow_sets
+
+    rows = [{}] * 40 + [{"birth_outcome": "still"}] * 3 + [{"area_code": "X9"}] * 12
+    rows += [{"gestation_weeks": 99}] * 2 + [{"birth_weight_g": 9999}] * 9
+    _, flow = run(rows, lookup, config)
+    published = publish_flow(flow, config["disclosure"])
+    cells = (
+        published[["count", "remaining"]].to_numpy(dtype="float64", na_value=float("nan")).ravel()
+    )
+    hidden = [v != v for v in cells]  # NaN: withheld (or not applicable)
+    unrounded = (
+        flow[["count", "remaining"]].to_numpy(dtype="float64", na_value=float("nan")).ravel()
+    )
+    sets = _flow_sets(flow)
+    assert any(s.label == "stillbirths" for s in sets)
+    for additive in sets:
+        withheld = [hidden[c] and unrounded[c] == unrounded[c] for c in additive.cells]
+        assert sum(withheld) != 1, additive  # one hidden cell in a sum could be worked out
+    still = published.set_index("step").loc["stillbirths"]
+    assert pd.isna(still["count"]) and still["flag"] == "c"
+    assert published.set_index("step").loc["received", "count"] == 65  # 66 rounded

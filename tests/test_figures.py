@@ -269,14 +269,15 @@ def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow,
         "preterm_sii",
         "preterm_funnel",
         "preterm_odds_ratios",
+        "preterm_risk_ratios",
         "exclusion_flow",
     ]
-    plain = figures.figure_specs(["preterm"], ["preterm"], indicators=False)
+    plain = figures.figure_specs(["preterm"], ["preterm"], indicators=False, risk_ratios=False)
     assert [s.kind for s in plain] == ["imd", "group", "group", "group", "forest", "flow"]
     area_specs = figures.area_figure_specs(fake_rates, fake_models, FLAT)
-    assert len(area_specs) == 3 * (4 + 3) + 2 + 1
+    assert len(area_specs) == 3 * (4 + 3) + 2 * 2 + 1
     written = figures.write_area_figures(
-        fake_rates, fake_models, fake_flow, FLAT, tmp_path, synthetic=True, specs=specs[-2:]
+        fake_rates, fake_models, fake_flow, FLAT, tmp_path, synthetic=True, specs=specs[-3::2]
     )
     assert sorted(p.name for p in written) == sorted(
         f"{stem}{ext}"
@@ -288,6 +289,7 @@ def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow,
         fake_rates, fake_models, fake_flow, FLAT, tmp_path / "plain", specs=None
     )
     assert not any("_trend" in p.name or "_funnel" in p.name for p in default)
+    assert not any("_risk_ratios" in p.name for p in default)
     # ... and asking for one names the missing table
     with pytest.raises(InputError, match="needs the published trends table"):
         figures.write_area_figures(
@@ -419,3 +421,104 @@ def test_funnel_plot_draws_limits_and_tells_the_area_apart(ind):
         assert f"Northbrook {year}" in alt
     with pytest.raises(InputError, match="no rows for outcome"):
         figures.funnel_plot(funnel, STEEP, "very_preterm")
+
+
+# ----------------------------------------------------------------------------- risk-ratio forest plot
+
+
+@pytest.fixture(scope="module")
+def risk_ratios(fake_model_tables):
+    return fake_model_tables["risk_ratios"]
+
+
+def _rr_rows(table, area, outcome, model="adjusted"):
+    return table[
+        (table["area_code"] == area) & (table["outcome"] == outcome) & (table["model"] == model)
+    ]
+
+
+def test_risk_ratio_forest_plot_draws_the_risk_ratios(risk_ratios):
+    fig, alt = figures.forest_plot(
+        risk_ratios,
+        STEEP,
+        "preterm",
+        area_name="Northbrook",
+        synthetic=True,
+        period="2019–2024",
+        measure="risk_ratio",
+    )
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert ax.get_xlabel() == "Risk ratio (log scale); 1 = same risk as the reference group"
+    assert any(list(line.get_xdata()) == [1.0, 1.0] for line in ax.lines)
+    assert _title(fig).startswith("Risk of preterm birth is higher in IMD quintiles 1, 2 and 3")
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["Crude risk ratio", "Adjusted risk ratio"]
+    # never colour alone: crude and adjusted differ in marker and fill too
+    crude, adjusted = ax.containers[0].lines[0], ax.containers[1].lines[0]
+    assert crude.get_marker() != adjusted.get_marker()
+    assert crude.get_markerfacecolor() == "none" != adjusted.get_markerfacecolor()
+    texts = _texts(fig)
+    assert "Adjusted RR (95% CI)" in texts and "Adjusted OR" not in texts
+    caption = next(t.get_text() for t in fig.texts if "Source:" in t.get_text()).replace("\n", " ")
+    assert caption.startswith(figures.SYNTHETIC_NOTICE)
+    assert "Modified Poisson regression (log link, robust sandwich standard errors)" in caption
+    assert "Period: 2019–2024" in caption and "Northbrook" in caption
+    assert alt.startswith(
+        "Synthetic data. Forest plot of crude and adjusted risk ratios of preterm birth in "
+        "Northbrook, 2019–2024"
+    )
+    assert _title(fig) in alt
+    # every adjusted estimate is drawn where the table says and written in the alt text
+    points = {round(float(c.lines[0].get_xdata()[0]), 10) for c in ax.containers}
+    for _, row in _rr_rows(risk_ratios, STEEP, "preterm").iterrows():
+        if row["term"] in ("imd_quintile", "ethnic_group"):
+            assert round(float(row["risk_ratio"]), 10) in points
+            assert (
+                f"{row['risk_ratio']:.2f} ({row['lower_95']:.2f} to {row['upper_95']:.2f})" in alt
+            )
+
+
+def test_risk_ratio_forest_plot_notes_and_neutral_title(risk_ratios):
+    fig, alt = figures.forest_plot(risk_ratios, FLAT, "preterm", measure="risk_ratio")
+    assert len([t for t in fig.axes[0].texts if "too few events" in t.get_text()]) == 2
+    assert "No estimate for Other (crude: too few events) and Other (adjusted" in alt
+    fig, alt = figures.forest_plot(risk_ratios, "X06000002", "lbw", measure="risk_ratio")
+    caption = next(t.get_text() for t in fig.texts if "Source:" in t.get_text()).replace("\n", " ")
+    assert "Read with care: Asian (adjusted: fitted risk above 1 in some covariate patterns)" in (
+        caption
+    )
+    assert "fitted risk above 1" in alt
+    # when every interval includes 1 the title says no clear difference, in risk words
+    neutral = risk_ratios.copy()
+    neutral["lower_95"], neutral["upper_95"] = 0.5, 2.0
+    fig, _ = figures.forest_plot(neutral, STEEP, "lbw", measure="risk_ratio")
+    assert _title(fig) == (
+        "No clear difference in the risk of low birth weight between groups, after adjustment"
+    )
+
+
+def test_risk_ratio_forest_plot_bad_input(risk_ratios, fake_models):
+    with pytest.raises(InputError, match="risk ratios table lacks column.*risk_ratio"):
+        figures.forest_plot(fake_models, STEEP, "preterm", measure="risk_ratio")
+    with pytest.raises(InputError, match="risk ratios table has no rows for area X99999999"):
+        figures.forest_plot(risk_ratios, "X99999999", "preterm", measure="risk_ratio")
+    with pytest.raises(ValueError, match="measure must be one of"):
+        figures.forest_plot(risk_ratios, STEEP, "preterm", measure="hazard_ratio")
+
+
+def test_area_figures_include_the_risk_ratio_plots_when_the_table_is_given(
+    fake_rates, fake_models, fake_flow, risk_ratios, tmp_path
+):
+    written = figures.write_area_figures(
+        fake_rates, fake_models, fake_flow, STEEP, tmp_path, risk_ratios=risk_ratios
+    )
+    names = {p.name for p in written}
+    for outcome in ("preterm", "lbw"):
+        for ext in (".png", ".svg", ".txt"):
+            assert f"{outcome}_risk_ratios{ext}" in names
+    alt = (tmp_path / "preterm_risk_ratios.txt").read_text(encoding="utf-8")
+    assert alt.startswith("Forest plot of crude and adjusted risk ratios of preterm birth")
+    spec = figures.FigureSpec("preterm_risk_ratios", "risk_forest", "preterm")
+    with pytest.raises(InputError, match="needs the published risk_ratios table"):
+        figures.make_figure(spec, fake_rates, fake_models, fake_flow, STEEP)

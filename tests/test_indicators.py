@@ -386,3 +386,32 @@ def test_rii_limits_are_blank_when_the_simulation_reaches_zero():
     assert rii["lower_95"] == pytest.approx(expected["rii_lower_95"], rel=1e-12)
     assert rii["lower_95"] > 0
     assert rii["note"] == ""
+
+
+def test_groups_withheld_in_the_rates_table_are_withheld_here_too(inequality):
+    """A group hidden by secondary suppression in rates.csv must not reappear with its counts."""
+    outcome = inequality["outcome"].iloc[0]
+    hidden = {("A1", outcome, "imd_quintile", "2"), ("A1", outcome, "ethnic_group", "White")}
+    published = indicators.publish_inequality(inequality, RULES, hidden)
+    q2 = published[
+        (published["area_code"] == "A1")
+        & (published["measure"] == "rate_ratio")
+        & (published["group"] == "2")
+        & (published["outcome"] == outcome)
+    ].iloc[0]
+    assert q2["suppressed"] and q2["flag"] == "c"
+    assert pd.isna(q2["events"]) and pd.isna(q2["denominator"]) and pd.isna(q2["value"])
+    black = published[
+        (published["area_code"] == "A1")
+        & (published["measure"] == "rate_ratio")
+        & (published["group"] == "Black")
+        & (published["outcome"] == outcome)
+    ].iloc[0]
+    assert black["suppressed"] and pd.isna(black["events"])  # its reference group is hidden
+    q1 = published[
+        (published["area_code"] == "A1")
+        & (published["measure"] == "rate_ratio")
+        & (published["group"] == "1")
+        & (published["outcome"] == outcome)
+    ].iloc[0]
+    assert not q1["suppressed"] and q1["events"] == 40

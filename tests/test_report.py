@@ -19,15 +19,23 @@ AREA, AREA_NAME = "X06000001", "Northbrook"
 AREAS = {"X06000001": "Northbrook", "X06000002": "Eastmere", "X06000003": "Southwick"}
 
 
-TABLES = ("rates", "models", "flow", "trends", "inequality", "funnel")
+MODEL_TABLES = ("risk_ratios", "interaction", "stratified", "excess_explained", "model_fit")
+TABLES = ("rates", "models", "flow", "trends", "inequality", "funnel", *MODEL_TABLES)
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory, fake_indicator_tables, fake_models, fake_flow) -> dict:
+def published(
+    tmp_path_factory, fake_indicator_tables, fake_models, fake_flow, fake_model_tables
+) -> dict:
     """The fake tables written as the pipeline publishes them (rates with the benchmark columns,
-    the indicator tables), plus Northbrook's figure set."""
+    the indicator tables, the further model tables), plus Northbrook's figure set."""
     root = tmp_path_factory.mktemp("published")
-    tables = {**fake_indicator_tables, "models": fake_models, "flow": fake_flow}
+    tables = {
+        **fake_indicator_tables,
+        "models": fake_models,
+        "flow": fake_flow,
+        **fake_model_tables,
+    }
     paths = {f"{name}_csv": root / "tables" / f"{name}.csv" for name in TABLES}
     paths["figures_dir"] = root / "figures" / AREA
     paths["rates_csv"].parent.mkdir(parents=True)
@@ -42,6 +50,7 @@ def published(tmp_path_factory, fake_indicator_tables, fake_models, fake_flow) -
         trends=tables["trends"],
         inequality=tables["inequality"],
         funnel=tables["funnel"],
+        risk_ratios=tables["risk_ratios"],
         synthetic=True,
     )
     return {"root": root, **paths}
@@ -108,6 +117,11 @@ def test_template_is_commit_ready():
         "trends_csv",
         "inequality_csv",
         "funnel_csv",
+        "risk_ratios_csv",
+        "interaction_csv",
+        "stratified_csv",
+        "excess_explained_csv",
+        "model_fit_csv",
         "figures_dir",
     }
 
@@ -133,7 +147,7 @@ def test_rendered_html_has_content_but_no_code(rendered, published):
         assert heading in page
     assert "Preterm birth is more common in more deprived areas" in page
     alts = _image_alts(page)
-    assert len(alts) == 3 * (4 + 3) + 2 + 1
+    assert len(alts) == 3 * (4 + 3) + 2 * 2 + 1  # odds and risk ratio forest plots
     for alt_file in sorted(published["figures_dir"].glob("*.txt")):
         assert alt_file.read_text(encoding="utf-8").strip() in alts, alt_file.name
     assert "data:image/png;base64," in page  # self-contained: images inline, no CDN scripts
@@ -404,3 +418,330 @@ def test_rates_table_marks_not_calculated_and_unreliable_rates(inputs):
     assert table[table["Ethnic group"] == "Black"].iloc[0]["%"].endswith(" u")
     assert "x = not calculated" in table.attrs["footnote"]
     assert "Compared with All study areas" in table.columns
+
+
+# ----------------------------------------------------------------------------- risk ratios, interaction, excess explained
+
+CAUSAL_WORDS = ("cause", "because", "due to", "effect of", "leads to", "driven by", "results in")
+
+
+def _inputs_with(inputs, **tables) -> report.AppendixInputs:
+    return report.AppendixInputs(**{**inputs.__dict__, **tables})
+
+
+def _set(table: pd.DataFrame, area: str, outcome: str, **values) -> pd.DataFrame:
+    """A copy of ``table`` with ``values`` set on the rows of one area and outcome."""
+    changed = table.copy()
+    mask = (changed["area_code"] == area) & (changed["outcome"] == outcome)
+    for column, value in values.items():
+        changed.loc[mask, column] = value
+    return changed
+
+
+def test_report_reads_the_model_tables_in_the_models_rule_format():
+    """The column lists the appendix requires are exactly those the models rule publishes."""
+    from birthgaps import models
+
+    assert ["area_code", *models.INTERACTION_COLUMNS] == report.INTERACTION_TABLE_COLUMNS
+    assert ["area_code", *models.STRATIFIED_COLUMNS] == report.STRATIFIED_TABLE_COLUMNS
+    assert ["area_code", *models.EXCESS_COLUMNS] == report.EXCESS_TABLE_COLUMNS
+    assert ["area_code", *models.FIT_COLUMNS] == report.FIT_TABLE_COLUMNS
+    assert set(figures.RISK_RATIOS_COLUMNS) <= set(models.RISK_RATIO_TABLE_COLUMNS)
+
+
+def test_tables_from_the_real_models_code_give_a_section(fake_cells, repo_config, tmp_path):
+    """model_tables -> publish -> CSV -> readers -> section: the contract holds end to end."""
+    from birthgaps import models
+    from birthgaps.provenance import label_table
+
+    published = models.publish_model_tables(
+        models.model_tables(fake_cells, repo_config["models"], AREAS), repo_config["disclosure"]
+    )
+    names = {"odds_ratios": "models", "fit": "model_fit"}
+    paths = {}
+    for key, table in published.items():
+        name = names.get(key, key)
+        paths[name] = tmp_path / f"{name}.csv"
+        label_table(table, "demo", True, "national").to_csv(paths[name], index=False)
+    interaction = report.read_interaction(paths["interaction"])
+    assert interaction["significant"].dtype == bool
+    inputs = report.AppendixInputs(
+        release="demo",
+        release_label="Demo",
+        area_code=AREA,
+        area_name=AREA_NAME,
+        synthetic=True,
+        rates=pd.DataFrame(),
+        models=report.read_models(paths["models"]),
+        flow=pd.DataFrame(),
+        figures_dir=tmp_path,
+        model_outcomes=["preterm", "lbw"],
+        risk_ratios=report.read_risk_ratios(paths["risk_ratios"]),
+        interaction=interaction,
+        stratified=report.read_stratified(paths["stratified"]),
+        excess_explained=report.read_excess_explained(paths["excess_explained"]),
+        model_fit=report.read_model_fit(paths["model_fit"]),
+    )
+    for outcome in ("preterm", "lbw"):
+        figures.save_figure(
+            *figures.forest_plot(inputs.risk_ratios, AREA, outcome, measure="risk_ratio"),
+            tmp_path / f"{outcome}_risk_ratios",
+        )
+    page = report.risk_ratio_section_html(inputs)
+    assert "likelihood-ratio test of the interaction between ethnic group and deprivation" in page
+    assert "evidence that the deprivation gradient differs by ethnic group (p " in page
+    assert page.count("<table") == 2 * 3 + sum(
+        bool(r["significant"]) for _, r in interaction[interaction["area_code"] == AREA].iterrows()
+    )
+    table = report.format_risk_ratios_table(inputs, "preterm")
+    assert "1 (reference)" in set(table["Adjusted RR (95% CI)"])
+    fit = report.format_fit_table(inputs, "preterm")
+    assert list(fit["Model"]) == ["Crude", "Crude", "Adjusted", "Adjusted + interaction"]
+
+
+def test_rendered_html_has_the_risk_ratio_section(rendered, published):
+    page = rendered["html"].read_text(encoding="utf-8")
+    for text in (
+        "Adjusted risk ratios, interaction and the part explained by deprivation",
+        "Preterm birth: adjusted risk ratios, interaction and the part explained by deprivation",
+        "Adjusted RR (95% CI)",
+        "some evidence that the deprivation gradient differs by ethnic group (p = 0.01)",
+        "no evidence that the deprivation gradient differs by ethnic group (p = 0.15)",
+        "Odds ratios of preterm birth by deprivation quintile within each ethnic group",
+        "Share of the excess explained by deprivation (95% CI)",
+        "Model fit (for analysts)",
+        "c-statistic (logistic)",
+    ):
+        assert text in page, text
+    assert "Odds ratios of low birth weight by deprivation quintile within each" not in page
+    alt = (published["figures_dir"] / "preterm_risk_ratios.txt").read_text(encoding="utf-8")
+    assert alt.strip() in _image_alts(page)
+    assert alt.startswith("Synthetic data. Forest plot of crude and adjusted risk ratios")
+
+
+def test_risk_ratio_table_sits_beside_the_odds_ratios(inputs, fake_model_tables, fake_models):
+    table = report.format_risk_ratios_table(inputs, "preterm")
+    assert list(table.columns) == [
+        "Exposure",
+        "Group",
+        "Adjusted RR (95% CI)",
+        "Adjusted OR (95% CI)",
+    ]
+    assert list(table["Group"]) == [
+        "1 (most deprived)",
+        "2",
+        "3",
+        "4",
+        "5 (least deprived)",
+        "Asian",
+        "Black",
+        "Mixed",
+        "White",
+        "Other",
+    ]
+    rr = fake_model_tables["risk_ratios"]
+    row = rr[
+        (rr["area_code"] == AREA)
+        & (rr["outcome"] == "preterm")
+        & (rr["model"] == "adjusted")
+        & (rr["level"] == "Black")
+    ].iloc[0]
+    black = table[table["Group"] == "Black"].iloc[0]
+    assert black["Adjusted RR (95% CI)"] == (
+        f"{row['risk_ratio']:.2f} ({row['lower_95']:.2f} to {row['upper_95']:.2f})"
+    )
+    assert black["Adjusted OR (95% CI)"] == "1.50 (1.19 to 1.90)"  # from the models table
+    assert table[table["Group"] == "White"].iloc[0]["Adjusted RR (95% CI)"] == "1 (reference)"
+    assert "Read with care" not in table.attrs["footnote"]
+    # Southwick's "Other" has too few events; Eastmere's LBW ratios carry the risk-above-1 note
+    flat = _inputs_with(inputs, area_code="X06000003", area_name="Southwick")
+    other = report.format_risk_ratios_table(flat, "preterm").set_index("Group").loc["Other"]
+    assert other["Adjusted RR (95% CI)"] == other["Adjusted OR (95% CI)"] == "too few events"
+    mid = _inputs_with(inputs, area_code="X06000002", area_name="Eastmere")
+    footnote = report.format_risk_ratios_table(mid, "lbw").attrs["footnote"]
+    assert "Read with care: Asian (fitted risk above 1 in some covariate patterns)" in footnote
+
+
+def test_interaction_sentences_for_a_significant_and_a_non_significant_test(inputs):
+    significant = report.interaction_sentences(inputs, "preterm")
+    assert significant[0] == (
+        "Preterm birth: likelihood-ratio test of the interaction between ethnic group and "
+        "deprivation quintile (chi-squared 28.30 on 14 degrees of freedom): some evidence that "
+        "the deprivation gradient differs by ethnic group (p = 0.01)."
+    )
+    assert "2 of the 16 combinations" in significant[1]
+    assert not any("little power" in s for s in significant)
+    plain = report.interaction_sentences(inputs, "lbw")
+    assert plain[0].endswith(
+        "(chi-squared 15.77 on 11 degrees of freedom): no evidence that the deprivation gradient "
+        "differs by ethnic group (p = 0.15)."
+    )
+    assert any("little power" in s for s in plain)
+    # the wording follows the published flag, not a threshold of its own
+    flipped = _inputs_with(
+        inputs, interaction=_set(inputs.interaction, AREA, "lbw", significant=True)
+    )
+    assert "some evidence" in report.interaction_sentences(flipped, "lbw")[0]
+    text = " ".join(significant + plain).lower()
+    assert not any(word in text for word in CAUSAL_WORDS)
+
+
+def test_an_untestable_interaction_says_why_without_the_complete_case_note(inputs):
+    flat = _inputs_with(inputs, area_code="X06000003", area_name="Southwick")
+    sentences = report.interaction_sentences(flat, "lbw")
+    assert sentences == [
+        "The interaction between ethnic group and deprivation quintile could not be tested for "
+        "low birth weight: no estimable interaction term."
+    ]
+    missing = _inputs_with(inputs, interaction=inputs.interaction.iloc[0:0])
+    assert "No interaction test was published" in report.interaction_sentences(missing, "lbw")[0]
+
+
+def test_fmt_p_never_rounds_onto_the_threshold():
+    assert report.fmt_p(0.1497) == "p = 0.15"
+    assert report.fmt_p(0.012) == "p = 0.01"
+    assert report.fmt_p(0.0042) == "p = 0.004"
+    assert report.fmt_p(0.0004) == "p < 0.001"
+    assert report.fmt_p(0.0496, 0.05) == "p = 0.0496"
+    assert report.fmt_p(0.0496) == "p = 0.05"
+    assert report.fmt_p(0.05, 0.05) == "p = 0.05"
+
+
+def test_stratified_table_only_when_the_interaction_is_significant(inputs):
+    page = report.risk_ratio_section_html(inputs)
+    assert "Odds ratios of preterm birth by deprivation quintile within each ethnic group" in page
+    assert "Odds ratios of low birth weight by deprivation quintile within each" not in page
+    table = report.format_stratified_table(inputs, "preterm")
+    assert list(table.columns) == [
+        "Ethnic group",
+        "IMD 1 v 5 (95% CI)",
+        "IMD 2 v 5 (95% CI)",
+        "IMD 3 v 5 (95% CI)",
+        "IMD 4 v 5 (95% CI)",
+        "Births in the model",
+    ]
+    assert list(table["Ethnic group"]) == ["Asian", "Black", "Mixed", "White", "Other"]
+    assert table.set_index("Ethnic group").loc["Other", "IMD 1 v 5 (95% CI)"] == (
+        "too few events in the reference level"
+    )
+    births = [b for b in table["Births in the model"] if b != "c"]
+    assert births and all(int(b.replace(",", "")) % 5 == 0 for b in births)
+    flat = _inputs_with(
+        inputs,
+        area_code="X06000003",
+        interaction=_set(inputs.interaction, "X06000003", "preterm", significant=True),
+    )
+    southwick = report.format_stratified_table(flat, "preterm").set_index("Ethnic group")
+    assert southwick.loc["Other", "Births in the model"] == "c"  # suppressed count stays c
+    # significant, but the stratified rows were not published (stratified: when_significant)
+    none = _inputs_with(
+        inputs, stratified=inputs.stratified[inputs.stratified["area_code"] != AREA]
+    )
+    assert "The stratified estimates were not published." in report.risk_ratio_section_html(none)
+
+
+def test_excess_explained_uses_the_risk_ratio_rows_and_says_not_estimated(inputs):
+    table = report.format_excess_table(inputs, "preterm")
+    assert list(table.columns) == [
+        "Ethnic group",
+        "RR before adding deprivation (95% CI)",
+        "RR after adding deprivation (95% CI)",
+        "Share of the excess explained by deprivation (95% CI)",
+        "Note",
+    ]
+    rows = table.set_index("Ethnic group")
+    assert rows.loc["Asian", "RR before adding deprivation (95% CI)"] == "1.33 (1.19 to 1.48)"
+    assert rows.loc["Asian", "Share of the excess explained by deprivation (95% CI)"] == (
+        "30% (16% to 45%)"
+    )
+    assert rows.loc["Mixed", "Share of the excess explained by deprivation (95% CI)"] == (
+        "not estimated"
+    )
+    assert rows.loc["Mixed", "Note"].startswith("no clear excess to explain (the ratio before")
+    sentences = report.excess_sentences(inputs, "preterm")
+    assert sentences[0].startswith(
+        "About 30% (95% CI 16% to 45%) of the excess risk of preterm birth among Asian mothers "
+        "compared with White mothers is explained by deprivation: the risk ratio is 1.33 "
+        "(95% CI 1.19 to 1.48) before and 1.22 (95% CI 1.09 to 1.36) after adding deprivation."
+    )
+    assert sentences[-1] == (
+        "The share explained is not estimated for Mixed-ethnicity and Other-ethnicity mothers: no "
+        "clear excess to explain (the ratio before adding deprivation has a 95% confidence "
+        "interval that includes 1)."
+    )
+    odds = report.format_excess_table(inputs, "preterm", measure="odds_ratio")
+    assert odds.set_index("Ethnic group").loc["Asian", "OR before adding deprivation (95% CI)"] == (
+        "1.40 (1.25 to 1.55)"
+    )
+    text = " ".join(sentences + [table.attrs["footnote"]]).lower()
+    assert not any(word in text for word in CAUSAL_WORDS)
+
+
+def test_excess_explained_too_few_events_deficit_and_widening(inputs):
+    flat = _inputs_with(inputs, area_code="X06000003", area_name="Southwick")
+    other = report.format_excess_table(flat, "lbw").set_index("Ethnic group").loc["Other"]
+    assert other["RR before adding deprivation (95% CI)"] == "too few events"
+    assert other["Share of the excess explained by deprivation (95% CI)"] == "not estimated"
+    assert other["Note"] == "too few events"
+    mid = _inputs_with(inputs, area_code="X06000002", area_name="Eastmere")
+    mixed = report.format_excess_table(mid, "lbw").set_index("Ethnic group").loc["Mixed"]
+    assert mixed["Note"] == "lower risk than the reference group: the share is of the deficit"
+    assert any(
+        "of the lower risk of low birth weight among Mixed-ethnicity mothers" in s
+        for s in report.excess_sentences(mid, "lbw")
+    )
+    black = report.format_excess_table(mid, "preterm").set_index("Ethnic group").loc["Black"]
+    assert black["Note"] == "adding deprivation widened the difference"
+    assert black["Share of the excess explained by deprivation (95% CI)"].startswith("-")
+    assert any(
+        s.startswith("Among Black mothers compared with White mothers, adding deprivation widened")
+        for s in report.excess_sentences(mid, "preterm")
+    )
+
+
+def test_fit_table_for_analysts(inputs):
+    table = report.format_fit_table(inputs, "preterm")
+    assert list(table["Model"]) == ["Crude", "Crude", "Adjusted", "Adjusted + interaction"]
+    adjusted = table.set_index("Model").loc["Adjusted"]
+    assert adjusted["Terms"] == (
+        "deprivation quintile, ethnic group, mother's age band and year of birth"
+    )
+    assert (adjusted["AIC"], adjusted["Parameters"], adjusted["Births"]) == (
+        "12,573.2",
+        "19",
+        "18,500",
+    )
+    assert adjusted["c-statistic (logistic)"] == "0.568"
+    assert adjusted["c-statistic (modified Poisson)"] == "0.568"
+    interaction = table.set_index("Model").loc["Adjusted + interaction"]
+    assert interaction["c-statistic (modified Poisson)"] == "–"
+    assert interaction["Terms"].endswith("deprivation quintile × ethnic group")
+
+
+def test_section_shows_published_counts_and_no_causal_words(inputs):
+    page = report.risk_ratio_section_html(inputs)
+    assert "fitted to 18,500 births with every characteristic known, 1,200 of them" in page
+    assert page.count("<h3>") == 2 and page.count("<h4>") == 2 * 3
+    lowered = page.lower()
+    assert not any(word in lowered for word in CAUSAL_WORDS)
+
+
+def test_model_tables_are_optional_and_checked(published, tmp_path):
+    """Without the further tables the section says so and no risk-ratio figure is required; a
+    table with a missing column is named."""
+    bare = {k: v for k, v in _parameters(published).items() if not k.startswith(MODEL_TABLES)}
+    empty_figures = tmp_path / "figures"
+    empty_figures.mkdir()
+    for source in published["figures_dir"].iterdir():
+        if "_risk_ratios" not in source.name:
+            (empty_figures / source.name).write_bytes(source.read_bytes())
+    inputs = report.load_appendix_inputs(**{**bare, "figures_dir": str(empty_figures)})
+    assert inputs.risk_ratios.empty and not any(s.kind == "risk_forest" for s in inputs.specs)
+    page = report.risk_ratio_section_html(inputs)
+    assert "Not available: the published risk ratios table was not given" in page
+    with pytest.raises(InputError, match="figure file"):
+        report.load_appendix_inputs(**{**_parameters(published), "figures_dir": str(empty_figures)})
+    broken = tmp_path / "interaction.csv"
+    pd.read_csv(published["interaction_csv"]).drop(columns="lr_statistic").to_csv(broken)
+    with pytest.raises(InputError, match="interaction table lacks column.*lr_statistic"):
+        report.read_interaction(broken)

@@ -20,7 +20,7 @@ from birthgaps.definitions import (
     QUINTILE_BASES,
     UNKNOWN,
 )
-from birthgaps.disclosure import control_counts
+from birthgaps.disclosure import AdditiveSet, round_to_base, secondary_mask
 from birthgaps.errors import InputError
 
 #: Outcome indicators written by ``clean_births`` (nullable booleans; <NA> = not in denominator).
@@ -648,8 +648,70 @@ def read_lookup(path: str) -> pd.DataFrame:
     return lookup
 
 
+#: Flow steps that remove records: the previous row's ``remaining`` = this ``count`` + ``remaining``.
+_REMOVAL_STEPS = {
+    "duplicates",
+    "conflicting_records",
+    "stillbirths",
+    "other_areas",
+    "other_years",
+    "multiple_births_excluded",
+}
+
+
+def _flow_sets(flow: pd.DataFrame) -> list[AdditiveSet]:
+    """Sums among the flow's cells (position 2*i = count, 2*i+1 = remaining of row i) that hold
+    exactly in the unrounded counts: the removal chain, and live births split by each denominator."""
+    values = np.concatenate(
+        [flow[["count", "remaining"]].to_numpy(dtype="float64", na_value=np.nan).ravel()]
+    )
+    steps = flow["step"].tolist()
+    position = {step: i for i, step in enumerate(steps)}
+    candidates = []
+    for i, step in enumerate(steps):
+        if step in _REMOVAL_STEPS and i > 0:
+            candidates.append(AdditiveSet(2 * (i - 1) + 1, (2 * i, 2 * i + 1), step))
+        if not np.isnan(values[2 * i + 1]):  # a row whose count repeats its remaining
+            candidates.append(AdditiveSet(2 * i, (2 * i + 1,), step))
+    splits = {
+        "preterm_denominator": [
+            "gestation_not_stated",
+            "gestation_implausible",
+            "weight_for_gestation",
+        ],
+        "lbw_denominator": ["weight_not_stated", "weight_implausible", "weight_for_gestation"],
+    }
+    if "live_births" in position:
+        for denominator, parts in splits.items():
+            if denominator in position and all(p in position for p in parts):
+                members = tuple(2 * position[p] for p in [denominator, *parts])
+                candidates.append(AdditiveSet(2 * position["live_births"], members, denominator))
+    return [
+        s
+        for s in candidates
+        if not np.isnan(values[list(s.cells)]).any()
+        and values[s.total] == values[list(s.members)].sum()
+    ]
+
+
 def publish_flow(flow: pd.DataFrame, rules: dict) -> pd.DataFrame:
-    """The exclusion flow with small counts suppressed and the rest rounded (disclosure rule)."""
-    out = control_counts(flow, ["count", "remaining"], rules)
+    """The exclusion flow with small counts suppressed, the rest rounded, and complementary
+    suppression so no hidden count can be worked out from the running totals around it."""
+    low, high, base = rules["suppress_min"], rules["suppress_max"], rules["rounding_base"]
+    values = flow[["count", "remaining"]].to_numpy(dtype="float64", na_value=np.nan).ravel()
+    primary = (values >= low) & (values <= high)
+    sets, size = _flow_sets(flow), np.nan_to_num(values, nan=np.inf)
+    hidden = primary
+    while True:  # a row is withheld whole; repeat until that creates no new one-hidden sum
+        rows = secondary_mask(hidden, sets, size).reshape(-1, 2).any(axis=1)
+        widened = np.repeat(rows, 2)
+        if (widened == hidden).all():
+            break
+        hidden = widened
+    hidden = hidden.reshape(-1, 2)
+    out = flow.copy()
+    for j, column in enumerate(["count", "remaining"]):
+        out[column] = round_to_base(out[column], base).mask(hidden[:, j])
+    out["suppressed"] = hidden.any(axis=1)
     out["flag"] = out["suppressed"].map({True: "c", False: ""}).astype("string")
     return out

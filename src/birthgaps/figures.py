@@ -85,6 +85,55 @@ MODELS_COLUMNS = [
     "upper_95",
     "note",
 ]
+#: Columns of the published risk-ratio table (``risk_ratios.csv``, same layout as the odds ratios).
+RISK_RATIOS_COLUMNS = [c if c != "odds_ratio" else "risk_ratio" for c in MODELS_COLUMNS]
+
+
+@dataclass(frozen=True)
+class RatioMeasure:
+    """Wording of one ratio measure of the model tables (odds ratio or risk ratio)."""
+
+    column: str  # estimate column of the published table
+    table: str  # name of the published table, for error messages
+    noun: str  # "odds" / "risk"
+    verb: str  # "are" / "is": agrees with the noun in titles
+    name: str  # "odds ratio" / "risk ratio"
+    short: str  # "OR" / "RR"
+    method: str  # the regression, for captions
+    columns: tuple[str, ...]
+
+
+#: The ratio measures the forest plot can draw, by the estimate column of their table.
+RATIO_MEASURES: dict[str, RatioMeasure] = {
+    "odds_ratio": RatioMeasure(
+        "odds_ratio",
+        "models",
+        "odds",
+        "are",
+        "odds ratio",
+        "OR",
+        "Binomial (logistic) regression",
+        tuple(MODELS_COLUMNS),
+    ),
+    "risk_ratio": RatioMeasure(
+        "risk_ratio",
+        "risk ratios",
+        "risk",
+        "is",
+        "risk ratio",
+        "RR",
+        "Modified Poisson regression (log link, robust sandwich standard errors)",
+        tuple(RISK_RATIOS_COLUMNS),
+    ),
+}
+
+
+def ratio_measure(measure: str) -> RatioMeasure:
+    """The wording of ``odds_ratio`` or ``risk_ratio``; anything else is an error."""
+    if measure not in RATIO_MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(RATIO_MEASURES)}, not {measure!r}")
+    return RATIO_MEASURES[measure]
+
 
 _DIMENSION_LABELS = {
     "imd_quintile": "IMD quintile (national deprivation of the mother's neighbourhood)",
@@ -788,19 +837,23 @@ def rates_by_group(
 
 
 # --------------------------------------------------------------------------------------------
-# Forest plot of odds ratios
+# Forest plots of odds ratios and risk ratios
 # --------------------------------------------------------------------------------------------
 
 
-def _select_models(models: pd.DataFrame, area_code: str, outcome: str) -> pd.DataFrame:
-    _require_columns(models, MODELS_COLUMNS, "models")
+def _select_models(
+    models: pd.DataFrame, area_code: str, outcome: str, measure: str = "odds_ratio"
+) -> pd.DataFrame:
+    """Rows of one area and outcome of a ratio table (``measure`` names its estimate column)."""
+    spec = ratio_measure(measure)
+    _require_columns(models, spec.columns, spec.table)
     mask = (models["area_code"].astype("string") == str(area_code)) & (
         models["outcome"].astype("string") == outcome
     )
     rows = models.loc[mask.fillna(False).astype(bool)]
     if rows.empty:
         raise InputError(
-            f"the models table has no rows for area {area_code}, outcome {outcome!r}",
+            f"the {spec.table} table has no rows for area {area_code}, outcome {outcome!r}",
             column="area_code, outcome",
             rows=0,
             hint="check the area code and the models: outcomes list in the config",
@@ -811,7 +864,7 @@ def _select_models(models: pd.DataFrame, area_code: str, outcome: str) -> pd.Dat
             "term": rows["term"].astype("string").to_numpy(dtype=object),
             "level": rows["level"].astype("string").str.strip().to_numpy(dtype=object),
             "reference": rows["reference"].astype("string").str.strip().to_numpy(dtype=object),
-            "odds_ratio": _as_float(rows["odds_ratio"]),
+            measure: _as_float(rows[measure]),
             "lower_95": _as_float(rows["lower_95"]),
             "upper_95": _as_float(rows["upper_95"]),
             "note": rows["note"].astype("string").fillna("").to_numpy(dtype=object),
@@ -868,19 +921,26 @@ def model_terms(
     return out
 
 
-def model_finding(models: pd.DataFrame, area_code: str, outcome: str, terms: Sequence[str]) -> str:
-    """Title for a forest plot from the adjusted (else crude) odds ratios whose CI excludes 1."""
-    rows = _select_models(models, area_code, outcome)
+def model_finding(
+    models: pd.DataFrame,
+    area_code: str,
+    outcome: str,
+    terms: Sequence[str],
+    measure: str = "odds_ratio",
+) -> str:
+    """Title for a forest plot from the adjusted (else crude) ratios whose CI excludes 1."""
+    spec = ratio_measure(measure)
+    rows = _select_models(models, area_code, outcome, measure)
     label = outcome_label(outcome)
     model = "adjusted" if (rows["model"] == "adjusted").any() else "crude"
     rows = rows[(rows["model"] == model) & ~rows["note"].map(too_few_events)]
-    rows = rows[np.isfinite(rows["odds_ratio"]) & (rows["level"] != rows["reference"])]
+    rows = rows[np.isfinite(rows[measure]) & (rows["level"] != rows["reference"])]
     higher: list[str] = []
     lower: list[str] = []
     for term in terms:
         sub = rows[rows["term"] == term]
-        up = sub[sub["lower_95"] > 1].sort_values("odds_ratio", ascending=False)
-        down = sub[sub["upper_95"] < 1].sort_values("odds_ratio")
+        up = sub[sub["lower_95"] > 1].sort_values(measure, ascending=False)
+        down = sub[sub["upper_95"] < 1].sort_values(measure)
         for chosen, target in ((up, higher), (down, lower)):
             if chosen.empty:
                 continue
@@ -899,13 +959,19 @@ def model_finding(models: pd.DataFrame, area_code: str, outcome: str, terms: Seq
                 target.append(f"in {join_words(list(chosen['level']))}")
     scope = "after adjustment" if model == "adjusted" else "before adjustment"
     if not higher and not lower:
-        return f"No clear difference in the odds of {_lower_first(label)} between groups, {scope}"
+        return (
+            f"No clear difference in the {spec.noun} of {_lower_first(label)} between groups, "
+            f"{scope}"
+        )
     parts = []
     if higher:
         parts.append(f"higher {_for(higher)}")
     if lower:
         parts.append(f"lower {_for(lower)}")
-    return f"Odds of {_lower_first(label)} are {' and '.join(parts)}, {scope}"
+    return (
+        f"{spec.noun.capitalize()} of {_lower_first(label)} {spec.verb} "
+        f"{' and '.join(parts)}, {scope}"
+    )
 
 
 def _for(phrases: list[str]) -> str:
@@ -922,16 +988,22 @@ def forest_plot(
     synthetic: bool = False,
     source: str | None = None,
     period: str | None = None,
+    measure: str = "odds_ratio",
 ) -> tuple[Figure, str]:
-    """Crude and adjusted odds ratios with 95% CIs on a log axis, reference line at 1."""
-    rows = _select_models(models, area_code, outcome)
+    """Crude and adjusted ratios with 95% CIs on a log axis, reference line at 1.
+
+    ``measure="odds_ratio"`` draws the models table (logistic regression);
+    ``measure="risk_ratio"`` the risk-ratio table (modified Poisson), with the same layout.
+    """
+    spec = ratio_measure(measure)
+    rows = _select_models(models, area_code, outcome, measure)
     label = outcome_label(outcome)
     name = area_name or ("All study areas" if str(area_code) == "ALL" else str(area_code))
-    title = model_finding(models, area_code, outcome, terms)
+    title = model_finding(models, area_code, outcome, terms, measure)
     layout = model_terms(rows, terms)
     if not layout:
         raise InputError(
-            f"the models table has no rows for terms {', '.join(terms)} (area {area_code}, "
+            f"the {spec.table} table has no rows for terms {', '.join(terms)} (area {area_code}, "
             f"outcome {outcome!r})",
             column="term",
         )
@@ -958,6 +1030,7 @@ def forest_plot(
 
     alt_values: list[str] = []
     few: list[str] = []
+    flagged: list[str] = []  # estimated, but with a note to read them by
     with matplotlib.style.context([STYLE, _RC]):
         fig = _new_figure(10, max(4.8, 2.9 + 0.42 * len(entries)))
         ax = fig.add_subplot()
@@ -985,7 +1058,7 @@ def forest_plot(
                 if hit.empty:
                     continue
                 row = hit.iloc[0]
-                if too_few_events(row["note"]) or not np.isfinite(row["odds_ratio"]):
+                if too_few_events(row["note"]) or not np.isfinite(row[measure]):
                     reason = estimate_note(row["note"]) or "no estimate"
                     ax.text(
                         1.0,
@@ -999,10 +1072,13 @@ def forest_plot(
                     )
                     few.append(f"{text} ({model_label.lower()}: {reason})")
                     continue
-                lower_err = max(row["odds_ratio"] - row["lower_95"], 0)
-                upper_err = max(row["upper_95"] - row["odds_ratio"], 0)
+                caveat = estimate_note(row["note"])
+                if caveat:
+                    flagged.append(f"{text} ({model_label.lower()}: {caveat})")
+                lower_err = max(row[measure] - row["lower_95"], 0)
+                upper_err = max(row["upper_95"] - row[measure], 0)
                 ax.errorbar(
-                    [row["odds_ratio"]],
+                    [row[measure]],
                     [y + offset],
                     xerr=[[lower_err], [upper_err]],
                     fmt=style.marker,
@@ -1011,17 +1087,17 @@ def forest_plot(
                     markeredgewidth=1.6,
                     markersize=style.markersize,
                     capsize=3,
-                    label=None if plotted[model] else f"{model_label} odds ratio",
+                    label=None if plotted[model] else f"{model_label} {spec.name}",
                     zorder=3,
                 )
                 plotted[model] = True
                 if model == "adjusted":
                     alt_values.append(
-                        f"{text} {fmt_or(row['odds_ratio'])} "
+                        f"{text} {fmt_or(row[measure])} "
                         f"({fmt_ci(row['lower_95'], row['upper_95'], 2)})"
                     )
                     ax.annotate(
-                        f"{fmt_or(row['odds_ratio'])} ({fmt_ci(row['lower_95'], row['upper_95'], 2)})",
+                        f"{fmt_or(row[measure])} ({fmt_ci(row['lower_95'], row['upper_95'], 2)})",
                         xy=(1.0, y + offset),
                         xycoords=("axes fraction", "data"),
                         xytext=(6, 0),
@@ -1031,7 +1107,7 @@ def forest_plot(
                         color=PRIMARY_COLOUR,
                     )
         ax.annotate(
-            "Adjusted OR (95% CI)",
+            f"Adjusted {spec.short} (95% CI)",
             xy=(1.0, len(entries) - 1),
             xycoords=("axes fraction", "data"),
             xytext=(6, 0),
@@ -1054,19 +1130,23 @@ def forest_plot(
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_locator(NullLocator())
-        ax.set_xlabel("Odds ratio (log scale); 1 = same odds as the reference group")
+        ax.set_xlabel(
+            f"{spec.name.capitalize()} (log scale); 1 = same {spec.noun} as the reference group"
+        )
         ax.set_ylabel("")
         if any(plotted.values()):
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, -0.08), fontsize=11)
         adjusted_for = [_TERM_PHRASES.get(t, t) for t in adjusted_terms]
         notes = [
-            "Binomial (logistic) regression; bars show 95% confidence intervals. "
-            "Right: adjusted odds ratio (95% CI).",
+            f"{spec.method}; bars show 95% confidence intervals. "
+            f"Right: adjusted {spec.name} (95% CI).",
         ]
         if adjusted_for:
             notes.append(f"Adjusted model includes {join_words(adjusted_for)}.")
         if few:
             notes.append(f"No estimate for {join_words(few)}.")
+        if flagged:
+            notes.append(f"Read with care: {join_words(flagged)}.")
         caption = _caption(
             synthetic=synthetic,
             source=source,
@@ -1083,14 +1163,16 @@ def forest_plot(
         f"{_TERM_PHRASES.get(t, t)} reference {level_label(t, r)}" for t, r, _ in layout if r
     )
     alt = (
-        f"{'Synthetic data. ' if synthetic else ''}Forest plot of crude and adjusted odds ratios of "
+        f"{'Synthetic data. ' if synthetic else ''}Forest plot of crude and adjusted {spec.name}s of "
         f"{_lower_first(label)} in {name}{f', {period}' if period else ''}, with 95% confidence "
         f"intervals on a log scale ({references}). {title}. "
     )
     if alt_values:
-        alt += f"Adjusted odds ratios (95% CI): {'; '.join(alt_values)}."
+        alt += f"Adjusted {spec.name}s (95% CI): {'; '.join(alt_values)}."
     if few:
         alt += f" No estimate for {join_words(few)}."
+    if flagged:
+        alt += f" Read with care: {join_words(flagged)}."
     return fig, alt.strip()
 
 
@@ -2017,7 +2099,7 @@ class FigureSpec:
     """One figure of an area's set: file stem, chart kind, outcome and dimension."""
 
     stem: str
-    kind: str  # "imd", "group", "trend", "sii", "funnel", "forest" or "flow"
+    kind: str  # "imd", "group", "trend", "sii", "funnel", "forest", "risk_forest" or "flow"
     outcome: str | None = None
     dimension: str | None = None
 
@@ -2032,12 +2114,14 @@ def figure_specs(
     dimensions: Sequence[str] = GROUP_DIMENSIONS,
     *,
     indicators: bool = True,
+    risk_ratios: bool = True,
 ) -> list[FigureSpec]:
     """The figures of one area, in appendix order; stems are file names without extension.
 
     ``indicators`` adds, per outcome, the trend against the benchmark, the slope index of inequality
-    and the funnel plot. Snakemake can expand its outputs from the config with this (each stem gives
-    .png, .svg, .txt).
+    and the funnel plot; ``risk_ratios`` adds, per modelled outcome, the forest plot of risk ratios
+    (``{outcome}_risk_ratios``) after that of odds ratios. Snakemake can expand its outputs from the
+    config with this (each stem gives .png, .svg, .txt).
     """
     specs: list[FigureSpec] = []
     for outcome in outcomes:
@@ -2050,9 +2134,10 @@ def figure_specs(
             specs.append(FigureSpec(f"{outcome}_trend", "trend", outcome, "year"))
             specs.append(FigureSpec(f"{outcome}_sii", "sii", outcome, "imd_quintile"))
             specs.append(FigureSpec(f"{outcome}_funnel", "funnel", outcome))
-    specs.extend(
-        FigureSpec(f"{outcome}_odds_ratios", "forest", outcome) for outcome in model_outcomes
-    )
+    for outcome in model_outcomes:
+        specs.append(FigureSpec(f"{outcome}_odds_ratios", "forest", outcome))
+        if risk_ratios:
+            specs.append(FigureSpec(f"{outcome}_risk_ratios", "risk_forest", outcome))
     specs.append(FigureSpec("exclusion_flow", "flow"))
     return specs
 
@@ -2072,6 +2157,7 @@ def area_figure_specs(
     dimensions: Sequence[str] = GROUP_DIMENSIONS,
     *,
     indicators: bool = True,
+    risk_ratios: bool = True,
 ) -> list[FigureSpec]:
     """The figure set of an area, with the outcomes found in the tables."""
     return figure_specs(
@@ -2079,6 +2165,7 @@ def area_figure_specs(
         outcomes_in(models, area_code),
         dimensions,
         indicators=indicators,
+        risk_ratios=risk_ratios,
     )
 
 
@@ -2101,11 +2188,13 @@ def make_figure(
     trends: pd.DataFrame | None = None,
     inequality: pd.DataFrame | None = None,
     funnel: pd.DataFrame | None = None,
+    risk_ratios: pd.DataFrame | None = None,
     synthetic: bool = False,
     source: str | None = None,
     period: str | None = None,
 ) -> tuple[Figure, str]:
-    """Draw one figure of the set (indicator charts need their table: trends, inequality, funnel)."""
+    """Draw one figure of the set (indicator charts need their table: trends, inequality, funnel;
+    the risk-ratio forest plot the risk-ratio table)."""
     period = period or period_of(rates, area_code)
     common = {"synthetic": synthetic, "source": source, "period": period}
     if spec.kind == "imd":
@@ -2126,6 +2215,12 @@ def make_figure(
     if spec.kind == "forest":
         name = area_name_of(rates, area_code)
         return forest_plot(models, area_code, spec.outcome, area_name=name, **common)
+    if spec.kind == "risk_forest":
+        name = area_name_of(rates, area_code)
+        table = _needed(risk_ratios, "risk_ratios", spec)
+        return forest_plot(
+            table, area_code, spec.outcome, area_name=name, measure="risk_ratio", **common
+        )
     if spec.kind == "flow":
         name = area_name_of(rates, area_code)
         return exclusion_flow(flow, area_code=area_code, area_name=name, **common)
@@ -2142,6 +2237,7 @@ def write_area_figures(
     trends: pd.DataFrame | None = None,
     inequality: pd.DataFrame | None = None,
     funnel: pd.DataFrame | None = None,
+    risk_ratios: pd.DataFrame | None = None,
     synthetic: bool = False,
     source: str | None = None,
     period: str | None = None,
@@ -2149,11 +2245,14 @@ def write_area_figures(
 ) -> list[Path]:
     """Draw and save an area's figure set into ``out_dir``; returns every file written.
 
-    Without ``specs`` the set includes the indicator charts when all three indicator tables are given.
+    Without ``specs`` the set includes the indicator charts when all three indicator tables are
+    given, and the risk-ratio forest plots when the risk-ratio table is.
     """
     if specs is None:
         indicators = all(t is not None for t in (trends, inequality, funnel))
-        specs = area_figure_specs(rates, models, area_code, indicators=indicators)
+        specs = area_figure_specs(
+            rates, models, area_code, indicators=indicators, risk_ratios=risk_ratios is not None
+        )
     written: list[Path] = []
     for spec in specs:
         fig, alt = make_figure(
@@ -2165,6 +2264,7 @@ def write_area_figures(
             trends=trends,
             inequality=inequality,
             funnel=funnel,
+            risk_ratios=risk_ratios,
             synthetic=synthetic,
             source=source,
             period=period,

@@ -417,15 +417,31 @@ def _significant(values: pd.Series, digits: int) -> pd.Series:
     return pd.Series(np.round(as_float * scale) / scale, index=values.index, dtype="Float64")
 
 
-def publish_inequality(table: pd.DataFrame, rules: Mapping) -> pd.DataFrame:
+def publish_inequality(
+    table: pd.DataFrame, rules: Mapping, hidden: set[tuple[str, str, str, str]] | None = None
+) -> pd.DataFrame:
     """Disclosure control of the inequality table.
 
     Counts (events, denominators, excess events and their limits) are suppressed when 1-7 (excess by
     absolute value) and otherwise rounded to 5. A rate ratio is not shown when its group's or the
     reference group's events, non-events or births are 1-7; a PAF or PAF share is not shown when its
     excess events are suppressed (it would give them back). Statistics are rounded to 4 decimals.
+    ``hidden`` holds the (area, outcome, dimension, group) keys withheld in the published rates
+    (``rates.hidden_groups``): a row about such a group, or against such a reference, is withheld
+    whole, counts included, so this table cannot undo the rates table's secondary suppression.
     """
     out = table.copy()
+    withheld = pd.Series(False, index=out.index)
+    if hidden:
+        keys = list(
+            zip(out["area_code"], out["outcome"], out["dimension"], out["group"], strict=True)
+        )
+        refs = list(
+            zip(out["area_code"], out["outcome"], out["dimension"], out["reference"], strict=True)
+        )
+        withheld = pd.Series(
+            [k in hidden or r in hidden for k, r in zip(keys, refs, strict=True)], index=out.index
+        )
     low, high = rules["suppress_min"], rules["suppress_max"]
     non_events = pd.to_numeric(out["denominator"]) - pd.to_numeric(out["events"])
     controlled = control_counts(out, ["events", "denominator"], rules, extra_small=[non_events])
@@ -449,7 +465,9 @@ def publish_inequality(table: pd.DataFrame, rules: Mapping) -> pd.DataFrame:
         for c in out.columns
         if c in ("value", "p_value", "intercept") or c.startswith(("lower_", "upper_"))
     ]
-    hide = suppressed | (out["measure"].isin(["paf", "paf_share"]) & excess_hidden)
+    hide = suppressed | withheld | (out["measure"].isin(["paf", "paf_share"]) & excess_hidden)
+    for column in ("events", "denominator"):
+        out[column] = out[column].mask(withheld)
     for column in statistic_columns:
         values = pd.to_numeric(out[column]).astype("Float64")
         out[column] = (_significant(values, 3) if column == "p_value" else values.round(4)).mask(

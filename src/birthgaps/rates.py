@@ -278,3 +278,17 @@ def publish_rates(
         out["reliability"] = out["reliability"].astype("string").mask(suppressed, "")
     out["flag"] = suppressed.map({True: "c", False: ""}).astype("string")
     return out if show_kind else out.drop(columns="suppression")
+
+
+def hidden_groups(published: pd.DataFrame) -> set[tuple[str, str, str, str]]:
+    """(area, outcome, dimension, group) keys withheld in the published rates, for other tables."""
+    rows = published.loc[published["suppressed"].astype(bool)]
+    return set(
+        zip(
+            rows["area_code"].astype(str),
+            rows["outcome"].astype(str),
+            rows["dimension"].astype(str),
+            rows["group"].astype(str),
+            strict=True,
+        )
+    )

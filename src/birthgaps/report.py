@@ -146,6 +146,172 @@ def read_models(path: str | Path) -> pd.DataFrame:
     return table
 
 
+def read_risk_ratios(path: str | Path) -> pd.DataFrame:
+    """The published risk-ratio table (same layout as the models table) with levels as strings."""
+    text = {
+        c: "string" for c in ("area_code", "outcome", "model", "term", "level", "reference", "note")
+    }
+    table = _read_csv(path, figures.RISK_RATIOS_COLUMNS, "risk ratios", text)
+    table["note"] = table["note"].fillna("")
+    return table
+
+
+#: Columns of the other published model tables (docs/models.md, "Tables"), ``area_code`` first.
+INTERACTION_TABLE_COLUMNS = [
+    "area_code",
+    "outcome",
+    "terms",
+    "df",
+    "lr_statistic",
+    "p_value",
+    "p_threshold",
+    "significant",
+    "n_combinations",
+    "n_sparse_combinations",
+    "n_empty_combinations",
+    "n_births",
+    "n_events",
+    "note",
+]
+STRATIFIED_TABLE_COLUMNS = [
+    "area_code",
+    "outcome",
+    "stratum_term",
+    "stratum",
+    "term",
+    "level",
+    "reference",
+    "odds_ratio",
+    "lower_95",
+    "upper_95",
+    "log_or",
+    "se",
+    "p_value",
+    "n_births",
+    "n_events",
+    "interaction_p_value",
+    "interaction_significant",
+    "note",
+]
+EXCESS_TABLE_COLUMNS = [
+    "area_code",
+    "outcome",
+    "measure",
+    "term",
+    "level",
+    "reference",
+    "explained_by",
+    "base_terms",
+    "base_ratio",
+    "base_lower_95",
+    "base_upper_95",
+    "adjusted_ratio",
+    "adjusted_lower_95",
+    "adjusted_upper_95",
+    "log_ratio_change",
+    "change_lower_95",
+    "change_upper_95",
+    "pct_explained",
+    "pct_lower_95",
+    "pct_upper_95",
+    "n_births",
+    "n_events",
+    "note",
+]
+FIT_TABLE_COLUMNS = [
+    "area_code",
+    "outcome",
+    "measure",
+    "model",
+    "terms",
+    "n_parameters",
+    "log_likelihood",
+    "deviance",
+    "aic",
+    "pattern_deviance",
+    "n_patterns",
+    "pattern_df",
+    "c_statistic",
+    "n_births",
+    "n_events",
+    "note",
+]
+_COUNT_DTYPES = {"n_births": "Int64", "n_events": "Int64"}
+
+
+def _bool_column(table: pd.DataFrame, column: str) -> None:
+    """A CSV's True/False column (missing = False) as bool, in place."""
+    table[column] = figures._as_bool(table[column])
+
+
+def read_interaction(path: str | Path) -> pd.DataFrame:
+    """The published interaction-test table: one row per area and outcome."""
+    text = {c: "string" for c in ("area_code", "outcome", "terms", "note")}
+    ints = {
+        c: "Int64"
+        for c in ("df", "n_combinations", "n_sparse_combinations", "n_empty_combinations")
+    }
+    table = _read_csv(
+        path, INTERACTION_TABLE_COLUMNS, "interaction", {**text, **ints, **_COUNT_DTYPES}
+    )
+    table["note"] = table["note"].fillna("")
+    _bool_column(table, "significant")
+    return table
+
+
+def read_stratified(path: str | Path) -> pd.DataFrame:
+    """The published stratified estimates (ORs within each ethnic group and each quintile)."""
+    text = {
+        c: "string"
+        for c in (
+            "area_code",
+            "outcome",
+            "stratum_term",
+            "stratum",
+            "term",
+            "level",
+            "reference",
+            "note",
+        )
+    }
+    table = _read_csv(path, STRATIFIED_TABLE_COLUMNS, "stratified", {**text, **_COUNT_DTYPES})
+    table["note"] = table["note"].fillna("")
+    for column in ("stratum", "level", "reference"):
+        table[column] = table[column].map(figures._tidy_level).astype("string")
+    _bool_column(table, "interaction_significant")
+    return table
+
+
+def read_excess_explained(path: str | Path) -> pd.DataFrame:
+    """The published table of each group's excess explained by deprivation (both measures)."""
+    text = {
+        c: "string"
+        for c in (
+            "area_code",
+            "outcome",
+            "measure",
+            "term",
+            "level",
+            "reference",
+            "explained_by",
+            "base_terms",
+            "note",
+        )
+    }
+    table = _read_csv(path, EXCESS_TABLE_COLUMNS, "excess explained", {**text, **_COUNT_DTYPES})
+    table["note"] = table["note"].fillna("")
+    return table
+
+
+def read_model_fit(path: str | Path) -> pd.DataFrame:
+    """The published fit summaries (deviance, AIC, c-statistic) of every model."""
+    text = {c: "string" for c in ("area_code", "outcome", "measure", "model", "terms", "note")}
+    ints = {c: "Int64" for c in ("n_parameters", "n_patterns", "pattern_df")}
+    table = _read_csv(path, FIT_TABLE_COLUMNS, "model fit", {**text, **ints, **_COUNT_DTYPES})
+    table["note"] = table["note"].fillna("")
+    return table
+
+
 def read_trends(path: str | Path) -> pd.DataFrame:
     """The published recent-trends table (``indicators.trends_table``), groups as strings."""
     text = {
@@ -240,6 +406,11 @@ class AppendixInputs:
     trends: pd.DataFrame = field(default_factory=pd.DataFrame)
     inequality: pd.DataFrame = field(default_factory=pd.DataFrame)
     funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
+    risk_ratios: pd.DataFrame = field(default_factory=pd.DataFrame)
+    interaction: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stratified: pd.DataFrame = field(default_factory=pd.DataFrame)
+    excess_explained: pd.DataFrame = field(default_factory=pd.DataFrame)
+    model_fit: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load_appendix_inputs(
@@ -256,8 +427,17 @@ def load_appendix_inputs(
     inequality_csv: str | Path,
     funnel_csv: str | Path,
     figures_dir: str | Path,
+    risk_ratios_csv: str | Path | None = None,
+    interaction_csv: str | Path | None = None,
+    stratified_csv: str | Path | None = None,
+    excess_explained_csv: str | Path | None = None,
+    model_fit_csv: str | Path | None = None,
 ) -> AppendixInputs:
-    """Read and check the notebook's inputs; every problem is an ``InputError`` naming file and column."""
+    """Read and check the notebook's inputs; every problem is an ``InputError`` naming file and column.
+
+    The five further model tables are optional (empty path or None: that part of the appendix
+    says the table is not available, and no risk-ratio figures are expected).
+    """
     if not isinstance(synthetic, bool):
         raise InputError(
             f"parameter synthetic must be true or false, not {synthetic!r}", key="synthetic"
@@ -271,6 +451,15 @@ def load_appendix_inputs(
     trends = read_trends(trends_csv)
     inequality = read_inequality(inequality_csv)
     funnel = read_funnel(funnel_csv)
+
+    def optional(path: str | Path | None, reader) -> pd.DataFrame:
+        return pd.DataFrame() if path is None or str(path).strip() == "" else reader(path)
+
+    risk_ratios = optional(risk_ratios_csv, read_risk_ratios)
+    interaction = optional(interaction_csv, read_interaction)
+    stratified = optional(stratified_csv, read_stratified)
+    excess = optional(excess_explained_csv, read_excess_explained)
+    model_fit = optional(model_fit_csv, read_model_fit)
     known = sorted(set(rates["area_code"].dropna()))
     if area_code not in known:
         raise InputError(
@@ -282,7 +471,7 @@ def load_appendix_inputs(
         )
     outcomes = figures.outcomes_in(rates, area_code)
     model_outcomes = figures.outcomes_in(models, area_code)
-    specs = figures.figure_specs(outcomes, model_outcomes)
+    specs = figures.figure_specs(outcomes, model_outcomes, risk_ratios=not risk_ratios.empty)
     figures_dir = Path(figures_dir)
     missing = [
         f"{spec.stem}{ext}"
@@ -314,6 +503,11 @@ def load_appendix_inputs(
         trends=trends,
         inequality=inequality,
         funnel=funnel,
+        risk_ratios=risk_ratios,
+        interaction=interaction,
+        stratified=stratified,
+        excess_explained=excess,
+        model_fit=model_fit,
     )
 
 
@@ -787,6 +981,560 @@ def models_section_html(inputs: AppendixInputs) -> str:
             )
         )
         parts.append(figure_html(inputs.figures_dir, f"{outcome}_odds_ratios"))
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Adjusted risk ratios, interaction, stratified estimates, excess explained, model fit
+# --------------------------------------------------------------------------------------------
+
+STRATIFIED_FOOTNOTE = (
+    "Odds ratios of each deprivation quintile against the reference quintile among mothers of one "
+    "ethnic group, from a logistic model fitted within that group with the other adjusted terms. "
+    "A quintile with too few events (or non-events) in the group is not estimated. Births rounded "
+    "to the nearest 5; c = 1 to 7, suppressed. The ethnic-group odds ratios within each quintile "
+    "are in the published stratified table."
+)
+FIT_FOOTNOTE = (
+    "AIC (Akaike information criterion, record-level; lower is better) compares models fitted to "
+    "the same births: check the births column. The modified Poisson likelihood is a working "
+    "likelihood, so those models have a c-statistic only. c-statistic: the probability that a birth "
+    "with the outcome has a higher predicted risk than one without (0.5 = no better than chance), "
+    "in-sample. The models describe differences between groups; they are not for predicting an "
+    "individual's risk. Births rounded to the nearest 5 (c = 1 to 7)."
+)
+#: Notes of the excess-explained table, in plain words (docs/models.md).
+_EXCESS_NOTE_WORDS = {
+    "base ratio near 1 (its 95% CI includes 1): no excess to explain": (
+        "no clear excess to explain (the ratio before adding {explained} has a 95% confidence "
+        "interval that includes 1)"
+    ),
+    "base ratio below 1: the percentage is of the deficit": (
+        "lower risk than the reference group: the share is of the deficit"
+    ),
+}
+_MODEL_LABELS = {"crude": "Crude", "adjusted": "Adjusted", "interaction": "Adjusted + interaction"}
+
+
+def fmt_p(p: float, threshold: float | None = None) -> str:
+    """``p = 0.15``, ``p = 0.004``, ``p < 0.001``; one more digit when rounding would land on the
+    significance threshold, so a p-value just below 0.05 never reads as 0.05."""
+    if p < 0.001:
+        return "p < 0.001"
+    digits = 2 if p >= 0.01 else 3
+    text = f"{p:.{digits}f}"
+    while threshold is not None and digits < 4 and float(text) == threshold and p != threshold:
+        digits += 1
+        text = f"{p:.{digits}f}"
+    return f"p = {text}"
+
+
+def _rows_of(table: pd.DataFrame, area_code: str, outcome: str) -> pd.DataFrame:
+    """Rows of one area and outcome of a published table (empty when the table is)."""
+    if table.empty:
+        return table
+    mask = (table["area_code"].astype("string") == str(area_code)) & (
+        table["outcome"].astype("string") == outcome
+    )
+    return table.loc[mask.fillna(False).astype(bool)]
+
+
+def _terms_words(terms: str) -> str:
+    """``imd_quintile + ethnic_group:...`` -> readable words."""
+    words = []
+    for term in str(terms).split(" + "):
+        parts = [figures._TERM_PHRASES.get(t.strip(), t.strip()) for t in term.split(":")]
+        words.append(" × ".join(parts))
+    return join_words(words)
+
+
+def _ratio_text(rows: pd.DataFrame, model: str, term: str, level: str, measure: str) -> str:
+    """``1.45 (1.19 to 1.77)``, the reason for no estimate, or ``–`` when the row is missing."""
+    hit = rows[(rows["model"] == model) & (rows["term"] == term) & (rows["level"] == level)]
+    if hit.empty:
+        return "–"
+    row = hit.iloc[0]
+    if figures.too_few_events(row["note"]) or pd.isna(row[measure]):
+        return figures.estimate_note(row["note"]) or "not estimated"
+    return f"{fmt_or(row[measure])} ({fmt_ci(row['lower_95'], row['upper_95'], 2)})"
+
+
+def _adjusted_for(rows: pd.DataFrame, exposures: Sequence[str]) -> list[str]:
+    """Readable names of the adjusted model's terms other than ``exposures``."""
+    present = set(rows.loc[rows["model"] == "adjusted", "term"])
+    order = [t for t in figures._TERM_PHRASES if t in present] + sorted(
+        present - set(figures._TERM_PHRASES)
+    )
+    return [figures._TERM_PHRASES.get(t, t) for t in order if t not in exposures]
+
+
+def format_risk_ratios_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
+    """Adjusted risk ratios (95% CI) beside adjusted odds ratios for deprivation quintiles and
+    ethnic groups, reference rows included."""
+    rr = figures._select_models(inputs.risk_ratios, inputs.area_code, outcome, "risk_ratio")
+    ors = (
+        figures._select_models(inputs.models, inputs.area_code, outcome)
+        if not _rows_of(inputs.models, inputs.area_code, outcome).empty
+        else pd.DataFrame(columns=["model", "term", "level", "odds_ratio", "note"])
+    )
+    exposures = ("imd_quintile", "ethnic_group")
+    records, caveats = [], []
+    for term, reference, levels in figures.model_terms(rr, exposures):
+        for level in levels:
+            label = figures.level_label(term, level)
+            record = {"Exposure": _TERM_HEADINGS.get(term, term), "Group": label}
+            if level == reference:
+                record["Adjusted RR (95% CI)"] = record["Adjusted OR (95% CI)"] = "1 (reference)"
+            else:
+                record["Adjusted RR (95% CI)"] = _ratio_text(
+                    rr, "adjusted", term, level, "risk_ratio"
+                )
+                record["Adjusted OR (95% CI)"] = _ratio_text(
+                    ors, "adjusted", term, level, "odds_ratio"
+                )
+                hit = rr[
+                    (rr["model"] == "adjusted") & (rr["term"] == term) & (rr["level"] == level)
+                ]
+                if not hit.empty and np.isfinite(hit["risk_ratio"].iloc[0]):
+                    caveat = figures.estimate_note(hit["note"].iloc[0])
+                    if caveat:
+                        caveats.append(f"{label} ({caveat})")
+            records.append(record)
+    table = pd.DataFrame(
+        records, columns=["Exposure", "Group", "Adjusted RR (95% CI)", "Adjusted OR (95% CI)"]
+    )
+    others = _adjusted_for(rr, exposures)
+    footnote = (
+        "Adjusted risk ratios (RR) from modified Poisson regression (Poisson model with log link "
+        "and robust sandwich standard errors), adjusted odds ratios (OR) from logistic regression; "
+        "both models hold deprivation quintile and ethnic group together"
+        + (f", with {join_words(others)}" if others else "")
+        + ", and are fitted to the same births (complete cases). A risk ratio compares the "
+        "percentages with the outcome directly; an odds ratio lies further from 1, the more so the "
+        "commoner the outcome. A level with too few events is not estimated. Confidence intervals "
+        "from unrounded counts."
+    )
+    if caveats:
+        footnote += f" Read with care: {join_words(caveats)}."
+    table.attrs["footnote"] = footnote
+    return table
+
+
+def _interaction_row(inputs: AppendixInputs, outcome: str) -> pd.Series | None:
+    rows = _rows_of(inputs.interaction, inputs.area_code, outcome)
+    return None if rows.empty else rows.iloc[0]
+
+
+def _interaction_terms(row: pd.Series) -> tuple[str, str]:
+    parts = [t.strip() for t in str(row["terms"]).split(" x ")]
+    return (parts[0], parts[1]) if len(parts) == 2 else ("imd_quintile", "ethnic_group")
+
+
+def _difference_phrase(row: pd.Series) -> str:
+    """``the deprivation gradient differs by ethnic group`` (or the same for other terms)."""
+    first, second = _interaction_terms(row)
+    if {first, second} == {"imd_quintile", "ethnic_group"}:
+        return "the deprivation gradient differs by ethnic group"
+    a = figures._TERM_PHRASES.get(first, first)
+    b = figures._TERM_PHRASES.get(second, second)
+    return f"the differences by {a} differ by {b}"
+
+
+def interaction_sentences(inputs: AppendixInputs, outcome: str) -> list[str]:
+    """The likelihood-ratio test of the interaction in words: statistic, df and p-value, "no
+    evidence" or "some evidence" by the published significance flag, never causal."""
+    label = outcome_label(outcome)
+    lower = label[:1].lower() + label[1:]
+    row = _interaction_row(inputs, outcome)
+    if row is None:
+        return [f"No interaction test was published for {lower} in {inputs.area_name}."]
+    first, second = _interaction_terms(row)
+    names = join_words(
+        [figures._TERM_PHRASES.get(second, second), figures._TERM_PHRASES.get(first, first)]
+    )
+    p_value = _num(row["p_value"])
+    sentences = []
+    if np.isnan(p_value):
+        reason = "; ".join(
+            part.strip()
+            for part in figures.estimate_note(row["note"]).split(";")
+            if part.strip() and "share the main effects" not in part
+        )
+        sentences.append(
+            f"The interaction between {names} could not be tested for {lower}"
+            + (f": {reason}." if reason else ".")
+        )
+        return sentences
+    threshold = _num(row["p_threshold"])
+    threshold = None if np.isnan(threshold) else threshold
+    df = int(row["df"]) if not pd.isna(row["df"]) else None
+    statistic = f"chi-squared {_num(row['lr_statistic']):.2f}" + (
+        f" on {df} degree{'s' if df != 1 else ''} of freedom" if df is not None else ""
+    )
+    evidence = "some evidence" if bool(row["significant"]) else "no evidence"
+    sentences.append(
+        f"{label}: likelihood-ratio test of the interaction between {names} ({statistic}): "
+        f"{evidence} that {_difference_phrase(row)} ({fmt_p(p_value, threshold)})."
+    )
+    sparse = row.get("n_sparse_combinations")
+    total = row.get("n_combinations")
+    if not pd.isna(sparse) and int(sparse) > 0 and not pd.isna(total):
+        sentences.append(
+            f"{int(sparse)} of the {int(total)} combinations of quintile and ethnic group had too "
+            "few births with or without the outcome for a term of their own; they share the main "
+            "effects."
+        )
+    empty = row.get("n_empty_combinations")
+    if not pd.isna(empty) and int(empty) > 0:
+        sentences.append(
+            f"{int(empty)} combination{'s' if int(empty) != 1 else ''} of quintile and ethnic group "
+            f"had no births."
+        )
+    if not bool(row["significant"]):
+        sentences.append(
+            "With the births of one area this test has little power: no evidence of a difference "
+            "does not show that the gradients are the same."
+        )
+    return sentences
+
+
+def format_stratified_table(
+    inputs: AppendixInputs,
+    outcome: str,
+    stratum_term: str = "ethnic_group",
+    term: str = "imd_quintile",
+) -> pd.DataFrame:
+    """The stratified odds ratios as a short grid: one row per stratum (ethnic group by default),
+    one column per level of ``term`` against its reference, and the stratum's births (published)."""
+    rows = _rows_of(inputs.stratified, inputs.area_code, outcome)
+    rows = rows[(rows["stratum_term"] == stratum_term) & (rows["term"] == term)]
+    heading = _DIMENSION_HEADINGS.get(stratum_term, stratum_term)
+    if rows.empty:
+        table = pd.DataFrame(columns=[heading])
+        table.attrs["footnote"] = STRATIFIED_FOOTNOTE
+        return table
+    strata = figures._order(stratum_term, list(rows["stratum"].dropna()))
+    reference = str(rows["reference"].dropna().iloc[0])
+    levels = [lv for lv in figures._order(term, list(rows["level"].dropna())) if lv != reference]
+    short = "IMD " if term == "imd_quintile" else ""
+    records = []
+    for stratum in strata:
+        sub = rows[rows["stratum"] == stratum]
+        record = {heading: figures.level_label(stratum_term, stratum)}
+        for level in levels:
+            hit = sub[sub["level"] == level]
+            column = f"{short}{level} v {reference} (95% CI)"
+            if hit.empty:
+                record[column] = "–"
+                continue
+            row = hit.iloc[0]
+            if figures.too_few_events(row["note"]) or pd.isna(row["odds_ratio"]):
+                record[column] = figures.estimate_note(row["note"]) or "not estimated"
+            else:
+                record[column] = (
+                    f"{fmt_or(row['odds_ratio'])} ({fmt_ci(row['lower_95'], row['upper_95'], 2)})"
+                )
+        record["Births in the model"] = _count(sub["n_births"].iloc[0])
+        records.append(record)
+    table = pd.DataFrame(records)
+    table.attrs["footnote"] = STRATIFIED_FOOTNOTE
+    return table
+
+
+def _excess_rows(inputs: AppendixInputs, outcome: str, measure: str) -> pd.DataFrame:
+    rows = _rows_of(inputs.excess_explained, inputs.area_code, outcome)
+    if rows.empty:
+        return rows
+    rows = rows[rows["measure"] == measure].copy()
+    term = str(rows["term"].iloc[0]) if not rows.empty else "ethnic_group"
+    order = {g: i for i, g in enumerate(figures._order(term, list(rows["level"])))}
+    return rows.assign(_k=rows["level"].map(order)).sort_values("_k", kind="stable")
+
+
+def _explained_words(row: pd.Series) -> str:
+    """``deprivation`` for the IMD quintile, else the readable names of what was added."""
+    terms = [t.strip() for t in str(row["explained_by"]).split("+")]
+    if terms == ["imd_quintile"]:
+        return "deprivation"
+    return join_words([figures._TERM_PHRASES.get(t, t) for t in terms])
+
+
+def _excess_note(row: pd.Series) -> str:
+    """The row's note in plain words, plus what a negative or above-100% share means."""
+    explained = _explained_words(row)
+    notes = []
+    for part in figures.estimate_note(row["note"]).split(";"):
+        part = part.strip()
+        if part:
+            notes.append(_EXCESS_NOTE_WORDS.get(part, part).format(explained=explained))
+    pct = _num(row["pct_explained"])
+    if np.isfinite(pct) and pct < 0:
+        notes.append(f"adding {explained} widened the difference")
+    elif np.isfinite(pct) and pct > 100:
+        notes.append(f"adding {explained} reversed the difference")
+    return "; ".join(notes)
+
+
+def _share_text(row: pd.Series) -> str:
+    pct = _num(row["pct_explained"])
+    if not np.isfinite(pct):
+        return "not estimated"
+    lo, hi = _num(row["pct_lower_95"]), _num(row["pct_upper_95"])
+    ci = f" ({lo:.0f}% to {hi:.0f}%)" if np.isfinite(lo) and np.isfinite(hi) else ""
+    return f"{pct:.0f}%{ci}"
+
+
+def _ratio_ci_text(row: pd.Series, prefix: str) -> str:
+    value = _num(row[f"{prefix}_ratio"])
+    if not np.isfinite(value):
+        return figures.estimate_note(row["note"]) if figures.too_few_events(row["note"]) else "–"
+    return f"{fmt_or(value)} ({fmt_ci(row[f'{prefix}_lower_95'], row[f'{prefix}_upper_95'], 2)})"
+
+
+def format_excess_table(
+    inputs: AppendixInputs, outcome: str, measure: str = "risk_ratio"
+) -> pd.DataFrame:
+    """Each ethnic group's ratio before and after adding deprivation, and the share of its excess
+    explained (log scale); "not estimated" with the reason where there is no share."""
+    rows = _excess_rows(inputs, outcome, measure)
+    short = figures.ratio_measure(measure).short
+    explained = _explained_words(rows.iloc[0]) if not rows.empty else "deprivation"
+    term = str(rows["term"].iloc[0]) if not rows.empty else "ethnic_group"
+    columns = [
+        _DIMENSION_HEADINGS.get(term, term),
+        f"{short} before adding {explained} (95% CI)",
+        f"{short} after adding {explained} (95% CI)",
+        f"Share of the excess explained by {explained} (95% CI)",
+        "Note",
+    ]
+    records = [
+        dict(
+            zip(
+                columns,
+                [
+                    str(row["level"]),
+                    _ratio_ci_text(row, "base"),
+                    _ratio_ci_text(row, "adjusted"),
+                    _share_text(row),
+                    _excess_note(row),
+                ],
+                strict=True,
+            )
+        )
+        for _, row in rows.iterrows()
+    ]
+    table = pd.DataFrame(records, columns=columns)
+    reference = str(rows["reference"].iloc[0]) if not rows.empty else "White"
+    base = (
+        _terms_words(str(rows["base_terms"].iloc[0]).replace(f"{term} + ", ""))
+        if not rows.empty
+        else ""
+    )
+    table.attrs["footnote"] = (
+        f"Ratios against {figures._group_phrase(term, [reference])}"
+        + (f", adjusted for {base}" if base else "")
+        + f", before and after adding {explained} to the model; both models are fitted to the "
+        f"same births. Share explained = 100 × (log {short} before − log {short} after) / log "
+        f"{short} before, with a delta-method 95% confidence interval. Not estimated when the "
+        f"{short} before adding {explained} has a 95% confidence interval that includes 1 (no clear "
+        "excess to explain). The share describes how much the difference shrinks when mothers "
+        f"living in equally deprived neighbourhoods are compared; it does not estimate what "
+        "reducing deprivation would change."
+    )
+    return table
+
+
+def excess_sentences(
+    inputs: AppendixInputs, outcome: str, measure: str = "risk_ratio"
+) -> list[str]:
+    """The share of each ethnic group's excess risk explained by deprivation, in words."""
+    label = outcome_label(outcome)
+    lower = label[:1].lower() + label[1:]
+    rows = _excess_rows(inputs, outcome, measure)
+    name = figures.ratio_measure(measure).name
+    noun = figures.ratio_measure(measure).noun
+    sentences = []
+    not_estimated: dict[str, list[str]] = {}
+    for _, row in rows.iterrows():
+        term, level = str(row["term"]), str(row["level"])
+        group = figures._group_phrase(term, [level])
+        reference = figures._group_phrase(term, [str(row["reference"])])
+        explained = _explained_words(row)
+        pct = _num(row["pct_explained"])
+        if not np.isfinite(pct):
+            reason = _excess_note(row) or "not estimated"
+            not_estimated.setdefault(reason, []).append(level)
+            continue
+        base, adjusted = _num(row["base_ratio"]), _num(row["adjusted_ratio"])
+        gap = "excess" if base >= 1 else "lower"
+        before_after = (
+            f"the {name} is {fmt_or(base)} (95% CI "
+            f"{fmt_ci(row['base_lower_95'], row['base_upper_95'], 2)}) before and "
+            f"{fmt_or(adjusted)} (95% CI "
+            f"{fmt_ci(row['adjusted_lower_95'], row['adjusted_upper_95'], 2)}) after adding "
+            f"{explained}"
+        )
+        if 0 <= pct <= 100:
+            sentences.append(
+                f"About {_share_text(row).replace(' (', ' (95% CI ', 1)} of the {gap} {noun} of "
+                f"{lower} among {group} compared with {reference} is explained by {explained}: "
+                f"{before_after}."
+            )
+        else:
+            change = "widened" if pct < 0 else "reversed"
+            sentences.append(
+                f"Among {group} compared with {reference}, adding {explained} {change} the "
+                f"difference in the {noun} of {lower}: {before_after}."
+            )
+    for reason, levels in not_estimated.items():
+        term = str(rows["term"].iloc[0])
+        sentences.append(
+            f"The share explained is not estimated for {figures._group_phrase(term, levels)}: "
+            f"{reason}."
+        )
+    return sentences
+
+
+def format_fit_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
+    """Fit summaries of one outcome: births, parameters, AIC and the c-statistic of the logistic
+    and modified Poisson version of each model (crude, adjusted, interaction)."""
+    rows = _rows_of(inputs.model_fit, inputs.area_code, outcome)
+    columns = [
+        "Model",
+        "Terms",
+        "Births",
+        "Parameters",
+        "AIC",
+        "c-statistic (logistic)",
+        "c-statistic (modified Poisson)",
+    ]
+    logistic = rows[rows["measure"] == "odds_ratio"]
+    poisson = rows[rows["measure"] == "risk_ratio"]
+    records = []
+    for _, row in logistic.iterrows():
+        twin = poisson[(poisson["model"] == row["model"]) & (poisson["terms"] == row["terms"])]
+        aic, c = _num(row["aic"]), _num(row["c_statistic"])
+        c_rr = _num(twin["c_statistic"].iloc[0]) if not twin.empty else float("nan")
+        parameters = row["n_parameters"]
+        records.append(
+            {
+                "Model": _MODEL_LABELS.get(str(row["model"]), str(row["model"])),
+                "Terms": _terms_words(str(row["terms"])),
+                "Births": _count(row["n_births"]),
+                "Parameters": "–" if pd.isna(parameters) else str(int(parameters)),
+                "AIC": "–" if np.isnan(aic) else f"{aic:,.1f}",
+                "c-statistic (logistic)": "–" if np.isnan(c) else f"{c:.3f}",
+                "c-statistic (modified Poisson)": "–" if np.isnan(c_rr) else f"{c_rr:.3f}",
+            }
+        )
+    table = pd.DataFrame(records, columns=columns)
+    table.attrs["footnote"] = FIT_FOOTNOTE
+    return table
+
+
+def _model_population_sentence(inputs: AppendixInputs, outcome: str) -> str | None:
+    """Births in the adjusted model and how many had the outcome (published, rounded counts)."""
+    for table in (inputs.risk_ratios, inputs.models):
+        rows = _rows_of(table, inputs.area_code, outcome)
+        if rows.empty or not {"n_births", "n_events"} <= set(rows.columns):
+            continue
+        adjusted = rows[rows["model"].astype("string") == "adjusted"]
+        if adjusted.empty:
+            continue
+        births, events = adjusted["n_births"].iloc[0], adjusted["n_events"].iloc[0]
+        label = outcome_label(outcome)
+        lower = label[:1].lower() + label[1:]
+        return (
+            f"The adjusted models of {lower} are fitted to {_count(births)} births with every "
+            f"characteristic known, {_count(events)} of them with {lower} (counts rounded to the "
+            "nearest 5; c = 1 to 7)."
+        )
+    return None
+
+
+def _not_available(name: str) -> str:
+    return f"<p>Not available: the published {_e(name)} table was not given to this appendix.</p>"
+
+
+def risk_ratio_section_html(inputs: AppendixInputs) -> str:
+    """For each modelled outcome: the adjusted risk ratios (chart; table beside the odds ratios),
+    the interaction test (and, when flagged significant, the stratified odds ratios), the share of
+    each ethnic group's excess risk explained by deprivation, and the fit summary."""
+    if not inputs.model_outcomes:
+        return "<p>No models were fitted for this area.</p>"
+    parts = []
+    for outcome in inputs.model_outcomes:
+        label = outcome_label(outcome)
+        lower = label[:1].lower() + label[1:]
+        parts.append(
+            f"<h3>{_e(label)}: adjusted risk ratios, interaction and the part explained by "
+            "deprivation</h3>"
+        )
+        sentence = _model_population_sentence(inputs, outcome)
+        if sentence:
+            parts.append(f"<p>{_e(sentence)}</p>")
+        if _rows_of(inputs.risk_ratios, inputs.area_code, outcome).empty:
+            parts.append(_not_available("risk ratios"))
+        else:
+            finding = figures.model_finding(
+                inputs.risk_ratios,
+                inputs.area_code,
+                outcome,
+                ("imd_quintile", "ethnic_group"),
+                "risk_ratio",
+            )
+            parts.append(f"<p>{_e(finding)}.</p>")
+            parts.append(figure_html(inputs.figures_dir, f"{outcome}_risk_ratios"))
+            parts.append(
+                table_html(
+                    format_risk_ratios_table(inputs, outcome),
+                    f"Adjusted risk ratios and odds ratios of {lower} by deprivation and ethnic "
+                    f"group, {inputs.area_name}",
+                )
+            )
+
+        parts.append("<h4>Does the deprivation gradient differ by ethnic group?</h4>")
+        if inputs.interaction.empty:
+            parts.append(_not_available("interaction"))
+        else:
+            parts.append(_markdown_to_html_paragraphs(interaction_sentences(inputs, outcome)))
+            row = _interaction_row(inputs, outcome)
+            if row is not None and bool(row["significant"]):
+                table = format_stratified_table(inputs, outcome)
+                if table.empty:
+                    parts.append("<p>The stratified estimates were not published.</p>")
+                else:
+                    parts.append(
+                        table_html(
+                            table,
+                            f"Odds ratios of {lower} by deprivation quintile within each ethnic "
+                            f"group, {inputs.area_name}",
+                        )
+                    )
+
+        parts.append("<h4>Part of each ethnic group's excess risk explained by deprivation</h4>")
+        if _excess_rows(inputs, outcome, "risk_ratio").empty:
+            parts.append(_not_available("excess explained"))
+        else:
+            parts.append(_markdown_to_html_paragraphs(excess_sentences(inputs, outcome)))
+            parts.append(
+                table_html(
+                    format_excess_table(inputs, outcome),
+                    f"Risk ratios of {lower} by ethnic group before and after adding deprivation, "
+                    f"{inputs.area_name}",
+                )
+            )
+
+        parts.append("<h4>Model fit (for analysts)</h4>")
+        if _rows_of(inputs.model_fit, inputs.area_code, outcome).empty:
+            parts.append(_not_available("model fit"))
+        else:
+            parts.append(
+                table_html(
+                    format_fit_table(inputs, outcome),
+                    f"Fit of the models of {lower}, {inputs.area_name}",
+                )
+            )
     return "".join(parts)
 
 
@@ -1541,8 +2289,8 @@ def write_index(
 <main>
   <h1>{_e(title)}</h1>
   <p>Release <code>{_e(release)}</code>. One appendix per area: rates of preterm birth and low
-  birth weight by deprivation and ethnic group, adjusted odds ratios, and data notes. Every number
-  has passed disclosure control.</p>
+  birth weight by deprivation and ethnic group, adjusted odds and risk ratios, and data notes. Every
+  number has passed disclosure control.</p>
   <h2>Area appendices</h2>
   <ul>
 {chr(10).join(items)}

@@ -11,6 +11,11 @@ rule appendix:
         trends=rules.trends.output.trends,
         inequality=rules.inequality.output.inequality,
         funnel=rules.funnel.output.funnel,
+        risk_ratios=rules.models.output.risk_ratios,
+        interaction=rules.models.output.interaction,
+        stratified=rules.models.output.stratified,
+        excess_explained=rules.models.output.excess_explained,
+        model_fit=rules.models.output.model_fit,
         figures=rules.figures.output[0],
     output:
         notebook=f"{RESULTS}/notebooks/{{area}}.ipynb",

@@ -1,8 +1,10 @@
-# Charts for each area from the published (disclosure-controlled) tables: PNG, SVG and alt text.
+# Charts for each area from the published (disclosure-controlled) tables: PNG, SVG and alt text;
+# forest plots of the odds ratios and of the risk ratios of each modelled outcome.
 rule figures:
     input:
         rates=rules.rates.output.published,
         models=rules.models.output.models,
+        risk_ratios=rules.models.output.risk_ratios,
         flow=rules.clean.output.published_flow,
         trends=rules.trends.output.trends,
         inequality=rules.inequality.output.inequality,

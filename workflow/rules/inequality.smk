@@ -28,6 +28,7 @@ rule trends:
 rule inequality:
     input:
         cells=rules.cells.output.cells,
+        rates=rules.rates.output.published,
     output:
         inequality=f"{PUBLISHED}/tables/inequality.csv",
     params:
@@ -39,7 +40,7 @@ rule inequality:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config.get("deprivation", {}),
-        code=source_hash("indicators", "provenance"),
+        code=source_hash("indicators", "provenance", "rates"),
     log:
         f"{LOGS}/inequality.log",
     conda:

@@ -17,6 +17,11 @@ def main(smk):
         "trends_csv": smk.input.trends,
         "inequality_csv": smk.input.inequality,
         "funnel_csv": smk.input.funnel,
+        "risk_ratios_csv": smk.input.risk_ratios,
+        "interaction_csv": smk.input.interaction,
+        "stratified_csv": smk.input.stratified,
+        "excess_explained_csv": smk.input.excess_explained,
+        "model_fit_csv": smk.input.model_fit,
         "figures_dir": smk.input.figures,
     }
     render_appendix(

@@ -7,6 +7,7 @@ from birthgaps.report import (
     read_inequality,
     read_models,
     read_rates,
+    read_risk_ratios,
     read_trends,
 )
 from birthgaps.workflow import run_step
@@ -22,6 +23,7 @@ def main(smk):
         trends=read_trends(smk.input.trends),
         inequality=read_inequality(smk.input.inequality),
         funnel=read_funnel(smk.input.funnel),
+        risk_ratios=read_risk_ratios(smk.input.risk_ratios),
         synthetic=smk.params.synthetic,
     )
 
