@@ -131,6 +131,15 @@ def test_published_outputs_are_byte_identical_in_another_folder(tiny_run, tmp_pa
     assert not differing
 
 
+def test_snakemake_report_lists_figures_and_tables(tiny_run):
+    workdir, _, configfile = tiny_run
+    result = snakemake(workdir, "--report", "report.html", configfile=configfile)
+    assert result.returncode == 0, result.stderr[-2000:]
+    html = (workdir / "report.html").read_text(errors="ignore")
+    for text in ("Figures", "Tables", "rates.csv", "Wilson 95%", "preterm_by_imd_quintile.png"):
+        assert text in html, text
+
+
 def test_published_tables_pass_disclosure_control(tiny_run):
     workdir, config, _ = tiny_run
     rates = pd.read_csv(workdir / "results/tiny/published/tables/rates.csv")

@@ -10,7 +10,13 @@ rule figures:
         inequality=rules.inequality.output.inequality,
         funnel=rules.funnel.output.funnel,
     output:
-        directory(f"{PUBLISHED}/figures/{{area}}"),
+        report(
+            directory(f"{PUBLISHED}/figures/{{area}}"),
+            patterns=["{name}.png"],
+            caption="../report/figures.rst",
+            category="Figures",
+            subcategory="{area}",
+        ),
     params:
         outcomes=config["outcomes"],
         model_outcomes=config["models"]["outcomes"],

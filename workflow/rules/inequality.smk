@@ -8,7 +8,11 @@ rule trends:
     input:
         cells=rules.cells.output.cells,
     output:
-        trends=f"{PUBLISHED}/tables/trends.csv",
+        trends=report(
+            f"{PUBLISHED}/tables/trends.csv",
+            caption="../report/indicators.rst",
+            category="Tables",
+        ),
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],
@@ -30,7 +34,11 @@ rule inequality:
         cells=rules.cells.output.cells,
         rates=rules.rates.output.published,
     output:
-        inequality=f"{PUBLISHED}/tables/inequality.csv",
+        inequality=report(
+            f"{PUBLISHED}/tables/inequality.csv",
+            caption="../report/indicators.rst",
+            category="Tables",
+        ),
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],
@@ -53,7 +61,11 @@ rule funnel:
     input:
         cells=rules.cells.output.cells,
     output:
-        funnel=f"{PUBLISHED}/tables/funnel.csv",
+        funnel=report(
+            f"{PUBLISHED}/tables/funnel.csv",
+            caption="../report/indicators.rst",
+            category="Tables",
+        ),
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],

@@ -5,12 +5,36 @@ rule models:
     input:
         cells=rules.cells.output.cells,
     output:
-        models=f"{PUBLISHED}/tables/models.csv",
-        risk_ratios=f"{PUBLISHED}/tables/risk_ratios.csv",
-        interaction=f"{PUBLISHED}/tables/interaction.csv",
-        stratified=f"{PUBLISHED}/tables/stratified.csv",
-        excess_explained=f"{PUBLISHED}/tables/excess_explained.csv",
-        model_fit=f"{PUBLISHED}/tables/model_fit.csv",
+        models=report(
+            f"{PUBLISHED}/tables/models.csv",
+            caption="../report/models.rst",
+            category="Tables",
+        ),
+        risk_ratios=report(
+            f"{PUBLISHED}/tables/risk_ratios.csv",
+            caption="../report/models.rst",
+            category="Tables",
+        ),
+        interaction=report(
+            f"{PUBLISHED}/tables/interaction.csv",
+            caption="../report/models.rst",
+            category="Tables",
+        ),
+        stratified=report(
+            f"{PUBLISHED}/tables/stratified.csv",
+            caption="../report/models.rst",
+            category="Tables",
+        ),
+        excess_explained=report(
+            f"{PUBLISHED}/tables/excess_explained.csv",
+            caption="../report/models.rst",
+            category="Tables",
+        ),
+        model_fit=report(
+            f"{PUBLISHED}/tables/model_fit.csv",
+            caption="../report/models.rst",
+            category="Tables",
+        ),
     params:
         models=config["models"],
         areas=config["areas"],

@@ -5,7 +5,9 @@ rule rates:
         cells=rules.cells.output.cells,
     output:
         rates=f"{RESTRICTED}/rates_unrounded.parquet",
-        published=f"{PUBLISHED}/tables/rates.csv",
+        published=report(
+            f"{PUBLISHED}/tables/rates.csv", caption="../report/rates.rst", category="Tables"
+        ),
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],
