@@ -2303,3 +2303,77 @@ def write_index(
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(path)
+
+
+# --------------------------------------------------------------------------------------------
+# The analysts' version (with code) and the printable PDF
+# --------------------------------------------------------------------------------------------
+
+
+def render_analyst_html(
+    executed: str | Path, html: str | Path, python: str, log: str | Path | None = None
+) -> None:
+    """Convert an executed appendix notebook to HTML *with* its code cells, for analysts.
+
+    Kept outside the published tree; the page loads nothing from elsewhere. On failure no HTML
+    is left and a ``NotebookError`` names the notebook.
+    """
+    executed, html = Path(executed), Path(html)
+    log = Path(log) if log is not None else None
+    if not executed.exists():
+        raise NotebookError("the executed notebook is missing", file=str(executed))
+    html.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    command = [python, "-m", "nbconvert", "--to", "html", "--stdout", str(executed)]
+    tmp = html.with_name(html.name + ".tmp")
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        _log(log, "nbconvert", command, result)
+        if result.returncode != 0:
+            tail = "\n".join(result.stderr.strip().splitlines()[-8:])
+            raise NotebookError(
+                f"nbconvert could not render {executed.name} to HTML with code:\n{tail}",
+                file=str(executed),
+            )
+        tmp.write_text(_self_contained(result.stdout), encoding="utf-8")
+        tmp.replace(html)
+    except BaseException:
+        _remove(html, tmp)
+        raise
+
+
+def render_appendix_pdf(
+    html: str | Path, pdf: str | Path, *, synthetic: bool, notice: str = ""
+) -> int:
+    """Print the reviewer HTML to an A4 PDF (``birthgaps.pdf.html_to_pdf``); returns the page count."""
+    from birthgaps.pdf import html_to_pdf
+
+    return html_to_pdf(html, pdf, synthetic=synthetic, notice=notice)
+
+
+def render_documents(
+    executed: str | Path,
+    html: str | Path,
+    analyst: str | Path,
+    pdf: str | Path,
+    python: str,
+    log: str | Path | None = None,
+    *,
+    synthetic: bool,
+) -> int:
+    """After ``render_appendix``: the analysts' HTML (an nbconvert subprocess) and the reviewer PDF
+    at the same time, since one waits on a child process while the other works; returns the page
+    count. If either fails, neither output is left."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    code_page = pool.submit(render_analyst_html, executed, analyst, python, log)
+    try:
+        pages = render_appendix_pdf(html, pdf, synthetic=synthetic)
+        code_page.result()
+    except BaseException:
+        pool.shutdown(wait=True)  # let nbconvert finish before removing what it wrote
+        _remove(Path(analyst), Path(pdf))
+        raise
+    pool.shutdown()
+    return pages

@@ -1,4 +1,5 @@
-# One papermill notebook per area, executed for analysts and rendered to HTML without code; the index.
+# One papermill notebook per area, executed for analysts (kept with an HTML copy that shows the code)
+# and rendered for reviewers to HTML without code and to an A4 PDF; the index.
 APPENDIX_TEMPLATE = str(Path(workflow.basedir) / "notebooks" / "area_appendix.ipynb")
 
 
@@ -20,13 +21,15 @@ rule appendix:
     output:
         notebook=f"{RESULTS}/notebooks/{{area}}.ipynb",
         html=f"{PUBLISHED}/appendix/{{area}}.html",
+        analyst=f"{RESULTS}/notebooks/{{area}}.html",
+        pdf=f"{PUBLISHED}/appendix/{{area}}.pdf",
     params:
         python=sys.executable,
         release=RELEASE,
         release_label=SPEC["label"],
         synthetic=SPEC["synthetic"],
         area_name=lambda wildcards: config["areas"][wildcards.area],
-        code=source_hash("report"),
+        code=source_hash("report", "pdf"),
     log:
         f"{LOGS}/appendix/{{area}}.log",
     conda:

@@ -7,6 +7,7 @@ rule scan:
     input:
         index=rules.index.output[0],
         appendix=expand(rules.appendix.output.html, area=AREAS),
+        appendix_pdf=expand(rules.appendix.output.pdf, area=AREAS),
         figures=expand(rules.figures.output[0], area=AREAS),
         rates=rules.rates.output.published,
         models=rules.models.output,

@@ -1,6 +1,7 @@
-"""Snakemake script: execute an area's appendix notebook with papermill and render it to HTML."""
+"""Snakemake script: execute an area's appendix notebook with papermill, render it to HTML (without
+code for reviewers, with code for analysts) and print the reviewer HTML to PDF."""
 
-from birthgaps.report import render_appendix
+from birthgaps.report import render_appendix, render_documents
 from birthgaps.workflow import run_step
 
 
@@ -31,6 +32,15 @@ def main(smk):
         parameters,
         smk.params.python,
         smk.log[0],
+    )
+    render_documents(
+        smk.output.notebook,
+        smk.output.html,
+        smk.output.analyst,
+        smk.output.pdf,
+        smk.params.python,
+        smk.log[0],
+        synthetic=smk.params.synthetic,
     )
 
 

@@ -1,0 +1,155 @@
+"""The reviewer appendix as a person sees it: rendered in headless Chromium, figures decoded and
+shown with their alt text, every table laid out, and a page that is not blank."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from test_report import AREA_NAME, published, rendered  # noqa: F401 (fixtures)
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed")
+
+#: Run once the page has loaded: record on each image and table whether the browser shows it.
+_PROBE = """<script>
+window.addEventListener("load", function () {
+  document.querySelectorAll("img").forEach(function (img) {
+    img.setAttribute("data-shown", (img.complete && img.naturalWidth > 0
+      && img.getBoundingClientRect().height > 0) ? "yes" : "no");
+  });
+  document.querySelectorAll("table").forEach(function (table) {
+    table.setAttribute("data-shown", (table.getBoundingClientRect().height > 0
+      && table.rows.length > 1) ? "yes" : "no");
+  });
+  document.body.setAttribute("data-probed", "yes");
+});
+</script>"""
+
+
+def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+class _Elements(HTMLParser):
+    """Every img (its attributes) and table (its attributes) of a page, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[dict] = []
+        self.tables: list[dict] = []
+        self.body: dict = {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs))
+        elif tag == "table":
+            self.tables.append(dict(attrs))
+        elif tag == "body":
+            self.body = dict(attrs)
+
+
+def _elements(page: str) -> _Elements:
+    parser = _Elements()
+    parser.feed(page)
+    return parser
+
+
+@pytest.fixture(scope="module")
+def dom(rendered, tmp_path_factory) -> dict:  # noqa: F811 (fixture from test_report)
+    """The DOM after Chromium has loaded a probed copy of the appendix (source unchanged)."""
+    work = tmp_path_factory.mktemp("browser")
+    source = rendered["html"].read_text(encoding="utf-8")
+    probed = work / "probed.html"
+    probed.write_text(source.replace("</body>", _PROBE + "</body>", 1), encoding="utf-8")
+    result = _chromium(
+        "--virtual-time-budget=10000", "--dump-dom", probed.as_uri(), profile=work / "profile"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return {"source": _elements(source), "after": _elements(result.stdout), "text": result.stdout}
+
+
+def test_browser_ran_the_page(dom):
+    assert dom["after"].body.get("data-probed") == "yes"
+    assert AREA_NAME in dom["text"]
+    assert "SYNTHETIC DATA" in dom["text"]
+
+
+def test_every_figure_is_shown_with_alt_text(dom, published):  # noqa: F811
+    images = dom["after"].images
+    alt_files = sorted(published["figures_dir"].glob("*.txt"))
+    assert len(images) == len(dom["source"].images) == len(alt_files) > 0
+    for image in images:
+        assert (image.get("alt") or "").strip(), "an image has no alt text"
+        assert image.get("data-shown") == "yes", image.get("alt", "")[:80]
+    alts = {re.sub(r"\s+", " ", image["alt"]).strip() for image in images}
+    for alt_file in alt_files:
+        text = re.sub(r"\s+", " ", alt_file.read_text(encoding="utf-8")).strip()
+        assert text in alts, alt_file.name
+
+
+def test_every_table_is_shown(dom):
+    tables = dom["after"].tables
+    assert len(tables) == len(dom["source"].tables) > 0
+    assert all(table.get("data-shown") == "yes" for table in tables)
+
+
+def test_probe_can_fail(tmp_path):
+    page = tmp_path / "broken.html"
+    page.write_text(
+        '<html lang="en"><body><img src="missing.png" alt="A chart">'
+        '<table style="display:none"><tr><td>1</td></tr><tr><td>2</td></tr></table>'
+        + _PROBE
+        + "</body></html>"
+    )
+    result = _chromium(
+        "--virtual-time-budget=5000", "--dump-dom", page.as_uri(), profile=tmp_path / "p"
+    )
+    after = _elements(result.stdout)
+    assert [i.get("data-shown") for i in after.images] == ["no"]
+    assert [t.get("data-shown") for t in after.tables] == ["no"]
+
+
+def _screenshot(page: Path, out: Path, profile: Path) -> np.ndarray:
+    result = _chromium(
+        "--window-size=1280,2400",
+        "--virtual-time-budget=10000",
+        f"--screenshot={out}",
+        page.as_uri(),
+        profile=profile,
+    )
+    assert result.returncode == 0 and out.exists(), result.stderr[-2000:]
+    with Image.open(out) as image:
+        return np.asarray(image.convert("L"))
+
+
+def test_page_is_not_blank_in_a_screenshot(rendered, tmp_path):  # noqa: F811
+    pixels = _screenshot(rendered["html"], tmp_path / "shot.png", tmp_path / "profile")
+    assert pixels.shape == (2400, 1280)
+    assert pixels.std() > 5.0
+    assert int((pixels < 128).sum()) > 5000  # text and chart marks, not a faint tint
+
+
+def test_screenshot_check_can_fail(tmp_path):
+    page = tmp_path / "empty.html"
+    page.write_text('<html lang="en"><body style="background:#fff"></body></html>')
+    pixels = _screenshot(page, tmp_path / "empty.png", tmp_path / "profile")
+    assert pixels.std() == 0
