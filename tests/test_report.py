@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -289,6 +290,18 @@ def test_write_index_links_every_area_with_banner(tmp_path):
 
     report.write_index("demo", "Demo release", AREAS, paths, False, index)
     assert "SYNTHETIC" not in index.read_text(encoding="utf-8")
+
+
+def test_write_index_links_pdfs_and_the_workbook(tmp_path):
+    index = tmp_path / "published" / "index.html"
+    paths = {code: str(tmp_path / "published" / "appendix" / f"{code}.html") for code in AREAS}
+    pdfs = {code: path.replace(".html", ".pdf") for code, path in paths.items()}
+    workbook = tmp_path / "published" / "birthgaps_demo.xlsx"
+    report.write_index("demo", "Demo", AREAS, paths, True, index, pdf_paths=pdfs, workbook=workbook)
+    page = index.read_text(encoding="utf-8")
+    for code, name in AREAS.items():
+        assert f'<a href="appendix/{code}.pdf">PDF version of the {name} appendix</a>' in page
+    assert '<a href="birthgaps_demo.xlsx">' in page
 
 
 def test_write_index_needs_a_path_per_area(tmp_path):
@@ -745,3 +758,24 @@ def test_model_tables_are_optional_and_checked(published, tmp_path):
     pd.read_csv(published["interaction_csv"]).drop(columns="lr_statistic").to_csv(broken)
     with pytest.raises(InputError, match="interaction table lacks column.*lr_statistic"):
         report.read_interaction(broken)
+
+
+def test_a_kernel_that_dies_while_starting_is_started_again(published, tmp_path, monkeypatch):
+    """Parallel jobs' kernels can race for a port and die before answering: retry, do not fail."""
+    real_run = subprocess.run
+    calls = []
+
+    def flaky_run(command, *args, **kwargs):
+        calls.append(command)
+        if "papermill" in command and len(calls) == 1:
+            return subprocess.CompletedProcess(
+                command, 1, "", f"RuntimeError: {report.KERNEL_DIED}"
+            )
+        return real_run(command, *args, **kwargs)
+
+    monkeypatch.setattr(report.subprocess, "run", flaky_run)
+    executed, page, log = tmp_path / "a.ipynb", tmp_path / "a.html", tmp_path / "a.log"
+    report.render_appendix(TEMPLATE, executed, page, _parameters(published), sys.executable, log)
+    assert page.exists() and executed.exists()
+    assert sum("papermill" in c for c in calls) == 2
+    assert "kernel died while starting (attempt 1)" in log.read_text()

@@ -11,7 +11,14 @@ from birthgaps.workflow import module_closure, run_step, source_hash
 
 
 def test_module_closure_follows_package_imports():
-    assert module_closure("report") == ["definitions", "errors", "figures", "provenance", "report"]
+    assert module_closure("report") == [
+        "definitions",
+        "errors",
+        "figures",
+        "pdf",
+        "provenance",
+        "report",
+    ]
     assert "disclosure" in module_closure("rates")
     assert source_hash("rates") != source_hash("models")
     assert source_hash("rates") == source_hash("rates", "stats")  # stats is already imported

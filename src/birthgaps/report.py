@@ -2114,6 +2114,18 @@ def _failing_cell(template: Path, executed: Path) -> str | None:
     return None
 
 
+#: How often a kernel that dies while starting is started again, and the message that says so.
+KERNEL_START_ATTEMPTS = 3
+KERNEL_DIED = "Kernel died before replying to kernel_info"
+
+
+def _log_note(log: str | Path | None, note: str) -> None:
+    """Append one line to the rule's log (if any)."""
+    if log is not None:
+        with Path(log).open("a", encoding="utf-8") as handle:
+            handle.write(f"{note}\n")
+
+
 def render_appendix(
     template: str | Path,
     executed: str | Path,
@@ -2148,15 +2160,22 @@ def render_appendix(
         "--no-progress-bar",
         "--execution-timeout", str(timeout),
     ]  # fmt: skip
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    except OSError as error:
-        raise NotebookError(
-            f"cannot start papermill with the interpreter {python!r}: {error}",
-            file=str(template),
-            hint="pass sys.executable of the environment that has birthgaps installed",
-        ) from error
-    _log(log, "papermill", command, result)
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        except OSError as error:
+            raise NotebookError(
+                f"cannot start papermill with the interpreter {python!r}: {error}",
+                file=str(template),
+                hint="pass sys.executable of the environment that has birthgaps installed",
+            ) from error
+        _log(log, "papermill", command, result)
+        # kernels started at the same moment by parallel jobs can race for a TCP port and die
+        # before they answer; that is not the notebook's fault, so start it again
+        if result.returncode == 0 or KERNEL_DIED not in result.stderr:
+            break
+        _remove(executed, html)
+        _log_note(log, f"kernel died while starting (attempt {attempt}); starting it again")
     if result.returncode != 0:
         cell = _failing_cell(template, executed)
         _remove(executed, html)
@@ -2239,11 +2258,14 @@ def write_index(
     appendix_paths: Mapping[str, str],
     synthetic: bool,
     path: str | Path,
+    pdf_paths: Mapping[str, str] | None = None,
+    workbook: str | Path | None = None,
 ) -> None:
     """A plain, accessible HTML index of a release: one relative link per area's appendix.
 
     ``appendix_paths`` maps area code -> appendix HTML path (absolute, or relative to the current
-    directory like Snakemake paths); links are written relative to the index's folder.
+    directory like Snakemake paths); links are written relative to the index's folder. Optional
+    ``pdf_paths`` (area code -> PDF) and ``workbook`` add links to the PDF and the spreadsheet.
     """
     path = Path(path)
     missing = [code for code in areas if code not in appendix_paths]
@@ -2254,13 +2276,25 @@ def write_index(
             hint="pass one appendix HTML path per configured area",
         )
     base = path.parent.resolve()
+
+    def relative(target: str | Path) -> str:
+        return _e(Path(os.path.relpath(Path(target).resolve(), base)).as_posix())
+
     items = []
     for code, name in areas.items():
-        target = Path(appendix_paths[code]).resolve()
-        href = Path(os.path.relpath(target, base)).as_posix()
+        pdf = ""
+        if pdf_paths and code in pdf_paths:
+            pdf = f' — <a href="{relative(pdf_paths[code])}">PDF version of the {_e(name)} appendix</a>'
         items.append(
-            f'    <li><a href="{_e(href)}">{_e(name)}</a> <span class="code">({_e(code)})</span></li>'
+            f'    <li><a href="{relative(appendix_paths[code])}">{_e(name)}</a> '
+            f'<span class="code">({_e(code)})</span>{pdf}</li>'
         )
+    downloads = (
+        f'  <h2>Data</h2>\n  <p><a href="{relative(workbook)}">All published tables as an accessible '
+        "spreadsheet (XLSX)</a>, with cover, contents and notes.</p>\n"
+        if workbook
+        else ""
+    )
     banner = (
         f'  <p class="banner" role="note"><strong>{_e(SYNTHETIC_NOTICE)}</strong> This release is '
         "a demonstration made from generated data; do not quote its numbers.</p>\n"
@@ -2295,7 +2329,7 @@ def write_index(
   <ul>
 {chr(10).join(items)}
   </ul>
-</main>
+{downloads}</main>
 </body>
 </html>
 """

@@ -40,7 +40,9 @@ rule appendix:
 
 rule index:
     input:
-        expand(f"{PUBLISHED}/appendix/{{area}}.html", area=AREAS),
+        html=expand(f"{PUBLISHED}/appendix/{{area}}.html", area=AREAS),
+        pdf=expand(f"{PUBLISHED}/appendix/{{area}}.pdf", area=AREAS),
+        workbook=rules.workbook.output.workbook,
     output:
         f"{PUBLISHED}/index.html",
     params:

@@ -9,9 +9,11 @@ def main(smk):
         smk.params.release,
         smk.params.release_label,
         smk.params.areas,
-        dict(zip(smk.params.areas, smk.input, strict=True)),
+        dict(zip(smk.params.areas, smk.input.html, strict=True)),
         smk.params.synthetic,
         smk.output[0],
+        pdf_paths=dict(zip(smk.params.areas, smk.input.pdf, strict=True)),
+        workbook=smk.input.workbook,
     )
 
 
