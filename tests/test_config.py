@@ -58,3 +58,28 @@ def test_preflight_of_a_real_release(tmp_path, config):
     with pytest.raises(InputError, match="lacks required columns") as info:
         preflight(config)
     assert "birth_outcome" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        ({}, {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}),
+        ({"rule_set": "ons_births"}, {"suppress_min": 1, "suppress_max": 2, "rounding_base": 1}),
+        ({"rule_set": "nhs_england", "suppress_max": 9}, {"suppress_max": 9, "rounding_base": 5}),
+        (
+            {"rule_set": "custom", "suppress_min": 1, "suppress_max": 10, "rounding_base": 10},
+            {"suppress_max": 10, "rounding_base": 10},
+        ),
+    ],
+)
+def test_named_disclosure_rule_sets_fill_the_thresholds(config, rules, expected):
+    config["disclosure"] = rules
+    validate_config(config)
+    for key, value in expected.items():
+        assert config["disclosure"][key] == value
+
+
+def test_custom_rule_set_needs_every_threshold(config):
+    config["disclosure"] = {"rule_set": "custom", "suppress_max": 10}
+    with pytest.raises(InputError, match="suppress_min, rounding_base"):
+        validate_config(config)

@@ -20,6 +20,31 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return ".".join(parts) if parts else "(top level)"
 
 
+#: Named disclosure rule sets: thresholds that fill any key the config does not give.
+DISCLOSURE_RULE_SETS: dict[str, dict[str, int]] = {
+    "nhs_england": {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5},
+    "ons_births": {"suppress_min": 1, "suppress_max": 2, "rounding_base": 1},
+}
+
+
+def resolve_disclosure(config: dict) -> dict:
+    """Fill ``disclosure`` from its named rule set (default NHS England); ``custom`` needs every key."""
+    rules = config.setdefault("disclosure", {})
+    name = rules.setdefault("rule_set", "nhs_england")
+    if name == "custom":
+        missing = [k for k in ("suppress_min", "suppress_max", "rounding_base") if k not in rules]
+        if missing:
+            raise InputError(
+                f"a custom disclosure rule set needs {', '.join(missing)}", key="disclosure"
+            )
+    else:
+        for key, value in DISCLOSURE_RULE_SETS[name].items():
+            rules.setdefault(key, value)
+    if rules["suppress_max"] < rules["suppress_min"] - 1:
+        raise InputError("suppress_max is below suppress_min", key="disclosure.suppress_max")
+    return rules
+
+
 def validate_config(config: dict, schema_path: str | Path = SCHEMA_PATH) -> dict:
     """Validate against the JSON Schema, fill defaults and check cross-key rules; return config."""
     schema = yaml.safe_load(Path(schema_path).read_text())
@@ -55,6 +80,7 @@ def validate_config(config: dict, schema_path: str | Path = SCHEMA_PATH) -> dict
         raise InputError(
             "a synthetic release needs the `synthetic` settings block", key="synthetic"
         )
+    resolve_disclosure(config)
     config.setdefault("column_map", {})
     spec.setdefault("synthetic", False)
     return config
