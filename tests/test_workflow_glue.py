@@ -15,6 +15,7 @@ def test_module_closure_follows_package_imports():
         "definitions",
         "errors",
         "figures",
+        "model_columns",
         "pdf",
         "provenance",
         "report",

@@ -37,6 +37,17 @@ from statsmodels.tools.sm_exceptions import (
 from birthgaps import definitions
 from birthgaps.disclosure import is_small, round_to_base
 from birthgaps.errors import InputError
+from birthgaps.model_columns import (  # noqa: F401 (re-exported: the tables' contracts)
+    _LOG_NAME,
+    EXCESS_COLUMNS,
+    FIT_COLUMNS,
+    INTERACTION_COLUMNS,
+    MODEL_COLUMNS,
+    MODELS_TABLE_COLUMNS,
+    RISK_RATIO_COLUMNS,
+    RISK_RATIO_TABLE_COLUMNS,
+    STRATIFIED_COLUMNS,
+)
 
 try:  # optional: keeps BLAS single-threaded while fitting many small models (see docs/models.md)
     from threadpoolctl import threadpool_limits
@@ -47,116 +58,6 @@ Family = Literal["logit", "poisson"]
 
 #: Ratio measure -> GLM family that estimates it.
 MEASURE_FAMILY: dict[str, Family] = {"odds_ratio": "logit", "risk_ratio": "poisson"}
-_LOG_NAME = {"odds_ratio": "log_or", "risk_ratio": "log_rr"}
-
-
-def _ratio_columns(measure: str) -> list[str]:
-    """Columns of a ratio table (odds or risk ratios) for one population."""
-    return [
-        "outcome",
-        "model",
-        "term",
-        "level",
-        "reference",
-        measure,
-        "lower_95",
-        "upper_95",
-        _LOG_NAME[measure],
-        "se",
-        "p_value",
-        "n_births",
-        "n_events",
-        "note",
-    ]
-
-
-#: Columns of the table returned by :func:`fit_models` (``models_table`` adds ``area_code`` first).
-MODEL_COLUMNS: list[str] = _ratio_columns("odds_ratio")
-MODELS_TABLE_COLUMNS: list[str] = ["area_code", *MODEL_COLUMNS]
-#: Columns of :func:`fit_risk_ratios` (``risk_ratio_table`` adds ``area_code`` first).
-RISK_RATIO_COLUMNS: list[str] = _ratio_columns("risk_ratio")
-RISK_RATIO_TABLE_COLUMNS: list[str] = ["area_code", *RISK_RATIO_COLUMNS]
-#: Columns of :func:`interaction_test` (one row per population and outcome).
-INTERACTION_COLUMNS: list[str] = [
-    "outcome",
-    "terms",
-    "df",
-    "lr_statistic",
-    "p_value",
-    "p_threshold",
-    "significant",
-    "n_combinations",
-    "n_sparse_combinations",
-    "n_empty_combinations",
-    "n_births",
-    "n_events",
-    "note",
-]
-#: Columns of :func:`stratified_estimates`.
-STRATIFIED_COLUMNS: list[str] = [
-    "outcome",
-    "stratum_term",
-    "stratum",
-    "term",
-    "level",
-    "reference",
-    "odds_ratio",
-    "lower_95",
-    "upper_95",
-    "log_or",
-    "se",
-    "p_value",
-    "n_births",
-    "n_events",
-    "interaction_p_value",
-    "interaction_significant",
-    "note",
-]
-#: Columns of :func:`excess_explained`.
-EXCESS_COLUMNS: list[str] = [
-    "outcome",
-    "measure",
-    "term",
-    "level",
-    "reference",
-    "explained_by",
-    "base_terms",
-    "base_ratio",
-    "base_lower_95",
-    "base_upper_95",
-    "adjusted_ratio",
-    "adjusted_lower_95",
-    "adjusted_upper_95",
-    "log_ratio_change",
-    "change_lower_95",
-    "change_upper_95",
-    "pct_explained",
-    "pct_lower_95",
-    "pct_upper_95",
-    "n_births",
-    "n_events",
-    "note",
-]
-#: Columns of :func:`fit_summaries`.
-FIT_COLUMNS: list[str] = [
-    "outcome",
-    "measure",
-    "model",
-    "terms",
-    "n_parameters",
-    "log_likelihood",
-    "deviance",
-    "aic",
-    "pattern_deviance",
-    "n_patterns",
-    "pattern_df",
-    "c_statistic",
-    "n_births",
-    "n_events",
-    "note",
-]
-
-#: Keys of :func:`model_tables` (each is written to ``published/tables/<key>.csv``).
 TABLE_KEYS: tuple[str, ...] = (
     "odds_ratios",
     "risk_ratios",

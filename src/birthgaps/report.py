@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from birthgaps import figures
+from birthgaps import figures, model_columns
 from birthgaps.definitions import NOT_STATED, OUTCOMES, UNKNOWN
 from birthgaps.errors import InputError
 from birthgaps.figures import (
@@ -157,85 +157,10 @@ def read_risk_ratios(path: str | Path) -> pd.DataFrame:
 
 
 #: Columns of the other published model tables (docs/models.md, "Tables"), ``area_code`` first.
-INTERACTION_TABLE_COLUMNS = [
-    "area_code",
-    "outcome",
-    "terms",
-    "df",
-    "lr_statistic",
-    "p_value",
-    "p_threshold",
-    "significant",
-    "n_combinations",
-    "n_sparse_combinations",
-    "n_empty_combinations",
-    "n_births",
-    "n_events",
-    "note",
-]
-STRATIFIED_TABLE_COLUMNS = [
-    "area_code",
-    "outcome",
-    "stratum_term",
-    "stratum",
-    "term",
-    "level",
-    "reference",
-    "odds_ratio",
-    "lower_95",
-    "upper_95",
-    "log_or",
-    "se",
-    "p_value",
-    "n_births",
-    "n_events",
-    "interaction_p_value",
-    "interaction_significant",
-    "note",
-]
-EXCESS_TABLE_COLUMNS = [
-    "area_code",
-    "outcome",
-    "measure",
-    "term",
-    "level",
-    "reference",
-    "explained_by",
-    "base_terms",
-    "base_ratio",
-    "base_lower_95",
-    "base_upper_95",
-    "adjusted_ratio",
-    "adjusted_lower_95",
-    "adjusted_upper_95",
-    "log_ratio_change",
-    "change_lower_95",
-    "change_upper_95",
-    "pct_explained",
-    "pct_lower_95",
-    "pct_upper_95",
-    "n_births",
-    "n_events",
-    "note",
-]
-FIT_TABLE_COLUMNS = [
-    "area_code",
-    "outcome",
-    "measure",
-    "model",
-    "terms",
-    "n_parameters",
-    "log_likelihood",
-    "deviance",
-    "aic",
-    "pattern_deviance",
-    "n_patterns",
-    "pattern_df",
-    "c_statistic",
-    "n_births",
-    "n_events",
-    "note",
-]
+INTERACTION_TABLE_COLUMNS = ["area_code", *model_columns.INTERACTION_COLUMNS]
+STRATIFIED_TABLE_COLUMNS = ["area_code", *model_columns.STRATIFIED_COLUMNS]
+EXCESS_TABLE_COLUMNS = ["area_code", *model_columns.EXCESS_COLUMNS]
+FIT_TABLE_COLUMNS = ["area_code", *model_columns.FIT_COLUMNS]
 _COUNT_DTYPES = {"n_births": "Int64", "n_events": "Int64"}
 
 
