@@ -140,7 +140,9 @@ def test_published_rates_hide_small_events_nonevents_and_use_rounded_percent():
     assert out["events"].iloc[1] == 50 and out["denominator"].iloc[1] == 525
     assert out["percent"].iloc[1] == pytest.approx(round(100 * 50 / 525, 2))
     assert out.loc[0, ["events", "percent", "lower_95", "upper_95"]].isna().all()
-    assert out["percent"].iloc[3] == 0
+    # no events: ONS small-number rule, no rate from fewer than 3 events (flag x)
+    assert pd.isna(out["percent"].iloc[3]) and out["reliability"].iloc[3] == "x"
+    assert out["events"].iloc[3] == 0 and out["denominator"].iloc[3] == 40
 
 
 # ----------------------------------------------------------------------------- 99.8% CIs, small

@@ -9,8 +9,10 @@ cell table, calls them, and lays the results out as the published tables (docs/a
 - ``funnel_points`` / ``publish_funnel``: each area's (and area-year's) proportion against the pooled
   average, with PHE funnel limits along the denominator axis.
 
-The ``publish_*`` functions apply disclosure control (``birthgaps.disclosure``): counts 1-7 suppressed,
-other counts rounded to 5, percentages from rounded counts, statistics from unrounded counts.
+Protect first, derive after (docs/disclosure.md): inequality measures and funnel points are computed
+from the protected counts of the published rates table (rounded to 5, withheld rows blank), and trends
+from yearly counts rounded the same way, so no published statistic carries more than the published
+counts. The ``publish_*`` functions round what is left and withhold rows about withheld groups.
 """
 
 from __future__ import annotations
@@ -89,19 +91,26 @@ def _usable(
 # --------------------------------------------------------------------------------------------
 
 
+WITHHELD_TREND = "withheld to protect confidentiality: the group is withheld in the rates table"
+
+
 def trends_table(
     cells: pd.DataFrame,
     areas: Mapping[str, str],
     statistics: Mapping | None = None,
     rules: Mapping | None = None,
+    hidden: set[tuple[str, str, str, str]] | None = None,
 ) -> pd.DataFrame:
     """Fingertips recent trend of each area (and ALL), outcome and group (overall, IMD quintile,
     ethnic group) over the most recent ``statistics.trend.points`` years (``recent_trend_table``,
     chi-squared test for trend in proportions, polarity low is good).
 
-    A yearly value that would not be published (a count of 1-7 under ``rules``, or fewer events than
-    ``statistics.small_numbers.min_events``) or a year without births counts as missing, so a trend
-    whose window holds one "cannot be calculated". No counts are published here.
+    The yearly counts are protected first: a year whose events, non-events or births are 1-7 under
+    ``rules`` is missing, the others are rounded to the base, and a year with fewer rounded events
+    than ``statistics.small_numbers.min_events`` is missing too; the trend is computed from the
+    rounded counts, so a trend whose window holds a missing year "cannot be calculated". A group
+    withheld in the published rates table (``hidden``, from ``rates.hidden_groups``) gets no trend.
+    No counts are published here.
     """
     settings = _settings(statistics)
     rules = rules or {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
@@ -111,11 +120,13 @@ def trends_table(
     years = sorted(int(y) for y in cells["year"].unique())
     grid = counts[keys].drop_duplicates().merge(pd.DataFrame({"year": years}), how="cross")
     full = grid.merge(counts, on=[*keys, "year"], how="left")
-    usable = _usable(
-        full["events"], full["denominator"], rules, settings["small_numbers"]["min_events"]
+    events = round_to_base(full["events"], rules["rounding_base"]).astype("float64")
+    denominator = round_to_base(full["denominator"], rules["rounding_base"]).astype("float64")
+    usable = _usable(full["events"], full["denominator"], rules, 0) & (
+        events >= settings["small_numbers"]["min_events"]
     )
-    full["events"] = full["events"].astype("float64").where(usable)
-    full["denominator"] = full["denominator"].astype("float64").where(usable)
+    full["events"] = events.where(usable)
+    full["denominator"] = denominator.where(usable)
     trend = settings["trend"]
     table = recent_trend_table(
         full,
@@ -133,11 +144,27 @@ def trends_table(
     out = table[TREND_COLUMNS].reset_index(drop=True)
     for column in ("first_year", "last_year"):
         out[column] = pd.to_numeric(out[column]).round().astype("Int64")
-    for column in ("statistic", "chi2_statistic", "wls_statistic"):
+    statistic_columns = ["statistic", "slope_pp_per_year", "chi2_statistic", "wls_statistic"]
+    for column in statistic_columns:
         out[column] = out[column].astype("float64").round(4)
-    out["slope_pp_per_year"] = out["slope_pp_per_year"].astype("float64").round(4)
     for column in ("direction", "label", "method", "reason"):
         out[column] = out[column].astype("string")
+    if hidden:
+        withheld = pd.Series(
+            [
+                key in hidden
+                for key in zip(
+                    out["area_code"], out["outcome"], out["dimension"], out["group"], strict=True
+                )
+            ],
+            index=out.index,
+        )
+        for column in statistic_columns:
+            out[column] = out[column].mask(withheld)
+        out["sign_stable"] = out["sign_stable"].astype("object").mask(withheld)
+        out["direction"] = out["direction"].mask(withheld, "cannot be calculated")
+        out["label"] = out["label"].mask(withheld, "Cannot be calculated")
+        out["reason"] = out["reason"].mask(withheld, WITHHELD_TREND)
     return out
 
 
@@ -213,6 +240,8 @@ def _rate_ratios(
 def _sii_rii(counts: pd.DataFrame, levels: Sequence[float], sii: Mapping) -> pd.DataFrame:
     """PHE SII and RII over IMD quintiles (``sii_rii_table``), most minus least deprived, in %."""
     quint = counts[(counts["dimension"] == "imd_quintile") & counts["group"].isin(IMD_QUINTILES)]
+    if quint.empty:
+        return pd.DataFrame()
     quint = quint.copy()
     quint["proportion"] = quint["events"] / quint["denominator"]
     # 95% Wilson limits as fractions: their width on the logit scale gives each quintile's SE.
@@ -354,11 +383,52 @@ def inequality_columns(levels: Sequence[float]) -> list[str]:
     ]
 
 
-def inequality_table(
-    cells: pd.DataFrame, areas: Mapping[str, str], statistics: Mapping | None = None
-) -> pd.DataFrame:
-    """Unrounded inequality measures per area (and ALL) and outcome, one row per measure and group.
+WITHHELD_QUINTILE = "not calculated: a deprivation quintile is withheld in the rates table"
 
+
+def _complete_quintiles(counts: pd.DataFrame) -> pd.Series:
+    """True for rows of an area and outcome whose five IMD quintiles all have counts."""
+    quint = counts[(counts["dimension"] == "imd_quintile") & counts["group"].isin(IMD_QUINTILES)]
+    shown = quint.dropna(subset=["events", "denominator"])
+    per = shown.groupby(["area_code", "outcome"], observed=True)["group"].nunique()
+    complete = set(per[per == len(IMD_QUINTILES)].index)
+    return pd.Series(
+        [k in complete for k in zip(counts["area_code"], counts["outcome"], strict=True)],
+        index=counts.index,
+    )
+
+
+def _withheld_quintile_rows(counts: pd.DataFrame, complete: pd.Series) -> pd.DataFrame:
+    """Blank SII, RII and PAF rows of each area and outcome with a withheld quintile."""
+    rows = []
+    groups = counts.loc[~complete, ["area_code", "area_name", "outcome"]].drop_duplicates()
+    for area, name, outcome in groups.itertuples(index=False):
+        for measure, unit in (("sii", "percentage points"), ("rii", "ratio"), ("paf", "percent")):
+            rows.append(
+                {
+                    "area_code": area,
+                    "area_name": name,
+                    "outcome": outcome,
+                    "measure": measure,
+                    "dimension": "imd_quintile",
+                    "group": "All",
+                    "reference": REFERENCES["imd_quintile"] if measure == "paf" else "",
+                    "unit": unit,
+                    "note": WITHHELD_QUINTILE,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def inequality_table(
+    counts: pd.DataFrame, areas: Mapping[str, str], statistics: Mapping | None = None
+) -> pd.DataFrame:
+    """Inequality measures per area (and ALL) and outcome, one row per measure and group.
+
+    ``counts`` is a rates-shaped table (``area_code``, ``area_name``, ``outcome``, ``dimension``,
+    ``group``, ``events``, ``denominator``): in the pipeline the **published** rates table, so every
+    measure is a function of the protected counts; a withheld row (blank counts) gives a blank
+    measure, and an area with a withheld quintile gets no SII, RII or PAF (a note says why).
     ``measure``: ``rate_ratio`` (risk ratio of an IMD quintile against quintile 5, or an ethnic
     group against White, Katz log CI), ``sii`` (PHE slope index, percentage points, most minus least
     deprived; ``intercept`` = fitted % at the most deprived end), ``rii`` (most / least deprived),
@@ -369,11 +439,16 @@ def inequality_table(
     settings = _settings(statistics)
     levels = confidence_levels(statistics)
     small = settings["small_numbers"]
-    counts = grouped_counts(cells, areas, ["imd_quintile", "ethnic_group"])
+    counts = counts[counts["dimension"].isin(["imd_quintile", "ethnic_group"])]
+    counts = counts[counts["area_code"].isin([*areas, ALL_AREAS])].copy()
+    for column in ("events", "denominator"):
+        counts[column] = pd.to_numeric(counts[column]).astype("float64")
+    complete = _complete_quintiles(counts)
     frames = [
         _rate_ratios(counts, levels, small["min_events"], small["unreliable_below"]),
-        _sii_rii(counts, levels, settings["sii"]),
-        _attributable(counts, levels),
+        _sii_rii(counts[complete], levels, settings["sii"]),
+        _attributable(counts[complete], levels),
+        _withheld_quintile_rows(counts, complete),
     ]
     table = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     columns = inequality_columns(levels)
@@ -420,39 +495,37 @@ def _significant(values: pd.Series, digits: int) -> pd.Series:
 def publish_inequality(
     table: pd.DataFrame, rules: Mapping, hidden: set[tuple[str, str, str, str]] | None = None
 ) -> pd.DataFrame:
-    """Disclosure control of the inequality table.
+    """The published inequality table, from a table built on the published rates' counts.
 
-    Counts (events, denominators, excess events and their limits) are suppressed when 1-7 (excess by
-    absolute value) and otherwise rounded to 5. A rate ratio is not shown when its group's or the
-    reference group's events, non-events or births are 1-7; a PAF or PAF share is not shown when its
-    excess events are suppressed (it would give them back). Statistics are rounded to 4 decimals.
-    ``hidden`` holds the (area, outcome, dimension, group) keys withheld in the published rates
-    (``rates.hidden_groups``): a row about such a group, or against such a reference, is withheld
-    whole, counts included, so this table cannot undo the rates table's secondary suppression.
+    The group counts are the rates table's protected counts and pass through. A row is withheld
+    (statistics, excess events and note blank, ``suppressed`` True, flag ``c``) when its group or
+    reference group is withheld in the rates table (blank counts, or a key in ``hidden`` from
+    ``rates.hidden_groups``), when an SII, RII or PAF lacks a withheld quintile, or when a PAF's
+    excess events (a derived, signed count) round to 1-7 in size. Excess events are rounded to the
+    base; statistics to 4 decimals, p-values to 3 significant figures. As they are functions of the
+    published counts, they tell nothing the counts do not (docs/disclosure.md).
     """
     out = table.copy()
-    withheld = pd.Series(False, index=out.index)
+    low, high = rules["suppress_min"], rules["suppress_max"]
+    withheld = pd.to_numeric(out["events"]).isna() | (
+        out["note"].astype("string") == WITHHELD_QUINTILE
+    )
+    # a count in the suppression range here means unprotected counts were passed: withhold
+    withheld |= is_small(out["events"], low, high) | is_small(out["denominator"], low, high)
+    if "ref_events" in out.columns:
+        is_ratio = out["measure"] == "rate_ratio"
+        withheld |= is_ratio & pd.to_numeric(out["ref_events"]).isna()
+        out = out.drop(columns=["ref_events", "ref_denominator"])
     if hidden:
-        keys = list(
-            zip(out["area_code"], out["outcome"], out["dimension"], out["group"], strict=True)
+        keys = zip(out["area_code"], out["outcome"], out["dimension"], out["group"], strict=True)
+        refs = zip(
+            out["area_code"], out["outcome"], out["dimension"], out["reference"], strict=True
         )
-        refs = list(
-            zip(out["area_code"], out["outcome"], out["dimension"], out["reference"], strict=True)
-        )
-        withheld = pd.Series(
+        withheld |= pd.Series(
             [k in hidden or r in hidden for k, r in zip(keys, refs, strict=True)], index=out.index
         )
-    low, high = rules["suppress_min"], rules["suppress_max"]
-    non_events = pd.to_numeric(out["denominator"]) - pd.to_numeric(out["events"])
-    controlled = control_counts(out, ["events", "denominator"], rules, extra_small=[non_events])
-    suppressed = controlled["suppressed"].copy()
-    if "ref_events" in out.columns:
-        ref_events = pd.to_numeric(out["ref_events"])
-        ref_denominator = pd.to_numeric(out["ref_denominator"])
-        for counts in (ref_events, ref_denominator, ref_denominator - ref_events):
-            suppressed |= is_small(counts, low, high)
-        out = out.drop(columns=["ref_events", "ref_denominator"])
-    out["events"], out["denominator"] = controlled["events"], controlled["denominator"]
+    for column in ("events", "denominator"):
+        out[column] = round_to_base(out[column], rules["rounding_base"]).mask(withheld)
     excess_columns = [c for c in out.columns if c.startswith("excess_")]
     excess_hidden = pd.Series(False, index=out.index)
     for column in excess_columns:
@@ -465,9 +538,7 @@ def publish_inequality(
         for c in out.columns
         if c in ("value", "p_value", "intercept") or c.startswith(("lower_", "upper_"))
     ]
-    hide = suppressed | withheld | (out["measure"].isin(["paf", "paf_share"]) & excess_hidden)
-    for column in ("events", "denominator"):
-        out[column] = out[column].mask(withheld)
+    hide = withheld | (out["measure"].isin(["paf", "paf_share"]) & excess_hidden)
     for column in statistic_columns:
         values = pd.to_numeric(out[column]).astype("Float64")
         out[column] = (_significant(values, 3) if column == "p_value" else values.round(4)).mask(
@@ -475,9 +546,9 @@ def publish_inequality(
         )
     for column in excess_columns:
         out[column] = out[column].mask(hide)
-    # a suppressed row says nothing more: its note or reliability flag could narrow its counts
-    for column in ("note", "reliability"):
-        out[column] = out[column].astype("string").mask(hide, "")
+    out["reliability"] = out["reliability"].astype("string").mask(hide, "")
+    keep_note = out["note"].astype("string") == WITHHELD_QUINTILE
+    out["note"] = out["note"].astype("string").mask(hide & ~keep_note, "")
     out["suppressed"] = hide.to_numpy()
     out["flag"] = out["suppressed"].map({True: "c", False: ""}).astype("string")
     return out
@@ -508,37 +579,48 @@ FUNNEL_COLUMNS = [
 ]
 
 
-def funnel_points(cells: pd.DataFrame, areas: Mapping[str, str]) -> pd.DataFrame:
+def funnel_points(counts: pd.DataFrame, areas: Mapping[str, str]) -> pd.DataFrame:
     """Each area's proportion (``row_type`` "area", whole period) and each area-year's ("area_year")
-    with its PHE funnel significance against the pooled average of the study areas (unrounded).
+    with its PHE funnel significance against the pooled average of the study areas.
 
-    The average of an outcome is its events over its denominators in all study areas and years;
+    ``counts`` is a rates-shaped table: in the pipeline the **published** rates table, whose
+    ``overall`` rows are the area points and ``year`` rows the area-year points, so points,
+    average and significance are functions of the protected counts and a row withheld there is
+    withheld here (blank counts). The average of an outcome is the ``ALL`` overall row's events over
+    its births (all study areas and years), or the shown area rows' when that row is withheld;
     ``funnel_significance`` labels each point "High (0.001)", ..., "Not significant".
     """
-    scoped = cells[cells["area_code"].isin(list(areas))]
+    scoped = counts[counts["area_code"].isin(list(areas))]
     if scoped.empty:
-        raise InputError("no cells for the configured areas", column="area_code", rows=0)
-    names = dict(areas)
-    frames = []
-    for row_type, keys in (
-        ("area", ["area_code", "outcome"]),
-        ("area_year", ["area_code", "outcome", "year"]),
-    ):
-        part = scoped.groupby(keys, observed=True)[["events", "denominator"]].sum().reset_index()
-        part["row_type"] = row_type
-        frames.append(part)
-    points = pd.concat(frames, ignore_index=True)
-    points["year"] = pd.array(points.get("year"), dtype="Int64")
-    totals = scoped.groupby("outcome", observed=True)[["events", "denominator"]].sum()
-    average = (totals["events"] / totals["denominator"]).to_dict()
+        raise InputError("no counts for the configured areas", column="area_code", rows=0)
+    dimension = scoped["dimension"].astype("string")
+    area_rows = scoped[dimension == "overall"].assign(row_type="area", year=pd.NA)
+    year_rows = scoped[dimension == "year"].assign(row_type="area_year")
+    year_rows["year"] = pd.to_numeric(year_rows["group"])
+    columns = ["area_code", "outcome", "row_type", "year", "events", "denominator"]
+    points = pd.concat([area_rows[columns], year_rows[columns]], ignore_index=True)
+    points["year"] = pd.array(points["year"], dtype="Int64")
+    for column in ("events", "denominator"):
+        points[column] = pd.to_numeric(points[column]).astype("float64")
+    pooled = counts[(counts["area_code"] == ALL_AREAS) & (counts["dimension"] == "overall")]
+    average = {}
+    for outcome in points["outcome"].unique():
+        source = pooled[pooled["outcome"] == outcome].dropna(subset=["events", "denominator"])
+        if source.empty:
+            source = points[(points["outcome"] == outcome) & (points["row_type"] == "area")]
+            source = source.dropna(subset=["events", "denominator"])
+        events, births = (pd.to_numeric(source[c]).sum() for c in ("events", "denominator"))
+        average[outcome] = events / births if births > 0 else np.nan
     points["average"] = points["outcome"].map(average).astype("float64")
     points["percent"] = 100 * points["events"] / points["denominator"]
     points["significance"] = pd.Series(pd.NA, index=points.index, dtype="string")
-    for outcome, part in points.groupby("outcome", observed=True):
+    shown = points.dropna(subset=["events", "denominator"])
+    shown = shown[(shown["denominator"] > 0) & shown["average"].notna()]
+    for outcome, part in shown.groupby("outcome", observed=True):
         points.loc[part.index, "significance"] = funnel_significance(
             part["events"], part["denominator"], "proportion", average=average[outcome]
         ).to_numpy()
-    points["area_name"] = points["area_code"].map(names).astype("string")
+    points["area_name"] = points["area_code"].map(dict(areas)).astype("string")
     area_rank = {a: i for i, a in enumerate(areas)}
     points = points.assign(
         _a=points["area_code"].map(area_rank),
@@ -553,21 +635,22 @@ def funnel_points(cells: pd.DataFrame, areas: Mapping[str, str]) -> pd.DataFrame
 
 
 def publish_funnel(points: pd.DataFrame, rules: Mapping, axis_points: int = 100) -> pd.DataFrame:
-    """Disclosure-controlled funnel points plus the 95%/99.8% limit lines of each outcome.
+    """Funnel points (from protected counts, :func:`funnel_points`) plus the 95%/99.8% limit lines.
 
-    Points: counts 1-7 (events, non-events, births) suppressed, others rounded to 5, percent from
-    rounded counts, significance from unrounded counts; ``lower_*``/``upper_*`` are the funnel limits
-    at the point's published denominator. Limit rows (``row_type`` "limits"): PHE's geometric axis of
+    Points: the counts pass through, rounded to the base (idempotent on protected counts); a point
+    with blank counts, or with a count in the suppression range (unprotected input), is withheld
+    with its percentage, significance and limits. ``lower_*``/``upper_*`` are the funnel limits at
+    the point's published denominator. Limit rows (``row_type`` "limits"): PHE's geometric axis of
     ``axis_points`` denominators over the published denominators (``axis_denominator``) and the
     limits there; ``baseline`` is the pooled average (%).
     """
-    out = control_counts(
-        points,
-        ["events", "denominator"],
-        rules,
-        extra_small=[points["denominator"] - points["events"]],
-    )
-    suppressed = out["suppressed"]
+    low, high = rules["suppress_min"], rules["suppress_max"]
+    out = points.copy()
+    suppressed = out["events"].isna() | out["denominator"].isna()
+    suppressed |= is_small(out["events"], low, high) | is_small(out["denominator"], low, high)
+    for column in ("events", "denominator"):
+        out[column] = round_to_base(out[column], rules["rounding_base"]).mask(suppressed)
+    out["suppressed"] = suppressed.to_numpy()
     out["percent"] = (
         (100 * out["events"].astype("Float64") / out["denominator"].astype("Float64"))
         .round(2)

@@ -191,6 +191,51 @@ def _comparison(rates: pd.DataFrame, levels: Sequence[float], benchmark: Mapping
     return labels.astype("string")
 
 
+def rate_statistics(
+    counts: pd.DataFrame, statistics: Mapping | None = None, *, published: bool = False
+) -> pd.DataFrame:
+    """Percent, Wilson CIs, ONS small-number flag and benchmark comparison of each counts row.
+
+    The one place the rates table's statistics are computed: on the unrounded counts for the
+    restricted table, and on the protected (rounded, suppressed) counts for the published one, so
+    that every published figure is a function of the published counts (docs/disclosure.md). A row
+    with blank counts (withheld) gets blank statistics and ``comparison`` "Not compared".
+    With ``published`` the percentage and limits are rounded to 2 decimals, as published.
+    """
+    statistics = dict(statistics or {})
+    settings = statistics_settings({"statistics": statistics})
+    levels = confidence_levels(statistics)
+    benchmark = benchmark_settings(statistics)
+    out = counts.copy()
+    events = pd.to_numeric(out["events"]).astype("float64")
+    denominator = pd.to_numeric(out["denominator"]).astype("float64")
+    ci = proportion_ci(events, denominator, confidence=levels, multiplier=100)
+    value_columns = ["percent", *ci_columns(levels)]
+    out["percent"] = ci["value"]
+    for column in ci_columns(levels):
+        out[column] = ci[column]
+    small = settings["small_numbers"]
+    out = apply_small_number_rules(
+        out.assign(events=events),
+        min_events=small["min_events"],
+        unreliable_below=small["unreliable_below"],
+        value_cols=value_columns,
+    ).assign(events=out["events"])
+    withheld = events.isna().to_numpy()
+    out["reliability"] = out["reliability"].astype("string").mask(withheld, "")
+    for column in value_columns:
+        values = out[column].astype("float64")
+        out[column] = values.round(2) if published else values
+    out["benchmark_label"] = pd.Series(benchmark["label"], index=out.index, dtype="string")
+    out["benchmark"] = benchmark_values(out, benchmark)
+    if published:
+        out["benchmark"] = out["benchmark"].round(2)
+    comparison = _comparison(out, levels, benchmark)
+    out["comparison"] = comparison.mask(withheld & (comparison != ""), "Not compared")
+    keys = [c for c in KEY_COLUMNS if c in out.columns]
+    return out[[*keys, "events", "denominator", *value_columns, *COMPARISON_COLUMNS]]
+
+
 def compute_rates(
     cells: pd.DataFrame,
     areas: Mapping[str, str],
@@ -201,31 +246,35 @@ def compute_rates(
     ``statistics`` is the config's ``statistics`` block: CI levels (95% always, 99.8% by default),
     ONS small-number rules (``reliability`` "x": no rate from fewer than 3 events; "u": fewer than 20)
     and the benchmark (``benchmark_label``, ``benchmark`` percent, ``comparison``, low is good).
+    This table is restricted: it holds exact counts.
     """
-    statistics = dict(statistics or {})
-    settings = statistics_settings({"statistics": statistics})
-    levels = confidence_levels(statistics)
-    benchmark = benchmark_settings(statistics)
-    rates = grouped_counts(cells, areas, DIMENSIONS)
-    ci = proportion_ci(rates["events"], rates["denominator"], confidence=levels, multiplier=100)
-    rates["percent"] = ci["value"]
-    for column in ci_columns(levels):
-        rates[column] = ci[column]
-    small = settings["small_numbers"]
-    rates = apply_small_number_rules(
-        rates,
-        min_events=small["min_events"],
-        unreliable_below=small["unreliable_below"],
-        value_cols=["percent", *ci_columns(levels)],
-    )
-    for column in ["percent", *ci_columns(levels)]:
-        rates[column] = rates[column].astype("float64")
-    rates["benchmark_label"] = pd.Series(benchmark["label"], index=rates.index, dtype="string")
-    rates["benchmark"] = benchmark_values(rates, benchmark)
-    rates["comparison"] = _comparison(rates, levels, benchmark)
-    return rates[
-        [*KEY_COLUMNS, "events", "denominator", "percent", *ci_columns(levels), *COMPARISON_COLUMNS]
-    ]
+    return rate_statistics(grouped_counts(cells, areas, DIMENSIONS), statistics)
+
+
+def protect_counts(rates: pd.DataFrame, rules: Mapping, *, secondary: bool = True) -> pd.DataFrame:
+    """The protected counts of every rates row: primary rule, then secondary suppression.
+
+    Counts 1-7 (events, non-events or births) suppress a row; other counts are rounded to the base.
+    Secondary suppression (``birthgaps.disclosure.secondary_suppress``) then hides further rows so
+    that no additive set (groups to overall, cross to margins, areas to ``ALL``) has exactly one
+    withheld row. Returns the key columns, ``events``, ``denominator`` (rounded, <NA> when
+    withheld), ``suppressed`` and ``suppression`` (``primary``, ``secondary`` or "": quality
+    assurance only, never published). Every other published table derives from these counts.
+    """
+    keys = [c for c in KEY_COLUMNS if c in rates.columns]
+    counts = rates[[*keys, "events", "denominator"]].reset_index(drop=True)
+    non_events = counts["denominator"] - counts["events"]
+    out = control_counts(counts, ["events", "denominator"], rules, extra_small=[non_events])
+    if secondary:
+        sets = rates_additive_sets(counts)
+        out = out.assign(denominator_unrounded=counts["denominator"].to_numpy())
+        out = secondary_suppress(
+            out, sets, value_columns=["events", "denominator"], size_column="denominator_unrounded"
+        ).drop(columns="denominator_unrounded")
+    else:
+        kind = out["suppressed"].map({True: "primary", False: ""})
+        out["suppression"] = kind.astype("string")
+    return out
 
 
 def publish_rates(
@@ -236,48 +285,23 @@ def publish_rates(
     secondary: bool = True,
     show_kind: bool = False,
 ) -> pd.DataFrame:
-    """Apply disclosure control: suppress small counts, round the rest, percent from rounded counts.
+    """The published rates table: protected counts (:func:`protect_counts`) and their statistics.
 
-    Secondary suppression (``birthgaps.disclosure.secondary_suppress``) then hides further rows so
-    that no additive set (groups to overall, cross to margins, areas to ``ALL``) has exactly one
-    suppressed row (``secondary=False`` only for tests that show the attack works without it).
-    With ``show_kind`` a ``suppression`` column says ``primary`` or ``secondary``; it is left out
-    by default, as it would tell which withheld rows are the small ones. CIs stay those of the unrounded data (NHS
-    England practice) but go with a suppressed rate (and so does its reliability flag); a rate
-    flagged "x" (fewer than 3 events) stays blank. A pooled benchmark is the published percent of
-    the ``ALL`` row (from rounded counts, like every published percentage); a suppressed row is
-    "Not compared".
+    Every statistic (percentage, confidence limits, reliability flag, benchmark and comparison) is
+    computed by :func:`rate_statistics` from the rounded counts, never from the unrounded ones, so
+    inverting a limit gives back only the published counts. A withheld row (``suppressed``, flag
+    ``c``) is blank throughout and "Not compared". ``secondary=False`` only for tests that show the
+    attack works without secondary suppression. With ``show_kind`` a ``suppression`` column says
+    ``primary`` or ``secondary``; it is left out by default, as it would tell which withheld rows
+    are the small ones.
     """
-    non_events = rates["denominator"] - rates["events"]
-    out = control_counts(rates, ["events", "denominator"], rules, extra_small=[non_events])
-    if secondary:
-        sets = rates_additive_sets(rates)
-        out = out.assign(denominator_unrounded=rates["denominator"].to_numpy())
-        out = secondary_suppress(
-            out, sets, value_columns=["events", "denominator"], size_column="denominator_unrounded"
-        ).drop(columns="denominator_unrounded")
-    else:
-        kind = out["suppressed"].map({True: "primary", False: ""})
-        out["suppression"] = kind.astype("string")
-    suppressed = out["suppressed"]
-    hidden = suppressed.copy()
-    if "reliability" in out.columns:
-        hidden |= (out["reliability"].astype("string") == "x").fillna(False).to_numpy()
-    rounded_pct = 100 * out["events"].astype("Float64") / out["denominator"].astype("Float64")
-    out["percent"] = rounded_pct.round(2).mask(hidden)
-    for column in [c for c in out.columns if c.startswith(("lower_", "upper_"))]:
-        out[column] = out[column].astype("Float64").round(2).mask(suppressed)
-    if "benchmark" in out.columns:
-        benchmark = benchmark_settings(statistics)
-        if benchmark["source"] == "pooled":
-            out["benchmark"] = benchmark_values(out, benchmark)
-        out["benchmark"] = out["benchmark"].astype("Float64").round(2)
-        not_compared = suppressed & (out["comparison"].astype("string") != "").fillna(True)
-        out["comparison"] = out["comparison"].astype("string").mask(not_compared, "Not compared")
-    if "reliability" in out.columns:  # "x"/"u" on a suppressed row would narrow its count
-        out["reliability"] = out["reliability"].astype("string").mask(suppressed, "")
-    out["flag"] = suppressed.map({True: "c", False: ""}).astype("string")
-    return out if show_kind else out.drop(columns="suppression")
+    protected = protect_counts(rates, rules, secondary=secondary)
+    out = rate_statistics(protected, statistics, published=True)
+    out["suppressed"] = protected["suppressed"].to_numpy(dtype=bool)
+    out["flag"] = out["suppressed"].map({True: "c", False: ""}).astype("string")
+    if show_kind:
+        out["suppression"] = protected["suppression"].to_numpy()
+    return out
 
 
 def hidden_groups(published: pd.DataFrame) -> set[tuple[str, str, str, str]]:

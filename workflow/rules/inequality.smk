@@ -1,5 +1,6 @@
-# Indicator tables from the cell table (birthgaps.indicators), each after disclosure control:
-# Fingertips recent trends, inequality measures (rate ratios, SII/RII, PAF) and funnel plots.
+# Indicator tables (birthgaps.indicators), each derived from protected counts: Fingertips recent
+# trends (yearly counts rounded first; groups withheld in rates.csv get none), and inequality measures
+# (rate ratios, SII/RII, PAF) and funnel plots from the published rates table's counts.
 # Each rule gets only the statistics settings it uses, so a change re-runs only those rules.
 STATISTICS = config.get("statistics", {})
 
@@ -7,6 +8,7 @@ STATISTICS = config.get("statistics", {})
 rule trends:
     input:
         cells=rules.cells.output.cells,
+        rates=rules.rates.output.published,
     output:
         trends=report(
             f"{PUBLISHED}/tables/trends.csv",
@@ -20,7 +22,7 @@ rule trends:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config.get("deprivation", {}),
-        code=source_hash("indicators", "provenance"),
+        code=source_hash("indicators", "provenance", "rates", "report"),
     log:
         f"{LOGS}/trends.log",
     conda:
@@ -31,7 +33,6 @@ rule trends:
 
 rule inequality:
     input:
-        cells=rules.cells.output.cells,
         rates=rules.rates.output.published,
     output:
         inequality=report(
@@ -59,7 +60,7 @@ rule inequality:
 
 rule funnel:
     input:
-        cells=rules.cells.output.cells,
+        rates=rules.rates.output.published,
     output:
         funnel=report(
             f"{PUBLISHED}/tables/funnel.csv",
@@ -71,7 +72,7 @@ rule funnel:
         disclosure=config["disclosure"],
         release=RELEASE,
         synthetic=SPEC["synthetic"],
-        code=source_hash("indicators", "provenance"),
+        code=source_hash("indicators", "provenance", "report"),
     log:
         f"{LOGS}/funnel.log",
     conda:

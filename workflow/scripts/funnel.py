@@ -1,14 +1,13 @@
-"""Snakemake script: cell table -> published funnel-plot points and limits."""
-
-import pandas as pd
+"""Snakemake script: published rates (protected counts) -> published funnel-plot points and limits."""
 
 from birthgaps.indicators import funnel_points, publish_funnel
 from birthgaps.provenance import label_table
+from birthgaps.report import read_rates
 from birthgaps.workflow import run_step
 
 
 def main(smk):
-    points = funnel_points(pd.read_parquet(smk.input.cells), smk.params.areas)
+    points = funnel_points(read_rates(smk.input.rates), smk.params.areas)
     published = publish_funnel(points, smk.params.disclosure)
     label_table(published, smk.params.release, smk.params.synthetic).to_csv(
         smk.output.funnel, index=False

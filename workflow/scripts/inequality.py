@@ -1,6 +1,4 @@
-"""Snakemake script: cell table -> published inequality measures (rate ratios, SII/RII, PAF)."""
-
-import pandas as pd
+"""Snakemake script: published rates (protected counts) -> published inequality measures."""
 
 from birthgaps.clean import quintile_basis
 from birthgaps.indicators import inequality_table, publish_inequality
@@ -11,11 +9,9 @@ from birthgaps.workflow import run_step
 
 
 def main(smk):
-    table = inequality_table(
-        pd.read_parquet(smk.input.cells), smk.params.areas, smk.params.statistics
-    )
-    hidden = hidden_groups(read_rates(smk.input.rates))
-    published = publish_inequality(table, smk.params.disclosure, hidden)
+    rates = read_rates(smk.input.rates)
+    table = inequality_table(rates, smk.params.areas, smk.params.statistics)
+    published = publish_inequality(table, smk.params.disclosure, hidden_groups(rates))
     label_table(
         published, smk.params.release, smk.params.synthetic, quintile_basis(smk.params.deprivation)
     ).to_csv(smk.output.inequality, index=False)
