@@ -131,7 +131,9 @@ def test_groups_withheld_in_rates_get_no_trend():
     published = publish_rates(compute_rates(cells, FAKE_AREAS, SETTINGS), RULES, SETTINGS)
     hidden = hidden_groups(published)
     table = indicators.trends_table(cells, FAKE_AREAS, SETTINGS, RULES, hidden)
-    keys = list(zip(table["area_code"], table["outcome"], table["dimension"], table["group"]))
+    keys = list(
+        zip(table["area_code"], table["outcome"], table["dimension"], table["group"], strict=True)
+    )
     withheld = table[[k in hidden for k in keys]]
     assert not withheld.empty
     assert withheld["statistic"].isna().all() and withheld["slope_pp_per_year"].isna().all()

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from birthgaps.definitions import IMD_QUINTILES, NOT_STATED, UNKNOWN
-from birthgaps.disclosure import control_counts, is_small, round_to_base
+from birthgaps.disclosure import is_small, round_to_base
 from birthgaps.errors import InputError
 from birthgaps.rates import ALL_AREAS, POLARITY, confidence_levels, grouped_counts
 from birthgaps.stats import (
