@@ -5,7 +5,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from birthgaps.config import preflight, validate_config
+from birthgaps.config import preflight, previous_files, validate_config
 from birthgaps.errors import InputError
 from birthgaps.lookups import check_lookup_config
 from birthgaps.sources import release_files, release_source, source_preset_files
@@ -37,6 +37,8 @@ RESTRICTED = f"{RESULTS}/restricted"
 PUBLISHED = f"{RESULTS}/published"
 LOGS = f"logs/{RELEASE}"
 ENV = "../../environment.yml"  # conda: paths are relative to the rule file
+# a release that follows another reads what that one published (docs/disclosure.md)
+PREVIOUS = {f"previous_{name}": path for name, path in previous_files(config).items()}
 
 
 include: "workflow/rules/simulate.smk"

@@ -14,7 +14,13 @@ import pytest
 from conftest import FAKE_AREAS, _fake_cells
 
 from birthgaps import indicators
-from birthgaps.rates import compute_rates, hidden_groups, publish_rates, rate_statistics
+from birthgaps.rates import (
+    compute_rates,
+    hidden_groups,
+    previous_release,
+    publish_rates,
+    rate_statistics,
+)
 
 RULES = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
 SETTINGS = {"confidence": [0.95, 0.998], "sii": {"reps": 2000, "seed": 3}}
@@ -138,3 +144,88 @@ def test_groups_withheld_in_rates_get_no_trend():
     assert not withheld.empty
     assert withheld["statistic"].isna().all() and withheld["slope_pp_per_year"].isna().all()
     assert (withheld["reason"] == indicators.WITHHELD_TREND).all()
+
+
+# ----------------------------------------------------------------------------- across releases
+
+
+def _add_one_birth(cells: pd.DataFrame, position: int, *, event: bool) -> pd.DataFrame:
+    """The same cells with one late-registered birth (an event or not) added to one cell."""
+    out = cells.copy()
+    out.loc[position, "denominator"] += 1
+    if event:
+        out.loc[position, "events"] += 1
+    return out
+
+
+@pytest.mark.parametrize("event", [True, False])
+@pytest.mark.parametrize("position", [0, 17, 333, 1001])
+def test_a_late_record_leaves_every_published_rate_unchanged(position, event):
+    """Release B = release A plus one birth: with A as its previous release, B publishes exactly
+    what A published, so subtracting the two tells nothing about the late record."""
+    cells = _fake_cells()
+    exact = compute_rates(cells, FAKE_AREAS, SETTINGS)
+    first = publish_rates(exact, RULES, SETTINGS)
+    later = compute_rates(_add_one_birth(cells, position, event=event), FAKE_AREAS, SETTINGS)
+    assert (later["denominator"] != exact["denominator"]).any()
+    second = publish_rates(later, RULES, SETTINGS, previous=previous_release(first, exact))
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_without_the_previous_release_a_late_record_would_show():
+    """Guard for the test above: published alone, the later release differs from the first for
+    some of the same late records (a rounding or suppression moves), which is the attack."""
+    cells = _fake_cells()
+    first = publish_rates(compute_rates(cells, FAKE_AREAS, SETTINGS), RULES, SETTINGS)
+    moved = 0
+    for position in (0, 17, 333, 1001):
+        for event in (True, False):
+            later = _add_one_birth(cells, position, event=event)
+            alone = publish_rates(compute_rates(later, FAKE_AREAS, SETTINGS), RULES, SETTINGS)
+            moved += not alone.equals(first)
+    assert moved >= 2
+
+
+def test_a_late_record_leaves_the_trend_counts_unchanged():
+    cells = _fake_cells()
+    first = indicators.trend_counts(cells, FAKE_AREAS, RULES)
+    second = indicators.trend_counts(
+        _add_one_birth(cells, 333, event=True), FAKE_AREAS, RULES, previous=first
+    )
+    pd.testing.assert_frame_equal(
+        first[["events", "denominator", "suppressed"]],
+        second[["events", "denominator", "suppressed"]],
+    )
+
+
+def test_a_row_withheld_before_stays_withheld_while_its_count_is_near_the_range():
+    from birthgaps.disclosure import protect_counts
+
+    table = pd.DataFrame(
+        {
+            "key": ["a", "b", "c", "d"],
+            "events": [9, 12, 38, 3],
+            "denominator": [200, 200, 200, 200],
+        }
+    )
+    previous = pd.DataFrame(
+        {
+            "key": ["a", "b", "c", "d"],
+            "events": [pd.NA, pd.NA, 35, 0],
+            "denominator": [pd.NA, pd.NA, 200, 200],
+            "suppressed": [True, True, False, False],
+        }
+    )
+    out = protect_counts(table, RULES, previous=previous, keys=["key"])
+    # a: was withheld, 9 is within 7 + 4: still withheld; b: 12 is not
+    assert out["suppressed"].tolist() == [True, False, False, True]
+    assert out.loc[1, "events"] == 10
+    # c: 38 is within 4 of the 35 published before, which is kept (nearest would be 40)
+    assert out.loc[2, "events"] == 35 and out.loc[2, "denominator"] == 200
+    fresh = protect_counts(table, RULES)
+    assert fresh.loc[2, "events"] == 40 and fresh["suppressed"].tolist() == [
+        False,
+        False,
+        False,
+        True,
+    ]

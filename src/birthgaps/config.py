@@ -94,12 +94,52 @@ def load_config(path: str | Path) -> dict:
     return validate_config(yaml.safe_load(path.read_text()) or {})
 
 
+#: What a release that follows another reads of it (docs/disclosure.md, "Across releases"): the
+#: published rates with their exact counts, and the protected yearly counts of its trends (with
+#: theirs). The restricted files never leave this machine.
+PREVIOUS_FILES = {
+    "rates": "published/tables/rates.csv",
+    "rates_unrounded": "restricted/rates_unrounded.parquet",
+    "trend_counts": "restricted/trend_counts.parquet",
+}
+
+
+def previous_files(config: dict) -> dict[str, str]:
+    """Paths of the previous release's files the protection reads, or {} when there is none."""
+    previous = config["releases"][config["release"]].get("previous")
+    if not previous:
+        return {}
+    return {name: f"results/{previous}/{path}" for name, path in PREVIOUS_FILES.items()}
+
+
+def check_previous(config: dict) -> None:
+    """A release that names the release it follows needs that release's outputs on this machine."""
+    release = config["release"]
+    previous = config["releases"][release].get("previous")
+    if not previous:
+        return
+    key = f"releases.{release}.previous"
+    if previous == release:
+        raise InputError("a release cannot follow itself", key=key)
+    for path in previous_files(config).values():
+        if not Path(path).exists():
+            raise InputError(
+                f"the previous release {previous!r} has not been run here: a file is missing",
+                file=path,
+                key=key,
+                hint=f"run the pipeline for release {previous} first (config `release: "
+                f"{previous}`), or remove `previous` if this release does not follow another",
+            )
+
+
 def preflight(config: dict) -> None:
-    """Check, before any job runs, the release's source mapping and that a real release's extract
-    file(s) exist, agree in their columns and carry every column the source needs."""
+    """Check, before any job runs, the release's source mapping, the previous release's outputs
+    (when it follows one) and that a real release's extract file(s) exist, agree in their columns
+    and carry every column the source needs."""
     release = config["release"]
     spec = config["releases"][release]
     source = release_source(config)
+    check_previous(config)
     if spec.get("synthetic"):
         return
     files = release_files(spec)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +43,110 @@ def control_counts(
     for column in count_columns:
         out[column] = round_to_base(out[column], base).mask(small)
     out["suppressed"] = small.to_numpy()
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Protected counts, consistent with the previous release (docs/disclosure.md, "Across releases")
+# ------------------------------------------------------------------------------------------------
+
+
+#: Columns of a previous release's table that :func:`protect_counts` reads: what was published
+#: (``events``, ``denominator``, ``suppressed``) and, from its restricted tree, the exact counts.
+PREVIOUS_EXACT = {"events": "events_unrounded", "denominator": "denominator_unrounded"}
+
+
+def previous_counts(
+    table: pd.DataFrame, previous: pd.DataFrame | None, keys: Sequence[str]
+) -> pd.DataFrame:
+    """The previous release's row matching each row of ``table`` on ``keys``: published
+    ``events``, ``denominator`` and ``suppressed``, exact ``events_unrounded`` and
+    ``denominator_unrounded`` (<NA> when not given), and ``has_previous``."""
+    columns = ["events", "denominator", *PREVIOUS_EXACT.values()]
+    if previous is None or previous.empty:
+        out = pd.DataFrame(index=table.index)
+        for column in columns:
+            out[column] = pd.array([pd.NA] * len(table), dtype="Float64")
+        out["suppressed"] = False
+        out["has_previous"] = False
+        return out
+
+    def key_frame(frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            {k: frame[k].astype("string").fillna("").to_numpy() for k in keys}, index=frame.index
+        )
+
+    before = key_frame(previous)
+    for column in columns:
+        values = previous[column] if column in previous.columns else np.nan
+        before[column] = pd.to_numeric(pd.Series(values, index=previous.index)).astype("Float64")
+    flag = previous["suppressed"].astype("string").str.lower().isin(["true", "1"])
+    before["suppressed"] = flag.to_numpy()
+    before["has_previous"] = True
+    before = before.drop_duplicates(subset=list(keys), keep="first")
+    merged = key_frame(table).merge(before, on=list(keys), how="left")
+    out = merged[columns].set_axis(table.index)
+    out["suppressed"] = merged["suppressed"].fillna(False).astype(bool).to_numpy()
+    out["has_previous"] = merged["has_previous"].fillna(False).astype(bool).to_numpy()
+    return out
+
+
+def protect_counts(
+    table: pd.DataFrame,
+    rules: Mapping,
+    *,
+    previous: pd.DataFrame | None = None,
+    keys: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Primary protection of ``events`` and ``denominator``, consistent with a previous release.
+
+    A row is suppressed when its events, non-events or denominator is in the suppression range;
+    other counts are rounded to the nearest multiple of the base. With ``previous`` (the previous
+    release's table of the same rows, matched on ``keys``: what it published and, where given, its
+    exact counts ``events_unrounded``/``denominator_unrounded``), the difference of the two
+    releases is protected too (docs/disclosure.md, "Across releases"):
+
+    - a row whose exact counts changed by less than the base keeps what was published before:
+      withheld stays withheld, and a shown count keeps its value while it is within ``base - 1``
+      of it; so a late record, or a handful, does not show in the difference;
+    - any other count within ``base - 1`` of its previously published value keeps that value;
+    - a row the previous release withheld stays withheld while any of its counts is within
+      ``suppress_max + base - 1``, so a small count cannot surface by subtraction.
+
+    Returns a copy with protected ``events``/``denominator`` (Int64, <NA> when suppressed),
+    ``suppressed`` and ``previously_withheld`` (for choosing complements; not for publication).
+    """
+    low, high, base = rules["suppress_min"], rules["suppress_max"], rules["rounding_base"]
+    out = table.copy()
+    events = pd.to_numeric(out["events"]).astype("Float64")
+    births = pd.to_numeric(out["denominator"]).astype("Float64")
+    counts = (events, births - events, births)
+    small = pd.Series(False, index=out.index)
+    for values in counts:
+        small |= is_small(values, low, high)
+    before = previous_counts(out, previous, keys)
+    was_withheld = before["has_previous"] & before["suppressed"]
+    was_shown = before["has_previous"] & ~before["suppressed"]
+
+    def close(new: pd.Series, old: pd.Series) -> pd.Series:
+        return ((new - old).abs() <= base - 1).fillna(False).astype(bool)
+
+    unchanged = (
+        before["has_previous"]
+        & close(events, before["events_unrounded"])
+        & close(births, before["denominator_unrounded"])
+    )
+    published = {}
+    for name, new in (("events", events), ("denominator", births)):
+        old = before[name]
+        published[name] = round_to_base(new, base).mask(was_shown & close(new, old), old)
+    small |= was_withheld & unchanged
+    for values in counts:
+        small |= was_withheld & values.between(low, high + base - 1).fillna(False).astype(bool)
+    out["events"] = published["events"].round().astype("Int64").mask(small)
+    out["denominator"] = published["denominator"].round().astype("Int64").mask(small)
+    out["suppressed"] = small.to_numpy(dtype=bool)
+    out["previously_withheld"] = was_withheld.to_numpy(dtype=bool)
     return out
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from birthgaps.definitions import IMD_QUINTILES, NOT_STATED, UNKNOWN
-from birthgaps.disclosure import is_small, round_to_base
+from birthgaps.disclosure import is_small, protect_counts, round_to_base
 from birthgaps.errors import InputError
 from birthgaps.rates import ALL_AREAS, POLARITY, confidence_levels, grouped_counts
 from birthgaps.stats import (
@@ -73,19 +73,6 @@ def _settings(statistics: Mapping | None) -> dict:
     return statistics_settings({"statistics": dict(statistics or {})})
 
 
-def _usable(
-    events: pd.Series, denominator: pd.Series, rules: Mapping, min_events: int
-) -> pd.Series:
-    """True where a yearly value would be published: no count 1-7 and at least ``min_events`` events."""
-    low, high = rules["suppress_min"], rules["suppress_max"]
-    small = (
-        is_small(events, low, high)
-        | is_small(denominator, low, high)
-        | is_small(denominator - events, low, high)
-    )
-    return ~small & (events >= min_events)
-
-
 # --------------------------------------------------------------------------------------------
 # Recent trends (Fingertips)
 # --------------------------------------------------------------------------------------------
@@ -94,39 +81,62 @@ def _usable(
 WITHHELD_TREND = "withheld to protect confidentiality: the group is withheld in the rates table"
 
 
+TREND_KEYS = ["area_code", "area_name", "outcome", "dimension", "group"]
+
+
+def trend_counts(
+    cells: pd.DataFrame,
+    areas: Mapping[str, str],
+    rules: Mapping | None = None,
+    previous: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Protected yearly counts of each area (and ALL), outcome and trend group, every year.
+
+    ``birthgaps.disclosure.protect_counts``: a year whose events, non-events or births are 1-7 is
+    suppressed, the others rounded to the base and kept consistent with the ``previous`` release's
+    table of the same kind (when given). The exact counts are kept beside them
+    (``events_unrounded``, ``denominator_unrounded``): the table is restricted, written so the next
+    release can be kept consistent with it; only the trend statistics derived from it are published.
+    """
+    rules = rules or {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
+    counts = grouped_counts(cells, areas, TREND_DIMENSIONS, by_year=True)
+    counts = counts[~counts["group"].isin(NOT_A_GROUP)]
+    years = sorted(int(y) for y in cells["year"].unique())
+    grid = counts[TREND_KEYS].drop_duplicates().merge(pd.DataFrame({"year": years}), how="cross")
+    full = grid.merge(counts, on=[*TREND_KEYS, "year"], how="left")
+    match = ["area_code", "outcome", "dimension", "group", "year"]
+    protected = protect_counts(full, rules, previous=previous, keys=match)
+    protected["events_unrounded"] = full["events"].astype("Float64").to_numpy()
+    protected["denominator_unrounded"] = full["denominator"].astype("Float64").to_numpy()
+    return protected.drop(columns="previously_withheld").reset_index(drop=True)
+
+
 def trends_table(
     cells: pd.DataFrame,
     areas: Mapping[str, str],
     statistics: Mapping | None = None,
     rules: Mapping | None = None,
     hidden: set[tuple[str, str, str, str]] | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Fingertips recent trend of each area (and ALL), outcome and group (overall, IMD quintile,
     ethnic group) over the most recent ``statistics.trend.points`` years (``recent_trend_table``,
     chi-squared test for trend in proportions, polarity low is good).
 
-    The yearly counts are protected first: a year whose events, non-events or births are 1-7 under
-    ``rules`` is missing, the others are rounded to the base, and a year with fewer rounded events
-    than ``statistics.small_numbers.min_events`` is missing too; the trend is computed from the
-    rounded counts, so a trend whose window holds a missing year "cannot be calculated". A group
-    withheld in the published rates table (``hidden``, from ``rates.hidden_groups``) gets no trend.
-    No counts are published here.
+    The yearly counts are protected first (:func:`trend_counts`, consistent with the ``previous``
+    release's yearly counts when given): a suppressed year, or one with fewer rounded events than
+    ``statistics.small_numbers.min_events``, is missing, and the trend is computed from the rounded
+    counts, so a trend whose window holds a missing year "cannot be calculated". A group withheld
+    in the published rates table (``hidden``, from ``rates.hidden_groups``) gets no trend. No counts
+    are published here.
     """
     settings = _settings(statistics)
-    rules = rules or {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
-    counts = grouped_counts(cells, areas, TREND_DIMENSIONS, by_year=True)
-    counts = counts[~counts["group"].isin(NOT_A_GROUP)]
-    keys = ["area_code", "area_name", "outcome", "dimension", "group"]
-    years = sorted(int(y) for y in cells["year"].unique())
-    grid = counts[keys].drop_duplicates().merge(pd.DataFrame({"year": years}), how="cross")
-    full = grid.merge(counts, on=[*keys, "year"], how="left")
-    events = round_to_base(full["events"], rules["rounding_base"]).astype("float64")
-    denominator = round_to_base(full["denominator"], rules["rounding_base"]).astype("float64")
-    usable = _usable(full["events"], full["denominator"], rules, 0) & (
-        events >= settings["small_numbers"]["min_events"]
-    )
+    keys = TREND_KEYS
+    full = trend_counts(cells, areas, rules, previous)
+    events = pd.to_numeric(full["events"]).astype("float64")
+    usable = ~full["suppressed"] & (events >= settings["small_numbers"]["min_events"])
     full["events"] = events.where(usable)
-    full["denominator"] = denominator.where(usable)
+    full["denominator"] = pd.to_numeric(full["denominator"]).astype("float64").where(usable)
     trend = settings["trend"]
     table = recent_trend_table(
         full,

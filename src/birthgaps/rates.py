@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from birthgaps.disclosure import control_counts, rates_additive_sets, secondary_suppress
+from birthgaps.disclosure import protect_counts as protect_counts_primary
+from birthgaps.disclosure import rates_additive_sets, secondary_suppress
 from birthgaps.errors import InputError
 from birthgaps.stats import (
     apply_small_number_rules,
@@ -251,30 +252,40 @@ def compute_rates(
     return rate_statistics(grouped_counts(cells, areas, DIMENSIONS), statistics)
 
 
-def protect_counts(rates: pd.DataFrame, rules: Mapping, *, secondary: bool = True) -> pd.DataFrame:
+def protect_counts(
+    rates: pd.DataFrame,
+    rules: Mapping,
+    *,
+    secondary: bool = True,
+    previous: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The protected counts of every rates row: primary rule, then secondary suppression.
 
-    Counts 1-7 (events, non-events or births) suppress a row; other counts are rounded to the base.
-    Secondary suppression (``birthgaps.disclosure.secondary_suppress``) then hides further rows so
-    that no additive set (groups to overall, cross to margins, areas to ``ALL``) has exactly one
-    withheld row. Returns the key columns, ``events``, ``denominator`` (rounded, <NA> when
-    withheld), ``suppressed`` and ``suppression`` (``primary``, ``secondary`` or "": quality
-    assurance only, never published). Every other published table derives from these counts.
+    Counts 1-7 (events, non-events or births) suppress a row; other counts are rounded to the base
+    (``birthgaps.disclosure.protect_counts``, which also keeps them consistent with the previous
+    release's published ``previous`` rates, when given). Secondary suppression
+    (``birthgaps.disclosure.secondary_suppress``) then hides further rows so that no additive set
+    (groups to overall, cross to margins, areas to ``ALL``) has exactly one withheld row; rows the
+    previous release withheld are chosen first, so the pattern stays stable from one release to
+    the next. Returns the key columns, ``events``, ``denominator`` (<NA> when withheld),
+    ``suppressed`` and ``suppression`` (``primary``, ``secondary`` or "": quality assurance only,
+    never published). Every other published table derives from these counts.
     """
     keys = [c for c in KEY_COLUMNS if c in rates.columns]
     counts = rates[[*keys, "events", "denominator"]].reset_index(drop=True)
-    non_events = counts["denominator"] - counts["events"]
-    out = control_counts(counts, ["events", "denominator"], rules, extra_small=[non_events])
+    match = [k for k in ("area_code", "outcome", "dimension", "group") if k in keys]
+    out = protect_counts_primary(counts, rules, previous=previous, keys=match)
     if secondary:
         sets = rates_additive_sets(counts)
-        out = out.assign(denominator_unrounded=counts["denominator"].to_numpy())
+        size = counts["denominator"].astype("float64").where(~out["previously_withheld"], -1.0)
+        out = out.assign(_size=size.to_numpy())
         out = secondary_suppress(
-            out, sets, value_columns=["events", "denominator"], size_column="denominator_unrounded"
-        ).drop(columns="denominator_unrounded")
+            out, sets, value_columns=["events", "denominator"], size_column="_size"
+        ).drop(columns="_size")
     else:
         kind = out["suppressed"].map({True: "primary", False: ""})
         out["suppression"] = kind.astype("string")
-    return out
+    return out.drop(columns="previously_withheld")
 
 
 def publish_rates(
@@ -284,6 +295,7 @@ def publish_rates(
     *,
     secondary: bool = True,
     show_kind: bool = False,
+    previous: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The published rates table: protected counts (:func:`protect_counts`) and their statistics.
 
@@ -293,15 +305,30 @@ def publish_rates(
     ``c``) is blank throughout and "Not compared". ``secondary=False`` only for tests that show the
     attack works without secondary suppression. With ``show_kind`` a ``suppression`` column says
     ``primary`` or ``secondary``; it is left out by default, as it would tell which withheld rows
-    are the small ones.
+    are the small ones. ``previous`` is the previous release's published rates table, when the
+    release follows one (docs/disclosure.md, "Across releases").
     """
-    protected = protect_counts(rates, rules, secondary=secondary)
+    protected = protect_counts(rates, rules, secondary=secondary, previous=previous)
     out = rate_statistics(protected, statistics, published=True)
     out["suppressed"] = protected["suppressed"].to_numpy(dtype=bool)
     out["flag"] = out["suppressed"].map({True: "c", False: ""}).astype("string")
     if show_kind:
         out["suppression"] = protected["suppression"].to_numpy()
     return out
+
+
+def previous_release(published: pd.DataFrame, unrounded: pd.DataFrame) -> pd.DataFrame:
+    """The previous release's rates as :func:`protect_counts` reads them: what it published plus
+    its exact counts (``events_unrounded``, ``denominator_unrounded``) from its restricted table."""
+    keys = ["area_code", "outcome", "dimension", "group"]
+    exact = unrounded[[*keys, "events", "denominator"]].rename(
+        columns={"events": "events_unrounded", "denominator": "denominator_unrounded"}
+    )
+    left = published[[*keys, "events", "denominator", "suppressed"]].copy()
+    for frame in (left, exact):
+        for key in keys:
+            frame[key] = frame[key].astype("string")
+    return left.merge(exact, on=keys, how="left", validate="one_to_one")
 
 
 def hidden_groups(published: pd.DataFrame) -> set[tuple[str, str, str, str]]:

@@ -9,7 +9,9 @@ rule trends:
     input:
         cells=rules.cells.output.cells,
         rates=rules.rates.output.published,
+        **{k: v for k, v in PREVIOUS.items() if k == "previous_trend_counts"},
     output:
+        counts=f"{RESTRICTED}/trend_counts.parquet",
         trends=report(
             f"{PUBLISHED}/tables/trends.csv",
             caption="../report/indicators.rst",

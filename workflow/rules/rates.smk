@@ -1,8 +1,10 @@
 # Proportions with Wilson 95%/99.8% CIs by each dimension, ONS small-number flags and the benchmark
-# comparison; the published table after disclosure control.
+# comparison. The published table holds the protected counts (rounded, primary and secondary
+# suppression, consistent with the previous release when there is one) and statistics from them.
 rule rates:
     input:
         cells=rules.cells.output.cells,
+        **{k: v for k, v in PREVIOUS.items() if k.startswith("previous_rates")},
     output:
         rates=f"{RESTRICTED}/rates_unrounded.parquet",
         published=report(
@@ -19,7 +21,7 @@ rule rates:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config.get("deprivation", {}),
-        code=source_hash("rates", "provenance"),
+        code=source_hash("rates", "provenance", "report"),
     log:
         f"{LOGS}/rates.log",
     conda:

@@ -4,7 +4,8 @@ import pandas as pd
 
 from birthgaps.clean import quintile_basis
 from birthgaps.provenance import label_table
-from birthgaps.rates import compute_rates, publish_rates
+from birthgaps.rates import compute_rates, previous_release, publish_rates
+from birthgaps.report import read_rates
 from birthgaps.workflow import run_step
 
 
@@ -12,7 +13,13 @@ def main(smk):
     statistics = smk.params.statistics
     rates = compute_rates(pd.read_parquet(smk.input.cells), smk.params.areas, statistics)
     rates.to_parquet(smk.output.rates, index=False)
-    published = publish_rates(rates, smk.params.disclosure, statistics)
+    previous = None
+    if smk.input.get("previous_rates"):
+        previous = previous_release(
+            read_rates(smk.input.previous_rates),
+            pd.read_parquet(smk.input.previous_rates_unrounded),
+        )
+    published = publish_rates(rates, smk.params.disclosure, statistics, previous=previous)
     label_table(
         published, smk.params.release, smk.params.synthetic, quintile_basis(smk.params.deprivation)
     ).to_csv(smk.output.published, index=False)

@@ -1,9 +1,9 @@
-"""Snakemake script: cell table (yearly counts, protected here) -> published Fingertips recent trends."""
+"""Snakemake script: cell table -> protected yearly counts (restricted) and published recent trends."""
 
 import pandas as pd
 
 from birthgaps.clean import quintile_basis
-from birthgaps.indicators import trends_table
+from birthgaps.indicators import trend_counts, trends_table
 from birthgaps.provenance import label_table
 from birthgaps.rates import hidden_groups
 from birthgaps.report import read_rates
@@ -11,12 +11,18 @@ from birthgaps.workflow import run_step
 
 
 def main(smk):
+    cells = pd.read_parquet(smk.input.cells)
+    rules, areas = smk.params.disclosure, smk.params.areas
+    previous = smk.input.get("previous_trend_counts")
+    previous = pd.read_parquet(previous) if previous else None
+    trend_counts(cells, areas, rules, previous).to_parquet(smk.output.counts, index=False)
     table = trends_table(
-        pd.read_parquet(smk.input.cells),
-        smk.params.areas,
+        cells,
+        areas,
         smk.params.statistics,
-        smk.params.disclosure,
+        rules,
         hidden_groups(read_rates(smk.input.rates)),
+        previous,
     )
     label_table(
         table, smk.params.release, smk.params.synthetic, quintile_basis(smk.params.deprivation)
