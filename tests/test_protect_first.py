@@ -229,3 +229,26 @@ def test_a_row_withheld_before_stays_withheld_while_its_count_is_near_the_range(
         False,
         True,
     ]
+
+
+def test_a_late_record_leaves_the_exclusion_flow_unchanged():
+    from birthgaps.clean import publish_flow
+
+    flow = pd.DataFrame(
+        {
+            "step": ["received", "duplicates", "stillbirths", "other_areas", "live_births"],
+            "description": ["r", "d", "s", "o", "l"],
+            "count": [1012, 12, 6, 0, 994],
+            "remaining": [1012, 1000, 994, 994, 994],
+        }
+    )
+    first = publish_flow(flow, RULES)
+    assert first["suppressed"].any()  # 6 stillbirths: withheld, with a complement
+    # one late stillbirth: 7 stillbirths, 1,013 received
+    later = flow.assign(count=[1013, 12, 7, 0, 994], remaining=[1013, 1001, 994, 994, 994])
+    second = publish_flow(later, RULES, (first, flow))
+    pd.testing.assert_frame_equal(first, second)
+    # and one more stillbirth than that still does not surface: 8 is within 7 + 4
+    third = later.assign(count=[1014, 12, 8, 0, 994], remaining=[1014, 1002, 994, 994, 994])
+    assert publish_flow(third, RULES, (first, flow))["suppressed"].iloc[2]
+    assert not publish_flow(third, RULES)["suppressed"].iloc[2]

@@ -20,7 +20,7 @@ from birthgaps.definitions import (
     QUINTILE_BASES,
     UNKNOWN,
 )
-from birthgaps.disclosure import AdditiveSet, round_to_base, secondary_mask
+from birthgaps.disclosure import AdditiveSet, carry_previous, secondary_mask
 from birthgaps.errors import InputError
 
 #: Outcome indicators written by ``clean_births`` (nullable booleans; <NA> = not in denominator).
@@ -694,12 +694,26 @@ def _flow_sets(flow: pd.DataFrame) -> list[AdditiveSet]:
     ]
 
 
-def publish_flow(flow: pd.DataFrame, rules: dict) -> pd.DataFrame:
+def publish_flow(
+    flow: pd.DataFrame,
+    rules: dict,
+    previous: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     """The exclusion flow with small counts suppressed, the rest rounded, and complementary
-    suppression so no hidden count can be worked out from the running totals around it."""
-    low, high, base = rules["suppress_min"], rules["suppress_max"], rules["rounding_base"]
+    suppression so no hidden count can be worked out from the running totals around it.
+
+    ``previous`` is the previous release's (published, restricted) flow when this release follows
+    one: counts are kept consistent with it (``birthgaps.disclosure.carry_previous``), so the two
+    flows cannot be subtracted to show where a late record went.
+    """
+    low, high = rules["suppress_min"], rules["suppress_max"]
     values = flow[["count", "remaining"]].to_numpy(dtype="float64", na_value=np.nan).ravel()
     primary = (values >= low) & (values <= high)
+    published = np.floor(values / rules["rounding_base"] + 0.5) * rules["rounding_base"]
+    if previous is not None:
+        before = _previous_flow(flow, *previous)
+        published, forced = carry_previous(values, rules, **before)
+        primary |= forced
     sets, size = _flow_sets(flow), np.nan_to_num(values, nan=np.inf)
     hidden = primary
     while True:  # a row is withheld whole; repeat until that creates no new one-hidden sum
@@ -709,9 +723,37 @@ def publish_flow(flow: pd.DataFrame, rules: dict) -> pd.DataFrame:
             break
         hidden = widened
     hidden = hidden.reshape(-1, 2)
+    published = published.reshape(-1, 2)
     out = flow.copy()
     for j, column in enumerate(["count", "remaining"]):
-        out[column] = round_to_base(out[column], base).mask(hidden[:, j])
+        column_values = pd.Series(published[:, j], index=out.index).round()
+        out[column] = column_values.astype("Int64").mask(hidden[:, j])
     out["suppressed"] = hidden.any(axis=1)
     out["flag"] = out["suppressed"].map({True: "c", False: ""}).astype("string")
     return out
+
+
+def _previous_flow(
+    flow: pd.DataFrame, published: pd.DataFrame, restricted: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """The previous release's exact and published flow values and hidden marks, by step."""
+    steps = flow[["step"]].astype("string")
+
+    def by_step(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        part = frame[["step", *columns]].copy()
+        part["step"] = part["step"].astype("string")
+        return steps.merge(part.drop_duplicates("step"), on="step", how="left")
+
+    exact = by_step(restricted, ["count", "remaining"])
+    shown = by_step(published, ["count", "remaining", "suppressed"])
+    hidden_row = shown["suppressed"].astype("string").str.lower().isin(["true", "1"])
+    hidden = np.repeat(hidden_row.to_numpy(dtype=bool), 2)
+
+    def numbers(frame: pd.DataFrame) -> np.ndarray:
+        return frame[["count", "remaining"]].apply(pd.to_numeric).to_numpy("float64").ravel()
+
+    return {
+        "exact_before": numbers(exact),
+        "published_before": numbers(shown),
+        "hidden_before": hidden,
+    }

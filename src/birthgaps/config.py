@@ -95,9 +95,11 @@ def load_config(path: str | Path) -> dict:
 
 
 #: What a release that follows another reads of it (docs/disclosure.md, "Across releases"): the
-#: published rates with their exact counts, and the protected yearly counts of its trends (with
-#: theirs). The restricted files never leave this machine.
+#: published exclusion flow and rates with their exact counts, and the protected yearly counts of
+#: its trends (with theirs). The restricted files never leave this machine.
 PREVIOUS_FILES = {
+    "flow": "published/tables/exclusion_flow.csv",
+    "flow_restricted": "restricted/exclusion_flow.csv",
     "rates": "published/tables/rates.csv",
     "rates_unrounded": "restricted/rates_unrounded.parquet",
     "trend_counts": "restricted/trend_counts.parquet",

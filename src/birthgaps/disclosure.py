@@ -150,6 +150,35 @@ def protect_counts(
     return out
 
 
+def carry_previous(
+    values: np.ndarray,
+    rules: Mapping,
+    *,
+    exact_before: np.ndarray,
+    published_before: np.ndarray,
+    hidden_before: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Single counts (e.g. the exclusion flow's) kept consistent with the previous release.
+
+    Returns (published values before suppression, forced hidden): a count that changed by less
+    than the base keeps what was published (hidden stays hidden; a value within ``base - 1``
+    stays), any count within ``base - 1`` of its published value keeps it, and a count hidden
+    before stays hidden while it is within ``suppress_max + base - 1``. NaN means no previous.
+    """
+    low, high, base = rules["suppress_min"], rules["suppress_max"], rules["rounding_base"]
+    values = np.asarray(values, dtype="float64")
+    exact_before = np.asarray(exact_before, dtype="float64")
+    published_before = np.asarray(published_before, dtype="float64")
+    hidden_before = np.asarray(hidden_before, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        unchanged = np.abs(values - exact_before) <= base - 1
+        near = ~hidden_before & (np.abs(values - published_before) <= base - 1)
+        rounded = np.floor(values / base + 0.5) * base
+        published = np.where(near, published_before, rounded)
+        forced = hidden_before & (unchanged | ((values >= low) & (values <= high + base - 1)))
+    return published, forced
+
+
 # ------------------------------------------------------------------------------------------------
 # Secondary suppression (docs/disclosure.md, "Secondary suppression")
 # ------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ rule clean:
     input:
         births=rules.ingest.output.births,
         imd_lookup=IMD_LOOKUP,
+        **{k: v for k, v in PREVIOUS.items() if k.startswith("previous_flow")},
     output:
         clean=f"{RESTRICTED}/births_clean.parquet",
         flow=f"{RESTRICTED}/exclusion_flow.csv",

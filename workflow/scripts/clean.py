@@ -20,7 +20,13 @@ def main(smk):
     )
     clean.to_parquet(smk.output.clean, index=False)
     flow.to_csv(smk.output.flow, index=False)
-    published = publish_flow(flow, smk.params.disclosure)
+    previous = None
+    if smk.input.get("previous_flow"):
+        previous = (
+            pd.read_csv(smk.input.previous_flow, dtype={"step": "string"}),
+            pd.read_csv(smk.input.previous_flow_restricted, dtype={"step": "string"}),
+        )
+    published = publish_flow(flow, smk.params.disclosure, previous)
     label_table(published, smk.params.release, smk.params.synthetic).to_csv(
         smk.output.published_flow, index=False
     )
