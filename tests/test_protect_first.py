@@ -252,3 +252,17 @@ def test_a_late_record_leaves_the_exclusion_flow_unchanged():
     third = later.assign(count=[1014, 12, 8, 0, 994], remaining=[1014, 1002, 994, 994, 994])
     assert publish_flow(third, RULES, (first, flow))["suppressed"].iloc[2]
     assert not publish_flow(third, RULES)["suppressed"].iloc[2]
+
+
+def test_published_percentages_are_within_the_rounding_bound_of_the_exact_ones():
+    """Counts within 2 of the truth move a percentage by at most 100 x 2 x (1 + p) / n points
+    (docs/disclosure.md, "What it costs in accuracy"), plus half of the last published decimal."""
+    exact = compute_rates(_fake_cells(), FAKE_AREAS, SETTINGS)
+    published = publish_rates(exact, RULES, SETTINGS)
+    shown = published["percent"].notna()
+    assert shown.sum() > 100
+    p = exact["events"] / exact["denominator"]
+    bound = 100 * 2 * (1 + p) / published["denominator"].astype("float64") + 0.005
+    error = (published["percent"] - exact["percent"]).abs()
+    assert (error[shown] <= bound[shown]).all()
+    assert (error[shown] > 0.005).any()  # the rounding does cost something
