@@ -1,0 +1,128 @@
+"""Two consecutive releases through Snakemake: one year more, then one late record more.
+
+A release that names the release it follows (``releases.<name>.previous``) reads what that one
+published and keeps its tables consistent with it, so that subtracting the two releases' tables
+cannot reveal a small count (docs/disclosure.md, "Across releases").
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_workflow import snakemake, tiny_config, write_config
+
+pytestmark = pytest.mark.workflow
+
+TABLES = ["exclusion_flow", "rates", "trends", "inequality", "funnel", "models", "risk_ratios"]
+LABELS = ["release", "data"]
+
+
+def _targets(release: str) -> list[str]:
+    return [f"results/{release}/published/tables/{name}.csv" for name in TABLES]
+
+
+def _release(config: dict, name: str, extract: Path, lookup: Path, years, previous=None) -> dict:
+    spec = {
+        "label": f"Release {name}",
+        "extract": str(extract),
+        "imd_lookup": str(lookup),
+        "years": list(years),
+    }
+    if previous:
+        spec["previous"] = previous
+    config = copy.deepcopy(config)
+    config["releases"][name] = spec
+    config["release"] = name
+    return config
+
+
+def _run(workdir: Path, config: dict) -> None:
+    name = config["release"]
+    configfile = write_config(workdir / f"{name}.yaml", config)
+    result = snakemake(workdir, *_targets(name), configfile=configfile)
+    assert result.returncode == 0, result.stderr[-4000:]
+
+
+def _tables(workdir: Path, release: str) -> dict[str, pd.DataFrame]:
+    folder = workdir / "results" / release / "published" / "tables"
+    return {
+        name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False).drop(
+            columns=LABELS, errors="ignore"
+        )
+        for name in TABLES
+    }
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory, repo_config):
+    """A synthetic extract of 2021-2023, published as 2021-2022 (A), then 2021-2023 following A
+    (B), then 2021-2023 with one late-registered birth, following B (C)."""
+    workdir = tmp_path_factory.mktemp("releases")
+    config = tiny_config(repo_config)
+    config["releases"]["tiny"]["years"] = [2021, 2022, 2023]
+    configfile = write_config(workdir / "tiny.yaml", config)
+    raw = workdir / "results/tiny/restricted/raw"
+    result = snakemake(
+        workdir,
+        "results/tiny/restricted/raw/births_extract.csv",
+        "results/tiny/restricted/raw/lsoa_imd_lookup.csv",
+        configfile=configfile,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    extract, lookup = raw / "births_extract.csv", raw / "lsoa_imd_lookup.csv"
+    births = pd.read_csv(extract, dtype=str, keep_default_na=False)
+    late = births.iloc[[len(births) // 2]].copy()
+    late["baby_id"] = late["baby_id"] + "L"
+    late_extract = workdir / "births_with_late_record.csv"
+    pd.concat([births, late], ignore_index=True).to_csv(late_extract, index=False)
+    config["releases"] = {}
+    a = _release(config, "a", extract, lookup, [2021, 2022])
+    b = _release(a, "b", extract, lookup, [2021, 2022, 2023], previous="a")
+    c = _release(b, "c", late_extract, lookup, [2021, 2022, 2023], previous="b")
+    for release in (a, b, c):
+        _run(workdir, release)
+    return workdir
+
+
+def test_a_late_record_changes_no_published_table(releases):
+    b, c = _tables(releases, "b"), _tables(releases, "c")
+    for name in TABLES:
+        pd.testing.assert_frame_equal(b[name], c[name], obj=name)
+
+
+def test_the_late_record_is_in_the_restricted_counts(releases):
+    """Guard: the two releases really differ by one birth."""
+    flows = [
+        pd.read_csv(releases / f"results/{r}/restricted/exclusion_flow.csv") for r in ("b", "c")
+    ]
+    received = [int(f.loc[f["step"] == "received", "count"].iloc[0]) for f in flows]
+    assert received[1] == received[0] + 1
+
+
+def test_a_year_more_keeps_rows_withheld_near_the_range(releases):
+    a, b = _tables(releases, "a")["rates"], _tables(releases, "b")["rates"]
+    keys = ["area_code", "outcome", "dimension", "group"]
+    merged = a.merge(b, on=keys, suffixes=("_a", "_b"))
+    exact = pd.read_parquet(releases / "results/b/restricted/rates_unrounded.parquet")
+    exact["group"] = exact["group"].astype(str)
+    merged = merged.merge(exact[[*keys, "events", "denominator"]], on=keys)
+    non_events = merged["denominator"] - merged["events"]
+    near = pd.concat([merged["events"], non_events, merged["denominator"]], axis=1).apply(
+        lambda column: column.between(1, 11)
+    )
+    was_withheld = merged["flag_a"] == "c"
+    assert (merged.loc[was_withheld & near.any(axis=1), "flag_b"] == "c").all()
+    assert (was_withheld & near.any(axis=1)).sum() > 0
+
+
+def test_a_missing_previous_release_stops_before_any_work(tmp_path, repo_config):
+    config = tiny_config(repo_config)
+    config["releases"]["tiny"]["previous"] = "never_run"
+    result = snakemake(tmp_path, configfile=write_config(tmp_path / "config.yaml", config))
+    assert result.returncode != 0
+    assert "releases.tiny.previous" in result.stderr and "never_run" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "results").exists()
