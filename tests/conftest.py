@@ -305,15 +305,13 @@ def _build_fake_models() -> pd.DataFrame:
         "odds_ratio",
         "lower_95",
         "upper_95",
-        "log_or",
-        "se",
         "p_value",
         "n_births",
         "n_events",
         "note",
     ]
-    models = models[columns]
-    for column in ("odds_ratio", "lower_95", "upper_95", "log_or", "se", "p_value"):
+    models = models[columns]  # the published contract: no log odds ratio or standard error
+    for column in ("odds_ratio", "lower_95", "upper_95", "p_value"):
         models[column] = models[column].astype("float64")
     for column in ("area_code", "outcome", "model", "term", "level", "reference", "note"):
         models[column] = models[column].astype("string")
@@ -407,14 +405,19 @@ def fake_indicator_tables() -> dict[str, pd.DataFrame]:
         FAKE_STATISTICS,
         secondary=False,
     )
+    hidden = rates.hidden_groups(published_rates)
     return {
         "rates": published_rates,
-        "trends": indicators.trends_table(cells, FAKE_AREAS, FAKE_STATISTICS, FAKE_DISCLOSURE),
+        "trends": indicators.trends_table(
+            cells, FAKE_AREAS, FAKE_STATISTICS, FAKE_DISCLOSURE, hidden
+        ),
         "inequality": indicators.publish_inequality(
-            indicators.inequality_table(cells, FAKE_AREAS, FAKE_STATISTICS), FAKE_DISCLOSURE
+            indicators.inequality_table(published_rates, FAKE_AREAS, FAKE_STATISTICS),
+            FAKE_DISCLOSURE,
+            hidden,
         ),
         "funnel": indicators.publish_funnel(
-            indicators.funnel_points(cells, FAKE_AREAS), FAKE_DISCLOSURE
+            indicators.funnel_points(published_rates, FAKE_AREAS), FAKE_DISCLOSURE
         ),
     }
 
@@ -478,9 +481,8 @@ def _build_fake_model_tables(models_table: pd.DataFrame) -> dict[str, pd.DataFra
 
     rr["risk_ratio"] = to_rr(rr["odds_ratio"])
     rr["lower_95"], rr["upper_95"] = to_rr(rr["lower_95"]), to_rr(rr["upper_95"])
-    rr["log_rr"] = np.log(rr["risk_ratio"])
-    rr["se"] = (np.log(rr["upper_95"]) - np.log(rr["lower_95"])) / (2 * z)
-    rr["p_value"] = 2 * norm.sf(np.abs(rr["log_rr"] / rr["se"]))
+    se = (np.log(rr["upper_95"]) - np.log(rr["lower_95"])) / (2 * z)
+    rr["p_value"] = 2 * norm.sf(np.abs(np.log(rr["risk_ratio"]) / se))
     flagged = (
         (rr["area_code"] == "X06000002")
         & (rr["outcome"] == "lbw")
@@ -489,7 +491,7 @@ def _build_fake_model_tables(models_table: pd.DataFrame) -> dict[str, pd.DataFra
         & rr["level"].isin(["Asian", "Black"])
     )
     rr.loc[flagged, "note"] = m.NOTE_RISK_ABOVE_ONE
-    rr = rr[m.RISK_RATIO_TABLE_COLUMNS]
+    rr = rr[m.PUBLISHED_COLUMNS["risk_ratios"]]
 
     interaction_rows, stratified_rows, excess_rows, fit_rows = [], [], [], []
     for (area, outcome), (lr, df, p, sparse) in FAKE_INTERACTION.items():
@@ -630,10 +632,9 @@ def _build_fake_model_tables(models_table: pd.DataFrame) -> dict[str, pd.DataFra
                             row[key] = None
                     row["note"] = m.NOTE_TOO_FEW
                 excess_rows.append(row)
-        # fit summaries: crude (each exposure), adjusted, interaction (odds ratios only)
+        # fit summaries: adjusted, interaction (odds ratios only); crude ratios come from the
+        # published counts and have none
         models_fit = [
-            ("crude", "imd_quintile", 5, 12574.3, 0.553, 5),
-            ("crude", "ethnic_group", 5, 12604.2, 0.535, 5),
             ("adjusted", "imd_quintile + ethnic_group + age_band + year", 19, 12573.2, 0.568, 756),
             (
                 "interaction",
@@ -665,6 +666,7 @@ def _build_fake_model_tables(models_table: pd.DataFrame) -> dict[str, pd.DataFra
                         else None,
                         "n_patterns": patterns,
                         "pattern_df": patterns - k if logistic else None,
+                        "pattern_p_value": 0.54 if logistic else None,
                         "c_statistic": c if logistic else c - 0.0004,
                         "n_births": 18500,
                         "n_events": 1200,
@@ -681,10 +683,10 @@ def _build_fake_model_tables(models_table: pd.DataFrame) -> dict[str, pd.DataFra
 
     tables = {
         "risk_ratios": rr,
-        "interaction": frame(interaction_rows, ["area_code", *m.INTERACTION_COLUMNS]),
-        "stratified": frame(stratified_rows, ["area_code", *m.STRATIFIED_COLUMNS]),
-        "excess_explained": frame(excess_rows, ["area_code", *m.EXCESS_COLUMNS]),
-        "model_fit": frame(fit_rows, ["area_code", *m.FIT_COLUMNS]),
+        "interaction": frame(interaction_rows, m.PUBLISHED_COLUMNS["interaction"]),
+        "stratified": frame(stratified_rows, m.PUBLISHED_COLUMNS["stratified"]),
+        "excess_explained": frame(excess_rows, m.PUBLISHED_COLUMNS["excess_explained"]),
+        "model_fit": frame(fit_rows, m.PUBLISHED_COLUMNS["fit"]),
     }
     return {name: _label(table) for name, table in tables.items()}
 

@@ -153,7 +153,9 @@ def test_suppressed_rows_are_not_plotted_and_a_note_says_so(fake_rates):
         rows = cross[cross["group"].str.endswith(f"| {group}")]
         shown = int((~rows["suppressed"]).sum())
         assert np.isfinite(np.asarray(line.get_ydata(), dtype=float)).sum() == shown, group
-    assert "suppressed (c) and not shown" in _texts(fig)
+    assert "or a figure that would reveal one. Withheld values are not shown" in " ".join(
+        _texts(fig).split()
+    )
     assert "All births in quintile 3" in _texts(fig)
     assert "Suppressed values not shown" in alt
 

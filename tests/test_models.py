@@ -22,9 +22,13 @@ from birthgaps.models import (
     NOTE_COLLINEAR,
     NOTE_SEPARATION,
     NOTE_TOO_FEW,
+    NOTE_WITHHELD,
+    complete_case_note,
     fit_binomial_glm,
     fit_models,
+    model_tables,
     models_table,
+    publish_model_tables,
     publish_models,
 )
 
@@ -426,32 +430,259 @@ def test_reference_level_absent_from_an_area_gives_notes(cells: pd.DataFrame) ->
     assert crude_imd["odds_ratio"].notna().all()
 
 
-def test_publish_models_rounds_and_suppresses_counts() -> None:
+RULES = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
+#: The breakdowns of the published rates table the models read (docs/disclosure.md).
+RATES_DIMENSIONS = ("imd_quintile", "ethnic_group", "age_band", "year")
+
+
+def published_rates_of(
+    cells: pd.DataFrame,
+    areas: dict[str, str],
+    withhold: set[tuple[str, str, str, str]] = frozenset(),
+    rules: dict = RULES,
+) -> pd.DataFrame:
+    """A published rates table of ``cells`` in the layout of rates.csv: counts rounded to 5, rows
+    with a count (events, non-events or births) of 1 to 7 withheld, and the (area, outcome,
+    dimension, group) keys in ``withhold`` withheld too (as secondary suppression would)."""
+    pooled = cells[cells["area_code"].isin(list(areas))].assign(area_code=ALL_AREAS)
+    frames = []
+    for data in (cells[cells["area_code"].isin(list(areas))], pooled):
+        data = data.assign(overall="All")
+        data["imd_quintile_by_ethnic_group"] = (
+            data["imd_quintile"].astype(str) + " | " + data["ethnic_group"].astype(str)
+        )
+        for dimension in ("overall", *RATES_DIMENSIONS, "imd_quintile_by_ethnic_group"):
+            sums = (
+                data.assign(group=data[dimension].astype(str))
+                .groupby(["area_code", "outcome", "group"], observed=True)[
+                    ["events", "denominator"]
+                ]
+                .sum()
+                .reset_index()
+            )
+            frames.append(sums.assign(dimension=dimension))
+    table = pd.concat(frames, ignore_index=True)
+    low, high, base = rules["suppress_min"], rules["suppress_max"], rules["rounding_base"]
+    counts = table[["events", "denominator"]].assign(non=table["denominator"] - table["events"])
+    small = counts.apply(lambda c: c.between(low, high)).any(axis=1)
+    keys = zip(
+        table["area_code"], table["outcome"], table["dimension"], table["group"], strict=True
+    )
+    table["suppressed"] = small.to_numpy() | np.array([k in withhold for k in keys], dtype=bool)
+    for column in ("events", "denominator"):
+        rounded = (np.floor(table[column] / base + 0.5) * base).astype("Int64")
+        table[column] = rounded.mask(table["suppressed"])
+    return table[
+        ["area_code", "outcome", "dimension", "group", "events", "denominator", "suppressed"]
+    ]
+
+
+def test_publish_models_rounds_counts_and_estimates_and_drops_log_scale_columns() -> None:
     cells = simulate_cells(8000, seed=9, unknown_share=0.05)
     table = models_table(cells, MODEL_CONFIG, {"X06000001": "Northbrook"})
     table.loc[1, "n_events"] = 3  # a small count must not be published
-    rules = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
-    published = publish_models(table, rules)
+    published = publish_models(table, RULES)
     counts = published[["n_births", "n_events"]].stack()
     assert (counts % 5 == 0).all()
     assert pd.isna(published.loc[1, "n_events"])
-    pd.testing.assert_series_equal(published["odds_ratio"], table["odds_ratio"])
-    note = published.loc[0, "note"]
-    numbers = [int(n.replace(",", "")) for n in re.findall(r"\b[\d,]+\b(?![.%])", note)]
-    assert numbers and all(n % 5 == 0 for n in numbers), note
-    assert note.startswith("complete cases: ") and "imd_quintile Unknown" in note
-    left, total = numbers[0], numbers[1]
-    assert f"({left / total:.1%})" in note
-    small = publish_models(
-        table.assign(
-            note=["complete cases: 3 of 940 births (0.3%) left out (age_band Unknown 3)"]
-            + [""] * (len(table) - 1)
-        ),
-        rules,
+    assert not {"log_or", "se"} & set(published.columns)
+    for column in ("odds_ratio", "lower_95", "upper_95"):
+        pd.testing.assert_series_equal(published[column], table[column].round(2))
+    p = table["p_value"].dropna()
+    assert (published.loc[p.index, "p_value"] == p.map(lambda v: float(f"{v:.2g}"))).all()
+    # without the structured complete-case counts the note loses its counts altogether
+    assert not published["note"].str.contains("complete cases").any()
+
+
+def test_complete_case_note_takes_its_counts_from_the_published_rates() -> None:
+    cells = simulate_cells(8000, seed=9, unknown_share=0.05)
+    areas = {"X06000001": "Northbrook"}
+    hidden = ("X06000001", "preterm", "ethnic_group", definitions.NOT_STATED)
+    rates = published_rates_of(cells, areas, {hidden})
+    tables = model_tables(cells, MODEL_CONFIG, areas, rates)
+    published = publish_model_tables(tables, RULES, rates)
+    note = published["odds_ratios"].loc[0, "note"]
+    cc = [part for part in note.split("; ") if part.startswith("complete cases")][0]
+    # the counts of the published rates rows, and [c] for the withheld one
+    row = rates.set_index(["area_code", "outcome", "dimension", "group"])
+    imd = row.loc[("X06000001", "preterm", "imd_quintile", definitions.UNKNOWN), "denominator"]
+    total = row.loc[("X06000001", "preterm", "overall", "All"), "denominator"]
+    left = int(tables["complete_cases"].loc[0, "left_out"])
+    left5 = int(np.floor(left / 5 + 0.5) * 5)
+    assert cc.startswith(f"complete cases: {left5:,} of {total:,} births ({left5 / total:.1%})")
+    assert f"imd_quintile Unknown {imd:,}" in cc
+    assert "ethnic_group Not stated [c]" in cc
+    numbers = [int(n.replace(",", "")) for n in re.findall(r"\b[\d,]+\b(?![.%])", cc)]
+    assert numbers and all(n % 5 == 0 for n in numbers), cc
+    # the same note on the interaction row, and nowhere else
+    assert cc in published["interaction"].loc[0, "note"]
+    # one block per area (the area and ALL) and outcome
+    assert published["odds_ratios"]["note"].str.contains("complete cases").sum() == 4
+    # a total left out of 1 to 7 is [c]
+    small = pd.DataFrame(
+        [
+            {
+                "area_code": "X",
+                "outcome": "preterm",
+                "terms": "age_band",
+                "total_births": 940,
+                "left_out": 3,
+            }
+        ]
     )
-    assert small.loc[0, "note"] == "complete cases: c of 940 births left out (age_band Unknown c)"
+    assert complete_case_note(small.iloc[0], RULES) == "complete cases: [c] of 940 births left out"
 
 
 def test_missing_column_is_an_input_error(cells: pd.DataFrame) -> None:
     with pytest.raises(InputError, match="age_band"):
         fit_models(cells.drop(columns="age_band"), "preterm", EXPOSURES, ADJUST, REFERENCE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Protect first, derive after: crude ratios from the published counts, withheld rows withheld
+# ---------------------------------------------------------------------------------------------
+
+
+def test_woolf_and_katz_ratios_equal_one_factor_glms_on_the_same_counts() -> None:
+    """The crude formulas (birthgaps.stats) are a saturated one-factor binomial GLM (OR) and a
+    modified Poisson fit with HC0 errors (RR) on the same counts: estimates, SEs, CIs, p."""
+    from birthgaps.stats import odds_ratio, rate_ratio
+
+    counts = pd.DataFrame(
+        {"level": ["5", "1", "2", "3"], "events": [40, 95, 60, 15], "births": [900, 1100, 850, 300]}
+    )
+    exog = pd.get_dummies(counts["level"], dtype=float).drop(columns="5")
+    exog.insert(0, "Intercept", 1.0)
+    endog = np.column_stack([counts["events"], counts["births"] - counts["events"]])
+    with warnings.catch_warnings():  # a saturated grouped model "predicts perfectly"
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        logit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit(tol=1e-12)
+    records = pd.DataFrame(
+        {
+            "level": np.repeat(counts["level"], counts["births"]).to_numpy(),
+            "y": np.concatenate(
+                [
+                    np.r_[np.ones(e), np.zeros(n - e)]
+                    for e, n in zip(counts["events"], counts["births"], strict=True)
+                ]
+            ),
+        }
+    )
+    poisson = smf.glm("y ~ C(level, Treatment('5'))", records, family=sm.families.Poisson()).fit(
+        cov_type="HC0"
+    )
+    ref = counts.iloc[0]
+    for _, row in counts.iloc[1:].iterrows():
+        args = (row["events"], row["births"], ref["events"], ref["births"])
+        woolf = odds_ratio(*args).iloc[0]
+        katz = rate_ratio(*args, kind="risk").iloc[0]
+        name = row["level"]
+        assert woolf["log_ratio"] == pytest.approx(logit.params[name], abs=1e-8)
+        assert woolf["se"] == pytest.approx(logit.bse[name], abs=1e-8)
+        assert woolf["p_value"] == pytest.approx(logit.pvalues[name], rel=1e-6)
+        lower, upper = np.exp(logit.conf_int().loc[name])
+        assert (woolf["lower_95"], woolf["upper_95"]) == pytest.approx((lower, upper), rel=1e-6)
+        pname = f"C(level, Treatment('5'))[T.{name}]"
+        assert katz["log_ratio"] == pytest.approx(poisson.params[pname], abs=1e-8)
+        assert katz["se"] == pytest.approx(poisson.bse[pname], abs=1e-8)
+        assert katz["p_value"] == pytest.approx(poisson.pvalues[pname], rel=1e-6)
+    zero = odds_ratio(0, 100, 5, 100).iloc[0]
+    assert np.isnan(zero["ratio"]) and zero["note"] == "zero cell: ratio not estimable"
+
+
+def test_crude_ratios_come_from_the_published_rates_counts() -> None:
+    cells = simulate_cells(8000, seed=9, unknown_share=0.05)
+    areas = {"X06000001": "Northbrook"}
+    rates = published_rates_of(cells, areas)
+    tables = model_tables(cells, MODEL_CONFIG, areas, rates)
+    published = publish_model_tables(tables, RULES, rates)
+    row_of = rates.set_index(["area_code", "outcome", "dimension", "group"])
+    for key, measure in (("odds_ratios", "odds_ratio"), ("risk_ratios", "risk_ratio")):
+        crude = tables[key][tables[key]["model"] == "crude"]
+        assert crude["note"].str.contains("crude: from the published counts of rates.csv").all()
+        for _, row in crude.iterrows():
+            level = row_of.loc[(row["area_code"], row["outcome"], row["term"], row["level"])]
+            ref = row_of.loc[(row["area_code"], row["outcome"], row["term"], row["reference"])]
+            a, n1, c, n0 = level["events"], level["denominator"], ref["events"], ref["denominator"]
+            if measure == "odds_ratio":
+                expected = (a / (n1 - a)) / (c / (n0 - c))
+            else:
+                expected = (a / n1) / (c / n0)
+            assert row[measure] == pytest.approx(expected, rel=1e-12)
+            assert row["n_births"] == n1 + n0 and row["n_events"] == a + c
+        # published: 2 decimal places, and the same rounded values as the formula
+        pub = published[key][published[key]["model"] == "crude"]
+        np.testing.assert_allclose(pub[measure], crude[measure].round(2))
+    # the adjusted models still fit the complete-case cells (same as without rates)
+    plain = model_tables(cells, MODEL_CONFIG, areas)
+    adjusted = tables["odds_ratios"]["model"] == "adjusted"
+    pd.testing.assert_series_equal(
+        tables["odds_ratios"].loc[adjusted, "odds_ratio"],
+        plain["odds_ratios"].loc[adjusted, "odds_ratio"],
+    )
+
+
+def test_a_withheld_rates_row_is_withheld_in_the_models_not_called_sparse() -> None:
+    cells = simulate_cells(8000, seed=9, unknown_share=0.05)
+    areas = {"X06000001": "Northbrook"}
+    withhold = {
+        ("X06000001", "preterm", "ethnic_group", "Mixed"),  # hundreds of births: secondary
+        ("X06000001", "preterm", "age_band", "40+"),
+    }
+    rates = published_rates_of(cells, areas, withhold)
+    tables = model_tables(cells, MODEL_CONFIG, areas, rates)
+    odds = tables["odds_ratios"]
+    area = odds[(odds["area_code"] == "X06000001") & (odds["outcome"] == "preterm")]
+    for model, term, level in (
+        ("crude", "ethnic_group", "Mixed"),
+        ("adjusted", "ethnic_group", "Mixed"),
+        ("adjusted", "age_band", "40+"),
+    ):
+        row = area[(area["model"] == model) & (area["term"] == term) & (area["level"] == level)]
+        assert row["note"].iloc[0].startswith(NOTE_WITHHELD), row["note"].iloc[0]
+        assert row["odds_ratio"].isna().all()
+    crude_mixed = area[(area["model"] == "crude") & (area["level"] == "Mixed")]
+    assert crude_mixed["n_births"].isna().all()  # level + reference would give the level back
+    # the withheld levels are left out of the adjusted model, whatever their counts
+    one = cells[(cells["outcome"] == "preterm")]
+    stated = ~(
+        one["imd_quintile"].eq(definitions.UNKNOWN)
+        | one["ethnic_group"].eq(definitions.NOT_STATED)
+        | one["age_band"].eq(definitions.UNKNOWN)
+    )
+    kept = stated & one["ethnic_group"].ne("Mixed") & one["age_band"].ne("40+")
+    adjusted = area[area["model"] == "adjusted"]
+    assert adjusted["n_births"].eq(int(one.loc[kept, "denominator"].sum())).all()
+    # nothing else in the block is withheld, and the other outcome is untouched
+    others = odds[odds["outcome"] == "lbw"]
+    assert not others["note"].str.contains(r"\[c\]", regex=True).any()
+    published = publish_model_tables(tables, RULES, rates)
+    assert published["odds_ratios"]["note"].str.contains("too few events").sum() == 0
+
+
+def test_a_withheld_reference_level_withholds_the_whole_model() -> None:
+    cells = simulate_cells(8000, seed=9)
+    areas = {"X06000001": "Northbrook"}
+    rates = published_rates_of(cells, areas, {("X06000001", "lbw", "imd_quintile", "5")})
+    odds = model_tables(cells, MODEL_CONFIG, areas, rates)["odds_ratios"]
+    lbw = odds[(odds["area_code"] == "X06000001") & (odds["outcome"] == "lbw")]
+    imd_crude = lbw[(lbw["model"] == "crude") & (lbw["term"] == "imd_quintile")]
+    adjusted = lbw[lbw["model"] == "adjusted"]
+    for rows in (imd_crude, adjusted):
+        assert rows["note"].str.startswith(NOTE_WITHHELD).all()
+        assert rows["odds_ratio"].isna().all() and rows["n_births"].isna().all()
+    ethnic_crude = lbw[(lbw["model"] == "crude") & (lbw["term"] == "ethnic_group")]
+    assert ethnic_crude["odds_ratio"].notna().all()
+
+
+def test_published_sparse_level_is_still_too_few_events() -> None:
+    """The min_events rule stays for levels published in rates.csv (their counts are public)."""
+    cells = simulate_cells(8000, seed=9)
+    cells = cells[~((cells["ethnic_group"] == "Other") & (cells["events"] > 0))]
+    cells = cells[~((cells["ethnic_group"] == "Other") & (cells["outcome"] == "lbw"))]
+    areas = {"X06000001": "Northbrook"}
+    rates = published_rates_of(cells, areas)
+    odds = model_tables(cells, MODEL_CONFIG, areas, rates)["odds_ratios"]
+    other = odds[(odds["outcome"] == "preterm") & (odds["level"] == "Other")]
+    assert other["note"].str.startswith(NOTE_TOO_FEW).all()

@@ -24,6 +24,7 @@ from test_models import (
     MODEL_CONFIG,
     REFERENCE,
     expand_to_records,
+    published_rates_of,
 )
 
 from birthgaps.config import validate_config
@@ -36,6 +37,7 @@ from birthgaps.models import (
     NOTE_BASE_NEAR_ONE,
     NOTE_NO_INTERACTION,
     NOTE_TOO_FEW,
+    NOTE_WITHHELD,
     NOTE_WORKING_LIKELIHOOD,
     STRATIFIED_COLUMNS,
     TABLE_KEYS,
@@ -328,7 +330,7 @@ def test_tables_without_ethnicity_are_empty_but_typed(big) -> None:
     config = copy.deepcopy(MODEL_CONFIG)
     config["exposures"] = ["imd_quintile"]
     tables = model_tables(big, config, {"X06000001": "Northbrook"})
-    assert tuple(tables) == TABLE_KEYS
+    assert tuple(tables) == (*TABLE_KEYS, "complete_cases")
     for key in ("interaction", "stratified", "excess_explained"):
         assert len(tables[key]) == 0 and tables[key].columns[0] == "area_code"
     assert len(tables["odds_ratios"]) > 0 and len(tables["fit"]) > 0
@@ -541,3 +543,53 @@ def test_fit_summaries_equal_record_level_fits(big, big_records) -> None:
     # the interaction model has df more parameters than the adjusted one
     inter = table[table["model"] == "interaction"].iloc[0]
     assert inter["n_parameters"] - adjusted["n_parameters"] == 16
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows withheld in the published rates table: withheld here, never "too few events"
+# ---------------------------------------------------------------------------------------------
+
+
+def test_withheld_cross_rows_are_withheld_in_strata_and_interaction(big) -> None:
+    areas = {"X06000001": "Northbrook"}
+    config = copy.deepcopy(MODEL_CONFIG)
+    config["outcomes"] = ["preterm"]
+    cross = "imd_quintile_by_ethnic_group"
+    withhold = {
+        (
+            "X06000001",
+            "preterm",
+            cross,
+            "3 | Black",
+        ),  # a large cell hidden by secondary suppression
+        ("X06000001", "preterm", cross, "5 | Mixed"),  # the reference quintile of a stratum
+        ("X06000001", "preterm", "ethnic_group", "Other"),  # a whole stratum
+    }
+    rates = published_rates_of(big, areas, withhold)
+    tables = model_tables(big, config, areas, rates)
+    plain = model_tables(big, config, areas)
+    strata = tables["stratified"]
+    strata = strata[strata["area_code"] == "X06000001"]
+
+    def rows(stratum: str, level: str | None = None) -> pd.DataFrame:
+        hit = strata[(strata["stratum_term"] == "ethnic_group") & (strata["stratum"] == stratum)]
+        return hit if level is None else hit[hit["level"] == level]
+
+    assert rows("Black", "3")["note"].iloc[0] == NOTE_WITHHELD
+    assert rows("Black", "3")["odds_ratio"].isna().all()
+    assert rows("Black", "1")["odds_ratio"].notna().all()
+    assert (rows("Mixed")["note"] == NOTE_WITHHELD).all()  # reference cell withheld
+    assert rows("Mixed")["n_births"].isna().all()
+    assert (rows("Other")["note"] == NOTE_WITHHELD).all()  # the stratum itself withheld
+    assert rows("Other")["n_births"].isna().all()
+    within_q3 = strata[(strata["stratum_term"] == "imd_quintile") & (strata["stratum"] == "3")]
+    assert within_q3.loc[within_q3["level"] == "Black", "note"].iloc[0] == NOTE_WITHHELD
+    assert not strata["note"].str.contains("too few events").any()
+
+    # the interaction: no own column for a withheld combination, and the note says so
+    inter = tables["interaction"].iloc[0]
+    before = plain["interaction"].iloc[0]
+    assert inter["df"] < before["df"]
+    assert inter["n_sparse_combinations"] == before["n_sparse_combinations"]  # none are sparse
+    assert "[c] 2 combinations share the main effects: withheld to protect" in inter["note"]
+    assert inter["n_combinations"] == 12  # Other is withheld: 4 x 3

@@ -24,17 +24,22 @@ from test_models import (
     REFERENCE,
     expand_to_records,
     formula_name,
+    published_rates_of,
     simulate_cells,
 )
 
 from birthgaps import definitions
 from birthgaps.models import (
     ALL_AREAS,
+    COMPLETE_CASE_COLUMNS,
+    COMPLETE_CASES,
     NOTE_RISK_ABOVE_ONE,
     NOTE_TOO_FEW,
+    PUBLISHED_COLUMNS,
     RISK_RATIO_COLUMNS,
     RISK_RATIO_TABLE_COLUMNS,
     TABLE_KEYS,
+    UNPUBLISHED_COLUMNS,
     fit_models,
     fit_modified_poisson,
     fit_risk_ratios,
@@ -208,7 +213,8 @@ def test_risk_ratio_table_layout_and_determinism() -> None:
 def test_model_tables_keys_and_agreement_with_single_tables() -> None:
     cells = simulate_cells(9000, seed=26, areas=list(AREAS), unknown_share=0.03)
     tables = model_tables(cells, MODEL_CONFIG, AREAS)
-    assert tuple(tables) == TABLE_KEYS
+    assert tuple(tables) == (*TABLE_KEYS, COMPLETE_CASES)
+    assert list(tables[COMPLETE_CASES].columns) == COMPLETE_CASE_COLUMNS
     pd.testing.assert_frame_equal(tables["odds_ratios"], models_table(cells, MODEL_CONFIG, AREAS))
     pd.testing.assert_frame_equal(
         tables["risk_ratios"], risk_ratio_table(cells, MODEL_CONFIG, AREAS)
@@ -220,11 +226,15 @@ def test_model_tables_keys_and_agreement_with_single_tables() -> None:
 
 def test_publish_model_tables_controls_every_count() -> None:
     cells = simulate_cells(8000, seed=27, unknown_share=0.05)
-    tables = model_tables(cells, MODEL_CONFIG, {"X06000001": "Northbrook"})
-    tables["risk_ratios"].loc[2, "n_events"] = 6
-    published = publish_model_tables(tables, RULES)
+    areas = {"X06000001": "Northbrook"}
+    rates = published_rates_of(cells, areas)
+    tables = model_tables(cells, MODEL_CONFIG, areas, rates)
+    tables["risk_ratios"].loc[10, "n_events"] = 6
+    published = publish_model_tables(tables, RULES, rates)
     assert tuple(published) == TABLE_KEYS
     for key, table in published.items():
+        assert list(table.columns) == PUBLISHED_COLUMNS[key], key
+        assert not set(table.columns) & UNPUBLISHED_COLUMNS, key
         for column in ("n_births", "n_events"):
             values = table[column].dropna()
             assert (values % 5 == 0).all(), (key, column)
@@ -232,12 +242,21 @@ def test_publish_model_tables_controls_every_count() -> None:
             for part in re.findall(r"complete cases: [^;]*", note):
                 counts = [int(n.replace(",", "")) for n in re.findall(r"\b[\d,]+\b(?![.%])", part)]
                 assert counts and all(n % 5 == 0 for n in counts), (key, part)
-    assert pd.isna(published["risk_ratios"].loc[2, "n_events"])
-    pd.testing.assert_series_equal(
-        published["risk_ratios"]["risk_ratio"], tables["risk_ratios"]["risk_ratio"]
-    )
+    assert pd.isna(published["risk_ratios"].loc[10, "n_events"])
+    for column in ("risk_ratio", "lower_95", "upper_95"):
+        pd.testing.assert_series_equal(
+            published["risk_ratios"][column], tables["risk_ratios"][column].round(2)
+        )
+    # precision: ratios and limits 2 dp, p-values 2 significant figures, % whole numbers
+    excess = published["excess_explained"]
+    assert (excess["pct_explained"].dropna() % 1 == 0).all()
+    for p in published["stratified"]["p_value"].dropna():
+        assert p == float(f"{p:.2g}")
+    fit = published["fit"]
+    assert "crude" not in set(fit["model"])  # crude fits come from the published counts
+    assert (fit["c_statistic"].dropna().round(2) == fit["c_statistic"].dropna()).all()
     note = published["risk_ratios"].loc[0, "note"]
-    assert note.startswith("complete cases: ") and note == published["odds_ratios"].loc[0, "note"]
+    assert "complete cases: " in note and note == published["odds_ratios"].loc[0, "note"]
 
 
 def test_unknown_levels_never_become_model_levels() -> None:

@@ -153,7 +153,7 @@ def test_rendered_html_has_content_but_no_code(rendered, published):
         assert alt_file.read_text(encoding="utf-8").strip() in alts, alt_file.name
     assert "data:image/png;base64," in page  # self-contained: images inline, no CDN scripts
     assert 'src="https://' not in page and 'src="http://' not in page
-    assert '<th scope="col"' in page and ">c<" in page  # tables with suppressed cells
+    assert '<th scope="col"' in page and ">[c]<" in page  # tables with withheld cells
 
 
 def test_same_inputs_give_the_same_page(rendered, published, tmp_path):
@@ -228,14 +228,15 @@ def test_format_rates_table_labels_and_suppression(fake_rates):
         "Not stated",
     ]
     other = table[table["Ethnic group"] == "Other"].iloc[0]
-    assert list(other[1:]) == ["c", "c", "c", "c"]
-    assert "c = suppressed" in table.attrs["footnote"]
+    assert list(other[1:]) == ["[c]", "[c]", "[c]", "[c]"]
+    assert report.WITHHELD_TEXT in table.attrs["footnote"]
+    assert "a count of 1 to 7 or a figure that would reveal one" in table.attrs["footnote"]
     imd = report.format_rates_table(fake_rates, AREA, "preterm", "imd_quintile")
     assert imd["IMD quintile"].iloc[0] == "1 (most deprived)"
     assert " to " in imd["95% CI"].iloc[0]
     cross = report.format_rates_table(fake_rates, AREA, "lbw", "imd_quintile_by_ethnic_group")
     assert {"IMD quintile", "Ethnic group"} <= set(cross.columns)
-    assert "c" in set(cross["%"])
+    assert "[c]" in set(cross["%"])
 
 
 def test_format_models_table_reference_and_too_few_events(fake_models):
@@ -251,7 +252,7 @@ def test_format_models_table_reference_and_too_few_events(fake_models):
 def test_format_flow_table_shows_c(fake_flow):
     table = report.format_flow_table(fake_flow)
     row = table[table["Step"].str.startswith("Mother resident outside")].iloc[0]
-    assert row["Records"] == "c" and row["Type"] == "Removed"
+    assert row["Records"] == "[c]" and row["Type"] == "Removed"
 
 
 def test_table_html_is_accessible():
@@ -397,7 +398,7 @@ def test_inequality_sentences_call_a_difference_clear_only_when_the_interval_say
         "Note",
     ]
     paf = table[table["Measure"] == "Attributable fraction (%)"].iloc[0]
-    assert paf["Excess events"] == "c" or int(paf["Excess events"].replace(",", "")) % 5 == 0
+    assert paf["Excess events"] == "[c]" or int(paf["Excess events"].replace(",", "")) % 5 == 0
 
 
 def test_funnel_table_lists_the_area_and_its_years(inputs):
@@ -409,7 +410,7 @@ def test_funnel_table_lists_the_area_and_its_years(inputs):
         "Low (0.001)",
         "Low (0.025)",
         "Not significant",
-        "c",
+        "[c]",
     }
 
 
@@ -455,20 +456,25 @@ def test_report_reads_the_model_tables_in_the_models_rule_format():
     """The column lists the appendix requires are exactly those the models rule publishes."""
     from birthgaps import models
 
-    assert ["area_code", *models.INTERACTION_COLUMNS] == report.INTERACTION_TABLE_COLUMNS
-    assert ["area_code", *models.STRATIFIED_COLUMNS] == report.STRATIFIED_TABLE_COLUMNS
-    assert ["area_code", *models.EXCESS_COLUMNS] == report.EXCESS_TABLE_COLUMNS
-    assert ["area_code", *models.FIT_COLUMNS] == report.FIT_TABLE_COLUMNS
-    assert set(figures.RISK_RATIOS_COLUMNS) <= set(models.RISK_RATIO_TABLE_COLUMNS)
+    assert models.PUBLISHED_COLUMNS["interaction"] == report.INTERACTION_TABLE_COLUMNS
+    assert models.PUBLISHED_COLUMNS["stratified"] == report.STRATIFIED_TABLE_COLUMNS
+    assert models.PUBLISHED_COLUMNS["excess_explained"] == report.EXCESS_TABLE_COLUMNS
+    assert models.PUBLISHED_COLUMNS["fit"] == report.FIT_TABLE_COLUMNS
+    assert set(figures.RISK_RATIOS_COLUMNS) <= set(models.PUBLISHED_COLUMNS["risk_ratios"])
+    assert set(figures.MODELS_COLUMNS) <= set(models.PUBLISHED_COLUMNS["odds_ratios"])
 
 
-def test_tables_from_the_real_models_code_give_a_section(fake_cells, repo_config, tmp_path):
+def test_tables_from_the_real_models_code_give_a_section(
+    fake_cells, fake_rates, repo_config, tmp_path
+):
     """model_tables -> publish -> CSV -> readers -> section: the contract holds end to end."""
     from birthgaps import models
     from birthgaps.provenance import label_table
 
     published = models.publish_model_tables(
-        models.model_tables(fake_cells, repo_config["models"], AREAS), repo_config["disclosure"]
+        models.model_tables(fake_cells, repo_config["models"], AREAS, fake_rates),
+        repo_config["disclosure"],
+        fake_rates,
     )
     names = {"odds_ratios": "models", "fit": "model_fit"}
     paths = {}
@@ -509,7 +515,7 @@ def test_tables_from_the_real_models_code_give_a_section(fake_cells, repo_config
     table = report.format_risk_ratios_table(inputs, "preterm")
     assert "1 (reference)" in set(table["Adjusted RR (95% CI)"])
     fit = report.format_fit_table(inputs, "preterm")
-    assert list(fit["Model"]) == ["Crude", "Crude", "Adjusted", "Adjusted + interaction"]
+    assert list(fit["Model"]) == ["Adjusted", "Adjusted + interaction"]
 
 
 def test_rendered_html_has_the_risk_ratio_section(rendered, published):
@@ -637,7 +643,7 @@ def test_stratified_table_only_when_the_interaction_is_significant(inputs):
     assert table.set_index("Ethnic group").loc["Other", "IMD 1 v 5 (95% CI)"] == (
         "too few events in the reference level"
     )
-    births = [b for b in table["Births in the model"] if b != "c"]
+    births = [b for b in table["Births in the model"] if b != "[c]"]
     assert births and all(int(b.replace(",", "")) % 5 == 0 for b in births)
     flat = _inputs_with(
         inputs,
@@ -645,7 +651,7 @@ def test_stratified_table_only_when_the_interaction_is_significant(inputs):
         interaction=_set(inputs.interaction, "X06000003", "preterm", significant=True),
     )
     southwick = report.format_stratified_table(flat, "preterm").set_index("Ethnic group")
-    assert southwick.loc["Other", "Births in the model"] == "c"  # suppressed count stays c
+    assert southwick.loc["Other", "Births in the model"] == "[c]"  # a withheld count stays [c]
     # significant, but the stratified rows were not published (stratified: when_significant)
     none = _inputs_with(
         inputs, stratified=inputs.stratified[inputs.stratified["area_code"] != AREA]
@@ -714,18 +720,19 @@ def test_excess_explained_too_few_events_deficit_and_widening(inputs):
 
 def test_fit_table_for_analysts(inputs):
     table = report.format_fit_table(inputs, "preterm")
-    assert list(table["Model"]) == ["Crude", "Crude", "Adjusted", "Adjusted + interaction"]
+    assert list(table["Model"]) == ["Adjusted", "Adjusted + interaction"]
     adjusted = table.set_index("Model").loc["Adjusted"]
     assert adjusted["Terms"] == (
         "deprivation quintile, ethnic group, mother's age band and year of birth"
     )
-    assert (adjusted["AIC"], adjusted["Parameters"], adjusted["Births"]) == (
-        "12,573.2",
+    assert (adjusted["Goodness of fit (p)"], adjusted["Parameters"], adjusted["Births"]) == (
+        "0.54",
         "19",
         "18,500",
     )
-    assert adjusted["c-statistic (logistic)"] == "0.568"
-    assert adjusted["c-statistic (modified Poisson)"] == "0.568"
+    assert "AIC" not in table.columns  # not published: it would give counts back
+    assert adjusted["c-statistic (logistic)"] == "0.57"
+    assert adjusted["c-statistic (modified Poisson)"] == "0.57"
     interaction = table.set_index("Model").loc["Adjusted + interaction"]
     assert interaction["c-statistic (modified Poisson)"] == "–"
     assert interaction["Terms"].endswith("deprivation quintile × ethnic group")

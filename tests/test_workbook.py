@@ -67,30 +67,33 @@ def _tiny_release(config: dict, folder: Path) -> dict[str, pd.DataFrame]:
         deprivation=config.get("deprivation"),
     )
     cells = make_cells(clean, config["outcomes"])
+    published_rates = rates.publish_rates(
+        rates.compute_rates(cells, areas, statistics), rules, statistics
+    )
+    hidden = rates.hidden_groups(published_rates)
     tables = {
         "exclusion_flow": label_table(publish_flow(flow, rules), release, True),
-        "rates": label_table(
-            rates.publish_rates(rates.compute_rates(cells, areas, statistics), rules, statistics),
-            release,
-            True,
-            basis,
-        ),
+        "rates": label_table(published_rates, release, True, basis),
         "trends": label_table(
-            indicators.trends_table(cells, areas, statistics, rules), release, True, basis
+            indicators.trends_table(cells, areas, statistics, rules, hidden), release, True, basis
         ),
         "inequality": label_table(
             indicators.publish_inequality(
-                indicators.inequality_table(cells, areas, statistics), rules
+                indicators.inequality_table(published_rates, areas, statistics), rules, hidden
             ),
             release,
             True,
             basis,
         ),
         "funnel": label_table(
-            indicators.publish_funnel(indicators.funnel_points(cells, areas), rules), release, True
+            indicators.publish_funnel(indicators.funnel_points(published_rates, areas), rules),
+            release,
+            True,
         ),
     }
-    published = publish_model_tables(model_tables(cells, config["models"], areas), rules)
+    published = publish_model_tables(
+        model_tables(cells, config["models"], areas, published_rates), rules, published_rates
+    )
     for key, name in MODEL_OUTPUTS.items():
         tables[name] = label_table(published[key], release, True, basis)
     read_back = {}
@@ -176,7 +179,7 @@ def test_cover_says_what_where_when_and_how(book, repo_config):
         "Source:",
         "Population:",
         "Period: births in 2019 to 2024",
-        "counts of 1 to 7 births are withheld",
+        "[c] withheld to protect confidentiality: a count of 1 to 7 or a figure that would reveal",
         "rounded to the nearest 5",
         "How to use this workbook",
         "Contact",
@@ -204,7 +207,8 @@ def test_units_are_in_the_column_headings(book):
     assert "Percentage\n(%)" in headings
     assert any(str(h).startswith("Denominator\n(births)") for h in headings)
     fit = {c.value for c in next(iter(wb["Model_fit"][wb["Model_fit"].tables["model_fit"].ref]))}
-    assert "AIC" in fit  # no unit, no brackets
+    assert "c-statistic" in fit  # no unit, no brackets
+    assert "AIC" not in fit  # not published: it would give counts back
 
 
 def test_same_tables_give_a_byte_identical_workbook(tiny, repo_config, tmp_path):
@@ -291,7 +295,12 @@ def test_markers_follow_the_reason_a_cell_is_empty(tiny):
         and present_table("stratified", strat).loc[too_few, "odds_ratio"].eq("[x]").all()
     )
     fit = present_table("model_fit", tiny["model_fit"])
-    assert fit.loc[tiny["model_fit"]["measure"].eq("risk_ratio"), "aic"].eq("[z]").all()
+    poisson = tiny["model_fit"]["measure"].eq("risk_ratio")
+    assert fit.loc[poisson, "pattern_p_value"].eq("[z]").all()
+    models = present_table("models", tiny["models"])
+    withheld = tiny["models"]["note"].str.startswith("[c]")
+    assert withheld.any()  # the tiny release withholds some rows of rates.csv
+    assert models.loc[withheld, "odds_ratio"].eq("[c]").all()
     models = present_table("models", tiny["models"])
     assert models.loc[tiny["models"]["note"].eq(""), "note"].eq("none").all()
     for key, table in tiny.items():  # never a blank in the workbook
@@ -386,3 +395,15 @@ def test_docs_outputs_md_is_generated_from_the_catalogue():
         '`python3 -m uv run python -c "from birthgaps.workbook import outputs_markdown; '
         'print(outputs_markdown())"`'
     )
+
+
+def test_the_withheld_marker_is_explained_in_the_same_words_everywhere():
+    """Item 6 of issue 8: a [c] may be a count of 1 to 7 or a row withheld to protect one."""
+    from birthgaps import figures, report, workbook
+
+    text = "[c] withheld to protect confidentiality: a count of 1 to 7 or a figure that would reveal one"
+    assert workbook.WITHHELD_TEXT == figures.WITHHELD_TEXT == text
+    assert report.WITHHELD_TEXT.startswith(text)
+    for footnote in (report.RATES_FOOTNOTE, report.FLOW_FOOTNOTE, report.MODELS_FOOTNOTE):
+        assert text in footnote
+        assert "a count of 1 to 7, suppressed" not in footnote

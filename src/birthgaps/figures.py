@@ -73,6 +73,11 @@ RATES_COLUMNS = [
     "upper_95",
     "suppressed",
 ]
+#: The one explanation of the c / [c] marker (docs/disclosure.md): a value is withheld for a count
+#: of 1 to 7 or to protect another value, and the published outputs do not say which.
+WITHHELD_TEXT = (
+    "[c] withheld to protect confidentiality: a count of 1 to 7 or a figure that would reveal one"
+)
 MODELS_COLUMNS = [
     "area_code",
     "outcome",
@@ -654,8 +659,7 @@ def rates_by_imd(
         ]
         if suppressed_notes:
             notes.append(
-                "Values based on small numbers are suppressed (c) and not shown: "
-                f"{'; '.join(suppressed_notes)}."
+                f"{WITHHELD_TEXT}. Withheld values are not shown: {'; '.join(suppressed_notes)}."
             )
         caption = _caption(
             synthetic=synthetic,
@@ -806,10 +810,7 @@ def rates_by_group(
         if overall is not None and dimension != "year":
             notes.append("The dashed line is the rate for all births in the area.")
         if hidden:
-            notes.append(
-                "Values based on small numbers are suppressed (c) and not shown: "
-                f"{join_words(hidden)}."
-            )
+            notes.append(f"{WITHHELD_TEXT}. Withheld values are not shown: {join_words(hidden)}.")
         caption = _caption(
             synthetic=synthetic,
             source=source,
@@ -890,12 +891,17 @@ def too_few_events(note: object) -> bool:
     return isinstance(note, str) and "too few events" in note.lower()
 
 
+#: Parts of a models-table note that describe the population, not the estimate.
+_POPULATION_NOTES = ("complete cases", "crude: from the published counts")
+
+
 def estimate_note(note: object) -> str:
-    """The part of a models-table note that explains a missing estimate (not the complete-case note)."""
+    """The part of a models-table note that explains a missing estimate (not the notes on the
+    population: the complete-case note, the crude rows' "from the published counts")."""
     if not isinstance(note, str):
         return ""
     parts = [p.strip() for p in note.split(";")]
-    return "; ".join(p for p in parts if p and not p.startswith("complete cases"))
+    return "; ".join(p for p in parts if p and not p.startswith(_POPULATION_NOTES))
 
 
 def level_label(term: str, level: str) -> str:
@@ -1316,7 +1322,7 @@ def exclusion_flow(
         ax.set_xlabel("Records")
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.1), ncols=1, fontsize=11)
         notes = [
-            "Counts are rounded to the nearest 5; counts of 1 to 7 are suppressed (c).",
+            f"Counts are rounded to the nearest 5. {WITHHELD_TEXT}.",
             "Gestation and weight problems remove a birth only from the denominators that need them.",
         ]
         caption = _caption(

@@ -1,5 +1,10 @@
-"""Column contracts of the published model tables, importable without statsmodels (the
-appendix notebook reads these tables; docs/models.md, "Tables")."""
+"""Column contracts of the model tables, importable without statsmodels (the appendix notebook
+reads the published tables; docs/models.md, "Tables").
+
+``MODEL_COLUMNS`` and its siblings are the columns of the fitted tables (restricted: full
+precision, unrounded counts). ``PUBLISHED_COLUMNS`` are the columns of the published CSVs: the
+same without the columns that would give counts back at full precision (log ratios, standard
+errors, log-likelihoods, deviances, AIC; docs/models.md, "Disclosure control")."""
 
 from __future__ import annotations
 
@@ -106,10 +111,50 @@ FIT_COLUMNS: list[str] = [
     "pattern_deviance",
     "n_patterns",
     "pattern_df",
+    "pattern_p_value",
     "c_statistic",
     "n_births",
     "n_events",
     "note",
 ]
+
+#: Columns of the fitted tables that are not published: at full precision they give the counts
+#: of the fitted cells back (a log ratio with its standard error, a log-likelihood or deviance is
+#: a function of the counts). Ratios, limits and p-values are published rounded instead.
+UNPUBLISHED_COLUMNS: frozenset[str] = frozenset(
+    {
+        "log_or",
+        "log_rr",
+        "se",
+        "log_ratio_change",
+        "change_lower_95",
+        "change_upper_95",
+        "log_likelihood",
+        "deviance",
+        "aic",
+        "pattern_deviance",
+    }
+)
+
+
+def _published(columns: list[str]) -> list[str]:
+    return ["area_code", *(c for c in columns if c not in UNPUBLISHED_COLUMNS)]
+
+
+#: Columns of the published CSVs, ``area_code`` first, by key of ``model_tables``.
+PUBLISHED_MODEL_COLUMNS: list[str] = _published(MODEL_COLUMNS)
+PUBLISHED_RISK_RATIO_COLUMNS: list[str] = _published(RISK_RATIO_COLUMNS)
+PUBLISHED_INTERACTION_COLUMNS: list[str] = _published(INTERACTION_COLUMNS)
+PUBLISHED_STRATIFIED_COLUMNS: list[str] = _published(STRATIFIED_COLUMNS)
+PUBLISHED_EXCESS_COLUMNS: list[str] = _published(EXCESS_COLUMNS)
+PUBLISHED_FIT_COLUMNS: list[str] = _published(FIT_COLUMNS)
+PUBLISHED_COLUMNS: dict[str, list[str]] = {
+    "odds_ratios": PUBLISHED_MODEL_COLUMNS,
+    "risk_ratios": PUBLISHED_RISK_RATIO_COLUMNS,
+    "interaction": PUBLISHED_INTERACTION_COLUMNS,
+    "stratified": PUBLISHED_STRATIFIED_COLUMNS,
+    "excess_explained": PUBLISHED_EXCESS_COLUMNS,
+    "fit": PUBLISHED_FIT_COLUMNS,
+}
 
 #: Keys of :func:`model_tables` (each is written to ``published/tables/<key>.csv``).

@@ -11,12 +11,17 @@ identical, at a small fraction of the cost. What this module fits (docs/models.m
 - the likelihood-ratio test of an interaction (ethnic group x IMD quintile) and stratified ORs;
 - how much of each ethnic group's excess deprivation explains (% attenuation on the log scale);
 - fit summaries: record-level log-likelihood, deviance and AIC, and the c-statistic from the cells.
+
+Disclosure control ("protect first, derive after", docs/models.md): given the published rates
+table, the crude ratios (saturated one-factor models, functions of a table of counts) are computed
+from its protected counts, and a level whose rates row is withheld is withheld here too and left
+out of the fitted models. :func:`publish_model_tables` then rounds what the fitted models give to
+a precision that cannot give counts back and builds the complete-case notes from protected counts.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,10 +49,14 @@ from birthgaps.model_columns import (  # noqa: F401 (re-exported: the tables' co
     INTERACTION_COLUMNS,
     MODEL_COLUMNS,
     MODELS_TABLE_COLUMNS,
+    PUBLISHED_COLUMNS,
     RISK_RATIO_COLUMNS,
     RISK_RATIO_TABLE_COLUMNS,
     STRATIFIED_COLUMNS,
+    UNPUBLISHED_COLUMNS,
 )
+from birthgaps.stats import odds_ratio as woolf_odds_ratio
+from birthgaps.stats import rate_ratio
 
 try:  # optional: keeps BLAS single-threaded while fitting many small models (see docs/models.md)
     from threadpoolctl import threadpool_limits
@@ -86,6 +95,18 @@ NOTE_NO_INTERACTION = "no estimable interaction term"
 NOTE_BASE_NEAR_ONE = "base ratio near 1 (its 95% CI includes 1): no excess to explain"
 NOTE_BASE_BELOW_ONE = "base ratio below 1: the percentage is of the deficit"
 NOTE_WORKING_LIKELIHOOD = "modified Poisson: working likelihood, no deviance or AIC"
+#: A level, stratum or combination whose row of the published rates table is withheld. The same
+#: words as the marker's explanation, and never "too few events": that would tell a reader that a
+#: hidden count lies below the threshold.
+NOTE_WITHHELD = "[c] withheld to protect confidentiality"
+#: The population of the crude rows computed from the published rates table.
+NOTE_CRUDE_FROM_RATES = (
+    "crude: from the published counts of rates.csv (births with the level stated)"
+)
+#: Extra key of :func:`model_tables`: the complete-case counts behind the notes (restricted).
+COMPLETE_CASES = "complete_cases"
+#: Marker of a withheld count written into a note.
+WITHHELD_MARKER = "[c]"
 
 #: Pooled area code in the area-by-area tables.
 ALL_AREAS = "ALL"
@@ -141,10 +162,13 @@ _FLOAT_COLUMNS = {
     "deviance",
     "aic",
     "pattern_deviance",
+    "pattern_p_value",
     "c_statistic",
 }
-_INT_COLUMNS = {"n_births", "n_events", "n_combinations"}
+_INT_COLUMNS = {"n_combinations"}
 _NULLABLE_INT_COLUMNS = {
+    "n_births",
+    "n_events",
     "df",
     "n_sparse_combinations",
     "n_empty_combinations",
@@ -425,8 +449,10 @@ class _Population:
     sparse: dict[str, set[str]]
     refs: dict[str, str]
     problem: str
-    n_births: int
-    n_events: int
+    n_births: Any  # int; <NA> when the population is withheld
+    n_events: Any  # int; <NA> when the population is withheld
+    #: levels left out because their row of the published rates table is withheld
+    withheld: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -457,19 +483,28 @@ def _prepare(
     levels: dict[str, list[str]],
     reference: dict[str, Any],
     min_events: int,
+    withheld: dict[str, set[str]] | None = None,
 ) -> _Population:
-    """Collapse over ``terms``, apply the sparse-level rule and resolve the reference levels."""
+    """Collapse over ``terms``, apply the sparse-level rule and resolve the reference levels.
+
+    Levels in ``withheld`` (their rates row is withheld) are left out first, whatever their
+    counts, so that no decision here depends on a hidden count.
+    """
+    withheld = {t: set((withheld or {}).get(t, set())) for t in terms}
     collapsed = _collapse(data, terms)
     collapsed = collapsed[collapsed["denominator"] > 0]
+    for term in terms:
+        if withheld[term]:
+            collapsed = collapsed[~collapsed[term].isin(withheld[term])]
     fitted, sparse = _sparse_levels(collapsed, terms, min_events)
     n_births = int(fitted["denominator"].sum())
     n_events = int(fitted["events"].sum())
 
     # Reference levels: configured, or the first/last level that survives the sparse-level filter.
     refs: dict[str, str] = {}
-    ref_problem = False
+    ref_problem = ref_withheld = False
     for term in terms:
-        kept = [lv for lv in levels[term] if lv not in sparse[term]]
+        kept = [lv for lv in levels[term] if lv not in sparse[term] | withheld[term]]
         kept_present = [lv for lv in _order_levels(term, fitted[term].unique()) if lv in kept]
         ref = reference.get(term, "first")
         if _is_positional(ref):
@@ -478,11 +513,20 @@ def _prepare(
             ref_problem |= not kept_present
         else:
             refs[term] = str(ref)
+            ref_withheld |= refs[term] in withheld[term]
             ref_problem |= refs[term] not in kept_present
 
     too_few_overall = (n_events < min_events) or (n_births - n_events < min_events)
-    problem = NOTE_TOO_FEW if too_few_overall else NOTE_TOO_FEW_REFERENCE if ref_problem else ""
-    return _Population(fitted, tuple(terms), sparse, refs, problem, n_births, n_events)
+    if ref_withheld:  # nothing is fitted, and the births left are not counted either
+        problem = NOTE_WITHHELD
+        n_births = n_events = pd.NA
+    elif too_few_overall:
+        problem = NOTE_TOO_FEW
+    else:
+        problem = NOTE_TOO_FEW_REFERENCE if ref_problem else ""
+    return _Population(
+        fitted, tuple(terms), sparse, refs, problem, n_births, n_events, withheld=withheld
+    )
 
 
 def _derive(population: _Population, terms: Sequence[str]) -> _Population:
@@ -496,6 +540,7 @@ def _derive(population: _Population, terms: Sequence[str]) -> _Population:
         problem=population.problem,
         n_births=population.n_births,
         n_events=population.n_events,
+        withheld={t: population.withheld.get(t, set()) for t in terms},
     )
 
 
@@ -661,6 +706,9 @@ def _ratio_rows(
             if level == refs[term]:
                 continue
             name = f"{term}[T.{level}]"
+            if level in population.withheld.get(term, ()):
+                rows.append(blank(term, level, NOTE_WITHHELD))
+                continue
             if fit is not None and name in fit.dependent:
                 rows.append(blank(term, level, NOTE_COLLINEAR))
                 continue
@@ -766,6 +814,74 @@ def _check_references(reference: dict[str, Any], levels: dict[str, list[str]]) -
 
 
 # ---------------------------------------------------------------------------------------------
+# The published rates table: protected counts and withheld rows
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedRow:
+    """One row of the published rates table: rounded counts, or withheld (counts ``None``)."""
+
+    events: int | None
+    denominator: int | None
+
+    @property
+    def withheld(self) -> bool:
+        return self.events is None or self.denominator is None
+
+
+#: (dimension, group) -> published row, for one area and outcome.
+Published = dict[tuple[str, str], PublishedRow]
+
+_RATES_KEYS = ("area_code", "outcome", "dimension", "group", "events", "denominator", "suppressed")
+
+
+def _flag(value: Any) -> bool:
+    """A ``suppressed`` cell read from a CSV or a frame: True, "True", 1 -> True."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value) if not pd.isna(value) else False
+
+
+def _count_or_none(value: Any) -> int | None:
+    number = pd.to_numeric(value, errors="coerce")
+    return None if pd.isna(number) else int(number)
+
+
+def published_rates(rates: pd.DataFrame) -> dict[tuple[str, str], Published]:
+    """Index the published rates table by (area, outcome): (dimension, group) -> PublishedRow.
+
+    A row flagged ``suppressed`` (or with a blank count) is withheld. Groups are stripped text,
+    so "1" and "1 | Asian" match the model levels.
+    """
+    missing = [c for c in _RATES_KEYS if c not in rates.columns]
+    if missing:
+        raise InputError(
+            "the published rates table lacks columns the models need",
+            column=", ".join(missing),
+            hint="pass the published rates.csv (rule rates) to the models",
+        )
+    out: dict[tuple[str, str], Published] = {}
+    for area, outcome, dimension, group, events, denominator, suppressed in zip(
+        *(rates[c] for c in _RATES_KEYS), strict=True
+    ):
+        hidden = _flag(suppressed)
+        row = PublishedRow(
+            None if hidden else _count_or_none(events),
+            None if hidden else _count_or_none(denominator),
+        )
+        key = (str(area).strip(), str(outcome).strip())
+        out.setdefault(key, {})[(str(dimension).strip(), _tidy(group))] = row
+    return out
+
+
+def _tidy(value: Any) -> str:
+    """A group label as text ("5.0" from a spreadsheet round trip reads back as "5")."""
+    text = str(value).strip()
+    return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
+
+
+# ---------------------------------------------------------------------------------------------
 # One outcome in one population: every table, sharing prepared populations and fits
 # ---------------------------------------------------------------------------------------------
 
@@ -781,8 +897,11 @@ class _Analysis:
         adjust_for: Sequence[str],
         reference: dict[str, Any],
         min_events: int,
+        published: Published | None = None,
     ) -> None:
         self.outcome = outcome
+        #: the published rates rows of this population and outcome (None: no rates table given)
+        self.published = published
         self.exposures = list(dict.fromkeys(exposures))
         self.terms = list(dict.fromkeys([*exposures, *adjust_for]))
         self.reference = dict(reference)
@@ -797,6 +916,7 @@ class _Analysis:
             missing |= data[term].isin(MISSING_LEVELS).to_numpy()
         total_births = int(data["denominator"].sum())
         left_out = int(data.loc[missing, "denominator"].sum())
+        self.total_births, self.left_out = total_births, left_out
         self.complete = data.loc[~missing]
         self.cc_note = _complete_case_note(data, self.terms, total_births, left_out)
 
@@ -818,12 +938,45 @@ class _Analysis:
 
     # -- shared pieces -------------------------------------------------------------------------
 
+    def withheld(self, term: str) -> set[str]:
+        """Levels of ``term`` whose row of the published rates table is withheld."""
+        if self.published is None:
+            return set()
+        return {g for (d, g), row in self.published.items() if d == term and row.withheld}
+
+    def cross_withheld(self, term: str, other: str, other_level: str) -> set[str]:
+        """Levels of ``term`` whose rates row crossed with ``other_level`` of ``other`` is withheld.
+
+        The cross breakdown is ``<a>_by_<b>`` with groups ``<level of a> | <level of b>``, in
+        either order of the two terms. Levels of ``term`` withheld on their own count too.
+        """
+        out = self.withheld(term)
+        if self.published is None:
+            return out
+        for level in self.levels.get(term, []):
+            for key in (
+                (f"{term}_by_{other}", f"{level} | {other_level}"),
+                (f"{other}_by_{term}", f"{other_level} | {level}"),
+            ):
+                row = self.published.get(key)
+                if row is not None and row.withheld:
+                    out.add(level)
+        return out
+
+    def _withheld_terms(self, terms: Sequence[str]) -> dict[str, set[str]]:
+        return {t: self.withheld(t) for t in terms}
+
     def population(self, terms: Sequence[str]) -> _Population:
         """Complete cases of a model with ``terms`` after its own sparse-level rule (cached)."""
         key = ("own", tuple(terms))
         if key not in self._populations:
             self._populations[key] = _prepare(
-                self.complete, terms, self.levels, self.reference, self.min_events
+                self.complete,
+                terms,
+                self.levels,
+                self.reference,
+                self.min_events,
+                self._withheld_terms(terms),
             )
         return self._populations[key]
 
@@ -849,16 +1002,102 @@ class _Analysis:
     # -- odds and risk ratios --------------------------------------------------------------------
 
     def ratio_table(self, measure: str) -> pd.DataFrame:
-        """Crude (one per exposure) and mutually adjusted ratios for ``measure``."""
+        """Crude (one per exposure) and mutually adjusted ratios for ``measure``.
+
+        With the published rates table the crude ratios come from its protected counts
+        (:meth:`crude_rows`); without it they are fitted to the complete-case cells.
+        """
         family = MEASURE_FAMILY[measure]
         rows: list[dict[str, Any]] = []
         for exposure in self.exposures:
+            if self.published is not None:
+                rows += self.crude_rows(exposure, measure)
+                continue
             pop = self.population([exposure])
             rows += _ratio_rows(pop, self.fit(pop, family), self.outcome, "crude", self.levels)
         pop = self.population(self.terms)
         rows += _ratio_rows(pop, self.fit(pop, family), self.outcome, "adjusted", self.levels)
         columns = _TABLE_COLUMNS["odds_ratios" if measure == "odds_ratio" else "risk_ratios"]
         return self._with_cc_note(_ratio_frame(rows, measure, columns))
+
+    def crude_rows(self, term: str, measure: str) -> list[dict[str, Any]]:
+        """Crude ratios of ``term`` from the published rates table (a saturated one-factor model).
+
+        For each level against the reference: the rounded events and births of the two rows of
+        the published rates table (births with the level stated, whatever the other terms), the
+        Woolf odds ratio or Katz risk ratio with a Wald interval (``birthgaps.stats``). These are
+        exactly a one-factor binomial GLM or modified Poisson fit to those counts. A withheld
+        level or reference gives a withheld row; a published level or reference with fewer than
+        ``min_events`` events or non-events gives "too few events", as the fitted models do.
+        """
+        assert self.published is not None
+        levels = self.levels[term]
+
+        def row_of(level: str) -> PublishedRow | None:
+            return self.published.get((term, level))
+
+        def usable(level: str) -> bool:
+            row = row_of(level)
+            if row is None or row.withheld:
+                return False
+            return row.events >= self.min_events and (
+                row.denominator - row.events >= self.min_events
+            )
+
+        ref = self.reference.get(term, "first")
+        if _is_positional(ref):
+            candidates = [lv for lv in levels if usable(lv)]
+            reference = _pick_reference(ref, candidates) if candidates else levels[0]
+        else:
+            reference = str(ref)
+        ref_row = row_of(reference)
+        if ref_row is not None and ref_row.withheld:
+            problem = NOTE_WITHHELD
+        elif not usable(reference):
+            problem = NOTE_TOO_FEW_REFERENCE
+        else:
+            problem = ""
+
+        rows: list[dict[str, Any]] = []
+        for level in levels:
+            if level == reference:
+                continue
+            row = row_of(level)
+            withheld = problem == NOTE_WITHHELD or (row is not None and row.withheld)
+            if withheld:
+                n = e = pd.NA
+            else:
+                n = (row.denominator if row else 0) + (ref_row.denominator if ref_row else 0)
+                e = (row.events if row else 0) + (ref_row.events if ref_row else 0)
+            out = _blank_row(self.outcome, "crude", term, level, reference, n, e, "")
+            if withheld:
+                note = NOTE_WITHHELD
+            elif problem:
+                note = problem
+            elif not usable(level):
+                note = NOTE_TOO_FEW
+            else:
+                args = (row.events, row.denominator, ref_row.events, ref_row.denominator)
+                if measure == "odds_ratio":
+                    est = woolf_odds_ratio(*args).iloc[0]
+                else:
+                    est = rate_ratio(*args, kind="risk").iloc[0]
+                beta, se = float(est["log_ratio"]), float(est["se"])
+                if not (np.isfinite(beta) and np.isfinite(se)) or abs(beta) > _MAX_ABS_LOG_OR:
+                    note = NOTE_SEPARATION
+                else:
+                    note = ""
+                    out.update(
+                        ratio=float(est["ratio"]),
+                        lower_95=float(est["lower_95"]),
+                        upper_95=float(est["upper_95"]),
+                        log_ratio=beta,
+                        se=se,
+                        p_value=float(est["p_value"]),
+                    )
+            out["note"] = _join_notes(note, NOTE_CRUDE_FROM_RATES)
+            rows.append(out)
+        return rows
 
     # -- interaction -----------------------------------------------------------------------------
 
@@ -886,7 +1125,7 @@ class _Analysis:
             return self._interactions[pair]
         a, b = pair
         pop = self.population(self.terms)
-        counts = {"combinations": 0, "sparse": 0, "empty": 0}
+        counts = {"combinations": 0, "sparse": 0, "empty": 0, "withheld": 0}
         fit = None
         if not pop.problem:
             fit, counts = self._fit_interaction(pop, a, b)
@@ -918,22 +1157,34 @@ class _Analysis:
         def births(key: tuple[str, str]) -> float:
             return table.get(key, (0.0, 0.0))[1]
 
+        hidden = {
+            (la, lb)
+            for la in [*levels_a, ref_a]
+            for lb in self.cross_withheld(b, a, la)
+            if lb in [*levels_b, ref_b]
+        }
+
         def sparse(key: tuple[str, str]) -> bool:
+            if key in hidden:  # decided without looking at a hidden count
+                return True
             e, n = table.get(key, (0.0, 0.0))
             return n > 0 and (e < self.min_events or n - e < self.min_events)
 
         combos = [(la, lb) for la in levels_a for lb in levels_b]
-        empty = [key for key in combos if births(key) == 0]
-        own = [key for key in combos if births(key) > 0 and not sparse(key)]
-        # A sparse reference-row/column cell pools with the largest cell of its level.
-        for lb in levels_b:
-            group = [key for key in own if key[1] == lb]
-            if sparse((ref_a, lb)) and group:
-                own.remove(max(group, key=births))
-        for la in levels_a:
-            group = [key for key in own if key[0] == la]
-            if sparse((la, ref_b)) and group:
-                own.remove(max(group, key=births))
+        withheld = [key for key in combos if key in hidden]
+        empty = [key for key in combos if key not in hidden and births(key) == 0]
+        own = [key for key in combos if key not in hidden and births(key) > 0 and not sparse(key)]
+        # A sparse reference-row/column cell pools with the largest cell of its level. When that
+        # reference cell is withheld, the pooled cell counts as withheld too, not as sparse.
+        for ref_key, position in [((ref_a, lb), 1) for lb in levels_b] + [
+            ((la, ref_b), 0) for la in levels_a
+        ]:
+            group = [key for key in own if key[position] == ref_key[position]]
+            if sparse(ref_key) and group:
+                pooled = max(group, key=births)
+                own.remove(pooled)
+                if ref_key in hidden:
+                    withheld.append(pooled)
 
         def column(key: tuple[str, str]) -> np.ndarray:
             return ((cells[a] == key[0]) & (cells[b] == key[1])).to_numpy(dtype=float)
@@ -957,7 +1208,8 @@ class _Analysis:
         counts = {
             "combinations": len(combos),
             "empty": len(empty),
-            "sparse": len(combos) - len(empty) - df,
+            "withheld": len(withheld),
+            "sparse": len(combos) - len(empty) - len(withheld) - df,
         }
         return fit, counts
 
@@ -998,6 +1250,11 @@ class _Analysis:
             )
         if counts["empty"]:
             notes.append(f"{counts['empty']} combinations have no births")
+        if counts["withheld"]:
+            notes.append(
+                f"{WITHHELD_MARKER} {counts['withheld']} combinations share the main effects: "
+                "withheld to protect confidentiality"
+            )
         df = len(full.extra) if full is not None else 0
         row["df"] = df
         failed = (
@@ -1047,7 +1304,12 @@ class _Analysis:
             terms = [t for t in self.terms if t != stratum_term]
             for stratum in self.levels[stratum_term]:
                 data = patterns[patterns[stratum_term] == stratum]
-                pop = _prepare(data, terms, self.levels, self.reference, self.min_events)
+                withheld = self._withheld_terms(terms)
+                withheld[term] = self.cross_withheld(term, stratum_term, stratum)
+                pop = _prepare(data, terms, self.levels, self.reference, self.min_events, withheld)
+                hidden_stratum = stratum in self.withheld(stratum_term)
+                if hidden_stratum:  # nothing of a withheld stratum is fitted or counted
+                    pop.problem, pop.n_births, pop.n_events = NOTE_WITHHELD, pd.NA, pd.NA
                 fit = _fit_population(pop, "logit")
                 for row in _ratio_rows(pop, fit, self.outcome, "stratified", self.levels, [term]):
                     row.update(
@@ -1206,6 +1468,7 @@ class _Analysis:
             "pattern_deviance": np.nan,
             "n_patterns": pd.NA,
             "pattern_df": pd.NA,
+            "pattern_p_value": np.nan,
             "c_statistic": np.nan,
             "n_births": pop.n_births,
             "n_events": pop.n_events,
@@ -1232,6 +1495,8 @@ class _Analysis:
                 pattern_deviance=max(fit.deviance, 0.0),  # rounding error below 0 when saturated
                 pattern_df=n_patterns - k,
             )
+            if n_patterns > k:  # goodness of fit against the saturated pattern model
+                row["pattern_p_value"] = float(chi2.sf(row["pattern_deviance"], n_patterns - k))
         else:
             notes.append(NOTE_WORKING_LIKELIHOOD)
             if np.any(fit.risk > 1):
@@ -1470,15 +1735,25 @@ def _populations(cells: pd.DataFrame, areas: dict[str, str]) -> list[tuple[str, 
     return populations
 
 
+#: Columns of the ``complete_cases`` table of :func:`model_tables` (restricted, unrounded).
+COMPLETE_CASE_COLUMNS = ["area_code", "outcome", "terms", "total_births", "left_out"]
+
+
 def _by_area(
     cells: pd.DataFrame,
     model_config: dict,
     areas: dict[str, str],
     builders: dict[str, Callable[[_Analysis, _Settings], pd.DataFrame]],
+    rates: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Run each table builder on every (area, outcome) analysis; stack with ``area_code`` first."""
+    """Run each table builder on every (area, outcome) analysis; stack with ``area_code`` first.
+
+    Also returns ``complete_cases``: the births and the births left out of each analysis.
+    """
     settings = _settings(model_config)
+    published = published_rates(rates) if rates is not None else None
     parts: dict[str, list[pd.DataFrame]] = {key: [] for key in builders}
+    complete: list[dict[str, Any]] = []
     with _single_threaded_blas():
         for code, subset in _populations(cells, areas):
             for outcome in settings.outcomes:
@@ -1489,6 +1764,16 @@ def _by_area(
                     settings.adjust_for,
                     settings.reference,
                     settings.min_events,
+                    None if published is None else published.get((str(code), outcome), {}),
+                )
+                complete.append(
+                    {
+                        "area_code": code,
+                        "outcome": outcome,
+                        "terms": " + ".join(analysis.terms),
+                        "total_births": analysis.total_births,
+                        "left_out": analysis.left_out,
+                    }
                 )
                 for key, build in builders.items():
                     part = build(analysis, settings)
@@ -1499,6 +1784,7 @@ def _by_area(
         columns = ["area_code", *_TABLE_COLUMNS[key]]
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
         out[key] = _typed(table, columns)
+    out[COMPLETE_CASES] = pd.DataFrame(complete, columns=COMPLETE_CASE_COLUMNS)
     return out
 
 
@@ -1550,87 +1836,219 @@ _BUILDERS: dict[str, Callable[[_Analysis, _Settings], pd.DataFrame]] = {
 }
 
 
-def models_table(cells: pd.DataFrame, model_config: dict, areas: dict[str, str]) -> pd.DataFrame:
+def models_table(
+    cells: pd.DataFrame,
+    model_config: dict,
+    areas: dict[str, str],
+    rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Odds ratios for each area in ``areas`` (config order), then all of them pooled (``"ALL"``).
 
     ``model_config`` is the config's ``models:`` block (outcomes, exposures, adjust_for, reference,
-    min_events). Rows are ordered area, outcome (config order), model, term, level.
+    min_events). Rows are ordered area, outcome (config order), model, term, level. ``rates``:
+    the published rates table (see :func:`model_tables`).
     """
-    return _by_area(cells, model_config, areas, {"odds_ratios": _build_odds})["odds_ratios"]
+    tables = _by_area(cells, model_config, areas, {"odds_ratios": _build_odds}, rates)
+    return tables["odds_ratios"]
 
 
 def risk_ratio_table(
-    cells: pd.DataFrame, model_config: dict, areas: dict[str, str]
+    cells: pd.DataFrame,
+    model_config: dict,
+    areas: dict[str, str],
+    rates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Modified Poisson risk ratios for each area in ``areas``, then ``ALL`` (as models_table)."""
-    return _by_area(cells, model_config, areas, {"risk_ratios": _build_risk})["risk_ratios"]
+    tables = _by_area(cells, model_config, areas, {"risk_ratios": _build_risk}, rates)
+    return tables["risk_ratios"]
 
 
 def model_tables(
-    cells: pd.DataFrame, model_config: dict, areas: dict[str, str]
+    cells: pd.DataFrame,
+    model_config: dict,
+    areas: dict[str, str],
+    rates: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every models table for each area and ``ALL``: keys in TABLE_KEYS, ``area_code`` first.
 
     ``odds_ratios`` equals :func:`models_table`; ``risk_ratios`` :func:`risk_ratio_table`;
     ``interaction``, ``stratified``, ``excess_explained`` and ``fit`` follow the per-population
-    functions of the same names. Counts are unrounded: publish with :func:`publish_model_tables`.
+    functions of the same names. A last key, ``complete_cases`` (COMPLETE_CASE_COLUMNS), holds
+    the births each analysis left out, for the notes. Counts are unrounded and estimates at full
+    precision: publish with :func:`publish_model_tables`.
+
+    ``rates`` is the **published** rates table (``rates.csv``: protected counts, ``suppressed``).
+    With it, the crude rows are computed from its rounded counts, and every level, stratum or
+    interaction combination whose rates row is withheld is left out of the fitted models and
+    reported with the note ``[c] withheld to protect confidentiality`` (docs/models.md,
+    "Disclosure control"). Without it, everything is fitted to the cells (analysis only).
     """
-    return _by_area(cells, model_config, areas, _BUILDERS)
+    return _by_area(cells, model_config, areas, _BUILDERS, rates)
 
 
 # ---------------------------------------------------------------------------------------------
 # Disclosure control
 # ---------------------------------------------------------------------------------------------
 
-_CC_NOTE = re.compile(
-    r"complete cases: (?P<left>[\d,]+) of (?P<total>[\d,]+) births(?: \([\d.]+%\))? left out"
-    r"(?: \((?P<reasons>[^)]*)\))?"
-)
-_CC_REASON = re.compile(r"(?P<term>\S+) (?P<value>Unknown|Not stated) (?P<n>[\d,]+)")
 #: Count columns of the models tables (births and events); other numbers are not counts of people.
 _COUNT_COLUMNS = ("n_births", "n_events")
+#: Published precision (docs/models.md, "Disclosure control"): decimal places of ratios, their
+#: limits, the LR statistic and the c-statistic; whole percentages; p-values to 2 significant
+#: figures.
+_DECIMALS: dict[str, int] = {
+    **dict.fromkeys(
+        (
+            "odds_ratio",
+            "risk_ratio",
+            "lower_95",
+            "upper_95",
+            "base_ratio",
+            "base_lower_95",
+            "base_upper_95",
+            "adjusted_ratio",
+            "adjusted_lower_95",
+            "adjusted_upper_95",
+            "lr_statistic",
+            "c_statistic",
+        ),
+        2,
+    ),
+    **dict.fromkeys(("pct_explained", "pct_lower_95", "pct_upper_95"), 0),
+}
+_SIGNIFICANT: dict[str, int] = dict.fromkeys(
+    ("p_value", "interaction_p_value", "pattern_p_value"), 2
+)
+_CC_PREFIX = "complete cases: "
 
 
-def publish_models(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
-    """Disclosure control of the counts in a models table (estimates stay from unrounded data).
+def round_significant(values: Any, digits: int) -> np.ndarray:
+    """Round to ``digits`` significant figures (0 and NaN stay as they are)."""
+    x = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
+    out = x.copy()
+    ok = np.isfinite(x) & (x != 0)
+    scale = digits - 1 - np.floor(np.log10(np.abs(x[ok])))
+    out[ok] = np.round(x[ok] * 10.0**scale) / 10.0**scale
+    return out
 
-    ``rules`` is the config's ``disclosure:`` block: ``n_births`` and ``n_events`` and the counts in
-    the complete-case note are rounded to ``rounding_base``; counts in the suppression range become
-    <NA> (columns) or ``c`` (note), and the note's percentage is recomputed from rounded counts.
+
+def _split_cc(note: str) -> tuple[str, bool]:
+    """A note without its complete-case part, and whether it had one."""
+    parts = [p.strip() for p in str(note).split(";")]
+    kept = [p for p in parts if p and not p.startswith(_CC_PREFIX)]
+    return "; ".join(kept), len(kept) < len([p for p in parts if p])
+
+
+def _protected_count(n: Any, rules: dict) -> tuple[str, int | None]:
+    """A count for a note: rounded to the base, or ``[c]`` in the suppression range."""
+    n = int(n)
+    if rules["suppress_min"] <= n <= rules["suppress_max"]:
+        return WITHHELD_MARKER, None
+    base = rules["rounding_base"]
+    rounded = int(np.floor(n / base + 0.5) * base)
+    return f"{rounded:,}", rounded
+
+
+def complete_case_note(
+    counts: dict[str, Any], rules: dict, published: Published | None = None
+) -> str:
+    """The complete-case note of one analysis, from protected numbers only.
+
+    ``counts`` is a row of the ``complete_cases`` table of :func:`model_tables`. The total is the
+    published births of the ``overall`` rates row (``[c]`` when withheld), the births left out
+    are rounded (``[c]`` if 1 to 7), and each reason is the published births of the rates row of
+    ``Unknown`` or ``Not stated`` of that term (``[c]`` when withheld; left out when the row is
+    published as 0 or absent). Without ``published`` the total is rounded and no reasons are
+    given: their counts could be rows that the rates table withholds.
+    """
+    left, left_n = _protected_count(counts["left_out"], rules)
+    if published is not None and ("overall", "All") in published:
+        row = published[("overall", "All")]
+        total, total_n = (
+            (WITHHELD_MARKER, None) if row.withheld else (f"{row.denominator:,}", row.denominator)
+        )
+    else:
+        total, total_n = _protected_count(counts["total_births"], rules)
+    share = f" ({left_n / total_n:.1%})" if left_n is not None and total_n else ""
+    note = f"{_CC_PREFIX}{left} of {total} births{share} left out"
+    if published is None:
+        return note
+    reasons = []
+    for term in str(counts["terms"]).split(" + "):
+        for value in sorted(MISSING_LEVELS):
+            row = published.get((term, value))
+            if row is None:
+                continue
+            if row.withheld:
+                reasons.append(f"{term} {value} {WITHHELD_MARKER}")
+            elif row.denominator:
+                reasons.append(f"{term} {value} {row.denominator:,}")
+    return f"{note} ({', '.join(reasons)})" if reasons else note
+
+
+def publish_models(
+    table: pd.DataFrame,
+    rules: dict,
+    *,
+    complete_cases: pd.DataFrame | None = None,
+    rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Disclosure control of one models table: counts, precision, columns and notes.
+
+    ``rules`` is the config's ``disclosure:`` block. ``n_births`` and ``n_events`` are rounded to
+    ``rounding_base`` (<NA> in the suppression range). The columns that would give counts back
+    at full precision (``UNPUBLISHED_COLUMNS``: log ratios, standard errors, log-likelihoods,
+    deviances, AIC) are dropped; ratios and their limits are rounded to 2 decimal places, the LR
+    statistic and c-statistic to 2, percentages explained to whole numbers and p-values to 2
+    significant figures. Fit summaries of crude models are dropped. A complete-case note is
+    rewritten by :func:`complete_case_note` from ``complete_cases`` (the extra table of
+    :func:`model_tables`) and the published ``rates``; without ``complete_cases`` it is removed.
     Works on every table of :func:`model_tables` (columns it lacks are skipped).
     """
     low, high, base = rules["suppress_min"], rules["suppress_max"], rules["rounding_base"]
     out = table.copy()
+    if {"measure", "model"} <= set(out.columns):  # the fit summaries: no crude rows
+        out = out[out["model"].astype(str) != "crude"].reset_index(drop=True)
+    out = out.drop(columns=[c for c in out.columns if c in UNPUBLISHED_COLUMNS])
     for column in _COUNT_COLUMNS:
         if column in out.columns:
             small = is_small(out[column], low, high)
             out[column] = round_to_base(out[column], base).mask(small)
-
-    def count(text: str) -> tuple[str, int | None]:
-        n = int(text.replace(",", ""))
-        if low <= n <= high:
-            return "c", None
-        rounded = int(np.floor(n / base + 0.5) * base)
-        return f"{rounded:,}", rounded
-
-    def control(match: re.Match) -> str:
-        left, left_n = count(match["left"])
-        total, total_n = count(match["total"])
-        share = f" ({left_n / total_n:.1%})" if left_n is not None and total_n else ""
-        text = f"complete cases: {left} of {total} births{share} left out"
-        if match["reasons"]:
-            reasons = [
-                f"{r['term']} {r['value']} {count(r['n'])[0]}"
-                for r in _CC_REASON.finditer(match["reasons"])
-            ]
-            text += f" ({', '.join(reasons)})"
-        return text
+    for column, decimals in _DECIMALS.items():
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).round(decimals)
+    for column, digits in _SIGNIFICANT.items():
+        if column in out.columns:
+            out[column] = round_significant(out[column], digits)
 
     if "note" in out.columns:
-        out["note"] = [_CC_NOTE.sub(control, str(note)) for note in out["note"]]
+        published = published_rates(rates) if rates is not None else {}
+        notes_of: dict[tuple[str, str], str] = {}
+        if complete_cases is not None:
+            for counts in complete_cases.to_dict("records"):
+                key = (str(counts["area_code"]), str(counts["outcome"]))
+                area_rows = published.get(key, {}) if rates is not None else None
+                notes_of[key] = complete_case_note(counts, rules, area_rows)
+        notes = []
+        areas = out["area_code"] if "area_code" in out.columns else [""] * len(out)
+        for area, outcome, note in zip(areas, out["outcome"], out["note"], strict=True):
+            rest, had_cc = _split_cc(note)
+            cc = notes_of.get((str(area), str(outcome)), "") if had_cc else ""
+            notes.append(_join_notes(rest, cc))
+        out["note"] = notes
     return out
 
 
-def publish_model_tables(tables: dict[str, pd.DataFrame], rules: dict) -> dict[str, pd.DataFrame]:
-    """Disclosure control of every table of :func:`model_tables` (see :func:`publish_models`)."""
-    return {key: publish_models(table, rules) for key, table in tables.items()}
+def publish_model_tables(
+    tables: dict[str, pd.DataFrame], rules: dict, rates: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """Disclosure control of every table of :func:`model_tables` (see :func:`publish_models`).
+
+    Returns the tables of TABLE_KEYS in the columns of ``PUBLISHED_COLUMNS``; ``rates`` is the
+    published rates table the complete-case notes take their counts from.
+    """
+    complete_cases = tables.get(COMPLETE_CASES)
+    out = {}
+    for key in TABLE_KEYS:
+        table = publish_models(tables[key], rules, complete_cases=complete_cases, rates=rates)
+        out[key] = table.reindex(columns=PUBLISHED_COLUMNS[key])
+    return out

@@ -155,7 +155,10 @@ def html_to_pdf(
         document = weasyprint.HTML(string=page, base_url=str(html.parent)).render(
             stylesheets=[weasyprint.CSS(string=print_css(synthetic=synthetic, notice=notice))]
         )
-        document.write_pdf(tmp)
+        # whole fonts: the HarfBuzz font subsetter is not byte-stable from one process to the
+        # next here (measured: same HTML, different bytes), and reproducible outputs matter more
+        # than the 1.4 MB it saves on a 40-page appendix
+        document.write_pdf(tmp, full_fonts=True)
         tmp.replace(pdf)
     except Exception as error:
         for path in (tmp, pdf):

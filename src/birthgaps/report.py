@@ -38,12 +38,14 @@ from birthgaps.figures import (
 )
 from birthgaps.provenance import SYNTHETIC_NOTICE
 
+#: What a withheld cell shows, and the one explanation of it (docs/disclosure.md): a row can be
+#: withheld for a small count or to protect another row, and the tables do not say which.
+WITHHELD = "[c]"
+WITHHELD_TEXT = f"{figures.WITHHELD_TEXT}."
 #: Footnote of every rates table.
 RATES_FOOTNOTE = (
-    "c = suppressed: a count of 1 to 7 (births, events or non-events) is not shown, so that no "
-    "individual can be identified. Counts are rounded to the nearest 5 and percentages are "
-    "calculated from the rounded counts; 95% confidence intervals (Wilson score method) are "
-    "calculated from the unrounded counts."
+    f"{WITHHELD_TEXT} Counts are rounded to the nearest 5; percentages and 95% confidence "
+    "intervals (Wilson score method) are calculated from the rounded counts."
 )
 COMPARISON_FOOTNOTE = (
     "Compared with {benchmark}: Fingertips method; Similar when the value for {benchmark} lies "
@@ -55,15 +57,17 @@ RELIABILITY_FOOTNOTE = (
     "events."
 )
 MODELS_FOOTNOTE = (
-    "Odds ratios from binomial (logistic) regression on counts per covariate pattern. Crude: "
-    "one exposure at a time. Adjusted: deprivation quintile and ethnic group together, with "
-    "mother's age band and year of birth. Complete cases only. A level with too few events is "
-    "not estimated. An odds ratio whose 95% confidence interval excludes 1 indicates a clear "
-    "difference from the reference group."
+    "Crude: one exposure at a time, from the published (rounded) counts of the rates table, "
+    "births with that characteristic stated. Adjusted: odds ratios from binomial (logistic) "
+    "regression on counts per covariate pattern, deprivation quintile and ethnic group together, "
+    "with mother's age band and year of birth, complete cases only. A level with too few events "
+    "is not estimated. An odds ratio whose 95% confidence interval excludes 1 indicates a clear "
+    "difference from the reference group. Ratios and limits are rounded to 2 decimal places. "
+    f"{WITHHELD_TEXT}"
 )
 FLOW_FOOTNOTE = (
-    "Counts are rounded to the nearest 5; c = a count of 1 to 7, suppressed. Rows that do not "
-    "remove records show births kept but flagged, or left out of one outcome's denominator."
+    f"Counts are rounded to the nearest 5. {WITHHELD_TEXT} Rows that do not remove records show "
+    "births kept but flagged, or left out of one outcome's denominator."
 )
 
 _DIMENSION_HEADINGS = {
@@ -157,10 +161,10 @@ def read_risk_ratios(path: str | Path) -> pd.DataFrame:
 
 
 #: Columns of the other published model tables (docs/models.md, "Tables"), ``area_code`` first.
-INTERACTION_TABLE_COLUMNS = ["area_code", *model_columns.INTERACTION_COLUMNS]
-STRATIFIED_TABLE_COLUMNS = ["area_code", *model_columns.STRATIFIED_COLUMNS]
-EXCESS_TABLE_COLUMNS = ["area_code", *model_columns.EXCESS_COLUMNS]
-FIT_TABLE_COLUMNS = ["area_code", *model_columns.FIT_COLUMNS]
+INTERACTION_TABLE_COLUMNS = model_columns.PUBLISHED_INTERACTION_COLUMNS
+STRATIFIED_TABLE_COLUMNS = model_columns.PUBLISHED_STRATIFIED_COLUMNS
+EXCESS_TABLE_COLUMNS = model_columns.PUBLISHED_EXCESS_COLUMNS
+FIT_TABLE_COLUMNS = model_columns.PUBLISHED_FIT_COLUMNS
 _COUNT_DTYPES = {"n_births": "Int64", "n_events": "Int64"}
 
 
@@ -229,7 +233,7 @@ def read_excess_explained(path: str | Path) -> pd.DataFrame:
 
 
 def read_model_fit(path: str | Path) -> pd.DataFrame:
-    """The published fit summaries (deviance, AIC, c-statistic) of every model."""
+    """The published fit summaries (goodness-of-fit p-value, c-statistic) of every model."""
     text = {c: "string" for c in ("area_code", "outcome", "measure", "model", "terms", "note")}
     ints = {c: "Int64" for c in ("n_parameters", "n_patterns", "pattern_df")}
     table = _read_csv(path, FIT_TABLE_COLUMNS, "model fit", {**text, **ints, **_COUNT_DTYPES})
@@ -650,13 +654,13 @@ def definitions_table(outcomes: Sequence[str] | None = None) -> pd.DataFrame:
 
 
 def _count(value) -> str:
-    return "c" if pd.isna(value) else f"{int(value):,}"
+    return WITHHELD if pd.isna(value) else f"{int(value):,}"
 
 
 def format_rates_table(
     rates: pd.DataFrame, area_code: str, outcome: str, dimension: str
 ) -> pd.DataFrame:
-    """Rates of one area, outcome and dimension with readable labels; "c" where suppressed.
+    """Rates of one area, outcome and dimension with readable labels; "[c]" where withheld.
 
     The footnote is in ``table.attrs["footnote"]`` (``table_html`` prints it).
     """
@@ -715,7 +719,7 @@ def format_rates_table(
 
     def rate_text(s: bool, flag: str, text: str) -> str:
         if s:
-            return "c"
+            return WITHHELD
         if flag == "x":
             return "x"
         return f"{text} u" if flag == "u" else text
@@ -723,9 +727,9 @@ def format_rates_table(
     columns = {
         **lead,
         "Live births": [
-            "c" if s else _count(v) for s, v in zip(counted, raw["denominator"], strict=True)
+            WITHHELD if s else _count(v) for s, v in zip(counted, raw["denominator"], strict=True)
         ],
-        label: ["c" if s else _count(v) for s, v in zip(counted, raw["events"], strict=True)],
+        label: [WITHHELD if s else _count(v) for s, v in zip(counted, raw["events"], strict=True)],
         "%": [
             rate_text(s, f, f"{p:.1f}")
             for s, f, p in zip(suppressed, reliability, pct, strict=True)
@@ -740,7 +744,7 @@ def format_rates_table(
         bench = figures.benchmark_label_of(rates)
         comparisons = raw["comparison"].astype("string").fillna("").to_numpy(dtype=object)
         columns[f"Compared with {bench}"] = [
-            "c" if s else (c or "–") for s, c in zip(suppressed, comparisons, strict=True)
+            WITHHELD if s else (c or "–") for s, c in zip(suppressed, comparisons, strict=True)
         ]
         footnote += " " + COMPARISON_FOOTNOTE.format(benchmark=bench)
     if "reliability" in raw.columns:
@@ -793,18 +797,18 @@ def format_models_table(models: pd.DataFrame, area_code: str, outcome: str) -> p
 
 
 def format_flow_table(flow: pd.DataFrame, area_code: str | None = None) -> pd.DataFrame:
-    """The exclusion flow with readable columns; "c" where suppressed."""
+    """The exclusion flow with readable columns; "[c]" where withheld."""
     steps = figures.normalise_flow(flow, area_code)
     kinds = {"total": "Counted", "excluded": "Removed", "flagged": "Kept, flagged"}
     table = pd.DataFrame(
         {
             "Step": list(steps["description"]),
             "Records": [
-                "c" if s else _count(v)
+                WITHHELD if s else _count(v)
                 for s, v in zip(steps["suppressed"], steps["count"], strict=True)
             ],
             "Records remaining": [
-                ("c" if k != "flagged" else "") if s else ("" if pd.isna(v) else _count(v))
+                (WITHHELD if k != "flagged" else "") if s else ("" if pd.isna(v) else _count(v))
                 for s, v, k in zip(
                     steps["suppressed"], steps["remaining"], steps["kind"], strict=True
                 )
@@ -821,7 +825,10 @@ def table_html(table: pd.DataFrame, caption: str, footnote: str | None = None) -
     footnote = footnote if footnote is not None else table.attrs.get("footnote")
     columns = list(table.columns)
     numeric = [
-        all(re.fullmatch(r"[\d,.\scux%–-]*(to [\d.]+)?|c", str(v) or "c") for v in table[col])
+        all(
+            re.fullmatch(r"[\d,.\scux%–-]*(to [\d.]+)?|\[c\]", str(v) or WITHHELD)
+            for v in table[col]
+        )
         for col in columns
     ]
     head = "".join(
@@ -917,16 +924,18 @@ STRATIFIED_FOOTNOTE = (
     "Odds ratios of each deprivation quintile against the reference quintile among mothers of one "
     "ethnic group, from a logistic model fitted within that group with the other adjusted terms. "
     "A quintile with too few events (or non-events) in the group is not estimated. Births rounded "
-    "to the nearest 5; c = 1 to 7, suppressed. The ethnic-group odds ratios within each quintile "
-    "are in the published stratified table."
+    f"to the nearest 5. {WITHHELD_TEXT} The ethnic-group odds ratios within each quintile are in "
+    "the published stratified table."
 )
 FIT_FOOTNOTE = (
-    "AIC (Akaike information criterion, record-level; lower is better) compares models fitted to "
-    "the same births: check the births column. The modified Poisson likelihood is a working "
-    "likelihood, so those models have a c-statistic only. c-statistic: the probability that a birth "
-    "with the outcome has a higher predicted risk than one without (0.5 = no better than chance), "
-    "in-sample. The models describe differences between groups; they are not for predicting an "
-    "individual's risk. Births rounded to the nearest 5 (c = 1 to 7)."
+    "Goodness of fit: p-value of the deviance against the model with one rate per covariate "
+    "pattern (a small p-value suggests the model misses a pattern; rough when patterns are "
+    "small). The modified Poisson likelihood is a working likelihood, so those models have a "
+    "c-statistic only. c-statistic: the probability that a birth with the outcome has a higher "
+    "predicted risk than one without (0.5 = no better than chance), in-sample. The models "
+    "describe differences between groups; they are not for predicting an individual's risk. "
+    "Log-likelihoods, deviances and AIC are not published: at full precision they would give "
+    f"counts back. Births rounded to the nearest 5. {WITHHELD_TEXT}"
 )
 #: Notes of the excess-explained table, in plain words (docs/models.md).
 _EXCESS_NOTE_WORDS = {
@@ -1036,8 +1045,8 @@ def format_risk_ratios_table(inputs: AppendixInputs, outcome: str) -> pd.DataFra
         + (f", with {join_words(others)}" if others else "")
         + ", and are fitted to the same births (complete cases). A risk ratio compares the "
         "percentages with the outcome directly; an odds ratio lies further from 1, the more so the "
-        "commoner the outcome. A level with too few events is not estimated. Confidence intervals "
-        "from unrounded counts."
+        "commoner the outcome. A level with too few events is not estimated. Fitted to the "
+        "unrounded counts; ratios and limits published to 2 decimal places."
     )
     if caveats:
         footnote += f" Read with care: {join_words(caveats)}."
@@ -1321,15 +1330,16 @@ def excess_sentences(
 
 
 def format_fit_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
-    """Fit summaries of one outcome: births, parameters, AIC and the c-statistic of the logistic
-    and modified Poisson version of each model (crude, adjusted, interaction)."""
+    """Fit summaries of one outcome: births, parameters, goodness-of-fit p-value and the
+    c-statistic of the logistic and modified Poisson version of each model (adjusted,
+    interaction; crude models come from the published counts and have no fit summary)."""
     rows = _rows_of(inputs.model_fit, inputs.area_code, outcome)
     columns = [
         "Model",
         "Terms",
         "Births",
         "Parameters",
-        "AIC",
+        "Goodness of fit (p)",
         "c-statistic (logistic)",
         "c-statistic (modified Poisson)",
     ]
@@ -1338,7 +1348,7 @@ def format_fit_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
     records = []
     for _, row in logistic.iterrows():
         twin = poisson[(poisson["model"] == row["model"]) & (poisson["terms"] == row["terms"])]
-        aic, c = _num(row["aic"]), _num(row["c_statistic"])
+        fit_p, c = _num(row["pattern_p_value"]), _num(row["c_statistic"])
         c_rr = _num(twin["c_statistic"].iloc[0]) if not twin.empty else float("nan")
         parameters = row["n_parameters"]
         records.append(
@@ -1347,9 +1357,11 @@ def format_fit_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
                 "Terms": _terms_words(str(row["terms"])),
                 "Births": _count(row["n_births"]),
                 "Parameters": "–" if pd.isna(parameters) else str(int(parameters)),
-                "AIC": "–" if np.isnan(aic) else f"{aic:,.1f}",
-                "c-statistic (logistic)": "–" if np.isnan(c) else f"{c:.3f}",
-                "c-statistic (modified Poisson)": "–" if np.isnan(c_rr) else f"{c_rr:.3f}",
+                "Goodness of fit (p)": "–"
+                if np.isnan(fit_p)
+                else fmt_p(fit_p).removeprefix("p = "),
+                "c-statistic (logistic)": "–" if np.isnan(c) else f"{c:.2f}",
+                "c-statistic (modified Poisson)": "–" if np.isnan(c_rr) else f"{c_rr:.2f}",
             }
         )
     table = pd.DataFrame(records, columns=columns)
@@ -1372,7 +1384,7 @@ def _model_population_sentence(inputs: AppendixInputs, outcome: str) -> str | No
         return (
             f"The adjusted models of {lower} are fitted to {_count(births)} births with every "
             f"characteristic known, {_count(events)} of them with {lower} (counts rounded to the "
-            "nearest 5; c = 1 to 7)."
+            "nearest 5; [c] = withheld to protect confidentiality)."
         )
     return None
 
@@ -1479,14 +1491,14 @@ INEQUALITY_FOOTNOTE = (
     "inequality (SII): the gap in percentage points between the most and least deprived ends of the "
     "fitted line across deprivation quintiles (PHE method; positive = higher in more deprived areas); "
     "relative index (RII): the ratio of those ends. Attributable fraction: the share of events above "
-    "what the least deprived quintile's rate would give; excess events are rounded to the nearest 5 "
-    "(c = 1 to 7). Confidence intervals from unrounded counts; x = not calculated (fewer than 3 "
-    "events)."
+    "what the least deprived quintile's rate would give; excess events are rounded to the nearest 5. "
+    f"{WITHHELD_TEXT} Every measure and confidence interval is calculated from the published "
+    "(rounded) counts; x = not calculated (fewer than 3 events)."
 )
 FUNNEL_FOOTNOTE = (
     "Funnel position against the average of all study areas and years (PHE funnel limits, Wilson "
     "score): High or Low (0.025) = outside the 95% limits, (0.001) = outside the 99.8% limits. "
-    "Counts are rounded to the nearest 5; c = suppressed."
+    f"Counts are rounded to the nearest 5. {WITHHELD_TEXT}"
 )
 _MEASURE_LABELS = {
     ("rate_ratio", "imd_quintile"): "Rate ratio, deprivation",
@@ -1534,8 +1546,8 @@ def format_benchmark_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame
                     if row["dimension"] == "overall" and inputs.period
                     else str(row["group"])
                 ),
-                "Live births": "c" if suppressed else _count(row["denominator"]),
-                "%": ("c" if suppressed else "x")
+                "Live births": WITHHELD if suppressed else _count(row["denominator"]),
+                "%": (WITHHELD if suppressed else "x")
                 if not shown
                 else f"{pct:.1f}" + (" u" if reliability == "u" else ""),
                 "95% CI": fmt_ci(row["lower_95"], row["upper_95"]) if shown else "",
@@ -1702,7 +1714,7 @@ def format_inequality_table(inputs: AppendixInputs, outcome: str) -> pd.DataFram
         suppressed = "flag" in rows.columns and figures._text(row.get("flag")) == "c"
         reliability = figures._text(row.get("reliability"))
         if suppressed:
-            estimate = ci = "c"
+            estimate = ci = WITHHELD
         elif np.isnan(value):
             estimate, ci = ("x" if reliability == "x" else "–"), ""
         else:
@@ -1722,7 +1734,7 @@ def format_inequality_table(inputs: AppendixInputs, outcome: str) -> pd.DataFram
                 "95% CI": ci,
                 "Excess events": ""
                 if measure not in ("paf", "paf_share")
-                else ("c" if suppressed or pd.isna(excess) else f"{int(excess):,}"),
+                else (WITHHELD if suppressed or pd.isna(excess) else f"{int(excess):,}"),
                 "Note": figures._text(row.get("note")),
             }
         )
@@ -1840,11 +1852,11 @@ def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
                 "Period": (f"All years ({inputs.period})" if inputs.period else "All years")
                 if row["row_type"] == "area"
                 else str(int(row["year"])),
-                "Live births": "c" if suppressed else _count(row["denominator"]),
-                "%": "c" if suppressed else f"{row['percent']:.1f}",
+                "Live births": WITHHELD if suppressed else _count(row["denominator"]),
+                "%": WITHHELD if suppressed else f"{row['percent']:.1f}",
                 "95% limits": "" if suppressed else fmt_ci(row["lower_95"], row["upper_95"]),
                 "99.8% limits": "" if suppressed else fmt_ci(row["lower_99_8"], row["upper_99_8"]),
-                "Funnel position": "c" if suppressed else str(row["significance"]),
+                "Funnel position": WITHHELD if suppressed else str(row["significance"]),
             }
         )
     table = pd.DataFrame(

@@ -32,6 +32,7 @@ __all__ = [
     "funnel_limits",
     "funnel_significance",
     "level_suffix",
+    "odds_ratio",
     "poisson_count_ci",
     "proportion_ci",
     "rate_ci",
@@ -341,6 +342,55 @@ def rate_ratio(
         index=_index_of(events, denominator, reference_events, reference_denominator),
     )
     return out
+
+
+def odds_ratio(
+    events: ArrayLike,
+    denominator: ArrayLike,
+    reference_events: ArrayLike,
+    reference_denominator: ArrayLike,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Odds ratio of a group against a reference group from a 2 x 2 table, Woolf (Wald) interval.
+
+    Method (Woolf 1955; Rothman, Greenland & Lash, *Modern Epidemiology*, 3rd ed., ch. 14): with
+    ``a`` events among ``n1`` and ``c`` among ``n0``, ``b = n1 - a`` and ``d = n0 - c``, the ratio
+    is ``(a/b)/(c/d)`` and the limits ``exp(log OR -/+ z*se)`` with
+    ``se = sqrt(1/a + 1/b + 1/c + 1/d)``; ``p_value`` is the Wald p-value ``2*Phi(-|log OR/se|)``.
+    These equal a binomial GLM (logit link) of one categorical term fitted to the same counts: the
+    model is saturated, so its estimate and model-based standard error are these. The risk-ratio
+    twin (Katz) is :func:`rate_ratio` with ``kind="risk"``. Returns the columns of
+    :func:`rate_ratio`; a zero in any cell gives NaN and the note "zero cell: ratio not estimable".
+    """
+    (level,) = _levels(confidence)
+    arrays = [_as_float(v) for v in (events, denominator, reference_events, reference_denominator)]
+    a, n1, c, n0 = (np.atleast_1d(v).astype(float) for v in np.broadcast_arrays(*arrays))
+    for values, column in ((a, "events"), (n1, "denominator"), (c, "reference_events")):
+        _check_nonnegative(values, column)
+    _check_nonnegative(n0, "reference_denominator")
+    b, d = n1 - a, n0 - c
+    _check_nonnegative(b, "denominator - events")
+    _check_nonnegative(d, "reference_denominator - reference_events")
+    estimable = (a > 0) & (b > 0) & (c > 0) & (d > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.where(estimable, np.log(a) - np.log(b) - np.log(c) + np.log(d), np.nan)
+        se = np.where(estimable, np.sqrt(1 / a + 1 / b + 1 / c + 1 / d), np.nan)
+    z = _z(level)
+    suffix = level_suffix(level)
+    missing = np.isnan(a) | np.isnan(n1) | np.isnan(c) | np.isnan(n0)
+    note = np.where(estimable | missing, "", "zero cell: ratio not estimable")
+    return pd.DataFrame(
+        {
+            "ratio": np.exp(log_ratio),
+            f"lower_{suffix}": np.exp(log_ratio - z * se),
+            f"upper_{suffix}": np.exp(log_ratio + z * se),
+            "log_ratio": log_ratio,
+            "se": se,
+            "p_value": 2 * norm.sf(np.abs(log_ratio / se)),
+            "note": pd.array(note, dtype="string"),
+        },
+        index=_index_of(events, denominator, reference_events, reference_denominator),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -168,21 +168,27 @@ DENOMINATOR = _col(
     "births",
     "count",
 )
+#: The one explanation of the [c] marker (docs/disclosure.md): a row is withheld for a count of
+#: 1 to 7 or to protect another row, and the tables do not say which.
+WITHHELD_TEXT = (
+    "[c] withheld to protect confidentiality: a count of 1 to 7 or a figure that would reveal one"
+)
 SUPPRESSED = _col(
     "Suppressed",
-    "`True` when disclosure control withheld the row's counts and the values that would reveal "
-    "them (a count of 1 to 7); not a column of the workbook, where the cells show [c]",
+    "`True` when disclosure control withheld the row's counts and the values derived from them "
+    f"({WITHHELD_TEXT}); not a column of the workbook, where the cells show [c]",
     kind="boolean",
 )
 FLAG = _col(
     "Disclosure flag",
-    "`c` when the row is suppressed by disclosure control, otherwise empty; not a column of the "
+    "`c` when the row is withheld by disclosure control, otherwise empty; not a column of the "
     "workbook, where the withheld cells show [c]",
 )
 NOTE = _col(
     "Note",
-    "Why an estimate is missing or what it rests on (for example `too few events`, or how many "
-    "births the complete-case analysis left out); empty (`none` in the workbook) otherwise",
+    "Why an estimate is missing or what it rests on (for example `too few events`, "
+    f"`{WITHHELD_TEXT.split(':')[0]}`, or how many births the complete-case analysis left out); "
+    "empty (`none` in the workbook) otherwise",
     kind="note",
 )
 RELIABILITY = _col(
@@ -196,6 +202,12 @@ P_VALUE = _col(
     "Two-sided Wald p-value of the ratio against 1 (3 significant figures)",
     kind="number",
     significant=3,
+)
+MODEL_P_VALUE = _col(
+    "p-value",
+    "Two-sided Wald p-value of the ratio against 1 (2 significant figures)",
+    kind="number",
+    significant=2,
 )
 N_BIRTHS = _col(
     "Births in model",
@@ -232,7 +244,8 @@ def _labels(*, imd: bool = True) -> dict[str, Column]:
     return out
 
 
-def _ratio_table(ratio: str, name: str, log_name: str, se_text: str) -> dict[str, Column]:
+def _ratio_table(ratio: str, name: str) -> dict[str, Column]:
+    """Columns of a published ratio table: no log ratio or standard error (docs/models.md)."""
     return {
         **_labels(),
         "area_code": AREA_CODE,
@@ -242,17 +255,15 @@ def _ratio_table(ratio: str, name: str, log_name: str, se_text: str) -> dict[str
         "level": LEVEL,
         "reference": REFERENCE,
         ratio: _col(
-            name, f"{name} of the level against the reference level", "ratio", "number", decimals=3
+            name,
+            f"{name} of the level against the reference level (crude: from the published counts "
+            "of the Rates table; adjusted: fitted to the unrounded counts, 2 decimal places)",
+            "ratio",
+            "number",
+            decimals=2,
         ),
-        **_ci("", name.lower(), "ratio", 3, ("95",)),
-        log_name: _col(
-            f"Log {name.lower()}",
-            f"Natural logarithm of the {name.lower()}",
-            kind="number",
-            decimals=4,
-        ),
-        "se": _col("Standard error", se_text, kind="number", decimals=4),
-        "p_value": P_VALUE,
+        **_ci("", name.lower(), "ratio", 2, ("95",)),
+        "p_value": MODEL_P_VALUE,
         "n_births": N_BIRTHS,
         "n_events": N_EVENTS,
         "note": NOTE,
@@ -582,12 +593,7 @@ TABLES: dict[str, TableSpec] = {
             title="Odds ratios of each outcome by deprivation, ethnic group, mother's age and "
             "year, crude and adjusted",
             scope="Logistic regression on counts by covariate pattern, complete cases",
-            columns=_ratio_table(
-                "odds_ratio",
-                "Odds ratio",
-                "log_or",
-                "Standard error of the log odds ratio (model-based)",
-            ),
+            columns=_ratio_table("odds_ratio", "Odds ratio"),
             notes=("models", "ethnicity"),
             column_notes={"n_births": "rounding"},
         ),
@@ -597,12 +603,7 @@ TABLES: dict[str, TableSpec] = {
             title="Risk ratios of each outcome by deprivation, ethnic group, mother's age and "
             "year, crude and adjusted",
             scope="Modified Poisson regression with robust standard errors, complete cases",
-            columns=_ratio_table(
-                "risk_ratio",
-                "Risk ratio",
-                "log_rr",
-                "Robust (sandwich) standard error of the log risk ratio",
-            ),
+            columns=_ratio_table("risk_ratio", "Risk ratio"),
             notes=("models", "ethnicity"),
             column_notes={"n_births": "rounding"},
         ),
@@ -621,11 +622,14 @@ TABLES: dict[str, TableSpec] = {
                 "df": _col("Degrees of freedom", "Degrees of freedom of the test", kind="integer"),
                 "lr_statistic": _col(
                     "Likelihood-ratio statistic",
-                    "Likelihood-ratio chi-squared statistic",
+                    "Likelihood-ratio chi-squared statistic (2 decimal places)",
                     kind="number",
-                    decimals=3,
+                    decimals=2,
                 ),
-                "p_value": replace(P_VALUE, description="p-value of the likelihood-ratio test"),
+                "p_value": replace(
+                    MODEL_P_VALUE,
+                    description="p-value of the likelihood-ratio test (2 significant figures)",
+                ),
                 "p_threshold": _col(
                     "Threshold",
                     "p-value below which the interaction is called significant",
@@ -672,25 +676,13 @@ TABLES: dict[str, TableSpec] = {
                 "reference": REFERENCE,
                 "odds_ratio": _col(
                     "Odds ratio",
-                    "Adjusted odds ratio within the stratum",
+                    "Adjusted odds ratio within the stratum (2 decimal places)",
                     "ratio",
                     "number",
-                    decimals=3,
+                    decimals=2,
                 ),
-                **_ci("", "odds ratio", "ratio", 3, ("95",)),
-                "log_or": _col(
-                    "Log odds ratio",
-                    "Natural logarithm of the odds ratio",
-                    kind="number",
-                    decimals=4,
-                ),
-                "se": _col(
-                    "Standard error",
-                    "Standard error of the log odds ratio",
-                    kind="number",
-                    decimals=4,
-                ),
-                "p_value": P_VALUE,
+                **_ci("", "odds ratio", "ratio", 2, ("95",)),
+                "p_value": MODEL_P_VALUE,
                 "n_births": replace(
                     N_BIRTHS,
                     description="Live births in the stratum's model, rounded to the nearest 5",
@@ -702,9 +694,9 @@ TABLES: dict[str, TableSpec] = {
                 ),
                 "interaction_p_value": _col(
                     "Interaction p-value",
-                    "p-value of the interaction test (Interaction sheet)",
+                    "p-value of the interaction test (Interaction sheet, 2 significant figures)",
                     kind="number",
-                    significant=3,
+                    significant=2,
                 ),
                 "interaction_significant": _col(
                     "Interaction significant",
@@ -733,32 +725,26 @@ TABLES: dict[str, TableSpec] = {
                 "explained_by": _col("Explained by", "The variables added to the model"),
                 "base_terms": _col("Base model", "Terms of the model before adding them"),
                 "base_ratio": _col(
-                    "Ratio before", "The ratio in the base model", "ratio", "number", decimals=3
+                    "Ratio before", "The ratio in the base model", "ratio", "number", decimals=2
                 ),
-                **_ci("base_", "ratio before", "ratio", 3, ("95",)),
+                **_ci("base_", "ratio before", "ratio", 2, ("95",)),
                 "adjusted_ratio": _col(
                     "Ratio after",
                     "The ratio after adding the variables",
                     "ratio",
                     "number",
-                    decimals=3,
+                    decimals=2,
                 ),
-                **_ci("adjusted_", "ratio after", "ratio", 3, ("95",)),
-                "log_ratio_change": _col(
-                    "Change in log ratio",
-                    "Log ratio before minus log ratio after",
-                    kind="number",
-                    decimals=4,
-                ),
-                **_ci("change_", "change in log ratio", "", 4, ("95",)),
+                **_ci("adjusted_", "ratio after", "ratio", 2, ("95",)),
                 "pct_explained": _col(
                     "Excess explained",
-                    "Share of the excess (log ratio) explained: 100 x change / log ratio before",
+                    "Share of the excess (log ratio) explained: 100 x (log ratio before - log "
+                    "ratio after) / log ratio before, to the whole percent",
                     "%",
                     "number",
-                    decimals=1,
+                    decimals=0,
                 ),
-                **_ci("pct_", "excess explained", "%", 1, ("95",)),
+                **_ci("pct_", "excess explained", "%", 0, ("95",)),
                 "n_births": N_BIRTHS,
                 "n_events": N_EVENTS,
                 "note": NOTE,
@@ -769,9 +755,10 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             key="model_fit",
             sheet="Model_fit",
-            title="How well the models fit: log-likelihood, deviance, AIC and c-statistic",
-            scope="Every crude, adjusted and interaction model; deviance and AIC on the "
-            "record-level scale",
+            title="How well the models fit: goodness of fit and c-statistic",
+            scope="Every adjusted and interaction model (crude ratios come from the published "
+            "counts); log-likelihoods, deviances and AIC are not published, as they would give "
+            "counts back",
             columns={
                 **_labels(),
                 "area_code": AREA_CODE,
@@ -782,25 +769,6 @@ TABLES: dict[str, TableSpec] = {
                 ),
                 "terms": _col("Model terms", "The terms in the model"),
                 "n_parameters": _col("Parameters", "Number of parameters", kind="integer"),
-                "log_likelihood": _col(
-                    "Log-likelihood",
-                    "Record-level (Bernoulli) log-likelihood",
-                    kind="number",
-                    decimals=2,
-                ),
-                "deviance": _col("Deviance", "-2 x log-likelihood", kind="number", decimals=2),
-                "aic": _col(
-                    "AIC",
-                    "Akaike information criterion: deviance + 2 x parameters",
-                    kind="number",
-                    decimals=2,
-                ),
-                "pattern_deviance": _col(
-                    "Deviance against patterns",
-                    "Deviance against the saturated covariate-pattern model (goodness of fit)",
-                    kind="number",
-                    decimals=2,
-                ),
                 "n_patterns": _col(
                     "Covariate patterns", "Number of covariate patterns", kind="integer"
                 ),
@@ -809,11 +777,20 @@ TABLES: dict[str, TableSpec] = {
                     "Patterns minus parameters",
                     kind="integer",
                 ),
+                "pattern_p_value": _col(
+                    "Goodness of fit p-value",
+                    "p-value of the deviance against the saturated covariate-pattern model on "
+                    "the pattern degrees of freedom (2 significant figures; rough when patterns "
+                    "are small)",
+                    kind="number",
+                    significant=2,
+                ),
                 "c_statistic": _col(
                     "c-statistic",
-                    "Area under the ROC curve (in-sample): 0.5 no discrimination, 1 perfect",
+                    "Area under the ROC curve (in-sample): 0.5 no discrimination, 1 perfect "
+                    "(2 decimal places)",
                     kind="number",
-                    decimals=3,
+                    decimals=2,
                 ),
                 "n_births": N_BIRTHS,
                 "n_events": N_EVENTS,
@@ -821,7 +798,7 @@ TABLES: dict[str, TableSpec] = {
             },
             not_applicable=(
                 Rule(
-                    ("log_likelihood", "deviance", "aic", "pattern_deviance", "pattern_df"),
+                    ("pattern_df", "pattern_p_value"),
                     _is("measure", "risk_ratio"),
                     "modified Poisson has only a working likelihood",
                 ),
@@ -954,13 +931,20 @@ def _truthy(value: Any) -> bool:
 
 
 def _suppressed_rows(table: pd.DataFrame) -> pd.Series:
-    """Rows withheld by disclosure control (``suppressed`` true or ``flag`` c)."""
+    """Rows withheld by disclosure control (``suppressed`` true, ``flag`` c, or a models-table
+    note that starts with the [c] marker)."""
     rows = pd.Series(False, index=table.index)
     if "suppressed" in table.columns:
         rows |= table["suppressed"].map(_truthy).astype(bool)
     if "flag" in table.columns:
         rows |= table["flag"].astype("string").str.strip().eq("c").fillna(False)
+    if "note" in table.columns:
+        rows |= table["note"].astype("string").str.strip().str.startswith("[c]").fillna(False)
     return rows
+
+
+#: Count columns of the model tables: a blank one is always a withheld count.
+_MODEL_COUNTS = ("n_births", "n_events")
 
 
 def _cell(value: Any, column: Column, key: str, name: str) -> Any:
@@ -1032,7 +1016,7 @@ def present_table(key: str, table: pd.DataFrame) -> pd.DataFrame:
                 cells.append(_cell(value, column, key, name))
             elif structural.iat[i]:
                 cells.append("[z]")
-            elif suppressed.iat[i]:
+            elif suppressed.iat[i] or name in _MODEL_COUNTS:
                 cells.append("[c]")
             elif not_calculated.iat[i]:
                 cells.append("[x]")
@@ -1098,10 +1082,12 @@ def notes_table(
         "synthetic": "These are synthetic data: fictional areas and births generated by birthgaps "
         "to show how the tables work. They are not real births and must not be used to describe "
         "any real place.",
-        "suppressed": f"[c] Confidential: withheld by disclosure control. Counts of {low} to "
-        f"{high} births are not published (NHS England rule for maternity data), nor any value "
-        "that would reveal them: a row is withheld when its events, its births without the "
-        "event or its denominator lie in that range.",
+        "suppressed": f"[c] withheld to protect confidentiality: a count of {low} to {high} or a "
+        "figure that would reveal one. Counts of "
+        f"{low} to {high} births are not published (NHS England rule for maternity data): a row is "
+        "withheld when its events, its births without the event or its denominator lie in that "
+        "range, and other rows are withheld where they would let a withheld count be worked out "
+        "(the tables do not say which rows are which).",
         "unreliable": f"[u] Low reliability: the rate rests on fewer than "
         f"{small['unreliable_below']} events (ONS practice) and should be read with caution.",
         "not_calculated": f"[x] Not available: not calculated. No rate is given from fewer than "
@@ -1111,8 +1097,10 @@ def notes_table(
         "not_applicable": "[z] Not applicable: the column does not apply to this row (for "
         "example the interval of a share, or the area of a row of the funnel's limit lines).",
         "rounding": f"Counts are rounded to the nearest {base} after suppression, so totals may "
-        "not equal the sum of their parts. Percentages are calculated from the rounded counts; "
-        "confidence intervals, ratios and model estimates from the unrounded counts.",
+        "not equal the sum of their parts. Percentages, their confidence intervals and the crude "
+        "ratios are calculated from the rounded counts; adjusted model estimates are fitted to "
+        "the unrounded counts and published rounded (ratios to 2 decimal places, p-values to 2 "
+        "significant figures).",
         "ci": "95% and 99.8% confidence intervals: Wilson score intervals for percentages and "
         "Wald intervals on the log scale for ratios (docs/statistics.md). An interval that "
         "excludes the comparison value means the difference is statistically significant.",
@@ -1158,7 +1146,8 @@ def _ref(key: str, space: str = " ") -> str:
 
 def _marker_legend(markers: Sequence[str]) -> list[str]:
     words = {
-        "[c]": "confidential: withheld by disclosure control",
+        "[c]": "withheld to protect confidentiality: a count of 1 to 7 or a figure that would "
+        "reveal one",
         "[u]": "low reliability",
         "[x]": "not available: not calculated",
         "[z]": "not applicable",
@@ -1308,15 +1297,15 @@ def build_workbook(
             f"Source: {source}.",
             f"Population: {population}",
             f"Period: births in {period}.",
-            f"Disclosure control: counts of {disclosure['suppress_min']} to "
-            f"{disclosure['suppress_max']} births are withheld, shown as [c], with any value "
-            "that would reveal them; other counts are rounded to the nearest "
+            f"Disclosure control: [c] withheld to protect confidentiality: a count of "
+            f"{disclosure['suppress_min']} to {disclosure['suppress_max']} or a figure that would "
+            "reveal one; other counts are rounded to the nearest "
             f"{disclosure['rounding_base']}. Rates from few events are flagged [u] (low "
             "reliability) or not calculated [x], following ONS practice.",
             "How to use this workbook: the Contents worksheet links to every table; each table "
             "is on its own worksheet with its title, what it covers, its source and the units in "
             "its column headings. [note N] refers to the Notes worksheet. Shorthand: [c] "
-            "confidential (withheld), [u] low reliability, [x] not available (not calculated), "
+            "withheld to protect confidentiality, [u] low reliability, [x] not available (not calculated), "
             "[z] not applicable. The same tables are published as CSV files in tables/ with a "
             "data dictionary (tables/data_dictionary.csv).",
         ],

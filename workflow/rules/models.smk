@@ -1,9 +1,12 @@
 # Models on the cell table: crude and adjusted odds ratios (binomial GLM) and risk ratios (modified
 # Poisson), the ethnicity x deprivation interaction test, stratified estimates, the share of each
-# group's excess explained by deprivation, and fit summaries (counts disclosure-controlled).
+# group's excess explained by deprivation, and fit summaries. Protect first, derive after: the
+# crude ratios come from the protected counts of the published rates table, a level withheld
+# there is withheld here, and the fitted estimates are published rounded (docs/models.md).
 rule models:
     input:
         cells=rules.cells.output.cells,
+        rates=rules.rates.output.published,
     output:
         models=report(
             f"{PUBLISHED}/tables/models.csv",
