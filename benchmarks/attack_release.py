@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-strong", action="store_true", help="skip the strong MILP variant")
     parser.add_argument("--no-baseline", action="store_true", help="skip the rounding-only MILP")
     parser.add_argument("--csv", type=Path, help="write every attack's findings here")
+    parser.add_argument(
+        "--carried",
+        action="store_true",
+        help="the second release names the first as its previous (counts may be carried over)",
+    )
     args = parser.parse_args(argv)
     if len(args.folders) > 2:
         parser.error("give one release folder or two")
@@ -55,7 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     if len(releases) == 2:
         for use, label in ((False, "rounding"), (True, "inversions")):
             pair = audit.attack_pair(
-                *releases, kind=args.pair, time_limit=args.time_limit, use_inversions=use
+                *releases,
+                kind=args.pair,
+                time_limit=args.time_limit,
+                use_inversions=use,
+                carried=args.carried,
             )
             for name, result in pair.items():
                 results[f"{args.pair}_{label}_{name}"] = result

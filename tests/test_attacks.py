@@ -1,26 +1,17 @@
-"""The attack suite (birthgaps.audit): each attack must succeed where counts leak, and find nothing
-on outputs computed from the protected counts. The workflow tests run the pipeline on small
-releases and attack everything they publish (issue 8: they hold once every published statistic is
-computed from the protected counts)."""
+"""The attack suite (birthgaps.audit) on small constructed tables: each attack must succeed where
+counts leak, and find nothing on outputs computed from the protected counts. The attacks on the
+pipeline's own outputs (one release, and two consecutive ones) are in
+tests/test_workflow_releases.py."""
 
 from __future__ import annotations
 
-import copy
-import csv
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
-import yaml
 
 from birthgaps import audit
 from birthgaps.stats import proportion_ci, rate_ratio
-
-try:  # the snakemake helper of the workflow tests
-    from tests.test_workflow import snakemake, tiny_config
-except ImportError:  # pragma: no cover - tests run as a rootdir-less module
-    from test_workflow import snakemake, tiny_config
 
 LIMITS = ["lower_95", "upper_95", "lower_99_8", "upper_99_8"]
 
@@ -293,117 +284,3 @@ def test_decimals_and_matches():
     assert audit.decimals(pd.Series(["1.5", "2.25", "", "3"])) == 2
     assert audit.decimals(pd.Series(["1.2e-05"])) == audit.FULL_PRECISION
     assert audit.matches(np.array([7.664, 7.666]), 7.66, 2).tolist() == [True, False]
-
-
-# ------------------------------------------------------------------------------------------------
-# The pipeline's own outputs
-# ------------------------------------------------------------------------------------------------
-
-TABLE_TARGETS = ["rates", "trends", "inequality", "funnel", "exclusion_flow", "models"]
-
-
-def run_tables(workdir: Path, config: dict) -> Path:
-    """Run the pipeline up to the published tables of ``config``'s release; its results folder."""
-    release = config["release"]
-    configfile = workdir / f"{release}.yaml"
-    configfile.write_text(yaml.safe_dump(config, sort_keys=False))
-    targets = [f"results/{release}/published/tables/{t}.csv" for t in TABLE_TARGETS]
-    result = snakemake(workdir, *targets, configfile=configfile)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workdir / "results" / release
-
-
-def derived_release(config: dict, name: str, extract: str, years: list[int]) -> dict:
-    """A non-synthetic release reading a copy of the synthetic extract."""
-    config = copy.deepcopy(config)
-    source = config["releases"][config["release"]]
-    config["release"] = name
-    config["releases"] = {
-        name: {
-            "label": f"Attack test release {name}",
-            "synthetic": False,
-            "extract": extract,
-            "source": "canonical",
-            "imd_lookup": source["imd_lookup"],
-            "years": years,
-        }
-    }
-    return config
-
-
-@pytest.fixture(scope="module")
-def attack_runs(tmp_path_factory, repo_config):
-    """A small synthetic release (3 years), the same with one year fewer, and one late record more."""
-    workdir = tmp_path_factory.mktemp("attacks")
-    config = tiny_config(repo_config)
-    config["releases"]["tiny"]["years"] = [2021, 2022, 2023]
-    main = run_tables(workdir, config)
-    extract = main / "restricted/raw/births_extract.csv"
-    late = workdir / "late_extract.csv"
-    rows = list(csv.reader(extract.open()))
-    header, body = rows[0], rows[1:]
-    column = {name: i for i, name in enumerate(header)}
-    extra = next(
-        r for r in body if r[column["birth_outcome"]] == "live" and r[column["birth_date"]] > "2023"
-    )
-    extra = list(extra)
-    extra[column["baby_id"]] = "SYNFFFFFFFFF1"
-    with late.open("w", newline="") as handle:
-        csv.writer(handle).writerows([header, *body, extra])
-    fewer = run_tables(
-        workdir, derived_release(config, "fewer", str(extract.relative_to(workdir)), [2021, 2022])
-    )
-    full = run_tables(
-        workdir,
-        derived_release(config, "full", str(extract.relative_to(workdir)), [2021, 2022, 2023]),
-    )
-    later = run_tables(workdir, derived_release(config, "later", late.name, [2021, 2022, 2023]))
-    return {"main": main, "fewer": fewer, "full": full, "later": later}
-
-
-def assert_nothing_recovered(results: dict[str, audit.AttackResult]) -> None:
-    """No hidden count pinned (other than a 0 implied by a published 0 total), no hidden 1-7
-    count bounded within width 2, no unrounded shown count, no complete-case model count."""
-    problems = {}
-    for name, result in results.items():
-        summary = result.summary
-        bad = {
-            key: summary.get(key, 0)
-            for key in (
-                "hidden_exact",
-                "hidden_small_narrow",
-                "shown_unrounded",
-                "levels_recovered",
-            )
-            if summary.get(key, 0)
-        }
-        if name == "rounding_only":
-            continue
-        if bad:
-            problems[name] = bad
-    assert not problems, problems
-
-
-@pytest.mark.workflow
-@pytest.mark.slow
-def test_attacks_recover_nothing_from_one_release(attack_runs):
-    release = audit.load_release(attack_runs["main"])
-    results = audit.attack_release(release, time_limit=2, strong=False, shown=False, baseline=False)
-    for result in results.values():
-        if "correct" in result.findings:
-            assert result.findings["correct"].fillna(True).all(), result.name  # sound attacks
-    assert_nothing_recovered(results)
-
-
-@pytest.mark.workflow
-@pytest.mark.slow
-def test_attacks_recover_nothing_from_two_releases(attack_runs):
-    pairs = {
-        "year": (attack_runs["fewer"], attack_runs["full"]),
-        "record": (attack_runs["full"], attack_runs["later"]),
-    }
-    for kind, (first, second) in pairs.items():
-        results = audit.attack_pair(first, second, kind=kind, time_limit=2)
-        for result in results.values():
-            assert result.findings["correct"].all(), (kind, result.name)
-        assert_nothing_recovered({f"{kind}_{k}": v for k, v in results.items()})

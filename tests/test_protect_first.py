@@ -222,6 +222,14 @@ def test_a_row_withheld_before_stays_withheld_while_its_count_is_near_the_range(
     assert out.loc[1, "events"] == 10
     # c: 38 is within 4 of the 35 published before, which is kept (nearest would be 40)
     assert out.loc[2, "events"] == 35 and out.loc[2, "denominator"] == 200
+    # a row withheld before that now shows 0 events would say it had 0 then: still withheld
+    zero = protect_counts(
+        pd.DataFrame({"key": ["a"], "events": [0], "denominator": [40]}),
+        RULES,
+        previous=previous.iloc[[0]],
+        keys=["key"],
+    )
+    assert zero["suppressed"].tolist() == [True]
     fresh = protect_counts(table, RULES)
     assert fresh.loc[2, "events"] == 40 and fresh["suppressed"].tolist() == [
         False,

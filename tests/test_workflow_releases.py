@@ -126,3 +126,48 @@ def test_a_missing_previous_release_stops_before_any_work(tmp_path, repo_config)
     assert "releases.tiny.previous" in result.stderr and "never_run" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "results").exists()
+
+
+# ----------------------------------------------------------------------------- the attack suite
+# An attacker who reads every published table (birthgaps.audit): inversion of confidence limits,
+# rate ratios, funnel limits and crude models, differencing over every additive set, and an
+# integer program over all tables (one release, then two consecutive ones) that bounds every
+# hidden count. Nothing may be recovered (issue 8; docs/disclosure.md).
+
+RECOVERED = ("hidden_exact", "hidden_small_narrow", "shown_unrounded", "levels_recovered")
+
+
+def _recovered(results: dict) -> dict:
+    """What any attack recovered: hidden counts pinned, hidden 1-7 counts bounded within width 2,
+    unrounded shown counts given back, complete-case model counts given back."""
+    found = {}
+    for name, result in results.items():
+        bad = {key: result.summary.get(key) for key in RECOVERED if result.summary.get(key)}
+        if bad:
+            found[name] = bad
+    return found
+
+
+@pytest.mark.slow
+def test_attacks_recover_nothing_from_one_release(releases):
+    from birthgaps import audit
+
+    release = audit.load_release(releases / "results/b")
+    assert release.rates["suppressed"].astype(str).eq("True").sum() > 20  # something to attack
+    results = audit.attack_release(release, time_limit=2, strong=False, baseline=False)
+    assert _recovered(results) == {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("first", "second", "kind"), [("a", "b", "year"), ("b", "c", "record")])
+def test_attacks_recover_nothing_from_two_releases(releases, first, second, kind):
+    from birthgaps import audit
+
+    results = audit.attack_pair(
+        releases / f"results/{first}",
+        releases / f"results/{second}",
+        kind=kind,
+        time_limit=2,
+        carried=True,
+    )
+    assert _recovered(results) == {}

@@ -199,15 +199,21 @@ def structural_sets(rates: pd.DataFrame) -> list[AdditiveSet]:
     return rates_additive_sets(_key_frame(rates), check=())
 
 
-def initial_bounds(rates: pd.DataFrame, *, base: int = BASE) -> pd.DataFrame:
+def initial_bounds(
+    rates: pd.DataFrame, *, base: int = BASE, half: int | None = None
+) -> pd.DataFrame:
     """What the rounding rule alone says about each row's counts.
+
+    ``half`` is how far a shown count may be from the truth: ``base // 2`` for rounding to the
+    nearest multiple, ``base - 1`` for a release that follows another, whose counts may be carried
+    over from it (docs/disclosure.md, "Across releases").
 
     A shown count v lies in [v-2, v+2] (v = 0 is an exact 0, as 1 and 2 would be suppressed;
     shown counts are never 1 to 7, so the interval starts at 8 at the lowest). A hidden count is
     only known to be a whole number >= 0. Columns ``events_lo``, ``events_hi``,
     ``denominator_lo``, ``denominator_hi`` (float, ``inf`` for no upper bound) and ``hidden``.
     """
-    half = base // 2
+    half = base // 2 if half is None else half
     hidden = rates["suppressed"].astype(str).str.lower().eq("true").to_numpy()
     out = pd.DataFrame({"hidden": hidden}, index=rates.index)
     for q in QUANTITIES:
@@ -1089,9 +1095,11 @@ def milp_two_releases(
 # ------------------------------------------------------------------------------------------------
 
 
-def inversion_bounds(release: Release) -> tuple[pd.DataFrame, dict[str, AttackResult]]:
+def inversion_bounds(
+    release: Release, *, half: int | None = None
+) -> tuple[pd.DataFrame, dict[str, AttackResult]]:
     """Bounds after every inversion attack (Wilson, rate ratios, funnel), and their results."""
-    bounds = initial_bounds(release.rates)
+    bounds = initial_bounds(release.rates, half=half)
     results: dict[str, AttackResult] = {}
     wilson = invert_wilson(release, bounds)
     results["wilson"] = wilson
@@ -1144,13 +1152,19 @@ def attack_pair(
     kind: str = "year",
     time_limit: float = 5.0,
     use_inversions: bool = True,
+    carried: bool = False,
 ) -> dict[str, AttackResult]:
-    """Two-release differencing (``milp_two_releases``) after each release's inversion attacks."""
+    """Two-release differencing (``milp_two_releases``) after each release's inversion attacks.
+
+    ``carried``: the second release followed the first (``releases.<name>.previous``), so the
+    attacker knows its shown counts may be up to ``base - 1`` from the truth, not ``base // 2``.
+    """
     releases = [r if isinstance(r, Release) else load_release(r) for r in (first, second)]
+    halves = [None, BASE - 1 if carried else None]
     if use_inversions:
-        bounds = [inversion_bounds(r)[0] for r in releases]
+        bounds = [inversion_bounds(r, half=h)[0] for r, h in zip(releases, halves, strict=True)]
     else:
-        bounds = [initial_bounds(r.rates) for r in releases]
+        bounds = [initial_bounds(r.rates, half=h) for r, h in zip(releases, halves, strict=True)]
     return milp_two_releases(*releases, *bounds, kind=kind, time_limit=time_limit, shown=True)
 
 

@@ -111,7 +111,8 @@ def protect_counts(
       of it; so a late record, or a handful, does not show in the difference;
     - any other count within ``base - 1`` of its previously published value keeps that value;
     - a row the previous release withheld stays withheld while any of its counts is within
-      ``suppress_max + base - 1``, so a small count cannot surface by subtraction.
+      ``suppress_max + base - 1``, or its events or non-events are 0, so a small count (or a
+      0 that was hidden) cannot surface by subtraction.
 
     Returns a copy with protected ``events``/``denominator`` (Int64, <NA> when suppressed),
     ``suppressed`` and ``previously_withheld`` (for choosing complements; not for publication).
@@ -141,6 +142,8 @@ def protect_counts(
         old = before[name]
         published[name] = round_to_base(new, base).mask(was_shown & close(new, old), old)
     small |= was_withheld & unchanged
+    # a 0 now says the withheld row had 0 before too (counts only grow with more data)
+    small |= was_withheld & ((events == 0) | (births - events == 0)).fillna(False).astype(bool)
     for values in counts:
         small |= was_withheld & values.between(low, high + base - 1).fillna(False).astype(bool)
     out["events"] = published["events"].round().astype("Int64").mask(small)
