@@ -274,3 +274,24 @@ def test_published_percentages_are_within_the_rounding_bound_of_the_exact_ones()
     error = (published["percent"] - exact["percent"]).abs()
     assert (error[shown] <= bound[shown]).all()
     assert (error[shown] > 0.005).any()  # the rounding does cost something
+
+
+def test_models_of_an_area_whose_data_barely_changed_are_carried_over():
+    from birthgaps.disclosure import barely_changed_areas, carry_rows
+
+    cells = _fake_cells()
+    late = _add_one_birth(cells, 17, event=True)  # one birth in the first area
+    area = str(cells.loc[17, "area_code"])
+    carried = barely_changed_areas(late, cells, list(FAKE_AREAS), RULES)
+    assert carried == set(FAKE_AREAS) | {"ALL"}
+    more = late.copy()
+    more.loc[17, "denominator"] += 10  # eleven births more: estimates are new
+    assert area not in barely_changed_areas(more, cells, list(FAKE_AREAS), RULES)
+    assert "ALL" not in barely_changed_areas(more, cells, list(FAKE_AREAS), RULES)
+    new = pd.DataFrame({"area_code": ["A", "A", "B"], "odds_ratio": [1.25, 0.5, 2.0]})
+    old = pd.DataFrame(
+        {"release": ["r0"] * 3, "area_code": ["A", "A", "B"], "odds_ratio": ["1.24", "0.5", "1.9"]}
+    )
+    out = carry_rows(new, old, {"A"})
+    assert out["odds_ratio"].tolist() == ["1.24", "0.5", 2.0]
+    assert carry_rows(new, old.rename(columns={"odds_ratio": "other"}), {"A"}) is new

@@ -182,6 +182,52 @@ def carry_previous(
     return published, forced
 
 
+#: Cell columns that identify a covariate pattern (birthgaps.cells).
+_CELL_KEYS = ["area_code", "year", "imd_quintile", "ethnic_group", "age_band", "outcome"]
+
+
+def barely_changed_areas(
+    cells: pd.DataFrame, previous_cells: pd.DataFrame, areas: Sequence[str], rules: Mapping
+) -> set[str]:
+    """Areas (and ``ALL``) whose cells differ from the previous release's by fewer than
+    ``rounding_base`` births and events in all (sum of absolute differences over every cell).
+
+    Figures fitted to exact counts (the adjusted models) of such an area would move only because
+    of those few records, and so tell something about them: the previous release's are kept.
+    """
+    keys = [k for k in _CELL_KEYS if k in cells.columns and k in previous_cells.columns]
+    new = cells.groupby(keys, observed=True)[["events", "denominator"]].sum()
+    old = previous_cells.groupby(keys, observed=True)[["events", "denominator"]].sum()
+    new.index = new.index.set_levels([lvl.astype(str) for lvl in new.index.levels])
+    old.index = old.index.set_levels([lvl.astype(str) for lvl in old.index.levels])
+    change = new.sub(old, fill_value=0).abs().sum(axis=1)
+    by_area = change.groupby(level="area_code").sum()
+    base = rules["rounding_base"]
+    listed = [str(a) for a in areas]
+    changed = {a: float(by_area.get(a, 0.0)) for a in listed}
+    out = {a for a, v in changed.items() if v < base}
+    if sum(changed.values()) < base:
+        out.add("ALL")
+    return out
+
+
+def carry_rows(table: pd.DataFrame, previous: pd.DataFrame | None, areas: set[str]) -> pd.DataFrame:
+    """``table`` with the rows of ``areas`` taken from the ``previous`` release's published table
+    (read as text, so they are written back byte for byte). Without a previous table of the same
+    columns the table is returned as it is."""
+    if previous is None or not areas:
+        return table
+    previous = previous.drop(columns=["release", "data", "imd_quintiles"], errors="ignore")
+    if list(previous.columns) != list(table.columns):
+        return table
+    parts = []
+    for area in pd.unique(table["area_code"].astype(str)):
+        source = previous if area in areas else table
+        part = source[source["area_code"].astype(str) == area]
+        parts.append(part.astype(object) if area in areas else part)
+    return pd.concat(parts, ignore_index=True) if parts else table
+
+
 # ------------------------------------------------------------------------------------------------
 # Secondary suppression (docs/disclosure.md, "Secondary suppression")
 # ------------------------------------------------------------------------------------------------

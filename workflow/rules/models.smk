@@ -7,6 +7,11 @@ rule models:
     input:
         cells=rules.cells.output.cells,
         rates=rules.rates.output.published,
+        **{
+            k: v
+            for k, v in PREVIOUS.items()
+            if k == "previous_cells" or k.startswith("previous_model_")
+        },
     output:
         models=report(
             f"{PUBLISHED}/tables/models.csv",
@@ -45,7 +50,7 @@ rule models:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config.get("deprivation", {}),
-        code=source_hash("models", "provenance"),
+        code=source_hash("models", "provenance", "disclosure"),
     log:
         f"{LOGS}/models.log",
     conda:

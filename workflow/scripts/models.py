@@ -5,6 +5,7 @@ the published counts, withheld rows withheld, estimates rounded; docs/models.md)
 import pandas as pd
 
 from birthgaps.clean import quintile_basis
+from birthgaps.disclosure import barely_changed_areas, carry_rows
 from birthgaps.models import model_tables, publish_model_tables
 from birthgaps.provenance import label_table
 from birthgaps.workflow import run_step
@@ -28,6 +29,20 @@ def main(smk):
     )
     tables = model_tables(cells, smk.params.models, smk.params.areas, rates)
     published = publish_model_tables(tables, smk.params.disclosure, rates)
+    if smk.input.get("previous_cells"):
+        # an area whose data barely changed keeps the previous release's estimates: new ones
+        # would move only because of the few records added (docs/disclosure.md)
+        carried = barely_changed_areas(
+            cells,
+            pd.read_parquet(smk.input.previous_cells),
+            smk.params.areas,
+            smk.params.disclosure,
+        )
+        for key, output in OUTPUTS.items():
+            previous = pd.read_csv(
+                smk.input[f"previous_model_{output}"], dtype=str, keep_default_na=False
+            )
+            published[key] = carry_rows(published[key], previous, carried)
     basis = quintile_basis(smk.params.deprivation)
     for key, output in OUTPUTS.items():
         label_table(published[key], smk.params.release, smk.params.synthetic, basis).to_csv(
