@@ -19,6 +19,7 @@ from birthgaps import indicators, rates
 from birthgaps.cells import make_cells
 from birthgaps.clean import clean_births, publish_flow, quintile_basis
 from birthgaps.errors import InputError
+from birthgaps.model_columns import MODEL_OUTPUTS
 from birthgaps.models import model_tables, publish_model_tables
 from birthgaps.provenance import SYNTHETIC_NOTICE, label_table
 from birthgaps.synth import simulate_release
@@ -37,15 +38,6 @@ from birthgaps.workbook import (
 
 REPO = Path(__file__).resolve().parents[1]
 DOC_MARKER = "<!-- generated from birthgaps.workbook.TABLES"
-
-MODEL_OUTPUTS = {
-    "odds_ratios": "models",
-    "risk_ratios": "risk_ratios",
-    "interaction": "interaction",
-    "stratified": "stratified",
-    "excess_explained": "excess_explained",
-    "fit": "model_fit",
-}
 
 
 def _tiny_release(config: dict, folder: Path) -> dict[str, pd.DataFrame]:

@@ -8,6 +8,7 @@ import jsonschema
 import yaml
 
 from birthgaps.errors import InputError
+from birthgaps.model_columns import MODEL_OUTPUTS
 from birthgaps.readers import header_columns
 from birthgaps.sources import release_files, release_source, source_missing_columns
 
@@ -105,17 +106,7 @@ PREVIOUS_FILES = {
     "rates_unrounded": "restricted/rates_unrounded.parquet",
     "trend_counts": "restricted/trend_counts.parquet",
     "cells": "restricted/cells.parquet",
-    **{
-        f"model_{name}": f"published/tables/{name}.csv"
-        for name in (
-            "models",
-            "risk_ratios",
-            "interaction",
-            "stratified",
-            "excess_explained",
-            "model_fit",
-        )
-    },
+    **{f"model_{name}": f"published/tables/{name}.csv" for name in MODEL_OUTPUTS.values()},
 }
 
 

@@ -261,22 +261,32 @@ def exactly_one_suppressed(
 
 
 def secondary_mask(
-    primary: np.ndarray, sets: Sequence[AdditiveSet], size: np.ndarray
+    primary: np.ndarray,
+    sets: Sequence[AdditiveSet],
+    size: np.ndarray,
+    zero: np.ndarray | None = None,
 ) -> np.ndarray:
     """Primary mask plus complementary suppressions, until no set has exactly one suppressed cell.
 
     In each offending set the unsuppressed member with the smallest ``size`` is suppressed (ties go
     to the earlier row); the total only when no member is left. Sets are revisited until nothing
     changes, so a suppression made for one set is protected in every other set it belongs to.
-    Deterministic: the result depends only on the inputs and the order of rows.
+    Deterministic: the result depends only on the inputs and the order of rows. ``zero`` marks
+    rows with a count of 0 (events or non-events): such a total, shown, would say that every
+    member has 0 too, so a set whose zero total has a withheld member has its total withheld.
     """
     suppressed = np.asarray(primary, dtype=bool).copy()
     size = np.asarray(size, dtype="float64")
+    zero = np.zeros(len(suppressed), dtype=bool) if zero is None else np.asarray(zero, bool)
     changed = True
     while changed:
         changed = False
         for additive in sets:
             cells = np.array(additive.cells)
+            total = additive.total
+            if zero[total] and not suppressed[total] and suppressed[list(additive.members)].any():
+                suppressed[total] = True
+                changed = True
             if int(suppressed[cells].sum()) != 1:
                 continue
             members = np.array(additive.members)
@@ -295,6 +305,7 @@ def secondary_suppress(
     *,
     value_columns: Sequence[str],
     size_column: str,
+    zero: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Extend the ``suppressed`` rows of a primary-controlled table so no set gives a cell away.
 
@@ -304,7 +315,7 @@ def secondary_suppress(
     out = table.copy()
     primary = out["suppressed"].to_numpy(dtype=bool)
     size = pd.to_numeric(out[size_column], errors="coerce").fillna(np.inf).to_numpy("float64")
-    mask = secondary_mask(primary, additive_sets, size)
+    mask = secondary_mask(primary, additive_sets, size, zero)
     extra = mask & ~primary
     for column in value_columns:
         out[column] = out[column].mask(pd.Series(extra, index=out.index))

@@ -158,3 +158,15 @@ PUBLISHED_COLUMNS: dict[str, list[str]] = {
 }
 
 #: Keys of :func:`model_tables` (each is written to ``published/tables/<key>.csv``).
+
+
+#: Each table of ``models.model_tables`` and the name of the published CSV it becomes
+#: (``published/tables/<name>.csv``), for the models rule and what reads its outputs.
+MODEL_OUTPUTS: dict[str, str] = {
+    "odds_ratios": "models",
+    "risk_ratios": "risk_ratios",
+    "interaction": "interaction",
+    "stratified": "stratified",
+    "excess_explained": "excess_explained",
+    "fit": "model_fit",
+}

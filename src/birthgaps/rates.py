@@ -278,50 +278,20 @@ def protect_counts(
     if secondary:
         sets = rates_additive_sets(counts)
         size = counts["denominator"].astype("float64").where(~out["previously_withheld"], -1.0)
-        zero_totals = _zero_totals(counts, out["suppressed"].to_numpy(dtype=bool), sets)
-        out = out.assign(_size=size.to_numpy(), suppressed=out["suppressed"] | zero_totals)
+        events = counts["events"].to_numpy(dtype="float64")
+        zero = (events == 0) | (counts["denominator"].to_numpy(dtype="float64") == events)
         out = secondary_suppress(
-            out, sets, value_columns=["events", "denominator"], size_column="_size"
+            out.assign(_size=size.to_numpy()),
+            sets,
+            value_columns=["events", "denominator"],
+            size_column="_size",
+            zero=zero,
         )
-        while True:  # a new withheld member can make another zero total give it away
-            more = _zero_totals(counts, out["suppressed"].to_numpy(dtype=bool), sets)
-            if not (more & ~out["suppressed"]).any():
-                break
-            again = secondary_suppress(
-                out.assign(suppressed=out["suppressed"] | more),
-                sets,
-                value_columns=["events", "denominator"],
-                size_column="_size",
-            )
-            again["suppression"] = again["suppression"].mask(
-                out["suppression"] != "", out["suppression"]
-            )
-            out = again
-        withheld = out["suppressed"].to_numpy(dtype=bool)
-        for column in ("events", "denominator"):
-            out[column] = out[column].mask(withheld)
         out = out.drop(columns="_size")
     else:
         kind = out["suppressed"].map({True: "primary", False: ""})
         out["suppression"] = kind.astype("string")
     return out.drop(columns="previously_withheld")
-
-
-def _zero_totals(counts: pd.DataFrame, suppressed: np.ndarray, sets) -> pd.Series:
-    """Shown totals whose events or non-events are 0 and that have a withheld member.
-
-    A published total of 0 events (or of 0 non-events) says every member has 0 too, which pins
-    the events (or non-events) of a withheld member exactly; such a total is withheld as well.
-    """
-    events = counts["events"].to_numpy(dtype="float64")
-    non_events = counts["denominator"].to_numpy(dtype="float64") - events
-    zero = (events == 0) | (non_events == 0)
-    out = np.zeros(len(counts), dtype=bool)
-    for additive in sets:
-        total = additive.total
-        if zero[total] and not suppressed[total] and suppressed[list(additive.members)].any():
-            out[total] = True
-    return pd.Series(out, index=counts.index)
 
 
 def publish_rates(

@@ -326,10 +326,18 @@ def rate_ratio(
         # Poisson counts: 1/a + 1/b; binomial (Katz): 1/a - 1/n1 + 1/b - 1/n0
         var = 1 / a + 1 / b if kind == "rate" else 1 / a - 1 / n1 + 1 / b - 1 / n0
         se = np.where(estimable, np.sqrt(var), np.nan)
+    note = np.where(estimable | np.isnan(a) | np.isnan(b), "", "zero events: ratio not estimable")
+    index = _index_of(events, denominator, reference_events, reference_denominator)
+    return _ratio_frame(log_ratio, se, note, level, index)
+
+
+def _ratio_frame(
+    log_ratio: np.ndarray, se: np.ndarray, note: np.ndarray, level: float, index: pd.Index
+) -> pd.DataFrame:
+    """The columns of a ratio with its Wald interval on the log scale (rate and odds ratios)."""
     z = _z(level)
     suffix = level_suffix(level)
-    note = np.where(estimable | np.isnan(a) | np.isnan(b), "", "zero events: ratio not estimable")
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "ratio": np.exp(log_ratio),
             f"lower_{suffix}": np.exp(log_ratio - z * se),
@@ -339,9 +347,8 @@ def rate_ratio(
             "p_value": 2 * norm.sf(np.abs(log_ratio / se)),
             "note": pd.array(note, dtype="string"),
         },
-        index=_index_of(events, denominator, reference_events, reference_denominator),
+        index=index,
     )
-    return out
 
 
 def odds_ratio(
@@ -375,22 +382,10 @@ def odds_ratio(
     with np.errstate(divide="ignore", invalid="ignore"):
         log_ratio = np.where(estimable, np.log(a) - np.log(b) - np.log(c) + np.log(d), np.nan)
         se = np.where(estimable, np.sqrt(1 / a + 1 / b + 1 / c + 1 / d), np.nan)
-    z = _z(level)
-    suffix = level_suffix(level)
     missing = np.isnan(a) | np.isnan(n1) | np.isnan(c) | np.isnan(n0)
     note = np.where(estimable | missing, "", "zero cell: ratio not estimable")
-    return pd.DataFrame(
-        {
-            "ratio": np.exp(log_ratio),
-            f"lower_{suffix}": np.exp(log_ratio - z * se),
-            f"upper_{suffix}": np.exp(log_ratio + z * se),
-            "log_ratio": log_ratio,
-            "se": se,
-            "p_value": 2 * norm.sf(np.abs(log_ratio / se)),
-            "note": pd.array(note, dtype="string"),
-        },
-        index=_index_of(events, denominator, reference_events, reference_denominator),
-    )
+    index = _index_of(events, denominator, reference_events, reference_denominator)
+    return _ratio_frame(log_ratio, se, note, level, index)
 
 
 # ---------------------------------------------------------------------------------------------

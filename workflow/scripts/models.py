@@ -6,19 +6,10 @@ import pandas as pd
 
 from birthgaps.clean import quintile_basis
 from birthgaps.disclosure import barely_changed_areas, carry_rows
+from birthgaps.model_columns import MODEL_OUTPUTS
 from birthgaps.models import model_tables, publish_model_tables
 from birthgaps.provenance import label_table
 from birthgaps.workflow import run_step
-
-#: model_tables() key -> output name of the rule
-OUTPUTS = {
-    "odds_ratios": "models",
-    "risk_ratios": "risk_ratios",
-    "interaction": "interaction",
-    "stratified": "stratified",
-    "excess_explained": "excess_explained",
-    "fit": "model_fit",
-}
 
 
 def main(smk):
@@ -38,13 +29,13 @@ def main(smk):
             smk.params.areas,
             smk.params.disclosure,
         )
-        for key, output in OUTPUTS.items():
+        for key, output in MODEL_OUTPUTS.items():
             previous = pd.read_csv(
                 smk.input[f"previous_model_{output}"], dtype=str, keep_default_na=False
             )
             published[key] = carry_rows(published[key], previous, carried)
     basis = quintile_basis(smk.params.deprivation)
-    for key, output in OUTPUTS.items():
+    for key, output in MODEL_OUTPUTS.items():
         label_table(published[key], smk.params.release, smk.params.synthetic, basis).to_csv(
             smk.output[output], index=False
         )
