@@ -34,6 +34,9 @@ SPEC = config["releases"][RELEASE]
 AREAS = list(config["areas"])
 RESULTS = f"results/{RELEASE}"
 RESTRICTED = f"{RESULTS}/restricted"
+# Rules write the published tree into STAGED; `publish` copies it to PUBLISHED only after every rule
+# and the disclosure scan have passed, so a failed run leaves PUBLISHED as the last good run left it.
+STAGED = f"{RESULTS}/staged"
 PUBLISHED = f"{RESULTS}/published"
 LOGS = f"logs/{RELEASE}"
 ENV = "../../environment.yml"  # conda: paths are relative to the rule file
@@ -53,19 +56,10 @@ include: "workflow/rules/workbook.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/appendix.smk"
 include: "workflow/rules/scan.smk"
+include: "workflow/rules/publish.smk"
 
 
 rule all:
     input:
-        f"{PUBLISHED}/index.html",
-        f"{PUBLISHED}/tables/rates.csv",
-        rules.models.output,
-        f"{PUBLISHED}/tables/trends.csv",
-        f"{PUBLISHED}/tables/inequality.csv",
-        f"{PUBLISHED}/tables/funnel.csv",
-        f"{PUBLISHED}/tables/exclusion_flow.csv",
-        expand(f"{PUBLISHED}/appendix/{{area}}.html", area=AREAS),
-        rules.workbook.output.workbook,
-        rules.workbook.output.dictionary,
-        rules.scan.output.report,
+        rules.publish.output.manifest,
     default_target: True

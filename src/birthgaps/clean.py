@@ -638,7 +638,43 @@ def clean_births(
         None,
     )
     flow.add("live_births", "Live births in the study", n_live, n_live)
+    require_live_births(births, areas, flow.frame())
     return births, flow.frame()
+
+
+def require_live_births(births: pd.DataFrame, areas: list[str], flow: pd.DataFrame) -> None:
+    """Stop when the release, or a configured area, has no live births after cleaning.
+
+    Tables of nothing would be published otherwise (empty rates, trends and models); the message
+    names the removal steps that took the records, so the analyst sees why."""
+    removed = flow[flow["remaining"].notna() & (flow["step"] != "received")]
+    removed = removed[(removed["count"] > 0) & (removed["step"] != "live_births")]
+    steps = "; ".join(f"{row.description}: {row.count:,}" for row in removed.itertuples())
+    received = int(flow.loc[flow["step"] == "received", "count"].iloc[0])
+    if births.empty:
+        raise InputError(
+            f"no live births are left after cleaning ({received:,} records read; removed: "
+            f"{steps or 'none'})",
+            rule=RULE,
+            column="area_code" if "other_areas" in set(removed["step"]) else None,
+            rows=received,
+            key="areas",
+            hint="check that `areas:` holds the codes the extract uses for the mother's area of "
+            "residence, that `releases.<name>.years` covers the birth dates, and the outcome codes",
+        )
+    counts = births["area_code"].value_counts()
+    empty = [code for code in areas if counts.get(code, 0) == 0]
+    if empty:
+        raise InputError(
+            f"{len(empty)} configured area(s) have no live births after cleaning: "
+            f"{', '.join(empty)} (areas with births: {', '.join(sorted(counts.index))})",
+            rule=RULE,
+            column="area_code",
+            rows=0,
+            key="areas",
+            hint="remove the area from `areas:` or correct its code (codes of local authorities "
+            "change: check the year of the codes the extract uses)",
+        )
 
 
 def read_lookup(path: str) -> pd.DataFrame:

@@ -20,9 +20,9 @@ rule appendix:
         figures=rules.figures.output[0],
     output:
         notebook=f"{RESULTS}/notebooks/{{area}}.ipynb",
-        html=f"{PUBLISHED}/appendix/{{area}}.html",
+        html=f"{STAGED}/appendix/{{area}}.html",
         analyst=f"{RESULTS}/notebooks/{{area}}.html",
-        pdf=f"{PUBLISHED}/appendix/{{area}}.pdf",
+        pdf=f"{STAGED}/appendix/{{area}}.pdf",
     params:
         python=sys.executable,
         release=RELEASE,
@@ -40,11 +40,11 @@ rule appendix:
 
 rule index:
     input:
-        html=expand(f"{PUBLISHED}/appendix/{{area}}.html", area=AREAS),
-        pdf=expand(f"{PUBLISHED}/appendix/{{area}}.pdf", area=AREAS),
+        html=expand(f"{STAGED}/appendix/{{area}}.html", area=AREAS),
+        pdf=expand(f"{STAGED}/appendix/{{area}}.pdf", area=AREAS),
         workbook=rules.workbook.output.workbook,
     output:
-        f"{PUBLISHED}/index.html",
+        f"{STAGED}/index.html",
     params:
         release=RELEASE,
         release_label=SPEC["label"],

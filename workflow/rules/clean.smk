@@ -7,7 +7,7 @@ rule clean:
     output:
         clean=f"{RESTRICTED}/births_clean.parquet",
         flow=f"{RESTRICTED}/exclusion_flow.csv",
-        published_flow=f"{PUBLISHED}/tables/exclusion_flow.csv",
+        published_flow=f"{STAGED}/tables/exclusion_flow.csv",
     params:
         areas=AREAS,
         years=SPEC["years"],

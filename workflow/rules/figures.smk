@@ -11,7 +11,7 @@ rule figures:
         funnel=rules.funnel.output.funnel,
     output:
         report(
-            directory(f"{PUBLISHED}/figures/{{area}}"),
+            directory(f"{STAGED}/figures/{{area}}"),
             patterns=["{name}.png"],
             caption="../report/figures.rst",
             category="Figures",

@@ -13,7 +13,7 @@ rule trends:
     output:
         counts=f"{RESTRICTED}/trend_counts.parquet",
         trends=report(
-            f"{PUBLISHED}/tables/trends.csv",
+            f"{STAGED}/tables/trends.csv",
             caption="../report/indicators.rst",
             category="Tables",
         ),
@@ -38,7 +38,7 @@ rule inequality:
         rates=rules.rates.output.published,
     output:
         inequality=report(
-            f"{PUBLISHED}/tables/inequality.csv",
+            f"{STAGED}/tables/inequality.csv",
             caption="../report/indicators.rst",
             category="Tables",
         ),
@@ -65,7 +65,7 @@ rule funnel:
         rates=rules.rates.output.published,
     output:
         funnel=report(
-            f"{PUBLISHED}/tables/funnel.csv",
+            f"{STAGED}/tables/funnel.csv",
             caption="../report/indicators.rst",
             category="Tables",
         ),

@@ -14,32 +14,32 @@ rule models:
         },
     output:
         models=report(
-            f"{PUBLISHED}/tables/models.csv",
+            f"{STAGED}/tables/models.csv",
             caption="../report/models.rst",
             category="Tables",
         ),
         risk_ratios=report(
-            f"{PUBLISHED}/tables/risk_ratios.csv",
+            f"{STAGED}/tables/risk_ratios.csv",
             caption="../report/models.rst",
             category="Tables",
         ),
         interaction=report(
-            f"{PUBLISHED}/tables/interaction.csv",
+            f"{STAGED}/tables/interaction.csv",
             caption="../report/models.rst",
             category="Tables",
         ),
         stratified=report(
-            f"{PUBLISHED}/tables/stratified.csv",
+            f"{STAGED}/tables/stratified.csv",
             caption="../report/models.rst",
             category="Tables",
         ),
         excess_explained=report(
-            f"{PUBLISHED}/tables/excess_explained.csv",
+            f"{STAGED}/tables/excess_explained.csv",
             caption="../report/models.rst",
             category="Tables",
         ),
         model_fit=report(
-            f"{PUBLISHED}/tables/model_fit.csv",
+            f"{STAGED}/tables/model_fit.csv",
             caption="../report/models.rst",
             category="Tables",
         ),

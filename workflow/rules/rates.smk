@@ -8,7 +8,7 @@ rule rates:
     output:
         rates=f"{RESTRICTED}/rates_unrounded.parquet",
         published=report(
-            f"{PUBLISHED}/tables/rates.csv", caption="../report/rates.rst", category="Tables"
+            f"{STAGED}/tables/rates.csv", caption="../report/rates.rst", category="Tables"
         ),
     params:
         areas=config["areas"],

@@ -5,10 +5,10 @@ from birthgaps.workbook import TABLE_KEYS as WORKBOOK_TABLES
 
 rule workbook:
     input:
-        **{key: f"{PUBLISHED}/tables/{key}.csv" for key in WORKBOOK_TABLES},
+        **{key: f"{STAGED}/tables/{key}.csv" for key in WORKBOOK_TABLES},
     output:
-        workbook=f"{PUBLISHED}/birthgaps_{RELEASE}.xlsx",
-        dictionary=f"{PUBLISHED}/tables/data_dictionary.csv",
+        workbook=f"{STAGED}/birthgaps_{RELEASE}.xlsx",
+        dictionary=f"{STAGED}/tables/data_dictionary.csv",
     params:
         release=RELEASE,
         release_label=SPEC["label"],

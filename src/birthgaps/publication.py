@@ -1,0 +1,71 @@
+"""Publication: rules build the published tree in ``staged/``; only after every rule and the
+disclosure scan have passed is it copied to ``published/``, swapped in whole, so a failed or
+interrupted run leaves ``published/`` exactly as the last good run left it (docs/outputs.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+#: Columns of the manifest written beside the scan report: one row per published file.
+MANIFEST_COLUMNS = ["path", "bytes", "sha256"]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest(tree: str | Path) -> pd.DataFrame:
+    """Every file under ``tree`` (relative path, size, sha256), in path order."""
+    tree = Path(tree)
+    files = sorted(p for p in tree.rglob("*") if p.is_file())
+    rows = [(p.relative_to(tree).as_posix(), p.stat().st_size, _sha256(p)) for p in files]
+    return pd.DataFrame(rows, columns=MANIFEST_COLUMNS)
+
+
+def _siblings(published: Path) -> tuple[Path, Path]:
+    """The temporary names used while swapping: the incoming copy and the outgoing tree."""
+    return published.with_name(published.name + ".incoming"), published.with_name(
+        published.name + ".outgoing"
+    )
+
+
+def recover(published: str | Path) -> None:
+    """Finish or undo a swap that was interrupted (a killed run) so ``published/`` is whole."""
+    published = Path(published)
+    incoming, outgoing = _siblings(published)
+    if outgoing.exists():
+        if published.exists():
+            shutil.rmtree(outgoing)  # the swap had completed; only the clean-up was cut short
+        else:
+            outgoing.rename(published)  # the old tree had moved out, the new one never moved in
+    if incoming.exists():
+        shutil.rmtree(incoming)
+
+
+def publish_tree(staged: str | Path, published: str | Path) -> pd.DataFrame:
+    """Replace ``published/`` by a copy of ``staged/`` in one swap; return the new manifest.
+
+    The copy is made beside ``published/`` first, so a failure while copying leaves the old tree
+    untouched; the swap is two renames on one file system.
+    """
+    staged, published = Path(staged), Path(published)
+    if not staged.is_dir():
+        raise FileNotFoundError(f"nothing staged to publish: {staged}")
+    recover(published)
+    incoming, outgoing = _siblings(published)
+    shutil.copytree(staged, incoming)
+    if published.exists():
+        published.rename(outgoing)
+    incoming.rename(published)
+    if outgoing.exists():
+        shutil.rmtree(outgoing)
+    return manifest(published)

@@ -1,0 +1,29 @@
+# The last step: the staged tree becomes results/{release}/published in one swap, only once every
+# rule and the disclosure scan have passed; the manifest lists each published file's checksum.
+rule publish:
+    input:
+        scan=rules.scan.output.report,
+        index=rules.index.output[0],
+        appendix=expand(rules.appendix.output.html, area=AREAS),
+        appendix_pdf=expand(rules.appendix.output.pdf, area=AREAS),
+        figures=expand(rules.figures.output[0], area=AREAS),
+        rates=rules.rates.output.published,
+        models=rules.models.output,
+        flow=rules.clean.output.published_flow,
+        trends=rules.trends.output.trends,
+        inequality=rules.inequality.output.inequality,
+        funnel=rules.funnel.output.funnel,
+        workbook=rules.workbook.output.workbook,
+        dictionary=rules.workbook.output.dictionary,
+    output:
+        manifest=f"{RESULTS}/qa/published_manifest.csv",
+    params:
+        staged=STAGED,
+        published=PUBLISHED,
+        code=source_hash("publication"),
+    log:
+        f"{LOGS}/publish.log",
+    conda:
+        ENV
+    script:
+        "../scripts/publish.py"
