@@ -36,9 +36,9 @@ _LABELS_BY_CODE: dict[str, list[str]] = {
         "gypsy or roma",
         "roma",
     ],
-    "D": ["white and black caribbean", "white black caribbean", "black caribbean and white"],
-    "E": ["white and black african", "white black african", "black african and white"],
-    "F": ["white and asian", "white asian", "asian and white"],
+    "D": ["white and black caribbean", "black caribbean and white"],
+    "E": ["white and black african", "black african and white"],
+    "F": ["white and asian", "asian and white"],
     "G": [
         "any other mixed background",
         "any other mixed multiple ethnic background",
@@ -107,6 +107,10 @@ _WHITE_DETAILS: dict[str, str] = {
     ),
     "irish": "B",
 }
+
+#: Details that name a category only under the Mixed heading ("Mixed: White/Asian"); alone,
+#: "White/Asian" reads as the White heading with an Asian detail.
+_MIXED_DETAILS = {"white black caribbean": "D", "white black african": "E", "white asian": "F"}
 
 #: Details meaning "some other category of this group" ("White - Other").
 _GENERIC_OTHER = {"other", "any other", "other background", "any other background"}
@@ -184,9 +188,10 @@ def _splits(key: str) -> list[tuple[str, list[str]]]:
     """Every (group, detail words) reading of a normalised label that starts with a group heading,
     longest heading first ("Black, Black British, Caribbean or African: African" has several)."""
     words = key.split()
-    # "Other White European": an "other" category of the White group
+    # "Other White European": an "other" category of the White group ("Other: White British" not)
     lead = 2 if words[:2] == ["any", "other"] else 1 if words[:1] == ["other"] else 0
-    if lead and (group := _heading_group(words[lead : lead + 1])) not in {None, "Other"}:
+    group = _heading_group(words[lead : lead + 1]) if lead else None
+    if group not in {None, "Other"} and " ".join(words[lead:]) not in ETHNIC_LABELS:
         return [(group, words)]
     return [
         (group, words[end:])
@@ -200,14 +205,15 @@ def _fits(code: str, group: str) -> bool:
     return ETHNIC_CATEGORY_TO_GROUP[code] == group or (code == "R" and group == "Other")
 
 
-def _detail_match(group: str, words: list[str]) -> LabelMatch:
-    """The code of a detail under a group heading; ``None`` when it is another group's category,
-    says nothing beyond the heading (a national identity, "Black British") or was not given."""
+def _detail_match(group: str, words: list[str]) -> LabelMatch | None:
+    """The reading of a detail under a group heading: code ``None`` when it is another group's
+    category or was not given; ``None`` itself when it says nothing beyond the heading (empty, a
+    national identity, "Black British")."""
     detail = " ".join(words)
     core = " ".join(w for w in words if w not in {"background", "origin", "heritage", "descent"})
     if detail in _GENERIC_OTHER:
         return LabelMatch(OTHER_CODE[group])
-    table = {**ETHNIC_LABELS, **(_WHITE_DETAILS if group == "White" else {})}
+    table = {**ETHNIC_LABELS, **{"White": _WHITE_DETAILS, "Mixed": _MIXED_DETAILS}.get(group, {})}
     for text in (detail, core):
         if text in table:
             code = table[text]
@@ -215,29 +221,27 @@ def _detail_match(group: str, words: list[str]) -> LabelMatch:
     own = _GROUP_WORDS[group]
     others = set().union(*(w for g, w in _GROUP_WORDS.items() if g != group)) - own
     informative = set(words) - own - _IDENTITIES - _FILLERS
-    if group != "Mixed" and set(words) & others:
-        return LabelMatch(None)
-    if set(words) & _NOT_GIVEN:
+    if (group != "Mixed" and set(words) & others) or set(words) & _NOT_GIVEN:
         return LabelMatch(None)
     if "other" in words and not (informative - others):
         return LabelMatch(OTHER_CODE[group])
     if not informative:
-        return LabelMatch(None)
+        return None
     return LabelMatch(OTHER_CODE[group], by_heading=True)
 
 
 def _text_match(key: str) -> tuple[LabelMatch, str | None]:
-    """Built-in reading of a normalised label: its match and the group its text names. Of several
-    heading readings, the first giving a listed category wins, then the first giving a group."""
+    """Built-in reading of a normalised label: its match and the group its text names. The
+    longest heading whose detail says something decides ("Black, Black British, Caribbean or
+    African: African" also starts with the heading "Black, ..., Caribbean or African African")."""
     if key in ETHNIC_LABELS:
         code = ETHNIC_LABELS[key]
         return LabelMatch(code), ETHNIC_CATEGORY_TO_GROUP[code]
     splits = _splits(key)
-    if not splits:
-        return LabelMatch(None), None
-    matches = [_detail_match(g, w) if w else LabelMatch(None) for g, w in splits]
-    found = [m for m in matches if m.code and not m.by_heading] or [m for m in matches if m.code]
-    return (found[0] if found else LabelMatch(None)), splits[0][0]
+    for group, words in splits:
+        if words and (match := _detail_match(group, words)) is not None:
+            return match, group
+    return LabelMatch(None), (splits[0][0] if splits else None)
 
 
 def match_label(label: str, extra: dict[str, str] | None = None) -> LabelMatch:
