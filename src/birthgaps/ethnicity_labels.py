@@ -258,10 +258,13 @@ def match_label(label: str, extra: dict[str, str] | None = None) -> LabelMatch:
         code = lead.group(1).upper()
         rest = normalise_label(lead.group(2))
         match, group = _text_match(rest)
-        named = ETHNIC_CATEGORY_TO_GROUP[match.code] if match.code else group
+        if match.code or group:
+            named = {ETHNIC_CATEGORY_TO_GROUP[match.code] if match.code else group}
+        else:  # "A - Polish Black" names the Black group
+            named = {g for g, words in _GROUP_WORDS.items() if words & set(rest.split())}
         if rest in _GENERIC_OTHER:  # "L - Other" names no group
-            named = None
-        return LabelMatch(code if named is None or _fits(code, named) else None)
+            named = set()
+        return LabelMatch(code if all(_fits(code, g) for g in named) else None)
     return _text_match(key)[0]
 
 
