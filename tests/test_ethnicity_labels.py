@@ -299,12 +299,11 @@ def property_labels() -> list[str]:
     details |= set(ETHNIC_LABELS) | {"Eastern European", "Polish", "Sri Lankan", "Somali"}
     details |= {"Kurdish", "British", "Irish", "English", "Other", "Not stated", "Black British"}
     details |= {"Asian British", "White British", "Any other", "Other background"}
-    labels = sorted(details) + [
-        f"{h}{s}{d}" for h, d, s in itertools.product(headings, details, [" - ", "/"])
+    details = sorted(details)
+    labels = details + [
+        f"{h}{s}{d}" for h, d, s in itertools.product(headings, details, [" - ", ": ", "/"])
     ]
-    codes = [c for c in ETHNIC_CATEGORY_TO_GROUP]
-    labels += [f"{c} - {d}" for c, d in itertools.product(codes, sorted(details))]
-    return labels
+    return labels + [f"{c} - {d}" for c, d in itertools.product(ETHNIC_CATEGORY_TO_GROUP, details)]
 
 
 def test_property_a_label_naming_one_group_maps_into_that_group_or_nowhere():
