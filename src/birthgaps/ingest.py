@@ -18,12 +18,12 @@ import pyarrow.compute as pc
 from birthgaps import readers
 from birthgaps.definitions import CANONICAL_COLUMNS
 from birthgaps.errors import InputError
+from birthgaps.ethnicity_labels import match_label
 from birthgaps.sources import (
     BUILTIN_RECODES,
     ETHNIC_CODES,
     GESTATION_TEXT,
     READER_DEFAULTS,
-    ethnic_code_for_label,
     expected_columns,
     load_source,
     source_missing_columns,
@@ -34,6 +34,7 @@ from birthgaps.validation import (
     INFO,
     Issue,
     check_births,
+    ethnicity_by_heading_issue,
     fatal_error,
     fatal_schema,
     report_frame,
@@ -116,13 +117,17 @@ def _recode(array: pa.Array, column: str, source: dict) -> pa.Array:
     return _map_unique(array, lambda v: table.get(v.lower(), v))
 
 
-def _ethnicity(array: pa.Array, source: dict) -> pa.Array:
-    """NHS codes from codes (any case) or from text labels; an unknown value stays as given."""
+def _ethnicity(array: pa.Array, source: dict) -> tuple[pa.Array, dict[str, tuple[str, int]]]:
+    """NHS codes from codes (any case) or from text labels; an unknown value stays as given.
+    Also the labels read by their group heading only: label -> (code, rows), for the report."""
     spec = source["ethnicity"]
-    if spec["format"] == "labels":
-        extra = spec.get("labels") or {}
-        return _map_unique(array, lambda v: ethnic_code_for_label(v, extra) or v)
-    return _map_unique(array, lambda v: v.upper() if v.upper() in ETHNIC_CODES else v)
+    if spec["format"] != "labels":
+        return _map_unique(array, lambda v: v.upper() if v.upper() in ETHNIC_CODES else v), {}
+    extra = spec.get("labels") or {}
+    counts = {c["values"]: c["counts"] for c in pc.value_counts(array).to_pylist()}
+    matches = {v: match_label(v, extra) for v in counts if v is not None}
+    by_heading = {v: (m.code, counts[v]) for v, m in matches.items() if m.by_heading}
+    return _map_unique(array, lambda v: matches[v].code or v), by_heading
 
 
 def _mask(array: pa.Array) -> np.ndarray:
@@ -320,7 +325,11 @@ def _to_canonical(
         failed.add("birth_date")
     columns["birth_date"] = dates
 
-    texts["mother_ethnic_category"] = _ethnicity(texts["mother_ethnic_category"], source)
+    texts["mother_ethnic_category"], by_heading = _ethnicity(
+        texts["mother_ethnic_category"], source
+    )
+    if by_heading:
+        issues.append(ethnicity_by_heading_issue(file, by_heading))
     for column in STRING_COLUMNS:
         columns[column] = _strings(texts[column])
 

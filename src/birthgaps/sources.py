@@ -6,7 +6,6 @@ config; a new source is added by writing such a mapping, not code (docs/sources.
 from __future__ import annotations
 
 import copy
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +16,20 @@ import yaml
 from birthgaps.definitions import CANONICAL_COLUMNS
 from birthgaps.errors import InputError
 
+# Ethnicity labels are read by birthgaps.ethnicity_labels; the names stay importable from here.
+from birthgaps.ethnicity_labels import (  # noqa: F401
+    ETHNIC_CODES,
+    ETHNIC_LABELS,
+    ethnic_code_for_label,
+    ethnic_codes_from_labels,
+    normalise_label,
+)
+
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "config" / "sources"
 DEFAULT_SOURCE = "canonical"
 
 #: Pseudo-column a source may map for gestation written as text such as ``38+4``.
 GESTATION_TEXT = "gestation"
-
-#: NHS Data Dictionary ethnic category codes accepted in the canonical column.
-ETHNIC_CODES: list[str] = [*"ABCDEFGHJKLMNPRSZ", "99"]
 
 #: Reader settings used when a source leaves them out.
 READER_DEFAULTS: dict[str, Any] = {
@@ -120,142 +125,6 @@ BUILTIN_RECODES: dict[str, dict[str, str]] = {
         "indeterminate": "U",
     },
 }
-
-# --------------------------------------------------------------------------------------------
-# Ethnicity text labels -> NHS ethnic category codes
-# --------------------------------------------------------------------------------------------
-
-_LABELS_BY_CODE: dict[str, list[str]] = {
-    "A": [
-        "white british",
-        "british",
-        "english welsh scottish northern irish or british",
-        "english welsh scottish northern irish british",
-        "english",
-        "scottish",
-        "welsh",
-        "northern irish",
-    ],
-    "B": ["white irish", "irish"],
-    "C": [
-        "any other white background",
-        "other white background",
-        "any other white",
-        "other white",
-        "white other",
-        "gypsy or irish traveller",
-        "gypsy irish traveller",
-        "irish traveller",
-        "gypsy",
-        "traveller",
-        "roma",
-    ],
-    "D": ["white and black caribbean"],
-    "E": ["white and black african"],
-    "F": ["white and asian"],
-    "G": [
-        "any other mixed background",
-        "any other mixed multiple ethnic background",
-        "any other mixed or multiple ethnic background",
-        "other mixed background",
-        "other mixed",
-        "mixed other",
-    ],
-    "H": ["indian", "british indian"],
-    "J": ["pakistani", "british pakistani"],
-    "K": ["bangladeshi", "british bangladeshi"],
-    "L": ["any other asian background", "other asian background", "other asian", "asian other"],
-    "M": ["caribbean", "black caribbean"],
-    "N": ["african", "black african"],
-    "P": [
-        "any other black background",
-        "any other black african or caribbean background",
-        "other black background",
-        "other black",
-        "black other",
-    ],
-    "R": ["chinese"],
-    "S": [
-        "any other ethnic group",
-        "other ethnic group",
-        "any other",
-        "other",
-        "arab",
-    ],
-    "Z": [
-        "not stated",
-        "declined",
-        "refused",
-        "prefer not to say",
-        "patient declined",
-        "declined to state",
-        "not disclosed",
-    ],
-    "99": ["not known", "unknown", "not recorded", "not asked"],
-}
-
-#: Normalised common text label -> NHS ethnic category code.
-ETHNIC_LABELS: dict[str, str] = {
-    label: code for code, labels in _LABELS_BY_CODE.items() for label in labels
-}
-
-#: Group headings that exports put in front of a label ("Asian or Asian British - Pakistani").
-_GROUP_PREFIXES = sorted(
-    [
-        "white",
-        "mixed",
-        "mixed or multiple ethnic groups",
-        "mixed multiple ethnic groups",
-        "mixed multiple ethnic group",
-        "asian",
-        "asian or asian british",
-        "asian asian british",
-        "asian british",
-        "black",
-        "black or black british",
-        "black black british caribbean or african",
-        "black african caribbean or black british",
-        "black british",
-        "other ethnic group",
-        "other ethnic groups",
-        "other",
-        "chinese or other ethnic group",
-    ],
-    key=len,
-    reverse=True,
-)
-_CODE_PREFIX = re.compile(r"^\s*([A-HJ-NPRSZ]|99)\s*[-\u2013\u2014:.)]\s*\S", re.IGNORECASE)
-
-
-def normalise_label(label: str) -> str:
-    """Lower case, punctuation (dashes, colons, slashes, commas, brackets) to spaces, single spaces."""
-    text = re.sub(r"[\u2013\u2014\-:/,();.&]", " ", str(label).lower())
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def ethnic_code_for_label(label: str, extra: dict[str, str] | None = None) -> str | None:
-    """NHS ethnic category code for one text label (or code); ``None`` when not recognised."""
-    text = str(label).strip()
-    if text.upper() in ETHNIC_CODES:
-        return text.upper()
-    if match := _CODE_PREFIX.match(text):
-        return match.group(1).upper()
-    table = {**ETHNIC_LABELS, **{normalise_label(k): v for k, v in (extra or {}).items()}}
-    key = normalise_label(text)
-    if key in table:
-        return table[key]
-    for prefix in _GROUP_PREFIXES:
-        if key.startswith(prefix + " ") and key[len(prefix) + 1 :] in table:
-            return table[key[len(prefix) + 1 :]]
-    return None
-
-
-def ethnic_codes_from_labels(values: pd.Series, extra: dict[str, str] | None = None) -> pd.Series:
-    """Map text labels to NHS codes; an unrecognised label stays as given (clean counts it)."""
-    uniques = values.dropna().unique()
-    mapping = {u: ethnic_code_for_label(u, extra) or u for u in uniques}
-    return values.map(mapping).astype("string")
-
 
 # --------------------------------------------------------------------------------------------
 # Loading and checking source mappings

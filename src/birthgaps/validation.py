@@ -8,6 +8,7 @@ the run; ``exclusion`` rules are reported here and counted in the exclusion flow
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ import pandera.pandas as pa
 
 from birthgaps.definitions import CANONICAL_COLUMNS
 from birthgaps.errors import InputError
-from birthgaps.sources import ETHNIC_CODES
+from birthgaps.ethnicity_labels import ETHNIC_CODES
 
 FATAL = "fatal"
 EXCLUSION = "exclusion"
@@ -40,6 +41,9 @@ DEFINITION_DEFAULTS = {
     "birth_weight_max_g": 6500,
     "birth_weight_sentinels": [9999],
 }
+#: How many distinct ethnicity labels a report row lists, and how many characters of each.
+LABELS_LISTED = 20
+LABEL_CHARS = 40
 LSOA_PATTERN = r"[A-Z][0-9]{8}"
 PLURALITY_RANGE = (1, 8)
 MOTHER_AGE_RANGE = (10, 65)
@@ -309,8 +313,65 @@ def check_births(
             fatal = fatal.update_column(column, checks=[])
         if column in exclusion.columns:
             exclusion = exclusion.remove_columns([column])
-    return _schema_issues(fatal, births, file, FATAL) + _schema_issues(
+    issues = _schema_issues(fatal, births, file, FATAL) + _schema_issues(
         exclusion, births, file, EXCLUSION
+    )
+    for issue in issues:
+        if issue.rule == "ethnic_code_unknown":
+            issue.description = _unknown_ethnicity(births["mother_ethnic_category"])
+    return issues
+
+
+# --------------------------------------------------------------------------------------------
+# Ethnicity labels: listed by text with counts (a label is not identifying; rows alone are no help)
+# --------------------------------------------------------------------------------------------
+
+
+def _quoted(label: str) -> str:
+    """A label in double quotes, cut to ``LABEL_CHARS`` characters."""
+    text = label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "\u2026"
+    return json.dumps(text, ensure_ascii=False)
+
+
+def label_list(counts: dict[str, int], codes: dict[str, str] | None = None) -> str:
+    """'"Kurdish" (3), "Martian" (1)': distinct labels, most frequent first, at most
+    ``LABELS_LISTED``, each with its code (``codes``) when given."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = [
+        _quoted(label) + (f" -> {codes[label]}" if codes else "") + f" ({n:,})"
+        for label, n in ranked[:LABELS_LISTED]
+    ]
+    more = len(ranked) - LABELS_LISTED
+    return ", ".join(shown) + (f" and {more} more labels" if more > 0 else "")
+
+
+def _unknown_ethnicity(values: pd.Series) -> str:
+    """The ``ethnic_code_unknown`` description: each unrecognised value with its count."""
+    counts = values[values.notna() & ~values.isin(ETHNIC_CODES)].value_counts()
+    counts = {str(k): int(v) for k, v in counts.items()}
+    first = _quoted(min(counts, key=lambda k: (-counts[k], k))) if counts else '"<label>"'
+    return (
+        "ethnic category not an NHS code A-S, Z or 99 (counted as unrecognised): "
+        f"{label_list(counts)}. What to do: give each label its NHS code in the release's "
+        'source, source.ethnicity.labels: {"<label>": <code>} (with ethnicity.format: labels), '
+        f"e.g. {{{first}: <code>}}"
+    )
+
+
+def ethnicity_by_heading_issue(file: str, labels: dict[str, tuple[str, int]]) -> Issue:
+    """INFO row of labels read by their group heading only ("White - Eastern European" -> C):
+    label -> (code, rows), for the analyst to check."""
+    counts = {label: n for label, (_, n) in labels.items()}
+    codes = {label: code for label, (code, _) in labels.items()}
+    return Issue(
+        file=file,
+        column="mother_ethnic_category",
+        rule="ethnicity_by_heading",
+        severity=INFO,
+        rows=sum(counts.values()),
+        description="labels whose detail is not a listed category, read by their group heading "
+        f'as the group\'s "any other" category: {label_list(counts, codes)}. What to do: check '
+        'them; map one otherwise with source.ethnicity.labels: {"<label>": <code>}',
     )
 
 
