@@ -646,8 +646,8 @@ def read_table(
 ) -> RawTable:
     """Read one file as text with the source's reader settings; stop with a ``FileProblem``.
 
-    With ``strict=False`` a problem with some rows is returned in ``row_problem`` (ingest reports
-    it after checking the columns) instead of being raised.
+    With ``strict=False`` a problem with some rows (or no rows) is returned in ``row_problem``
+    (ingest reports it after checking the columns) instead of being raised.
     """
     path = Path(path)
     fmt = detect_format(path, reader.get("format", "auto"))
@@ -657,10 +657,11 @@ def read_table(
         table = _read_xlsx(path, reader, date_format, rule)
     else:
         table = _read_parquet(path, reader, date_format, rule)
+    if table.n_rows == 0 and table.row_problem is None:
+        # after the columns check when not strict: a title row read as the header has no rows
+        table.row_problem = _problem(path, "no_rows", "the extract has a header but no rows", rule)
     if table.row_problem is not None and strict:
         raise table.row_problem
-    if table.n_rows == 0 and table.row_problem is None:
-        raise _problem(path, "no_rows", "the extract has a header but no rows", rule)
     return table
 
 
