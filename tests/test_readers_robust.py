@@ -396,3 +396,19 @@ def test_the_project_ignores_data_folder():
             ["git", "-C", str(repo), "check-ignore", "-q", "data/births_2019_2021.xlsx"]
         )
         assert result.returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_snakemake_user_sees_the_git_warning(tmp_path, repo_config):
+    git(tmp_path, "init", "-q")
+    (tmp_path / "exports").mkdir()
+    path = tmp_path / "exports" / "births.csv"
+    path.write_text(GOOD)
+    config = release_config(repo_config, tmp_path, path)
+    (tmp_path / ".gitignore").write_text("results/\nlogs/\n.snakemake/\n")
+    result = snakemake(
+        tmp_path, "--dry-run", configfile=write_config(tmp_path / "config.yaml", config)
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr.count(f"warning: the extract {path} lies inside the git work tree") == 1
+    assert "Traceback" not in result.stderr

@@ -140,10 +140,10 @@ def check_previous(config: dict) -> None:
             )
 
 
-def preflight(config: dict) -> None:
+def preflight(config: dict, *, warn: bool = True) -> None:
     """Check, before any job runs, the release's source mapping, the previous release's outputs
     (when it follows one) and that a real release's extract file(s) exist, agree in their columns
-    and carry every column the source needs."""
+    and carry every column the source needs; with ``warn``, warn about extracts git would commit."""
     release = config["release"]
     spec = config["releases"][release]
     source = release_source(config)
@@ -167,7 +167,8 @@ def preflight(config: dict) -> None:
         )
     first: list[str] | None = None
     for path in files:
-        warn_if_not_ignored(path)
+        if warn:
+            warn_if_not_ignored(path)
         columns = header_columns(path, source["reader"], rule="preflight")
         missing = source_missing_columns(columns, source)
         if missing:

@@ -161,13 +161,14 @@ def _clean_names(names: list[Any], path: Path, rule: str) -> list[str]:
 def _line_bounds(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (without the line break) of each line; a break is LF, CRLF or a lone CR."""
     b = np.frombuffer(raw, dtype=np.uint8)
-    cr, lf = b == 13, b == 10
-    crlf = np.zeros(len(b), dtype=bool)
-    crlf[:-1] = cr[:-1] & lf[1:]
-    second = np.zeros(len(b), dtype=bool)
-    second[1:] = crlf[:-1]
-    breaks = np.flatnonzero((cr | lf) & ~second)
-    starts = np.concatenate([[0], breaks + np.where(crlf[breaks], 2, 1)])
+    found = np.flatnonzero((b == 10) | (b == 13))
+    is_cr = b[found] == 13
+    after = np.minimum(found + 1, max(len(b) - 1, 0))
+    crlf = is_cr & (found + 1 < len(b)) & (b[after] == 10)
+    second = np.zeros(len(found), dtype=bool)  # the LF of a CRLF is not a break of its own
+    second[1:] = crlf[:-1] & (found[1:] == found[:-1] + 1)
+    breaks, crlf = found[~second], crlf[~second]
+    starts = np.concatenate([[0], breaks + np.where(crlf, 2, 1)])
     ends = np.concatenate([breaks, [len(b)]])
     if len(starts) > 1 and starts[-1] == len(b):  # a final line break ends the last line
         starts, ends = starts[:-1], ends[:-1]
@@ -178,8 +179,8 @@ def _record_lines(data: bytes, header_row: int) -> np.ndarray:
     """Line of each data row of a CSV (the header and blank lines counted; a row that spans lines
     in a quoted field starts on its first), found by the parity of the quotes before each line."""
     starts, ends = _line_bounds(data)
-    quotes = np.concatenate([[0], np.cumsum(np.frombuffer(data, dtype=np.uint8) == 34)])
-    begins = quotes[starts] % 2 == 0
+    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 34)
+    begins = np.searchsorted(quotes, starts) % 2 == 0
     lines = np.flatnonzero(begins) + 1
     blank = (ends == starts)[begins]
     return lines[header_row:][~blank[header_row:]]
