@@ -24,7 +24,7 @@ report: "workflow/report/workflow.rst"
 
 try:
     validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
-    preflight(config)
+    preflight(config, warn=workflow.is_main_process)  # warnings once, not again in each job
     check_lookup_config(config)
 except InputError as error:
     raise WorkflowError(str(error)) from None

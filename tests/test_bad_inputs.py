@@ -19,6 +19,7 @@ from birthgaps.definitions import CANONICAL_COLUMNS
 from birthgaps.errors import InputError
 from birthgaps.ingest import ingest_release
 from birthgaps.sources import to_layout
+from birthgaps.validation import ROW_NUMBERS_SHORT
 
 HEADER = ",".join(CANONICAL_COLUMNS)
 N_GOOD = 12
@@ -43,7 +44,8 @@ def with_bad(make, positions: list[int]) -> str:
 
 @dataclass
 class Case:
-    """A malformed extract: files written by ``write``; the expected error or exclusion."""
+    """A malformed extract: files written by ``write``; the expected error or exclusion
+    (``example_rows`` are line numbers of the file: line 1 is the header)."""
 
     name: str
     write: object  # (tmp_path) -> list[Path]
@@ -151,7 +153,7 @@ CASES = [
         "whole_number",
         column="birth_weight_g",
         rows=2,
-        example_rows="3, 9",
+        example_rows="4, 10",
     ),
     Case(
         "decimal gestation",
@@ -159,7 +161,7 @@ CASES = [
         "whole_number",
         column="gestation_weeks",
         rows=1,
-        example_rows="4",
+        example_rows="5",
     ),
     Case(
         "thousands separator in the wrong place",
@@ -167,7 +169,7 @@ CASES = [
         "whole_number",
         column="birth_weight_g",
         rows=1,
-        example_rows="2",
+        example_rows="3",
     ),
     Case(
         "unknown ethnic codes",
@@ -175,7 +177,7 @@ CASES = [
         "ethnic_code_unknown",
         column="mother_ethnic_category",
         rows=3,
-        example_rows="1, 5, 6",
+        example_rows="2, 6, 7",
         fatal=False,
     ),
     Case(
@@ -184,7 +186,7 @@ CASES = [
         "birth_outcome_code",
         column="birth_outcome",
         rows=1,
-        example_rows="7",
+        example_rows="8",
     ),
     Case(
         "sex coded 1/2 without a recode",
@@ -206,7 +208,7 @@ CASES = [
         "lsoa_missing",
         column="mother_lsoa",
         rows=2,
-        example_rows="2, 4",
+        example_rows="3, 5",
         fatal=False,
     ),
     Case(
@@ -215,7 +217,7 @@ CASES = [
         "gestation_out_of_range",
         column="gestation_weeks",
         rows=1,
-        example_rows="12",
+        example_rows="13",
         fatal=False,
     ),
     Case(
@@ -224,7 +226,7 @@ CASES = [
         "date_format",
         column="birth_date",
         rows=3,
-        example_rows="2, 3, 11",
+        example_rows="3, 4, 12",
         needle="YYYY-MM-DD",
     ),
     Case(
@@ -235,7 +237,7 @@ CASES = [
         "date_format",
         column="birth_date",
         rows=1,
-        example_rows="5",
+        example_rows="6",
     ),
     Case(
         "UK dates for a source expecting ISO",
@@ -249,7 +251,7 @@ CASES = [
         text_file(with_bad(lambda r: r.replace(",X1", ",X\u00e91"), [6, 8]), encoding="cp1252"),
         "encoding",
         rows=2,
-        example_rows="6, 8",
+        example_rows="7, 9",
         source={"reader": {"encoding": "utf-8"}},
         needle="not UTF-8",
     ),
@@ -296,7 +298,7 @@ CASES = [
         text_file(FULL[: FULL.rindex(",3300,") + 3]),
         "truncated_file",
         rows=1,
-        example_rows=str(N_GOOD),
+        example_rows=str(N_GOOD + 1),
         needle="truncated",
     ),
     Case(
@@ -304,14 +306,14 @@ CASES = [
         text_file(FULL + 'B900,2022-01-01,live,39,1,"3,'),
         "truncated_file",
         rows=1,
-        example_rows=str(N_GOOD + 1),
+        example_rows=str(N_GOOD + 2),
     ),
     Case(
         "row with an extra field",
         text_file(with_bad(lambda r: r + ",extra", [4])),
         "ragged_rows",
         rows=1,
-        example_rows="4",
+        example_rows="5",
     ),
     Case(
         "missing file", lambda tmp: [tmp / "nowhere.csv"], "file_missing", needle="does not exist"
@@ -342,7 +344,7 @@ CASES = [
         "gestation_text",
         column="gestation_weeks",
         rows=2,
-        example_rows="1, 2",
+        example_rows="2, 3",
         source="local_maternity_export",
     ),
     Case(
@@ -351,7 +353,7 @@ CASES = [
         "plurality_range",
         column="plurality",
         rows=1,
-        example_rows="10",
+        example_rows="11",
     ),
     Case(
         "mother's age sentinel 99",
@@ -359,7 +361,7 @@ CASES = [
         "mother_age_range",
         column="mother_age",
         rows=2,
-        example_rows="1, 12",
+        example_rows="2, 13",
     ),
     Case(
         "missing baby identifier",
@@ -367,7 +369,7 @@ CASES = [
         "baby_id_missing",
         column="baby_id",
         rows=1,
-        example_rows="3",
+        example_rows="4",
     ),
     Case(
         "second file of a release with other columns",
@@ -382,7 +384,7 @@ CASES = [
         "duplicate_baby_id",
         column="baby_id",
         rows=2,
-        example_rows="5, 6",
+        example_rows="6, 7",
         fatal=False,
     ),
 ]
@@ -426,7 +428,7 @@ def test_bad_input(tmp_path, case):
     if case.rows is not None:
         assert f"rows affected: {case.rows:,}" in message
     if case.example_rows:
-        assert f"(1-based, after the header): {case.example_rows}" in message
+        assert f"({ROW_NUMBERS_SHORT}): {case.example_rows}" in message
     if case.needle:
         assert case.needle in message
     report = pd.read_csv(report_dir / "validation_report.csv", dtype=str, keep_default_na=False)

@@ -97,7 +97,10 @@ def test_error_reports_row_counts_not_values(tmp_path):
     with pytest.raises(InputError) as info:
         read_extract(path)
     assert "rows affected: 2" in str(info.value)
-    assert "rows (1-based, after the header): 4, 5" in str(info.value)
+    assert (
+        "rows (CSV line numbers or sheet row numbers, as shown in an editor or in Excel): 5, 6"
+        in str(info.value)
+    )
 
 
 def test_missing_file_and_wrong_encoding(tmp_path):

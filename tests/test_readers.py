@@ -16,6 +16,7 @@ from birthgaps.errors import InputError
 from birthgaps.ingest import header_columns, ingest_release
 from birthgaps.readers import FileProblem, find_header_row, read_table
 from birthgaps.sources import READER_DEFAULTS, load_source, to_layout
+from birthgaps.validation import ROW_NUMBERS_SHORT
 
 HEADER = ",".join(CANONICAL_COLUMNS)
 ROW = "B{i},2022-01-0{d},live,39,1,{w},F,1,30,{e},E01000001,X1"
@@ -97,7 +98,7 @@ def test_missing_markers_of_the_source_become_missing(tmp_path):
     births, report = ingest_release([str(path)], {"reader": {"na_values": ["", "NULL", "N/A"]}})
     assert births["birth_weight_g"].isna().tolist() == [True, True, False]
     row = report.loc[report["rule"] == "birth_weight_missing"].iloc[0]
-    assert (row["rows"], row["example_rows"]) == (2, "1, 2")
+    assert (row["rows"], row["example_rows"]) == (2, "2, 3")  # lines of the file
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,12 +228,12 @@ def test_row_numbers_are_per_file_and_cross_file_duplicates_are_counted(tmp_path
     with pytest.raises(InputError) as info:
         ingest_release([str(first), str(second)], "canonical", report_dir=tmp_path / "qa")
     assert str(second) in str(info.value)
-    assert "first bad rows (1-based, after the header): 2" in str(info.value)
+    assert f"first bad rows ({ROW_NUMBERS_SHORT}): 3" in str(info.value)
     report = pd.read_csv(tmp_path / "qa" / "validation_report.csv", dtype=str)
     cross = report.loc[report["rule"] == "duplicate_baby_id_across_files"].iloc[0]
-    assert (cross["file"], cross["rows"], cross["example_rows"]) == (str(second), "1", "2")
+    assert (cross["file"], cross["rows"], cross["example_rows"]) == (str(second), "1", "3")
     within = report.loc[report["rule"] == "duplicate_baby_id"].iloc[0]
-    assert (within["file"], within["rows"], within["example_rows"]) == (str(second), "1", "3")
+    assert (within["file"], within["rows"], within["example_rows"]) == (str(second), "1", "4")
 
 
 def test_files_with_different_columns_are_named(tmp_path):
@@ -252,7 +253,7 @@ def test_header_columns_of_csv_with_bom_and_cp1252(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + canonical_text().encode())
     assert header_columns(path) == CANONICAL_COLUMNS
     path.write_bytes("Gr\u00f6\u00dfe,x\n1,2\n".encode("cp1252"))
-    assert header_columns(path) == ["Gr\u00f6\u00dfe", "x"]
+    assert header_columns(path, {"encoding": "auto"}) == ["Gr\u00f6\u00dfe", "x"]
 
 
 def test_source_reader_settings_reach_the_reader(tmp_path):

@@ -1,7 +1,7 @@
 """Official lookups with the real files in ../shared/data (skipped when ../shared is absent).
 
-IoD2019 (LSOA 2011), IoD2025 (LSOA 2021) and the ONS LSOA 2011 -> 2021 lookup: checksums against
-config, national totals, Leicester's decile distributions (figures in docs/lookups.md), mapping each
+IoD2019 (LSOA 2011), IoD2025 (LSOA 2021) and the ONS LSOA 2011 -> 2021 lookup: content checksums
+against config, national totals, Leicester's decile distributions (figures in docs/lookups.md), mapping each
 edition onto the other vintage, and the download path with the real files served over loopback.
 """
 
@@ -19,6 +19,7 @@ from birthgaps.config import validate_config
 from birthgaps.errors import InputError
 from birthgaps.lookups import (
     build_imd_lookup,
+    content_sha256,
     fetch,
     imd_lookup_for_release,
     match_counts,
@@ -63,11 +64,17 @@ def per_decile(lookup: pd.DataFrame, codes: set[str]) -> list[int]:
     return part["imd_decile"].value_counts().reindex(DECILES, fill_value=0).tolist()
 
 
+def read_shared(data: Path, name: str) -> pd.DataFrame:
+    path = data / FILES[name]
+    return read_lsoa11_lsoa21(path) if name == "lsoa11_lsoa21" else read_iod(path, name)
+
+
 def test_config_checksums_are_those_of_the_shared_files(data, repo_config):
     for name, relative in FILES.items():
-        actual = sha256_of(data / relative)
-        assert repo_config["lookups"]["files"][name]["sha256"] == actual
-        assert actual.startswith(PROVENANCE_SHA[name])
+        spec = repo_config["lookups"]["files"][name]
+        assert spec["content_sha256"] == content_sha256(name, read_shared(data, name))
+        assert "sha256" not in spec  # the bytes of a publisher's file are not those of a copy
+        assert sha256_of(data / relative).startswith(PROVENANCE_SHA[name])
 
 
 def test_national_totals_and_decile_sizes(data):
@@ -148,10 +155,13 @@ def site(data):
 
 
 def spec_for(site, repo_config, name: str) -> dict:
+    """The committed content checksum, and the byte checksum of the shared copy served."""
     base, _ = site
+    shared = Path(__file__).resolve().parents[1].parent / "shared" / "data"
     return {
         "url": f"{base}/{FILES[name]}",
-        "sha256": repo_config["lookups"]["files"][name]["sha256"],
+        "content_sha256": repo_config["lookups"]["files"][name]["content_sha256"],
+        "sha256": sha256_of(shared / FILES[name]),
     }
 
 
@@ -161,7 +171,7 @@ def test_download_of_each_real_file_verifies_and_is_reused(site, data, repo_conf
     spec = spec_for(site, repo_config, name)
     before = len(requested)
     path = fetch(name, spec, tmp_path)
-    assert path == tmp_path / f"{name}-{spec['sha256'][:16]}.csv"
+    assert path == tmp_path / f"{name}-{spec['content_sha256'][:16]}.csv"
     assert path.read_bytes() == (data / FILES[name]).read_bytes()
     assert len(requested) == before + 1
     assert fetch(name, spec, tmp_path) == path
@@ -170,10 +180,11 @@ def test_download_of_each_real_file_verifies_and_is_reused(site, data, repo_conf
 
 def test_download_of_a_real_file_with_another_files_checksum(site, repo_config, tmp_path):
     spec = spec_for(site, repo_config, "iod2025")
-    spec["sha256"] = repo_config["lookups"]["files"]["iod2019"]["sha256"]
+    actual = spec["sha256"]
+    spec["sha256"] = spec_for(site, repo_config, "iod2019")["sha256"]
     with pytest.raises(InputError, match="does not have the expected sha256") as info:
         fetch("iod2025", spec, tmp_path)
-    assert repo_config["lookups"]["files"]["iod2025"]["sha256"] in str(info.value)  # actual
+    assert actual in str(info.value)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -135,12 +135,12 @@ def test_report_lists_rules_with_counts_and_rows_but_never_identifying_values(tm
     births, report = ingest_release([str(path)], "canonical")
     assert list(report.columns) == REPORT_COLUMNS
     rules = {r.rule: (r.severity, int(r.rows), r.example_rows) for r in report.itertuples()}
-    assert rules["duplicate_baby_id"] == ("exclusion", 1, "7")
-    assert rules["gestation_out_of_range"] == ("exclusion", 1, "6")
-    assert rules["birth_weight_sentinel"] == ("exclusion", 1, "6")
-    assert rules["ethnic_code_unknown"] == ("exclusion", 1, "6")
-    assert rules["lsoa_code_format"] == ("exclusion", 1, "6")
-    assert rules["lsoa_missing"] == ("exclusion", 1, "7")
+    assert rules["duplicate_baby_id"] == ("exclusion", 1, "8")
+    assert rules["gestation_out_of_range"] == ("exclusion", 1, "7")
+    assert rules["birth_weight_sentinel"] == ("exclusion", 1, "7")
+    assert rules["ethnic_code_unknown"] == ("exclusion", 1, "7")
+    assert rules["lsoa_code_format"] == ("exclusion", 1, "7")
+    assert rules["lsoa_missing"] == ("exclusion", 1, "8")
     assert rules["records_read"][:2] == ("info", 7)
     write_report(report, tmp_path / "r.csv", tmp_path / "r.html", title="Demo <release>")
     for name in ("r.csv", "r.html"):
@@ -157,7 +157,11 @@ def test_fatal_report_is_written_before_the_error(tmp_path):
     message = str(info.value)
     assert_no_secrets(message)
     assert "whole numbers" in message and "column: mother_age" in message
-    assert "rows affected: 1" in message and "after the header): 7" in message
+    assert (
+        "rows affected: 1" in message
+        and "(CSV line numbers or sheet row numbers, as shown in an editor or in Excel): 8"
+        in message
+    )
     assert str(tmp_path / "logs" / "validation_report.html") in message
     report = pd.read_csv(tmp_path / "logs" / "validation_report.csv")
     assert report.loc[0, "rule"] == "whole_number" and report.loc[0, "severity"] == "fatal"

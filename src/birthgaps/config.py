@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -138,10 +140,10 @@ def check_previous(config: dict) -> None:
             )
 
 
-def preflight(config: dict) -> None:
+def preflight(config: dict, *, warn: bool = True) -> None:
     """Check, before any job runs, the release's source mapping, the previous release's outputs
     (when it follows one) and that a real release's extract file(s) exist, agree in their columns
-    and carry every column the source needs."""
+    and carry every column the source needs; with ``warn``, warn about extracts git would commit."""
     release = config["release"]
     spec = config["releases"][release]
     source = release_source(config)
@@ -165,16 +167,19 @@ def preflight(config: dict) -> None:
         )
     first: list[str] | None = None
     for path in files:
+        if warn:
+            warn_if_not_ignored(path)
         columns = header_columns(path, source["reader"], rule="preflight")
         missing = source_missing_columns(columns, source)
         if missing:
+            from birthgaps.ingest import missing_columns_hints
+
             raise InputError(
                 "the extract lacks required columns",
                 file=path,
                 column=", ".join(missing),
                 rule="preflight",
-                hint="add them, map the source's column names in the release's `source` "
-                "(docs/sources.md), or check reader.header_row if title rows sit above the header",
+                hint="; ".join(missing_columns_hints(path, columns, source)) + " (docs/sources.md)",
             )
         if first is not None and set(columns) != set(first):
             differ = sorted(set(columns) ^ set(first))
@@ -186,3 +191,39 @@ def preflight(config: dict) -> None:
                 hint="give every file of a release the same columns",
             )
         first = first or columns
+
+
+def git_exposure(path: str | Path) -> str | None:
+    """The git work tree that holds ``path`` when git does not ignore it there (so a `git add`
+    would commit patient-level data); None when ignored, outside a work tree or without git."""
+    folder = Path(path).resolve().parent
+    try:
+        root = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        if root.returncode != 0:
+            return None
+        ignored = subprocess.run(
+            ["git", "-C", str(folder), "check-ignore", "-q", str(Path(path).resolve())],
+            capture_output=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return root.stdout.strip() if ignored.returncode == 1 else None
+
+
+def warn_if_not_ignored(path: str | Path) -> None:
+    """Warn on stderr (not a stop) when an extract lies in a git work tree and is not ignored."""
+    tree = git_exposure(path)
+    if tree:
+        print(
+            f"birthgaps: warning: the extract {path} lies inside the git work tree {tree} and is "
+            "not git-ignored, so `git add` would put patient-level data in the repository. "
+            "What to do: keep extracts under data/ (ignored by the project's .gitignore), "
+            "outside the repository, or add the file to .gitignore",
+            file=sys.stderr,
+        )

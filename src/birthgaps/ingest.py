@@ -357,10 +357,11 @@ def _problem_issue(problem: InputError, file: str) -> Issue:
     )
 
 
-def _columns_issue(raw: readers.RawTable, source: dict, missing: list[str]) -> Issue:
-    """Missing required columns, with the file's unmapped columns and a header-row suggestion."""
+def missing_columns_hints(path: str, columns: list[str], source: dict) -> list[str]:
+    """Advice for a file that lacks required columns (ingest and preflight): its unmapped columns,
+    and the delimiter, header row or sheet that would hold them (``readers.column_hints``)."""
     wanted = set(expected_columns(source)) | set(source["columns"])
-    unmapped = [c for c in raw.columns if c not in wanted]
+    unmapped = [c for c in columns if c not in wanted]
     hints = []
     if unmapped:
         shown = ", ".join(f"`{c}`" for c in unmapped[:15])
@@ -369,14 +370,15 @@ def _columns_issue(raw: readers.RawTable, source: dict, missing: list[str]) -> I
         next((r for r, t in source["columns"].items() if t == c), c)
         for c in expected_columns(source)
     ]
-    found = readers.find_header_row(raw.path, source["reader"], names)
-    if found and found != raw.header_row:
-        hints.append(
-            f"the header looks like row {found}, not row {raw.header_row}: "
-            f"set the source's reader.header_row: {found}"
-        )
-    else:
-        hints.append("add the columns to the extract or map their names in the source's `columns`")
+    found = readers.column_hints(path, source["reader"], names)
+    return hints + (
+        found or ["add the columns to the extract or map their names in the source's `columns`"]
+    )
+
+
+def _columns_issue(raw: readers.RawTable, source: dict, missing: list[str]) -> Issue:
+    """Missing required columns, with the file's unmapped columns and a header-row suggestion."""
+    hints = missing_columns_hints(raw.path, raw.columns, source)
     return Issue(
         file=raw.path,
         column=", ".join(m.split(" (->")[0] for m in missing),
@@ -448,6 +450,7 @@ def ingest_release(
     issues: list[Issue] = []
     frames: list[tuple[str, pd.DataFrame]] = []
     reference: tuple[str, list[str]] | None = None
+    numbers: dict[str, np.ndarray | None] = {}  # each file's row numbers as the user sees them
     for path in map(str, files):
         try:
             raw = readers.read_table(
@@ -488,10 +491,13 @@ def ingest_release(
             issues.append(_problem_issue(raw.row_problem, path))
             continue
         births, problems, failed = _to_canonical(raw, source)
-        issues.extend(problems)
-        issues.extend(
-            _with_source_names(check_births(births, path, definitions, skip_columns=failed), source)
+        problems += _with_source_names(
+            check_births(births, path, definitions, skip_columns=failed), source
         )
+        numbers[path] = raw.row_numbers
+        for issue in problems:
+            issue.example_rows = readers.user_rows(raw.row_numbers, issue.example_rows)
+        issues.extend(problems)
         encoding = f", {raw.encoding}" if raw.encoding else ""
         issues.append(
             Issue(
@@ -499,7 +505,9 @@ def ingest_release(
             )
         )
         frames.append((path, births))
-    issues.extend(_cross_file_duplicates(frames))
+    for issue in _cross_file_duplicates(frames):
+        issue.example_rows = readers.user_rows(numbers[issue.file], issue.example_rows)
+        issues.append(issue)
     report = report_frame(issues, [str(f) for f in files])
     if (report["severity"] == FATAL).any():
         written = None

@@ -1,8 +1,9 @@
 """Official lookups: IoD2019 / IoD2025 by LSOA and the ONS LSOA 2011 -> 2021 lookup.
 
-Each file is named in config (`lookups.files.<name>`: publisher's `url`, `sha256`, optional local
-`path`), downloaded on first use into a cache, checked against its sha256 every time it is used, and
-read whatever its publisher's layout (CSV or XLSX; columns are found by name). ``build_imd_lookup``
+Each file is named in config (`lookups.files.<name>`: publisher's `url`, optional local `path`, and
+`content_sha256`, the checksum of its parsed content, and/or `sha256`, that of its bytes), downloaded
+on first use into a cache, verified every time it is used, and read whatever its publisher's layout
+(CSV or XLSX; columns are found by name), so the publisher's file and a local copy verify alike. ``build_imd_lookup``
 gives the LSOA -> IMD decile table that ``clean`` joins, keyed by the LSOA vintage of the extract:
 directly when the edition was published for that vintage, through the ONS lookup otherwise
 (docs/lookups.md explains the rule for split and merged LSOAs).
@@ -60,17 +61,80 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _expected_sha(name: str, spec: dict) -> str:
-    """The configured checksum, lower case; stop when it is missing or not 64 hex digits."""
-    expected = str(spec.get("sha256") or "").strip().lower()
-    if not re.fullmatch(r"[0-9a-f]{64}", expected):
+#: What the content checksum of each lookup covers: its parsed rows, as these columns.
+CONTENT_COLUMNS: dict[str, list[str]] = {
+    "iod2019": ["lsoa_code", "imd_rank", "imd_decile"],
+    "iod2025": ["lsoa_code", "imd_rank", "imd_decile"],
+    LSOA_MAP: ["lsoa11_code", "lsoa21_code"],
+}
+
+
+def content_sha256(name: str, table: pd.DataFrame) -> str:
+    """Hex sha256 of a parsed lookup's content, whatever the file's format, layout or column names:
+    its ``CONTENT_COLUMNS`` as ``a,b,c`` text lines, distinct, sorted, each ending in LF (UTF-8)."""
+    columns = [table[c].astype(str) for c in CONTENT_COLUMNS[name]]
+    lines = np.unique(columns[0].str.cat(columns[1:], sep=",").to_numpy(dtype=str))
+    return hashlib.sha256("".join(f"{line}\n" for line in lines).encode("utf-8")).hexdigest()
+
+
+def _checksums(name: str, spec: dict) -> tuple[str | None, str | None]:
+    """(content_sha256, sha256) as configured, lower case; stop when neither is given or one is
+    not 64 hex digits."""
+    found = []
+    for key in ("content_sha256", "sha256"):
+        value = str(spec.get(key) or "").strip().lower()
+        if spec.get(key) is not None and not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise InputError(
+                f"lookup `{name}` needs a sha256 checksum of 64 hex digits in `{key}`",
+                rule=RULE,
+                key=f"lookups.files.{name}.{key}",
+                hint="copy it from docs/lookups.md",
+            )
+        found.append(value or None)
+    if not any(found):
         raise InputError(
-            f"lookup `{name}` needs a sha256 checksum of 64 hex digits",
+            f"lookup `{name}` needs a sha256 checksum of 64 hex digits: `content_sha256` (of its "
+            "parsed content) or `sha256` (of its bytes)",
             rule=RULE,
-            key=f"lookups.files.{name}.sha256",
-            hint="copy it from docs/lookups.md or compute it with `sha256sum FILE`",
+            key=f"lookups.files.{name}.content_sha256",
+            hint="copy content_sha256 from docs/lookups.md",
         )
-    return expected
+    return found[0], found[1]
+
+
+def _read_lookup(name: str, path: str | Path) -> pd.DataFrame:
+    """A lookup file parsed by its reader (IoD edition or the ONS LSOA lookup)."""
+    return read_lsoa11_lsoa21(path) if name == LSOA_MAP else read_iod(path, name)
+
+
+def _verified_content(
+    name: str, path: Path, expected: str | None, where: str, key: str
+) -> pd.DataFrame:
+    """The parsed table; stop when its content checksum is not the configured one."""
+    table = _read_lookup(name, path)
+    actual = content_sha256(name, table)
+    if expected is not None and actual != expected:
+        what = (
+            f"{len(table):,} LSOA pairs"
+            if name == LSOA_MAP
+            else f"{len(table):,} LSOAs, deciles {table['imd_decile'].min()}-"
+            f"{table['imd_decile'].max()}"
+        )
+        raise InputError(
+            f"lookup `{name}` does not hold the expected content: its parsed "
+            f"{', '.join(CONTENT_COLUMNS[name])} ({what}) have content_sha256 {actual}, "
+            f"not {expected}",
+            rule=RULE,
+            file=where,
+            key=key or None,
+            hint=(
+                "the file holds other codes, ranks or deciles than the file the config names "
+                "(another edition, a revision, or an edited copy): use the file the checksum "
+                "belongs to, or, once you have checked the new file, set "
+                f"lookups.files.{name}.content_sha256 to {actual}"
+            ),
+        )
+    return table
 
 
 def _mismatch(name: str, where: str, key: str, expected: str, actual: str) -> InputError:
@@ -90,12 +154,14 @@ def _mismatch(name: str, where: str, key: str, expected: str, actual: str) -> In
 
 
 def cache_path(name: str, spec: dict, cache_dir: str | Path) -> Path:
-    """Where a downloaded lookup is kept: ``<cache_dir>/<name>-<first 16 of sha256><.csv|.xlsx>``.
+    """Where a downloaded lookup is kept: ``<cache_dir>/<name>-<first 16 of the checksum><.csv|
+    .xlsx>`` (content_sha256, else sha256).
 
-    Keyed by name and checksum, not by address: the same bytes from a moved URL are reused, and a
+    Keyed by name and checksum, not by address: the same file from a moved URL is reused, and a
     new checksum in config never picks up an old copy.
     """
-    expected = _expected_sha(name, spec)
+    content, byte_sha = _checksums(name, spec)
+    expected = content or byte_sha
     url_path = urllib.parse.urlparse(str(spec.get("url", ""))).path.lower()
     suffix = next((s for s in (".xlsx", ".xls", ".csv") if url_path.endswith(s)), ".csv")
     return Path(cache_dir) / f"{name}-{expected[:16]}{suffix}"
@@ -115,8 +181,12 @@ def _offline(name: str, url: str, reason: str) -> InputError:
     )
 
 
-def _download(name: str, url: str, target: Path, expected: str, timeout: float) -> None:
-    """Stream ``url`` to a temporary file beside ``target``, verify sha256, then rename into place."""
+def _download(
+    name: str, url: str, target: Path, checksums: tuple[str | None, str | None], timeout: float
+) -> pd.DataFrame:
+    """Stream ``url`` to a temporary file beside ``target``, verify it (bytes, then parsed
+    content, as configured), then rename into place; return the parsed table."""
+    content, expected = checksums
     target.parent.mkdir(parents=True, exist_ok=True)
     request = urllib.request.Request(url, headers={"User-Agent": "birthgaps-lookups"})
     handle, tmp_name = tempfile.mkstemp(
@@ -130,9 +200,11 @@ def _download(name: str, url: str, target: Path, expected: str, timeout: float) 
                 digest.update(chunk)
                 out.write(chunk)
         actual = digest.hexdigest()
-        if actual != expected:
+        if expected is not None and actual != expected:
             raise _mismatch(name, url, f"lookups.files.{name}.sha256", expected, actual)
+        table = _verified_content(name, tmp, content, url, f"lookups.files.{name}.content_sha256")
         os.replace(tmp, target)
+        return table
     except urllib.error.HTTPError as error:
         raise InputError(
             f"lookup `{name}`: the server answered HTTP {error.code} {error.reason} for {url}",
@@ -159,15 +231,18 @@ def _download(name: str, url: str, target: Path, expected: str, timeout: float) 
         tmp.unlink(missing_ok=True)
 
 
-def fetch(
+def fetch_table(
     name: str, spec: dict, cache_dir: str | Path, *, timeout: float = DEFAULT_TIMEOUT
-) -> Path:
-    """Path of a verified copy of lookup ``name``: local ``path``, else the cache, else a download.
+) -> tuple[Path, pd.DataFrame]:
+    """A verified copy of lookup ``name`` (local ``path``, else the cache, else a download) and
+    its parsed table.
 
-    The checksum is verified on every call, so a file changed on disk or at source never slips
-    through; a cached copy that fails it is downloaded again.
+    The checksums are verified on every call (``sha256`` on the bytes, ``content_sha256`` on the
+    parsed rows), so a file changed on disk or at source never slips through; a cached copy that
+    fails them is downloaded again.
     """
-    expected = _expected_sha(name, spec)
+    checksums = _checksums(name, spec)
+    content, expected = checksums
     if spec.get("path"):
         local = Path(spec["path"])
         key = f"lookups.files.{name}.path"
@@ -179,10 +254,12 @@ def fetch(
                 key=key,
                 hint="correct the path (relative paths start from the working directory)",
             )
-        actual = sha256_of(local)
-        if actual != expected:
-            raise _mismatch(name, str(local), key, expected, actual)
-        return local
+        if expected is not None:
+            actual = sha256_of(local)
+            if actual != expected:
+                raise _mismatch(name, str(local), key, expected, actual)
+        table = _verified_content(name, local, content, str(local), key)
+        return local, table
     url = str(spec.get("url") or "")
     if not url:
         raise InputError(
@@ -192,14 +269,35 @@ def fetch(
         )
     target = cache_path(name, spec, cache_dir)
     if target.is_file():
-        if sha256_of(target) == expected:
+        table = _cached(name, target, checksums)
+        if table is not None:
             log.info("lookup %s: cached copy %s verified", name, target)
-            return target
-        log.warning("lookup %s: cached copy %s fails its checksum; downloading again", name, target)
+            return target, table
+        log.warning("lookup %s: cached copy %s fails its checks; downloading again", name, target)
     log.info("lookup %s: downloading %s", name, url)
-    _download(name, url, target, expected, timeout)
-    log.info("lookup %s: saved %s (sha256 verified)", name, target)
-    return target
+    table = _download(name, url, target, checksums, timeout)
+    log.info("lookup %s: saved %s (verified)", name, target)
+    return target, table
+
+
+def _cached(
+    name: str, target: Path, checksums: tuple[str | None, str | None]
+) -> pd.DataFrame | None:
+    """The parsed table of a cached copy that passes its checks, else None (to download again)."""
+    content, expected = checksums
+    if expected is not None and sha256_of(target) != expected:
+        return None
+    try:
+        return _verified_content(name, target, content, str(target), "")
+    except InputError:
+        return None
+
+
+def fetch(
+    name: str, spec: dict, cache_dir: str | Path, *, timeout: float = DEFAULT_TIMEOUT
+) -> Path:
+    """Path of a verified copy of lookup ``name`` (see ``fetch_table``)."""
+    return fetch_table(name, spec, cache_dir, timeout=timeout)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -566,26 +664,40 @@ def build_imd_lookup(
     ``clean`` to count as Unknown.
     """
     _check_edition(edition)
-    vintage = _check_vintage(extract_vintage)
+    _check_vintage(extract_vintage)
     iod = read_iod(iod_path, edition)
+    needs_map = EDITION_VINTAGE[edition] != int(extract_vintage) and lsoa_map_path is not None
+    pairs = read_lsoa11_lsoa21(lsoa_map_path) if needs_map else None
+    return imd_lookup_from_tables(edition, extract_vintage, iod, pairs, str(lsoa_map_path))
+
+
+def imd_lookup_from_tables(
+    edition: str,
+    extract_vintage: int,
+    iod: pd.DataFrame,
+    pairs: pd.DataFrame | None,
+    pairs_file: str | None = None,
+) -> pd.DataFrame:
+    """``build_imd_lookup`` from tables already read (``read_iod``, ``read_lsoa11_lsoa21``)."""
+    _check_edition(edition)
+    vintage = _check_vintage(extract_vintage)
     if EDITION_VINTAGE[edition] == vintage:
         lookup = iod.assign(match=pd.array(["direct"] * len(iod), dtype="string"))
     else:
-        if lsoa_map_path is None:
+        if pairs is None:
             raise InputError(
                 f"{edition} is published for LSOA {EDITION_VINTAGE[edition]} codes and the extract "
                 f"carries LSOA {vintage} codes: the ONS LSOA 2011 -> 2021 lookup is needed",
                 rule=RULE,
                 key=f"lookups.files.{LSOA_MAP}",
             )
-        pairs = read_lsoa11_lsoa21(lsoa_map_path)
         edition_column = "lsoa11_code" if EDITION_VINTAGE[edition] == 2011 else "lsoa21_code"
         missing = int((~iod["lsoa_code"].isin(pairs[edition_column])).sum())
         if missing == len(iod):
             raise InputError(
                 f"the LSOA lookup shares no {EDITION_VINTAGE[edition]} codes with the {edition} file",
                 rule=RULE,
-                file=str(lsoa_map_path),
+                file=pairs_file,
                 column=edition_column,
                 hint="check that the lookup is the ONS LSOA (2011) to LSOA (2021) lookup",
             )
@@ -628,7 +740,7 @@ def _file_spec(lookups: dict | None, name: str) -> dict:
             f"the config names no file for lookup `{name}`",
             rule=RULE,
             key=f"lookups.files.{name}",
-            hint="add url and sha256 (see config/README.md and docs/lookups.md)",
+            hint="add url and content_sha256 (see config/README.md and docs/lookups.md)",
         )
     return files[name]
 
@@ -642,11 +754,13 @@ def official_imd_lookup(
 ) -> pd.DataFrame:
     """Fetch the files a release needs (config block ``lookups``) and build its IMD lookup."""
     cache_dir = (lookups or {}).get("cache_dir") or DEFAULT_CACHE_DIR
-    paths = {
-        name: fetch(name, _file_spec(lookups, name), cache_dir, timeout=timeout)
+    fetched = {
+        name: fetch_table(name, _file_spec(lookups, name), cache_dir, timeout=timeout)
         for name in required_lookups(edition, lsoa_vintage)
     }
-    return build_imd_lookup(edition, lsoa_vintage, paths[edition], paths.get(LSOA_MAP))
+    _, iod = fetched[edition]
+    pairs_path, pairs = fetched.get(LSOA_MAP, (None, None))
+    return imd_lookup_from_tables(edition, lsoa_vintage, iod, pairs, str(pairs_path))
 
 
 def release_settings(config: dict) -> tuple[str, int]:
@@ -678,7 +792,7 @@ def check_lookup_config(config: dict) -> None:
     edition, vintage = release_settings(config)
     for name in required_lookups(edition, vintage):
         file_spec = _file_spec(config.get("lookups"), name)
-        _expected_sha(name, file_spec)
+        _checksums(name, file_spec)
         local = file_spec.get("path")
         if local and not Path(local).is_file():
             raise InputError(

@@ -3,15 +3,18 @@
 Every value is read as text (or missing) so that type problems are found, counted and reported by
 ingest rather than guessed by a parser. Problems that stop a file being read at all raise a
 ``FileProblem`` (an ``InputError`` that also carries the validation rule and example rows).
-Row numbers count data rows: row 1 is the first row under the header; blank lines are skipped.
+Row numbers are those the user sees: the line of a CSV file (header and blank lines counted) and
+the row of a sheet; ``RawTable.row_numbers`` gives each data row's number.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -36,6 +39,13 @@ FORMATS_BY_SUFFIX = {
 HEADER_SEARCH_ROWS = 30
 #: Bytes decoded to find the header of a CSV file.
 HEADER_BYTES = 1 << 20
+#: Magic bytes of compressed files that are named rather than read (gzip is read as it is).
+COMPRESSED = {
+    b"BZh": ("bzip2", "bunzip2"),
+    b"\xfd7zXZ\x00": ("xz", "unxz"),
+    b"\x28\xb5\x2f\xfd": ("zstd", "unzstd"),
+}
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class FileProblem(InputError):
@@ -67,10 +77,19 @@ class RawTable:
     #: a problem with some rows (ragged or truncated), reported after the columns are checked,
     #: since a wrong header row makes every row look ragged
     row_problem: FileProblem | None = None
+    #: each data row's number as the user sees it (CSV line, sheet row); None: data positions
+    row_numbers: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
         return self.data.num_rows
+
+
+def user_rows(numbers: np.ndarray | None, rows: list[int]) -> list[int]:
+    """Data-row positions (1 = first data row) as the user's row numbers (CSV line, sheet row)."""
+    if numbers is None:
+        return list(rows)
+    return [int(numbers[r - 1]) if 1 <= r <= len(numbers) else r for r in rows]
 
 
 def detect_format(path: str | Path, fmt: str = "auto") -> str:
@@ -139,14 +158,36 @@ def _clean_names(names: list[Any], path: Path, rule: str) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _line_starts(raw: bytes) -> np.ndarray:
-    """Byte offsets at which each line (1-based index = position + 1) starts."""
-    newlines = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
-    return np.concatenate([[0], newlines + 1])
+def _line_bounds(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (without the line break) of each line; a break is LF, CRLF or a lone CR."""
+    b = np.frombuffer(raw, dtype=np.uint8)
+    found = np.flatnonzero((b == 10) | (b == 13))
+    is_cr = b[found] == 13
+    after = np.minimum(found + 1, max(len(b) - 1, 0))
+    crlf = is_cr & (found + 1 < len(b)) & (b[after] == 10)
+    second = np.zeros(len(found), dtype=bool)  # the LF of a CRLF is not a break of its own
+    second[1:] = crlf[:-1] & (found[1:] == found[:-1] + 1)
+    breaks, crlf = found[~second], crlf[~second]
+    starts = np.concatenate([[0], breaks + np.where(crlf, 2, 1)])
+    ends = np.concatenate([breaks, [len(b)]])
+    if len(starts) > 1 and starts[-1] == len(b):  # a final line break ends the last line
+        starts, ends = starts[:-1], ends[:-1]
+    return starts, ends
 
 
-def _bad_byte_lines(raw: bytes, encoding: str) -> list[int]:
-    """1-based line numbers of the lines holding bytes that are not valid in ``encoding``."""
+def _record_lines(data: bytes, header_row: int) -> np.ndarray:
+    """Line of each data row of a CSV (the header and blank lines counted; a row that spans lines
+    in a quoted field starts on its first), found by the parity of the quotes before each line."""
+    starts, ends = _line_bounds(data)
+    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 34)
+    begins = np.searchsorted(quotes, starts) % 2 == 0
+    lines = np.flatnonzero(begins) + 1
+    blank = (ends == starts)[begins]
+    return lines[header_row:][~blank[header_row:]]
+
+
+def _bad_bytes(raw: bytes, encoding: str) -> np.ndarray:
+    """Offsets of the bytes that are not valid in ``encoding``."""
     positions: list[int] = []
 
     def collect(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -156,20 +197,79 @@ def _bad_byte_lines(raw: bytes, encoding: str) -> list[int]:
     name = f"birthgaps_collect_{id(positions)}"
     codecs.register_error(name, collect)
     raw.decode(encoding, errors=name)
-    starts = _line_starts(raw)
-    lines = np.searchsorted(starts, np.asarray(positions, dtype=np.int64), side="right")
-    return sorted(set(lines.tolist()))
+    return np.asarray(positions, dtype=np.int64)
+
+
+def _encoding_problem(
+    raw: bytes, encoding: str, what: str, hint: str, where: tuple[Path, str, int, str]
+) -> FileProblem:
+    """Undecodable bytes named by line (as numbered in an editor) and by byte offset."""
+    path, rule, skipped, compression = where
+    positions = _bad_bytes(raw, encoding)
+    starts, _ = _line_bounds(raw)
+    lines = sorted(set(np.searchsorted(starts, positions, side="right").tolist()))
+    text = f" of the {compression}-uncompressed text" if compression else ""
+    return _problem(
+        path,
+        "encoding",
+        f"{what} on {_count(len(lines), 'line')}, the first on line {lines[0]:,} "
+        f"at byte offset {int(positions[0]) + skipped:,}{text} (0 = first byte)",
+        rule,
+        rows=len(lines),
+        example_rows=lines[:10],
+        hint=hint,
+    )
+
+
+def _read_bytes(path: Path, rule: str, limit: int = -1) -> tuple[bytes, str | None]:
+    """The file's bytes (the first ``limit``), gunzipped when gzip; other compression stops."""
+    _check_exists(path, rule)
+    with path.open("rb") as handle:
+        raw = handle.read(limit)
+    compression = None
+    if raw.startswith(GZIP_MAGIC):
+        compression = "gzip"
+        try:
+            with gzip.open(path, "rb") as handle:
+                raw = handle.read(limit)
+        except (OSError, EOFError, zlib.error):
+            raise _problem(
+                path,
+                "file_format",
+                "the file is gzip-compressed but cannot be uncompressed (damaged or cut short)",
+                rule,
+                hint="copy the file again, or uncompress it (gunzip) and check the CSV inside",
+            ) from None
+    for magic, (name, tool) in COMPRESSED.items():
+        if raw.startswith(magic):
+            raise _problem(
+                path,
+                "file_format",
+                f"the file is {name}-compressed, not CSV text",
+                rule,
+                hint=f"uncompress it ({tool}) and point the release's `extract` at the CSV inside",
+            )
+    return raw, compression
 
 
 def _sniff_binary(raw: bytes, path: Path, rule: str) -> None:
     """Stop early on files that are plainly not CSV text (a workbook, parquet, UTF-16)."""
     if raw.startswith(b"PK\x03\x04"):
+        head = raw[: 1 << 16]
+        if b"[Content_Types].xml" in head or b"xl/" in head:
+            raise _problem(
+                path,
+                "file_format",
+                "the file is an Excel workbook, not CSV text",
+                rule,
+                hint="set the source's reader.format to xlsx, or name the file .xlsx",
+            )
         raise _problem(
             path,
             "file_format",
-            "the file is an Excel workbook (or another zip file), not CSV text",
+            "the file is a zip archive, not CSV text",
             rule,
-            hint="set the source's reader.format to xlsx, or name the file .xlsx",
+            hint="unzip it and point the release's `extract` at the CSV inside",
         )
     if raw.startswith(b"PAR1"):
         raise _problem(
@@ -190,57 +290,65 @@ def _sniff_binary(raw: bytes, path: Path, rule: str) -> None:
 
 
 def _as_utf8(
-    raw: bytes, encoding: str, header_row: int, path: Path, rule: str
+    raw: bytes, encoding: str, path: Path, rule: str, compression: str | None = None
 ) -> tuple[bytes, str]:
     """The file's bytes as UTF-8 without BOM, and the encoding they were read in."""
     bom = raw.startswith(codecs.BOM_UTF8)
+    skipped = len(codecs.BOM_UTF8) if bom else 0
+    where = (path, rule, skipped, compression or "")
     if bom:
-        raw, encoding = raw[len(codecs.BOM_UTF8) :], "utf-8-sig"
+        raw, encoding = raw[skipped:], "utf-8-sig"
     if encoding in ("utf-8", "utf-8-sig", "auto"):
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
             if encoding != "auto":
-                lines = _bad_byte_lines(raw, "utf-8")
-                raise _problem(
-                    path,
-                    "encoding",
-                    f"the file is not UTF-8 text: bytes that are not UTF-8 on "
-                    f"{_count(len(lines), 'line')}, the first on line {lines[0]:,} of the file",
-                    rule,
-                    rows=len(lines),
-                    example_rows=[max(1, n - header_row) for n in lines[:10]],
-                    hint="set the source's reader.encoding to cp1252 (Windows-1252) or auto, "
+                raise _encoding_problem(
+                    raw,
+                    "utf-8",
+                    "the file is not UTF-8 text: bytes that are not UTF-8",
+                    "set the source's reader.encoding to cp1252 (Windows-1252) or auto, "
                     "or save the file as UTF-8 CSV",
+                    where,
                 ) from None
         else:
             return raw, ("utf-8-sig" if bom else "utf-8")
     try:
         return raw.decode("cp1252").encode("utf-8"), "cp1252"
     except UnicodeDecodeError:
-        lines = _bad_byte_lines(raw, "cp1252")
-        raise _problem(
-            path,
-            "encoding",
-            "the file is neither UTF-8 nor Windows-1252 text: "
-            f"undecodable bytes on {_count(len(lines), 'line')}, the first on line {lines[0]:,}",
-            rule,
-            rows=len(lines),
-            example_rows=[max(1, n - header_row) for n in lines[:10]],
-            hint="save the file as UTF-8 CSV",
+        raise _encoding_problem(
+            raw,
+            "cp1252",
+            "the file is neither UTF-8 nor Windows-1252 text: undecodable bytes",
+            "save the file as UTF-8 CSV",
+            where,
         ) from None
+
+
+def _csv_rows(text: str, reader: dict) -> Any:
+    """A csv reader over text with any line breaks (LF, CRLF, CR)."""
+    return csv.reader(io.StringIO(text, newline=""), delimiter=reader["delimiter"])
 
 
 def _csv_header(data: bytes, reader: dict, path: Path, rule: str) -> list[str]:
     """Names in row ``header_row`` of a CSV (UTF-8 bytes), checked for repeats."""
     head = data[:HEADER_BYTES].decode("utf-8", errors="ignore")
-    rows = csv.reader(io.StringIO(head), delimiter=reader["delimiter"])
     header_row = reader["header_row"]
     header = None
-    for i, row in enumerate(rows, start=1):
-        if i == header_row:
-            header = row
-            break
+    try:
+        for i, row in enumerate(_csv_rows(head, reader), start=1):
+            if i == header_row:
+                header = row
+                break
+    except csv.Error:
+        raise _problem(
+            path,
+            "header_missing",
+            f"row {header_row} cannot be read as a CSV header (an unclosed quote or a stray "
+            "character above it)",
+            rule,
+            hint="check reader.header_row and the quoting of the first rows",
+        ) from None
     if header is None:
         if not head.strip():
             raise _problem(path, "file_empty", "the extract is empty (no header, no rows)", rule)
@@ -255,33 +363,45 @@ def _csv_header(data: bytes, reader: dict, path: Path, rule: str) -> list[str]:
 
 
 def _ragged_rows(text: str, reader: dict, n_columns: int) -> tuple[list[int], bool]:
-    """Data rows whose field count differs from the header's; and whether the file is cut short."""
-    rows = csv.reader(io.StringIO(text), delimiter=reader["delimiter"])
+    """Lines of the data rows whose field count differs from the header's; and whether the file
+    is cut short."""
+    rows = _csv_rows(text, reader)
     bad: list[int] = []
-    number = 0
     last_bad = False
+    line = 0
     try:
         for i, row in enumerate(rows, start=1):
+            start, line = line + 1, rows.line_num
             if i <= reader["header_row"] or not row:
                 continue
-            number += 1
             last_bad = len(row) != n_columns
             if last_bad:
-                bad.append(number)
+                bad.append(start)
     except csv.Error:
-        bad.append(number + 1)
+        bad.append(line + 1)
         last_bad = True
     truncated = last_bad and not text.endswith(("\n", "\r"))
     return bad, truncated
 
 
+def _csv_record_lines(text: str, reader: dict) -> np.ndarray:
+    """Line of each data row, read with the csv module (when quotes do not pair up simply)."""
+    rows = _csv_rows(text, reader)
+    lines: list[int] = []
+    line = 0
+    for i, row in enumerate(rows, start=1):
+        start, line = line + 1, rows.line_num
+        if i > reader["header_row"] and row:
+            lines.append(start)
+    return np.asarray(lines, dtype=np.int64)
+
+
 def _read_csv(path: Path, reader: dict, rule: str) -> RawTable:
     import pyarrow.csv as pcsv
 
-    _check_exists(path, rule)
-    raw = path.read_bytes()
+    raw, compression = _read_bytes(path, rule)
     _sniff_binary(raw, path, rule)
-    data, used = _as_utf8(raw, reader["encoding"], reader["header_row"], path, rule)
+    data, used = _as_utf8(raw, reader["encoding"], path, rule, compression)
     del raw
     if not data.strip():
         raise _problem(path, "file_empty", "the extract is empty (no header, no rows)", rule)
@@ -335,7 +455,13 @@ def _read_csv(path: Path, reader: dict, rule: str) -> RawTable:
     if table is None:
         table = pa.table({f"c{i}": pa.array([], pa.string()) for i in range(len(names))})
     table = table.rename_columns(names)
-    return RawTable(str(path), "csv", used, reader["header_row"], names, table, row_problem)
+    lines = _record_lines(data, reader["header_row"])
+    if len(lines) != table.num_rows and row_problem is None:
+        lines = _csv_record_lines(data.decode("utf-8"), reader)
+    numbers = lines if len(lines) == table.num_rows else None
+    return RawTable(
+        str(path), "csv", used, reader["header_row"], names, table, row_problem, numbers
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -360,15 +486,20 @@ def _open_workbook(path: Path, rule: str) -> Any:
         ) from exc
 
 
+def _sheet_name(names: list[str], sheet: str | int | None) -> str | None:
+    """The name of the configured sheet (first when none is), or None when there is no such sheet."""
+    if sheet is None:
+        return names[0] if names else None
+    if isinstance(sheet, int):
+        return names[sheet - 1] if 1 <= sheet <= len(names) else None
+    return sheet if sheet in names else None
+
+
 def _worksheet(workbook: Any, sheet: str | int | None, path: Path, rule: str) -> Any:
     names = workbook.sheetnames
-    if sheet is None:
-        return workbook[names[0]]
-    if isinstance(sheet, int):
-        if 1 <= sheet <= len(names):
-            return workbook[names[sheet - 1]]
-    elif sheet in names:
-        return workbook[sheet]
+    name = _sheet_name(names, sheet)
+    if name is not None:
+        return workbook[name]
     raise _problem(
         path,
         "sheet_missing",
@@ -420,13 +551,15 @@ def _read_xlsx(path: Path, reader: dict, date_format: str, rule: str) -> RawTabl
         names = _clean_names(header, path, rule)
         width = len(names)
         kept: list[tuple] = []
+        numbers: list[int] = []
         ragged: list[int] = []
-        for row in rows:
+        for number, row in enumerate(rows, start=reader["header_row"] + 1):
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
                 continue
             kept.append(row)
+            numbers.append(number)
             if len(row) > width and any(v is not None for v in row[width:]):
-                ragged.append(len(kept))
+                ragged.append(number)
     finally:
         workbook.close()
     row_problem = None
@@ -450,7 +583,16 @@ def _read_xlsx(path: Path, reader: dict, date_format: str, rule: str) -> RawTabl
     arrays = [pa.array(col, type=pa.string()) for col in columns]
     table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(width)])
     table = table.rename_columns(names)
-    return RawTable(str(path), "xlsx", None, reader["header_row"], names, table, row_problem)
+    return RawTable(
+        str(path),
+        "xlsx",
+        None,
+        reader["header_row"],
+        names,
+        table,
+        row_problem,
+        np.asarray(numbers, dtype=np.int64),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -505,8 +647,8 @@ def read_table(
 ) -> RawTable:
     """Read one file as text with the source's reader settings; stop with a ``FileProblem``.
 
-    With ``strict=False`` a problem with some rows is returned in ``row_problem`` (ingest reports
-    it after checking the columns) instead of being raised.
+    With ``strict=False`` a problem with some rows (or no rows) is returned in ``row_problem``
+    (ingest reports it after checking the columns) instead of being raised.
     """
     path = Path(path)
     fmt = detect_format(path, reader.get("format", "auto"))
@@ -516,10 +658,11 @@ def read_table(
         table = _read_xlsx(path, reader, date_format, rule)
     else:
         table = _read_parquet(path, reader, date_format, rule)
+    if table.n_rows == 0 and table.row_problem is None:
+        # after the columns check when not strict: a title row read as the header has no rows
+        table.row_problem = _problem(path, "no_rows", "the extract has a header but no rows", rule)
     if table.row_problem is not None and strict:
         raise table.row_problem
-    if table.n_rows == 0 and table.row_problem is None:
-        raise _problem(path, "no_rows", "the extract has a header but no rows", rule)
     return table
 
 
@@ -550,18 +693,18 @@ def header_columns(path: str | Path, reader: dict, *, rule: str = "ingest") -> l
         finally:
             workbook.close()
         raise _problem(path, "header_missing", "the sheet has no header row", rule)
-    _check_exists(path, rule)
-    with path.open("rb") as handle:
-        raw = handle.read(HEADER_BYTES)
+    return _csv_header(_csv_head(path, reader, rule), reader, path, rule)
+
+
+def _csv_head(path: Path, reader: dict, rule: str) -> bytes:
+    """The first lines of a CSV as UTF-8 (whole lines, up to ``HEADER_BYTES``), checked as ingest
+    checks the whole file: compression, binary formats and undecodable bytes."""
+    raw, compression = _read_bytes(path, rule, HEADER_BYTES)
     _sniff_binary(raw, path, rule)
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
-    try:
-        raw.decode("utf-8")
-        data = raw
-    except UnicodeDecodeError:
-        data = raw.decode("cp1252", errors="replace").encode("utf-8")
-    return _csv_header(data, reader, path, rule)
+    if len(raw) == HEADER_BYTES:
+        starts, _ = _line_bounds(raw)
+        raw = raw[: starts[-1]] if len(starts) > 1 else raw
+    return _as_utf8(raw, reader["encoding"], path, rule, compression)[0]
 
 
 def first_rows(path: str | Path, reader: dict, n: int = HEADER_SEARCH_ROWS) -> list[list[str]]:
@@ -583,14 +726,15 @@ def first_rows(path: str | Path, reader: dict, n: int = HEADER_SEARCH_ROWS) -> l
             ]
         finally:
             workbook.close()
-    with path.open("rb") as handle:
-        raw = handle.read(HEADER_BYTES)
-    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    text = _csv_head(path, reader, "ingest").decode("utf-8")
     rows = []
-    for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=reader["delimiter"])):
-        if i >= n:
-            break
-        rows.append([c.strip() for c in row])
+    try:
+        for i, row in enumerate(_csv_rows(text, reader)):
+            if i >= n:
+                break
+            rows.append([c.strip() for c in row])
+    except csv.Error:
+        pass
     return rows
 
 
@@ -601,3 +745,50 @@ def find_header_row(path: str | Path, reader: dict, wanted: list[str]) -> int | 
         if len(set(row) & set(wanted)) >= needed:
             return i
     return None
+
+
+#: Delimiters tried when the header is not found with the configured one.
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def column_hints(path: str | Path, reader: dict, wanted: list[str]) -> list[str]:
+    """Why a file seems to lack the ``wanted`` columns, as advice: another delimiter, the header
+    on another row, the data on another sheet (empty when none of these explains it)."""
+    path = Path(path)
+    try:
+        fmt = detect_format(path, reader.get("format", "auto"))
+    except FileProblem:
+        return []
+    hints = []
+    tries = [reader]
+    if fmt == "csv":
+        tries += [{**reader, "delimiter": d} for d in DELIMITERS if d != reader["delimiter"]]
+    elif fmt == "xlsx":
+        workbook = _open_workbook(path, "ingest")
+        names = workbook.sheetnames
+        workbook.close()
+        current = _sheet_name(names, reader["sheet"])
+        tries += [{**reader, "sheet": name} for name in names if name != current]
+    for option in tries:
+        found = find_header_row(path, option, wanted)
+        if not found:
+            continue
+        if option["delimiter"] != reader["delimiter"]:
+            d = option["delimiter"]
+            hints.append(
+                f"the file seems to use the {DELIMITERS[d]} as its delimiter: "
+                f"set the source's reader.delimiter: {d!r}"
+            )
+        if option["sheet"] != reader["sheet"]:
+            hints.append(
+                f"the data seem to be on sheet `{option['sheet']}`, not on sheet "
+                f"`{_sheet_name(names, reader['sheet'])}`: set the source's reader.sheet: "
+                f"{option['sheet']}"
+            )
+        if found != reader["header_row"]:
+            hints.append(
+                f"the header looks like row {found}, not row {reader['header_row']}: "
+                f"set the source's reader.header_row: {found}"
+            )
+        break
+    return hints

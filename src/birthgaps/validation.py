@@ -31,6 +31,14 @@ REPORT_COLUMNS = ["file", "column", "rule", "severity", "rows", "example_rows", 
 IDENTIFYING_COLUMNS = ("baby_id", "birth_date", "mother_lsoa")
 #: How many row numbers each report row lists.
 EXAMPLE_ROWS = 10
+#: What the example row numbers mean (report header, error messages).
+ROW_NUMBERS = (
+    "Row numbers are those you see when you open the file: the line number of a CSV file (the "
+    "header line, blank lines and line breaks inside quoted values counted; line 1 is the first "
+    "line) and the row number of a spreadsheet (row 1 is the top row of the sheet); for parquet, "
+    "the position of the record (1 = first)"
+)
+ROW_NUMBERS_SHORT = "CSV line numbers or sheet row numbers, as shown in an editor or in Excel"
 
 #: Defaults of the thresholds used by exclusion rules (config ``definitions`` overrides them).
 DEFINITION_DEFAULTS = {
@@ -444,8 +452,7 @@ def write_report(
     header = "".join(f"<th>{html.escape(c)}</th>" for c in REPORT_COLUMNS)
     body = (
         f"<h1>{html.escape(title)}</h1>\n<p>{html.escape(verdict)}</p>\n"
-        "<p>Row numbers count data rows: 1 is the first row under the header (blank rows are "
-        "skipped; in a spreadsheet, sheet row = row + header row). Values of identifying columns "
+        f"<p>{ROW_NUMBERS}. Values of identifying columns "
         "(baby_id, birth_date, mother_lsoa) are never shown.</p>\n"
         f"<table><thead><tr>{header}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
     )
@@ -473,7 +480,7 @@ def fatal_error(report: pd.DataFrame, *, rule: str, written_to: str | None = Non
         problem += f". {len(fatal)} fatal rules broken: {listed}{more}"
     hints = [advice] if advice else []
     if str(first["example_rows"]):
-        hints.append(f"first bad rows (1-based, after the header): {first['example_rows']}")
+        hints.append(f"first bad rows ({ROW_NUMBERS_SHORT}): {first['example_rows']}")
     if written_to:
         hints.append(f"the validation report is at {written_to}")
     return InputError(

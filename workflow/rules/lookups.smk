@@ -1,4 +1,4 @@
-# Official LSOA -> IMD lookup for a real release: downloaded or read locally, checksum-verified,
+# Official LSOA -> IMD lookup for a real release: downloaded or read locally, verified by content,
 # mapped to the extract's LSOA vintage. Synthetic releases (and releases naming their own
 # imd_lookup) skip it.
 IMD_LOOKUP = SPEC.get("imd_lookup") or f"{RESULTS}/lookups/lsoa_imd.csv"
