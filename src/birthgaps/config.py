@@ -180,6 +180,7 @@ def preflight(config: dict, *, warn: bool = True) -> None:
                 column=", ".join(missing),
                 rule="preflight",
                 hint="; ".join(missing_columns_hints(path, columns, source)) + " (docs/sources.md)",
+                check="columns_missing",
             )
         if first is not None and set(columns) != set(first):
             differ = sorted(set(columns) ^ set(first))
@@ -189,6 +190,7 @@ def preflight(config: dict, *, warn: bool = True) -> None:
                 column=", ".join(differ),
                 rule="preflight",
                 hint="give every file of a release the same columns",
+                check="columns_differ",
             )
         first = first or columns
 

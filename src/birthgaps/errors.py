@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 class InputError(Exception):
-    """Bad input that stops the run with a message an analyst can act on."""
+    """Bad input that stops the run with a message an analyst can act on; ``check`` names the
+    validation rule broken (as in the validation report)."""
 
     def __init__(
         self,
@@ -16,8 +17,10 @@ class InputError(Exception):
         rows: int | None = None,
         key: str | None = None,
         hint: str | None = None,
+        check: str | None = None,
     ) -> None:
         self.problem = problem
+        self.check = check
         self.file = file
         self.column = column
         self.rule = rule
@@ -28,7 +31,8 @@ class InputError(Exception):
 
     def message(self) -> str:
         """One readable paragraph: what is wrong, then where, then what to do."""
-        parts = [f"birthgaps: {self.problem}"]
+        check = f" [check: {self.check}]" if self.check else ""
+        parts = [f"birthgaps: {self.problem}{check}"]
         where = []
         if self.rule:
             where.append(f"rule: {self.rule}")

@@ -59,9 +59,8 @@ class FileProblem(InputError):
         example_rows: list[int] | None = None,
         **kwargs: Any,
     ) -> None:
-        self.check = check
         self.example_rows = list(example_rows or [])
-        super().__init__(problem, **kwargs)
+        super().__init__(problem, check=check, **kwargs)
 
 
 @dataclass

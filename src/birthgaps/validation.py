@@ -469,7 +469,6 @@ def fatal_error(report: pd.DataFrame, *, rule: str, written_to: str | None = Non
     fatal = fatal_rows(report)
     first = fatal.iloc[0]
     problem, _, advice = str(first["description"]).partition(". What to do: ")
-    problem += f" [check: {first['rule']}]"
     if len(fatal) > 1:
         listed = "; ".join(
             f"{Path(str(r.file)).name} {r.column or '(file)'}: {r.rule}"
@@ -490,4 +489,5 @@ def fatal_error(report: pd.DataFrame, *, rule: str, written_to: str | None = Non
         rule=rule,
         rows=None if pd.isna(first["rows"]) else int(first["rows"]),
         hint="; ".join(hints) or None,
+        check=str(first["rule"]),
     )

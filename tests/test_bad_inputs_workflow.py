@@ -1,0 +1,89 @@
+"""The bad-input suite run as a user runs it: each malformed extract of ``test_bad_inputs.CASES``
+named in a config and given to ``snakemake`` in a subprocess.
+
+A fatal case must end the run with a non-zero exit, a message (not a Python traceback) naming the
+file, the column and the rule or its check, and nothing under ``published/`` or ``staged/``; a
+counted case must pass ingest and clean with the exclusion counted exactly in the validation report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_bad_inputs import CASES, Case
+from test_workflow import snakemake, write_config
+
+pytestmark = pytest.mark.workflow
+RELEASE = "bad"
+
+
+def user_config(repo_config: dict, files: list[Path], source, workdir: Path) -> Path:
+    """A real-release config naming the files, with a one-LSOA lookup and the suite's one area."""
+    lookup = workdir / "lsoa_imd.csv"
+    lookup.write_text("lsoa_code,imd_decile\nE01000001,3\n")
+    config = {k: v for k, v in repo_config.items() if k not in ("release", "releases", "areas")}
+    config["release"] = RELEASE
+    config["areas"] = {"X1": "Area one"}
+    config["releases"] = {
+        RELEASE: {
+            "label": "Bad-input test release",
+            "synthetic": False,
+            "extract": [str(f) for f in files],
+            "source": source,
+            "imd_lookup": str(lookup),
+            "years": [2022],
+        }
+    }
+    return write_config(workdir / "config.yaml", config)
+
+
+def nothing_published(workdir: Path) -> bool:
+    results = workdir / "results" / RELEASE
+    return not (results / "published").exists() and not list(results.glob("staged/**/*.*"))
+
+
+FATAL = [c for c in CASES if c.fatal]
+COUNTED = [c for c in CASES if not c.fatal]
+
+
+@pytest.mark.parametrize("case", FATAL, ids=[c.name for c in FATAL])
+def test_bad_extract_stops_the_run_with_a_message(tmp_path, repo_config, case: Case):
+    data = tmp_path / "data"
+    data.mkdir()
+    files = case.write(data)
+    configfile = user_config(repo_config, files, case.source, tmp_path)
+    result = snakemake(tmp_path, configfile=configfile)
+    stderr = result.stderr
+    assert result.returncode != 0
+    assert "Traceback" not in stderr, stderr[-3000:]
+    named = files[-1] if case.check == "columns_differ" else files[0]
+    assert Path(named).name in stderr
+    assert case.check in stderr or (case.needle and case.needle in stderr), stderr[-3000:]
+    if case.column:
+        assert case.column.split(",")[0] in stderr
+    if case.rows is not None and "rule: ingest" in stderr:
+        assert f"rows affected: {case.rows:,}" in stderr
+    if case.needle:
+        assert case.needle in stderr
+    assert nothing_published(tmp_path)
+
+
+@pytest.mark.parametrize("case", COUNTED, ids=[c.name for c in COUNTED])
+def test_counted_problem_passes_ingest_and_clean_with_its_count(tmp_path, repo_config, case):
+    data = tmp_path / "data"
+    data.mkdir()
+    files = case.write(data)
+    configfile = user_config(repo_config, files, case.source, tmp_path)
+    target = f"results/{RELEASE}/restricted/births_clean.parquet"
+    result = snakemake(tmp_path, target, configfile=configfile)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = pd.read_csv(
+        tmp_path / f"results/{RELEASE}/restricted/qa/validation_report.csv",
+        dtype=str,
+        keep_default_na=False,
+    )
+    row = report.loc[report["rule"] == case.check].iloc[0]
+    assert (row["column"], int(row["rows"])) == (case.column, case.rows)
+    assert row["example_rows"] == case.example_rows
