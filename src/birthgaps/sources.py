@@ -20,8 +20,43 @@ from birthgaps.errors import InputError
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "config" / "sources"
 DEFAULT_SOURCE = "canonical"
 
-#: Pseudo-column a source may map for gestation written as text such as ``38+4``.
+#: Pseudo-column a source may map for gestation in one column: text such as ``38+4``
+#: (``weeks_plus_days_text``) or whole days (``days``).
 GESTATION_TEXT = "gestation"
+#: Gestation formats that read the one pseudo-column ``gestation``.
+GESTATION_ONE_COLUMN = ("weeks_plus_days_text", "days")
+#: Pseudo-columns a source maps for birth weight in two columns, pounds and ounces.
+WEIGHT_LB, WEIGHT_OZ = "birth_weight_lb", "birth_weight_oz"
+
+PRESETS_DIR = Path(__file__).resolve().parents[2] / "config" / "sources"
+DEFAULT_SOURCE = "canonical"
+
+#: Pseudo-column a source may map for gestation in one column: text such as ``38+4``
+#: (``weeks_plus_days_text``) or whole days (``days``).
+GESTATION_TEXT = "gestation"
+#: Gestation formats that read the one pseudo-column ``gestation``.
+GESTATION_ONE_COLUMN = ("weeks_plus_days_text", "days")
+#: Pseudo-columns a source maps for birth weight in two columns, pounds and ounces.
+WEIGHT_LB, WEIGHT_OZ = "birth_weight_lb", "birth_weight_oz"
+
+#: Gestation written as text: "38+4", "38", "38w 4d", "38 weeks 4 days".
+GESTATION_PATTERN = r"(?i)^(?P<weeks>[0-9]{1,2})\s*(?:(?:\+|w|wk|wks|weeks?)\s*(?:(?P<days>[0-9])\s*(?:d|days?)?)?)?$"
+#: Birth weight in pounds and ounces: "7lb 4oz", "7 lbs 4.5 oz", "7lb", "7-04".
+LB_OZ_PATTERN = (
+    r"(?i)^(?P<lb>[0-9]{1,2})\s*(?:(?:lbs?|pounds?)\s*(?:(?P<oz>[0-9]{1,2}(?:\.[0-9]+)?)\s*"
+    r"(?:oz|ozs|ounces?)?)?|-\s*(?P<oz_>[0-9]{1,2}(?:\.[0-9]+)?))$"
+)
+
+#: Grams in one unit of a birth weight written as a number (exact, international avoirdupois).
+GRAMS_PER_UNIT: dict[str, str] = {
+    "g": "1",
+    "kg": "1000",
+    "lb": "453.59237",
+    "oz": "28.349523125",
+}
+#: Birth weight units a source may declare (docs/sources.md, "Units"): a number in one of
+#: GRAMS_PER_UNIT, pounds and ounces as text (``7lb 4oz``), or pounds and ounces in two columns.
+WEIGHT_UNITS: list[str] = [*GRAMS_PER_UNIT, "lb_oz", "lb_oz_columns"]
 
 #: NHS Data Dictionary ethnic category codes accepted in the canonical column.
 ETHNIC_CODES: list[str] = [*"ABCDEFGHJKLMNPRSZ", "99"]
@@ -43,6 +78,7 @@ SOURCE_DEFAULTS: dict[str, Any] = {
     "columns": {},
     "recodes": {},
     "gestation": {"format": "weeks_days_columns"},
+    "birth_weight": {"unit": "g"},
     "ethnicity": {"format": "codes", "labels": {}},
     "date_format": "%Y-%m-%d",
 }
@@ -70,7 +106,9 @@ SOURCE_SCHEMA: dict[str, Any] = {
         },
         "columns": {
             "type": "object",
-            "additionalProperties": {"enum": [*CANONICAL_COLUMNS, GESTATION_TEXT]},
+            "additionalProperties": {
+                "enum": [*CANONICAL_COLUMNS, GESTATION_TEXT, WEIGHT_LB, WEIGHT_OZ]
+            },
         },
         "recodes": {
             "type": "object",
@@ -84,8 +122,15 @@ SOURCE_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "format": {"enum": ["weeks_days_columns", "weeks_plus_days_text", "weeks_only"]}
+                "format": {
+                    "enum": ["weeks_days_columns", "weeks_plus_days_text", "weeks_only", "days"]
+                }
             },
+        },
+        "birth_weight": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"unit": {"enum": WEIGHT_UNITS}},
         },
         "ethnicity": {
             "type": "object",
@@ -372,11 +417,19 @@ def _check_consistency(source: dict, key: str) -> None:
             f"several raw columns are mapped to the same canonical column: {', '.join(repeated)}",
             key=f"{key}.columns",
         )
-    text_format = source["gestation"]["format"] == "weeks_plus_days_text"
-    if not text_format and GESTATION_TEXT in targets:
+    one_column = source["gestation"]["format"] in GESTATION_ONE_COLUMN
+    if not one_column and GESTATION_TEXT in targets:
         raise InputError(
-            "a column is mapped to `gestation` but gestation.format is not weeks_plus_days_text",
+            "a column is mapped to `gestation` but gestation.format is neither "
+            "weeks_plus_days_text nor days",
             key=f"{key}.gestation.format",
+        )
+    two_columns = source["birth_weight"]["unit"] == "lb_oz_columns"
+    if two_columns != bool({WEIGHT_LB, WEIGHT_OZ} & set(targets)):
+        raise InputError(
+            f"birth_weight.unit lb_oz_columns goes with columns mapped to {WEIGHT_LB} and "
+            f"{WEIGHT_OZ}, and those pseudo-columns with that unit only",
+            key=f"{key}.birth_weight.unit",
         )
 
 
@@ -384,11 +437,14 @@ def expected_columns(source: dict) -> list[str]:
     """Canonical (or pseudo-) columns the file must provide, after renaming, for this source."""
     gestation = source["gestation"]["format"]
     wanted = [c for c in CANONICAL_COLUMNS]
-    if gestation == "weeks_plus_days_text":
+    if gestation in GESTATION_ONE_COLUMN:
         wanted = [c for c in wanted if c not in ("gestation_weeks", "gestation_days")]
         wanted.insert(3, GESTATION_TEXT)
     elif gestation == "weeks_only":
         wanted.remove("gestation_days")
+    if source["birth_weight"]["unit"] == "lb_oz_columns":
+        at = wanted.index("birth_weight_g")
+        wanted[at : at + 1] = [WEIGHT_LB, WEIGHT_OZ]
     return wanted
 
 
