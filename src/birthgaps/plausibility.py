@@ -28,7 +28,6 @@ from birthgaps.validation import (
     DEFINITION_DEFAULTS,
     EXAMPLE_ROWS,
     FATAL,
-    IDENTIFYING_COLUMNS,
     LSOA_PATTERN,
     MOTHER_AGE_RANGE,
     PLURALITY_RANGE,
@@ -50,6 +49,8 @@ SHOWN_BELOW = 100_000
 #: A unit or form is suggested when at least this share of the values fit it.
 FITS = 0.8
 TYPICAL_GRAMS = (1500, 5000)
+#: Columns summarised by minimum, median and maximum; the others by their patterns only.
+NUMBER_COLUMNS = ("gestation_weeks", "gestation_days", "birth_weight_g", "plurality", "mother_age")
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,9 @@ def plausibility_rules(
     )
     dates = Plausible("a readable date", lambda s: s.notna())
     if years:
+        span = f"{min(years)}-{max(years)}" if len(set(years)) > 1 else f"{min(years)}"
         dates = Plausible(
-            f"a date in the release years {min(years)}-{max(years)}",
+            f"a date in the release years {span}",
             lambda s: s.dt.year.isin(list(years)),
         )
     return {
@@ -230,13 +232,13 @@ def _number(value: float) -> str:
 
 
 def _summary(column: str, text: pa.Array, values: pd.Series, source: dict) -> str:
-    """Minimum, median and maximum as read (not for identifying columns) and common patterns."""
+    """Minimum, median and maximum as read (number columns), years (dates), common patterns."""
     parts = []
     if column == "birth_date":
         known = values.dropna()
         if len(known):
             parts.append(f"years {known.dt.year.min()}-{known.dt.year.max()}")
-    elif column not in IDENTIFYING_COLUMNS:
+    elif column in NUMBER_COLUMNS:
         numbers = _numbers(text, source["reader"]["thousands"])
         if len(numbers) and max(abs(numbers.index.min()), abs(numbers.index.max())) < SHOWN_BELOW:
             parts.append(
