@@ -173,3 +173,24 @@ def test_units_change_the_expected_columns():
     wanted = expected_columns(two)
     assert wanted[wanted.index("birth_weight_lb") + 1] == "birth_weight_oz"
     assert "birth_weight_g" not in wanted
+
+
+def test_to_layout_writes_days_and_kilograms_that_read_back_exactly(tmp_path):
+    from test_sources import synthetic_births
+
+    from birthgaps.sources import to_layout
+
+    births = synthetic_births().head(300).reset_index(drop=True)
+    source = {
+        "columns": {"Gestation (days)": "gestation", "Weight (kg)": "birth_weight_g"},
+        "gestation": {"format": "days"},
+        "birth_weight": {"unit": "kg"},
+    }
+    path = tmp_path / "births.csv"
+    to_layout(births, source).to_csv(path, index=False)
+    read, _ = ingest_release([str(path)], source)
+    assert whole(read["birth_weight_g"]) == whole(births["birth_weight_g"])
+    stated = births["gestation_weeks"].notna().to_numpy()
+    assert whole(read["gestation_weeks"][stated]) == whole(births["gestation_weeks"][stated])
+    days = births["gestation_days"].fillna(0)[stated]
+    assert whole(read["gestation_days"][stated]) == whole(days)

@@ -513,7 +513,8 @@ def to_layout(births: pd.DataFrame, source: str | dict | None = None) -> pd.Data
 
     The inverse of ingest for fixtures, demonstrations and round-trip checks of a new mapping:
     a recoded value is written as the first raw value mapped to it, ethnicity as NHS labels when
-    the source reads labels, gestation as ``38+4`` text or weeks only, dates in ``date_format``.
+    the source reads labels, gestation as ``38+4`` text, weeks only or total days, weights in g or
+    kg, dates in ``date_format``.
     """
     from birthgaps.definitions import ETHNIC_CATEGORY_LABELS
 
@@ -540,6 +541,22 @@ def to_layout(births: pd.DataFrame, source: str | dict | None = None) -> pd.Data
         weeks, days = out.pop("gestation_weeks"), out.pop("gestation_days")
         text = (weeks + "+" + days).fillna(weeks)
         out.insert(3, GESTATION_TEXT, text.astype("string"))
+    elif gestation == "days":
+        out = out.drop(columns=["gestation_weeks", "gestation_days"])
+        total = births["gestation_weeks"] * 7 + births["gestation_days"].fillna(0)
+        out.insert(3, GESTATION_TEXT, total.astype("Int64").astype("string"))
     elif gestation == "weeks_only":
         out = out.drop(columns="gestation_days")
+    unit = source["birth_weight"]["unit"]
+    if unit == "kg":
+        grams = births["birth_weight_g"].astype("Int64")
+        kilograms = (
+            (grams // 1000).astype("string") + "." + (grams % 1000).astype("string").str.zfill(3)
+        )
+        out["birth_weight_g"] = kilograms
+    elif unit != "g":
+        raise InputError(
+            f"to_layout writes birth weights in g or kg only, not {unit} (no exact inverse)",
+            key="source.birth_weight.unit",
+        )
     return out.rename(columns={v: k for k, v in source["columns"].items()})
