@@ -144,7 +144,6 @@ def test_gestation_days_data_of_the_wrong_column_case_read_right(tmp_path):
     ("mapping", "key"),
     [
         ({"birth_weight": {"unit": "stone"}}, "source.birth_weight.unit"),
-        ({"birth_weight": {"unit": "lb_oz_columns"}}, "source.birth_weight.unit"),
         (
             {"columns": {"Lb": "birth_weight_lb", "Oz": "birth_weight_oz"}},
             "source.birth_weight.unit",
@@ -173,6 +172,19 @@ def test_units_change_the_expected_columns():
     wanted = expected_columns(two)
     assert wanted[wanted.index("birth_weight_lb") + 1] == "birth_weight_oz"
     assert "birth_weight_g" not in wanted
+    unmapped = load_source({"birth_weight": {"unit": "lb_oz_columns"}})  # looked for by name
+    assert {"birth_weight_lb", "birth_weight_oz"} <= set(expected_columns(unmapped))
+
+
+def test_pounds_all_missing_stop_as_an_empty_column(tmp_path):
+    frame = extract(12).drop(columns="birth_weight_g")
+    frame["birth_weight_lb"], frame["birth_weight_oz"] = "", "4"
+    path = tmp_path / "births.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError) as info:
+        ingest_release([str(path)], {"birth_weight": {"unit": "lb_oz_columns"}})
+    assert "[check: all_missing]" in str(info.value)
+    assert "column: birth_weight_lb" in str(info.value) and "rows affected: 12" in str(info.value)
 
 
 def test_to_layout_writes_days_and_kilograms_that_read_back_exactly(tmp_path):

@@ -339,7 +339,7 @@ def _to_canonical(
     n = raw.n_rows
 
     for column, array in texts.items():
-        if array.null_count == n and column not in ("gestation_days", WEIGHT_LB, WEIGHT_OZ):
+        if array.null_count == n and column not in ("gestation_days", WEIGHT_OZ):
             issues.append(
                 _issue(
                     file,
@@ -374,7 +374,8 @@ def _to_canonical(
     unit = source["birth_weight"]["unit"]
     if unit == "lb_oz_columns":
         texts["birth_weight_g"] = _pounds_ounces(texts.pop(WEIGHT_LB), texts.pop(WEIGHT_OZ))
-        raw_names["birth_weight_g"] = f"{raw_names[WEIGHT_LB]}` and `{raw_names[WEIGHT_OZ]}"
+        names = [raw_names.get(c, c) for c in (WEIGHT_LB, WEIGHT_OZ)]
+        raw_names["birth_weight_g"] = "` and `".join(names)
     weights, bad = _weights(texts["birth_weight_g"], unit, reader["thousands"])
     unreadable["birth_weight_g"] = bad
     if bad.any():

@@ -425,10 +425,10 @@ def _check_consistency(source: dict, key: str) -> None:
             key=f"{key}.gestation.format",
         )
     two_columns = source["birth_weight"]["unit"] == "lb_oz_columns"
-    if two_columns != bool({WEIGHT_LB, WEIGHT_OZ} & set(targets)):
+    if not two_columns and {WEIGHT_LB, WEIGHT_OZ} & set(targets):
         raise InputError(
-            f"birth_weight.unit lb_oz_columns goes with columns mapped to {WEIGHT_LB} and "
-            f"{WEIGHT_OZ}, and those pseudo-columns with that unit only",
+            f"columns are mapped to {WEIGHT_LB}/{WEIGHT_OZ} but birth_weight.unit is not "
+            "lb_oz_columns",
             key=f"{key}.birth_weight.unit",
         )
 
