@@ -146,9 +146,11 @@ def implausible_columns(
     years: list[int] | None = None,
     share: float = IMPLAUSIBLE_SHARE,
 ) -> list[Issue]:
-    """One fatal ``column_implausible`` issue per column with more than ``share`` of its
-    non-missing values implausible or unreadable (and at least MIN_IMPLAUSIBLE of them) (``texts``: each column's raw text after recodes;
-    ``unreadable``: rows whose text did not convert)."""
+    """One fatal ``column_implausible`` issue per column with more than ``share`` (and at least
+    MIN_IMPLAUSIBLE) of its non-missing values implausible or unreadable.
+
+    ``texts`` holds each column's raw text after recodes, ``unreadable`` its rows that did not
+    convert; sentinels ('not known' codes) count as missing."""
     issues = []
     for column, rule in plausibility_rules(definitions, years).items():
         if column not in texts:
