@@ -73,7 +73,7 @@ GOOD_ROW = "B1,2020-01-02,live,39,1,3300,F,1,30,A,L1,X1\n"
         ),
         (header().replace("plurality", "area_code"), "more than once", "area_code"),
         (header() + GOOD_ROW.replace(",39,", ",thirty,"), "whole numbers", "gestation_weeks"),
-        (header() + GOOD_ROW.replace(",3300,", ",3300.5,"), "whole numbers", "birth_weight_g"),
+        (header() + GOOD_ROW.replace(",3300,", ",33OO,"), "not numbers", "birth_weight_g"),
         (header() + GOOD_ROW.replace("2020-01-02", "02/01/2020"), "YYYY-MM-DD", "birth_date"),
         (header() + GOOD_ROW.replace(",live,", ",unknown,"), "birth_outcome_code", "birth_outcome"),
         (header() + GOOD_ROW + GOOD_ROW.replace("B1,", ","), "baby_id_missing", "baby_id"),

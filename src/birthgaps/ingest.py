@@ -8,6 +8,7 @@ its first row numbers, never shown with the values of identifying columns.
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +20,17 @@ from birthgaps import readers
 from birthgaps.definitions import CANONICAL_COLUMNS
 from birthgaps.errors import InputError
 from birthgaps.ethnicity_labels import match_label
+from birthgaps.plausibility import IMPLAUSIBLE_SHARE, implausible_columns
 from birthgaps.sources import (
     BUILTIN_RECODES,
     ETHNIC_CODES,
+    GESTATION_PATTERN,
     GESTATION_TEXT,
+    GRAMS_PER_UNIT,
+    LB_OZ_PATTERN,
     READER_DEFAULTS,
+    WEIGHT_LB,
+    WEIGHT_OZ,
     expected_columns,
     load_source,
     source_missing_columns,
@@ -45,7 +52,6 @@ RULE = "ingest"
 INTEGER_COLUMNS = [
     "gestation_weeks",
     "gestation_days",
-    "birth_weight_g",
     "plurality",
     "mother_age",
 ]
@@ -63,10 +69,6 @@ CANONICAL_SCHEMA = fatal_schema()
 
 REPORT_CSV = "validation_report.csv"
 REPORT_HTML = "validation_report.html"
-
-#: Gestation written as text: "38+4", "38", "38w 4d", "38 weeks 4 days".
-GESTATION_PATTERN = r"(?i)^(?P<weeks>[0-9]{1,2})\s*(?:(?:\+|w|wk|wks|weeks?)\s*(?:(?P<days>[0-9])\s*(?:d|days?)?)?)?$"
-
 
 # --------------------------------------------------------------------------------------------
 # Kept for the preflight check and older callers
@@ -151,12 +153,17 @@ def _spread(values: np.ndarray, positions: np.ndarray, fill) -> np.ndarray:
     return np.where(positions >= 0, values[np.maximum(positions, 0)], fill)
 
 
+def _digits(thousands: str | None) -> str:
+    """Pattern of the whole part of a number: plain digits or correct groups of three."""
+    if not thousands:
+        return r"[0-9]{1,12}"
+    sep = re.escape(thousands)
+    return rf"(?:[0-9]{{1,12}}|[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+)"
+
+
 def _integer_values(uniques: pd.Series, thousands: str | None) -> tuple[np.ndarray, np.ndarray]:
     """(values, ok) for distinct texts: whole numbers, correct thousands groups, '.0' allowed."""
-    digits = r"[0-9]{1,12}"
-    if thousands:
-        sep = re.escape(thousands)
-        digits = rf"(?:[0-9]{{1,12}}|[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+)"
+    digits = _digits(thousands)
     decimals = "" if thousands == "." else r"(?:\.0*)?"
     ok = uniques.str.fullmatch(rf"[+-]?{digits}{decimals}").fillna(False).to_numpy(dtype=bool)
     text = uniques.where(ok, "0")
@@ -176,6 +183,75 @@ def _integers(array: pa.Array, thousands: str | None) -> tuple[pd.Series, np.nda
     good = _spread(ok, positions, False).astype(bool)
     series = pd.Series(pd.arrays.IntegerArray(data, ~good))
     return series, (positions >= 0) & ~good
+
+
+def _whole_grams(grams: Decimal) -> int:
+    """Grams rounded once to a whole gram, halves up (3250.5 -> 3251)."""
+    return int(grams.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _lb_oz_grams(pounds: str | None, ounces: str | None) -> int | None:
+    """Whole grams of pounds and ounces (exact factors; ounces below 16); None when not a weight."""
+    oz = Decimal(ounces or "0")
+    if oz >= 16:
+        return None
+    lb = Decimal(pounds or "0")
+    return _whole_grams(lb * Decimal(GRAMS_PER_UNIT["lb"]) + oz * Decimal(GRAMS_PER_UNIT["oz"]))
+
+
+def _weight_parser(unit: str, thousands: str | None):
+    """A function from one distinct weight text to whole grams (None when unreadable)."""
+    if unit == "lb_oz":
+        pattern = re.compile(LB_OZ_PATTERN)
+
+        def parse(text: str) -> int | None:
+            match = pattern.fullmatch(text)
+            if not match:
+                return None
+            return _lb_oz_grams(match["lb"], match["oz"] or match["oz_"])
+
+        return parse
+    if unit == "lb_oz_columns":
+        pounds = re.compile(r"[0-9]{1,2}(?:\.0*)?")
+        ounces = re.compile(r"[0-9]{1,2}(?:\.[0-9]+)?")
+
+        def parse_pair(text: str) -> int | None:
+            lb, _, oz = text.partition("|")
+            if (lb and not pounds.fullmatch(lb)) or (oz and not ounces.fullmatch(oz)):
+                return None
+            return _lb_oz_grams(lb.split(".")[0], oz)
+
+        return parse_pair
+    decimals = "" if thousands == "." else r"(?:\.[0-9]*)?"
+    number = re.compile(rf"\+?{_digits(thousands)}{decimals}")
+    factor = Decimal(GRAMS_PER_UNIT[unit])
+
+    def parse_number(text: str) -> int | None:
+        if not number.fullmatch(text):
+            return None
+        plain = text.replace(thousands, "") if thousands else text
+        return _whole_grams(Decimal(plain.lstrip("+").rstrip(".") or "0") * factor)
+
+    return parse_number
+
+
+def _weights(array: pa.Array, unit: str, thousands: str | None) -> tuple[pd.Series, np.ndarray]:
+    """Whole grams from weights in ``unit`` (docs/sources.md, Units); the mask of unreadable ones."""
+    uniques, positions = _distinct(array)
+    parse = _weight_parser(unit, thousands)
+    grams = [parse(text) for text in uniques]
+    ok = np.array([g is not None for g in grams], dtype=bool)
+    values = np.array([g or 0 for g in grams], dtype=np.int64)
+    data = _spread(values, positions, 0).astype("int64")
+    good = _spread(ok, positions, False).astype(bool)
+    return pd.Series(pd.arrays.IntegerArray(data, ~good)), (positions >= 0) & ~good
+
+
+def _pounds_ounces(pounds: pa.Array, ounces: pa.Array) -> pa.Array:
+    """Two weight columns as one text ``lb|oz`` per row; null where both are missing."""
+    both_missing = pc.and_(pc.is_null(pounds), pc.is_null(ounces))
+    joined = pc.binary_join_element_wise(pc.fill_null(pounds, ""), pc.fill_null(ounces, ""), "|")
+    return pc.if_else(both_missing, pa.scalar(None, pa.string()), joined)
 
 
 def _human_date_format(date_format: str) -> str:
@@ -240,9 +316,17 @@ def _select(raw: readers.RawTable, source: dict) -> dict[str, pa.ChunkedArray]:
 
 
 def _to_canonical(
-    raw: readers.RawTable, source: dict
+    raw: readers.RawTable,
+    source: dict,
+    *,
+    definitions: dict | None = None,
+    years: list[int] | None = None,
+    implausible_share: float = IMPLAUSIBLE_SHARE,
 ) -> tuple[pd.DataFrame, list[Issue], set[str]]:
-    """Canonical births from one file's text columns; fatal conversion issues; columns that failed."""
+    """Canonical births from one file's text columns; fatal conversion issues; columns that failed.
+
+    A column most of whose values are implausible (wrong column or unit) gets one
+    ``column_implausible`` issue instead of its value rules (``birthgaps.plausibility``)."""
     file = raw.path
     reader = source["reader"]
     na_values = list(reader["na_values"])
@@ -256,10 +340,11 @@ def _to_canonical(
     issues: list[Issue] = []
     failed: set[str] = set()
     columns: dict[str, pd.Series] = {}
+    unreadable: dict[str, np.ndarray] = {}
     n = raw.n_rows
 
     for column, array in texts.items():
-        if array.null_count == n and column != "gestation_days":
+        if array.null_count == n and column not in ("gestation_days", WEIGHT_OZ):
             issues.append(
                 _issue(
                     file,
@@ -277,6 +362,7 @@ def _to_canonical(
         if column not in texts:
             continue
         series, bad = _integers(texts[column], reader["thousands"])
+        unreadable[column] = bad
         if bad.any():
             issues.append(
                 _issue(
@@ -290,17 +376,46 @@ def _to_canonical(
             failed.add(column)
         columns[column] = series
 
+    unit = source["birth_weight"]["unit"]
+    if unit == "lb_oz_columns":
+        texts["birth_weight_g"] = _pounds_ounces(texts.pop(WEIGHT_LB), texts.pop(WEIGHT_OZ))
+        names = [raw_names.get(c, c) for c in (WEIGHT_LB, WEIGHT_OZ)]
+        raw_names["birth_weight_g"] = "` and `".join(names)
+    weights, bad = _weights(texts["birth_weight_g"], unit, reader["thousands"])
+    unreadable["birth_weight_g"] = bad
+    if bad.any():
+        numeric = unit in GRAMS_PER_UNIT
+        issues.append(
+            _issue(
+                file,
+                "birth_weight_g",
+                "whole_number" if numeric else "weight_format",
+                bad,
+                (
+                    f"entries that are not numbers (birth_weight.unit {unit})"
+                    if numeric
+                    else "weights not written as pounds and ounces such as 7lb 4oz or 7-04"
+                )
+                + where("birth_weight_g"),
+            )
+        )
+        failed.add("birth_weight_g")
+    columns["birth_weight_g"] = weights
+
+    gestation = source["gestation"]["format"]
     if GESTATION_TEXT in texts:
-        weeks, days, bad = _gestation_text(texts[GESTATION_TEXT])
+        if gestation == "days":
+            weeks, days, bad = _gestation_days(texts[GESTATION_TEXT], reader["thousands"])
+            rule, text = "whole_number", "gestation in days that is not a whole number"
+        else:
+            weeks, days, bad = _gestation_text(texts[GESTATION_TEXT])
+            rule, text = "gestation_text", "gestation not written as weeks+days such as 38+4"
+        texts["gestation_weeks"] = texts.pop(GESTATION_TEXT)
+        raw_names["gestation_weeks"] = raw_names.get(GESTATION_TEXT, GESTATION_TEXT)
+        unreadable["gestation_weeks"] = bad
         if bad.any():
             issues.append(
-                _issue(
-                    file,
-                    "gestation_weeks",
-                    "gestation_text",
-                    bad,
-                    f"gestation not written as weeks+days such as 38+4{where(GESTATION_TEXT)}",
-                )
+                _issue(file, "gestation_weeks", rule, bad, text + where("gestation_weeks"))
             )
             failed.update({"gestation_weeks", "gestation_days"})
         if GESTATION_TEXT in failed:
@@ -310,6 +425,7 @@ def _to_canonical(
         columns["gestation_days"] = pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
 
     dates, bad = _dates(texts["birth_date"], source["date_format"])
+    unreadable["birth_date"] = bad
     if bad.any():
         human = _human_date_format(source["date_format"])
         issues.append(
@@ -334,7 +450,28 @@ def _to_canonical(
         columns[column] = _strings(texts[column])
 
     births = pd.DataFrame({c: columns[c] for c in CANONICAL_COLUMNS})
-    return births, issues, failed
+    wrong = implausible_columns(
+        births,
+        texts,
+        unreadable,
+        file=file,
+        source=source,
+        raw_names=raw_names,
+        definitions=definitions,
+        years=years,
+        share=implausible_share,
+    )
+    flagged = {issue.column for issue in wrong}
+    issues = wrong + [i for i in issues if i.column not in flagged]
+    return births, issues, failed | flagged
+
+
+def _gestation_days(
+    array: pa.Array, thousands: str | None
+) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Completed weeks and remaining days from gestation written as whole days (276 -> 39+3)."""
+    total, bad = _integers(array, thousands)
+    return total // 7, total % 7, bad
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,12 +573,16 @@ def ingest_release(
     definitions: dict | None = None,
     report_dir: str | Path | None = None,
     report_title: str = "Validation report",
+    years: list[int] | None = None,
+    implausible_share: float = IMPLAUSIBLE_SHARE,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read, map and validate a release's file(s); return (canonical births, validation report).
 
     Files are combined in order and must have the same columns. Every file is checked before
     stopping, so the report lists every broken rule. On a fatal rule the report is written to
     ``report_dir`` (when given) and an ``InputError`` names the file, column, rule and count.
+    A column with more than ``implausible_share`` of its values implausible (birth dates outside
+    ``years`` when given) stops the run as the wrong column or unit (``birthgaps.plausibility``).
     """
     files = [files] if isinstance(files, str | Path) else list(files)
     if not files:
@@ -490,7 +631,13 @@ def ingest_release(
         if raw.row_problem is not None:
             issues.append(_problem_issue(raw.row_problem, path))
             continue
-        births, problems, failed = _to_canonical(raw, source)
+        births, problems, failed = _to_canonical(
+            raw,
+            source,
+            definitions=definitions,
+            years=years,
+            implausible_share=implausible_share,
+        )
         problems += _with_source_names(
             check_births(births, path, definitions, skip_columns=failed), source
         )

@@ -28,8 +28,43 @@ from birthgaps.ethnicity_labels import (  # noqa: F401
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "config" / "sources"
 DEFAULT_SOURCE = "canonical"
 
-#: Pseudo-column a source may map for gestation written as text such as ``38+4``.
+#: Pseudo-column a source may map for gestation in one column: text such as ``38+4``
+#: (``weeks_plus_days_text``) or whole days (``days``).
 GESTATION_TEXT = "gestation"
+#: Gestation formats that read the one pseudo-column ``gestation``.
+GESTATION_ONE_COLUMN = ("weeks_plus_days_text", "days")
+#: Pseudo-columns a source maps for birth weight in two columns, pounds and ounces.
+WEIGHT_LB, WEIGHT_OZ = "birth_weight_lb", "birth_weight_oz"
+
+PRESETS_DIR = Path(__file__).resolve().parents[2] / "config" / "sources"
+DEFAULT_SOURCE = "canonical"
+
+#: Pseudo-column a source may map for gestation in one column: text such as ``38+4``
+#: (``weeks_plus_days_text``) or whole days (``days``).
+GESTATION_TEXT = "gestation"
+#: Gestation formats that read the one pseudo-column ``gestation``.
+GESTATION_ONE_COLUMN = ("weeks_plus_days_text", "days")
+#: Pseudo-columns a source maps for birth weight in two columns, pounds and ounces.
+WEIGHT_LB, WEIGHT_OZ = "birth_weight_lb", "birth_weight_oz"
+
+#: Gestation written as text: "38+4", "38", "38w 4d", "38 weeks 4 days".
+GESTATION_PATTERN = r"(?i)^(?P<weeks>[0-9]{1,2})\s*(?:(?:\+|w|wk|wks|weeks?)\s*(?:(?P<days>[0-9])\s*(?:d|days?)?)?)?$"
+#: Birth weight in pounds and ounces: "7lb 4oz", "7 lbs 4.5 oz", "7lb", "7-04".
+LB_OZ_PATTERN = (
+    r"(?i)^(?P<lb>[0-9]{1,2})\s*(?:(?:lbs?|pounds?)\s*(?:(?P<oz>[0-9]{1,2}(?:\.[0-9]+)?)\s*"
+    r"(?:oz|ozs|ounces?)?)?|-\s*(?P<oz_>[0-9]{1,2}(?:\.[0-9]+)?))$"
+)
+
+#: Grams in one unit of a birth weight written as a number (exact, international avoirdupois).
+GRAMS_PER_UNIT: dict[str, str] = {
+    "g": "1",
+    "kg": "1000",
+    "lb": "453.59237",
+    "oz": "28.349523125",
+}
+#: Birth weight units a source may declare (docs/sources.md, "Units"): a number in one of
+#: GRAMS_PER_UNIT, pounds and ounces as text (``7lb 4oz``), or pounds and ounces in two columns.
+WEIGHT_UNITS: list[str] = [*GRAMS_PER_UNIT, "lb_oz", "lb_oz_columns"]
 
 #: Reader settings used when a source leaves them out.
 READER_DEFAULTS: dict[str, Any] = {
@@ -48,6 +83,7 @@ SOURCE_DEFAULTS: dict[str, Any] = {
     "columns": {},
     "recodes": {},
     "gestation": {"format": "weeks_days_columns"},
+    "birth_weight": {"unit": "g"},
     "ethnicity": {"format": "codes", "labels": {}},
     "date_format": "%Y-%m-%d",
 }
@@ -75,7 +111,9 @@ SOURCE_SCHEMA: dict[str, Any] = {
         },
         "columns": {
             "type": "object",
-            "additionalProperties": {"enum": [*CANONICAL_COLUMNS, GESTATION_TEXT]},
+            "additionalProperties": {
+                "enum": [*CANONICAL_COLUMNS, GESTATION_TEXT, WEIGHT_LB, WEIGHT_OZ]
+            },
         },
         "recodes": {
             "type": "object",
@@ -89,8 +127,15 @@ SOURCE_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "format": {"enum": ["weeks_days_columns", "weeks_plus_days_text", "weeks_only"]}
+                "format": {
+                    "enum": ["weeks_days_columns", "weeks_plus_days_text", "weeks_only", "days"]
+                }
             },
+        },
+        "birth_weight": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"unit": {"enum": WEIGHT_UNITS}},
         },
         "ethnicity": {
             "type": "object",
@@ -241,11 +286,19 @@ def _check_consistency(source: dict, key: str) -> None:
             f"several raw columns are mapped to the same canonical column: {', '.join(repeated)}",
             key=f"{key}.columns",
         )
-    text_format = source["gestation"]["format"] == "weeks_plus_days_text"
-    if not text_format and GESTATION_TEXT in targets:
+    one_column = source["gestation"]["format"] in GESTATION_ONE_COLUMN
+    if not one_column and GESTATION_TEXT in targets:
         raise InputError(
-            "a column is mapped to `gestation` but gestation.format is not weeks_plus_days_text",
+            "a column is mapped to `gestation` but gestation.format is neither "
+            "weeks_plus_days_text nor days",
             key=f"{key}.gestation.format",
+        )
+    two_columns = source["birth_weight"]["unit"] == "lb_oz_columns"
+    if not two_columns and {WEIGHT_LB, WEIGHT_OZ} & set(targets):
+        raise InputError(
+            f"columns are mapped to {WEIGHT_LB}/{WEIGHT_OZ} but birth_weight.unit is not "
+            "lb_oz_columns",
+            key=f"{key}.birth_weight.unit",
         )
 
 
@@ -253,11 +306,14 @@ def expected_columns(source: dict) -> list[str]:
     """Canonical (or pseudo-) columns the file must provide, after renaming, for this source."""
     gestation = source["gestation"]["format"]
     wanted = [c for c in CANONICAL_COLUMNS]
-    if gestation == "weeks_plus_days_text":
+    if gestation in GESTATION_ONE_COLUMN:
         wanted = [c for c in wanted if c not in ("gestation_weeks", "gestation_days")]
         wanted.insert(3, GESTATION_TEXT)
     elif gestation == "weeks_only":
         wanted.remove("gestation_days")
+    if source["birth_weight"]["unit"] == "lb_oz_columns":
+        at = wanted.index("birth_weight_g")
+        wanted[at : at + 1] = [WEIGHT_LB, WEIGHT_OZ]
     return wanted
 
 
@@ -326,7 +382,8 @@ def to_layout(births: pd.DataFrame, source: str | dict | None = None) -> pd.Data
 
     The inverse of ingest for fixtures, demonstrations and round-trip checks of a new mapping:
     a recoded value is written as the first raw value mapped to it, ethnicity as NHS labels when
-    the source reads labels, gestation as ``38+4`` text or weeks only, dates in ``date_format``.
+    the source reads labels, gestation as ``38+4`` text, weeks only or total days, weights in g or
+    kg, dates in ``date_format``.
     """
     from birthgaps.definitions import ETHNIC_CATEGORY_LABELS
 
@@ -353,6 +410,22 @@ def to_layout(births: pd.DataFrame, source: str | dict | None = None) -> pd.Data
         weeks, days = out.pop("gestation_weeks"), out.pop("gestation_days")
         text = (weeks + "+" + days).fillna(weeks)
         out.insert(3, GESTATION_TEXT, text.astype("string"))
+    elif gestation == "days":
+        out = out.drop(columns=["gestation_weeks", "gestation_days"])
+        total = births["gestation_weeks"] * 7 + births["gestation_days"].fillna(0)
+        out.insert(3, GESTATION_TEXT, total.astype("Int64").astype("string"))
     elif gestation == "weeks_only":
         out = out.drop(columns="gestation_days")
+    unit = source["birth_weight"]["unit"]
+    if unit == "kg":
+        grams = births["birth_weight_g"].astype("Int64")
+        kilograms = (
+            (grams // 1000).astype("string") + "." + (grams % 1000).astype("string").str.zfill(3)
+        )
+        out["birth_weight_g"] = kilograms
+    elif unit != "g":
+        raise InputError(
+            f"to_layout writes birth weights in g or kg only, not {unit} (no exact inverse)",
+            key="source.birth_weight.unit",
+        )
     return out.rename(columns={v: k for k, v in source["columns"].items()})

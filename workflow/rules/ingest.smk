@@ -1,3 +1,6 @@
+from birthgaps.plausibility import IMPLAUSIBLE_SHARE
+
+
 # Raw extract(s) -> canonical, validated births table (restricted) and a validation report.
 # On a fatal problem the report is also written next to the log, so it survives the failed job.
 rule ingest:
@@ -11,6 +14,8 @@ rule ingest:
     params:
         source=release_source(config),
         definitions=config["definitions"],
+        years=SPEC["years"],
+        implausible_share=config.get("validation", {}).get("implausible_share", IMPLAUSIBLE_SHARE),
         release=RELEASE,
         report_dir=f"{LOGS}/ingest_validation",
         code=source_hash("ingest"),

@@ -14,6 +14,8 @@ def main(smk):
         definitions=smk.params.definitions,
         report_dir=smk.params.report_dir,
         report_title=title,
+        years=list(smk.params.years),
+        implausible_share=smk.params.implausible_share,
     )
     births.to_parquet(smk.output.births, index=False)
     write_report(report, smk.output.report_csv, smk.output.report_html, title=title)
