@@ -55,7 +55,7 @@ def test_preflight_of_a_real_release(tmp_path, config):
     assert "releases.real.extract" in str(info.value)
     (tmp_path / "births.csv").write_text("baby_id,birth_date\n")
     (tmp_path / "imd.csv").write_text("lsoa_code,imd_decile\n")
-    with pytest.raises(InputError, match="lacks required columns") as info:
+    with pytest.raises(InputError, match="required columns are missing") as info:
         preflight(config)
     assert "birth_outcome" in str(info.value)
 

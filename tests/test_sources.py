@@ -404,7 +404,7 @@ def test_preflight_checks_every_file_with_the_source_reader(config, tmp_path):
     with pytest.raises(InputError) as info:
         preflight(real_release(config, files, "local_maternity_export"))  # header_row 1
     message = str(info.value)
-    assert "lacks required columns" in message and "Baby ID (-> baby_id)" in message
+    assert "required columns are missing" in message and "Baby ID (-> baby_id)" in message
 
     other = tmp_path / "other.xlsx"
     with pd.ExcelWriter(other, engine="openpyxl") as writer:

@@ -170,18 +170,6 @@ def preflight(config: dict, *, warn: bool = True) -> None:
         if warn:
             warn_if_not_ignored(path)
         columns = header_columns(path, source["reader"], rule="preflight")
-        missing = source_missing_columns(columns, source)
-        if missing:
-            from birthgaps.ingest import missing_columns_hints
-
-            raise InputError(
-                "the extract lacks required columns",
-                file=path,
-                column=", ".join(missing),
-                rule="preflight",
-                hint="; ".join(missing_columns_hints(path, columns, source)) + " (docs/sources.md)",
-                check="columns_missing",
-            )
         if first is not None and set(columns) != set(first):
             differ = sorted(set(columns) ^ set(first))
             raise InputError(
@@ -191,6 +179,18 @@ def preflight(config: dict, *, warn: bool = True) -> None:
                 rule="preflight",
                 hint="give every file of a release the same columns",
                 check="columns_differ",
+            )
+        missing = source_missing_columns(columns, source)
+        if missing:
+            from birthgaps.ingest import missing_columns_hints
+
+            raise InputError(
+                f"required columns are missing: {', '.join(missing)}",
+                file=path,
+                column=", ".join(missing),
+                rule="preflight",
+                hint="; ".join(missing_columns_hints(path, columns, source)) + " (docs/sources.md)",
+                check="columns_missing",
             )
         first = first or columns
 
