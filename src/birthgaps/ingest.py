@@ -55,6 +55,8 @@ INTEGER_COLUMNS = [
     "plurality",
     "mother_age",
 ]
+#: Official geography codes: upper case by definition, so "e01000001" is read as E01000001.
+CODE_COLUMNS = ["mother_lsoa", "area_code"]
 STRING_COLUMNS = [
     "baby_id",
     "birth_outcome",
@@ -446,6 +448,8 @@ def _to_canonical(
     )
     if by_heading:
         issues.append(ethnicity_by_heading_issue(file, by_heading))
+    for column in CODE_COLUMNS:
+        texts[column] = pc.utf8_upper(texts[column])
     for column in STRING_COLUMNS:
         columns[column] = _strings(texts[column])
 
