@@ -18,7 +18,8 @@ rule publish:
     output:
         manifest=f"{RESULTS}/qa/published_manifest.csv",
     params:
-        staged=STAGED,
+        # the folder of the index page is the staged tree
+        staged=lambda wildcards, input: str(Path(input.index).parent),
         published=PUBLISHED,
         code=source_hash("publication"),
     log:
