@@ -7,6 +7,9 @@ report must exist afterwards and name the same rule as the error.
 
 from __future__ import annotations
 
+import bz2
+import io
+import lzma
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +59,7 @@ class Case:
     source: object = "canonical"
     fatal: bool = True
     needle: str | None = None  # a phrase the message must hold
+    forbidden: str | None = None  # a raw value that must appear nowhere (an identifier)
 
 
 def text_file(text: str, name: str = "births.csv", encoding: str = "utf-8"):
@@ -390,6 +394,97 @@ CASES = [
 ]
 
 
+def column_values(column: str, values: list[str], name: str = "births.csv"):
+    """The good rows with one column's values replaced (cycled) by ``values``."""
+
+    def write(tmp: Path) -> list[Path]:
+        frame = pd.read_csv(io.StringIO(FULL), dtype=str, keep_default_na=False)
+        frame[column] = [values[i % len(values)] for i in range(len(frame))]
+        path = tmp / name
+        frame.to_csv(path, index=False)
+        return [path]
+
+    return write
+
+
+def compressed(kind: str):
+    def write(tmp: Path) -> list[Path]:
+        path = tmp / "births.csv"
+        path.write_bytes({"bz2": bz2.compress, "xz": lzma.compress}[kind](FULL.encode()))
+        return [path]
+
+    return write
+
+
+LABELS = {"ethnicity": {"format": "labels"}}
+# Round two (issue 9): whole classes of silent wrong answers, each a stop or an exact count.
+CASES += [
+    Case(
+        "Black British and Asian British labels (never White British)",
+        column_values(
+            "mother_ethnic_category", ["Black British", "Asian British", "White British"]
+        ),
+        "ethnic_code_unknown",
+        column="mother_ethnic_category",
+        rows=8,
+        example_rows="2, 3, 5, 6, 8, 9, 11, 12",
+        source=LABELS,
+        fatal=False,
+        needle='"Black British" (4)',
+    ),
+    Case(
+        "weights in kilograms mapped as grams",
+        column_values("birth_weight_g", ["3.3", "2.9", "3.65"]),
+        "column_implausible",
+        column="birth_weight_g",
+        rows=N_GOOD,
+        needle="kilograms",
+    ),
+    Case(
+        "weights in ounces mapped as grams",
+        column_values("birth_weight_g", ["116", "102", "129"]),
+        "column_implausible",
+        column="birth_weight_g",
+        rows=N_GOOD,
+        needle="ounces",
+    ),
+    Case(
+        "gestation in days mapped as weeks",
+        column_values("gestation_weeks", ["273", "266", "280"]),
+        "column_implausible",
+        column="gestation_weeks",
+        rows=N_GOOD,
+        needle="days",
+    ),
+    Case(
+        "postcodes mapped as LSOA codes",
+        column_values("mother_lsoa", ["LE1 5WW", "LE2 1XA", "LE4 9HQ"]),
+        "column_implausible",
+        column="mother_lsoa",
+        rows=N_GOOD,
+        needle="AA9 9AA",
+        forbidden="LE1 5WW",
+    ),
+    Case(
+        "area names mapped as area codes",
+        column_values("area_code", ["Leicester", "Rutland"]),
+        "column_implausible",
+        column="area_code",
+        rows=N_GOOD,
+    ),
+    Case(
+        "mother's date of birth mapped as the birth date",
+        column_values("birth_date", ["1990-04-12", "1987-11-02", "1995-01-30"]),
+        "column_implausible",
+        column="birth_date",
+        rows=N_GOOD,
+        forbidden="1990-04-12",
+    ),
+    Case("bzip2 file named .csv", compressed("bz2"), "file_format", needle="bzip2"),
+    Case("xz file named .csv", compressed("xz"), "file_format", needle="xz"),
+]
+
+
 def _zip_as_csv(tmp: Path) -> Path:
     path = tmp / "births.csv"
     with zipfile.ZipFile(path, "w") as archive:
@@ -407,7 +502,7 @@ def test_bad_input(tmp_path, case):
     files = [str(f) for f in case.write(tmp_path)]
     report_dir = tmp_path / "logs"
     if not case.fatal:
-        births, report = ingest_release(files, case.source, report_dir=report_dir)
+        births, report = ingest_release(files, case.source, report_dir=report_dir, years=[2022])
         row = report.loc[report["rule"] == case.check]
         assert len(row) == 1, report
         row = row.iloc[0]
@@ -415,10 +510,12 @@ def test_bad_input(tmp_path, case):
         assert (row["column"], int(row["rows"])) == (case.column, case.rows)
         assert row["example_rows"] == case.example_rows
         assert not (report["severity"] == "fatal").any()
+        if case.needle:
+            assert case.needle in row["description"]
         assert not report_dir.exists()  # nothing written when nothing is fatal
         return
     with pytest.raises(InputError) as info:
-        ingest_release(files, case.source, report_dir=report_dir)
+        ingest_release(files, case.source, report_dir=report_dir, years=[2022])
     message = str(info.value)
     assert f"[check: {case.check}]" in message
     assert f"file: {files[-1] if case.check == 'columns_differ' else files[0]}" in message
@@ -431,6 +528,10 @@ def test_bad_input(tmp_path, case):
         assert f"({ROW_NUMBERS_SHORT}): {case.example_rows}" in message
     if case.needle:
         assert case.needle in message
+    if case.forbidden:
+        assert case.forbidden not in message
+        for path in report_dir.iterdir():
+            assert case.forbidden not in path.read_text()
     report = pd.read_csv(report_dir / "validation_report.csv", dtype=str, keep_default_na=False)
     fatal = report.loc[report["severity"] == "fatal"]
     assert fatal.iloc[0]["rule"] == case.check

@@ -67,6 +67,10 @@ def test_bad_extract_stops_the_run_with_a_message(tmp_path, repo_config, case: C
         assert f"rows affected: {case.rows:,}" in stderr
     if case.needle:
         assert case.needle in stderr
+    if case.forbidden:  # an identifier appears in no message, log or report
+        assert case.forbidden not in stderr + result.stdout
+        for path in [*(tmp_path / "logs").rglob("*.*"), *(tmp_path / "results").rglob("*.*")]:
+            assert case.forbidden.encode() not in path.read_bytes(), path
     assert nothing_published(tmp_path)
 
 
@@ -87,3 +91,5 @@ def test_counted_problem_passes_ingest_and_clean_with_its_count(tmp_path, repo_c
     row = report.loc[report["rule"] == case.check].iloc[0]
     assert (row["column"], int(row["rows"])) == (case.column, case.rows)
     assert row["example_rows"] == case.example_rows
+    if case.needle:
+        assert case.needle in row["description"]
