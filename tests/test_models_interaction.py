@@ -330,7 +330,7 @@ def test_tables_without_ethnicity_are_empty_but_typed(big) -> None:
     config = copy.deepcopy(MODEL_CONFIG)
     config["exposures"] = ["imd_quintile"]
     tables = model_tables(big, config, {"X06000001": "Northbrook"})
-    assert tuple(tables) == (*TABLE_KEYS, "complete_cases")
+    assert tuple(tables) == (*TABLE_KEYS, "complete_cases", "empty_reasons")
     for key in ("interaction", "stratified", "excess_explained"):
         assert len(tables[key]) == 0 and tables[key].columns[0] == "area_code"
     assert len(tables["odds_ratios"]) > 0 and len(tables["fit"]) > 0
