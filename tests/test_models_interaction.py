@@ -578,8 +578,12 @@ def test_withheld_cross_rows_are_withheld_in_strata_and_interaction(big) -> None
     assert rows("Black", "3")["note"].iloc[0] == NOTE_WITHHELD
     assert rows("Black", "3")["odds_ratio"].isna().all()
     assert rows("Black", "1")["odds_ratio"].notna().all()
-    assert (rows("Mixed")["note"] == NOTE_WITHHELD).all()  # reference cell withheld
-    assert rows("Mixed")["n_births"].isna().all()
+    # reference cell withheld: the stratum falls back to the nearest quintile, never "too few"
+    mixed = rows("Mixed")
+    assert mixed["reference"].eq("4").all()
+    assert (mixed.loc[mixed["level"] == "5", "note"] == NOTE_WITHHELD).all()
+    moved = mixed[mixed["level"] != "5"]
+    assert moved["note"].str.startswith("reference imd_quintile 4 instead of 5").all()
     assert (rows("Other")["note"] == NOTE_WITHHELD).all()  # the stratum itself withheld
     assert rows("Other")["n_births"].isna().all()
     within_q3 = strata[(strata["stratum_term"] == "imd_quintile") & (strata["stratum"] == "3")]
