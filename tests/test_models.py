@@ -429,7 +429,7 @@ def test_reference_level_absent_from_an_area_gives_notes(cells: pd.DataFrame) ->
     assert eth["reference"].eq(used).all() and "White" in set(eth["level"])
     estimated = eth[eth["odds_ratio"].notna()]
     assert len(estimated) >= 2
-    assert estimated["note"].str.contains(f"reference ethnic_group {used} instead of White").all()
+    assert estimated["note"].str.contains(f"ethnic_group reference {used}, not White").all()
     imd = table[table["term"] == "imd_quintile"]
     assert imd["odds_ratio"].notna().all()
 
@@ -680,7 +680,7 @@ def test_a_withheld_reference_level_falls_back_to_the_nearest_published_level() 
     assert five["odds_ratio"].isna().all()
     others = imd[imd["level"] != "5"]
     assert others["odds_ratio"].notna().all()
-    expected = "reference imd_quintile 4 instead of 5: the published row of 5 is withheld"
+    expected = "imd_quintile reference 4, not 5: the published row for 5 is withheld"
     assert others["note"].str.contains(expected, regex=False).all()
     assert not lbw["note"].str.contains("too few events").any()
     ethnic = lbw[lbw["term"] == "ethnic_group"]

@@ -116,7 +116,7 @@ def test_deprivation_uses_the_nearest_usable_quintile_and_says_so(tables) -> Non
     assert imd["reference"].eq("4").all()  # crude (from the rates table) and adjusted
     estimated = imd[imd["level"].isin(["1", "2", "3"])]
     assert len(estimated) == 6 and estimated["odds_ratio"].notna().all()
-    note = "reference imd_quintile 4 instead of 5: 5 has fewer than 5 events or non-events"
+    note = "imd_quintile reference 4, not 5: 5 has fewer than 5 events or non-events"
     assert estimated["note"].str.contains(note, regex=False).all()
     # the fallback estimates are the true odds ratios against quintile 4
     adjusted = _adjusted(odds, "imd_quintile")

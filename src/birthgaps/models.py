@@ -618,11 +618,11 @@ def reference_note(term: str, configured: str, used: str, hidden: bool, min_even
     Names the term and says why; a withheld reference is never called sparse (that would tell
     a reader that its hidden count is small)."""
     why = (
-        f"the published row of {configured} is withheld"
+        f"the published row for {configured} is withheld"
         if hidden
         else f"{configured} has fewer than {min_events} events or non-events"
     )
-    return f"reference {term} {used} instead of {configured}: {why}"
+    return f"{term} reference {used}, not {configured}: {why}"
 
 
 def _derive(population: _Population, terms: Sequence[str]) -> _Population:
