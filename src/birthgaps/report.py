@@ -364,6 +364,25 @@ def read_empty_notes(path: str | Path) -> dict[str, str]:
     return {str(k): v for k, v in notes.items()}
 
 
+def check_empty_by_design(
+    name: str,
+    path: str | Path,
+    table: pd.DataFrame,
+    empty_notes: Mapping[str, str],
+    notes_path: str | Path,
+) -> None:
+    """A model table without rows must be listed in ``empty_notes`` (empty by design); an
+    ``InputError`` naming the file otherwise (an earlier rule wrote no rows by mistake)."""
+    if table.empty and name not in empty_notes:
+        raise InputError(
+            f"the published {name} table has no rows and is not empty by design",
+            file=str(path),
+            rule="appendix",
+            rows=0,
+            hint=f"check the models rule's log; {notes_path} lists the tables that may be empty",
+        )
+
+
 def empty_note_sentence(inputs: AppendixInputs, table: str) -> str | None:
     """``Stratified estimates are shown only when ...`` for a table empty by design, else None."""
     reason = inputs.empty_notes.get(table)
@@ -432,14 +451,8 @@ def load_appendix_inputs(
             "model_fit": (model_fit_csv, model_fit),
         }
         for name, (path, table) in given.items():
-            if path and str(path).strip() and table.empty and name not in empty_notes:
-                raise InputError(
-                    f"the published {name} table has no rows and is not empty by design",
-                    file=str(path),
-                    rows=0,
-                    hint=f"check the models rule's log; {empty_tables_json} lists the tables "
-                    "that may be empty",
-                )
+            if path and str(path).strip():
+                check_empty_by_design(name, path, table, empty_notes, empty_tables_json)
     known = sorted(set(rates["area_code"].dropna()))
     if area_code not in known:
         raise InputError(
