@@ -1506,6 +1506,9 @@ def risk_ratio_section_html(inputs: AppendixInputs) -> str:
         parts.append("<h4>Does the deprivation gradient differ by ethnic group?</h4>")
         if inputs.interaction.empty:
             parts.append(_why_empty(inputs, "interaction"))
+            stratified_why = empty_note_sentence(inputs, "stratified")
+            if stratified_why and inputs.stratified.empty:
+                parts.append(f"<p>{_e(stratified_why)}</p>")
         else:
             sentences = interaction_sentences(inputs, outcome)
             stratified_why = empty_note_sentence(inputs, "stratified")
