@@ -423,11 +423,15 @@ def test_unknown_reference_level_is_an_input_error(cells: pd.DataFrame) -> None:
 def test_reference_level_absent_from_an_area_gives_notes(cells: pd.DataFrame) -> None:
     no_white = cells[(cells["outcome"] == "preterm") & (cells["ethnic_group"] != "White")]
     table = fit_models(no_white, "preterm", EXPOSURES, ADJUST, REFERENCE)
-    eth_models = table[(table["model"] == "adjusted") | (table["term"] == "ethnic_group")]
-    assert eth_models["odds_ratio"].isna().all()
-    assert eth_models["note"].str.contains("too few events in the reference level").all()
-    crude_imd = table[(table["model"] == "crude") & (table["term"] == "imd_quintile")]
-    assert crude_imd["odds_ratio"].notna().all()
+    # the reference falls back to the largest ethnic group and says so (docs/models.md)
+    eth = table[table["term"] == "ethnic_group"]
+    used = no_white.groupby("ethnic_group")["denominator"].sum().idxmax()
+    assert eth["reference"].eq(used).all() and "White" in set(eth["level"])
+    estimated = eth[eth["odds_ratio"].notna()]
+    assert len(estimated) >= 2
+    assert estimated["note"].str.contains(f"ethnic_group reference {used}, not White").all()
+    imd = table[table["term"] == "imd_quintile"]
+    assert imd["odds_ratio"].notna().all()
 
 
 RULES = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
@@ -661,19 +665,26 @@ def test_a_withheld_rates_row_is_withheld_in_the_models_not_called_sparse() -> N
     assert published["odds_ratios"]["note"].str.contains("too few events").sum() == 0
 
 
-def test_a_withheld_reference_level_withholds_the_whole_model() -> None:
+def test_a_withheld_reference_level_falls_back_to_the_nearest_published_level() -> None:
+    """A withheld reference is replaced (docs/models.md), never called sparse, and never blanks
+    the other exposure's estimates."""
     cells = simulate_cells(8000, seed=9)
     areas = {"X06000001": "Northbrook"}
     rates = published_rates_of(cells, areas, {("X06000001", "lbw", "imd_quintile", "5")})
     odds = model_tables(cells, MODEL_CONFIG, areas, rates)["odds_ratios"]
     lbw = odds[(odds["area_code"] == "X06000001") & (odds["outcome"] == "lbw")]
-    imd_crude = lbw[(lbw["model"] == "crude") & (lbw["term"] == "imd_quintile")]
-    adjusted = lbw[lbw["model"] == "adjusted"]
-    for rows in (imd_crude, adjusted):
-        assert rows["note"].str.startswith(NOTE_WITHHELD).all()
-        assert rows["odds_ratio"].isna().all() and rows["n_births"].isna().all()
-    ethnic_crude = lbw[(lbw["model"] == "crude") & (lbw["term"] == "ethnic_group")]
-    assert ethnic_crude["odds_ratio"].notna().all()
+    imd = lbw[lbw["term"] == "imd_quintile"]
+    assert imd["reference"].eq("4").all()
+    five = imd[imd["level"] == "5"]
+    assert len(five) == 2 and five["note"].str.startswith(NOTE_WITHHELD).all()
+    assert five["odds_ratio"].isna().all()
+    others = imd[imd["level"] != "5"]
+    assert others["odds_ratio"].notna().all()
+    expected = "imd_quintile reference 4, not 5: the published row for 5 is withheld"
+    assert others["note"].str.contains(expected, regex=False).all()
+    assert not lbw["note"].str.contains("too few events").any()
+    ethnic = lbw[lbw["term"] == "ethnic_group"]
+    assert ethnic["odds_ratio"].notna().all() and ethnic["reference"].eq("White").all()
 
 
 def test_published_sparse_level_is_still_too_few_events() -> None:

@@ -330,7 +330,7 @@ def test_tables_without_ethnicity_are_empty_but_typed(big) -> None:
     config = copy.deepcopy(MODEL_CONFIG)
     config["exposures"] = ["imd_quintile"]
     tables = model_tables(big, config, {"X06000001": "Northbrook"})
-    assert tuple(tables) == (*TABLE_KEYS, "complete_cases")
+    assert tuple(tables) == (*TABLE_KEYS, "complete_cases", "empty_reasons")
     for key in ("interaction", "stratified", "excess_explained"):
         assert len(tables[key]) == 0 and tables[key].columns[0] == "area_code"
     assert len(tables["odds_ratios"]) > 0 and len(tables["fit"]) > 0
@@ -578,8 +578,12 @@ def test_withheld_cross_rows_are_withheld_in_strata_and_interaction(big) -> None
     assert rows("Black", "3")["note"].iloc[0] == NOTE_WITHHELD
     assert rows("Black", "3")["odds_ratio"].isna().all()
     assert rows("Black", "1")["odds_ratio"].notna().all()
-    assert (rows("Mixed")["note"] == NOTE_WITHHELD).all()  # reference cell withheld
-    assert rows("Mixed")["n_births"].isna().all()
+    # reference cell withheld: the stratum falls back to the nearest quintile, never "too few"
+    mixed = rows("Mixed")
+    assert mixed["reference"].eq("4").all()
+    assert (mixed.loc[mixed["level"] == "5", "note"] == NOTE_WITHHELD).all()
+    moved = mixed[mixed["level"] != "5"]
+    assert moved["note"].str.startswith("imd_quintile reference 4, not 5").all()
     assert (rows("Other")["note"] == NOTE_WITHHELD).all()  # the stratum itself withheld
     assert rows("Other")["n_births"].isna().all()
     within_q3 = strata[(strata["stratum_term"] == "imd_quintile") & (strata["stratum"] == "3")]

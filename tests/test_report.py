@@ -123,6 +123,7 @@ def test_template_is_commit_ready():
         "stratified_csv",
         "excess_explained_csv",
         "model_fit_csv",
+        "empty_tables_json",
         "figures_dir",
     }
 

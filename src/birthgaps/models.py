@@ -48,6 +48,7 @@ from birthgaps.model_columns import (  # noqa: F401 (re-exported: the tables' co
     FIT_COLUMNS,
     INTERACTION_COLUMNS,
     MODEL_COLUMNS,
+    MODEL_OUTPUTS,
     MODELS_TABLE_COLUMNS,
     PUBLISHED_COLUMNS,
     RISK_RATIO_COLUMNS,
@@ -108,6 +109,21 @@ COMPLETE_CASES = "complete_cases"
 #: Marker of a withheld count written into a note.
 WITHHELD_MARKER = "[c]"
 
+#: Extra key of :func:`model_tables`: why an analysis gives a table no rows (EMPTY_REASON_COLUMNS).
+EMPTY_REASONS = "empty_reasons"
+EMPTY_REASON_COLUMNS = ["table", "area_code", "outcome", "reason", "p_value"]
+#: How a term recorded for no birth is described in notes.
+_UNSTATED_WORDS = {
+    "ethnic_group": "ethnicity is not stated for any birth",
+    "imd_quintile": "the IMD quintile is unknown for every birth",
+    "age_band": "the mother's age is unknown for every birth",
+    "year": "the year is unknown for every birth",
+}
+#: Start of the reason given when stratified estimates are shown only for a significant interaction.
+STRATIFIED_WHEN_SIGNIFICANT = (
+    "stratified estimates are shown only when the interaction is significant"
+)
+
 #: Pooled area code in the area-by-area tables.
 ALL_AREAS = "ALL"
 
@@ -126,6 +142,15 @@ DEFAULT_INTERACTION_TERMS: tuple[str, str] = ("imd_quintile", "ethnic_group")
 DEFAULT_P_THRESHOLD = 0.05
 STRATIFIED_CHOICES: tuple[str, ...] = ("always", "when_significant")
 DEFAULT_EXCESS_EXPOSURE = "ethnic_group"
+#: What a fitted model does when a configured reference level is too sparse (fewer than
+#: ``min_events`` events or non-events), absent, or withheld in the published rates table
+#: (docs/models.md, "Sparse reference levels"): ``nearest`` uses the nearest usable level instead
+#: (ordered terms) or the usable level with most births (ethnic group); ``none`` blanks that term's
+#: rows only. Either way the other terms keep their estimates.
+REFERENCE_FALLBACKS: tuple[str, ...] = ("nearest", "none")
+DEFAULT_REFERENCE_FALLBACK = "nearest"
+#: Terms whose levels have an order, so that "nearest" means the adjacent level.
+_ORDERED_TERMS = frozenset({"imd_quintile", "age_band", "year"})
 DEFAULT_EXPLAINED_BY: tuple[str, ...] = ("imd_quintile",)
 
 #: A fitted coefficient beyond these bounds signals (quasi-)separation, not an estimate.
@@ -218,6 +243,11 @@ def _resolve_reference(term: str, reference: dict[str, Any], levels: Sequence[st
     if _is_positional(ref) and not levels:
         raise ValueError(f"term {term!r} has no levels to choose a reference from")
     return _pick_reference(ref, levels)
+
+
+def unstated_words(term: str) -> str:
+    """``ethnicity is not stated for any birth`` (or the same for another term)."""
+    return _UNSTATED_WORDS.get(term, f"{term} is unknown for every birth")
 
 
 def _collapse(cells: pd.DataFrame, terms: Sequence[str]) -> pd.DataFrame:
@@ -453,6 +483,10 @@ class _Population:
     n_events: Any  # int; <NA> when the population is withheld
     #: levels left out because their row of the published rates table is withheld
     withheld: dict[str, set[str]] = field(default_factory=dict)
+    #: term -> note of a configured reference replaced by the fallback (the rows keep estimates)
+    moved: dict[str, str] = field(default_factory=dict)
+    #: term -> note of a term whose unusable reference blanks its own rows (fallback ``none``)
+    blanked: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -484,11 +518,13 @@ def _prepare(
     reference: dict[str, Any],
     min_events: int,
     withheld: dict[str, set[str]] | None = None,
+    fallback: str = DEFAULT_REFERENCE_FALLBACK,
 ) -> _Population:
     """Collapse over ``terms``, apply the sparse-level rule and resolve the reference levels.
 
     Levels in ``withheld`` (their rates row is withheld) are left out first, whatever their
-    counts, so that no decision here depends on a hidden count.
+    counts, so that no decision here depends on a hidden count. A configured reference that is
+    sparse, absent or withheld is replaced by :func:`fallback_reference` (``fallback``).
     """
     withheld = {t: set((withheld or {}).get(t, set())) for t in terms}
     collapsed = _collapse(data, terms)
@@ -500,33 +536,93 @@ def _prepare(
     n_births = int(fitted["denominator"].sum())
     n_events = int(fitted["events"].sum())
 
-    # Reference levels: configured, or the first/last level that survives the sparse-level filter.
+    # Reference levels: configured, or the first/last level that survives the sparse-level filter;
+    # a configured level that did not survive is replaced by the fallback (the other terms never
+    # lose their estimates because of this term's reference).
     refs: dict[str, str] = {}
-    ref_problem = ref_withheld = False
+    moved: dict[str, str] = {}
+    blanked: dict[str, tuple[str, str]] = {}
+    ref_problem = False
+    births = {t: fitted.groupby(t)["denominator"].sum().to_dict() for t in terms}
     for term in terms:
         kept = [lv for lv in levels[term] if lv not in sparse[term] | withheld[term]]
         kept_present = [lv for lv in _order_levels(term, fitted[term].unique()) if lv in kept]
         ref = reference.get(term, "first")
         if _is_positional(ref):
-            fallback = levels[term][0] if levels[term] else ""
-            refs[term] = _pick_reference(ref, kept_present) if kept_present else fallback
+            first = levels[term][0] if levels[term] else ""
+            refs[term] = _pick_reference(ref, kept_present) if kept_present else first
             ref_problem |= not kept_present
+            continue
+        refs[term] = str(ref)
+        if refs[term] in kept_present:
+            continue
+        if not kept_present:
+            ref_problem = True
+            continue
+        hidden = refs[term] in withheld[term]
+        refs[term] = fallback_reference(term, str(ref), kept_present, levels[term], births[term])
+        if fallback == "none":
+            note = NOTE_WITHHELD if hidden else f"{NOTE_TOO_FEW_REFERENCE} ({term} {ref})"
+            blanked[term] = (str(ref), note)
         else:
-            refs[term] = str(ref)
-            ref_withheld |= refs[term] in withheld[term]
-            ref_problem |= refs[term] not in kept_present
+            moved[term] = reference_note(term, str(ref), refs[term], hidden, min_events)
 
     too_few_overall = (n_events < min_events) or (n_births - n_events < min_events)
-    if ref_withheld:  # nothing is fitted, and the births left are not counted either
-        problem = NOTE_WITHHELD
-        n_births = n_events = pd.NA
-    elif too_few_overall:
+    problem = NOTE_TOO_FEW_REFERENCE if ref_problem else ""
+    if too_few_overall:
         problem = NOTE_TOO_FEW
-    else:
-        problem = NOTE_TOO_FEW_REFERENCE if ref_problem else ""
     return _Population(
-        fitted, tuple(terms), sparse, refs, problem, n_births, n_events, withheld=withheld
+        fitted,
+        tuple(terms),
+        sparse,
+        refs,
+        problem,
+        n_births,
+        n_events,
+        withheld=withheld,
+        moved=moved,
+        blanked=blanked,
     )
+
+
+def fallback_reference(
+    term: str,
+    configured: str,
+    usable: Sequence[str],
+    levels: Sequence[str],
+    births: dict[str, Any],
+) -> str:
+    """The level used instead of an unusable configured reference (docs/models.md).
+
+    Ordered terms (IMD quintile, age band, year): the usable level nearest to ``configured`` in
+    ``levels`` (a tie goes to the level with more births), so quintile 5 falls back to 4. Ethnic
+    group, which has no order: the usable level with most births.
+    """
+    order = list(levels)
+
+    def size(level: str) -> float:
+        return float(births.get(level, 0))
+
+    if term in _ORDERED_TERMS and configured in order:
+        at = order.index(configured)
+        return min(
+            usable,
+            key=lambda lv: (abs(order.index(lv) - at) if lv in order else len(order), -size(lv)),
+        )
+    return max(usable, key=lambda lv: (size(lv), -usable.index(lv)))
+
+
+def reference_note(term: str, configured: str, used: str, hidden: bool, min_events: int) -> str:
+    """Note of the rows of ``term`` whose configured reference was replaced by ``used``.
+
+    Names the term and says why; a withheld reference is never called sparse (that would tell
+    a reader that its hidden count is small)."""
+    why = (
+        f"the published row for {configured} is withheld"
+        if hidden
+        else f"{configured} has fewer than {min_events} events or non-events"
+    )
+    return f"{term} reference {used}, not {configured}: {why}"
 
 
 def _derive(population: _Population, terms: Sequence[str]) -> _Population:
@@ -541,6 +637,8 @@ def _derive(population: _Population, terms: Sequence[str]) -> _Population:
         n_births=population.n_births,
         n_events=population.n_events,
         withheld={t: population.withheld.get(t, set()) for t in terms},
+        moved={t: n for t, n in population.moved.items() if t in terms},
+        blanked={t: n for t, n in population.blanked.items() if t in terms},
     )
 
 
@@ -702,6 +800,15 @@ def _ratio_rows(
 
     rows: list[dict[str, Any]] = []
     for term in terms:
+        if term in population.blanked:  # this term's reference is unusable (fallback "none")
+            configured, note = population.blanked[term]
+            for level in levels[term]:
+                if level != configured:
+                    row = blank(term, level, note)
+                    row["reference"] = configured
+                    rows.append(row)
+            continue
+        moved = population.moved.get(term, "")
         for level in levels[term]:
             if level == refs[term]:
                 continue
@@ -730,7 +837,7 @@ def _ratio_rows(
             if not fit.converged:
                 rows.append(blank(term, level, NOTE_NOT_CONVERGED))
                 continue
-            row = blank(term, level, risk_note)
+            row = blank(term, level, _join_notes(moved, risk_note))
             row.update(
                 ratio=float(np.exp(beta)),
                 lower_95=float(np.exp(beta - _Z95 * se)),
@@ -898,18 +1005,26 @@ class _Analysis:
         reference: dict[str, Any],
         min_events: int,
         published: Published | None = None,
+        fallback: str = DEFAULT_REFERENCE_FALLBACK,
     ) -> None:
         self.outcome = outcome
         #: the published rates rows of this population and outcome (None: no rates table given)
         self.published = published
-        self.exposures = list(dict.fromkeys(exposures))
-        self.terms = list(dict.fromkeys([*exposures, *adjust_for]))
+        self.fallback = fallback
+        terms = list(dict.fromkeys([*exposures, *adjust_for]))
         self.reference = dict(reference)
         self.min_events = int(min_events)
-        _check_cells(cells, [*self.terms, "outcome"])
-        data = cells.loc[cells["outcome"] == outcome, [*self.terms, "events", "denominator"]].copy()
-        for term in self.terms:
+        _check_cells(cells, [*terms, "outcome"])
+        data = cells.loc[cells["outcome"] == outcome, [*terms, "events", "denominator"]].copy()
+        for term in terms:
             data[term] = data[term].astype(str)
+        #: terms recorded for no birth at all (every value Unknown / Not stated): left out of every
+        #: model, so that complete cases do not leave out every birth (docs/models.md)
+        self.unstated = [t for t in terms if len(data) and data[t].isin(MISSING_LEVELS).all()]
+        self.exposures = [t for t in dict.fromkeys(exposures) if t not in self.unstated]
+        self.terms = [t for t in terms if t not in self.unstated]
+        #: table key -> why this analysis gives that table no rows (an empty table by design)
+        self.empty_reasons: dict[str, str] = {}
 
         missing = np.zeros(len(data), dtype=bool)
         for term in self.terms:
@@ -977,6 +1092,7 @@ class _Analysis:
                 self.reference,
                 self.min_events,
                 self._withheld_terms(terms),
+                self.fallback,
             )
         return self._populations[key]
 
@@ -996,8 +1112,14 @@ class _Analysis:
 
     def _with_cc_note(self, table: pd.DataFrame) -> pd.DataFrame:
         if len(table):
-            table.at[0, "note"] = _join_notes(table.at[0, "note"], self.cc_note)
+            table.at[0, "note"] = _join_notes(
+                table.at[0, "note"], self.unstated_note(), self.cc_note
+            )
         return table
+
+    def unstated_note(self) -> str:
+        """Which terms the models leave out because no birth has them stated ('' if none)."""
+        return "; ".join(f"{t} left out of the models: {unstated_words(t)}" for t in self.unstated)
 
     # -- odds and risk ratios --------------------------------------------------------------------
 
@@ -1045,16 +1167,24 @@ class _Analysis:
             )
 
         ref = self.reference.get(term, "first")
+        candidates = [lv for lv in levels if usable(lv)]
+        moved = ""
         if _is_positional(ref):
-            candidates = [lv for lv in levels if usable(lv)]
             reference = _pick_reference(ref, candidates) if candidates else levels[0]
         else:
             reference = str(ref)
         ref_row = row_of(reference)
-        if ref_row is not None and ref_row.withheld:
+        hidden = ref_row is not None and ref_row.withheld
+        if not usable(reference) and candidates and not _is_positional(ref):
+            births = {lv: row_of(lv).denominator for lv in candidates}
+            used = fallback_reference(term, reference, candidates, levels, births)
+            if self.fallback == "nearest":
+                moved = reference_note(term, reference, used, hidden, self.min_events)
+                reference, ref_row, hidden = used, row_of(used), False
+        if hidden:
             problem = NOTE_WITHHELD
         elif not usable(reference):
-            problem = NOTE_TOO_FEW_REFERENCE
+            problem = f"{NOTE_TOO_FEW_REFERENCE} ({term} {reference})"
         else:
             problem = ""
 
@@ -1095,7 +1225,7 @@ class _Analysis:
                         se=se,
                         p_value=float(est["p_value"]),
                     )
-            out["note"] = _join_notes(note, NOTE_CRUDE_FROM_RATES)
+            out["note"] = _join_notes(note, moved if not note else "", NOTE_CRUDE_FROM_RATES)
             rows.append(out)
         return rows
 
@@ -1306,7 +1436,15 @@ class _Analysis:
                 data = patterns[patterns[stratum_term] == stratum]
                 withheld = self._withheld_terms(terms)
                 withheld[term] = self.cross_withheld(term, stratum_term, stratum)
-                pop = _prepare(data, terms, self.levels, self.reference, self.min_events, withheld)
+                pop = _prepare(
+                    data,
+                    terms,
+                    self.levels,
+                    self.reference,
+                    self.min_events,
+                    withheld,
+                    self.fallback,
+                )
                 hidden_stratum = stratum in self.withheld(stratum_term)
                 if hidden_stratum:  # nothing of a withheld stratum is fitted or counted
                     pop.problem, pop.n_births, pop.n_events = NOTE_WITHHELD, pd.NA, pd.NA
@@ -1676,6 +1814,7 @@ class _Settings:
     min_events: int
     pair: tuple[str, str] | None
     p_threshold: float
+    fallback: str
     stratified: str
     exposure: str | None
     explained_by: list[str]
@@ -1688,6 +1827,12 @@ def _settings(model_config: dict) -> _Settings:
     terms = list(dict.fromkeys([*exposures, *adjust_for]))
     inter = model_config.get("interaction") or {}
     stratified = str(inter.get("stratified", "always"))
+    fallback = str(model_config.get("reference_fallback", DEFAULT_REFERENCE_FALLBACK))
+    if fallback not in REFERENCE_FALLBACKS:
+        raise InputError(
+            f"models.reference_fallback must be one of {list(REFERENCE_FALLBACKS)}",
+            key="models.reference_fallback",
+        )
     if stratified not in STRATIFIED_CHOICES:
         raise InputError(
             f"models.interaction.stratified must be one of {list(STRATIFIED_CHOICES)}",
@@ -1720,6 +1865,7 @@ def _settings(model_config: dict) -> _Settings:
         min_events=int(model_config.get("min_events", 5)),
         pair=pair,
         p_threshold=float(inter.get("p_threshold", DEFAULT_P_THRESHOLD)),
+        fallback=fallback,
         stratified=stratified,
         exposure=exposure_or_none,
         explained_by=explained_by,
@@ -1754,6 +1900,7 @@ def _by_area(
     published = published_rates(rates) if rates is not None else None
     parts: dict[str, list[pd.DataFrame]] = {key: [] for key in builders}
     complete: list[dict[str, Any]] = []
+    reasons: list[list[Any]] = []
     with _single_threaded_blas():
         for code, subset in _populations(cells, areas):
             for outcome in settings.outcomes:
@@ -1765,6 +1912,7 @@ def _by_area(
                     settings.reference,
                     settings.min_events,
                     None if published is None else published.get((str(code), outcome), {}),
+                    settings.fallback,
                 )
                 complete.append(
                     {
@@ -1779,51 +1927,95 @@ def _by_area(
                     part = build(analysis, settings)
                     part.insert(0, "area_code", code)
                     parts[key].append(part)
+                for key, (reason, p_value) in analysis.empty_reasons.items():
+                    reasons.append([key, code, outcome, reason, p_value])
     out = {}
     for key, frames in parts.items():
         columns = ["area_code", *_TABLE_COLUMNS[key]]
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
         out[key] = _typed(table, columns)
     out[COMPLETE_CASES] = pd.DataFrame(complete, columns=COMPLETE_CASE_COLUMNS)
+    out[EMPTY_REASONS] = pd.DataFrame(reasons, columns=EMPTY_REASON_COLUMNS)
     return out
 
 
+def _empty(analysis: _Analysis, key: str, reason: str, p_value: float = np.nan) -> pd.DataFrame:
+    """No rows for table ``key`` in this analysis, by design: the reason is kept for the notes."""
+    analysis.empty_reasons[key] = (reason, p_value)
+    return _typed(pd.DataFrame(columns=_TABLE_COLUMNS[key]), _TABLE_COLUMNS[key])
+
+
+def _unstated_reason(analysis: _Analysis, terms: Sequence[str]) -> str:
+    """Why a table needing ``terms`` has no rows when some of them are recorded for no birth."""
+    return "; ".join(unstated_words(t) for t in terms if t in analysis.unstated)
+
+
+def _build_ratios(analysis: _Analysis, key: str, measure: str) -> pd.DataFrame:
+    if not analysis.exposures:
+        reason = _unstated_reason(analysis, analysis.unstated)
+        return _empty(analysis, key, f"no {measure.replace('_', ' ')}s: {reason}")
+    return analysis.ratio_table(measure)
+
+
 def _build_odds(analysis: _Analysis, settings: _Settings) -> pd.DataFrame:
-    return analysis.ratio_table("odds_ratio")
+    return _build_ratios(analysis, "odds_ratios", "odds_ratio")
 
 
 def _build_risk(analysis: _Analysis, settings: _Settings) -> pd.DataFrame:
-    return analysis.ratio_table("risk_ratio")
+    return _build_ratios(analysis, "risk_ratios", "risk_ratio")
+
+
+def _pair_missing(analysis: _Analysis, settings: _Settings) -> str:
+    """Why no interaction can be tested in this analysis ('' when it can)."""
+    if settings.pair is None:
+        return f"the models do not hold both {' and '.join(DEFAULT_INTERACTION_TERMS)}"
+    return _unstated_reason(analysis, settings.pair)
 
 
 def _build_interaction(analysis: _Analysis, settings: _Settings) -> pd.DataFrame:
-    if settings.pair is None:
-        return _typed(pd.DataFrame(columns=INTERACTION_COLUMNS), INTERACTION_COLUMNS)
+    missing = _pair_missing(analysis, settings)
+    if missing:
+        return _empty(analysis, "interaction", f"no interaction test: {missing}")
     row = analysis.interaction_row(settings.pair, settings.p_threshold)
     row["note"] = _join_notes(row["note"], analysis.cc_note)
     return _typed(pd.DataFrame([row]), INTERACTION_COLUMNS)
 
 
 def _build_stratified(analysis: _Analysis, settings: _Settings) -> pd.DataFrame:
-    rows: list[dict[str, Any]] = []
-    if settings.pair is not None:
-        rows = analysis.stratified_rows(settings.pair, settings.p_threshold)
-        if settings.stratified == "when_significant":
-            rows = [r for r in rows if r["interaction_significant"]]
+    missing = _pair_missing(analysis, settings)
+    if missing:
+        return _empty(analysis, "stratified", f"no stratified estimates: {missing}")
+    rows = analysis.stratified_rows(settings.pair, settings.p_threshold)
+    if settings.stratified == "when_significant" and not any(
+        r["interaction_significant"] for r in rows
+    ):
+        p_value = analysis.interaction_row(settings.pair, settings.p_threshold)["p_value"]
+        return _empty(analysis, "stratified", STRATIFIED_WHEN_SIGNIFICANT, p_value)
     if not rows:
-        return _typed(pd.DataFrame(columns=STRATIFIED_COLUMNS), STRATIFIED_COLUMNS)
+        return _empty(analysis, "stratified", "no stratified estimates: no levels to compare")
     return _ratio_frame(rows, "odds_ratio", STRATIFIED_COLUMNS)
 
 
 def _build_excess(analysis: _Analysis, settings: _Settings) -> pd.DataFrame:
     if settings.exposure is None:
-        return _typed(pd.DataFrame(columns=EXCESS_COLUMNS), EXCESS_COLUMNS)
+        return _empty(
+            analysis,
+            "excess_explained",
+            "no excess explained: models.excess_explained does not fit the models' terms",
+        )
+    missing = _unstated_reason(analysis, [settings.exposure, *settings.explained_by])
+    if missing:
+        return _empty(analysis, "excess_explained", f"no excess explained: {missing}")
     rows = analysis.excess_rows(settings.exposure, settings.explained_by)
     return _typed(pd.DataFrame(rows), EXCESS_COLUMNS)
 
 
 def _build_fit(analysis: _Analysis, settings: _Settings) -> pd.DataFrame:
-    return _typed(pd.DataFrame(analysis.fit_rows(settings.pair)), FIT_COLUMNS)
+    if not analysis.exposures:
+        reason = _unstated_reason(analysis, analysis.unstated)
+        return _empty(analysis, "fit", f"no models: {reason}")
+    pair = None if _pair_missing(analysis, settings) else settings.pair
+    return _typed(pd.DataFrame(analysis.fit_rows(pair)), FIT_COLUMNS)
 
 
 _BUILDERS: dict[str, Callable[[_Analysis, _Settings], pd.DataFrame]] = {
@@ -2036,6 +2228,48 @@ def publish_models(
             notes.append(_join_notes(rest, cc))
         out["note"] = notes
     return out
+
+
+def _p_text(p_value: float) -> str:
+    return f"{p_value:.2g}"
+
+
+def empty_table_notes(
+    published: dict[str, pd.DataFrame], reasons: pd.DataFrame, p_threshold: float
+) -> dict[str, str]:
+    """Why each published table without rows is empty by design, by published CSV name.
+
+    ``published`` holds the tables of :func:`publish_model_tables`; ``reasons`` is the
+    ``empty_reasons`` table of :func:`model_tables`. A table without rows and without a reason is
+    left out: it is not empty by design, and the workbook and appendix stop on it.
+    """
+    notes: dict[str, str] = {}
+    for key in TABLE_KEYS:
+        if len(published[key]):
+            continue
+        mine = reasons[reasons["table"] == key]
+        if mine.empty:
+            continue
+        texts = list(dict.fromkeys(r for r in mine["reason"] if r != STRATIFIED_WHEN_SIGNIFICANT))
+        p_values = mine.loc[mine["reason"] == STRATIFIED_WHEN_SIGNIFICANT, "p_value"]
+        if len(p_values):
+            shown = sorted({float(v) for v in round_significant(p_values.dropna(), 2)})
+            if len(p_values) == 1 and len(shown) == 1:
+                texts.append(f"{STRATIFIED_WHEN_SIGNIFICANT} (p = {_p_text(shown[0])})")
+            else:
+                span = (
+                    f"p = {_p_text(shown[0])} to {_p_text(shown[-1])}"
+                    if len(shown) > 1
+                    else f"p = {_p_text(shown[0])}"
+                    if shown
+                    else "not tested"
+                )
+                texts.append(
+                    f"{STRATIFIED_WHEN_SIGNIFICANT} (p < {p_threshold:g}); it is significant "
+                    f"for no area and outcome ({span})"
+                )
+        notes[MODEL_OUTPUTS[key]] = "; ".join(texts)
+    return notes
 
 
 def publish_model_tables(

@@ -340,6 +340,53 @@ class AppendixInputs:
     stratified: pd.DataFrame = field(default_factory=pd.DataFrame)
     excess_explained: pd.DataFrame = field(default_factory=pd.DataFrame)
     model_fit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: published model table (CSV name) -> why it has no rows, when it is empty by design
+    empty_notes: dict[str, str] = field(default_factory=dict)
+
+
+def read_empty_notes(path: str | Path) -> dict[str, str]:
+    """The models rule's reasons for the model tables that are empty by design (CSV name ->
+    reason, ``models.empty_table_notes``)."""
+    path = Path(path)
+    try:
+        notes = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InputError(
+            f"the list of tables empty by design cannot be read: {error}",
+            file=str(path),
+            hint="run the models rule, which writes it",
+        ) from error
+    if not isinstance(notes, dict) or not all(isinstance(v, str) for v in notes.values()):
+        raise InputError(
+            "the list of tables empty by design must map table names to reasons",
+            file=str(path),
+        )
+    return {str(k): v for k, v in notes.items()}
+
+
+def check_empty_by_design(
+    name: str,
+    path: str | Path,
+    table: pd.DataFrame,
+    empty_notes: Mapping[str, str],
+    notes_path: str | Path,
+) -> None:
+    """A model table without rows must be listed in ``empty_notes`` (empty by design); an
+    ``InputError`` naming the file otherwise (an earlier rule wrote no rows by mistake)."""
+    if table.empty and name not in empty_notes:
+        raise InputError(
+            f"the published {name} table has no rows and is not empty by design",
+            file=str(path),
+            rule="appendix",
+            rows=0,
+            hint=f"check the models rule's log; {notes_path} lists the tables that may be empty",
+        )
+
+
+def empty_note_sentence(inputs: AppendixInputs, table: str) -> str | None:
+    """``Stratified estimates are shown only when ...`` for a table empty by design, else None."""
+    reason = inputs.empty_notes.get(table)
+    return f"{reason[:1].upper()}{reason[1:]}." if reason else None
 
 
 def load_appendix_inputs(
@@ -361,11 +408,14 @@ def load_appendix_inputs(
     stratified_csv: str | Path | None = None,
     excess_explained_csv: str | Path | None = None,
     model_fit_csv: str | Path | None = None,
+    empty_tables_json: str | Path | None = None,
 ) -> AppendixInputs:
     """Read and check the notebook's inputs; every problem is an ``InputError`` naming file and column.
 
     The five further model tables are optional (empty path or None: that part of the appendix
-    says the table is not available, and no risk-ratio figures are expected).
+    says the table is not available, and no risk-ratio figures are expected). With
+    ``empty_tables_json`` (the models rule's reasons), a model table without rows must be listed
+    there (empty by design, and the appendix says why); one that is not stops the appendix.
     """
     if not isinstance(synthetic, bool):
         raise InputError(
@@ -389,6 +439,20 @@ def load_appendix_inputs(
     stratified = optional(stratified_csv, read_stratified)
     excess = optional(excess_explained_csv, read_excess_explained)
     model_fit = optional(model_fit_csv, read_model_fit)
+    empty_notes: dict[str, str] = {}
+    if empty_tables_json is not None and str(empty_tables_json).strip():
+        empty_notes = read_empty_notes(empty_tables_json)
+        given = {
+            "models": (models_csv, models),
+            "risk_ratios": (risk_ratios_csv, risk_ratios),
+            "interaction": (interaction_csv, interaction),
+            "stratified": (stratified_csv, stratified),
+            "excess_explained": (excess_explained_csv, excess),
+            "model_fit": (model_fit_csv, model_fit),
+        }
+        for name, (path, table) in given.items():
+            if path and str(path).strip():
+                check_empty_by_design(name, path, table, empty_notes, empty_tables_json)
     known = sorted(set(rates["area_code"].dropna()))
     if area_code not in known:
         raise InputError(
@@ -437,6 +501,7 @@ def load_appendix_inputs(
         stratified=stratified,
         excess_explained=excess,
         model_fit=model_fit,
+        empty_notes=empty_notes,
     )
 
 
@@ -1393,6 +1458,12 @@ def _not_available(name: str) -> str:
     return f"<p>Not available: the published {_e(name)} table was not given to this appendix.</p>"
 
 
+def _why_empty(inputs: AppendixInputs, table: str, name: str | None = None) -> str:
+    """Why a model table has no rows (empty by design), or that it was not given."""
+    sentence = empty_note_sentence(inputs, table)
+    return f"<p>{_e(sentence)}</p>" if sentence else _not_available(name or table)
+
+
 def risk_ratio_section_html(inputs: AppendixInputs) -> str:
     """For each modelled outcome: the adjusted risk ratios (chart; table beside the odds ratios),
     the interaction test (and, when flagged significant, the stratified odds ratios), the share of
@@ -1410,7 +1481,9 @@ def risk_ratio_section_html(inputs: AppendixInputs) -> str:
         sentence = _model_population_sentence(inputs, outcome)
         if sentence:
             parts.append(f"<p>{_e(sentence)}</p>")
-        if _rows_of(inputs.risk_ratios, inputs.area_code, outcome).empty:
+        if inputs.risk_ratios.empty:
+            parts.append(_why_empty(inputs, "risk_ratios", "risk ratios"))
+        elif _rows_of(inputs.risk_ratios, inputs.area_code, outcome).empty:
             parts.append(_not_available("risk ratios"))
         else:
             finding = figures.model_finding(
@@ -1432,11 +1505,18 @@ def risk_ratio_section_html(inputs: AppendixInputs) -> str:
 
         parts.append("<h4>Does the deprivation gradient differ by ethnic group?</h4>")
         if inputs.interaction.empty:
-            parts.append(_not_available("interaction"))
+            parts.append(_why_empty(inputs, "interaction"))
+            stratified_why = empty_note_sentence(inputs, "stratified")
+            if stratified_why and inputs.stratified.empty:
+                parts.append(f"<p>{_e(stratified_why)}</p>")
         else:
-            parts.append(_markdown_to_html_paragraphs(interaction_sentences(inputs, outcome)))
+            sentences = interaction_sentences(inputs, outcome)
+            stratified_why = empty_note_sentence(inputs, "stratified")
+            if stratified_why and inputs.stratified.empty:
+                sentences.append(stratified_why)
+            parts.append(_markdown_to_html_paragraphs(sentences))
             row = _interaction_row(inputs, outcome)
-            if row is not None and bool(row["significant"]):
+            if row is not None and bool(row["significant"]) and not inputs.stratified.empty:
                 table = format_stratified_table(inputs, outcome)
                 if table.empty:
                     parts.append("<p>The stratified estimates were not published.</p>")
@@ -1450,7 +1530,9 @@ def risk_ratio_section_html(inputs: AppendixInputs) -> str:
                     )
 
         parts.append("<h4>Part of each ethnic group's excess risk explained by deprivation</h4>")
-        if _excess_rows(inputs, outcome, "risk_ratio").empty:
+        if inputs.excess_explained.empty:
+            parts.append(_why_empty(inputs, "excess_explained", "excess explained"))
+        elif _excess_rows(inputs, outcome, "risk_ratio").empty:
             parts.append(_not_available("excess explained"))
         else:
             parts.append(_markdown_to_html_paragraphs(excess_sentences(inputs, outcome)))
@@ -1463,7 +1545,9 @@ def risk_ratio_section_html(inputs: AppendixInputs) -> str:
             )
 
         parts.append("<h4>Model fit (for analysts)</h4>")
-        if _rows_of(inputs.model_fit, inputs.area_code, outcome).empty:
+        if inputs.model_fit.empty:
+            parts.append(_why_empty(inputs, "model_fit", "model fit"))
+        elif _rows_of(inputs.model_fit, inputs.area_code, outcome).empty:
             parts.append(_not_available("model fit"))
         else:
             parts.append(

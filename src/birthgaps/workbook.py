@@ -1173,12 +1173,15 @@ def build_workbook(
     models: Mapping | None = None,
     source: str | None = None,
     contact: Sequence[str] | None = None,
+    empty_notes: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Write the release's workbook to ``path``: cover, contents, notes, one sheet per table.
 
     ``tables`` maps keys of ``TABLES`` to the published tables (as read from their CSVs); those
     present become sheets in ``TABLES`` order. The settings (config blocks) only word the notes and
-    the cover. The same inputs give a byte-identical file. Returns the sheet names.
+    the cover. ``empty_notes`` says why a table without rows is empty by design (table key ->
+    reason, ``models.empty_table_notes``): its sheet shows the reason; any other table without
+    rows stops the run. The same inputs give a byte-identical file. Returns the sheet names.
     """
     with warnings.catch_warnings():  # gptables leaves its theme file open on import
         warnings.simplefilter("ignore", ResourceWarning)
@@ -1218,12 +1221,13 @@ def build_workbook(
         if key not in tables:
             continue
         frame = present_table(key, tables[key])
+        reason = (empty_notes or {}).get(key, "")
         if frame.empty:
-            raise InputError(
-                f"the published table '{key}' has no rows", file=f"tables/{key}.csv", rule=RULE
-            )
+            frame = empty_by_design(key, frame, reason)
         markers = markers_in(frame)
         subtitles = [f"Release: {release_label} (name: {release})"]
+        if reason and tables[key].empty:
+            subtitles.append(f"This table has no rows: {reason}.")
         if synthetic:
             subtitles.append(f"{SYNTHETIC_NOTICE}{_ref('synthetic')}")
         subtitles.append(f"Areas: {area_text}; ALL = the areas together. Period: {period}.")
@@ -1347,6 +1351,24 @@ def build_workbook(
         )
         wb.close()
     return ["Cover", "Contents", "Notes", *sheets]
+
+
+def empty_by_design(key: str, frame: pd.DataFrame, reason: str) -> pd.DataFrame:
+    """The sheet of a table without rows: one row saying why (the note column holds the reason,
+    every other cell [z]). Without a reason the table is not empty by design: an InputError."""
+    if not reason:
+        raise InputError(
+            f"the published table '{key}' has no rows",
+            file=f"tables/{key}.csv",
+            rule=RULE,
+            rows=0,
+            hint="a table empty by design has its reason in the models rule's empty-tables "
+            "file; otherwise an earlier rule wrote no rows by mistake: check its log",
+        )
+    row = {name: "[z]" for name in frame.columns}
+    if "note" in row:
+        row["note"] = reason
+    return pd.DataFrame([row], columns=frame.columns)
 
 
 def _number_formats(key: str, frame: pd.DataFrame) -> list[dict]:

@@ -17,6 +17,7 @@ rule appendix:
         stratified=rules.models.output.stratified,
         excess_explained=rules.models.output.excess_explained,
         model_fit=rules.models.output.model_fit,
+        empty_tables=rules.models.output.empty_tables,
         figures=rules.figures.output[0],
     output:
         notebook=f"{RESULTS}/notebooks/{{area}}.ipynb",

@@ -6,6 +6,7 @@ from birthgaps.workbook import TABLE_KEYS as WORKBOOK_TABLES
 rule workbook:
     input:
         **{key: f"{STAGED}/tables/{key}.csv" for key in WORKBOOK_TABLES},
+        empty_tables=rules.models.output.empty_tables,
     output:
         workbook=f"{STAGED}/birthgaps_{RELEASE}.xlsx",
         dictionary=f"{STAGED}/tables/data_dictionary.csv",

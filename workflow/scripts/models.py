@@ -2,12 +2,20 @@
 stratified estimates, excess explained and fit summaries (disclosure-controlled: crude ratios from
 the published counts, withheld rows withheld, estimates rounded; docs/models.md)."""
 
+import json
+
 import pandas as pd
 
 from birthgaps.clean import quintile_basis
 from birthgaps.disclosure import barely_changed_areas, carry_rows
 from birthgaps.model_columns import MODEL_OUTPUTS
-from birthgaps.models import model_tables, publish_model_tables
+from birthgaps.models import (
+    DEFAULT_P_THRESHOLD,
+    EMPTY_REASONS,
+    empty_table_notes,
+    model_tables,
+    publish_model_tables,
+)
 from birthgaps.provenance import label_table
 from birthgaps.workflow import run_step
 
@@ -34,6 +42,12 @@ def main(smk):
                 smk.input[f"previous_model_{output}"], dtype=str, keep_default_na=False
             )
             published[key] = carry_rows(published[key], previous, carried)
+    p_threshold = (smk.params.models.get("interaction") or {}).get(
+        "p_threshold", DEFAULT_P_THRESHOLD
+    )
+    notes = empty_table_notes(published, tables[EMPTY_REASONS], p_threshold)
+    with open(smk.output.empty_tables, "w", encoding="utf-8") as handle:
+        json.dump(notes, handle, indent=1, sort_keys=True)
     basis = quintile_basis(smk.params.deprivation)
     for key, output in MODEL_OUTPUTS.items():
         label_table(published[key], smk.params.release, smk.params.synthetic, basis).to_csv(

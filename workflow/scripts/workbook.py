@@ -1,5 +1,7 @@
 """Snakemake script: published tables -> the release's workbook (XLSX) and data dictionary (CSV)."""
 
+import json
+
 import pandas as pd
 
 from birthgaps.workbook import TABLE_KEYS, build_workbook, published_dictionary
@@ -12,6 +14,8 @@ def main(smk):
         key: pd.read_csv(smk.input[key], dtype=str, keep_default_na=False) for key in TABLE_KEYS
     }
     params = smk.params
+    with open(smk.input.empty_tables, encoding="utf-8") as handle:
+        empty_notes = json.load(handle)
     build_workbook(
         tables,
         release=params.release,
@@ -24,6 +28,7 @@ def main(smk):
         statistics=params.statistics,
         deprivation=params.deprivation,
         models=params.models,
+        empty_notes=empty_notes,
     )
     published_dictionary(tables, params.release, params.synthetic).to_csv(
         smk.output.dictionary, index=False

@@ -1,0 +1,185 @@
+"""Sparse reference levels (docs/models.md, "Sparse reference levels"): in a deprived city the
+least deprived quintile (the configured reference) holds a handful of births. The deprivation
+estimates fall back to the nearest usable quintile and say so; the ethnic-group estimates never
+lose their estimates because of another exposure's reference, and stay close to the truth."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from birthgaps.errors import InputError
+from birthgaps.models import (
+    NOTE_TOO_FEW_REFERENCE,
+    fallback_reference,
+    fit_models,
+    model_tables,
+)
+
+QUINTILE_SHARE = {"1": 0.46, "2": 0.30, "3": 0.15, "4": 0.0892, "5": 0.0008}
+ETHNIC_SHARE = {"Asian": 0.25, "Black": 0.15, "Mixed": 0.06, "White": 0.48, "Other": 0.06}
+AGE_SHARE = {"<20": 0.05, "20-24": 0.2, "25-29": 0.3, "30-34": 0.28, "35-39": 0.13, "40+": 0.04}
+TRUE_LOG_OR = {
+    "imd_quintile": {"1": np.log(1.6), "2": np.log(1.4), "3": np.log(1.25), "4": np.log(1.1)},
+    "ethnic_group": {"Asian": np.log(1.5), "Black": np.log(1.7), "Mixed": np.log(1.2)},
+    "age_band": {"<20": np.log(1.3), "40+": np.log(1.4)},
+}
+REFERENCE = {"imd_quintile": "5", "ethnic_group": "White", "age_band": "25-29", "year": "first"}
+CONFIG = {
+    "outcomes": ["preterm"],
+    "exposures": ["imd_quintile", "ethnic_group"],
+    "adjust_for": ["age_band", "year"],
+    "reference": REFERENCE,
+    "min_events": 5,
+}
+AREA = {"E08000099": "Deprived city"}
+
+
+def city_cells(n_births: int = 40_000, seed: int = 7) -> pd.DataFrame:
+    """Cells of one deprived city drawn from a logistic model of known odds ratios."""
+    rng = np.random.default_rng(seed)
+    years = [2022, 2023]
+    patterns = list(itertools.product(years, QUINTILE_SHARE, ETHNIC_SHARE, AGE_SHARE))
+    weights = np.array(
+        [QUINTILE_SHARE[q] * ETHNIC_SHARE[e] * AGE_SHARE[a] / 2 for _, q, e, a in patterns]
+    )
+    births = rng.multinomial(n_births, weights / weights.sum())
+    eta = np.array(
+        [
+            np.log(0.08 / 0.92)
+            + TRUE_LOG_OR["imd_quintile"].get(q, 0.0)
+            + TRUE_LOG_OR["ethnic_group"].get(e, 0.0)
+            + TRUE_LOG_OR["age_band"].get(a, 0.0)
+            for _, q, e, a in patterns
+        ]
+    )
+    events = rng.binomial(births, 1 / (1 + np.exp(-eta)))
+    cells = pd.DataFrame(patterns, columns=["year", "imd_quintile", "ethnic_group", "age_band"])
+    cells.insert(0, "area_code", next(iter(AREA)))
+    cells["outcome"] = "preterm"
+    cells["events"] = events
+    cells["denominator"] = births
+    return cells[cells["denominator"] > 0].reset_index(drop=True)
+
+
+def rates_of(cells: pd.DataFrame) -> pd.DataFrame:
+    """A published rates table of the cells and of ``ALL`` (every row published, unrounded)."""
+    cells = pd.concat([cells, cells.assign(area_code="ALL")], ignore_index=True)
+    rows = []
+    for dimension in ("imd_quintile", "ethnic_group", "age_band", "year"):
+        sums = cells.groupby(["area_code", "outcome", dimension])[["events", "denominator"]].sum()
+        for (area, outcome, group), (e, n) in sums.iterrows():
+            rows.append([area, outcome, dimension, str(group), e, n, False])
+    columns = ["area_code", "outcome", "dimension", "group", "events", "denominator", "suppressed"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+@pytest.fixture(scope="module")
+def cells() -> pd.DataFrame:
+    cells = city_cells()
+    five = cells[cells["imd_quintile"] == "5"]
+    assert 0 < five["events"].sum() < 5 and five["denominator"].sum() < 60  # a handful
+    return cells
+
+
+@pytest.fixture(scope="module")
+def tables(cells: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return model_tables(cells, CONFIG, AREA, rates_of(cells))
+
+
+def _adjusted(table: pd.DataFrame, term: str) -> pd.DataFrame:
+    rows = table[(table["model"] == "adjusted") & (table["term"] == term)]
+    return rows.set_index("level")
+
+
+def test_ethnic_estimates_are_not_blanked_and_close_to_the_truth(tables) -> None:
+    odds = tables["odds_ratios"]
+    odds = odds[odds["area_code"] == "ALL"]
+    ethnic = _adjusted(odds, "ethnic_group")
+    assert ethnic["reference"].eq("White").all()
+    assert ethnic["odds_ratio"].notna().all()
+    assert not ethnic["note"].str.contains("too few events").any()
+    for level in ("Asian", "Black", "Mixed"):
+        row = ethnic.loc[level]
+        truth = TRUE_LOG_OR["ethnic_group"][level]
+        assert abs(np.log(row["odds_ratio"]) - truth) < 3 * row["se"], level
+        assert row["lower_95"] < np.exp(truth) < row["upper_95"] or level == "Mixed"
+
+
+def test_deprivation_uses_the_nearest_usable_quintile_and_says_so(tables) -> None:
+    odds = tables["odds_ratios"]
+    odds = odds[odds["area_code"] == "ALL"]
+    imd = odds[odds["term"] == "imd_quintile"]
+    assert imd["reference"].eq("4").all()  # crude (from the rates table) and adjusted
+    estimated = imd[imd["level"].isin(["1", "2", "3"])]
+    assert len(estimated) == 6 and estimated["odds_ratio"].notna().all()
+    note = "imd_quintile reference 4, not 5: 5 has fewer than 5 events or non-events"
+    assert estimated["note"].str.contains(note, regex=False).all()
+    # the fallback estimates are the true odds ratios against quintile 4
+    adjusted = _adjusted(odds, "imd_quintile")
+    for level in ("1", "2", "3"):
+        row = adjusted.loc[level]
+        truth = TRUE_LOG_OR["imd_quintile"][level] - TRUE_LOG_OR["imd_quintile"]["4"]
+        assert abs(np.log(row["odds_ratio"]) - truth) < 3 * row["se"], level
+    # quintile 5 itself is a sparse level, reported as such against the new reference
+    five = imd[imd["level"] == "5"]
+    assert len(five) == 2 and five["odds_ratio"].isna().all()
+    assert five["note"].str.startswith("too few events").all()
+
+
+def test_the_other_tables_follow_the_fallback(tables) -> None:
+    excess = tables["excess_explained"]
+    assert excess["adjusted_ratio"].notna().all() and excess["base_ratio"].notna().all()
+    interaction = tables["interaction"]
+    assert interaction["p_value"].notna().all()
+    fit = tables["fit"]
+    assert not fit["note"].str.contains("reference").any()
+    assert fit.loc[fit["model"] == "adjusted", "c_statistic"].notna().all()
+
+
+def test_fallback_none_blanks_only_the_sparse_terms_rows(cells) -> None:
+    config = {**CONFIG, "reference_fallback": "none"}
+    odds = model_tables(cells, config, AREA)["odds_ratios"]
+    odds = odds[odds["area_code"] == "ALL"]
+    imd = odds[(odds["model"] == "adjusted") & (odds["term"] == "imd_quintile")]
+    assert len(imd) == 4 and imd["odds_ratio"].isna().all()
+    assert imd["reference"].eq("5").all()
+    assert imd["note"].str.startswith(f"{NOTE_TOO_FEW_REFERENCE} (imd_quintile 5)").all()
+    ethnic = _adjusted(odds, "ethnic_group")
+    assert ethnic["odds_ratio"].notna().all()
+    # reparametrising one term does not move the others: the same ethnic estimates either way
+    nearest = model_tables(cells, CONFIG, AREA)["odds_ratios"]
+    nearest = _adjusted(nearest[nearest["area_code"] == "ALL"], "ethnic_group")
+    np.testing.assert_allclose(ethnic["odds_ratio"], nearest["odds_ratio"], rtol=1e-6)
+
+
+def test_a_bad_fallback_setting_names_the_config_key(cells) -> None:
+    with pytest.raises(InputError) as error:
+        model_tables(cells, {**CONFIG, "reference_fallback": "merge"}, AREA)
+    assert "models.reference_fallback" in str(error.value)
+    assert "nearest" in str(error.value)
+
+
+def test_fit_models_without_rates_falls_back_too(cells) -> None:
+    table = fit_models(cells, "preterm", CONFIG["exposures"], CONFIG["adjust_for"], REFERENCE)
+    assert table.loc[table["term"] == "imd_quintile", "reference"].eq("4").all()
+    assert table.loc[table["term"] == "ethnic_group", "odds_ratio"].notna().all()
+
+
+def test_fallback_reference_rules() -> None:
+    quintiles = ["1", "2", "3", "4", "5"]
+    births = {"1": 900, "2": 800, "3": 300, "4": 40}
+    assert fallback_reference("imd_quintile", "5", ["1", "2", "3", "4"], quintiles, births) == "4"
+    assert fallback_reference("imd_quintile", "5", ["1", "2", "3"], quintiles, births) == "3"
+    ages = ["<20", "20-24", "25-29", "30-34", "35-39", "40+"]
+    usable = ["<20", "20-24", "30-34", "35-39"]
+    sizes = {"20-24": 100, "30-34": 120}
+    assert fallback_reference("age_band", "25-29", usable, ages, sizes) == "30-34"
+    groups = ["Asian", "Black", "Mixed", "White", "Other"]
+    sizes = {"Asian": 500, "Black": 700, "Mixed": 50}
+    assert fallback_reference(
+        "ethnic_group", "White", ["Asian", "Black", "Mixed"], groups, sizes
+    ) == ("Black")
