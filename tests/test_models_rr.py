@@ -33,6 +33,7 @@ from birthgaps.models import (
     ALL_AREAS,
     COMPLETE_CASE_COLUMNS,
     COMPLETE_CASES,
+    EMPTY_REASONS,
     NOTE_RISK_ABOVE_ONE,
     NOTE_TOO_FEW,
     PUBLISHED_COLUMNS,
@@ -213,8 +214,9 @@ def test_risk_ratio_table_layout_and_determinism() -> None:
 def test_model_tables_keys_and_agreement_with_single_tables() -> None:
     cells = simulate_cells(9000, seed=26, areas=list(AREAS), unknown_share=0.03)
     tables = model_tables(cells, MODEL_CONFIG, AREAS)
-    assert tuple(tables) == (*TABLE_KEYS, COMPLETE_CASES)
+    assert tuple(tables) == (*TABLE_KEYS, COMPLETE_CASES, EMPTY_REASONS)
     assert list(tables[COMPLETE_CASES].columns) == COMPLETE_CASE_COLUMNS
+    assert tables.pop(EMPTY_REASONS).empty  # every table has rows here
     pd.testing.assert_frame_equal(tables["odds_ratios"], models_table(cells, MODEL_CONFIG, AREAS))
     pd.testing.assert_frame_equal(
         tables["risk_ratios"], risk_ratio_table(cells, MODEL_CONFIG, AREAS)

@@ -70,7 +70,7 @@ def test_auto_prefers_utf8_when_the_file_is_valid_utf8(tmp_path):
     path = tmp_path / "births.csv"
     path.write_text(canonical_text().replace("X1", "X\u00e91"), encoding="utf-8")
     births, _ = ingest_release([str(path)], {"reader": {"encoding": "auto"}})
-    assert births["area_code"].iloc[0] == "X\u00e91"  # not mojibake "XÃ©1"
+    assert births["area_code"].iloc[0] == "X\u00c91"  # not mojibake "XÃ©1"
 
 
 def test_quoted_thousands_separators_and_whole_number_decimals(tmp_path):
