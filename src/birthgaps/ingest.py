@@ -15,13 +15,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from birthgaps import readers
+from birthgaps import readers, residence
 from birthgaps.definitions import CANONICAL_COLUMNS
 from birthgaps.errors import InputError
 from birthgaps.sources import (
     BUILTIN_RECODES,
     ETHNIC_CODES,
     GESTATION_TEXT,
+    MISSING_MARKERS,
     READER_DEFAULTS,
     ethnic_code_for_label,
     expected_columns,
@@ -30,6 +31,7 @@ from birthgaps.sources import (
 )
 from birthgaps.validation import (
     EXAMPLE_ROWS,
+    EXCLUSION,
     FATAL,
     INFO,
     Issue,
@@ -89,13 +91,16 @@ def missing_columns(columns: list[str], column_map: dict[str, str]) -> list[str]
 
 
 def _text(column: pa.ChunkedArray | pa.Array, na_values: list[str]) -> pa.Array:
-    """Trimmed text with empty strings and the source's 'missing' markers as nulls."""
+    """Trimmed text with empty strings, the source's 'missing' markers and the usual spreadsheet
+    ones (``MISSING_MARKERS``, any case) as nulls."""
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     trimmed = pc.utf8_trim_whitespace(array)
     missing = pc.equal(trimmed, "")
     markers = [v.strip() for v in na_values if v.strip()]
     if markers:
         missing = pc.or_(missing, pc.is_in(trimmed, pa.array(markers)))
+    spreadsheet = pa.array([m.upper() for m in MISSING_MARKERS])
+    missing = pc.or_(missing, pc.is_in(pc.utf8_upper(trimmed), spreadsheet))
     return pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
 
 
@@ -242,6 +247,8 @@ def _to_canonical(
     reader = source["reader"]
     na_values = list(reader["na_values"])
     texts = {name: _text(column, na_values) for name, column in _select(raw, source).items()}
+    for name, value in source["constants"].items():
+        texts[name] = pa.array([str(value)] * raw.n_rows, pa.string())
     raw_names = {target: name for name, target in source["columns"].items()}
 
     def where(column: str) -> str:
@@ -267,6 +274,9 @@ def _to_canonical(
             failed.add(column)
         if column in source["recodes"] or column in BUILTIN_RECODES:
             texts[column] = _recode(array, column, source)
+    for column in STRING_COLUMNS + INTEGER_COLUMNS + ["birth_date"]:
+        if column not in texts and column != "gestation_days":  # generated after conversion
+            texts[column] = pa.nulls(n, pa.string())
 
     for column in INTEGER_COLUMNS:
         if column not in texts:
@@ -379,31 +389,79 @@ def _columns_issue(raw: readers.RawTable, source: dict, missing: list[str]) -> I
     )
 
 
+def record_keys(births: pd.DataFrame, key: str, position: int) -> pd.Series:
+    """``baby_id`` under the source's ``id.key``: as given, or prefixed by the file's position in
+    the release (``2:<id>``), or built from it and the data row number (``2:r15``)."""
+    if key == "file_and_id":
+        return (f"{position}:" + births["baby_id"].astype("string")).astype("string")
+    if key == "file_and_row":
+        rows = pd.Series(np.arange(1, len(births) + 1)).astype("string")
+        return (f"{position}:r" + rows).astype("string")
+    return births["baby_id"]
+
+
 def _cross_file_duplicates(frames: list[tuple[str, pd.DataFrame]]) -> list[Issue]:
-    """Babies whose identifier already appeared in an earlier file (counted as duplicates)."""
+    """Identifiers already used in an earlier file: the same record again is a duplicate (clean
+    removes it); a different record is a collision that stops the run (files numbering their own
+    records need ``id.key: file_and_id``). Counts only, never the identifiers."""
     issues = []
-    seen: pd.Series | None = None
+    earlier: list[tuple[str, pd.Index, pd.MultiIndex]] = []
     for file, births in frames:
-        ids = births["baby_id"].dropna()
-        if seen is not None:
-            # a repeat within the file is already counted by duplicate_baby_id
-            repeated = births["baby_id"].isin(seen).fillna(False).to_numpy(dtype=bool) & ~births[
-                "baby_id"
-            ].duplicated(keep="first").to_numpy(dtype=bool)
-            if repeated.any():
-                issue = _issue(
-                    file,
-                    "baby_id",
-                    "duplicate_baby_id_across_files",
-                    repeated,
-                    "baby identifier already present in an earlier file of the release "
-                    "(removed as a duplicate by clean)",
+        ids = births["baby_id"]
+        digest = pd.util.hash_pandas_object(births[CANONICAL_COLUMNS], index=False)
+        pairs = pd.MultiIndex.from_arrays([ids.astype(object), digest.to_numpy()])
+        used = np.zeros(len(births), dtype=bool)
+        same = np.zeros(len(births), dtype=bool)
+        sharing = []
+        for other, other_ids, other_pairs in earlier:
+            hit = ids.isin(other_ids).to_numpy(dtype=bool, na_value=False)
+            used |= hit
+            same |= pairs.isin(other_pairs)
+            if (hit & ~pairs.isin(other_pairs)).any():
+                sharing.append(Path(other).name)
+        first = ~ids.duplicated(keep="first").to_numpy(dtype=bool)
+        copies = used & same & first  # a repeat within the file is counted by duplicate_baby_id
+        if copies.any():
+            issue = _issue(
+                file,
+                "baby_id",
+                "duplicate_baby_id_across_files",
+                copies,
+                "the same record (same identifier, same values) is already in an earlier file "
+                "of the release (removed as a duplicate by clean)",
+            )
+            issue.severity = EXCLUSION
+            issues.append(issue)
+        colliding = used & ~same
+        if colliding.any():
+            n_ids = int(ids[colliding].nunique())
+            issue = _issue(
+                file,
+                "baby_id",
+                "id_collision_across_files",
+                colliding,
+                f"{n_ids:,} baby identifiers of this file are also used in "
+                f"{', '.join(sharing)} for a different record ({int(colliding.sum()):,} records). "
+                "What to do: if each file numbers its own records (ids restarting at 1), set the "
+                "source's `id: {key: file_and_id}` (or `file_and_row` when there is no id "
+                "column); if the ids are shared, remove the conflicting records",
+            )
+            issue.rows = n_ids
+            issues.append(issue)
+        earlier.append((file, pd.Index(ids.dropna()), pairs))
+    return issues
+
+
+def _area_not_stated(issues: list[Issue], definitions: dict | None) -> list[Issue]:
+    """Records without an area stop the run when ``definitions.area_not_stated`` is ``stop``."""
+    if (definitions or {}).get("area_not_stated") == "stop":
+        for issue in issues:
+            if issue.rule == "area_code_missing":
+                issue.severity = FATAL
+                issue.description += (
+                    ". What to do: fill in the area (or the mother's LSOA when the area is "
+                    "derived from it), or set definitions.area_not_stated: exclude"
                 )
-                issue.severity = "exclusion"
-                issues.append(issue)
-            seen = pd.concat([seen, ids], ignore_index=True)
-        else:
-            seen = ids
     return issues
 
 
@@ -425,21 +483,23 @@ def ingest_release(
     definitions: dict | None = None,
     report_dir: str | Path | None = None,
     report_title: str = "Validation report",
+    area_lookup: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read, map and validate a release's file(s); return (canonical births, validation report).
 
-    Files are combined in order and must have the same columns. Every file is checked before
+    Files are combined in order and must have the same columns. ``baby_id`` becomes the source's
+    record key (``id.key``); ``area_lookup`` (birthgaps.residence) derives or checks the area. Every file is checked before
     stopping, so the report lists every broken rule. On a fatal rule the report is written to
     ``report_dir`` (when given) and an ``InputError`` names the file, column, rule and count.
     """
-    files = [files] if isinstance(files, str | Path) else list(files)
+    files = [str(f) for f in ([files] if isinstance(files, str | Path) else files)]
     if not files:
         raise InputError("the release names no extract file", rule=rule, key="extract")
     source = load_source(source)
     issues: list[Issue] = []
     frames: list[tuple[str, pd.DataFrame]] = []
     reference: tuple[str, list[str]] | None = None
-    for path in map(str, files):
+    for position, path in enumerate(files, start=1):
         try:
             raw = readers.read_table(
                 path, source["reader"], date_format=source["date_format"], rule=rule, strict=False
@@ -479,10 +539,11 @@ def ingest_release(
             issues.append(_problem_issue(raw.row_problem, path))
             continue
         births, problems, failed = _to_canonical(raw, source)
-        issues.extend(problems)
-        issues.extend(
-            _with_source_names(check_births(births, path, definitions, skip_columns=failed), source)
-        )
+        births["baby_id"] = record_keys(births, source["id"]["key"], position)
+        births, area_issues = residence.apply_area(births, source, area_lookup, path)
+        issues.extend(problems + area_issues)
+        checked = check_births(births, path, definitions, skip_columns=failed)
+        issues.extend(_with_source_names(_area_not_stated(checked, definitions), source))
         encoding = f", {raw.encoding}" if raw.encoding else ""
         issues.append(
             Issue(

@@ -11,6 +11,7 @@ rule ingest:
     params:
         source=release_source(config),
         definitions=config["definitions"],
+        area_lookup=AREA_LOOKUP,
         release=RELEASE,
         report_dir=f"{LOGS}/ingest_validation",
         code=source_hash("ingest"),
