@@ -231,7 +231,7 @@ def test_row_numbers_are_per_file_and_cross_file_duplicates_are_counted(tmp_path
     assert "first bad rows (1-based, after the header): 2" in str(info.value)
     report = pd.read_csv(tmp_path / "qa" / "validation_report.csv", dtype=str)
     cross = report.loc[report["rule"] == "id_collision_across_files"].iloc[0]
-    assert (cross["file"], cross["rows"], cross["example_rows"]) == (str(second), "1", "2")
+    assert (cross["file"], cross["rows"], cross["example_rows"]) == (str(second), "1", "2, 3")
     within = report.loc[report["rule"] == "duplicate_baby_id"].iloc[0]
     assert (within["file"], within["rows"], within["example_rows"]) == (str(second), "1", "3")
 
