@@ -405,19 +405,22 @@ def _cross_file_duplicates(frames: list[tuple[str, pd.DataFrame]]) -> list[Issue
     removes it); a different record is a collision that stops the run (files numbering their own
     records need ``id.key: file_and_id``). Counts only, never the identifiers."""
     issues = []
-    earlier: list[tuple[str, pd.Index, pd.MultiIndex]] = []
+    earlier: list[tuple[str, np.ndarray, np.ndarray]] = []
     for file, births in frames:
         ids = births["baby_id"]
+        # one 64-bit digest of the whole record, baby_id included: equal digests = the same record
         digest = pd.util.hash_pandas_object(births[CANONICAL_COLUMNS], index=False)
-        pairs = pd.MultiIndex.from_arrays([ids.astype(object), digest.to_numpy()])
+        id_digest = pd.util.hash_pandas_object(ids, index=False).to_numpy()
+        has_id = ids.notna().to_numpy(dtype=bool)
         used = np.zeros(len(births), dtype=bool)
         same = np.zeros(len(births), dtype=bool)
         sharing = []
-        for other, other_ids, other_pairs in earlier:
-            hit = ids.isin(other_ids).to_numpy(dtype=bool, na_value=False)
+        for other, other_ids, other_digests in earlier:
+            hit = has_id & np.isin(id_digest, other_ids)
+            copy = np.isin(digest.to_numpy(), other_digests)
             used |= hit
-            same |= pairs.isin(other_pairs)
-            if (hit & ~pairs.isin(other_pairs)).any():
+            same |= copy
+            if (hit & ~copy).any():
                 sharing.append(Path(other).name)
         first = ~ids.duplicated(keep="first").to_numpy(dtype=bool)
         copies = used & same & first  # a repeat within the file is counted by duplicate_baby_id
@@ -448,7 +451,7 @@ def _cross_file_duplicates(frames: list[tuple[str, pd.DataFrame]]) -> list[Issue
             )
             issue.rows = n_ids
             issues.append(issue)
-        earlier.append((file, pd.Index(ids.dropna()), pairs))
+        earlier.append((file, id_digest[has_id], digest.to_numpy()))
     return issues
 
 
