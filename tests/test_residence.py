@@ -15,7 +15,7 @@ from birthgaps.definitions import CANONICAL_COLUMNS
 from birthgaps.errors import InputError
 from birthgaps.ingest import ingest_release
 from birthgaps.residence import apply_area, read_area_lookup
-from birthgaps.sources import load_source
+from birthgaps.sources import load_source, source_missing_columns
 
 N = 12
 LSOAS = ["E01000001", "E01000002", "E01000003"]
@@ -82,6 +82,20 @@ def test_a_column_mapped_and_set_as_constant_is_a_config_error():
     with pytest.raises(InputError) as info:
         load_source(source)
     assert info.value.key == "source.constants" and "birth_outcome" in str(info.value)
+
+
+def test_a_constant_over_a_preset_replaces_the_presets_column():
+    source = load_source(
+        {
+            "preset": "local_maternity_export",
+            "constants": {"birth_outcome": "live"},
+            "area": {"from": "lsoa"},
+        }
+    )
+    assert "birth_outcome" not in source["columns"].values()
+    missing = source_missing_columns(["Birth Outcome", "Local Authority Code"], source)
+    assert not any("birth_outcome" in m or "area_code" in m for m in missing)
+    assert any("mother_lsoa" in m for m in missing)
 
 
 def test_an_identifying_column_cannot_be_a_constant():

@@ -373,6 +373,12 @@ def _resolve(mapping: dict, key: str, presets_dir: str | Path, seen: tuple[str, 
         retargeted = set(mapping["columns"].values())
         kept = {k: v for k, v in base.get("columns", {}).items() if v not in retargeted}
         merged["columns"] = {**kept, **mapping["columns"]}
+    if base_name and mapping.get("constants"):
+        # a constant set over a preset replaces the preset's column for it
+        own = set((mapping.get("columns") or {}).values())
+        merged["columns"] = {
+            k: v for k, v in merged["columns"].items() if v not in mapping["constants"] or v in own
+        }
     return merged
 
 
