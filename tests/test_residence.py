@@ -14,7 +14,7 @@ from birthgaps.clean import clean_births, publish_flow
 from birthgaps.definitions import CANONICAL_COLUMNS
 from birthgaps.errors import InputError
 from birthgaps.ingest import ingest_release
-from birthgaps.residence import apply_area, read_area_lookup
+from birthgaps.residence import apply_area, area_lookup_settings, read_area_lookup
 from birthgaps.sources import load_source, source_missing_columns
 
 N = 12
@@ -253,6 +253,21 @@ def test_a_lookup_without_an_lsoa_column_is_named(tmp_path):
     with pytest.raises(InputError) as info:
         read_area_lookup(path, 2021)
     assert info.value.file == str(path) and "LSOA 2021 code" in str(info.value)
+
+
+def test_the_area_lookup_is_required_and_checked_before_any_work(tmp_path, repo_config):
+    config = real_release(tmp_path, repo_config)
+    config["releases"]["real"]["source"] = {"preset": "canonical", "area": {"from": "lsoa"}}
+    assert area_lookup_settings(real_release(tmp_path, repo_config)) is None
+    with pytest.raises(InputError) as info:
+        area_lookup_settings(config)
+    assert info.value.key == "lookups.files.lsoa21_lad24"
+    config["lookups"]["files"]["lsoa21_lad24"] = {"path": str(tmp_path / "no.csv"), "sha256": "0"}
+    with pytest.raises(InputError) as info:
+        area_lookup_settings(config)
+    assert info.value.key == "lookups.files.lsoa21_lad24.path"
+    config["releases"]["real"]["lsoa_vintage"] = 2011
+    assert area_lookup_settings(config)["name"] == "lsoa11_lsoa21"
 
 
 def test_the_shared_ons_lookups_give_local_authorities(shared_dir):

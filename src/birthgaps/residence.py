@@ -82,6 +82,14 @@ def area_lookup_settings(config: dict) -> dict | None:
             hint="add its path (or url) and sha256 (docs/lookups.md), or set the source's "
             "area.from: column",
         )
+    local = files[name].get("path")
+    if local and not Path(local).is_file():
+        raise InputError(
+            f"the local copy of lookup `{name}` does not exist",
+            rule="preflight",
+            file=str(local),
+            key=f"lookups.files.{name}.path",
+        )
     return {
         "name": name,
         "spec": files[name],
