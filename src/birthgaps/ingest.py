@@ -26,6 +26,7 @@ from birthgaps.sources import (
     READER_DEFAULTS,
     ethnic_code_for_label,
     expected_columns,
+    generated_columns,
     load_source,
     source_missing_columns,
 )
@@ -274,9 +275,8 @@ def _to_canonical(
             failed.add(column)
         if column in source["recodes"] or column in BUILTIN_RECODES:
             texts[column] = _recode(array, column, source)
-    for column in STRING_COLUMNS + INTEGER_COLUMNS + ["birth_date"]:
-        if column not in texts and column != "gestation_days":  # generated after conversion
-            texts[column] = pa.nulls(n, pa.string())
+    for column in generated_columns(source):  # row-number ids and derived areas come later
+        texts.setdefault(column, pa.nulls(n, pa.string()))
 
     for column in INTEGER_COLUMNS:
         if column not in texts:
