@@ -8,6 +8,7 @@ from snakemake.exceptions import WorkflowError
 from birthgaps.config import preflight, previous_files, validate_config
 from birthgaps.errors import InputError
 from birthgaps.lookups import check_lookup_config
+from birthgaps.residence import area_lookup_settings
 from birthgaps.sources import release_files, release_source, source_preset_files
 from birthgaps.workflow import source_hash
 
@@ -26,6 +27,7 @@ try:
     validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
     preflight(config, warn=workflow.is_main_process)  # warnings once, not again in each job
     check_lookup_config(config)
+    AREA_LOOKUP = area_lookup_settings(config)
 except InputError as error:
     raise WorkflowError(str(error)) from None
 

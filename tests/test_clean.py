@@ -169,6 +169,7 @@ def test_output_columns_and_flow_steps_follow_the_contract(lookup, config):
         "duplicates",
         "conflicting_records",
         "stillbirths",
+        "area_not_stated",
         "other_areas",
         "other_years",
         "gestation_not_stated",

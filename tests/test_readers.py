@@ -224,14 +224,15 @@ def test_row_numbers_are_per_file_and_cross_file_duplicates_are_counted(tmp_path
     second = tmp_path / "b.csv"
     first.write_text(canonical_text())
     rows = canonical_text(weights=("3300", "bad", "3500")).replace("B0,", "Q0,")
-    second.write_text(rows.replace("B2,", "B1,"))  # B1 repeats a baby of the first file
+    # B1 repeats an id of the first file for a different record: a collision across files
+    second.write_text(rows.replace("B2,", "B1,"))
     with pytest.raises(InputError) as info:
         ingest_release([str(first), str(second)], "canonical", report_dir=tmp_path / "qa")
     assert str(second) in str(info.value)
     assert f"first bad rows ({ROW_NUMBERS_SHORT}): 3" in str(info.value)
     report = pd.read_csv(tmp_path / "qa" / "validation_report.csv", dtype=str)
-    cross = report.loc[report["rule"] == "duplicate_baby_id_across_files"].iloc[0]
-    assert (cross["file"], cross["rows"], cross["example_rows"]) == (str(second), "1", "3")
+    cross = report.loc[report["rule"] == "id_collision_across_files"].iloc[0]
+    assert (cross["file"], cross["rows"], cross["example_rows"]) == (str(second), "1", "3, 4")
     within = report.loc[report["rule"] == "duplicate_baby_id"].iloc[0]
     assert (within["file"], within["rows"], within["example_rows"]) == (str(second), "1", "4")
 

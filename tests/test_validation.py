@@ -53,7 +53,7 @@ from birthgaps.validation import (
         ([{"baby_sex": "1"}], "sex_code", "baby_sex", "fatal"),
         ([{"plurality": 9}], "plurality_range", "plurality", "fatal"),
         ([{"mother_age": 99}], "mother_age_range", "mother_age", "fatal"),
-        ([{"area_code": None}], "area_code_missing", "area_code", "fatal"),
+        ([{"area_code": None}], "area_code_missing", "area_code", "exclusion"),
     ],
 )
 def test_each_rule_on_its_own(rows, rule, column, severity):

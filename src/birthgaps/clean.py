@@ -38,10 +38,12 @@ DEFINITION_DEFAULTS: dict = {
     },
     "duplicate_conflicts": "drop_all",
     "multiple_births": "flag",
+    "area_not_stated": "exclude",
 }
 WEIGHT_FOR_GESTATION_METHODS = ("tukey_log", "none")
 DUPLICATE_CONFLICT_POLICIES = ("drop_all", "keep_first", "keep_last")
 MULTIPLE_BIRTH_POLICIES = ("flag", "exclude")
+AREA_NOT_STATED_POLICIES = ("exclude", "stop")
 
 
 class _Flow:
@@ -95,6 +97,7 @@ def resolve_definitions(definitions: dict) -> dict:
     for key, allowed in (
         ("duplicate_conflicts", DUPLICATE_CONFLICT_POLICIES),
         ("multiple_births", MULTIPLE_BIRTH_POLICIES),
+        ("area_not_stated", AREA_NOT_STATED_POLICIES),
     ):
         if d[key] not in allowed:
             raise _config_error(
@@ -453,7 +456,8 @@ def clean_births(
     """Apply the standard definitions; return (live births in scope with derived columns, flow table).
 
     Records are removed for duplicates (exact copies; conflicting records of one baby by config),
-    stillbirths, residence outside the study areas, birth dates outside the release years and,
+    stillbirths, area of residence not stated (or, by config, a stop), residence outside the study
+    areas, birth dates outside the release years and,
     when configured, multiple births. Gestation and weight problems (missing, out of range, weight
     implausible for gestational age) only remove a birth from the denominators of the outcomes that
     need them. ``deprivation.quintiles`` (``national`` or ``local``) chooses which quintile fills
@@ -498,6 +502,18 @@ def clean_births(
         "Stillbirths (not in live-birth denominators)",
         (births["birth_outcome"] != "live").to_numpy(dtype=bool, na_value=True),
     )
+    no_area = births["area_code"].isna().to_numpy(dtype=bool)
+    if d["area_not_stated"] == "stop" and no_area.any():
+        raise InputError(
+            "births without an area of residence (blank, a missing marker, or an LSOA not in the "
+            "area lookup)",
+            column="area_code",
+            rule=RULE,
+            rows=int(no_area.sum()),
+            key="definitions.area_not_stated",
+            hint="fill in the area, or set definitions.area_not_stated: exclude to count them",
+        )
+    remove("area_not_stated", "Area of residence not stated (removed)", no_area)
     remove(
         "other_areas",
         "Mother resident outside the study areas",
@@ -689,6 +705,7 @@ _REMOVAL_STEPS = {
     "duplicates",
     "conflicting_records",
     "stillbirths",
+    "area_not_stated",
     "other_areas",
     "other_years",
     "multiple_births_excluded",

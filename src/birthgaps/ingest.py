@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from birthgaps import readers
+from birthgaps import readers, residence
 from birthgaps.definitions import CANONICAL_COLUMNS
 from birthgaps.errors import InputError
 from birthgaps.ethnicity_labels import match_label
@@ -28,15 +28,18 @@ from birthgaps.sources import (
     GESTATION_TEXT,
     GRAMS_PER_UNIT,
     LB_OZ_PATTERN,
+    MISSING_MARKERS,
     READER_DEFAULTS,
     WEIGHT_LB,
     WEIGHT_OZ,
     expected_columns,
+    generated_columns,
     load_source,
     source_missing_columns,
 )
 from birthgaps.validation import (
     EXAMPLE_ROWS,
+    EXCLUSION,
     FATAL,
     INFO,
     Issue,
@@ -94,13 +97,16 @@ def missing_columns(columns: list[str], column_map: dict[str, str]) -> list[str]
 
 
 def _text(column: pa.ChunkedArray | pa.Array, na_values: list[str]) -> pa.Array:
-    """Trimmed text with empty strings and the source's 'missing' markers as nulls."""
+    """Trimmed text with empty strings, the source's 'missing' markers and the usual spreadsheet
+    ones (``MISSING_MARKERS``, any case) as nulls."""
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     trimmed = pc.utf8_trim_whitespace(array)
     missing = pc.equal(trimmed, "")
     markers = [v.strip() for v in na_values if v.strip()]
     if markers:
         missing = pc.or_(missing, pc.is_in(trimmed, pa.array(markers)))
+    spreadsheet = pa.array([m.upper() for m in MISSING_MARKERS])
+    missing = pc.or_(missing, pc.is_in(pc.utf8_upper(trimmed), spreadsheet))
     return pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
 
 
@@ -333,6 +339,8 @@ def _to_canonical(
     reader = source["reader"]
     na_values = list(reader["na_values"])
     texts = {name: _text(column, na_values) for name, column in _select(raw, source).items()}
+    for name, value in source["constants"].items():
+        texts[name] = pa.array([str(value)] * raw.n_rows, pa.string())
     raw_names = {target: name for name, target in source["columns"].items()}
 
     def where(column: str) -> str:
@@ -359,6 +367,8 @@ def _to_canonical(
             failed.add(column)
         if column in source["recodes"] or column in BUILTIN_RECODES:
             texts[column] = _recode(array, column, source)
+    for column in generated_columns(source):  # row-number ids and derived areas come later
+        texts.setdefault(column, pa.nulls(n, pa.string()))
 
     for column in INTEGER_COLUMNS:
         if column not in texts:
@@ -531,31 +541,82 @@ def _columns_issue(raw: readers.RawTable, source: dict, missing: list[str]) -> I
     )
 
 
+def record_keys(births: pd.DataFrame, key: str, position: int) -> pd.Series:
+    """``baby_id`` under the source's ``id.key``: as given, or prefixed by the file's position in
+    the release (``2:<id>``), or built from it and the data row number (``2:r15``)."""
+    if key == "file_and_id":
+        return (f"{position}:" + births["baby_id"].astype("string")).astype("string")
+    if key == "file_and_row":
+        rows = pd.Series(np.arange(1, len(births) + 1)).astype("string")
+        return (f"{position}:r" + rows).astype("string")
+    return births["baby_id"]
+
+
 def _cross_file_duplicates(frames: list[tuple[str, pd.DataFrame]]) -> list[Issue]:
-    """Babies whose identifier already appeared in an earlier file (counted as duplicates)."""
+    """Identifiers already used in an earlier file: the same record again is a duplicate (clean
+    removes it); a different record is a collision that stops the run (files numbering their own
+    records need ``id.key: file_and_id``). Counts only, never the identifiers."""
     issues = []
-    seen: pd.Series | None = None
+    earlier: list[tuple[str, np.ndarray, np.ndarray]] = []
     for file, births in frames:
-        ids = births["baby_id"].dropna()
-        if seen is not None:
-            # a repeat within the file is already counted by duplicate_baby_id
-            repeated = births["baby_id"].isin(seen).fillna(False).to_numpy(dtype=bool) & ~births[
-                "baby_id"
-            ].duplicated(keep="first").to_numpy(dtype=bool)
-            if repeated.any():
-                issue = _issue(
-                    file,
-                    "baby_id",
-                    "duplicate_baby_id_across_files",
-                    repeated,
-                    "baby identifier already present in an earlier file of the release "
-                    "(removed as a duplicate by clean)",
+        ids = births["baby_id"]
+        # one 64-bit digest of the whole record, baby_id included: equal digests = the same record
+        digest = pd.util.hash_pandas_object(births[CANONICAL_COLUMNS], index=False)
+        id_digest = pd.util.hash_pandas_object(ids, index=False).to_numpy()
+        has_id = ids.notna().to_numpy(dtype=bool)
+        used = np.zeros(len(births), dtype=bool)
+        same = np.zeros(len(births), dtype=bool)
+        sharing = []
+        for other, other_ids, other_digests in earlier:
+            hit = has_id & np.isin(id_digest, other_ids)
+            copy = np.isin(digest.to_numpy(), other_digests)
+            used |= hit
+            same |= copy
+            if (hit & ~copy).any():
+                sharing.append(Path(other).name)
+        first = ~ids.duplicated(keep="first").to_numpy(dtype=bool)
+        copies = used & same & first  # a repeat within the file is counted by duplicate_baby_id
+        if copies.any():
+            issue = _issue(
+                file,
+                "baby_id",
+                "duplicate_baby_id_across_files",
+                copies,
+                "the same record (same identifier, same values) is already in an earlier file "
+                "of the release (removed as a duplicate by clean)",
+            )
+            issue.severity = EXCLUSION
+            issues.append(issue)
+        colliding = used & ~same
+        if colliding.any():
+            n_ids = int(ids[colliding].nunique())
+            issue = _issue(
+                file,
+                "baby_id",
+                "id_collision_across_files",
+                colliding,
+                f"{n_ids:,} baby identifiers of this file are also used in "
+                f"{', '.join(sharing)} for a different record ({int(colliding.sum()):,} records). "
+                "What to do: if each file numbers its own records (ids restarting at 1), set the "
+                "source's `id: {key: file_and_id}` (or `file_and_row` when there is no id "
+                "column); if the ids are shared, remove the conflicting records",
+            )
+            issue.rows = n_ids
+            issues.append(issue)
+        earlier.append((file, id_digest[has_id], digest.to_numpy()))
+    return issues
+
+
+def _area_not_stated(issues: list[Issue], definitions: dict | None) -> list[Issue]:
+    """Records without an area stop the run when ``definitions.area_not_stated`` is ``stop``."""
+    if (definitions or {}).get("area_not_stated") == "stop":
+        for issue in issues:
+            if issue.rule == "area_code_missing":
+                issue.severity = FATAL
+                issue.description += (
+                    ". What to do: fill in the area (or the mother's LSOA when the area is "
+                    "derived from it), or set definitions.area_not_stated: exclude"
                 )
-                issue.severity = "exclusion"
-                issues.append(issue)
-            seen = pd.concat([seen, ids], ignore_index=True)
-        else:
-            seen = ids
     return issues
 
 
@@ -579,16 +640,18 @@ def ingest_release(
     report_title: str = "Validation report",
     years: list[int] | None = None,
     implausible_share: float = IMPLAUSIBLE_SHARE,
+    area_lookup: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read, map and validate a release's file(s); return (canonical births, validation report).
 
-    Files are combined in order and must have the same columns. Every file is checked before
+    Files are combined in order and must have the same columns. ``baby_id`` becomes the source's
+    record key (``id.key``); ``area_lookup`` (birthgaps.residence) derives or checks the area. Every file is checked before
     stopping, so the report lists every broken rule. On a fatal rule the report is written to
     ``report_dir`` (when given) and an ``InputError`` names the file, column, rule and count.
     A column with more than ``implausible_share`` of its values implausible (birth dates outside
     ``years`` when given) stops the run as the wrong column or unit (``birthgaps.plausibility``).
     """
-    files = [files] if isinstance(files, str | Path) else list(files)
+    files = [str(f) for f in ([files] if isinstance(files, str | Path) else files)]
     if not files:
         raise InputError("the release names no extract file", rule=rule, key="extract")
     source = load_source(source)
@@ -596,7 +659,7 @@ def ingest_release(
     frames: list[tuple[str, pd.DataFrame]] = []
     reference: tuple[str, list[str]] | None = None
     numbers: dict[str, np.ndarray | None] = {}  # each file's row numbers as the user sees them
-    for path in map(str, files):
+    for position, path in enumerate(files, start=1):
         try:
             raw = readers.read_table(
                 path, source["reader"], date_format=source["date_format"], rule=rule, strict=False
@@ -642,9 +705,11 @@ def ingest_release(
             years=years,
             implausible_share=implausible_share,
         )
-        problems += _with_source_names(
-            check_births(births, path, definitions, skip_columns=failed), source
-        )
+        births["baby_id"] = record_keys(births, source["id"]["key"], position)
+        births, area_issues = residence.apply_area(births, source, area_lookup, path)
+        problems += area_issues
+        checked = check_births(births, path, definitions, skip_columns=failed)
+        problems += _with_source_names(_area_not_stated(checked, definitions), source)
         numbers[path] = raw.row_numbers
         for issue in problems:
             issue.example_rows = readers.user_rows(raw.row_numbers, issue.example_rows)

@@ -77,6 +77,20 @@ READER_DEFAULTS: dict[str, Any] = {
     "na_values": [""],
 }
 
+#: Spreadsheet and database markers read as missing in every column, in any case, on top of a
+#: source's ``reader.na_values`` (docs/sources.md).
+MISSING_MARKERS: tuple[str, ...] = (
+    "#N/A",
+    "N/A",
+    "NULL",
+    "#NULL!",
+    "#VALUE!",
+    "#REF!",
+    "#DIV/0!",
+    "#NAME?",
+    "#NUM!",
+)
+
 SOURCE_DEFAULTS: dict[str, Any] = {
     "description": "",
     "reader": READER_DEFAULTS,
@@ -86,7 +100,20 @@ SOURCE_DEFAULTS: dict[str, Any] = {
     "birth_weight": {"unit": "g"},
     "ethnicity": {"format": "codes", "labels": {}},
     "date_format": "%Y-%m-%d",
+    "id": {"key": "baby_id"},
+    "constants": {},
+    "area": {"from": "column"},
 }
+
+#: Record keys (``id.key``): the file's own id, file position + id, file position + row number.
+ID_KEYS = ("baby_id", "file_and_id", "file_and_row")
+#: Where ``area_code`` comes from (``area.from``): the file, the mother's LSOA through the ONS
+#: lookup, or the file checked against that lookup (birthgaps.residence).
+AREA_FROM = ("column", "lsoa", "column_checked")
+#: Canonical columns a source may set to one value for every record (never an identifying one).
+CONSTANT_COLUMNS = [
+    c for c in CANONICAL_COLUMNS if c not in ("baby_id", "birth_date", "mother_lsoa")
+]
 
 #: JSON Schema of a source mapping (presets and inline mappings alike).
 SOURCE_SCHEMA: dict[str, Any] = {
@@ -146,6 +173,21 @@ SOURCE_SCHEMA: dict[str, Any] = {
             },
         },
         "date_format": {"type": "string", "minLength": 2, "pattern": "%"},
+        "id": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"key": {"enum": list(ID_KEYS)}},
+        },
+        "constants": {
+            "type": "object",
+            "propertyNames": {"enum": CONSTANT_COLUMNS},
+            "additionalProperties": {"type": ["string", "integer"]},
+        },
+        "area": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"from": {"enum": list(AREA_FROM)}},
+        },
     },
 }
 
@@ -245,6 +287,12 @@ def _resolve(mapping: dict, key: str, presets_dir: str | Path, seen: tuple[str, 
         retargeted = set(mapping["columns"].values())
         kept = {k: v for k, v in base.get("columns", {}).items() if v not in retargeted}
         merged["columns"] = {**kept, **mapping["columns"]}
+    if base_name and mapping.get("constants"):
+        # a constant set over a preset replaces the preset's column for it
+        own = set((mapping.get("columns") or {}).values())
+        merged["columns"] = {
+            k: v for k, v in merged["columns"].items() if v not in mapping["constants"] or v in own
+        }
     return merged
 
 
@@ -300,16 +348,47 @@ def _check_consistency(source: dict, key: str) -> None:
             "lb_oz_columns",
             key=f"{key}.birth_weight.unit",
         )
+    both = sorted(set(targets) & set(source["constants"]))
+    if both:
+        raise InputError(
+            f"a column is mapped and also set as a constant: {', '.join(both)}",
+            key=f"{key}.constants",
+            hint="keep either the column mapping or the constant",
+        )
+    if source["area"]["from"] == "lsoa" and "area_code" in source["constants"]:
+        raise InputError(
+            "area_code is set as a constant and also derived from the LSOA (area.from: lsoa)",
+            key=f"{key}.area.from",
+            hint="keep either the constant or the derivation",
+        )
+    if source["id"]["key"] == "file_and_row" and "baby_id" in targets:
+        raise InputError(
+            "a column is mapped to baby_id but id.key is file_and_row (ids from row numbers)",
+            key=f"{key}.id.key",
+            hint="use id.key: file_and_id to keep the file's ids, or drop the baby_id mapping",
+        )
+
+
+def generated_columns(source: dict) -> list[str]:
+    """Canonical columns the file need not carry: constants, row-number ids, the derived area."""
+    out = list(source["constants"])
+    if source["id"]["key"] == "file_and_row":
+        out.append("baby_id")
+    if source["area"]["from"] == "lsoa":
+        out.append("area_code")
+    return out
 
 
 def expected_columns(source: dict) -> list[str]:
     """Canonical (or pseudo-) columns the file must provide, after renaming, for this source."""
     gestation = source["gestation"]["format"]
-    wanted = [c for c in CANONICAL_COLUMNS]
+    generated = generated_columns(source)
+    wanted = [c for c in CANONICAL_COLUMNS if c not in generated]
     if gestation in GESTATION_ONE_COLUMN:
         wanted = [c for c in wanted if c not in ("gestation_weeks", "gestation_days")]
-        wanted.insert(3, GESTATION_TEXT)
-    elif gestation == "weeks_only":
+        at = wanted.index("birth_weight_g") if "birth_weight_g" in wanted else len(wanted)
+        wanted.insert(at, GESTATION_TEXT)
+    elif gestation == "weeks_only" and "gestation_days" in wanted:
         wanted.remove("gestation_days")
     if source["birth_weight"]["unit"] == "lb_oz_columns":
         at = wanted.index("birth_weight_g")
@@ -428,4 +507,5 @@ def to_layout(births: pd.DataFrame, source: str | dict | None = None) -> pd.Data
             f"to_layout writes birth weights in g or kg only, not {unit} (no exact inverse)",
             key="source.birth_weight.unit",
         )
+    out = out.drop(columns=[c for c in generated_columns(source) if c in out.columns])
     return out.rename(columns={v: k for k, v in source["columns"].items()})

@@ -149,9 +149,7 @@ def fatal_schema() -> pa.DataFrameSchema:
             ),
             "mother_ethnic_category": pa.Column("string", nullable=True),
             "mother_lsoa": pa.Column("string", nullable=True),
-            "area_code": pa.Column(
-                "string", _present("area_code_missing", "area of residence missing"), nullable=True
-            ),
+            "area_code": pa.Column("string", nullable=True),
         },
         strict=True,
         ordered=True,
@@ -262,6 +260,14 @@ def exclusion_schema(definitions: dict | None = None) -> pa.DataFrameSchema:
                         "mother's LSOA is not a 9-character LSOA code (it will not match)",
                     ),
                 ],
+                nullable=True,
+            ),
+            "area_code": pa.Column(
+                "string",
+                _present(
+                    "area_code_missing",
+                    "area of residence not stated (counted by clean: definitions.area_not_stated)",
+                ),
                 nullable=True,
             ),
         },

@@ -16,6 +16,7 @@ rule ingest:
         definitions=config["definitions"],
         years=SPEC["years"],
         implausible_share=config.get("validation", {}).get("implausible_share", IMPLAUSIBLE_SHARE),
+        area_lookup=AREA_LOOKUP,
         release=RELEASE,
         report_dir=f"{LOGS}/ingest_validation",
         code=source_hash("ingest"),

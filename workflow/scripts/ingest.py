@@ -1,6 +1,7 @@
 """Snakemake script: raw extract(s) -> canonical births parquet and the validation report."""
 
 from birthgaps.ingest import ingest_release
+from birthgaps.residence import load_area_lookup
 from birthgaps.validation import write_report
 from birthgaps.workflow import run_step
 
@@ -16,6 +17,7 @@ def main(smk):
         report_title=title,
         years=list(smk.params.years),
         implausible_share=smk.params.implausible_share,
+        area_lookup=load_area_lookup(smk.params.area_lookup),
     )
     births.to_parquet(smk.output.births, index=False)
     write_report(report, smk.output.report_csv, smk.output.report_html, title=title)
