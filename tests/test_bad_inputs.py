@@ -480,9 +480,35 @@ CASES += [
         rows=N_GOOD,
         forbidden="1990-04-12",
     ),
+    Case(
+        "ids restarting at 1 in each file of a release",
+        two_files(FULL.replace(",3300,", ",3150,").replace("2022-03-", "2022-04-")),
+        "id_collision_across_files",
+        column="baby_id",
+        rows=N_GOOD,
+        needle="file_and_id",
+    ),
+    Case(
+        "#N/A and blank area codes (not stated, never elsewhere)",
+        text_file(with_bad(lambda r: r.rsplit(",", 1)[0] + ",#N/A", [2, 5])),
+        "area_code_missing",
+        column="area_code",
+        rows=2,
+        example_rows="3, 6",
+        fatal=False,
+    ),
     Case("bzip2 file named .csv", compressed("bz2"), "file_format", needle="bzip2"),
     Case("xz file named .csv", compressed("xz"), "file_format", needle="xz"),
 ]
+
+
+#: Checks of a release's later file against the earlier ones: the later file is the one named.
+LATER_FILE_CHECKS = ("columns_differ", "id_collision_across_files")
+
+
+def named_file(case: Case, files: list) -> str:
+    """The file a fatal case's message must name."""
+    return str(files[-1] if case.check in LATER_FILE_CHECKS else files[0])
 
 
 def _zip_as_csv(tmp: Path) -> Path:
@@ -518,7 +544,7 @@ def test_bad_input(tmp_path, case):
         ingest_release(files, case.source, report_dir=report_dir, years=[2022])
     message = str(info.value)
     assert f"[check: {case.check}]" in message
-    assert f"file: {files[-1] if case.check == 'columns_differ' else files[0]}" in message
+    assert f"file: {named_file(case, files)}" in message
     assert "rule: ingest" in message
     if case.column:
         assert f"column: {case.column}" in message

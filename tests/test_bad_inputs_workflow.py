@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_bad_inputs import CASES, Case
+from test_bad_inputs import CASES, Case, named_file
 from test_workflow import snakemake, write_config
 
 pytestmark = pytest.mark.workflow
@@ -58,7 +58,7 @@ def test_bad_extract_stops_the_run_with_a_message(tmp_path, repo_config, case: C
     stderr = result.stderr
     assert result.returncode != 0
     assert "Traceback" not in stderr, stderr[-3000:]
-    named = files[-1] if case.check == "columns_differ" else files[0]
+    named = named_file(case, files)
     assert Path(named).name in stderr
     assert case.check in stderr or (case.needle and case.needle in stderr), stderr[-3000:]
     if case.column:

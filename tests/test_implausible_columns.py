@@ -303,3 +303,16 @@ def test_workflow_stops_on_postcodes_without_showing_them(tmp_path, repo_config)
     assert not any(p in result.stderr + result.stdout for p in POSTCODES)
     assert "Traceback" not in result.stderr
     assert not list((tmp_path / "results/real/published").rglob("*"))
+
+
+def test_an_extract_with_earlier_years_is_counted_not_stopped(tmp_path):
+    """A ten-year extract for a one-year release: most dates lie outside the release's years,
+    but they are births (clean counts them out), not the mother's date of birth."""
+    from test_bad_inputs import N_GOOD, csv_text, good_row
+
+    rows = [good_row(i).replace(",2022-03-", f",{2013 + i % 10}-03-") for i in range(N_GOOD * 2)]
+    path = tmp_path / "births.csv"
+    path.write_text(csv_text(rows))
+    births, report = ingest_release([str(path)], "canonical", years=[2022])
+    assert len(births) == N_GOOD * 2
+    assert "column_implausible" not in set(report["rule"])

@@ -62,6 +62,14 @@ class Plausible:
     missing: Callable[[pd.Series], pd.Series] | None = None
 
 
+#: Years before the release's first year that an extract may still plausibly cover.
+EARLIER_YEARS = 10
+
+
+def _between_years(first: int, last: int) -> Callable[[pd.Series], pd.Series]:
+    return lambda s: s.dt.year.between(first, last)
+
+
 def _between(low: float, high: float) -> Callable[[pd.Series], pd.Series]:
     return lambda s: s.between(low, high)
 
@@ -79,11 +87,10 @@ def plausibility_rules(
     )
     dates = Plausible("a readable date", lambda s: s.notna())
     if years:
-        span = f"{min(years)}-{max(years)}" if len(set(years)) > 1 else f"{min(years)}"
-        dates = Plausible(
-            f"a date in the release years {span}",
-            lambda s: s.dt.year.isin(list(years)),
-        )
+        # an extract may hold earlier years than the release studies (they are counted out by
+        # clean); dates many years earlier are a wrong column (the mother's date of birth)
+        first, last = min(years) - EARLIER_YEARS, max(years) + 1
+        dates = Plausible(f"a date from {first} to {last}", _between_years(first, last))
     return {
         "birth_date": dates,
         "birth_outcome": Plausible("live or still", lambda s: s.isin(["live", "still"])),
@@ -350,7 +357,7 @@ def _hint(
         )
     if column == "birth_date" and years:
         known = values.dropna()
-        if len(known) and known.dt.year.median() < min(years) - 10:
+        if len(known) and known.dt.year.median() < min(years) - EARLIER_YEARS:
             return (
                 "the dates lie many years before the release years: is this the mother's date of "
                 "birth? Map the baby's date of birth to `birth_date`"
