@@ -5,6 +5,7 @@ release or area with no live births stops before any table is written."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -158,10 +159,7 @@ def plant_breach(path: Path) -> None:
 
 # rule -> (file relative to results/tiny that it reads, how to break it)
 FAILURES = {
-    "clean": ("restricted/births.parquet", corrupt),
     "cells": ("restricted/births_clean.parquet", corrupt),
-    "rates": ("restricted/cells.parquet", corrupt),
-    "workbook or later": ("staged/tables/funnel.csv", corrupt),
     "scan": ("staged/tables/rates.csv", plant_breach),
 }
 
@@ -178,6 +176,80 @@ def test_a_failing_rule_leaves_published_exactly_as_it_was(published_run, rule):
     try:
         result = snakemake(workdir, configfile=configfile)
         assert result.returncode != 0, f"breaking {relative} did not fail the run"
+        assert tree_digest(results / "published") == before
+        assert not (results / "published.incoming").exists()
+    finally:
+        restore(workdir, snapshot)
+
+
+#: Every rule of the workflow but the one that publishes (checked against snakemake's own list).
+RULES = [
+    "simulate_release",
+    "ingest",
+    "clean",
+    "cells",
+    "rates",
+    "trends",
+    "inequality",
+    "funnel",
+    "models",
+    "workbook",
+    "figures",
+    "appendix",
+    "index",
+    "scan",
+]
+
+
+def test_the_rule_list_is_complete(published_run):
+    workdir, configfile, _ = published_run
+    result = snakemake(workdir, "--list-rules", configfile=configfile)
+    listed = set(result.stdout.split()) - {"all", "publish", "lookups"}
+    assert listed == set(RULES)
+
+
+#: Loaded by every Python process of a run (through PYTHONPATH): the rule named in
+#: BIRTHGAPS_FAIL_RULE raises once its step has written all its outputs.
+FAIL_AFTER_WRITING = """
+import os
+
+_rule = os.environ.get("BIRTHGAPS_FAIL_RULE")
+if _rule:
+    import birthgaps.workflow as _workflow
+
+    _run_step = _workflow.run_step
+
+    def _failing(smk, step):
+        def step_then_fail(s):
+            step(s)
+            if s.rule == _rule:
+                raise RuntimeError("injected failure after the rule wrote its outputs")
+
+        _run_step(smk, step_then_fail)
+
+    _workflow.run_step = _failing
+"""
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("rule", RULES)
+def test_any_rule_that_fails_leaves_published_exactly_as_it_was(
+    published_run, rule, tmp_path, monkeypatch
+):
+    """The rule is forced to run, writes its outputs, then fails."""
+    workdir, configfile, snapshot = published_run
+    results = workdir / "results" / "tiny"
+    before = tree_digest(results / "published")
+    (tmp_path / "sitecustomize.py").write_text(FAIL_AFTER_WRITING)
+    path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH")) if p)
+    monkeypatch.setenv("PYTHONPATH", path)
+    monkeypatch.setenv("BIRTHGAPS_FAIL_RULE", rule)
+    try:
+        result = snakemake(workdir, "--forcerun", rule, configfile=configfile)
+        assert result.returncode != 0
+        assert "injected failure after the rule wrote its outputs" in "".join(
+            p.read_text() for p in (workdir / "logs" / "tiny").rglob("*.log")
+        ), result.stderr[-2000:]
         assert tree_digest(results / "published") == before
         assert not (results / "published.incoming").exists()
     finally:
