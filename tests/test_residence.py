@@ -14,7 +14,8 @@ from birthgaps.clean import clean_births, publish_flow
 from birthgaps.definitions import CANONICAL_COLUMNS
 from birthgaps.errors import InputError
 from birthgaps.ingest import ingest_release
-from birthgaps.residence import apply_area, area_lookup_settings, read_area_lookup
+from birthgaps.lookups import read_area_lookup
+from birthgaps.residence import apply_area, area_lookup_settings
 from birthgaps.sources import load_source, source_missing_columns
 
 N = 12
@@ -119,7 +120,11 @@ def test_missing_markers_are_missing_in_every_column(tmp_path, config):
     births, report = ingest_release([extract(tmp_path, edit=edit)], "canonical")
     assert births["mother_age"].isna().sum() == 1 and births["birth_weight_g"].isna().sum() == 1
     row = report.set_index("rule").loc["area_code_missing"]
-    assert (row["rows"], row["severity"], row["example_rows"]) == (3, "exclusion", "2, 3, 4")  # CSV lines
+    assert (row["rows"], row["severity"], row["example_rows"]) == (
+        3,
+        "exclusion",
+        "2, 3, 4",
+    )  # CSV lines
     counts = flow_of(births, config)
     assert (counts["area_not_stated"], counts["other_areas"]) == (3, 1)
     assert counts["live_births"] == N - 4

@@ -34,6 +34,8 @@ log = logging.getLogger("birthgaps.lookups")
 EDITION_VINTAGE: dict[str, int] = {"iod2019": 2011, "iod2025": 2021}
 #: Config name of the ONS LSOA 2011 -> 2021 lookup.
 LSOA_MAP = "lsoa11_lsoa21"
+#: Config name of the ONS LSOA 2021 -> local authority (2024) lookup (birthgaps.residence).
+AREA_LOOKUP = "lsoa21_lad24"
 #: Values of the ``match`` column of an IMD lookup, in report order.
 MATCH_KINDS: tuple[str, ...] = ("direct", "mapped", "mapped_ambiguous")
 DEFAULT_CACHE_DIR = "resources/lookups"
@@ -66,6 +68,7 @@ CONTENT_COLUMNS: dict[str, list[str]] = {
     "iod2019": ["lsoa_code", "imd_rank", "imd_decile"],
     "iod2025": ["lsoa_code", "imd_rank", "imd_decile"],
     LSOA_MAP: ["lsoa11_code", "lsoa21_code"],
+    AREA_LOOKUP: ["lsoa_code", "area_code"],
 }
 
 
@@ -104,7 +107,11 @@ def _checksums(name: str, spec: dict) -> tuple[str | None, str | None]:
 
 def _read_lookup(name: str, path: str | Path) -> pd.DataFrame:
     """A lookup file parsed by its reader (IoD edition or the ONS LSOA lookup)."""
-    return read_lsoa11_lsoa21(path) if name == LSOA_MAP else read_iod(path, name)
+    if name == LSOA_MAP:
+        return read_lsoa11_lsoa21(path)
+    if name == AREA_LOOKUP:
+        return read_area_lookup(path, 2021)
+    return read_iod(path, name)
 
 
 def _verified_content(
@@ -116,7 +123,7 @@ def _verified_content(
     if expected is not None and actual != expected:
         what = (
             f"{len(table):,} LSOA pairs"
-            if name == LSOA_MAP
+            if name in (LSOA_MAP, AREA_LOOKUP)
             else f"{len(table):,} LSOAs, deciles {table['imd_decile'].min()}-"
             f"{table['imd_decile'].max()}"
         )
@@ -523,6 +530,38 @@ def read_iod(path: str | Path, edition: str) -> pd.DataFrame:
             hint="check that the rank column is the IMD rank where 1 is most deprived",
         )
     return iod.sort_values("lsoa_code", ignore_index=True)
+
+
+def _area_column(columns: list[str], pattern: str, what: str, path: str) -> str:
+    """The one column whose normalised name matches ``pattern``; an InputError otherwise."""
+    names = [c for c in columns if re.fullmatch(pattern, re.sub(r"[^a-z0-9]", "", c.lower()))]
+    if len(names) != 1:
+        raise InputError(
+            f"the LSOA -> local authority lookup has {len(names) or 'no'} {what} column(s)",
+            file=path,
+            column=", ".join(names) or what,
+            rule="ingest",
+            hint="use the ONS lookup file named in docs/sources.md (section Area)",
+        )
+    return names[0]
+
+
+def read_area_lookup(path: str | Path, lsoa_vintage: int) -> pd.DataFrame:
+    """``lsoa_code`` -> ``area_code`` from an ONS lookup (geographr or ONS column names).
+
+    Rows repeat an LSOA when it was split or merged; an LSOA with more than one authority is left
+    out, so its births get no area rather than a guessed one.
+    """
+    path = str(path)
+    yy = str(lsoa_vintage)[2:]
+    columns = list(pd.read_csv(path, nrows=0).columns)
+    lsoa = _area_column(columns, rf"f?lsoa{yy}(cd|code)", f"LSOA {lsoa_vintage} code", path)
+    area = _area_column(columns, r"(lad|ltla)\d\d(cd|code)", "local authority code", path)
+    table = pd.read_csv(path, usecols=[lsoa, area], dtype="string")
+    table.columns = ["lsoa_code", "area_code"]
+    table = table.apply(lambda s: s.str.strip()).dropna().drop_duplicates()
+    split = table["lsoa_code"].duplicated(keep=False)
+    return table.loc[~split].reset_index(drop=True)
 
 
 def read_lsoa11_lsoa21(path: str | Path) -> pd.DataFrame:

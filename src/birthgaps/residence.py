@@ -7,7 +7,6 @@ clean as not stated), never a guessed one. Reports give counts and area codes, n
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -22,42 +21,10 @@ RULE = "ingest"
 
 #: Config name (``lookups.files.<name>``) of the LSOA -> local authority lookup, by LSOA vintage:
 #: LSOA 2021 -> LAD 2024 (best fit via wards), LSOA 2011 -> LAD 2022 (the LSOA 2011 -> 2021 file).
-AREA_LOOKUPS: dict[int, str] = {2021: "lsoa21_lad24", 2011: "lsoa11_lsoa21"}
+AREA_LOOKUPS: dict[int, str] = {2021: lookups.AREA_LOOKUP, 2011: lookups.LSOA_MAP}
 
 #: How many (given, from LSOA) area pairs a mismatch report lists.
 SHOWN_PAIRS = 10
-
-
-def _pick(columns: list[str], pattern: str, what: str, path: str) -> str:
-    """The one column whose normalised name matches ``pattern``; an InputError otherwise."""
-    names = [c for c in columns if re.fullmatch(pattern, re.sub(r"[^a-z0-9]", "", c.lower()))]
-    if len(names) != 1:
-        raise InputError(
-            f"the LSOA -> local authority lookup has {len(names) or 'no'} {what} column(s)",
-            file=path,
-            column=", ".join(names) or what,
-            rule=RULE,
-            hint="use the ONS lookup file named in docs/sources.md (section Area)",
-        )
-    return names[0]
-
-
-def read_area_lookup(path: str | Path, lsoa_vintage: int) -> pd.DataFrame:
-    """``lsoa_code`` -> ``area_code`` from an ONS lookup (geographr or ONS column names).
-
-    Rows repeat an LSOA when it was split or merged; an LSOA with more than one authority is left
-    out, so its births get no area rather than a guessed one.
-    """
-    path = str(path)
-    yy = str(lsoa_vintage)[2:]
-    columns = list(pd.read_csv(path, nrows=0).columns)
-    lsoa = _pick(columns, rf"f?lsoa{yy}(cd|code)", f"LSOA {lsoa_vintage} code", path)
-    area = _pick(columns, r"(lad|ltla)\d\d(cd|code)", "local authority code", path)
-    table = pd.read_csv(path, usecols=[lsoa, area], dtype="string")
-    table.columns = ["lsoa_code", "area_code"]
-    table = table.apply(lambda s: s.str.strip()).dropna().drop_duplicates()
-    split = table["lsoa_code"].duplicated(keep=False)
-    return table.loc[~split].reset_index(drop=True)
 
 
 def area_lookup_settings(config: dict) -> dict | None:
@@ -102,8 +69,10 @@ def load_area_lookup(settings: dict | None) -> pd.DataFrame | None:
     """Fetch (checksum-verified) and read the lookup described by ``area_lookup_settings``."""
     if settings is None:
         return None
-    path = lookups.fetch(settings["name"], settings["spec"], settings["cache_dir"])
-    return read_area_lookup(path, settings["lsoa_vintage"])
+    path, table = lookups.fetch_table(settings["name"], settings["spec"], settings["cache_dir"])
+    if settings["name"] == lookups.AREA_LOOKUP:
+        return table  # parsed and verified as it was read
+    return lookups.read_area_lookup(path, settings["lsoa_vintage"])
 
 
 def areas_from_lsoa(lsoa: pd.Series, lookup: pd.DataFrame) -> pd.Series:
