@@ -822,6 +822,18 @@ def imd_lookup_for_release(config: dict, *, timeout: float = DEFAULT_TIMEOUT) ->
     return official_imd_lookup(config.get("lookups"), edition, vintage, timeout=timeout)
 
 
+def check_local_copy(name: str, file_spec: dict) -> None:
+    """Preflight: a lookup's configured local copy (``path``), when it names one, exists."""
+    local = file_spec.get("path")
+    if local and not Path(local).is_file():
+        raise InputError(
+            f"the local copy of lookup `{name}` does not exist",
+            rule="preflight",
+            file=str(local),
+            key=f"lookups.files.{name}.path",
+        )
+
+
 def check_lookup_config(config: dict) -> None:
     """Preflight for a real release: the lookups it needs are configured and local copies exist."""
     release = config["release"]
@@ -832,15 +844,8 @@ def check_lookup_config(config: dict) -> None:
     for name in required_lookups(edition, vintage):
         file_spec = _file_spec(config.get("lookups"), name)
         _checksums(name, file_spec)
-        local = file_spec.get("path")
-        if local and not Path(local).is_file():
-            raise InputError(
-                f"the local copy of lookup `{name}` does not exist",
-                rule="preflight",
-                file=str(local),
-                key=f"lookups.files.{name}.path",
-            )
-        if not local and not file_spec.get("url"):
+        check_local_copy(name, file_spec)
+        if not file_spec.get("path") and not file_spec.get("url"):
             raise InputError(
                 f"lookup `{name}` has neither a `url` nor a local `path`",
                 rule="preflight",

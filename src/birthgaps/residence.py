@@ -7,8 +7,6 @@ clean as not stated), never a guessed one. Reports give counts and area codes, n
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -49,14 +47,7 @@ def area_lookup_settings(config: dict) -> dict | None:
             hint="add its path (or url) and sha256 (docs/lookups.md), or set the source's "
             "area.from: column",
         )
-    local = files[name].get("path")
-    if local and not Path(local).is_file():
-        raise InputError(
-            f"the local copy of lookup `{name}` does not exist",
-            rule="preflight",
-            file=str(local),
-            key=f"lookups.files.{name}.path",
-        )
+    lookups.check_local_copy(name, files[name])
     return {
         "name": name,
         "spec": files[name],
