@@ -93,3 +93,28 @@ def test_counted_problem_passes_ingest_and_clean_with_its_count(tmp_path, repo_c
     assert row["example_rows"] == case.example_rows
     if case.needle:
         assert case.needle in row["description"]
+
+
+@pytest.mark.parametrize(
+    ("lsoa", "stops"),
+    [("W01000001", True), ("E01000001", False)],
+    ids=["codes not in the lookup stop", "codes in the lookup pass"],
+)
+def test_lsoa_codes_not_in_the_imd_lookup_stop_in_clean(tmp_path, repo_config, lsoa, stops):
+    """Well-formed LSOA codes of another vintage or country: without the stop every birth would
+    be of unknown deprivation and the deprivation tables silently empty."""
+    from test_bad_inputs import FULL
+
+    data = tmp_path / "data"
+    data.mkdir()
+    path = data / "births.csv"
+    path.write_text(FULL.replace("E01000001", lsoa))
+    configfile = user_config(repo_config, [path], "canonical", tmp_path)
+    target = f"results/{RELEASE}/restricted/births_clean.parquet"
+    result = snakemake(tmp_path, target, configfile=configfile)
+    assert (result.returncode != 0) == stops, result.stderr[-3000:]
+    if stops:
+        assert "12 of 12 stated LSOA codes (100%) are not in the IMD lookup" in result.stderr
+        assert "[check: lsoa_unmatched]" in result.stderr and "W01" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert lsoa not in result.stderr  # only the code's first three characters

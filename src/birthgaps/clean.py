@@ -22,6 +22,7 @@ from birthgaps.definitions import (
 )
 from birthgaps.disclosure import AdditiveSet, carry_previous, secondary_mask
 from birthgaps.errors import InputError
+from birthgaps.plausibility import IMPLAUSIBLE_SHARE
 
 #: Outcome indicators written by ``clean_births`` (nullable booleans; <NA> = not in denominator).
 OUTCOME_COLUMNS = ["preterm", "very_preterm", "lbw", "very_lbw", "term_lbw"]
@@ -452,6 +453,7 @@ def clean_births(
     years: list[int],
     definitions: dict,
     deprivation: dict | None = None,
+    implausible_share: float = IMPLAUSIBLE_SHARE,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply the standard definitions; return (live births in scope with derived columns, flow table).
 
@@ -534,6 +536,7 @@ def clean_births(
 
     births["year"] = births["birth_date"].dt.year.astype("int64")
     imd = imd_columns(births["mother_lsoa"], imd_lookup)
+    require_lookup_matches(births["mother_lsoa"], imd["imd_decile"] != UNKNOWN, implausible_share)
     births["imd_decile"] = imd["imd_decile"]
     births["imd_quintile"] = imd[f"imd_quintile_{basis}"]
     births["imd_quintile_national"] = imd["imd_quintile_national"]
@@ -691,6 +694,30 @@ def require_live_births(births: pd.DataFrame, areas: list[str], flow: pd.DataFra
             hint="remove the area from `areas:` or correct its code (codes of local authorities "
             "change: check the year of the codes the extract uses)",
         )
+
+
+def require_lookup_matches(lsoa: pd.Series, matched: pd.Series, share: float) -> None:
+    """Stop when more than ``share`` of the stated LSOA codes are not in the IMD lookup: codes of
+    another vintage or country, or a lookup of another edition, would otherwise leave most births
+    of unknown deprivation and the deprivation analyses on a silent fraction of the release."""
+    stated = lsoa.notna().to_numpy(dtype=bool)
+    unmatched = stated & ~matched.to_numpy(dtype=bool)
+    if stated.sum() < 10 or unmatched.sum() <= share * stated.sum():
+        return
+    prefixes = lsoa[unmatched].astype("string").str[:3].value_counts().head(5)
+    shown = ", ".join(f"{code}… {n:,}" for code, n in prefixes.items())
+    raise InputError(
+        f"{int(unmatched.sum()):,} of {int(stated.sum()):,} stated LSOA codes "
+        f"({unmatched.sum() / stated.sum():.0%}) are not in the IMD lookup (codes beginning {shown})",
+        rule=RULE,
+        column="mother_lsoa",
+        rows=int(unmatched.sum()),
+        key="releases.<name>.lsoa_vintage",
+        hint="set the release's lsoa_vintage to the vintage of the extract's codes (2011 or 2021) "
+        "and check deprivation.edition; LSOA codes of England begin E01 (W01 is Wales); the share "
+        "that stops the run is validation.implausible_share",
+        check="lsoa_unmatched",
+    )
 
 
 def read_lookup(path: str) -> pd.DataFrame:

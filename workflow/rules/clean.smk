@@ -13,6 +13,7 @@ rule clean:
         years=SPEC["years"],
         definitions=config["definitions"],
         deprivation=config.get("deprivation", {}),
+        implausible_share=config.get("validation", {}).get("implausible_share", IMPLAUSIBLE_SHARE),
         disclosure=config["disclosure"],
         release=RELEASE,
         synthetic=SPEC["synthetic"],

@@ -17,6 +17,7 @@ def main(smk):
         years=smk.params.years,
         definitions=smk.params.definitions,
         deprivation=smk.params.deprivation,
+        implausible_share=smk.params.implausible_share,
     )
     clean.to_parquet(smk.output.clean, index=False)
     flow.to_csv(smk.output.flow, index=False)
