@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from birthgaps.scan import _POSTCODE_SPACED, _POSTCODE_TIGHT
+from birthgaps.scan import POSTCODE_SPACED, POSTCODE_TIGHT
 from birthgaps.sources import (
     ETHNIC_CODES,
     GESTATION_PATTERN,
@@ -124,8 +124,8 @@ def plausibility_rules(
 
 def _postcode(values: pd.Series) -> pd.Series:
     """Whether each value is a full UK postcode (with or without its space)."""
-    return values.str.fullmatch(_POSTCODE_SPACED.pattern, case=False) | values.str.fullmatch(
-        _POSTCODE_TIGHT.pattern
+    return values.str.fullmatch(POSTCODE_SPACED.pattern, case=False) | values.str.fullmatch(
+        POSTCODE_TIGHT.pattern
     )
 
 
@@ -343,7 +343,7 @@ def _hint(
                 "`gestation: {format: weeks_plus_days_text}`"
             )
     if column in ("mother_lsoa", "area_code"):
-        postcodes = max(_share(text, _POSTCODE_SPACED), _share(text, _POSTCODE_TIGHT))
+        postcodes = max(_share(text, POSTCODE_SPACED), _share(text, POSTCODE_TIGHT))
         if postcodes >= 0.5:
             what = "LSOA" if column == "mother_lsoa" else "area"
             return (

@@ -110,10 +110,11 @@ _NHS = re.compile(
 )
 _OUTWARD = r"[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"
 _INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
-_POSTCODE_SPACED = re.compile(
+#: UK postcodes written with and without the space (also used by birthgaps.plausibility).
+POSTCODE_SPACED = re.compile(
     rf"(?<![0-9A-Za-z])(?:GIR 0AA|{_OUTWARD} {_INWARD})(?![0-9A-Za-z])", re.IGNORECASE
 )
-_POSTCODE_TIGHT = re.compile(rf"(?<![0-9A-Za-z])(?:GIR0AA|{_OUTWARD}{_INWARD})(?![0-9A-Za-z])")
+POSTCODE_TIGHT = re.compile(rf"(?<![0-9A-Za-z])(?:GIR0AA|{_OUTWARD}{_INWARD})(?![0-9A-Za-z])")
 _LSOA = re.compile(r"(?<![0-9A-Za-z])[EWSX]01\d{6}(?![0-9A-Za-z])", re.IGNORECASE)
 
 _MONTH_NAMES = {
@@ -244,7 +245,7 @@ def find_identifiers(text: str, ctx: ScanContext) -> list[tuple[str, str]]:
     for m in _NHS.finditer(text):
         if nhs_check_digit_valid(m[1] + m[3] + m[4]):
             found.append(("nhs_number", f"NHS number with a valid check digit: {mask(m[0])}"))
-    for pattern in (_POSTCODE_SPACED, _POSTCODE_TIGHT):
+    for pattern in (POSTCODE_SPACED, POSTCODE_TIGHT):
         for m in pattern.finditer(text):
             found.append(("postcode", f"full postcode: {mask(m[0])}"))
     for written, dates in _dates_in(text):
