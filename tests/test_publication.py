@@ -324,3 +324,21 @@ def test_no_live_births_publishes_nothing(tmp_path, repo_config, areas, message)
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "results/tiny/published").exists()
     assert not list((tmp_path / "results/tiny").glob("staged/tables/*.csv"))
+
+
+def test_only_this_runs_outputs_are_published(tmp_path):
+    """A file an older run left in staged/ (an area no longer configured) is not published."""
+    staged = make_tree(
+        tmp_path / "staged",
+        {
+            "index.html": "new",
+            "figures/A/1.png": "a",
+            "appendix/A.html": "a",
+            "appendix/OLD.html": "x",
+        },
+    )
+    published = tmp_path / "published"
+    outputs = [staged / "index.html", staged / "figures/A", staged / "appendix/A.html"]
+    manifest = publication.publish_tree(staged, published, outputs)
+    assert list(manifest["path"]) == ["appendix/A.html", "figures/A/1.png", "index.html"]
+    assert not (published / "appendix/OLD.html").exists()

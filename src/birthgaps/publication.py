@@ -51,10 +51,30 @@ def recover(published: str | Path) -> None:
         shutil.rmtree(incoming)
 
 
-def publish_tree(staged: str | Path, published: str | Path) -> pd.DataFrame:
-    """Replace ``published/`` by a copy of ``staged/`` in one swap; return the new manifest.
+def _copy_outputs(staged: Path, incoming: Path, outputs: list[str | Path] | None) -> None:
+    """Copy the rules' outputs (files or folders under ``staged``), or all of ``staged``."""
+    if outputs is None:
+        shutil.copytree(staged, incoming)
+        return
+    incoming.mkdir()
+    for output in map(Path, outputs):
+        relative = output.resolve().relative_to(staged.resolve())
+        target = incoming / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if output.is_dir():
+            shutil.copytree(output, target)
+        else:
+            shutil.copy2(output, target)
 
-    The copy is made beside ``published/`` first, so a failure while copying leaves the old tree
+
+def publish_tree(
+    staged: str | Path, published: str | Path, outputs: list[str | Path] | None = None
+) -> pd.DataFrame:
+    """Replace ``published/`` by a copy of the staged outputs in one swap; return its manifest.
+
+    ``outputs`` are the files and folders this run's rules wrote under ``staged/`` (all of it when
+    None): a file left there by an older run (an area no longer configured) is not published. The
+    copy is made beside ``published/`` first, so a failure while copying leaves the old tree
     untouched; the swap is two renames on one file system.
     """
     staged, published = Path(staged), Path(published)
@@ -62,7 +82,11 @@ def publish_tree(staged: str | Path, published: str | Path) -> pd.DataFrame:
         raise FileNotFoundError(f"nothing staged to publish: {staged}")
     recover(published)
     incoming, outgoing = _siblings(published)
-    shutil.copytree(staged, incoming)
+    try:
+        _copy_outputs(staged, incoming, outputs)
+    except BaseException:
+        shutil.rmtree(incoming, ignore_errors=True)
+        raise
     if published.exists():
         published.rename(outgoing)
     incoming.rename(published)
