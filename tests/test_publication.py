@@ -14,7 +14,7 @@ import pytest
 from test_workflow import snakemake, tiny_config, write_config
 
 from birthgaps import publication
-from birthgaps.clean import require_live_births
+from birthgaps.coverage import require_live_births
 from birthgaps.errors import InputError
 
 

@@ -38,7 +38,6 @@ from birthgaps.sources import (
     source_missing_columns,
 )
 from birthgaps.validation import (
-    EXAMPLE_ROWS,
     EXCLUSION,
     FATAL,
     INFO,
@@ -47,6 +46,7 @@ from birthgaps.validation import (
     ethnicity_by_heading_issue,
     fatal_error,
     fatal_schema,
+    mask_issue,
     report_frame,
     write_report,
 )
@@ -299,19 +299,6 @@ def _strings(array: pa.Array) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string()))).astype("string")
 
 
-def _issue(file: str, column: str, rule: str, mask: np.ndarray, description: str) -> Issue:
-    rows = np.flatnonzero(mask)
-    return Issue(
-        file=file,
-        column=column,
-        rule=rule,
-        severity=FATAL,
-        rows=int(len(rows)),
-        description=description,
-        example_rows=(rows[:EXAMPLE_ROWS] + 1).tolist(),
-    )
-
-
 def _select(raw: readers.RawTable, source: dict) -> dict[str, pa.ChunkedArray]:
     """Raw columns by canonical (or pseudo-) name: the source's map wins over a same-named column."""
     mapped = {target: raw_name for raw_name, target in source["columns"].items()}
@@ -356,7 +343,7 @@ def _to_canonical(
     for column, array in texts.items():
         if array.null_count == n and column not in ("gestation_days", WEIGHT_OZ):
             issues.append(
-                _issue(
+                mask_issue(
                     file,
                     column,
                     "all_missing",
@@ -377,7 +364,7 @@ def _to_canonical(
         unreadable[column] = bad
         if bad.any():
             issues.append(
-                _issue(
+                mask_issue(
                     file,
                     column,
                     "whole_number",
@@ -398,7 +385,7 @@ def _to_canonical(
     if bad.any():
         numeric = unit in GRAMS_PER_UNIT
         issues.append(
-            _issue(
+            mask_issue(
                 file,
                 "birth_weight_g",
                 "whole_number" if numeric else "weight_format",
@@ -427,7 +414,7 @@ def _to_canonical(
         unreadable["gestation_weeks"] = bad
         if bad.any():
             issues.append(
-                _issue(file, "gestation_weeks", rule, bad, text + where("gestation_weeks"))
+                mask_issue(file, "gestation_weeks", rule, bad, text + where("gestation_weeks"))
             )
             failed.update({"gestation_weeks", "gestation_days"})
         if GESTATION_TEXT in failed:
@@ -441,7 +428,7 @@ def _to_canonical(
     if bad.any():
         human = _human_date_format(source["date_format"])
         issues.append(
-            _issue(
+            mask_issue(
                 file,
                 "birth_date",
                 "date_format",
@@ -577,20 +564,20 @@ def _cross_file_duplicates(frames: list[tuple[str, pd.DataFrame]]) -> list[Issue
         first = ~ids.duplicated(keep="first").to_numpy(dtype=bool)
         copies = used & same & first  # a repeat within the file is counted by duplicate_baby_id
         if copies.any():
-            issue = _issue(
+            issue = mask_issue(
                 file,
                 "baby_id",
                 "duplicate_baby_id_across_files",
                 copies,
                 "the same record (same identifier, same values) is already in an earlier file "
                 "of the release (removed as a duplicate by clean)",
+                EXCLUSION,
             )
-            issue.severity = EXCLUSION
             issues.append(issue)
         colliding = used & ~same
         if colliding.any():
             n_ids = int(ids[colliding].nunique())
-            issue = _issue(
+            issue = mask_issue(
                 file,
                 "baby_id",
                 "id_collision_across_files",

@@ -26,12 +26,11 @@ from birthgaps.sources import (
 )
 from birthgaps.validation import (
     DEFINITION_DEFAULTS,
-    EXAMPLE_ROWS,
-    FATAL,
     LSOA_PATTERN,
     MOTHER_AGE_RANGE,
     PLURALITY_RANGE,
     Issue,
+    mask_issue,
 )
 
 #: Default of config ``validation.implausible_share``: above this share of implausible values a
@@ -180,18 +179,7 @@ def implausible_columns(
             f"{where}; {_summary(column, text, values[present], source)}. What to do: "
             f"{_hint(column, text, values[present], source, definitions, years)}"
         )
-        rows = np.flatnonzero(bad)
-        issues.append(
-            Issue(
-                file=file,
-                column=column,
-                rule=RULE,
-                severity=FATAL,
-                rows=k,
-                description=description,
-                example_rows=(rows[:EXAMPLE_ROWS] + 1).tolist(),
-            )
-        )
+        issues.append(mask_issue(file, column, RULE, bad, description))
     return issues
 
 

@@ -5,29 +5,22 @@ interrupted run leaves ``published/`` exactly as the last good run left it (docs
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import pandas as pd
 
+from birthgaps.lookups import sha256_of
+
 #: Columns of the manifest written beside the scan report: one row per published file.
 MANIFEST_COLUMNS = ["path", "bytes", "sha256"]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def manifest(tree: str | Path) -> pd.DataFrame:
     """Every file under ``tree`` (relative path, size, sha256), in path order."""
     tree = Path(tree)
     files = sorted(p for p in tree.rglob("*") if p.is_file())
-    rows = [(p.relative_to(tree).as_posix(), p.stat().st_size, _sha256(p)) for p in files]
+    rows = [(p.relative_to(tree).as_posix(), p.stat().st_size, sha256_of(p)) for p in files]
     return pd.DataFrame(rows, columns=MANIFEST_COLUMNS)
 
 

@@ -7,13 +7,12 @@ clean as not stated), never a guessed one. Reports give counts and area codes, n
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from birthgaps import lookups
 from birthgaps.errors import InputError
 from birthgaps.sources import release_source
-from birthgaps.validation import EXAMPLE_ROWS, FATAL, INFO, Issue
+from birthgaps.validation import FATAL, INFO, Issue, mask_issue
 
 RULE = "ingest"
 
@@ -75,13 +74,6 @@ def areas_from_lsoa(lsoa: pd.Series, lookup: pd.DataFrame) -> pd.Series:
     return wanted.map(table).astype("string").reset_index(drop=True)
 
 
-def _rows_issue(file: str, rule: str, severity: str, mask: np.ndarray, text: str) -> Issue:
-    rows = np.flatnonzero(mask)
-    return Issue(
-        file, "area_code", rule, severity, int(len(rows)), text, (rows[:EXAMPLE_ROWS] + 1).tolist()
-    )
-
-
 def apply_area(
     births: pd.DataFrame, source: dict, lookup: pd.DataFrame | None, file: str
 ) -> tuple[pd.DataFrame, list[Issue]]:
@@ -104,13 +96,14 @@ def apply_area(
     issues = []
     if unmatched.any():
         issues.append(
-            _rows_issue(
+            mask_issue(
                 file,
+                "area_code",
                 "lsoa_not_in_area_lookup",
-                INFO,
                 unmatched,
                 "mother's LSOA not in the LSOA -> local authority lookup (or split between "
                 "authorities): no area derived, counted as area not stated",
+                INFO,
             )
         )
     if mode == "lsoa":
@@ -141,6 +134,8 @@ def apply_area(
         else:
             text += " (the file's area is kept)"
         issues.append(
-            _rows_issue(file, "area_lsoa_mismatch", FATAL if majority else INFO, differ, text)
+            mask_issue(
+                file, "area_code", "area_lsoa_mismatch", differ, text, FATAL if majority else INFO
+            )
         )
     return births, issues

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -392,6 +393,22 @@ def ethnicity_by_heading_issue(file: str, labels: dict[str, tuple[str, int]]) ->
 # --------------------------------------------------------------------------------------------
 # The report
 # --------------------------------------------------------------------------------------------
+
+
+def mask_issue(
+    file: str, column: str, rule: str, mask: np.ndarray, description: str, severity: str = FATAL
+) -> Issue:
+    """A report row for the records where ``mask`` holds: their count and first row numbers."""
+    rows = np.flatnonzero(mask)
+    return Issue(
+        file=file,
+        column=column,
+        rule=rule,
+        severity=severity,
+        rows=int(len(rows)),
+        description=description,
+        example_rows=(rows[:EXAMPLE_ROWS] + 1).tolist(),
+    )
 
 
 def report_frame(issues: Iterable[Issue], file_order: list[str] | None = None) -> pd.DataFrame:
