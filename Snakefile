@@ -5,12 +5,12 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from birthgaps.config import preflight, previous_files, validate_config
-from birthgaps.errors import InputError
-from birthgaps.lookups import check_lookup_config
-from birthgaps.residence import area_lookup_settings
-from birthgaps.sources import release_files, release_source, source_preset_files
-from birthgaps.workflow import source_hash
+from birthgaps.core.settings import preflight, previous_files, validate_config
+from birthgaps.core.errors import InputError
+from birthgaps.ingest.lookups import check_lookup_config
+from birthgaps.ingest.residence import area_lookup_settings
+from birthgaps.ingest.sources import release_files, release_source, source_preset_files
+from birthgaps.core.runner import code_hash
 
 
 # The demo config, unless the user gives a whole config of their own with --configfile (merging the

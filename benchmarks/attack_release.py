@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from birthgaps import audit
+from birthgaps.publish import audit
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Benchmark and validity study of birthgaps.models, the figures quoted in docs/models.md.
+"""Benchmark and validity study of birthgaps.models.fitting, the figures quoted in docs/models.md.
 
 Usage: python3 -m uv run python benchmarks/coverage_study.py [--reps 2000] [--seeds 60]
        [--sections record,demo,recovery,pipeline,direct]
@@ -32,9 +32,10 @@ import statsmodels.api as sm
 import yaml
 from scipy.stats import binom
 
-from birthgaps.cells import make_cells
-from birthgaps.clean import clean_births
-from birthgaps.models import (
+from birthgaps.clean.cells import make_cells
+from birthgaps.clean.cleaning import clean_births
+from birthgaps.ingest.synth import simulate_release
+from birthgaps.models.fitting import (
     _collapse,
     _design,
     fit_binomial_glm,
@@ -44,7 +45,6 @@ from birthgaps.models import (
     model_tables,
     models_table,
 )
-from birthgaps.synth import simulate_release
 
 REPO = Path(__file__).resolve().parents[1]
 OUTCOMES = ["preterm", "lbw"]

@@ -37,7 +37,7 @@ def child(path: str, source: str) -> None:
     """Run one ingest in this process; print seconds and peak RSS as JSON."""
     import json as _json
 
-    from birthgaps.ingest import ingest_release
+    from birthgaps.ingest.extract import ingest_release
 
     start = time.perf_counter()
     births, report = ingest_release([path], source)
@@ -51,9 +51,9 @@ def write_inputs(births: int, xlsx_births: int) -> dict[str, tuple[Path, str]]:
     import pandas as pd
     import yaml
 
-    from birthgaps.ingest import read_extract
-    from birthgaps.sources import to_layout
-    from birthgaps.synth import write_release
+    from birthgaps.ingest.extract import read_extract
+    from birthgaps.ingest.sources import to_layout
+    from birthgaps.ingest.synth import write_release
 
     OUT.mkdir(parents=True, exist_ok=True)
     canonical = OUT / f"canonical_{births}.csv"

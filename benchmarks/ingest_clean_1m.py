@@ -4,8 +4,8 @@ Usage: python3 -m uv run python benchmarks/ingest_clean_1m.py [--births 1000000]
 
 The synthetic generator writes about ``--births`` live births (plus stillbirths and deliberate
 duplicates) as a CSV in a temporary folder (not timed). Each repeat then runs, in a fresh child
-Python process, ``birthgaps.ingest.ingest_release`` (or ``read_extract`` where that is the
-public entry point) followed by ``birthgaps.clean.clean_births``
+Python process, ``birthgaps.ingest.extract.ingest_release`` (or ``read_extract`` where that is the
+public entry point) followed by ``birthgaps.clean.cleaning.clean_births``
 with the demo config, and reports the child's wall time (interpreter start and imports included),
 the time of each stage inside it, and the child's peak resident memory (``ru_maxrss``).
 Prints a Markdown table.
@@ -32,8 +32,8 @@ CHILD = """
 import json, sys, time
 import pandas as pd
 import yaml
-from birthgaps import ingest
-from birthgaps.clean import clean_births, read_lookup
+from birthgaps.ingest import extract as ingest
+from birthgaps.clean.cleaning import clean_births, read_lookup
 
 config = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
 spec = config["releases"][config["release"]]
@@ -62,7 +62,7 @@ print(json.dumps({"records": len(births), "live": len(clean), "read_s": t1 - t0,
 
 def generate(folder: Path, births: int) -> tuple[Path, Path, Path]:
     """Write a synthetic extract and lookup of about ``births`` live births, and a config copy."""
-    from birthgaps.synth import write_release
+    from birthgaps.ingest.synth import write_release
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
     settings = copy.deepcopy(config["synthetic"])

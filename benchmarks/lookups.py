@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from birthgaps.lookups import build_imd_lookup, fetch, read_iod, read_lsoa11_lsoa21, sha256_of
+from birthgaps.ingest.lookups import (
+    build_imd_lookup,
+    fetch,
+    read_iod,
+    read_lsoa11_lsoa21,
+    sha256_of,
+)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FILES = {

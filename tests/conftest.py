@@ -393,7 +393,7 @@ FAKE_DISCLOSURE = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
 def fake_indicator_tables() -> dict[str, pd.DataFrame]:
     """Published rates (with 99.8% CIs, reliability and benchmark comparison), trends, inequality
     and funnel tables of the three fake areas, as the pipeline writes them."""
-    from birthgaps import indicators, rates
+    from birthgaps.stats import indicators, rates
 
     cells = _fake_cells()
     # secondary suppression off: these fakes test the wording of the appendix, which needs the
@@ -425,7 +425,7 @@ def fake_indicator_tables() -> dict[str, pd.DataFrame]:
 # ---------------------------------------------------------------------------------------------
 # Fake published model tables beyond the odds ratios (risk ratios, interaction test, stratified
 # estimates, excess explained, fit summaries), in the formats the models rule writes: columns and
-# notes from the constants of birthgaps.models, prefixed by release/data/imd_quintiles as
+# notes from the constants of birthgaps.models.fitting, prefixed by release/data/imd_quintiles as
 # provenance.label_table does. Values are made up, consistent with the fake odds ratios above.
 # Northbrook preterm has a significant interaction, Southwick LBW an untestable one; Eastmere has
 # a group whose ratio is below 1 and one whose gap widens with deprivation; Southwick "Other" has
@@ -456,7 +456,7 @@ _FAKE_COMPLETE_CASES = (
 
 
 def _label(table: pd.DataFrame) -> pd.DataFrame:
-    from birthgaps.provenance import label_table
+    from birthgaps.core.provenance import label_table
 
     return label_table(table, "demo", True, "national")
 
@@ -467,7 +467,7 @@ def _build_fake_model_tables(models_table: pd.DataFrame) -> dict[str, pd.DataFra
     import numpy as np
     from scipy.stats import norm
 
-    from birthgaps import models as m
+    from birthgaps.models import fitting as m
 
     z = float(norm.ppf(0.975))
 

@@ -1,4 +1,4 @@
-"""The attack suite (birthgaps.audit) on small constructed tables: each attack must succeed where
+"""The attack suite (birthgaps.publish.audit) on small constructed tables: each attack must succeed where
 counts leak, and find nothing on outputs computed from the protected counts. The attacks on the
 pipeline's own outputs (one release, and two consecutive ones) are in
 tests/test_workflow_releases.py."""
@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from birthgaps import audit
-from birthgaps.stats import proportion_ci, rate_ratio
+from birthgaps.publish import audit
+from birthgaps.stats.measures import proportion_ci, rate_ratio
 
 LIMITS = ["lower_95", "upper_95", "lower_99_8", "upper_99_8"]
 

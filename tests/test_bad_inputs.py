@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 from test_sources import synthetic_births
 
-from birthgaps.definitions import CANONICAL_COLUMNS
-from birthgaps.errors import InputError
-from birthgaps.ingest import ingest_release
-from birthgaps.sources import to_layout
-from birthgaps.validation import ROW_NUMBERS_SHORT
+from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.errors import InputError
+from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.sources import to_layout
+from birthgaps.ingest.validation import ROW_NUMBERS_SHORT
 
 HEADER = ",".join(CANONICAL_COLUMNS)
 N_GOOD = 12

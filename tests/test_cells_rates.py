@@ -8,14 +8,14 @@ import pytest
 import yaml
 from conftest import REPO, make_births
 
-from birthgaps import stats
-from birthgaps.cells import CELL_COLUMNS, make_cells
-from birthgaps.clean import clean_births
-from birthgaps.config import validate_config
-from birthgaps.disclosure import control_counts, round_to_base
-from birthgaps.errors import InputError
-from birthgaps.rates import benchmark_settings, compute_rates, publish_rates
-from birthgaps.stats import proportion_ci, wilson_ci
+from birthgaps.clean.cells import CELL_COLUMNS, make_cells
+from birthgaps.clean.cleaning import clean_births
+from birthgaps.core.disclosure import control_counts, round_to_base
+from birthgaps.core.errors import InputError
+from birthgaps.core.settings import validate_config
+from birthgaps.stats import measures as stats
+from birthgaps.stats.measures import proportion_ci, wilson_ci
+from birthgaps.stats.rates import benchmark_settings, compute_rates, publish_rates
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_published_rates_hide_small_events_nonevents_and_use_rounded_percent():
 
 
 # ----------------------------------------------------------------------------- 99.8% CIs, small
-# numbers and the benchmark comparison (birthgaps.stats functions on hand-countable cells)
+# numbers and the benchmark comparison (birthgaps.stats.measures functions on hand-countable cells)
 
 RULES = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
 

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from conftest import make_births
 
-from birthgaps.clean import OUTCOME_COLUMNS, clean_births, publish_flow
-from birthgaps.definitions import CANONICAL_COLUMNS
-from birthgaps.errors import InputError
+from birthgaps.clean.cleaning import OUTCOME_COLUMNS, clean_births, publish_flow
+from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.errors import InputError
 
 
 def run(rows, lookup, config):
@@ -205,7 +205,7 @@ def test_clean_does_not_change_its_input(lookup, config):
 
 
 def test_published_flow_hides_no_count_that_its_running_totals_give_back(lookup, config):
-    from birthgaps.clean import _flow_sets
+    from birthgaps.clean.cleaning import _flow_sets
 
     rows = [{}] * 40 + [{"birth_outcome": "still"}] * 3 + [{"area_code": "X9"}] * 12
     rows += [{"gestation_weeks": 99}] * 2 + [{"birth_weight_g": 9999}] * 9

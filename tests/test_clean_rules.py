@@ -10,8 +10,8 @@ import pytest
 import yaml
 from conftest import REPO, make_births
 
-from birthgaps.cells import make_cells
-from birthgaps.clean import (
+from birthgaps.clean.cells import make_cells
+from birthgaps.clean.cleaning import (
     DEFINITION_DEFAULTS,
     check_lookup,
     clean_births,
@@ -24,15 +24,15 @@ from birthgaps.clean import (
     weight_for_gestation_fences,
     weight_for_gestation_flags,
 )
-from birthgaps.definitions import (
+from birthgaps.core.codes import (
     DETAILED_TO_GROUP,
     ETHNIC_CATEGORY_TO_DETAILED,
     ETHNIC_CATEGORY_TO_GROUP,
     ETHNIC_GROUPS,
     ETHNIC_GROUPS_DETAILED,
 )
-from birthgaps.errors import InputError
-from birthgaps.synth import NATIONAL_LSOAS, simulate_release
+from birthgaps.core.errors import InputError
+from birthgaps.ingest.synth import NATIONAL_LSOAS, simulate_release
 
 YEARS = [2020, 2021]
 

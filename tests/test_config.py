@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from birthgaps.config import load_config, preflight, validate_config
-from birthgaps.errors import InputError
+from birthgaps.core.errors import InputError
+from birthgaps.core.settings import load_config, preflight, validate_config
 
 
 def test_demo_config_is_valid(config):

@@ -12,17 +12,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from birthgaps import report
-from birthgaps.errors import InputError
-from birthgaps.model_columns import PUBLISHED_INTERACTION_COLUMNS, PUBLISHED_STRATIFIED_COLUMNS
-from birthgaps.models import (
+from birthgaps.appendix import sections as report
+from birthgaps.core.errors import InputError
+from birthgaps.core.model_columns import PUBLISHED_INTERACTION_COLUMNS, PUBLISHED_STRATIFIED_COLUMNS
+from birthgaps.models.fitting import (
     EMPTY_REASONS,
     STRATIFIED_WHEN_SIGNIFICANT,
     empty_table_notes,
     model_tables,
     publish_model_tables,
 )
-from birthgaps.workbook import build_workbook
+from birthgaps.publish.workbook import build_workbook
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_sparse_reference import AREA, CONFIG, city_cells  # noqa: E402
@@ -191,7 +191,7 @@ def _check_run(workdir: Path, release: str, expected: dict[str, str]) -> None:
 
 @pytest.mark.workflow
 def test_workflow_completes_when_no_ethnicity_is_stated(tmp_path, repo_config) -> None:
-    from birthgaps.synth import simulate_release
+    from birthgaps.ingest.synth import simulate_release
 
     config = real_release(tmp_path, repo_config)
     config["areas"] = dict(list(config["areas"].items())[:1])

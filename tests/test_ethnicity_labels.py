@@ -11,15 +11,15 @@ import re
 import pandas as pd
 import pytest
 
-from birthgaps.clean import clean_births
-from birthgaps.definitions import (
+from birthgaps.clean.cleaning import clean_births
+from birthgaps.core.codes import (
     CANONICAL_COLUMNS,
     ETHNIC_CATEGORY_LABELS,
     ETHNIC_CATEGORY_TO_GROUP,
 )
-from birthgaps.ethnicity_labels import ETHNIC_LABELS, ethnic_code_for_label, match_label
-from birthgaps.ingest import ingest_release
-from birthgaps.validation import LABEL_CHARS, LABELS_LISTED
+from birthgaps.ingest.ethnicity_labels import ETHNIC_LABELS, ethnic_code_for_label, match_label
+from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.validation import LABEL_CHARS, LABELS_LISTED
 
 # --------------------------------------------------------------------------------------------
 # Reference labels: (heading, detail) -> NHS code

@@ -10,8 +10,8 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from birthgaps import figures
-from birthgaps.errors import InputError
+from birthgaps.appendix import figures
+from birthgaps.core.errors import InputError
 
 STEEP, FLAT = "X06000001", "X06000003"  # Northbrook: steep deprivation gradient; Southwick: none
 

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from test_workflow import real_release, snakemake, write_config
 
-from birthgaps.clean import clean_births
-from birthgaps.config import preflight
-from birthgaps.definitions import CANONICAL_COLUMNS
-from birthgaps.errors import InputError
-from birthgaps.ingest import ingest_release
-from birthgaps.sources import expected_columns, load_source
+from birthgaps.clean.cleaning import clean_births
+from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.errors import InputError
+from birthgaps.core.settings import preflight
+from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.sources import expected_columns, load_source
 
 HEADER = ",".join(CANONICAL_COLUMNS)
 N = 12
@@ -163,7 +163,7 @@ def test_preflight_accepts_a_file_without_ids_under_file_and_row(tmp_path, repo_
 
 @pytest.mark.workflow
 def test_two_files_with_ids_restarting_at_one_stop_the_workflow(tmp_path, repo_config):
-    from birthgaps.synth import simulate_release
+    from birthgaps.ingest.synth import simulate_release
 
     config = real_release(tmp_path, repo_config)
     settings = {**config["synthetic"], "live_births": 400}

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from test_workflow import real_release, snakemake, write_config
 
-from birthgaps.config import validate_config
-from birthgaps.errors import InputError
-from birthgaps.ingest import ingest_release
+from birthgaps.core.errors import InputError
+from birthgaps.core.settings import validate_config
+from birthgaps.ingest.extract import ingest_release
 
 N = 40
 RULE = "column_implausible"
@@ -264,7 +264,7 @@ def test_the_config_declares_the_share(repo_config):
 
 def run_real(tmp_path: Path, repo_config: dict, frame: pd.DataFrame, **release) -> tuple:
     """Write ``frame`` as a real release's extract and run the workflow on it."""
-    from birthgaps.synth import simulate_release
+    from birthgaps.ingest.synth import simulate_release
 
     config = real_release(tmp_path, repo_config)
     config["releases"]["real"].update(release)

@@ -1,7 +1,7 @@
 """Indicator tables (trends, inequality, funnel) on hand-countable cells, and their disclosure control.
 
-Expected values come from the ``birthgaps.stats`` functions applied to counts summed by hand, so a
-wrong grouping, reference group, orientation or scaling in ``birthgaps.indicators`` fails here.
+Expected values come from the ``birthgaps.stats.measures`` functions applied to counts summed by hand, so a
+wrong grouping, reference group, orientation or scaling in ``birthgaps.stats.indicators`` fails here.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from conftest import FAKE_AREAS, _fake_cells
 
-from birthgaps import indicators, stats
-from birthgaps.rates import compute_rates, grouped_counts, hidden_groups, publish_rates
+from birthgaps.stats import indicators
+from birthgaps.stats import measures as stats
+from birthgaps.stats.rates import compute_rates, grouped_counts, hidden_groups, publish_rates
 
 RULES = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
 SETTINGS = {"confidence": [0.95, 0.998], "sii": {"reps": 5000, "seed": 11}}

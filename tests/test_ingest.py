@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from conftest import make_births
 
-from birthgaps.definitions import CANONICAL_COLUMNS
-from birthgaps.errors import InputError
-from birthgaps.ingest import read_extract
+from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.errors import InputError
+from birthgaps.ingest.extract import read_extract
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from test_lookups import iod_rows, real_config, serve, sha, write_file1, write_iod2025, write_pairs
 
-from birthgaps.config import validate_config
-from birthgaps.errors import InputError
-from birthgaps.lookups import (
+from birthgaps.core.errors import InputError
+from birthgaps.core.settings import validate_config
+from birthgaps.ingest.lookups import (
     cache_path,
     check_lookup_config,
     content_sha256,

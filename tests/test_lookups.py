@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from birthgaps.config import validate_config
-from birthgaps.errors import InputError
-from birthgaps.lookups import (
+from birthgaps.core.errors import InputError
+from birthgaps.core.settings import validate_config
+from birthgaps.ingest.lookups import (
     build_imd_lookup,
     cache_path,
     check_lookup_config,

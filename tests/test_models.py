@@ -1,4 +1,4 @@
-"""Unit tests of birthgaps.models: grouped-count GLMs against record-level fits, notes, layout."""
+"""Unit tests of birthgaps.models.fitting: grouped-count GLMs against record-level fits, notes, layout."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-from birthgaps import definitions
-from birthgaps.errors import InputError
-from birthgaps.models import (
+from birthgaps.core import codes as definitions
+from birthgaps.core.errors import InputError
+from birthgaps.models.fitting import (
     ALL_AREAS,
     MODEL_COLUMNS,
     MODELS_TABLE_COLUMNS,
@@ -548,9 +548,9 @@ def test_missing_column_is_an_input_error(cells: pd.DataFrame) -> None:
 
 
 def test_woolf_and_katz_ratios_equal_one_factor_glms_on_the_same_counts() -> None:
-    """The crude formulas (birthgaps.stats) are a saturated one-factor binomial GLM (OR) and a
+    """The crude formulas (birthgaps.stats.measures) are a saturated one-factor binomial GLM (OR) and a
     modified Poisson fit with HC0 errors (RR) on the same counts: estimates, SEs, CIs, p."""
-    from birthgaps.stats import odds_ratio, rate_ratio
+    from birthgaps.stats.measures import odds_ratio, rate_ratio
 
     counts = pd.DataFrame(
         {"level": ["5", "1", "2", "3"], "events": [40, 95, 60, 15], "births": [900, 1100, 850, 300]}

@@ -27,9 +27,9 @@ from test_models import (
     published_rates_of,
 )
 
-from birthgaps.config import validate_config
-from birthgaps.errors import InputError
-from birthgaps.models import (
+from birthgaps.core.errors import InputError
+from birthgaps.core.settings import validate_config
+from birthgaps.models.fitting import (
     EXCESS_COLUMNS,
     FIT_COLUMNS,
     INTERACTION_COLUMNS,
@@ -524,7 +524,7 @@ def test_fit_summaries_equal_record_level_fits(big, big_records) -> None:
     adjusted = table[(table["measure"] == "odds_ratio") & (table["model"] == "adjusted")].iloc[0]
     assert adjusted["pattern_df"] == adjusted["n_patterns"] - adjusted["n_parameters"]
     # freq_weights on the patterns reproduce the record-level AIC too (FIELD-NOTES)
-    from birthgaps.models import _collapse, _design
+    from birthgaps.models.fitting import _collapse, _design
 
     collapsed = _collapse(big, TERMS)
     long = pd.concat(

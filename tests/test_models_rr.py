@@ -28,8 +28,8 @@ from test_models import (
     simulate_cells,
 )
 
-from birthgaps import definitions
-from birthgaps.models import (
+from birthgaps.core import codes as definitions
+from birthgaps.models.fitting import (
     ALL_AREAS,
     COMPLETE_CASE_COLUMNS,
     COMPLETE_CASES,
@@ -119,7 +119,7 @@ def test_crude_risk_ratio_is_the_ratio_of_proportions(cells) -> None:
 
 def test_grouped_sandwich_of_a_logistic_fit_equals_record_level_hc0(cells) -> None:
     """The same exact-from-cells meat serves the logit link (robust logistic errors)."""
-    from birthgaps.models import _collapse, _design
+    from birthgaps.models.fitting import _collapse, _design
 
     one = cells[cells["outcome"] == "preterm"]
     collapsed = _collapse(one, ["imd_quintile", "age_band"])

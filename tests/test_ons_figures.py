@@ -1,4 +1,4 @@
-"""birthgaps.stats reproduces published ONS and OHID Fingertips figures read from ../shared/data.
+"""birthgaps.stats.measures reproduces published ONS and OHID Fingertips figures read from ../shared/data.
 
 - ONS child and infant mortality 2020 and 2022 (Table 3): infant mortality per 1,000 live births for
   Leicester and Luton, every area's published rates (1 dp) and its "[x]"/"[u]" small-number markers;
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from birthgaps import stats
+from birthgaps.stats import measures as stats
 
 CIM_TABLE_3 = {
     2020: "ons-child-infant-mortality-2020/cim2020_Table_3.csv",

@@ -12,9 +12,10 @@ import pytest
 from PIL import Image
 from test_report import AREA, AREA_NAME, published, rendered  # noqa: F401 (fixtures)
 
-from birthgaps import figures, pdf, report
-from birthgaps.provenance import SYNTHETIC_NOTICE
-from birthgaps.scan import nhs_check_digit_valid, scan_published
+from birthgaps.appendix import figures, pdf
+from birthgaps.appendix import sections as report
+from birthgaps.core.provenance import SYNTHETIC_NOTICE
+from birthgaps.publish.scan import nhs_check_digit_valid, scan_published
 
 pypdfium2 = pytest.importorskip("pypdfium2")
 pytest.importorskip("weasyprint")

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from conftest import FAKE_AREAS, _fake_cells
 
-from birthgaps import indicators
-from birthgaps.rates import (
+from birthgaps.stats import indicators
+from birthgaps.stats.rates import (
     compute_rates,
     hidden_groups,
     previous_release,
@@ -199,7 +199,7 @@ def test_a_late_record_leaves_the_trend_counts_unchanged():
 
 
 def test_a_row_withheld_before_stays_withheld_while_its_count_is_near_the_range():
-    from birthgaps.disclosure import protect_counts
+    from birthgaps.core.disclosure import protect_counts
 
     table = pd.DataFrame(
         {
@@ -240,7 +240,7 @@ def test_a_row_withheld_before_stays_withheld_while_its_count_is_near_the_range(
 
 
 def test_a_late_record_leaves_the_exclusion_flow_unchanged():
-    from birthgaps.clean import publish_flow
+    from birthgaps.clean.cleaning import publish_flow
 
     flow = pd.DataFrame(
         {
@@ -277,7 +277,7 @@ def test_published_percentages_are_within_the_rounding_bound_of_the_exact_ones()
 
 
 def test_models_of_an_area_whose_data_barely_changed_are_carried_over():
-    from birthgaps.disclosure import barely_changed_areas, carry_rows
+    from birthgaps.core.disclosure import barely_changed_areas, carry_rows
 
     cells = _fake_cells()
     late = _add_one_birth(cells, 17, event=True)  # one birth in the first area

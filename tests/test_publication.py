@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from test_workflow import snakemake, tiny_config, write_config
 
-from birthgaps import publication
-from birthgaps.coverage import require_live_births
-from birthgaps.errors import InputError
+from birthgaps.clean.coverage import require_live_births
+from birthgaps.core.errors import InputError
+from birthgaps.publish import publication
 
 
 def tree_digest(tree: Path) -> dict[str, str]:
@@ -215,7 +215,7 @@ import os
 
 _rule = os.environ.get("BIRTHGAPS_FAIL_RULE")
 if _rule:
-    import birthgaps.workflow as _workflow
+    import birthgaps.core.runner as _workflow
 
     _run_step = _workflow.run_step
 
@@ -289,7 +289,7 @@ def test_only_the_publish_rule_writes_under_published(published_run):
 
 def real_style_release(workdir: Path, repo_config: dict, areas: dict[str, str]) -> Path:
     """A non-synthetic release of simulated births in area X06000001, run for ``areas``."""
-    from birthgaps.synth import simulate_release
+    from birthgaps.ingest.synth import simulate_release
 
     config = tiny_config(repo_config)
     settings = {**config["synthetic"], "live_births": 600}

@@ -11,12 +11,12 @@ import pyarrow.parquet as pq
 import pytest
 from test_sources import synthetic_births
 
-from birthgaps.definitions import CANONICAL_COLUMNS
-from birthgaps.errors import InputError
-from birthgaps.ingest import header_columns, ingest_release
-from birthgaps.readers import FileProblem, find_header_row, read_table
-from birthgaps.sources import READER_DEFAULTS, load_source, to_layout
-from birthgaps.validation import ROW_NUMBERS_SHORT
+from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.errors import InputError
+from birthgaps.ingest.extract import header_columns, ingest_release
+from birthgaps.ingest.readers import FileProblem, find_header_row, read_table
+from birthgaps.ingest.sources import READER_DEFAULTS, load_source, to_layout
+from birthgaps.ingest.validation import ROW_NUMBERS_SHORT
 
 HEADER = ",".join(CANONICAL_COLUMNS)
 ROW = "B{i},2022-01-0{d},live,39,1,{w},F,1,30,{e},E01000001,X1"

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from test_lookups import closed_port_url, serve
 
-from birthgaps.config import validate_config
-from birthgaps.errors import InputError
-from birthgaps.lookups import (
+from birthgaps.core.errors import InputError
+from birthgaps.core.settings import validate_config
+from birthgaps.ingest.lookups import (
     build_imd_lookup,
     content_sha256,
     fetch,

@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 from scipy.stats import binom
 
-from birthgaps.cells import make_cells
-from birthgaps.clean import clean_births
-from birthgaps.models import fit_models, models_table
-from birthgaps.synth import simulate_release
+from birthgaps.clean.cells import make_cells
+from birthgaps.clean.cleaning import clean_births
+from birthgaps.ingest.synth import simulate_release
+from birthgaps.models.fitting import fit_models, models_table
 
 pytestmark = pytest.mark.slow
 

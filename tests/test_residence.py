@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from test_workflow import real_release, snakemake, write_config
 
-from birthgaps.clean import clean_births, publish_flow
-from birthgaps.definitions import CANONICAL_COLUMNS
-from birthgaps.errors import InputError
-from birthgaps.ingest import ingest_release
-from birthgaps.lookups import read_area_lookup
-from birthgaps.residence import apply_area, area_lookup_settings
-from birthgaps.sources import load_source, source_missing_columns
+from birthgaps.clean.cleaning import clean_births, publish_flow
+from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.errors import InputError
+from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.lookups import read_area_lookup
+from birthgaps.ingest.residence import apply_area, area_lookup_settings
+from birthgaps.ingest.sources import load_source, source_missing_columns
 
 N = 12
 LSOAS = ["E01000001", "E01000002", "E01000003"]
@@ -293,7 +293,7 @@ def test_the_shared_ons_lookups_give_local_authorities(shared_dir):
 @pytest.mark.workflow
 def test_trust_extract_without_outcome_and_area_columns(tmp_path, repo_config):
     """Live births only, no outcome and no area column: constants and the area from the LSOA."""
-    from birthgaps.synth import simulate_release
+    from birthgaps.ingest.synth import simulate_release
 
     config = real_release(tmp_path, repo_config)
     settings = {**config["synthetic"], "live_births": 600}

@@ -14,9 +14,9 @@ from openpyxl import Workbook
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from birthgaps import scan
-from birthgaps.errors import InputError
-from birthgaps.scan import nhs_check_digit_valid, scan_published
+from birthgaps.core.errors import InputError
+from birthgaps.publish import scan
+from birthgaps.publish.scan import nhs_check_digit_valid, scan_published
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = {

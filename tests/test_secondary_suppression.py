@@ -12,17 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from birthgaps.cells import make_cells
-from birthgaps.clean import clean_births
-from birthgaps.disclosure import (
+from birthgaps.clean.cells import make_cells
+from birthgaps.clean.cleaning import clean_births
+from birthgaps.core.disclosure import (
     AdditiveSet,
     exactly_one_suppressed,
     rates_additive_sets,
     secondary_mask,
     secondary_suppress,
 )
-from birthgaps.rates import CROSS, compute_rates, publish_rates
-from birthgaps.synth import simulate_release
+from birthgaps.ingest.synth import simulate_release
+from birthgaps.stats.rates import CROSS, compute_rates, publish_rates
 
 RULES = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
 COUNTS = ["events", "denominator"]

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from birthgaps.config import preflight, validate_config
-from birthgaps.errors import InputError
-from birthgaps.ingest import ingest_release
-from birthgaps.sources import (
+from birthgaps.core.errors import InputError
+from birthgaps.core.settings import preflight, validate_config
+from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.sources import (
     PRESETS_DIR,
     ethnic_code_for_label,
     ethnic_codes_from_labels,
@@ -30,7 +30,7 @@ from birthgaps.sources import (
     source_preset_files,
     to_layout,
 )
-from birthgaps.synth import simulate_release
+from birthgaps.ingest.synth import simulate_release
 
 REPO = Path(__file__).resolve().parents[1]
 AREAS = {"X06000001": "Northbrook", "X06000002": "Eastmere"}

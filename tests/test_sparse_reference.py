@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from birthgaps.errors import InputError
-from birthgaps.models import (
+from birthgaps.core.errors import InputError
+from birthgaps.models.fitting import (
     NOTE_TOO_FEW_REFERENCE,
     fallback_reference,
     fit_models,

@@ -1,4 +1,4 @@
-"""Unit tests of birthgaps.stats: behaviour, edge cases and cross-checks against independent code.
+"""Unit tests of birthgaps.stats.measures: behaviour, edge cases and cross-checks against independent code.
 
 These need no shared data; test_stats_reference.py and test_ons_figures.py check the reference values.
 """
@@ -13,8 +13,9 @@ from scipy.stats import poisson
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 from statsmodels.stats.rates import confint_poisson_2indep
 
-from birthgaps import inequality, stats
-from birthgaps.errors import InputError
+from birthgaps.core.errors import InputError
+from birthgaps.stats import inequality
+from birthgaps.stats import measures as stats
 
 # ---------------------------------------------------------------------------------------------
 # proportions
@@ -501,7 +502,7 @@ def test_statistics_settings_fill_defaults_and_follow_the_repo_config(repo_confi
 
 
 def test_repo_config_with_statistics_block_passes_the_schema(config):
-    from birthgaps.config import validate_config
+    from birthgaps.core.settings import validate_config
 
     validate_config(config)
     config["statistics"]["sii"]["reps"] = 10

@@ -1,4 +1,4 @@
-"""birthgaps.stats against the PHEindicatormethods test fixtures in ../shared/reference/pheindicatormethods.
+"""birthgaps.stats.measures against the PHEindicatormethods test fixtures in ../shared/reference/pheindicatormethods.
 
 Which fixture goes with which function and arguments is in that folder's PROVENANCE.md. Point values match
 to 1e-6 relative, simulated SII/RII limits within 5% (the R package's own tolerance). The fixture columns
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from birthgaps import stats
+from birthgaps.stats import measures as stats
 
 RTOL = 1e-6
 

@@ -11,15 +11,15 @@ import pytest
 import statsmodels.api as sm
 import yaml
 
-from birthgaps.definitions import (
+from birthgaps.core.codes import (
     AGE_BANDS,
     CANONICAL_COLUMNS,
     ETHNIC_CATEGORY_TO_GROUP,
     age_band,
 )
-from birthgaps.errors import InputError
-from birthgaps.ingest import INTEGER_COLUMNS, STRING_COLUMNS
-from birthgaps.synth import simulate_release, write_release
+from birthgaps.core.errors import InputError
+from birthgaps.ingest.extract import INTEGER_COLUMNS, STRING_COLUMNS
+from birthgaps.ingest.synth import simulate_release, write_release
 
 CONFIG = yaml.safe_load((Path(__file__).parents[1] / "config/config.yaml").read_text("utf-8"))
 SETTINGS = CONFIG["synthetic"]

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from test_implausible_columns import GRAMS, N, extract
 
-from birthgaps.errors import InputError
-from birthgaps.ingest import ingest_release
-from birthgaps.sources import load_source
+from birthgaps.core.errors import InputError
+from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.sources import load_source
 
 LB = Fraction("453.59237")
 OZ = Fraction("28.349523125")
@@ -159,7 +159,7 @@ def test_units_that_do_not_fit_the_mapping_stop_naming_the_key(mapping, key):
 
 
 def test_units_change_the_expected_columns():
-    from birthgaps.sources import expected_columns
+    from birthgaps.ingest.sources import expected_columns
 
     days = load_source({"columns": {"D": "gestation"}, "gestation": {"format": "days"}})
     assert "gestation" in expected_columns(days) and "gestation_weeks" not in expected_columns(days)
@@ -190,7 +190,7 @@ def test_pounds_all_missing_stop_as_an_empty_column(tmp_path):
 def test_to_layout_writes_days_and_kilograms_that_read_back_exactly(tmp_path):
     from test_sources import synthetic_births
 
-    from birthgaps.sources import to_layout
+    from birthgaps.ingest.sources import to_layout
 
     births = synthetic_births().head(300).reset_index(drop=True)
     source = {

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from conftest import make_births
 
-from birthgaps.definitions import CANONICAL_COLUMNS
-from birthgaps.errors import InputError
-from birthgaps.ingest import ingest_release
-from birthgaps.validation import (
+from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.errors import InputError
+from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.validation import (
     REPORT_COLUMNS,
     Issue,
     check_births,

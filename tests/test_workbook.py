@@ -15,15 +15,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from birthgaps import indicators, rates
-from birthgaps.cells import make_cells
-from birthgaps.clean import clean_births, publish_flow, quintile_basis
-from birthgaps.errors import InputError
-from birthgaps.model_columns import MODEL_OUTPUTS
-from birthgaps.models import model_tables, publish_model_tables
-from birthgaps.provenance import SYNTHETIC_NOTICE, label_table
-from birthgaps.synth import simulate_release
-from birthgaps.workbook import (
+from birthgaps.clean.cells import make_cells
+from birthgaps.clean.cleaning import clean_births, publish_flow, quintile_basis
+from birthgaps.core.errors import InputError
+from birthgaps.core.model_columns import MODEL_OUTPUTS
+from birthgaps.core.provenance import SYNTHETIC_NOTICE, label_table
+from birthgaps.ingest.synth import simulate_release
+from birthgaps.models.fitting import model_tables, publish_model_tables
+from birthgaps.publish.workbook import (
     KINDS,
     MARKERS,
     TABLE_KEYS,
@@ -35,9 +34,10 @@ from birthgaps.workbook import (
     present_table,
     published_dictionary,
 )
+from birthgaps.stats import indicators, rates
 
 REPO = Path(__file__).resolve().parents[1]
-DOC_MARKER = "<!-- generated from birthgaps.workbook.TABLES"
+DOC_MARKER = "<!-- generated from birthgaps.publish.workbook.TABLES"
 
 
 def _tiny_release(config: dict, folder: Path) -> dict[str, pd.DataFrame]:
@@ -384,14 +384,16 @@ def test_docs_outputs_md_is_generated_from_the_catalogue():
     generated = text.split(DOC_MARKER, 1)[1].split("-->", 1)[1].lstrip("\n")
     assert generated == outputs_markdown(), (
         "docs/outputs.md is out of date: regenerate its section with "
-        '`python3 -m uv run python -c "from birthgaps.workbook import outputs_markdown; '
+        '`python3 -m uv run python -c "from birthgaps.publish.workbook import outputs_markdown; '
         'print(outputs_markdown())"`'
     )
 
 
 def test_the_withheld_marker_is_explained_in_the_same_words_everywhere():
     """Item 6 of issue 8: a [c] may be a count of 1 to 7 or a row withheld to protect one."""
-    from birthgaps import figures, report, workbook
+    from birthgaps.appendix import figures
+    from birthgaps.appendix import sections as report
+    from birthgaps.publish import workbook
 
     text = "[c] withheld to protect confidentiality: a count of 1 to 7 or a figure that would reveal one"
     assert workbook.WITHHELD_TEXT == figures.WITHHELD_TEXT == text

@@ -214,7 +214,7 @@ def test_missing_extract_stops_before_any_work(tmp_path, repo_config):
 
 
 def test_extract_lacking_a_column_stops_before_any_work(tmp_path, repo_config):
-    from birthgaps.synth import simulate_release
+    from birthgaps.ingest.synth import simulate_release
 
     config = real_release(tmp_path, repo_config)
     settings = {**config["synthetic"], "live_births": 500}
@@ -228,7 +228,7 @@ def test_extract_lacking_a_column_stops_before_any_work(tmp_path, repo_config):
 
 
 def test_bad_rows_fail_the_ingest_rule_without_partial_outputs(tmp_path, repo_config):
-    from birthgaps.synth import simulate_release
+    from birthgaps.ingest.synth import simulate_release
 
     config = real_release(tmp_path, repo_config)
     settings = {**config["synthetic"], "live_births": 500}

@@ -12,8 +12,8 @@ import pytest
 from conftest import SHARED
 from test_workflow import snakemake, write_config
 
-from birthgaps.sources import to_layout
-from birthgaps.synth import simulate_release
+from birthgaps.ingest.sources import to_layout
+from birthgaps.ingest.synth import simulate_release
 
 pytestmark = pytest.mark.workflow
 LEICESTER = "E06000016"

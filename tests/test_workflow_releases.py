@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from test_workflow import snakemake, tiny_config, write_config
 
-from birthgaps.publication import publish_tree
+from birthgaps.publish.publication import publish_tree
 
 pytestmark = pytest.mark.workflow
 
@@ -133,7 +133,7 @@ def test_a_missing_previous_release_stops_before_any_work(tmp_path, repo_config)
 
 
 # ----------------------------------------------------------------------------- the attack suite
-# An attacker who reads every published table (birthgaps.audit): inversion of confidence limits,
+# An attacker who reads every published table (birthgaps.publish.audit): inversion of confidence limits,
 # rate ratios, funnel limits and crude models, differencing over every additive set, and an
 # integer program over all tables (one release, then two consecutive ones) that bounds every
 # hidden count. Nothing may be recovered (issue 8; docs/disclosure.md).
@@ -154,7 +154,7 @@ def _recovered(results: dict) -> dict:
 
 @pytest.mark.slow
 def test_attacks_recover_nothing_from_one_release(releases):
-    from birthgaps import audit
+    from birthgaps.publish import audit
 
     release = audit.load_release(releases / "results/b")
     assert release.rates["suppressed"].astype(str).eq("True").sum() > 20  # something to attack
@@ -165,7 +165,7 @@ def test_attacks_recover_nothing_from_one_release(releases):
 @pytest.mark.slow
 @pytest.mark.parametrize(("first", "second", "kind"), [("a", "b", "year"), ("b", "c", "record")])
 def test_attacks_recover_nothing_from_two_releases(releases, first, second, kind):
-    from birthgaps import audit
+    from birthgaps.publish import audit
 
     results = audit.attack_pair(
         releases / f"results/{first}",

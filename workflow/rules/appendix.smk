@@ -30,7 +30,7 @@ rule appendix:
         release_label=SPEC["label"],
         synthetic=SPEC["synthetic"],
         area_name=lambda wildcards: config["areas"][wildcards.area],
-        code=source_hash("report", "pdf"),
+        code=code_hash("appendix.py"),
     log:
         f"{LOGS}/appendix/{{area}}.log",
     conda:
@@ -51,7 +51,7 @@ rule index:
         release_label=SPEC["label"],
         synthetic=SPEC["synthetic"],
         areas=config["areas"],
-        code=source_hash("report"),
+        code=code_hash("index.py"),
     log:
         f"{LOGS}/index.log",
     conda:

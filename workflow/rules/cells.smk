@@ -6,7 +6,7 @@ rule cells:
         cells=f"{RESTRICTED}/cells.parquet",
     params:
         outcomes=config["outcomes"],
-        code=source_hash("cells"),
+        code=code_hash("cells.py"),
     log:
         f"{LOGS}/cells.log",
     conda:

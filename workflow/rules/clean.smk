@@ -17,7 +17,7 @@ rule clean:
         disclosure=config["disclosure"],
         release=RELEASE,
         synthetic=SPEC["synthetic"],
-        code=source_hash("clean", "provenance"),
+        code=code_hash("clean.py"),
     log:
         f"{LOGS}/clean.log",
     conda:

@@ -22,7 +22,7 @@ rule figures:
         model_outcomes=config["models"]["outcomes"],
         synthetic=SPEC["synthetic"],
         release_label=SPEC["label"],
-        code=source_hash("figures"),
+        code=code_hash("figures.py"),
     log:
         f"{LOGS}/figures/{{area}}.log",
     conda:

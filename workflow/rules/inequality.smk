@@ -1,4 +1,4 @@
-# Indicator tables (birthgaps.indicators), each derived from protected counts: Fingertips recent
+# Indicator tables (birthgaps.stats.indicators), each derived from protected counts: Fingertips recent
 # trends (yearly counts rounded first; groups withheld in rates.csv get none), and inequality measures
 # (rate ratios, SII/RII, PAF) and funnel plots from the published rates table's counts.
 # Each rule gets only the statistics settings it uses, so a change re-runs only those rules.
@@ -24,7 +24,7 @@ rule trends:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config.get("deprivation", {}),
-        code=source_hash("indicators", "provenance", "rates", "report"),
+        code=code_hash("trends.py"),
     log:
         f"{LOGS}/trends.log",
     conda:
@@ -51,7 +51,7 @@ rule inequality:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config.get("deprivation", {}),
-        code=source_hash("indicators", "provenance", "rates"),
+        code=code_hash("inequality.py"),
     log:
         f"{LOGS}/inequality.log",
     conda:
@@ -74,7 +74,7 @@ rule funnel:
         disclosure=config["disclosure"],
         release=RELEASE,
         synthetic=SPEC["synthetic"],
-        code=source_hash("indicators", "provenance", "report"),
+        code=code_hash("funnel.py"),
     log:
         f"{LOGS}/funnel.log",
     conda:

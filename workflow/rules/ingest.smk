@@ -1,4 +1,4 @@
-from birthgaps.plausibility import IMPLAUSIBLE_SHARE
+from birthgaps.ingest.plausibility import IMPLAUSIBLE_SHARE
 
 
 # Raw extract(s) -> canonical, validated births table (restricted) and a validation report.
@@ -19,7 +19,7 @@ rule ingest:
         area_lookup=AREA_LOOKUP,
         release=RELEASE,
         report_dir=f"{LOGS}/ingest_validation",
-        code=source_hash("ingest"),
+        code=code_hash("ingest.py"),
     log:
         f"{LOGS}/ingest.log",
     conda:

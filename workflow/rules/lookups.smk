@@ -12,7 +12,7 @@ if not SPEC.get("imd_lookup"):
             lookups=config.get("lookups"),
             deprivation=config.get("deprivation"),
             lsoa_vintage=SPEC.get("lsoa_vintage"),
-            code=source_hash("lookups"),
+            code=code_hash("lookups.py"),
         log:
             f"{LOGS}/lookups.log",
         conda:

@@ -53,7 +53,7 @@ rule models:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config.get("deprivation", {}),
-        code=source_hash("models", "provenance", "disclosure"),
+        code=code_hash("models.py"),
     log:
         f"{LOGS}/models.log",
     conda:

@@ -21,7 +21,7 @@ rule publish:
         # the folder of the index page is the staged tree
         staged=lambda wildcards, input: str(Path(input.index).parent),
         published=PUBLISHED,
-        code=source_hash("publication"),
+        code=code_hash("publish.py"),
     log:
         f"{LOGS}/publish.log",
     conda:

@@ -21,7 +21,7 @@ rule rates:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config.get("deprivation", {}),
-        code=source_hash("rates", "provenance", "report"),
+        code=code_hash("rates.py"),
     log:
         f"{LOGS}/rates.log",
     conda:

@@ -31,7 +31,7 @@ rule scan:
             "allowed_dates": [f"{min(SPEC['years'])}-01-01", f"{max(SPEC['years'])}-12-31"],
         },
         findings=f"{LOGS}/disclosure_scan_findings.csv",
-        code=source_hash("scan"),
+        code=code_hash("scan.py"),
     log:
         f"{LOGS}/scan.log",
     conda:

@@ -9,7 +9,7 @@ if SPEC["synthetic"]:
             settings=config["synthetic"],
             areas=config["areas"],
             years=SPEC["years"],
-            code=source_hash("synth"),
+            code=code_hash("simulate_release.py"),
         log:
             f"{LOGS}/simulate_release.log",
         conda:

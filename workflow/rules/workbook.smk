@@ -1,6 +1,6 @@
 # The release's accessible statistical workbook (gptables: cover, contents, notes, one table per
-# sheet, shorthand markers) and the data dictionary of every published table (birthgaps.workbook).
-from birthgaps.workbook import TABLE_KEYS as WORKBOOK_TABLES
+# sheet, shorthand markers) and the data dictionary of every published table (birthgaps.publish.workbook).
+from birthgaps.publish.workbook import TABLE_KEYS as WORKBOOK_TABLES
 
 
 rule workbook:
@@ -20,7 +20,7 @@ rule workbook:
         statistics=config.get("statistics", {}),
         deprivation=config.get("deprivation", {}),
         models=config["models"],
-        code=source_hash("workbook"),
+        code=code_hash("workbook.py"),
     log:
         f"{LOGS}/workbook.log",
     conda:

@@ -1,8 +1,8 @@
 """Snakemake script: execute an area's appendix notebook with papermill, render it to HTML (without
 code for reviewers, with code for analysts) and print the reviewer HTML to PDF."""
 
-from birthgaps.report import render_appendix, render_documents
-from birthgaps.workflow import run_step
+from birthgaps.appendix.sections import render_appendix, render_documents
+from birthgaps.core.runner import run_step
 
 
 def main(smk):

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from birthgaps.cells import make_cells
-from birthgaps.workflow import run_step
+from birthgaps.clean.cells import make_cells
+from birthgaps.core.runner import run_step
 
 
 def main(smk):

@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from birthgaps.clean import clean_births, publish_flow, read_lookup
-from birthgaps.provenance import label_table
-from birthgaps.workflow import run_step
+from birthgaps.clean.cleaning import clean_births, publish_flow, read_lookup
+from birthgaps.core.provenance import label_table
+from birthgaps.core.runner import run_step
 
 
 def main(smk):

@@ -1,7 +1,7 @@
 """Snakemake script: published tables -> one area's charts (PNG, SVG, alt text)."""
 
-from birthgaps.figures import write_area_figures
-from birthgaps.report import (
+from birthgaps.appendix.figures import write_area_figures
+from birthgaps.appendix.sections import (
     read_flow,
     read_funnel,
     read_inequality,
@@ -10,7 +10,7 @@ from birthgaps.report import (
     read_risk_ratios,
     read_trends,
 )
-from birthgaps.workflow import run_step
+from birthgaps.core.runner import run_step
 
 
 def main(smk):

@@ -1,9 +1,9 @@
 """Snakemake script: published rates (protected counts) -> published funnel-plot points and limits."""
 
-from birthgaps.indicators import funnel_points, publish_funnel
-from birthgaps.provenance import label_table
-from birthgaps.report import read_rates
-from birthgaps.workflow import run_step
+from birthgaps.appendix.sections import read_rates
+from birthgaps.core.provenance import label_table
+from birthgaps.core.runner import run_step
+from birthgaps.stats.indicators import funnel_points, publish_funnel
 
 
 def main(smk):

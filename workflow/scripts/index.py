@@ -1,7 +1,7 @@
 """Snakemake script: the release's index page linking every area's appendix."""
 
-from birthgaps.report import write_index
-from birthgaps.workflow import run_step
+from birthgaps.appendix.sections import write_index
+from birthgaps.core.runner import run_step
 
 
 def main(smk):

@@ -1,11 +1,11 @@
 """Snakemake script: published rates (protected counts) -> published inequality measures."""
 
-from birthgaps.clean import quintile_basis
-from birthgaps.indicators import inequality_table, publish_inequality
-from birthgaps.provenance import label_table
-from birthgaps.rates import hidden_groups
-from birthgaps.report import read_rates
-from birthgaps.workflow import run_step
+from birthgaps.appendix.sections import read_rates
+from birthgaps.clean.cleaning import quintile_basis
+from birthgaps.core.provenance import label_table
+from birthgaps.core.runner import run_step
+from birthgaps.stats.indicators import inequality_table, publish_inequality
+from birthgaps.stats.rates import hidden_groups
 
 
 def main(smk):

@@ -1,9 +1,9 @@
 """Snakemake script: raw extract(s) -> canonical births parquet and the validation report."""
 
-from birthgaps.ingest import ingest_release
-from birthgaps.residence import load_area_lookup
-from birthgaps.validation import write_report
-from birthgaps.workflow import run_step
+from birthgaps.core.runner import run_step
+from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.residence import load_area_lookup
+from birthgaps.ingest.validation import write_report
 
 
 def main(smk):

@@ -2,8 +2,8 @@
 
 import logging
 
-from birthgaps.lookups import imd_lookup_for_release, match_counts
-from birthgaps.workflow import run_step
+from birthgaps.core.runner import run_step
+from birthgaps.ingest.lookups import imd_lookup_for_release, match_counts
 
 
 def main(smk):

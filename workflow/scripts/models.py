@@ -6,18 +6,18 @@ import json
 
 import pandas as pd
 
-from birthgaps.clean import quintile_basis
-from birthgaps.disclosure import barely_changed_areas, carry_rows
-from birthgaps.model_columns import MODEL_OUTPUTS
-from birthgaps.models import (
+from birthgaps.clean.cleaning import quintile_basis
+from birthgaps.core.disclosure import barely_changed_areas, carry_rows
+from birthgaps.core.model_columns import MODEL_OUTPUTS
+from birthgaps.core.provenance import label_table
+from birthgaps.core.runner import run_step
+from birthgaps.models.fitting import (
     DEFAULT_P_THRESHOLD,
     EMPTY_REASONS,
     empty_table_notes,
     model_tables,
     publish_model_tables,
 )
-from birthgaps.provenance import label_table
-from birthgaps.workflow import run_step
 
 
 def main(smk):

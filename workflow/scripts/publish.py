@@ -3,8 +3,8 @@
 import logging
 from pathlib import Path
 
-from birthgaps.publication import publish_tree
-from birthgaps.workflow import run_step
+from birthgaps.core.runner import run_step
+from birthgaps.publish.publication import publish_tree
 
 
 def main(smk):

@@ -2,11 +2,11 @@
 
 import pandas as pd
 
-from birthgaps.clean import quintile_basis
-from birthgaps.provenance import label_table
-from birthgaps.rates import compute_rates, previous_release, publish_rates
-from birthgaps.report import read_rates
-from birthgaps.workflow import run_step
+from birthgaps.appendix.sections import read_rates
+from birthgaps.clean.cleaning import quintile_basis
+from birthgaps.core.provenance import label_table
+from birthgaps.core.runner import run_step
+from birthgaps.stats.rates import compute_rates, previous_release, publish_rates
 
 
 def main(smk):

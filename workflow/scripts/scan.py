@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from birthgaps.scan import breach_error, scan_published
-from birthgaps.workflow import run_step
+from birthgaps.core.runner import run_step
+from birthgaps.publish.scan import breach_error, scan_published
 
 
 def main(smk):

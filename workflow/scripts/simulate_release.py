@@ -1,7 +1,7 @@
 """Snakemake script: write the synthetic demo extract and its fictional IMD lookup."""
 
-from birthgaps.synth import write_release
-from birthgaps.workflow import run_step
+from birthgaps.core.runner import run_step
+from birthgaps.ingest.synth import write_release
 
 
 def main(smk):

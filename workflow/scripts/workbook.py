@@ -4,8 +4,8 @@ import json
 
 import pandas as pd
 
-from birthgaps.workbook import TABLE_KEYS, build_workbook, published_dictionary
-from birthgaps.workflow import run_step
+from birthgaps.core.runner import run_step
+from birthgaps.publish.workbook import TABLE_KEYS, build_workbook, published_dictionary
 
 
 def main(smk):

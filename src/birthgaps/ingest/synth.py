@@ -1,0 +1,686 @@
+"""Synthetic release generator: a record-level birth extract with a known true model, plus a
+fictional LSOA -> IMD decile lookup, for the demo run and for statistical recovery tests.
+
+Everything here is invented. Area codes, LSOA codes and people are fictional; the numbers only
+resemble English local authorities closely enough to exercise the pipeline. See
+docs/synthetic-data.md for the model, the calibration and the deliberate "dirt".
+
+The generator is vectorised with numpy (no per-record Python loops) and deterministic: all
+randomness comes from one ``numpy.random.default_rng(settings["seed"])`` consumed in a fixed order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy.optimize import brentq
+from scipy.special import expit, ndtr, ndtri
+
+from birthgaps.core.codes import (
+    AGE_BANDS,
+    CANONICAL_COLUMNS,
+    ETHNIC_CATEGORY_TO_GROUP,
+    ETHNIC_GROUPS,
+    IMD_QUINTILES,
+    NOT_STATED,
+)
+from birthgaps.core.errors import InputError
+
+# --------------------------------------------------------------------------------------------
+# Fixed features of the simulated population (documented in docs/synthetic-data.md).
+# --------------------------------------------------------------------------------------------
+
+#: Ethnic groups that carry a true odds ratio (everything except "Not stated"), model order.
+GROUPS: list[str] = [g for g in ETHNIC_GROUPS if g != NOT_STATED]
+AGE_BAND_LABELS: list[str] = list(AGE_BANDS)
+
+#: Share of each area's LSOAs in IMD deciles 1..10 (1 = most deprived), cycled over the areas
+#: in config order: the first area is mostly deprived, the second mixed, the third affluent-ish.
+DEPRIVATION_PROFILES: dict[str, list[float]] = {
+    "deprived": [0.24, 0.18, 0.13, 0.10, 0.08, 0.07, 0.06, 0.05, 0.05, 0.04],
+    "mixed": [0.11, 0.11, 0.11, 0.10, 0.10, 0.10, 0.10, 0.09, 0.09, 0.09],
+    "affluent": [0.03, 0.04, 0.06, 0.08, 0.10, 0.11, 0.13, 0.14, 0.15, 0.16],
+}
+PROFILE_CYCLE: list[str] = ["deprived", "mixed", "affluent"]
+#: Fictional national IMD ranks: LSOAs in England (2011) and the id of their random stream.
+NATIONAL_LSOAS = 32_844
+NATIONAL_RANK_STREAM = 7
+
+#: Log-linear tilt of each ethnic group towards deprived LSOAs, per unit of the deprivation
+#: score s = (5.5 - decile) / 4.5, which runs from +1 (decile 1) to -1 (decile 10).
+ETHNIC_DEPRIVATION_TILT: dict[str, float] = {
+    "Asian": 1.2,
+    "Black": 1.3,
+    "Mixed": 0.6,
+    "White": 0.0,
+    "Other": 0.5,
+}
+
+#: NHS ethnic category codes within each group, with their shares.
+ETHNIC_CODE_SHARES: dict[str, dict[str, float]] = {
+    "Asian": {"H": 0.30, "J": 0.30, "K": 0.12, "L": 0.20, "R": 0.08},
+    "Black": {"M": 0.25, "N": 0.65, "P": 0.10},
+    "Mixed": {"D": 0.30, "E": 0.15, "F": 0.30, "G": 0.25},
+    "White": {"A": 0.80, "B": 0.03, "C": 0.17},
+    "Other": {"S": 1.0},
+}
+
+#: Maternal age at delivery: truncated normal on [15, 51), floored to whole years.
+AGE_MEAN = 31.2  # continuous mean; flooring brings the recorded mean to about 30.5
+AGE_SD = 5.5
+AGE_DEPRIVATION_SHIFT = -1.6  # years per unit of deprivation score (younger in deprived LSOAs)
+AGE_MIN, AGE_MAX = 15, 50
+
+#: Births per LSOA: gamma(8) noise times (1 + 0.15 s): more births in deprived neighbourhoods.
+LSOA_FERTILITY_TILT = 0.15
+#: Annual change in the number of births (England has seen a slow decline).
+YEAR_TREND = 0.985
+
+#: Stillbirth relative risks (the overall rate is fixed by config stillbirth_rate).
+STILLBIRTH_RR_QUINTILE = [1.7, 1.45, 1.25, 1.1, 1.0]
+STILLBIRTH_RR_GROUP = {"Asian": 1.5, "Black": 2.0, "Mixed": 1.3, "White": 1.0, "Other": 1.3}
+
+SEX_MALE_SHARE = 0.512
+SEX_UNKNOWN_SHARE = 0.0005
+
+#: Gestation: completed weeks 22..42; relative weights per week for each delivery category.
+WEEKS = np.arange(22, 43)
+_PRETERM_LBW = [0.5, 1.0, 1.6, 2.0, 2.3, 2.6, 3.9, 4.8, 6.0, 7.3, 9.0, 11.0, 14.0, 17.0, 17.0]
+GESTATION_WEIGHTS: dict[str, list[float]] = {
+    # preterm and every baby of the delivery under 2,500 g: 22-36 weeks, mostly 32-36
+    "preterm_lbw": _PRETERM_LBW + [0.0] * 6,
+    # preterm with a baby of 2,500 g or more: late preterm only
+    "preterm_not_lbw": [0.0] * 12 + [0.20, 0.30, 0.50] + [0.0] * 6,
+    # term with every baby under 2,500 g: skewed to early term
+    "term_lbw": [0.0] * 15 + [0.25, 0.28, 0.22, 0.15, 0.08, 0.02],
+    # other term births
+    "term": [0.0] * 15 + [0.07, 0.15, 0.26, 0.28, 0.20, 0.04],
+    # stillbirths (24 weeks and over by the legal definition), mostly preterm
+    "still": [0.0, 0.0]
+    + [6.0, 6.0, 5.5, 5.0, 4.5, 4.5, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.5]
+    + [5.0, 5.5, 6.0, 5.5, 3.5, 1.0],
+}
+GESTATION_CATEGORIES = list(GESTATION_WEIGHTS)
+
+#: Median birth weight (g) by completed week of gestation, linearly interpolated between
+#: these anchors; the spread is 13% of the median. A rough growth curve, invented for the demo.
+_WEIGHT_ANCHORS = {
+    22: 500,
+    24: 650,
+    26: 850,
+    28: 1100,
+    30: 1450,
+    32: 1800,
+    34: 2300,
+    36: 2800,
+    37: 3050,
+    38: 3250,
+    39: 3400,
+    40: 3500,
+    41: 3600,
+    42: 3650,
+}
+WEIGHT_MEDIAN = np.interp(WEEKS, list(_WEIGHT_ANCHORS), list(_WEIGHT_ANCHORS.values()))
+WEIGHT_CV = 0.13
+LIVE_WEIGHT_RANGE = (300.0, 5500.0)
+STILL_WEIGHT_RANGE = (250.0, 5000.0)
+STILL_WEIGHT_FACTOR = 0.85  # stillborn babies are often growth-restricted
+
+#: Values used for the deliberate dirt.
+GESTATION_SENTINEL = 99
+GESTATION_IMPLAUSIBLE = np.array([15, 17, 19, 20, 45, 47, 50, 52])
+WEIGHT_SENTINEL = 9999
+WEIGHT_IMPLAUSIBLE = np.array([15, 40, 120, 200, 7200, 8000, 9500])
+#: not-stated ethnicity is written as "Z" (50%), "99" (30%) or left empty (20%)
+NOT_STATED_SPLIT = (0.5, 0.3)
+#: an unknown LSOA is a code absent from the lookup (60%) or empty (40%)
+UNKNOWN_LSOA_CODE_SHARE = 0.6
+
+DIRT_KEYS = [
+    "duplicate_records",
+    "gestation_missing",
+    "gestation_sentinel",
+    "gestation_implausible",
+    "weight_missing",
+    "weight_sentinel",
+    "weight_implausible",
+    "ethnicity_not_stated",
+    "lsoa_unknown",
+    "mother_age_missing",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def simulate_release(
+    settings: dict, areas: dict[str, str], years: list[int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (extract, lsoa_lookup). settings = config['synthetic'] (seed inside it)."""
+    p = _parse_settings(settings, areas, years)
+    rng = np.random.default_rng(p["seed"])
+    area_codes = list(areas)
+    years = sorted(int(y) for y in years)
+
+    # 1. Fictional neighbourhoods and their deprivation.
+    lsoa_area, lsoa_decile, lsoa_weight = _make_lsoas(rng, len(area_codes), p["n_lsoas"])
+    n_lsoa = len(lsoa_area)
+    lsoa_codes = np.array([f"X01{i + 1:06d}" for i in range(n_lsoa)], dtype=object)
+    lsoa_p = lsoa_weight / lsoa_weight.sum()
+
+    # 2. Deliveries (maternities): where, when, who.
+    q_still = (
+        p["stillbirth_rate"] * (1 + p["twin_rate"]) / (1 + p["stillbirth_rate"] * p["twin_rate"])
+    )
+    n_deliv = int(round(p["live_births"] / ((1 - q_still) * (1 + p["twin_rate"]))))
+    d_lsoa = rng.choice(n_lsoa, size=n_deliv, p=lsoa_p)
+    d_decile = lsoa_decile[d_lsoa]
+    d_score = (5.5 - d_decile) / 4.5
+    d_quint = (d_decile - 1) // 2  # 0..4, 0 = most deprived
+
+    year_w = YEAR_TREND ** np.arange(len(years))
+    d_year_idx = rng.choice(len(years), size=n_deliv, p=year_w / year_w.sum())
+    starts = np.array([np.datetime64(f"{y}-01-01") for y in years])
+    ndays = np.array(
+        [(np.datetime64(f"{y + 1}-01-01") - np.datetime64(f"{y}-01-01")).astype(int) for y in years]
+    )
+    d_day = np.floor(rng.random(n_deliv) * ndays[d_year_idx]).astype(np.int64)
+    d_date = starts[d_year_idx] + d_day  # datetime64[D]
+
+    decile_p = np.bincount(lsoa_decile - 1, weights=lsoa_p, minlength=10)
+    eth_table = _ethnic_given_decile(p["ethnic_mix"], decile_p)
+    d_group = _sample_rows(rng, eth_table, d_decile - 1)
+    code_list, code_table = _ethnic_code_table()
+    d_code = _sample_rows(rng, code_table, d_group)  # index into code_list
+
+    age_mu = AGE_MEAN + AGE_DEPRIVATION_SHIFT * d_score
+    d_age = np.floor(_truncnorm(rng, age_mu, AGE_SD, AGE_MIN, AGE_MAX + 1)).astype(np.int64)
+    d_age = np.clip(d_age, AGE_MIN, AGE_MAX)
+    d_band = np.searchsorted([lo for lo, _ in AGE_BANDS.values()], d_age, side="right") - 1
+
+    # 3. Stillbirth deliveries (singletons) and twins among live deliveries.
+    rr = (
+        np.asarray(STILLBIRTH_RR_QUINTILE)[d_quint]
+        * np.array([STILLBIRTH_RR_GROUP[g] for g in GROUPS])[d_group]
+    )
+    p_still = np.minimum(q_still * rr / rr.mean(), 1.0)
+    d_still = rng.random(n_deliv) < p_still
+    d_twin = (rng.random(n_deliv) < p["twin_rate"]) & ~d_still
+    d_nbabies = 1 + d_twin.astype(np.int64)
+
+    # 4. Babies: one record each; twins share the delivery (mother, date, gestation).
+    b_deliv = np.repeat(np.arange(n_deliv), d_nbabies)
+    n_rec = len(b_deliv)
+    b_live = ~d_still[b_deliv]
+    first_of_deliv = np.concatenate([[0], np.cumsum(d_nbabies)[:-1]])
+
+    # 5. Outcomes for live births: exact logistic marginals joined by a Gaussian copula.
+    cell = (d_quint * len(GROUPS) + d_group) * len(AGE_BAND_LABELS) + d_band
+    n_cells = 5 * len(GROUPS) * len(AGE_BAND_LABELS)
+    cell_n = np.bincount(cell[b_deliv][b_live], minlength=n_cells).astype(float)
+    z1_deliv = rng.standard_normal(n_deliv)
+    e_baby = rng.standard_normal(n_rec)
+    rho = p["rho"]
+    z1 = z1_deliv[b_deliv]
+    z2 = rho * z1 + np.sqrt(1.0 - rho * rho) * e_baby
+    outcome = {}
+    intercepts = {}
+    for name, zz in (("preterm", z1), ("lbw", z2)):
+        lin_cells = _linear_predictor_cells(p["log_or"][name])
+        b0 = _calibrate_intercept(lin_cells, cell_n, p["target_rates"][name])
+        intercepts[name] = b0
+        prob = expit(b0 + lin_cells)[cell[b_deliv]]
+        outcome[name] = (zz < ndtri(prob)) & b_live
+    preterm = outcome["preterm"]  # identical within a delivery because z1 is shared
+    lbw = outcome["lbw"]
+
+    # 6. Gestation per delivery, consistent with the indicators; weight per baby.
+    all_lbw = np.logical_and.reduceat(lbw, first_of_deliv)
+    d_preterm = preterm[first_of_deliv]
+    d_cat = np.where(
+        d_still,
+        GESTATION_CATEGORIES.index("still"),
+        np.where(
+            d_preterm,
+            np.where(all_lbw, 0, 1),  # preterm_lbw, preterm_not_lbw
+            np.where(all_lbw, 2, 3),  # term_lbw, term
+        ),
+    )
+    ga_table = np.array([GESTATION_WEIGHTS[c] for c in GESTATION_CATEGORIES], dtype=float)
+    ga_table /= ga_table.sum(axis=1, keepdims=True)
+    d_week_idx = _sample_rows(rng, ga_table, d_cat)
+    d_gdays = rng.integers(0, 7, size=n_deliv)
+    b_week_idx = d_week_idx[b_deliv]
+    med = WEIGHT_MEDIAN[b_week_idx]
+    sd = WEIGHT_CV * med
+    still_b = ~b_live
+    mean_w = np.where(still_b, STILL_WEIGHT_FACTOR * med, med)
+    lo = np.where(still_b, STILL_WEIGHT_RANGE[0], np.where(lbw, LIVE_WEIGHT_RANGE[0], 2500.0))
+    hi = np.where(still_b, STILL_WEIGHT_RANGE[1], np.where(lbw, 2500.0, LIVE_WEIGHT_RANGE[1]))
+    w = _truncnorm(rng, mean_w, sd, lo, hi)
+    weight = np.where(lbw & b_live, np.minimum(np.floor(w), 2499), np.ceil(w)).astype(np.int64)
+    weight = np.where(~lbw & b_live, np.maximum(weight, 2500), weight)
+
+    u_sex = rng.random(n_rec)
+    sex_idx = np.where(u_sex < SEX_MALE_SHARE, 0, np.where(u_sex < 1 - SEX_UNKNOWN_SHARE, 1, 2))
+
+    # 7. Record-level columns before dirt (numpy arrays; masks mark missing values).
+    cols = {
+        "gest_weeks": WEEKS[b_week_idx].astype(np.int64),
+        "gest_days": d_gdays[b_deliv].astype(np.int64),
+        "gest_mask": np.zeros(n_rec, dtype=bool),
+        "days_mask": np.zeros(n_rec, dtype=bool),
+        "weight": weight,
+        "weight_mask": np.zeros(n_rec, dtype=bool),
+    }
+    # mother-level values live on the delivery and are copied to each baby after dirt
+    mother = {
+        "age": d_age.copy(),
+        "age_mask": np.zeros(n_deliv, dtype=bool),
+        "eth": d_code.astype(np.int64),  # index into eth_codes; -1 = missing
+        "lsoa": d_lsoa.astype(np.int64),  # index into lsoa code list; -1 = missing
+    }
+    eth_codes = [*code_list, "Z", "99"]
+
+    # 8. Pseudonymous ids (drawn before the dirt, so a run without dirt has the same ids and the
+    # same clean values), then dirt, missing completely at random (independent of every value).
+    ids = _hex_ids(rng, n_rec)
+    dirt = p["dirt"]
+    _dirt_gestation(rng, cols, dirt, n_rec)
+    _dirt_weight(rng, cols, dirt, n_rec)
+    n_unknown_codes = _dirt_mother(rng, mother, dirt, n_deliv, len(code_list), n_lsoa)
+    lsoa_all = np.concatenate(
+        [
+            lsoa_codes,
+            np.array([f"X01{900001 + i:06d}" for i in range(n_unknown_codes)], dtype=object),
+        ]
+    )
+
+    # 9. Ordering and duplicates.
+    n_dup = int(round(dirt["duplicate_records"] * n_rec))
+    dup = np.sort(rng.choice(n_rec, size=n_dup, replace=False)) if n_dup else np.array([], int)
+    rows = np.concatenate([np.arange(n_rec), dup])
+    rows = rows[np.argsort(d_date[b_deliv][rows].astype(np.int64), kind="stable")]
+
+    bd = b_deliv[rows]
+    extract = pd.DataFrame(
+        {
+            "baby_id": pd.array(ids[rows], dtype="string"),
+            "birth_date": pd.Series(d_date[bd].astype("datetime64[ns]")),
+            "birth_outcome": _codes_to_string(np.where(b_live[rows], 0, 1), ["live", "still"]),
+            "gestation_weeks": _int_array(cols["gest_weeks"][rows], cols["gest_mask"][rows]),
+            "gestation_days": _int_array(cols["gest_days"][rows], cols["days_mask"][rows]),
+            "birth_weight_g": _int_array(cols["weight"][rows], cols["weight_mask"][rows]),
+            "baby_sex": _codes_to_string(sex_idx[rows], ["M", "F", "U"]),
+            "plurality": _int_array(d_nbabies[bd], np.zeros(len(rows), dtype=bool)),
+            "mother_age": _int_array(mother["age"][bd], mother["age_mask"][bd]),
+            "mother_ethnic_category": _codes_to_string(mother["eth"][bd], eth_codes),
+            "mother_lsoa": _codes_to_string(mother["lsoa"][bd], list(lsoa_all)),
+            "area_code": _codes_to_string(lsoa_area[d_lsoa][bd], area_codes),
+        }
+    )[CANONICAL_COLUMNS]
+    extract.attrs["true_intercepts"] = intercepts
+
+    lookup = pd.DataFrame(
+        {
+            "lsoa_code": pd.array(lsoa_codes, dtype="string"),
+            "area_code": _codes_to_string(lsoa_area, area_codes),
+            "imd_decile": lsoa_decile.astype(np.int64),
+            "imd_rank": _national_ranks(p["seed"], lsoa_decile),
+        }
+    )
+    return extract, lookup
+
+
+def write_release(
+    settings: dict,
+    areas: dict[str, str],
+    years: list[int],
+    extract_path: str | Path,
+    lookup_path: str | Path,
+) -> None:
+    """Write the extract as CSV (UTF-8) and the lookup as CSV; create parent folders."""
+    extract, lookup = simulate_release(settings, areas, years)
+    _write_csv(extract, Path(extract_path))
+    _write_csv(lookup, Path(lookup_path))
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _parse_settings(settings: dict, areas: dict[str, str], years: list[int]) -> dict:
+    """Check the synthetic settings and return them in the form the generator uses."""
+
+    def fail(problem: str, key: str, hint: str | None = None) -> InputError:
+        return InputError(problem, key=f"synthetic.{key}", rule="synthetic", hint=hint)
+
+    if not areas:
+        raise InputError("no areas given to the synthetic generator", key="areas")
+    if not years:
+        raise InputError("no years given to the synthetic generator", key="releases.years")
+    for key in ("seed", "live_births", "n_lsoas_per_area", "target_rates", "true_odds_ratios"):
+        if key not in settings:
+            raise fail(f"missing key '{key}'", key)
+    out: dict = {
+        "seed": int(settings["seed"]),
+        "live_births": int(settings["live_births"]),
+        "n_lsoas": int(settings["n_lsoas_per_area"]),
+        "rho": float(settings.get("outcome_correlation", 0.0)),
+        "stillbirth_rate": float(settings.get("stillbirth_rate", 0.0)),
+        "twin_rate": float(settings.get("twin_rate", 0.0)),
+    }
+    if out["live_births"] < 1:
+        raise fail("live_births must be a positive number", "live_births")
+    if out["n_lsoas"] < 1:
+        raise fail("n_lsoas_per_area must be a positive number", "n_lsoas_per_area")
+    if not -1.0 < out["rho"] < 1.0:
+        raise fail("outcome_correlation must lie strictly between -1 and 1", "outcome_correlation")
+    for key in ("stillbirth_rate", "twin_rate"):
+        if not 0.0 <= out[key] < 0.5:
+            raise fail(f"{key} must lie in [0, 0.5)", key)
+
+    mix = settings.get("ethnic_mix") or {g: 1.0 for g in GROUPS}
+    unknown = sorted(set(mix) - set(GROUPS))
+    if unknown:
+        raise fail(f"unknown ethnic group(s) {unknown}", "ethnic_mix", f"use {GROUPS}")
+    shares = np.array([float(mix.get(g, 0.0)) for g in GROUPS])
+    if shares.min() < 0 or shares.sum() <= 0:
+        raise fail("ethnic_mix shares must be non-negative and not all zero", "ethnic_mix")
+    out["ethnic_mix"] = shares / shares.sum()
+
+    out["target_rates"] = {}
+    out["log_or"] = {}
+    levels = {"imd_quintile": IMD_QUINTILES, "ethnic_group": GROUPS, "age_band": AGE_BAND_LABELS}
+    for name in ("preterm", "lbw"):
+        rate = settings["target_rates"].get(name)
+        if rate is None or not 0.0 < float(rate) < 1.0:
+            raise fail(f"target rate for {name} must lie in (0, 1)", f"target_rates.{name}")
+        out["target_rates"][name] = float(rate)
+        ors = settings["true_odds_ratios"].get(name)
+        if not ors:
+            raise fail(f"no true odds ratios for {name}", f"true_odds_ratios.{name}")
+        out["log_or"][name] = {}
+        for term, lv in levels.items():
+            given = {str(k): float(v) for k, v in (ors.get(term) or {}).items()}
+            missing = [x for x in lv if x not in given]
+            if missing:
+                raise fail(
+                    f"true odds ratios for {name} / {term} lack level(s) {missing}",
+                    f"true_odds_ratios.{name}.{term}",
+                )
+            if min(given[x] for x in lv) <= 0:
+                raise fail("odds ratios must be positive", f"true_odds_ratios.{name}.{term}")
+            out["log_or"][name][term] = np.log([given[x] for x in lv])
+
+    dirt_in = settings.get("dirt") or {}
+    unknown = sorted(set(dirt_in) - set(DIRT_KEYS))
+    if unknown:
+        raise fail(f"unknown dirt key(s) {unknown}", "dirt", f"use {DIRT_KEYS}")
+    out["dirt"] = {k: float(dirt_in.get(k, 0.0)) for k in DIRT_KEYS}
+    for k, v in out["dirt"].items():
+        if not 0.0 <= v < 1.0:
+            raise fail(f"dirt rate {k} must lie in [0, 1)", f"dirt.{k}")
+    d = out["dirt"]
+    for group in (
+        ("gestation_missing", "gestation_sentinel", "gestation_implausible"),
+        ("weight_missing", "weight_sentinel", "weight_implausible"),
+    ):
+        if sum(d[k] for k in group) >= 1.0:
+            raise fail(f"dirt rates {list(group)} add up to 1 or more", "dirt")
+    return out
+
+
+def _make_lsoas(
+    rng: np.random.Generator, n_areas: int, n_per_area: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fictional LSOAs: area index, IMD decile (by the area's profile) and relative births."""
+    area_idx, deciles = [], []
+    sizes = np.maximum(1, np.round(n_per_area * rng.uniform(0.85, 1.15, size=n_areas))).astype(int)
+    for a in range(n_areas):
+        profile = np.asarray(DEPRIVATION_PROFILES[PROFILE_CYCLE[a % len(PROFILE_CYCLE)]])
+        counts = _largest_remainder(profile / profile.sum(), sizes[a])
+        dec = np.repeat(np.arange(1, 11), counts)
+        deciles.append(rng.permutation(dec))
+        area_idx.append(np.full(sizes[a], a))
+    decile = np.concatenate(deciles).astype(np.int64)
+    score = (5.5 - decile) / 4.5
+    weight = rng.gamma(8.0, 1.0 / 8.0, size=len(decile)) * (1.0 + LSOA_FERTILITY_TILT * score)
+    return np.concatenate(area_idx).astype(np.int64), decile, weight
+
+
+def _national_ranks(seed: int, decile: np.ndarray) -> np.ndarray:
+    """Fictional national IMD ranks (1 = most deprived) that agree with each LSOA's decile.
+
+    England had 32,844 LSOAs (2011); decile d holds ranks N(d-1)/10 + 1 .. Nd/10. Ranks are drawn
+    without repeats from a separate random stream, so the extract does not change.
+    """
+    rng = np.random.default_rng([int(seed), NATIONAL_RANK_STREAM])
+    counts = np.bincount(decile - 1, minlength=10)
+    n_national = max(NATIONAL_LSOAS, 10 * int(counts.max()))
+    bounds = np.floor(np.arange(11) * n_national / 10).astype(np.int64)
+    ranks = np.zeros(len(decile), dtype=np.int64)
+    for d in range(1, 11):
+        members = np.flatnonzero(decile == d)
+        if members.size:
+            width = int(bounds[d] - bounds[d - 1])
+            ranks[members] = bounds[d - 1] + 1 + rng.choice(width, size=members.size, replace=False)
+    return ranks
+
+
+def _largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
+    """Integer counts summing to total, as close as possible to shares * total."""
+    raw = shares * total
+    counts = np.floor(raw).astype(int)
+    short = total - counts.sum()
+    if short > 0:
+        counts[np.argsort(-(raw - counts), kind="stable")[:short]] += 1
+    return counts
+
+
+def _ethnic_given_decile(mix: np.ndarray, decile_p: np.ndarray) -> np.ndarray:
+    """P(group | decile) tilted towards deprivation, scaled so the overall shares equal mix."""
+    score = (5.5 - np.arange(1, 11)) / 4.5
+    tilt = np.exp(np.outer(score, [ETHNIC_DEPRIVATION_TILT[g] for g in GROUPS]))
+    base = mix.copy()
+    for _ in range(500):
+        table = base * tilt
+        table /= table.sum(axis=1, keepdims=True)
+        achieved = decile_p @ table
+        ok = achieved > 0
+        if np.allclose(achieved[ok], mix[ok], rtol=1e-12, atol=1e-14):
+            break
+        base = np.where(ok, base * mix / np.where(ok, achieved, 1.0), 0.0)
+    return table
+
+
+def _ethnic_code_table() -> tuple[list[str], np.ndarray]:
+    """All NHS codes used and a (group x code) table of within-group shares."""
+    codes = [c for c, g in ETHNIC_CATEGORY_TO_GROUP.items() if g in GROUPS]
+    table = np.zeros((len(GROUPS), len(codes)))
+    for gi, g in enumerate(GROUPS):
+        for c, share in ETHNIC_CODE_SHARES[g].items():
+            table[gi, codes.index(c)] = share
+    table /= table.sum(axis=1, keepdims=True)
+    return codes, table
+
+
+def _sample_rows(rng: np.random.Generator, table: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """One categorical draw per record from table[row] (inverse CDF, looping over table rows)."""
+    cum = np.cumsum(table, axis=1)
+    u = rng.random(len(row))
+    out = np.zeros(len(row), dtype=np.int64)
+    for k in range(len(table)):
+        sel = row == k
+        if sel.any():
+            out[sel] = np.searchsorted(cum[k], u[sel] * cum[k, -1], side="right")
+    return np.minimum(out, table.shape[1] - 1)
+
+
+def _truncnorm(
+    rng: np.random.Generator,
+    mean: np.ndarray | float,
+    sd: np.ndarray | float,
+    lo: np.ndarray | float,
+    hi: np.ndarray | float,
+) -> np.ndarray:
+    """Normal(mean, sd) draws truncated to [lo, hi), by the inverse CDF (tail-stable)."""
+    mean, sd, lo, hi = np.broadcast_arrays(
+        np.asarray(mean, float), np.asarray(sd, float), np.asarray(lo, float), np.asarray(hi, float)
+    )
+    za, zb = (lo - mean) / sd, (hi - mean) / sd
+    flip = za > 0  # sample the mirrored lower tail for precision, then mirror back
+    a = np.where(flip, -zb, za)
+    b = np.where(flip, -za, zb)
+    pa, pb = ndtr(a), ndtr(b)
+    u = rng.random(mean.shape)
+    z = ndtri(pa + u * (pb - pa))
+    z = np.clip(np.where(flip, -z, z), za, zb)
+    return mean + sd * z
+
+
+def _linear_predictor_cells(log_or: dict[str, np.ndarray]) -> np.ndarray:
+    """Sum of log odds ratios for every (quintile, group, age band) cell, flattened."""
+    lin = (
+        log_or["imd_quintile"][:, None, None]
+        + log_or["ethnic_group"][None, :, None]
+        + log_or["age_band"][None, None, :]
+    )
+    return lin.ravel()
+
+
+def _calibrate_intercept(lin_cells: np.ndarray, cell_n: np.ndarray, target: float) -> float:
+    """Intercept whose expected rate over the simulated live births equals target."""
+    total = cell_n.sum()
+    if total == 0:
+        return float(np.log(target / (1 - target)))
+
+    def gap(b0: float) -> float:
+        return float(cell_n @ expit(b0 + lin_cells) / total - target)
+
+    return float(brentq(gap, -30.0, 30.0, xtol=1e-12))
+
+
+def _pick_disjoint(rng: np.random.Generator, n: int, rates: list[float]) -> list[np.ndarray]:
+    """Disjoint random index sets of sizes round(rate * n), one per rate."""
+    sizes = [int(round(r * n)) for r in rates]
+    chosen = rng.choice(n, size=min(sum(sizes), n), replace=False)
+    return list(np.split(chosen, np.cumsum(sizes)[:-1]))
+
+
+def _dirt_gestation(rng: np.random.Generator, cols: dict, dirt: dict, n: int) -> None:
+    """Missing, sentinel (99) and implausible gestation on disjoint shares of records."""
+    keys = ["gestation_missing", "gestation_sentinel", "gestation_implausible"]
+    miss, sent, impl = _pick_disjoint(rng, n, [dirt[k] for k in keys])
+    cols["gest_mask"][miss] = True
+    cols["days_mask"][miss] = True
+    cols["gest_weeks"][sent] = GESTATION_SENTINEL
+    cols["days_mask"][sent] = True
+    cols["gest_weeks"][impl] = rng.choice(GESTATION_IMPLAUSIBLE, size=len(impl))
+
+
+def _dirt_weight(rng: np.random.Generator, cols: dict, dirt: dict, n: int) -> None:
+    """Missing, sentinel (9999) and implausible birth weight on disjoint shares of records."""
+    keys = ["weight_missing", "weight_sentinel", "weight_implausible"]
+    miss, sent, impl = _pick_disjoint(rng, n, [dirt[k] for k in keys])
+    cols["weight_mask"][miss] = True
+    cols["weight"][sent] = WEIGHT_SENTINEL
+    cols["weight"][impl] = rng.choice(WEIGHT_IMPLAUSIBLE, size=len(impl))
+
+
+def _dirt_mother(
+    rng: np.random.Generator, mother: dict, dirt: dict, n: int, n_codes: int, n_lsoa: int
+) -> int:
+    """Ethnicity not stated, unknown LSOA and missing age, per delivery (twins stay alike).
+
+    Returns how many LSOA codes absent from the lookup were used (numbered after the real ones).
+    """
+    (eth,) = _pick_disjoint(rng, n, [dirt["ethnicity_not_stated"]])
+    u = rng.random(len(eth))
+    z_share, nk_share = NOT_STATED_SPLIT
+    mother["eth"][eth] = np.where(
+        u < z_share, n_codes, np.where(u < z_share + nk_share, n_codes + 1, -1)
+    )
+    (lsoa,) = _pick_disjoint(rng, n, [dirt["lsoa_unknown"]])
+    as_code = rng.random(len(lsoa)) < UNKNOWN_LSOA_CODE_SHARE
+    n_unknown = int(as_code.sum())
+    mother["lsoa"][lsoa] = np.where(as_code, n_lsoa + np.cumsum(as_code) - 1, -1)
+    (age,) = _pick_disjoint(rng, n, [dirt["mother_age_missing"]])
+    mother["age_mask"][age] = True
+    return n_unknown
+
+
+def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Unique pseudonymous ids "SYN" + 10 upper-case hex digits, as a numpy unicode array."""
+    values = rng.integers(0, 16**10, size=n, dtype=np.int64)
+    while True:
+        _, first = np.unique(values, return_index=True)
+        if len(first) == n:
+            break
+        again = np.setdiff1d(np.arange(n), first)
+        values[again] = rng.integers(0, 16**10, size=len(again), dtype=np.int64)
+    hexdigits = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
+    raw = np.empty((n, 13), dtype=np.uint8)
+    raw[:, :3] = np.frombuffer(b"SYN", dtype=np.uint8)
+    for k in range(10):  # one pass per hex digit, most significant first
+        raw[:, 3 + k] = hexdigits[(values >> (36 - 4 * k)) & 15]
+    return raw.view("S13").ravel().astype("U13")
+
+
+def _codes_to_string(codes: np.ndarray, labels: list[str]) -> pd.arrays.StringArray:
+    """Integer codes (-1 = missing) to a pandas string array."""
+    table = np.array([*labels, None], dtype=object)  # code -1 picks the trailing None
+    return pd.array(table[np.asarray(codes, dtype=np.int64)], dtype="string")
+
+
+def _int_array(values: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
+    """Nullable Int64 array from values and a missing-value mask."""
+    return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(mask, dtype=bool))
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write CSV atomically (temporary file, then rename) so no partial output is left behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        frame.to_csv(
+            tmp, index=False, encoding="utf-8", lineterminator="\n", date_format="%Y-%m-%d"
+        )
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: regenerate a synthetic release from the config (python -m birthgaps.ingest.synth)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--config", default="config/config.yaml", help="config file")
+    parser.add_argument("--release", default=None, help="release name (default: config release)")
+    args = parser.parse_args(argv)
+    with open(args.config, encoding="utf-8") as fh:
+        config = yaml.safe_load(fh)
+    name = args.release or config["release"]
+    release = config["releases"][name]
+    if not release.get("synthetic"):
+        raise SystemExit(f"birthgaps: release '{name}' is not synthetic; nothing to generate")
+    write_release(
+        config["synthetic"],
+        config["areas"],
+        release["years"],
+        release["extract"],
+        release["imd_lookup"],
+    )
+    print(f"wrote {release['extract']} and {release['imd_lookup']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,351 @@
+"""Proportions by each dimension with Wilson 95%/99.8% CIs, ONS small-number rules and the comparison
+with a benchmark (Fingertips comparator method 1), and their published, disclosure-controlled form.
+
+The statistics themselves are those of ``birthgaps.stats.measures`` (docs/statistics.md); this module only groups
+the cell table and lays the results out as the rates table of docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from birthgaps.core.disclosure import protect_counts as protect_counts_primary
+from birthgaps.core.disclosure import rates_additive_sets, secondary_suppress
+from birthgaps.core.errors import InputError
+from birthgaps.stats.measures import (
+    apply_small_number_rules,
+    compare_with_benchmark,
+    level_suffix,
+    proportion_ci,
+    statistics_settings,
+)
+
+ALL_AREAS = "ALL"
+CROSS = "imd_quintile_by_ethnic_group"
+DIMENSIONS = ["overall", "imd_quintile", "ethnic_group", "age_band", "year", CROSS]
+
+#: Every outcome birthgaps reports is adverse: a lower value is better (Fingertips polarity).
+POLARITY = "low_is_good"
+
+#: The benchmark when config ``statistics.benchmark`` is absent: the pooled study areas.
+DEFAULT_BENCHMARK: dict = {"label": "All study areas", "source": "pooled", "values": {}}
+
+#: Key of ``statistics.benchmark.values.<outcome>`` holding the value for the whole period.
+WHOLE_PERIOD = "all"
+
+KEY_COLUMNS = ["area_code", "area_name", "outcome", "dimension", "group"]
+RATE_COLUMNS = [
+    *KEY_COLUMNS,
+    "events",
+    "denominator",
+    "percent",
+    "lower_95",
+    "upper_95",
+]
+#: Columns after the CI columns: ONS reliability flag and the benchmark comparison.
+COMPARISON_COLUMNS = ["reliability", "benchmark_label", "benchmark", "comparison"]
+
+
+def confidence_levels(statistics: Mapping | None) -> tuple[float, ...]:
+    """Published CI levels: 95% always (figures and tables use it) plus ``statistics.confidence``."""
+    settings = statistics_settings({"statistics": dict(statistics or {})})
+    return tuple(sorted({0.95, *(float(level) for level in settings["confidence"])}))
+
+
+def ci_columns(levels: Sequence[float]) -> list[str]:
+    """``lower_95``, ``upper_95``, ``lower_99_8``, ... for the levels, in order."""
+    return [f"{side}_{level_suffix(level)}" for level in levels for side in ("lower", "upper")]
+
+
+def benchmark_settings(statistics: Mapping | None) -> dict:
+    """The ``statistics.benchmark`` block with defaults: ``label``, ``source`` and ``values``.
+
+    ``source: pooled`` compares each area with all study areas pooled; ``source: values`` with
+    published percentages given as ``values: {outcome: {year: percent, all: percent}}``.
+    """
+    given = dict((statistics or {}).get("benchmark") or {})
+    source = given.get("source", DEFAULT_BENCHMARK["source"])
+    if source not in ("pooled", "values"):
+        raise InputError(
+            f"benchmark source must be 'pooled' or 'values', not {source!r}",
+            key="statistics.benchmark.source",
+        )
+    label = given.get("label") or ("England" if source == "values" else DEFAULT_BENCHMARK["label"])
+    values: dict[str, dict[str, float]] = {}
+    for outcome, by_period in (given.get("values") or {}).items():
+        values[str(outcome)] = {str(k): float(v) for k, v in (by_period or {}).items()}
+    if source == "values" and not any(values.values()):
+        raise InputError(
+            "benchmark source 'values' needs published percentages under values",
+            key="statistics.benchmark.values",
+            hint="e.g. values: {preterm: {2022: 7.9, all: 7.8}}, or use source: pooled",
+        )
+    return {"label": str(label), "source": source, "values": values}
+
+
+def _group_labels(cells: pd.DataFrame, dimension: str) -> pd.Series:
+    """The ``group`` label of each cell for a dimension (the cross joins quintile and ethnic group)."""
+    if dimension == "overall":
+        return pd.Series("All", index=cells.index, dtype="string")
+    if dimension == CROSS:
+        return cells["imd_quintile"] + " | " + cells["ethnic_group"]
+    return cells[dimension].astype("string")
+
+
+def grouped_counts(
+    cells: pd.DataFrame,
+    areas: Mapping[str, str],
+    dimensions: Sequence[str] = DIMENSIONS,
+    *,
+    by_year: bool = False,
+) -> pd.DataFrame:
+    """Events and denominators per area (and ``ALL`` pooled), outcome, dimension and group.
+
+    With ``by_year`` also per year of birth (a ``year`` column after ``group``). Areas follow the
+    config order, then ``ALL``; dimensions follow ``dimensions``.
+    """
+    missing = [c for c in ("area_code", "outcome", "events", "denominator") if c not in cells]
+    if missing:
+        raise InputError("the cell table lacks a column", column=", ".join(missing))
+    pooled = cells.assign(area_code=ALL_AREAS)
+    scoped = pd.concat([cells[cells["area_code"].isin(list(areas))], pooled], ignore_index=True)
+    keys = ["area_code", "outcome", "group", *(["year"] if by_year else [])]
+    frames = []
+    for dimension in dimensions:
+        part = scoped[["area_code", "outcome", "events", "denominator"]].copy()
+        if by_year:
+            part["year"] = scoped["year"].to_numpy()
+        part["group"] = _group_labels(scoped, dimension).to_numpy()
+        summed = part.groupby(keys, sort=True, observed=True)[["events", "denominator"]].sum()
+        summed = summed.reset_index()
+        summed.insert(2, "dimension", dimension)
+        frames.append(summed)
+    counts = pd.concat(frames, ignore_index=True)
+    names = {**areas, ALL_AREAS: "All areas"}
+    counts.insert(1, "area_name", counts["area_code"].map(names).astype("string"))
+    area_order = {code: i for i, code in enumerate([*areas, ALL_AREAS])}
+    counts["_area"] = counts["area_code"].map(area_order)
+    counts["_dimension"] = counts["dimension"].map(list(dimensions).index)
+    order = ["_area", "outcome", "_dimension", "group", *(["year"] if by_year else [])]
+    counts = counts.sort_values(order, kind="stable").drop(columns=["_area", "_dimension"])
+    for column in ("area_code", "outcome", "dimension", "group"):
+        counts[column] = counts[column].astype("string")
+    return counts.reset_index(drop=True)
+
+
+def benchmark_values(rates: pd.DataFrame, benchmark: Mapping, value: str = "percent") -> pd.Series:
+    """The benchmark percentage of each row: the same outcome over the row's period.
+
+    A ``year`` row is compared with the benchmark for that year, every other row with the benchmark
+    for the whole period (Fingertips compares subgroups with the benchmark's overall value). Pooled:
+    the ``ALL`` rows' ``value`` (the pooled rows themselves get none); values: the configured
+    percentages (missing where a year or ``all`` is not given; a one-year release may give the year).
+    """
+    is_year = rates["dimension"].astype("string") == "year"
+    period = rates["group"].astype("string").where(is_year, WHOLE_PERIOD)
+    if benchmark["source"] == "pooled":
+        pooled = rates[rates["area_code"] == ALL_AREAS]
+        pooled = pooled[pooled["dimension"].isin(["overall", "year"])]
+        keys = (
+            pooled["outcome"].astype(str)
+            + "\0"
+            + pooled["group"].astype(str).replace("All", WHOLE_PERIOD)
+        )
+        lookup = dict(zip(keys, pd.to_numeric(pooled[value]).astype("float64"), strict=True))
+        out = (rates["outcome"].astype(str) + "\0" + period.astype(str)).map(lookup)
+        out = out.where(rates["area_code"] != ALL_AREAS)
+    else:
+        table = benchmark["values"]
+        years = set(rates.loc[is_year, "group"].astype(str))
+        only_year = next(iter(years)) if len(years) == 1 else None
+
+        def lookup_value(outcome: str, key: str) -> float:
+            given = table.get(str(outcome), {})
+            if key == WHOLE_PERIOD and key not in given and only_year is not None:
+                key = only_year  # a one-year release: its whole period is that year
+            return given.get(key, np.nan)
+
+        out = pd.Series(
+            [lookup_value(o, str(p)) for o, p in zip(rates["outcome"], period, strict=True)],
+            index=rates.index,
+        )
+    return pd.to_numeric(out, errors="coerce").astype("float64")
+
+
+def _comparison(rates: pd.DataFrame, levels: Sequence[float], benchmark: Mapping) -> pd.Series:
+    """Fingertips comparison of each row with its benchmark; "" for the rows that are the benchmark."""
+    two_level = 0.998 in levels
+    labels = compare_with_benchmark(
+        rates["percent"],
+        rates["lower_95"],
+        rates["upper_95"],
+        rates["benchmark"],
+        polarity=POLARITY,
+        lower_998=rates["lower_99_8"] if two_level else None,
+        upper_998=rates["upper_99_8"] if two_level else None,
+    )
+    if benchmark["source"] == "pooled":
+        labels = labels.mask(rates["area_code"] == ALL_AREAS, "")
+    return labels.astype("string")
+
+
+def rate_statistics(
+    counts: pd.DataFrame, statistics: Mapping | None = None, *, published: bool = False
+) -> pd.DataFrame:
+    """Percent, Wilson CIs, ONS small-number flag and benchmark comparison of each counts row.
+
+    The one place the rates table's statistics are computed: on the unrounded counts for the
+    restricted table, and on the protected (rounded, suppressed) counts for the published one, so
+    that every published figure is a function of the published counts (docs/disclosure.md). A row
+    with blank counts (withheld) gets blank statistics and ``comparison`` "Not compared".
+    With ``published`` the percentage and limits are rounded to 2 decimals, as published.
+    """
+    statistics = dict(statistics or {})
+    settings = statistics_settings({"statistics": statistics})
+    levels = confidence_levels(statistics)
+    benchmark = benchmark_settings(statistics)
+    out = counts.copy()
+    events = pd.to_numeric(out["events"]).astype("float64")
+    denominator = pd.to_numeric(out["denominator"]).astype("float64")
+    ci = proportion_ci(events, denominator, confidence=levels, multiplier=100)
+    value_columns = ["percent", *ci_columns(levels)]
+    out["percent"] = ci["value"]
+    for column in ci_columns(levels):
+        out[column] = ci[column]
+    small = settings["small_numbers"]
+    out = apply_small_number_rules(
+        out.assign(events=events),
+        min_events=small["min_events"],
+        unreliable_below=small["unreliable_below"],
+        value_cols=value_columns,
+    ).assign(events=out["events"])
+    withheld = events.isna().to_numpy()
+    out["reliability"] = out["reliability"].astype("string").mask(withheld, "")
+    for column in value_columns:
+        values = out[column].astype("float64")
+        out[column] = values.round(2) if published else values
+    out["benchmark_label"] = pd.Series(benchmark["label"], index=out.index, dtype="string")
+    out["benchmark"] = benchmark_values(out, benchmark)
+    if published:
+        out["benchmark"] = out["benchmark"].round(2)
+    comparison = _comparison(out, levels, benchmark)
+    out["comparison"] = comparison.mask(withheld & (comparison != ""), "Not compared")
+    keys = [c for c in KEY_COLUMNS if c in out.columns]
+    return out[[*keys, "events", "denominator", *value_columns, *COMPARISON_COLUMNS]]
+
+
+def compute_rates(
+    cells: pd.DataFrame,
+    areas: Mapping[str, str],
+    statistics: Mapping | None = None,
+) -> pd.DataFrame:
+    """Unrounded rates (percent) with Wilson CIs for each area, all areas pooled, and dimension.
+
+    ``statistics`` is the config's ``statistics`` block: CI levels (95% always, 99.8% by default),
+    ONS small-number rules (``reliability`` "x": no rate from fewer than 3 events; "u": fewer than 20)
+    and the benchmark (``benchmark_label``, ``benchmark`` percent, ``comparison``, low is good).
+    This table is restricted: it holds exact counts.
+    """
+    return rate_statistics(grouped_counts(cells, areas, DIMENSIONS), statistics)
+
+
+def protect_counts(
+    rates: pd.DataFrame,
+    rules: Mapping,
+    *,
+    secondary: bool = True,
+    previous: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The protected counts of every rates row: primary rule, then secondary suppression.
+
+    Counts 1-7 (events, non-events or births) suppress a row; other counts are rounded to the base
+    (``birthgaps.core.disclosure.protect_counts``, which also keeps them consistent with the previous
+    release's published ``previous`` rates, when given). Secondary suppression
+    (``birthgaps.core.disclosure.secondary_suppress``) then hides further rows so that no additive set
+    (groups to overall, cross to margins, areas to ``ALL``) has exactly one withheld row; rows the
+    previous release withheld are chosen first, so the pattern stays stable from one release to
+    the next. Returns the key columns, ``events``, ``denominator`` (<NA> when withheld),
+    ``suppressed`` and ``suppression`` (``primary``, ``secondary`` or "": quality assurance only,
+    never published). Every other published table derives from these counts.
+    """
+    keys = [c for c in KEY_COLUMNS if c in rates.columns]
+    counts = rates[[*keys, "events", "denominator"]].reset_index(drop=True)
+    match = [k for k in ("area_code", "outcome", "dimension", "group") if k in keys]
+    out = protect_counts_primary(counts, rules, previous=previous, keys=match)
+    if secondary:
+        sets = rates_additive_sets(counts)
+        size = counts["denominator"].astype("float64").where(~out["previously_withheld"], -1.0)
+        events = counts["events"].to_numpy(dtype="float64")
+        zero = (events == 0) | (counts["denominator"].to_numpy(dtype="float64") == events)
+        out = secondary_suppress(
+            out.assign(_size=size.to_numpy()),
+            sets,
+            value_columns=["events", "denominator"],
+            size_column="_size",
+            zero=zero,
+        )
+        out = out.drop(columns="_size")
+    else:
+        kind = out["suppressed"].map({True: "primary", False: ""})
+        out["suppression"] = kind.astype("string")
+    return out.drop(columns="previously_withheld")
+
+
+def publish_rates(
+    rates: pd.DataFrame,
+    rules: Mapping,
+    statistics: Mapping | None = None,
+    *,
+    secondary: bool = True,
+    show_kind: bool = False,
+    previous: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The published rates table: protected counts (:func:`protect_counts`) and their statistics.
+
+    Every statistic (percentage, confidence limits, reliability flag, benchmark and comparison) is
+    computed by :func:`rate_statistics` from the rounded counts, never from the unrounded ones, so
+    inverting a limit gives back only the published counts. A withheld row (``suppressed``, flag
+    ``c``) is blank throughout and "Not compared". ``secondary=False`` only for tests that show the
+    attack works without secondary suppression. With ``show_kind`` a ``suppression`` column says
+    ``primary`` or ``secondary``; it is left out by default, as it would tell which withheld rows
+    are the small ones. ``previous`` is the previous release's published rates table, when the
+    release follows one (docs/disclosure.md, "Across releases").
+    """
+    protected = protect_counts(rates, rules, secondary=secondary, previous=previous)
+    out = rate_statistics(protected, statistics, published=True)
+    out["suppressed"] = protected["suppressed"].to_numpy(dtype=bool)
+    out["flag"] = out["suppressed"].map({True: "c", False: ""}).astype("string")
+    if show_kind:
+        out["suppression"] = protected["suppression"].to_numpy()
+    return out
+
+
+def previous_release(published: pd.DataFrame, unrounded: pd.DataFrame) -> pd.DataFrame:
+    """The previous release's rates as :func:`protect_counts` reads them: what it published plus
+    its exact counts (``events_unrounded``, ``denominator_unrounded``) from its restricted table."""
+    keys = ["area_code", "outcome", "dimension", "group"]
+    exact = unrounded[[*keys, "events", "denominator"]].rename(
+        columns={"events": "events_unrounded", "denominator": "denominator_unrounded"}
+    )
+    left = published[[*keys, "events", "denominator", "suppressed"]].copy()
+    for frame in (left, exact):
+        for key in keys:
+            frame[key] = frame[key].astype("string")
+    return left.merge(exact, on=keys, how="left", validate="one_to_one")
+
+
+def hidden_groups(published: pd.DataFrame) -> set[tuple[str, str, str, str]]:
+    """(area, outcome, dimension, group) keys withheld in the published rates, for other tables."""
+    rows = published.loc[published["suppressed"].astype(bool)]
+    return set(
+        zip(
+            rows["area_code"].astype(str),
+            rows["outcome"].astype(str),
+            rows["dimension"].astype(str),
+            rows["group"].astype(str),
+            strict=True,
+        )
+    )
