@@ -10,6 +10,7 @@ from birthgaps.core.errors import InputError
 from birthgaps.ingest.lookups import check_lookup_config
 from birthgaps.ingest.residence import area_lookup_settings
 from birthgaps.ingest.sources import release_files, release_source, source_preset_files
+from birthgaps.core.methods import caption_statements
 from birthgaps.core.runner import code_hash
 
 

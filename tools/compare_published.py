@@ -49,7 +49,7 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
-def _content(path: Path) -> str | None:
+def content(path: Path) -> str | None:
     """What a reader sees in the file, as text, or None when there is no such reading."""
     suffix = path.suffix.lower()
     if suffix in {".html", ".htm"}:
@@ -86,7 +86,7 @@ def compare(old: Path, new: Path) -> list[str]:
     for rel in sorted(olds & news):
         if _sha(old / rel) == _sha(new / rel):
             continue
-        a, b = _content(old / rel), _content(new / rel)
+        a, b = content(old / rel), content(new / rel)
         if a is not None and a == b:
             lines.append(f"markup   {rel} (bytes differ, content the same)")
         else:

@@ -53,6 +53,7 @@ rule models:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config.get("deprivation", {}),
+        captions=caption_statements(config),  # method statements of the report captions
         code=code_hash("models.py"),
     log:
         f"{LOGS}/models.log",

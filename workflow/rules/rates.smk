@@ -21,6 +21,7 @@ rule rates:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config.get("deprivation", {}),
+        captions=caption_statements(config),  # method statements of the report captions
         code=code_hash("rates.py"),
     log:
         f"{LOGS}/rates.log",

@@ -101,3 +101,32 @@ def terms(names: Sequence[str], labels: Mapping[str, str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+#: Model terms as the ``snakemake --report`` captions name them.
+CAPTION_TERMS = {
+    "imd_quintile": "deprivation quintile",
+    "ethnic_group": "ethnic group",
+    "age_band": "maternal age band",
+    "year": "year",
+}
+
+
+def caption_statements(config: Mapping) -> dict[str, str]:
+    """Method statements for the ``snakemake --report`` captions (``{{ snakemake.params.captions.* }}``)."""
+    disclosure = config["disclosure"]
+    low, high = int(disclosure["suppress_min"]), int(disclosure["suppress_max"])
+    withheld = f"{low}" if low == high else f"{low}–{high}"
+    others = f", others {rounded(disclosure)}" if int(disclosure["rounding_base"]) > 1 else ""
+    return {
+        "confidence": " and ".join(_percent(float(x)) for x in config["statistics"]["confidence"]),
+        "disclosure": f"Counts {withheld} are withheld{others} ({rule_source(disclosure)}), with "
+        "complementary suppression so that no hidden value can be worked out from totals.",
+        "withheld": "``[c]`` " + withheld_text(disclosure).removeprefix("[c] ") + ".",
+        "published_counts": (
+            "published (rounded) counts"
+            if int(disclosure["rounding_base"]) > 1
+            else "published counts"
+        ),
+        "adjusted_for": terms(config["models"]["adjust_for"], CAPTION_TERMS),
+    }
