@@ -10,7 +10,17 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from birthgaps.appendix import figures
+from birthgaps.appendix import (
+    charts_flow,
+    charts_indicators,
+    charts_models,
+    charts_rates,
+    charts_style,
+    figures,
+    frames,
+    wording,
+)
+from birthgaps.core import provenance
 from birthgaps.core.errors import InputError
 
 STEEP, FLAT = "X06000001", "X06000003"  # Northbrook: steep deprivation gradient; Southwick: none
@@ -40,12 +50,12 @@ def _series(fig: Figure) -> dict:
 @pytest.mark.parametrize(
     "draw",
     [
-        lambda r, m, f: figures.rates_by_imd(r, STEEP, "preterm"),
-        lambda r, m, f: figures.rates_by_group(r, STEEP, "lbw", "ethnic_group"),
-        lambda r, m, f: figures.rates_by_group(r, FLAT, "term_lbw", "age_band"),
-        lambda r, m, f: figures.rates_by_group(r, "ALL", "preterm", "year"),
-        lambda r, m, f: figures.forest_plot(m, FLAT, "preterm"),
-        lambda r, m, f: figures.exclusion_flow(f),
+        lambda r, m, f: charts_rates.rates_by_imd(r, STEEP, "preterm"),
+        lambda r, m, f: charts_rates.rates_by_group(r, STEEP, "lbw", "ethnic_group"),
+        lambda r, m, f: charts_rates.rates_by_group(r, FLAT, "term_lbw", "age_band"),
+        lambda r, m, f: charts_rates.rates_by_group(r, "ALL", "preterm", "year"),
+        lambda r, m, f: charts_models.forest_plot(m, FLAT, "preterm"),
+        lambda r, m, f: charts_flow.exclusion_flow(f),
     ],
     ids=["imd", "ethnic_group", "age_band", "year", "forest", "flow"],
 )
@@ -63,20 +73,20 @@ def test_each_chart_returns_a_figure_with_title_caption_and_alt_text(
 
 def test_inputs_are_not_changed(fake_rates, fake_models, fake_flow):
     before = (fake_rates.copy(), fake_models.copy(), fake_flow.copy())
-    figures.rates_by_imd(fake_rates, FLAT, "lbw")
-    figures.rates_by_group(fake_rates, FLAT, "lbw", "ethnic_group")
-    figures.forest_plot(fake_models, FLAT, "lbw")
-    figures.exclusion_flow(fake_flow)
+    charts_rates.rates_by_imd(fake_rates, FLAT, "lbw")
+    charts_rates.rates_by_group(fake_rates, FLAT, "lbw", "ethnic_group")
+    charts_models.forest_plot(fake_models, FLAT, "lbw")
+    charts_flow.exclusion_flow(fake_flow)
     pd.testing.assert_frame_equal(before[0], fake_rates)
     pd.testing.assert_frame_equal(before[1], fake_models)
     pd.testing.assert_frame_equal(before[2], fake_flow)
 
 
 def test_imd_title_states_a_gradient_only_when_the_data_show_one(fake_rates):
-    steep, alt = figures.rates_by_imd(fake_rates, STEEP, "preterm")
+    steep, alt = charts_rates.rates_by_imd(fake_rates, STEEP, "preterm")
     assert _title(steep).startswith("Preterm birth is more common in more deprived areas")
     assert "more deprived" in alt
-    flat, _ = figures.rates_by_imd(fake_rates, FLAT, "preterm")
+    flat, _ = charts_rates.rates_by_imd(fake_rates, FLAT, "preterm")
     assert _title(flat).startswith("No clear difference in preterm birth")
 
 
@@ -87,12 +97,12 @@ def test_imd_title_reverses_when_the_gradient_reverses(fake_rates):
         values = rates.loc[rows & (rates["outcome"] == "lbw"), column].to_numpy()
         # groups are "1".."5", "Unknown": reverse the five quintiles
         rates.loc[rows & (rates["outcome"] == "lbw"), column] = [*values[:5][::-1], values[5]]
-    fig, _ = figures.rates_by_imd(rates, STEEP, "lbw")
+    fig, _ = charts_rates.rates_by_imd(rates, STEEP, "lbw")
     assert "less common in more deprived areas" in _title(fig)
 
 
 def test_group_titles_follow_the_numbers(fake_rates):
-    fig, _ = figures.rates_by_group(fake_rates, STEEP, "preterm", "ethnic_group")
+    fig, _ = charts_rates.rates_by_group(fake_rates, STEEP, "preterm", "ethnic_group")
     assert "more common among" in _title(fig) and "Black" in _title(fig)
     assert _title(fig).endswith("than among White mothers")
 
@@ -106,12 +116,12 @@ def test_group_titles_follow_the_numbers(fake_rates):
     white = rates[mask & (rates["group"] == "White")].iloc[0]
     for column in ("percent", "lower_95", "upper_95"):
         rates.loc[mask & ~rates["suppressed"], column] = white[column]
-    fig, _ = figures.rates_by_group(rates, STEEP, "preterm", "ethnic_group")
+    fig, _ = charts_rates.rates_by_group(rates, STEEP, "preterm", "ethnic_group")
     assert _title(fig).startswith("No clear difference")
 
 
 def test_year_title_says_rose_only_for_a_clear_rise(fake_rates):
-    fig, _ = figures.rates_by_group(fake_rates, FLAT, "preterm", "year")
+    fig, _ = charts_rates.rates_by_group(fake_rates, FLAT, "preterm", "year")
     assert _title(fig).startswith("No clear change")
     rates = fake_rates.copy()
     last = (
@@ -121,7 +131,7 @@ def test_year_title_says_rose_only_for_a_clear_rise(fake_rates):
         & (rates["group"] == "2024")
     )
     rates.loc[last, ["percent", "lower_95", "upper_95"]] = [15.0, 13.5, 16.5]
-    fig, alt = figures.rates_by_group(rates, FLAT, "preterm", "year")
+    fig, alt = charts_rates.rates_by_group(rates, FLAT, "preterm", "year")
     assert _title(fig).startswith("Preterm birth rose from")
     assert "15.0% in 2024" in _title(fig) and "15.0%" in alt
 
@@ -136,9 +146,9 @@ def test_suppressed_rows_are_not_plotted_and_a_note_says_so(fake_rates):
     )
     rates.loc[target, ["events", "denominator", "percent", "lower_95", "upper_95"]] = pd.NA
     rates.loc[target, "suppressed"] = True
-    fig, alt = figures.rates_by_imd(rates, STEEP, "preterm")
+    fig, alt = charts_rates.rates_by_imd(rates, STEEP, "preterm")
     lines = _series(fig)
-    all_births = lines[figures.ALL_BIRTHS].get_ydata()
+    all_births = lines[wording.ALL_BIRTHS].get_ydata()
     assert np.isnan(all_births[2]) and np.isfinite(np.delete(all_births, 2)).all()
 
     cross = rates[
@@ -148,7 +158,7 @@ def test_suppressed_rows_are_not_plotted_and_a_note_says_so(fake_rates):
         & ~rates["group"].str.startswith("Unknown")
     ]
     for group, line in lines.items():
-        if group == figures.ALL_BIRTHS:
+        if group == wording.ALL_BIRTHS:
             continue
         rows = cross[cross["group"].str.endswith(f"| {group}")]
         shown = int((~rows["suppressed"]).sum())
@@ -167,7 +177,7 @@ def test_suppressed_group_is_shown_as_c_not_as_a_point(fake_rates):
         & (fake_rates["dimension"] == "ethnic_group")
     ]
     assert rows.loc[rows["group"] == "Other", "suppressed"].item()
-    fig, alt = figures.rates_by_group(fake_rates, FLAT, "preterm", "ethnic_group")
+    fig, alt = charts_rates.rates_by_group(fake_rates, FLAT, "preterm", "ethnic_group")
     labels = {c.get_label() for c in fig.axes[0].containers}
     assert "Other" not in labels and "White" in labels
     assert "c (suppressed)" in _texts(fig)
@@ -175,8 +185,8 @@ def test_suppressed_group_is_shown_as_c_not_as_a_point(fake_rates):
 
 
 def test_each_ethnic_group_keeps_its_colour_and_marker_across_charts(fake_rates):
-    imd, _ = figures.rates_by_imd(fake_rates, STEEP, "preterm")
-    group, _ = figures.rates_by_group(fake_rates, STEEP, "preterm", "ethnic_group")
+    imd, _ = charts_rates.rates_by_imd(fake_rates, STEEP, "preterm")
+    group, _ = charts_rates.rates_by_group(fake_rates, STEEP, "preterm", "ethnic_group")
     lines = _series(imd)
     markers = {line.get_marker() for line in lines.values()}
     assert len(markers) == len(lines), "every series needs its own marker (never colour alone)"
@@ -184,7 +194,7 @@ def test_each_ethnic_group_keeps_its_colour_and_marker_across_charts(fake_rates)
     for container in group.axes[0].containers:
         name = container.get_label()
         data_line = container.lines[0]
-        style = figures.GROUP_STYLES[name]
+        style = charts_style.GROUP_STYLES[name]
         assert to_hex(data_line.get_color()) == to_hex(style.color)
         assert data_line.get_marker() == style.marker
         if name in lines:  # "Not stated" is only in the ethnic group chart
@@ -193,7 +203,7 @@ def test_each_ethnic_group_keeps_its_colour_and_marker_across_charts(fake_rates)
 
 
 def test_forest_plot_log_axis_reference_line_and_labels(fake_models):
-    fig, alt = figures.forest_plot(fake_models, FLAT, "preterm")
+    fig, alt = charts_models.forest_plot(fake_models, FLAT, "preterm")
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"
     assert any(list(line.get_xdata()) == [1.0, 1.0] for line in ax.lines)
@@ -208,23 +218,25 @@ def test_forest_plot_log_axis_reference_line_and_labels(fake_models):
     assert "too few events" in alt
     # Southwick's deprivation odds ratios are all 1: the title names ethnic groups only.
     assert "IMD" not in _title(fig) and "Black" in _title(fig)
-    steep, _ = figures.forest_plot(fake_models, STEEP, "preterm")
+    steep, _ = charts_models.forest_plot(fake_models, STEEP, "preterm")
     assert "IMD quintiles 1, 2 and 3" in _title(steep)
 
 
 def test_synthetic_caption_starts_with_the_notice(fake_rates, fake_flow):
-    fig, alt = figures.rates_by_imd(fake_rates, STEEP, "lbw", synthetic=True)
+    fig, alt = charts_rates.rates_by_imd(fake_rates, STEEP, "lbw", synthetic=True)
     caption = next(t.get_text() for t in fig.texts if "Source:" in t.get_text()).replace("\n", " ")
-    assert caption.startswith(figures.SYNTHETIC_NOTICE)
+    assert caption.startswith(provenance.SYNTHETIC_NOTICE)
     assert "Period: 2019–2024" in caption and "Northbrook" in caption
     assert alt.startswith("Synthetic data.")
-    real, _ = figures.exclusion_flow(fake_flow, synthetic=False, source="Trust maternity system")
+    real, _ = charts_flow.exclusion_flow(
+        fake_flow, synthetic=False, source="Trust maternity system"
+    )
     caption = next(t.get_text() for t in real.texts if "Source:" in t.get_text()).replace("\n", " ")
     assert "SYNTHETIC" not in caption and "Source: Trust maternity system." in caption
 
 
 def test_exclusion_flow_marks_suppressed_steps(fake_flow):
-    fig, alt = figures.exclusion_flow(fake_flow)
+    fig, alt = charts_flow.exclusion_flow(fake_flow)
     assert _title(fig).startswith("59,790 of 60,180 records")
     assert "c (suppressed)" in _texts(fig)
     assert "Mother resident outside the study areas: suppressed" in alt
@@ -232,15 +244,15 @@ def test_exclusion_flow_marks_suppressed_steps(fake_flow):
 
 def test_unknown_area_is_a_clear_error(fake_rates, fake_models):
     with pytest.raises(InputError, match="X99999999"):
-        figures.rates_by_imd(fake_rates, "X99999999", "preterm")
+        charts_rates.rates_by_imd(fake_rates, "X99999999", "preterm")
     with pytest.raises(InputError, match="no rows for area X99999999"):
-        figures.forest_plot(fake_models, "X99999999", "preterm")
+        charts_models.forest_plot(fake_models, "X99999999", "preterm")
     with pytest.raises(InputError, match="lacks column"):
-        figures.rates_by_imd(fake_rates.drop(columns="suppressed"), STEEP, "preterm")
+        charts_rates.rates_by_imd(fake_rates.drop(columns="suppressed"), STEEP, "preterm")
 
 
 def test_save_figure_writes_three_identical_files_each_time(fake_rates, tmp_path):
-    fig, alt = figures.rates_by_imd(fake_rates, STEEP, "preterm", synthetic=True)
+    fig, alt = charts_rates.rates_by_imd(fake_rates, STEEP, "preterm", synthetic=True)
     first = figures.save_figure(fig, alt, tmp_path / "a" / "preterm_by_imd")
     assert [p.name for p in first] == [
         "preterm_by_imd.png",
@@ -255,7 +267,7 @@ def test_save_figure_writes_three_identical_files_each_time(fake_rates, tmp_path
     again = figures.save_figure(fig, alt, tmp_path / "a" / "preterm_by_imd")
     assert [p.read_bytes() for p in again] == contents
     # A figure drawn afresh from the same table gives the same bytes too.
-    fig2, alt2 = figures.rates_by_imd(fake_rates, STEEP, "preterm", synthetic=True)
+    fig2, alt2 = charts_rates.rates_by_imd(fake_rates, STEEP, "preterm", synthetic=True)
     fresh = figures.save_figure(fig2, alt2, tmp_path / "b" / "preterm_by_imd")
     assert [p.read_bytes() for p in fresh] == contents
 
@@ -310,9 +322,13 @@ def ind(fake_indicator_tables):
 @pytest.mark.parametrize(
     "draw",
     [
-        lambda t: figures.trend_chart(t["rates"], t["trends"], STEEP, "preterm", synthetic=True),
-        lambda t: figures.sii_chart(t["rates"], t["inequality"], STEEP, "lbw", synthetic=True),
-        lambda t: figures.funnel_plot(t["funnel"], STEEP, "term_lbw", synthetic=True),
+        lambda t: charts_indicators.trend_chart(
+            t["rates"], t["trends"], STEEP, "preterm", synthetic=True
+        ),
+        lambda t: charts_indicators.sii_chart(
+            t["rates"], t["inequality"], STEEP, "lbw", synthetic=True
+        ),
+        lambda t: charts_indicators.funnel_plot(t["funnel"], STEEP, "term_lbw", synthetic=True),
     ],
     ids=["trend", "sii", "funnel"],
 )
@@ -323,16 +339,16 @@ def test_indicator_charts_return_a_figure_with_title_caption_and_alt_text(draw, 
     assert _title(fig) and _title(fig) in alt.replace("\n", " ")
     assert fig.axes[0].get_xlabel() and fig.axes[0].get_ylabel()
     caption = next(t.get_text() for t in fig.texts if "Source:" in t.get_text()).replace("\n", " ")
-    assert caption.startswith(figures.SYNTHETIC_NOTICE)
+    assert caption.startswith(provenance.SYNTHETIC_NOTICE)
     assert "Population:" in caption and "Period: 2019–2024" in caption
     assert fig.axes[0].get_legend() is not None
 
 
 def test_trend_title_follows_the_trend_table_and_the_benchmark(ind):
     rates, trends = ind["rates"], ind["trends"]
-    row = figures.trend_row(trends, STEEP, "preterm")
+    row = frames.trend_row(trends, STEEP, "preterm")
     assert row["direction"] == "no significant change"
-    fig, alt = figures.trend_chart(rates, trends, STEEP, "preterm")
+    fig, alt = charts_indicators.trend_chart(rates, trends, STEEP, "preterm")
     assert _title(fig).startswith("Preterm birth in Northbrook: no significant change in 2020–2024")
     assert "Recent trend 2020–2024: No significant change" in alt
     rising = trends.copy()
@@ -342,7 +358,7 @@ def test_trend_title_follows_the_trend_table_and_the_benchmark(ind):
         & (rising["dimension"] == "overall")
     )
     rising.loc[mask, ["direction", "label"]] = ["increasing", "Increasing and getting worse"]
-    fig, alt = figures.trend_chart(rates, rising, STEEP, "preterm")
+    fig, alt = charts_indicators.trend_chart(rates, rising, STEEP, "preterm")
     assert "a significant increase in 2020–2024" in _title(fig)
     assert "Increasing and getting worse" in _texts(fig)
     # the latest year's comparison with the benchmark is in the title, worded from its label
@@ -352,11 +368,11 @@ def test_trend_title_follows_the_trend_table_and_the_benchmark(ind):
         & (rates["dimension"] == "year")
     ]
     last = years[years["group"] == "2024"].iloc[0]
-    phrase = figures.comparison_phrase(str(last["comparison"]), "All study areas")
+    phrase = wording.comparison_phrase(str(last["comparison"]), "All study areas")
     assert _title(fig).endswith(f"{phrase} in 2024")
     worse = rates.copy()
     worse.loc[last.name, "comparison"] = "Worse (99.8%)"
-    fig, _ = figures.trend_chart(worse, rising, STEEP, "preterm")
+    fig, _ = charts_indicators.trend_chart(worse, rising, STEEP, "preterm")
     assert _title(fig).endswith("significantly higher than All study areas in 2024")
     assert "Worse (99.8%)" in _texts(fig)  # written on the chart, not shown by colour alone
     benchmark = [line for line in fig.axes[0].lines if "benchmark" in line.get_label()]
@@ -367,24 +383,24 @@ def test_trend_title_follows_the_trend_table_and_the_benchmark(ind):
 
 
 def test_trend_chart_without_benchmark_columns_still_draws(fake_rates, ind):
-    fig, alt = figures.trend_chart(fake_rates, ind["trends"], FLAT, "lbw")
+    fig, alt = charts_indicators.trend_chart(fake_rates, ind["trends"], FLAT, "lbw")
     assert not [line for line in fig.axes[0].lines if "benchmark" in line.get_label()]
     assert "benchmark" not in alt
 
 
 def test_sii_chart_line_is_the_published_slope_index(ind):
     rates, inequality = ind["rates"], ind["inequality"]
-    fig, alt = figures.sii_chart(rates, inequality, STEEP, "preterm")
-    rows = figures.inequality_rows(inequality, STEEP, "preterm")
-    sii = figures.measure_row(rows, "sii")
+    fig, alt = charts_indicators.sii_chart(rates, inequality, STEEP, "preterm")
+    rows = frames.inequality_rows(inequality, STEEP, "preterm")
+    sii = frames.measure_row(rows, "sii")
     assert sii["value"] > 0 and sii["lower_95"] > 0
     assert _title(fig).startswith("Preterm birth is higher towards the more deprived end")
     line = next(ln for ln in fig.axes[0].lines if "slope index" in ln.get_label())
     start, end = line.get_ydata()
     assert start == pytest.approx(sii["intercept"]) and start - end == pytest.approx(sii["value"])
     assert "Relative index of inequality" in alt
-    flat, _ = figures.sii_chart(rates, inequality, FLAT, "preterm")
-    flat_sii = figures.measure_row(figures.inequality_rows(inequality, FLAT, "preterm"), "sii")
+    flat, _ = charts_indicators.sii_chart(rates, inequality, FLAT, "preterm")
+    flat_sii = frames.measure_row(frames.inequality_rows(inequality, FLAT, "preterm"), "sii")
     assert flat_sii["lower_95"] < 0 < flat_sii["upper_95"]
     assert _title(flat).startswith("No clear gradient in preterm birth")
     # no SII (e.g. a quintile without events): the points are drawn and the title says why
@@ -392,14 +408,14 @@ def test_sii_chart_line_is_the_published_slope_index(ind):
     target = (missing["area_code"] == STEEP) & (missing["measure"] == "sii")
     missing.loc[target, ["value", "lower_95", "upper_95", "intercept"]] = np.nan
     missing.loc[target, "note"] = "not every quantile has exactly one row"
-    fig, _ = figures.sii_chart(rates, missing, STEEP, "preterm")
+    fig, _ = charts_indicators.sii_chart(rates, missing, STEEP, "preterm")
     assert "cannot be calculated (not every quantile has exactly one row)" in _title(fig)
     assert not [ln for ln in fig.axes[0].lines if "slope index" in ln.get_label()]
 
 
 def test_funnel_plot_draws_limits_and_tells_the_area_apart(ind):
     funnel = ind["funnel"]
-    fig, alt = figures.funnel_plot(funnel, STEEP, "preterm", area_name="Northbrook")
+    fig, alt = charts_indicators.funnel_plot(funnel, STEEP, "preterm", area_name="Northbrook")
     ax = fig.axes[0]
     styles = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
     assert styles["95% limits"].get_linestyle() == "--"
@@ -417,12 +433,12 @@ def test_funnel_plot_draws_limits_and_tells_the_area_apart(ind):
         & (funnel["row_type"] == "area")
         & (funnel["area_code"] == STEEP)
     ].iloc[0]
-    assert figures._significance_phrase(area["significance"]) in _title(fig)
+    assert wording.significance_phrase(area["significance"]) in _title(fig)
     assert "Eastmere" in _texts(fig) and "Southwick" in _texts(fig)
     for year in range(2019, 2025):
         assert f"Northbrook {year}" in alt
     with pytest.raises(InputError, match="no rows for outcome"):
-        figures.funnel_plot(funnel, STEEP, "very_preterm")
+        charts_indicators.funnel_plot(funnel, STEEP, "very_preterm")
 
 
 # ----------------------------------------------------------------------------- risk-ratio forest plot
@@ -440,7 +456,7 @@ def _rr_rows(table, area, outcome, model="adjusted"):
 
 
 def test_risk_ratio_forest_plot_draws_the_risk_ratios(risk_ratios):
-    fig, alt = figures.forest_plot(
+    fig, alt = charts_models.forest_plot(
         risk_ratios,
         STEEP,
         "preterm",
@@ -463,7 +479,7 @@ def test_risk_ratio_forest_plot_draws_the_risk_ratios(risk_ratios):
     texts = _texts(fig)
     assert "Adjusted RR (95% CI)" in texts and "Adjusted OR" not in texts
     caption = next(t.get_text() for t in fig.texts if "Source:" in t.get_text()).replace("\n", " ")
-    assert caption.startswith(figures.SYNTHETIC_NOTICE)
+    assert caption.startswith(provenance.SYNTHETIC_NOTICE)
     assert "Modified Poisson regression (log link, robust sandwich standard errors)" in caption
     assert "Period: 2019–2024" in caption and "Northbrook" in caption
     assert alt.startswith(
@@ -482,10 +498,10 @@ def test_risk_ratio_forest_plot_draws_the_risk_ratios(risk_ratios):
 
 
 def test_risk_ratio_forest_plot_notes_and_neutral_title(risk_ratios):
-    fig, alt = figures.forest_plot(risk_ratios, FLAT, "preterm", measure="risk_ratio")
+    fig, alt = charts_models.forest_plot(risk_ratios, FLAT, "preterm", measure="risk_ratio")
     assert len([t for t in fig.axes[0].texts if "too few events" in t.get_text()]) == 2
     assert "No estimate for Other (crude: too few events) and Other (adjusted" in alt
-    fig, alt = figures.forest_plot(risk_ratios, "X06000002", "lbw", measure="risk_ratio")
+    fig, alt = charts_models.forest_plot(risk_ratios, "X06000002", "lbw", measure="risk_ratio")
     caption = next(t.get_text() for t in fig.texts if "Source:" in t.get_text()).replace("\n", " ")
     assert "Read with care: Asian (adjusted: fitted risk above 1 in some covariate patterns)" in (
         caption
@@ -494,7 +510,7 @@ def test_risk_ratio_forest_plot_notes_and_neutral_title(risk_ratios):
     # when every interval includes 1 the title says no clear difference, in risk words
     neutral = risk_ratios.copy()
     neutral["lower_95"], neutral["upper_95"] = 0.5, 2.0
-    fig, _ = figures.forest_plot(neutral, STEEP, "lbw", measure="risk_ratio")
+    fig, _ = charts_models.forest_plot(neutral, STEEP, "lbw", measure="risk_ratio")
     assert _title(fig) == (
         "No clear difference in the risk of low birth weight between groups, after adjustment"
     )
@@ -502,11 +518,11 @@ def test_risk_ratio_forest_plot_notes_and_neutral_title(risk_ratios):
 
 def test_risk_ratio_forest_plot_bad_input(risk_ratios, fake_models):
     with pytest.raises(InputError, match="risk ratios table lacks column.*risk_ratio"):
-        figures.forest_plot(fake_models, STEEP, "preterm", measure="risk_ratio")
+        charts_models.forest_plot(fake_models, STEEP, "preterm", measure="risk_ratio")
     with pytest.raises(InputError, match="risk ratios table has no rows for area X99999999"):
-        figures.forest_plot(risk_ratios, "X99999999", "preterm", measure="risk_ratio")
+        charts_models.forest_plot(risk_ratios, "X99999999", "preterm", measure="risk_ratio")
     with pytest.raises(ValueError, match="measure must be one of"):
-        figures.forest_plot(risk_ratios, STEEP, "preterm", measure="hazard_ratio")
+        charts_models.forest_plot(risk_ratios, STEEP, "preterm", measure="hazard_ratio")
 
 
 def test_area_figures_include_the_risk_ratio_plots_when_the_table_is_given(

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from test_report import AREA, AREA_NAME, published, rendered  # noqa: F401 (fixtures)
 
-from birthgaps.appendix import figures, pdf
+from birthgaps.appendix import findings, pdf
 from birthgaps.appendix import sections as report
 from birthgaps.core.provenance import SYNTHETIC_NOTICE
 from birthgaps.publish.scan import nhs_check_digit_valid, scan_published
@@ -97,7 +97,7 @@ def test_text_layer_has_area_banner_and_a_figure_title(printed, published):  # n
     for number, text in enumerate(printed["texts"], start=1):
         assert "SYNTHETIC DATA" in text, f"page {number} lacks the running notice"
     rates = report.read_rates(published["rates_csv"])
-    title = figures.group_finding(rates, AREA, "preterm", "year")
+    title = findings.group_finding(rates, AREA, "preterm", "year")
     assert title and title in " ".join(printed["texts"])
 
 

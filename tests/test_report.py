@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from birthgaps.appendix import figures
+from birthgaps.appendix import charts_models, figures, frames, wording
 from birthgaps.appendix import sections as report
 from birthgaps.core.errors import InputError
 
@@ -343,7 +343,7 @@ def test_rendered_html_has_the_indicator_sections(rendered):
 
 def test_trend_and_benchmark_sentences_and_tables(inputs):
     sentences = report.trend_sentences(inputs, "preterm")
-    row = figures.trend_row(inputs.trends, AREA, "preterm")
+    row = frames.trend_row(inputs.trends, AREA, "preterm")
     assert sentences[0].startswith(
         f"Recent trend of preterm birth in Northbrook: no significant change in 2020–2024 "
         f"(chi-squared statistic {float(row['statistic']):.2f})"
@@ -353,7 +353,7 @@ def test_trend_and_benchmark_sentences_and_tables(inputs):
         & (inputs.rates["outcome"] == "preterm")
         & (inputs.rates["dimension"] == "overall")
     ].iloc[0]
-    phrase = figures.comparison_phrase(str(overall["comparison"]), "All study areas")
+    phrase = wording.comparison_phrase(str(overall["comparison"]), "All study areas")
     label = "" if overall["comparison"] == "Similar" else f"({overall['comparison']})"
     assert any(phrase in s and label in s for s in sentences)
     table = report.format_benchmark_table(inputs, "preterm")
@@ -365,8 +365,8 @@ def test_trend_and_benchmark_sentences_and_tables(inputs):
 
 def test_inequality_sentences_call_a_difference_clear_only_when_the_interval_says_so(inputs):
     sentences = report.inequality_sentences(inputs, "preterm")
-    rows = figures.inequality_rows(inputs.inequality, AREA, "preterm")
-    q1 = figures.measure_row(rows, "rate_ratio", "1", "imd_quintile")
+    rows = frames.inequality_rows(inputs.inequality, AREA, "preterm")
+    q1 = frames.measure_row(rows, "rate_ratio", "1", "imd_quintile")
     assert q1["lower_95"] > 1
     assert any(
         f"{q1['value']:.2f} times that in the least deprived fifth" in s
@@ -462,8 +462,8 @@ def test_report_reads_the_model_tables_in_the_models_rule_format():
     assert models.PUBLISHED_COLUMNS["stratified"] == report.STRATIFIED_TABLE_COLUMNS
     assert models.PUBLISHED_COLUMNS["excess_explained"] == report.EXCESS_TABLE_COLUMNS
     assert models.PUBLISHED_COLUMNS["fit"] == report.FIT_TABLE_COLUMNS
-    assert set(figures.RISK_RATIOS_COLUMNS) <= set(models.PUBLISHED_COLUMNS["risk_ratios"])
-    assert set(figures.MODELS_COLUMNS) <= set(models.PUBLISHED_COLUMNS["odds_ratios"])
+    assert set(frames.RISK_RATIOS_COLUMNS) <= set(models.PUBLISHED_COLUMNS["risk_ratios"])
+    assert set(frames.MODELS_COLUMNS) <= set(models.PUBLISHED_COLUMNS["odds_ratios"])
 
 
 def test_tables_from_the_real_models_code_give_a_section(
@@ -505,7 +505,7 @@ def test_tables_from_the_real_models_code_give_a_section(
     )
     for outcome in ("preterm", "lbw"):
         figures.save_figure(
-            *figures.forest_plot(inputs.risk_ratios, AREA, outcome, measure="risk_ratio"),
+            *charts_models.forest_plot(inputs.risk_ratios, AREA, outcome, measure="risk_ratio"),
             tmp_path / f"{outcome}_risk_ratios",
         )
     page = report.risk_ratio_section_html(inputs)

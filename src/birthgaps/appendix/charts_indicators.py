@@ -1,0 +1,493 @@
+"""Charts of the indicator tables: trend against the benchmark, slope index of inequality and
+funnel plot, each from the published tables; each returns (figure, alt text)."""
+
+from __future__ import annotations
+
+import matplotlib.style
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from birthgaps.appendix.charts_style import (
+    BENCHMARK_COLOUR,
+    OTHER_COLOUR,
+    PRIMARY_COLOUR,
+    RC,
+    STYLE,
+    chart_caption,
+    finish,
+    new_figure,
+    wrap,
+)
+from birthgaps.appendix.findings import funnel_finding, sii_finding, trend_finding
+from birthgaps.appendix.frames import (
+    area_name_of,
+    as_float,
+    benchmark_label_of,
+    cell_text,
+    funnel_rows,
+    inequality_rows,
+    measure_row,
+    period_of,
+    select_rates,
+    trend_row,
+    year_rows,
+)
+from birthgaps.appendix.wording import (
+    DIMENSION_LABELS,
+    comparison_phrase,
+    fmt_ci,
+    fmt_pct,
+    fmt_pp,
+    join_words,
+    lower_first,
+    outcome_definition,
+    outcome_label,
+    rii_words,
+    trend_window,
+)
+from birthgaps.core.codes import IMD_QUINTILES
+from birthgaps.core.errors import InputError
+
+
+def trend_chart(
+    rates: pd.DataFrame,
+    trends: pd.DataFrame,
+    area_code: str,
+    outcome: str,
+    *,
+    synthetic: bool = False,
+    source: str | None = None,
+    period: str | None = None,
+) -> tuple[Figure, str]:
+    """The area's yearly percentage (95% CIs) against the benchmark, the years of the recent-trend test
+    shaded, the Fingertips trend verdict and each year's significant comparison written on the chart."""
+    years = year_rows(rates, area_code, outcome)
+    name = area_name_of(rates, area_code)
+    period = period or period_of(rates, area_code)
+    label = outcome_label(outcome)
+    bench_label = benchmark_label_of(rates)
+    row = trend_row(trends, area_code, outcome)
+    title = trend_finding(rates, trends, area_code, outcome)
+    shown = years[~years["suppressed"]]
+    hidden = [str(int(y)) for y in years.loc[years["suppressed"], "year"]]
+    has_benchmark = bool(np.isfinite(years["benchmark"].to_numpy(dtype=float)).any())
+
+    with matplotlib.style.context([STYLE, RC]):
+        fig = new_figure(10, 6.4)
+        ax = fig.add_subplot()
+        window = trend_window(row)
+        tested = window and cell_text(row["direction"]) != "cannot be calculated"
+        if tested:
+            first, last = int(row["first_year"]), int(row["last_year"])
+            ax.axvspan(
+                first - 0.4,
+                last + 0.4,
+                color="#F0F0F0",
+                zorder=0,
+                label="Years of the recent-trend test",
+            )
+        x = shown["year"].to_numpy(dtype=float)
+        y = shown["percent"].to_numpy(dtype=float)
+        ax.errorbar(
+            x,
+            y,
+            yerr=[
+                np.clip(y - shown["lower_95"].to_numpy(dtype=float), 0, None),
+                np.clip(shown["upper_95"].to_numpy(dtype=float) - y, 0, None),
+            ],
+            fmt="none",
+            ecolor=PRIMARY_COLOUR,
+            capsize=3,
+            zorder=2,
+        )
+        ax.plot(
+            x, y, color=PRIMARY_COLOUR, marker="o", markersize=8, label=f"{name} (95% CI)", zorder=3
+        )
+        top = float(np.nanmax(shown["upper_95"].to_numpy(dtype=float))) if not shown.empty else 1.0
+        if has_benchmark:
+            bx = years["year"].to_numpy(dtype=float)
+            by = years["benchmark"].to_numpy(dtype=float)
+            ax.plot(
+                bx,
+                by,
+                color=BENCHMARK_COLOUR,
+                linestyle="--",
+                marker="s",
+                markersize=6,
+                linewidth=1.6,
+                label=f"{bench_label} (benchmark)",
+                zorder=2.5,
+            )
+            if np.isfinite(by).any():
+                top = max(top, float(np.nanmax(by)))
+        for _, r in shown.iterrows():
+            comparison = str(r["comparison"])
+            if comparison_phrase(comparison, "") and comparison != "Similar":
+                ax.annotate(
+                    comparison,
+                    xy=(r["year"], r["upper_95"]),
+                    xytext=(0, 6),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=9,
+                    color="#3D3D3D",
+                )
+        verdict = cell_text(row["label"]) if row is not None else "not available"
+        marker_text = f"Recent trend{f' {window}' if window else ''}: {verdict}"
+        if row is not None and cell_text(row["reason"]):
+            marker_text += f"\n({cell_text(row['reason'])})"
+        ax.text(
+            0.01,
+            0.98,
+            wrap(marker_text, 70),
+            transform=ax.transAxes,
+            ha="left",
+            va="top",
+            fontsize=11,
+            bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#3D3D3D"},
+        )
+        all_years = years["year"].to_numpy(dtype=float)
+        ax.set_xticks(all_years, [str(int(v)) for v in all_years])
+        ax.set_ylim(0, top * 1.3 if top > 0 else 1)
+        ax.set_xlabel(DIMENSION_LABELS["year"])
+        ax.set_ylabel(f"{label} (% of live births)")
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncols=3, fontsize=10)
+        notes = [
+            "Points show percentages and bars 95% confidence intervals.",
+            "Recent trend: Fingertips method (chi-squared test for trend over the most recent "
+            "years, shaded when the test can be run; "
+            "99.8% level, slope stable when any one year is left out).",
+        ]
+        if has_benchmark:
+            notes.append(
+                f"Comparison with {bench_label}: Fingertips method (benchmark outside the 95% or "
+                "99.8% confidence interval); years marked Worse or Better differ significantly."
+            )
+        if hidden:
+            notes.append(f"Values based on small numbers are not shown: {join_words(hidden)}.")
+        caption = chart_caption(
+            synthetic=synthetic,
+            source=source,
+            population=f"{outcome_definition(outcome)}, mothers resident in {name}",
+            period=period,
+            notes=notes,
+        )
+        finish(fig, ax, title, caption)
+
+    values = "; ".join(
+        f"{int(r['year'])} {fmt_pct(r['percent'])} (95% CI {fmt_ci(r['lower_95'], r['upper_95'])})"
+        + (
+            f", {bench_label} {fmt_pct(r['benchmark'])}, {r['comparison']}"
+            if np.isfinite(r["benchmark"]) and r["comparison"]
+            else ""
+        )
+        for _, r in shown.iterrows()
+    )
+    alt = (
+        f"{'Synthetic data. ' if synthetic else ''}Line chart of {lower_first(label)} as a "
+        f"percentage of live births by year in {name}"
+        + (f", with {bench_label} as the benchmark" if has_benchmark else "")
+        + f" and 95% confidence intervals. {title}. {marker_text.replace(chr(10), ' ')}. {values}."
+    )
+    if hidden:
+        alt += f" Not shown (small numbers): {join_words(hidden)}."
+    return fig, alt
+
+
+def _midpoint_ranks(denominators: np.ndarray) -> np.ndarray:
+    """Relative rank of each quintile: the midpoint of its share of births (0 = most deprived)."""
+    share = denominators / denominators.sum()
+    return np.cumsum(share) - share / 2
+
+
+def sii_chart(
+    rates: pd.DataFrame,
+    inequality: pd.DataFrame,
+    area_code: str,
+    outcome: str,
+    *,
+    synthetic: bool = False,
+    source: str | None = None,
+    period: str | None = None,
+) -> tuple[Figure, str]:
+    """Percent by IMD quintile at each quintile's relative rank (share of births), with the fitted
+    line whose end-to-end difference is the slope index of inequality (PHE method)."""
+    quint = select_rates(rates, area_code, outcome, "imd_quintile")
+    mask = (
+        (rates["area_code"].astype("string") == str(area_code))
+        & (rates["outcome"].astype("string") == outcome)
+        & (rates["dimension"].astype("string") == "imd_quintile")
+    )
+    raw = rates.loc[mask.fillna(False).astype(bool)]
+    quint["denominator"] = as_float(raw["denominator"]) if "denominator" in raw else np.nan
+    quint = quint[quint["group"].isin(IMD_QUINTILES)].set_index("group").reindex(IMD_QUINTILES)
+    name = area_name_of(rates, area_code)
+    period = period or period_of(rates, area_code)
+    label = outcome_label(outcome)
+    rows = inequality_rows(inequality, area_code, outcome)
+    sii, rii = measure_row(rows, "sii"), measure_row(rows, "rii")
+    title = sii_finding(inequality, area_code, outcome, name)
+    denominators = quint["denominator"].to_numpy(dtype=float)
+    equal_ranks = not np.isfinite(denominators).all() or denominators.sum() <= 0
+    ranks = np.linspace(0.1, 0.9, 5) if equal_ranks else _midpoint_ranks(denominators)
+    suppressed = quint["suppressed"].fillna(True).astype(bool).to_numpy()
+    has_sii = (
+        sii is not None
+        and np.isfinite(sii["value"])
+        and "intercept" in rows.columns
+        and (np.isfinite(sii.get("intercept", np.nan)))
+    )
+
+    with matplotlib.style.context([STYLE, RC]):
+        fig = new_figure(10, 7.2)
+        ax = fig.add_subplot()
+        ok = ~suppressed
+        pct = quint["percent"].to_numpy(dtype=float)
+        lo = quint["lower_95"].to_numpy(dtype=float)
+        hi = quint["upper_95"].to_numpy(dtype=float)
+        ax.errorbar(
+            ranks[ok],
+            pct[ok],
+            yerr=[np.clip(pct[ok] - lo[ok], 0, None), np.clip(hi[ok] - pct[ok], 0, None)],
+            fmt="o",
+            color=PRIMARY_COLOUR,
+            markersize=9,
+            capsize=4,
+            zorder=3,
+            label="Quintile percentage (95% CI)",
+        )
+        for rank, upper, quintile, shown in zip(ranks, hi, IMD_QUINTILES, ok, strict=True):
+            ax.annotate(
+                f"Q{quintile}" + ("" if shown else " c"),
+                xy=(rank, upper if shown else 0),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=10,
+                color="#3D3D3D",
+            )
+        top = float(np.nanmax(hi[ok])) if ok.any() else 1.0
+        if has_sii:
+            start = float(sii["intercept"])
+            end = start - float(sii["value"])
+            ax.plot(
+                [0, 1],
+                [start, end],
+                color=BENCHMARK_COLOUR,
+                linestyle="--",
+                linewidth=2,
+                label="Fitted line (slope index of inequality)",
+                zorder=2,
+            )
+            top = max(top, start, end)
+            text = f"Slope index: {fmt_pp(sii['value'])} (95% CI {fmt_ci(sii['lower_95'], sii['upper_95'])})"
+            if rii is not None and np.isfinite(rii["value"]):
+                text += f"\nRelative index: {rii_words(rii)}"
+            ax.text(
+                0.99,
+                0.98,
+                text,
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=11,
+                bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#3D3D3D"},
+            )
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, top * 1.35 if top > 0 else 1)
+        ax.set_xticks(
+            [0, 0.25, 0.5, 0.75, 1],
+            ["0\nmost deprived", "0.25", "0.5", "0.75", "1\nleast deprived"],
+        )
+        ax.set_xlabel("Relative deprivation rank of the mother's neighbourhood (share of births)")
+        ax.set_ylabel(f"{label} (% of live births)")
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncols=2, fontsize=10)
+        notes = [
+            "Each IMD quintile is placed at the middle of its share of births, ranked from most to "
+            "least deprived; bars are 95% confidence intervals.",
+            "Slope index of inequality (PHE method): the difference between the fitted values at the "
+            "most and least deprived ends, in percentage points; relative index: their ratio. "
+            "Confidence intervals by simulation.",
+        ]
+        if equal_ranks:
+            notes.append("Quintile counts are suppressed, so the points are evenly spaced.")
+        if suppressed.any():
+            hidden = [q for q, s in zip(IMD_QUINTILES, suppressed, strict=True) if s]
+            notes.append(f"Suppressed values (c) not shown: quintile {join_words(hidden)}.")
+        caption = chart_caption(
+            synthetic=synthetic,
+            source=source,
+            population=(
+                f"{outcome_definition(outcome)}, mothers resident in {name} with known "
+                "deprivation quintile"
+            ),
+            period=period,
+            notes=notes,
+        )
+        finish(fig, ax, title, caption)
+
+    values = "; ".join(
+        f"quintile {q} {fmt_pct(v)}" for q, v, s in zip(IMD_QUINTILES, pct, ok, strict=True) if s
+    )
+    alt = (
+        f"{'Synthetic data. ' if synthetic else ''}Chart of {lower_first(label)} as a percentage "
+        f"of live births by deprivation quintile in {name}{f', {period}' if period else ''}, each "
+        f"quintile at its relative deprivation rank (0 most deprived, 1 least deprived), with 95% "
+        f"confidence intervals"
+        + (" and the fitted slope-index line" if has_sii else "")
+        + f". {title}. {values}."
+    )
+    if has_sii and rii is not None and np.isfinite(rii["value"]):
+        alt += f" Relative index of inequality {rii_words(rii)}."
+    return fig, alt
+
+
+def funnel_plot(
+    funnel: pd.DataFrame,
+    area_code: str,
+    outcome: str,
+    *,
+    area_name: str | None = None,
+    synthetic: bool = False,
+    source: str | None = None,
+    period: str | None = None,
+) -> tuple[Figure, str]:
+    """PHE funnel plot: percent against births for every study area (whole period) and area-year,
+    with the pooled average and 95%/99.8% limits; the appendix's area is drawn and labelled apart."""
+    rows = funnel_rows(funnel, outcome)
+    name = area_name or (
+        rows.loc[rows["area_code"] == str(area_code), "area_name"].iloc[0]
+        if (rows["area_code"] == str(area_code)).any()
+        else str(area_code)
+    )
+    label = outcome_label(outcome)
+    title = funnel_finding(funnel, area_code, outcome, name)
+    if period is None:
+        years = rows["year"].dropna()
+        if not years.empty:
+            first, last = int(years.min()), int(years.max())
+            period = str(first) if first == last else f"{first}–{last}"
+    limits = rows[rows["row_type"] == "limits"].sort_values("axis_denominator")
+    points = rows[rows["row_type"].isin(["area", "area_year"]) & rows["percent"].notna()]
+    mine = points["area_code"] == str(area_code)
+    if limits.empty or points.empty:
+        raise InputError(
+            f"the funnel table has no limits or points for outcome {outcome!r}",
+            column="row_type",
+            rows=0,
+        )
+    baseline = float(limits["baseline"].iloc[0])
+    x_min = float(points["denominator"].min()) * 0.8
+    x_max = float(points["denominator"].max()) * 1.1
+    span = limits[
+        (limits["axis_denominator"] >= x_min * 0.9) & (limits["axis_denominator"] <= x_max * 1.1)
+    ]
+    if len(span) < 2:
+        span = limits
+
+    series = [
+        ("area_year", False, "Other areas, single years", OTHER_COLOUR, "o", 6),
+        ("area", False, "Other areas, whole period", OTHER_COLOUR, "D", 9),
+        ("area_year", True, f"{name}, single years", PRIMARY_COLOUR, "s", 7),
+        ("area", True, f"{name}, whole period", PRIMARY_COLOUR, "D", 12),
+    ]
+    with matplotlib.style.context([STYLE, RC]):
+        fig = new_figure(10, 6.6)
+        ax = fig.add_subplot()
+        ax.grid(axis="x", visible=True)
+        ax.axhline(
+            baseline,
+            color=BENCHMARK_COLOUR,
+            linewidth=1.5,
+            label=f"Average of the study areas ({fmt_pct(baseline)})",
+            zorder=1,
+        )
+        for level, style, text in (("95", "--", "95% limits"), ("99_8", ":", "99.8% limits")):
+            ax.plot(
+                span["axis_denominator"],
+                span[f"upper_{level}"],
+                color=BENCHMARK_COLOUR,
+                linestyle=style,
+                linewidth=1.4,
+                label=text,
+                zorder=1,
+            )
+            ax.plot(
+                span["axis_denominator"],
+                span[f"lower_{level}"],
+                color=BENCHMARK_COLOUR,
+                linestyle=style,
+                linewidth=1.4,
+                zorder=1,
+            )
+        for row_type, own, text, colour, marker, size in series:
+            part = points[(points["row_type"] == row_type) & (mine if own else ~mine)]
+            if part.empty:
+                continue
+            ax.plot(
+                part["denominator"],
+                part["percent"],
+                linestyle="none",
+                marker=marker,
+                markersize=size,
+                color=colour,
+                markeredgecolor="white",
+                label=text,
+                zorder=4 if own else 3,
+            )
+            if row_type == "area":
+                for _, p in part.iterrows():
+                    ax.annotate(
+                        p["area_name"],
+                        xy=(p["denominator"], p["percent"]),
+                        xytext=(6, 4),
+                        textcoords="offset points",
+                        fontsize=9,
+                        color=colour if own else "#3D3D3D",
+                    )
+        y_values = np.concatenate(
+            [
+                points["percent"].to_numpy(dtype=float),
+                span["upper_99_8"].to_numpy(dtype=float),
+                span["lower_99_8"].to_numpy(dtype=float),
+            ]
+        )
+        y_low, y_high = float(np.nanmin(y_values)), float(np.nanmax(y_values))
+        pad = (y_high - y_low) * 0.08 or 1.0
+        ax.set_xlim(x_min, x_max)
+        ax.set_ylim(max(0.0, y_low - pad), y_high + pad)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_xlabel("Live births in the denominator (rounded to the nearest 5)")
+        ax.set_ylabel(f"{label} (% of live births)")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
+        notes = [
+            "Funnel limits (PHE method, Wilson score) around the average of all study areas and "
+            "years: a point outside the 95% (dashed) or 99.8% (dotted) limits differs significantly "
+            "from that average.",
+            "Values based on small numbers are suppressed and not shown.",
+        ]
+        caption = chart_caption(
+            synthetic=synthetic,
+            source=source,
+            population=f"{outcome_definition(outcome)}, mothers resident in the study areas",
+            period=period,
+            notes=notes,
+        )
+        finish(fig, ax, title, caption)
+
+    described = "; ".join(
+        f"{p['area_name']}{'' if p['row_type'] == 'area' else ' ' + str(int(p['year']))} "
+        f"{fmt_pct(p['percent'])} of {int(p['denominator']):,} births ({p['significance']})"
+        for _, p in points[mine].iterrows()
+    )
+    alt = (
+        f"{'Synthetic data. ' if synthetic else ''}Funnel plot of {lower_first(label)} as a "
+        f"percentage of live births against the number of births, for each study area over the "
+        f"whole period and for each year, with the average of the study areas "
+        f"({fmt_pct(baseline)}) and 95% and 99.8% limits. {title}. {name}: {described}."
+    )
+    return fig, alt

@@ -1,0 +1,310 @@
+"""Charts of the rates table: percentages with 95% CIs by deprivation quintile (one series per
+ethnic group) and by ethnic group, age band or year; each returns (figure, alt text)."""
+
+from __future__ import annotations
+
+import matplotlib.style
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from birthgaps.appendix.charts_style import (
+    PRIMARY_COLOUR,
+    RC,
+    STYLE,
+    SeriesStyle,
+    chart_caption,
+    finish,
+    group_style,
+    new_figure,
+)
+from birthgaps.appendix.findings import group_finding, imd_finding
+from birthgaps.appendix.frames import (
+    area_name_of,
+    order_groups,
+    overall_row,
+    period_of,
+    select_rates,
+)
+from birthgaps.appendix.wording import (
+    ALL_BIRTHS,
+    DIMENSION_LABELS,
+    WITHHELD_TEXT,
+    fmt_ci,
+    fmt_pct,
+    imd_label,
+    join_words,
+    lower_first,
+    outcome_definition,
+    outcome_label,
+)
+from birthgaps.core.codes import ETHNIC_GROUPS, IMD_QUINTILES, NOT_STATED
+from birthgaps.core.errors import InputError
+
+#: Dimensions that :func:`rates_by_group` draws.
+GROUP_DIMENSIONS: tuple[str, ...] = ("ethnic_group", "age_band", "year")
+
+
+def rates_by_imd(
+    rates: pd.DataFrame,
+    area_code: str,
+    outcome: str,
+    *,
+    synthetic: bool = False,
+    source: str | None = None,
+    period: str | None = None,
+) -> tuple[Figure, str]:
+    """Percent with 95% CIs by IMD quintile: all births plus one series per ethnic group."""
+    all_rows = select_rates(rates, area_code, outcome, "imd_quintile")
+    cross = select_rates(rates, area_code, outcome, "imd_quintile_by_ethnic_group", required=False)
+    cross["quintile"] = cross["group"].str.partition(" | ")[0].str.strip()
+    cross["ethnic"] = cross["group"].str.partition(" | ")[2].str.strip()
+    all_rows["quintile"] = all_rows["group"]
+
+    series: list[tuple[str, pd.DataFrame]] = [(ALL_BIRTHS, all_rows)]
+    for ethnic in ETHNIC_GROUPS:
+        if ethnic == NOT_STATED:
+            continue
+        rows = cross[cross["ethnic"] == ethnic]
+        if not rows.empty:
+            series.append((ethnic, rows))
+
+    name = area_name_of(rates, area_code)
+    period = period or period_of(rates, area_code)
+    label = outcome_label(outcome)
+    _, title = imd_finding(rates, area_code, outcome)
+
+    suppressed_notes: list[str] = []
+    alt_series: list[str] = []
+    with matplotlib.style.context([STYLE, RC]):
+        fig = new_figure(10, 6.6)
+        ax = fig.add_subplot()
+        offsets = np.linspace(-0.24, 0.24, len(series)) if len(series) > 1 else [0.0]
+        for (series_name, rows), offset in zip(series, offsets, strict=True):
+            style = group_style(series_name)
+            by_q = {q: rows[rows["quintile"] == q] for q in IMD_QUINTILES}
+            x, y, lo, hi, hidden = [], [], [], [], []
+            for i, q in enumerate(IMD_QUINTILES, start=1):
+                row = by_q[q]
+                x.append(i + offset)
+                if row.empty or bool(row["suppressed"].iloc[0]):
+                    if not row.empty:
+                        hidden.append(q)
+                    y.append(np.nan)
+                    lo.append(np.nan)
+                    hi.append(np.nan)
+                else:
+                    y.append(float(row["percent"].iloc[0]))
+                    lo.append(float(row["lower_95"].iloc[0]))
+                    hi.append(float(row["upper_95"].iloc[0]))
+            x_arr, y_arr = np.array(x), np.array(y)
+            lo_arr, hi_arr = np.array(lo), np.array(hi)
+            shown = ~np.isnan(y_arr)
+            if shown.any():
+                ax.errorbar(
+                    x_arr[shown],
+                    y_arr[shown],
+                    yerr=[
+                        np.clip(y_arr[shown] - lo_arr[shown], 0, None),
+                        np.clip(hi_arr[shown] - y_arr[shown], 0, None),
+                    ],
+                    fmt="none",
+                    ecolor=style.color,
+                    elinewidth=1.2,
+                    capsize=3,
+                    alpha=0.9,
+                    zorder=2,
+                )
+            ax.plot(
+                x_arr,
+                y_arr,
+                color=style.color,
+                marker=style.marker,
+                linewidth=style.linewidth,
+                markersize=style.markersize,
+                label=series_name,
+                zorder=3 if series_name == ALL_BIRTHS else 2.5,
+            )
+            if hidden:
+                suppressed_notes.append(f"{series_name} in quintile {join_words(hidden)}")
+            values = [
+                f"quintile {q} {fmt_pct(v)}"
+                for q, v in zip(IMD_QUINTILES, y, strict=True)
+                if not np.isnan(v)
+            ]
+            if values:
+                alt_series.append(f"{series_name}: {', '.join(values)}.")
+        ax.set_xticks(range(1, 6), [imd_label(q).replace(" (", "\n(") for q in IMD_QUINTILES])
+        ax.set_xlim(0.5, 5.5)
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel(DIMENSION_LABELS["imd_quintile"])
+        ax.set_ylabel(f"{label} (% of live births)")
+        ax.legend(
+            title="Ethnic group", loc="upper left", bbox_to_anchor=(1.01, 1.0), alignment="left"
+        )
+        notes = [
+            "Points show percentages and bars 95% confidence intervals; quintile 1 is the most "
+            "deprived fifth of neighbourhoods in England.",
+            "Births with ethnicity not stated are in All births only; births with unknown "
+            "quintile are not shown.",
+        ]
+        if suppressed_notes:
+            notes.append(
+                f"{WITHHELD_TEXT}. Withheld values are not shown: {'; '.join(suppressed_notes)}."
+            )
+        caption = chart_caption(
+            synthetic=synthetic,
+            source=source,
+            population=f"{outcome_definition(outcome)}, mothers resident in {name}",
+            period=period,
+            notes=notes,
+        )
+        finish(fig, ax, title, caption)
+
+    alt = (
+        f"{'Synthetic data. ' if synthetic else ''}Line chart of {lower_first(label)} as a "
+        f"percentage of live births by deprivation quintile (1 most deprived to 5 least deprived) "
+        f"in {name}{f', {period}' if period else ''}, for all births and for each ethnic group, "
+        f"with 95% confidence intervals. {title}. " + " ".join(alt_series)
+    )
+    if suppressed_notes:
+        alt += f" Suppressed values not shown: {'; '.join(suppressed_notes)}."
+    return fig, alt
+
+
+def rates_by_group(
+    rates: pd.DataFrame,
+    area_code: str,
+    outcome: str,
+    dimension: str,
+    *,
+    synthetic: bool = False,
+    source: str | None = None,
+    period: str | None = None,
+    reference: str | None = None,
+) -> tuple[Figure, str]:
+    """Percent with 95% CIs by ethnic group or age band (horizontal points) or by year (line)."""
+    if dimension not in GROUP_DIMENSIONS:
+        raise InputError(
+            f"rates_by_group draws {', '.join(GROUP_DIMENSIONS)}, not {dimension!r}",
+            column="dimension",
+        )
+    rows = select_rates(rates, area_code, outcome, dimension)
+    order = order_groups(dimension, rows["group"])
+    rows = rows.set_index("group").loc[order].reset_index()
+    name = area_name_of(rates, area_code)
+    period = period or period_of(rates, area_code)
+    label = outcome_label(outcome)
+    title = group_finding(rates, area_code, outcome, dimension, reference)
+    overall = overall_row(rates, area_code, outcome)
+    hidden = rows.loc[rows["suppressed"], "group"].tolist()
+    shown = rows[~rows["suppressed"]]
+
+    with matplotlib.style.context([STYLE, RC]):
+        if dimension == "year":
+            fig = new_figure(10, 6.0)
+            ax = fig.add_subplot()
+            x = pd.to_numeric(rows["group"], errors="coerce").to_numpy(dtype=float)
+            y = np.where(rows["suppressed"], np.nan, rows["percent"])
+            ok = ~np.isnan(y)
+            ax.errorbar(
+                x[ok],
+                y[ok],
+                yerr=[
+                    np.clip(y[ok] - rows["lower_95"].to_numpy()[ok], 0, None),
+                    np.clip(rows["upper_95"].to_numpy()[ok] - y[ok], 0, None),
+                ],
+                fmt="none",
+                ecolor=PRIMARY_COLOUR,
+                capsize=3,
+                zorder=2,
+            )
+            ax.plot(x, y, color=PRIMARY_COLOUR, marker="o", label=label, zorder=3)
+            ax.set_xticks(x, [str(int(v)) for v in x])
+            ax.set_ylim(bottom=0)
+            ax.set_xlabel(DIMENSION_LABELS["year"])
+            ax.set_ylabel(f"{label} (% of live births)")
+        else:
+            fig = new_figure(10, max(4.8, 2.6 + 0.5 * len(rows)))
+            ax = fig.add_subplot()
+            ax.grid(axis="y", visible=False)
+            ax.grid(axis="x", visible=True)
+            positions = {g: len(rows) - 1 - i for i, g in enumerate(rows["group"])}
+            for _, row in shown.iterrows():
+                style = (
+                    group_style(row["group"])
+                    if dimension == "ethnic_group"
+                    else SeriesStyle(PRIMARY_COLOUR, "o")
+                )
+                ax.errorbar(
+                    [row["percent"]],
+                    [positions[row["group"]]],
+                    xerr=[
+                        [max(row["percent"] - row["lower_95"], 0)],
+                        [max(row["upper_95"] - row["percent"], 0)],
+                    ],
+                    fmt=style.marker,
+                    color=style.color,
+                    markersize=style.markersize + 1,
+                    capsize=4,
+                    label=row["group"],
+                    zorder=3,
+                )
+            upper = np.nanmax(shown["upper_95"].to_numpy()) if not shown.empty else 1.0
+            if overall is not None:
+                upper = max(upper, float(overall["percent"]))
+                ax.axvline(overall["percent"], color="#3D3D3D", linestyle="--", linewidth=1.2)
+                ax.annotate(
+                    f"All births {fmt_pct(overall['percent'])}",
+                    xy=(overall["percent"], 1.0),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(4, -2),
+                    textcoords="offset points",
+                    va="top",
+                    fontsize=11,
+                    color="#3D3D3D",
+                )
+            for group in hidden:
+                ax.text(
+                    upper * 0.02,
+                    positions[group],
+                    "c (suppressed)",
+                    va="center",
+                    fontsize=11,
+                    style="italic",
+                    color="#3D3D3D",
+                )
+            ax.set_yticks(list(positions.values()), list(positions.keys()))
+            ax.set_ylim(-0.7, len(rows) - 0.3)
+            ax.set_xlim(0, upper * 1.15 if upper > 0 else 1)
+            ax.set_xlabel(f"{label} (% of live births)")
+            ax.set_ylabel(DIMENSION_LABELS[dimension])
+        notes = ["Points show percentages and bars 95% confidence intervals."]
+        if overall is not None and dimension != "year":
+            notes.append("The dashed line is the rate for all births in the area.")
+        if hidden:
+            notes.append(f"{WITHHELD_TEXT}. Withheld values are not shown: {join_words(hidden)}.")
+        caption = chart_caption(
+            synthetic=synthetic,
+            source=source,
+            population=f"{outcome_definition(outcome)}, mothers resident in {name}",
+            period=period,
+            notes=notes,
+        )
+        finish(fig, ax, title, caption)
+
+    kind = "Line chart" if dimension == "year" else "Chart of points with confidence intervals"
+    values = "; ".join(
+        f"{r['group']} {fmt_pct(r['percent'])} (95% CI {fmt_ci(r['lower_95'], r['upper_95'])})"
+        for _, r in shown.iterrows()
+    )
+    alt = (
+        f"{'Synthetic data. ' if synthetic else ''}{kind} of {lower_first(label)} as a percentage of "
+        f"live births by {DIMENSION_LABELS[dimension].lower()} in {name}"
+        f"{f', {period}' if period else ''}, with 95% confidence intervals. {title}. {values}."
+    )
+    if overall is not None:
+        alt += f" All births: {fmt_pct(overall['percent'])}."
+    if hidden:
+        alt += f" Suppressed values not shown: {join_words(hidden)}."
+    return fig, alt

@@ -1,0 +1,176 @@
+"""The appendix's words: labels of outcomes, groups and dimensions, number formats and phrases
+(strings in, strings out), shared by chart titles, alt text and the appendix sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from birthgaps.core.codes import IMD_QUINTILE_LABELS, NOT_STATED, OUTCOMES, UNKNOWN
+
+#: Label of the series that covers every birth whatever the ethnic group.
+ALL_BIRTHS = "All births"
+
+#: The one explanation of the c / [c] marker (docs/disclosure.md): a value is withheld for a count
+#: of 1 to 7 or to protect another value, and the published outputs do not say which.
+WITHHELD_TEXT = (
+    "[c] withheld to protect confidentiality: a count of 1 to 7 or a figure that would reveal one"
+)
+
+#: Axis label of each dimension.
+DIMENSION_LABELS = {
+    "imd_quintile": "IMD quintile (national deprivation of the mother's neighbourhood)",
+    "ethnic_group": "Mother's ethnic group",
+    "age_band": "Mother's age (years)",
+    "year": "Year of birth",
+}
+
+#: Heading of each model term in the forest plot.
+TERM_HEADINGS = {
+    "imd_quintile": "Deprivation (IMD quintile)",
+    "ethnic_group": "Ethnic group",
+    "age_band": "Mother's age (years)",
+    "year": "Year of birth",
+}
+
+#: Each model term in a sentence (what the adjusted model includes).
+TERM_PHRASES = {
+    "imd_quintile": "deprivation quintile",
+    "ethnic_group": "ethnic group",
+    "age_band": "mother's age band",
+    "year": "year of birth",
+}
+
+_ETHNIC_ADJECTIVES = {
+    "Asian": "Asian",
+    "Black": "Black",
+    "Mixed": "Mixed-ethnicity",
+    "White": "White",
+    "Other": "Other-ethnicity",
+    NOT_STATED: "ethnicity-not-stated",
+}
+
+_AGE_PHRASES = {
+    "<20": "under 20",
+    "20-24": "20 to 24",
+    "25-29": "25 to 29",
+    "30-34": "30 to 34",
+    "35-39": "35 to 39",
+    "40+": "40 and over",
+    UNKNOWN: "of unknown age",
+}
+
+
+def outcome_label(outcome: str) -> str:
+    """Short label of an outcome, e.g. ``Preterm birth``."""
+    return OUTCOMES.get(outcome, (outcome.replace("_", " ").capitalize(), ""))[0]
+
+
+def outcome_definition(outcome: str) -> str:
+    """Definition of an outcome as used in captions."""
+    return OUTCOMES.get(outcome, ("", outcome.replace("_", " ")))[1]
+
+
+def lower_first(text: str) -> str:
+    """The text with its first letter in lower case (a label inside a sentence)."""
+    return text[:1].lower() + text[1:]
+
+
+def fmt_pct(value: float) -> str:
+    """A percentage to one decimal place, e.g. ``7.6%``."""
+    return f"{value:.1f}%"
+
+
+def fmt_ci(lower: float, upper: float, digits: int = 1) -> str:
+    """A confidence interval as words, e.g. ``7.2 to 8.0`` (no dash that a reader could take as minus)."""
+    return f"{lower:.{digits}f} to {upper:.{digits}f}"
+
+
+def fmt_or(value: float) -> str:
+    """An odds ratio to two decimal places."""
+    return f"{value:.2f}"
+
+
+def fmt_pp(value: float) -> str:
+    """Percentage points to one decimal place, e.g. ``3.1 percentage points``."""
+    return f"{value:.1f} percentage points"
+
+
+def join_words(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def imd_label(quintile: str) -> str:
+    """Readable IMD quintile label, e.g. ``1 (most deprived)``."""
+    return IMD_QUINTILE_LABELS.get(str(quintile), str(quintile))
+
+
+def group_label(dimension: str, group: str) -> str:
+    """Readable label of a group of a rates dimension."""
+    if dimension == "imd_quintile":
+        return imd_label(group)
+    if dimension == "imd_quintile_by_ethnic_group":
+        quintile, _, ethnic = str(group).partition(" | ")
+        return f"{imd_label(quintile)} | {ethnic}"
+    return str(group)
+
+
+def level_label(term: str, level: str) -> str:
+    """Readable label of a model level."""
+    return imd_label(level) if term == "imd_quintile" else str(level)
+
+
+def group_phrase(dimension: str, groups: Sequence[str]) -> str:
+    """Groups as words in a sentence, e.g. ``Asian and Black mothers``."""
+    if dimension == "ethnic_group":
+        return f"{join_words([_ETHNIC_ADJECTIVES.get(g, g) for g in groups])} mothers"
+    if dimension == "age_band":
+        return f"mothers aged {join_words([_AGE_PHRASES.get(g, g) for g in groups])}"
+    return join_words(list(groups))
+
+
+def comparison_phrase(comparison: str, benchmark_label: str) -> str | None:
+    """Plain words for a Fingertips comparison label, e.g. "significantly higher than England"."""
+    if comparison.startswith(("Worse", "Higher")):
+        return f"significantly higher than {benchmark_label}"
+    if comparison.startswith(("Better", "Lower")):
+        return f"significantly lower than {benchmark_label}"
+    if comparison == "Similar":
+        return f"similar to {benchmark_label}"
+    return None
+
+
+def significance_phrase(significance: str) -> str:
+    """Plain words for a PHE funnel label, e.g. "above the 99.8% limit"."""
+    if significance.startswith("High"):
+        return "above the " + ("99.8%" if "0.001" in significance else "95%") + " funnel limit"
+    if significance.startswith("Low"):
+        return "below the " + ("99.8%" if "0.001" in significance else "95%") + " funnel limit"
+    if significance == "Not significant":
+        return "within the funnel limits"
+    return "not placed on the funnel"
+
+
+def trend_window(row: pd.Series | None) -> str:
+    """``2020–2024`` from a trend row's first and last year ('' when unknown)."""
+    if row is None:
+        return ""
+    first, last = pd.to_numeric(row["first_year"]), pd.to_numeric(row["last_year"])
+    if pd.isna(first) or pd.isna(last):
+        return ""
+    return f"{int(first)}–{int(last)}"
+
+
+def rii_words(row: pd.Series) -> str:
+    """``2.03 (95% CI 1.71 to 2.41)``, or the RII alone when its limits are not published."""
+    if np.isfinite(row["lower_95"]) and np.isfinite(row["upper_95"]):
+        return f"{row['value']:.2f} (95% CI {fmt_ci(row['lower_95'], row['upper_95'], 2)})"
+    return f"{row['value']:.2f} (no reliable confidence interval)"
