@@ -10,6 +10,7 @@ as the models read it); ``frame`` (levels, collapsed cells, design matrices) and
 (complete cases, sparse-level rule, references); ``fitting`` (grouped GLMs); ``analysis`` (one
 outcome in one population); the table builders ``ratios``, ``interaction``, ``stratified``,
 ``excess``, ``summaries``; ``areas`` (every area, then ``ALL``); ``protect`` (disclosure
-control); ``release`` (the models rule's one call, :func:`~birthgaps.models.release.fit_area_models`).
+control); ``release`` (the models rule's one call,
+:func:`~birthgaps.models.release.fit_area_models`).
 ``notes`` and ``tables`` hold the words and the columns the others share.
 """

@@ -97,7 +97,7 @@ class Analysis:
         check_references(self.reference, self.levels)
         self._populations: dict[Any, Population] = {}
         self._fits: dict[Any, Fit | None] = {}
-        #: pair -> interaction fit and counts (cache of birthgaps.models.interaction.interaction_fit)
+        #: pair -> interaction fit and counts (the cache of interaction.interaction_fit)
         self.interactions: dict[tuple[str, str], tuple[Fit | None, dict[str, int]]] = {}
 
     # -- shared pieces -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The config's ``models:`` block read once: the defaults of its optional keys and their checks.
 
-A ``models:`` mapping enters :func:`model_settings`; a :class:`Settings` leaves (or an InputError)."""
+A ``models:`` mapping enters :func:`model_settings`; a :class:`Settings` (or an InputError)
+leaves."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The published rates table as the models read it: protected counts and withheld rows.
 
 ``rates.csv`` (a frame) enters :func:`published_rates`; per (area, outcome), a mapping
-(dimension, group) -> :class:`PublishedRow` leaves ("protect first, derive after", docs/models.md)."""
+(dimension, group) -> :class:`PublishedRow` leaves ("protect first, derive after",
+docs/models.md)."""
 
 from __future__ import annotations
 
