@@ -1,4 +1,4 @@
-"""Benchmark and validity study of birthgaps.models.fitting, the figures quoted in docs/models.md.
+"""Benchmark and validity study of birthgaps.models, the figures quoted in docs/models.md.
 
 Usage: python3 -m uv run python benchmarks/coverage_study.py [--reps 2000] [--seeds 60]
        [--sections record,demo,recovery,pipeline,direct]
@@ -35,16 +35,10 @@ from scipy.stats import binom
 from birthgaps.clean.cells import make_cells
 from birthgaps.clean.cleaning import clean_births
 from birthgaps.ingest.synth import simulate_release
-from birthgaps.models.fitting import (
-    _collapse,
-    _design,
-    fit_binomial_glm,
-    fit_models,
-    fit_modified_poisson,
-    fit_risk_ratios,
-    model_tables,
-    models_table,
-)
+from birthgaps.models.areas import model_tables, models_table
+from birthgaps.models.fitting import fit_binomial_glm, fit_modified_poisson
+from birthgaps.models.frame import collapse, design
+from birthgaps.models.ratios import fit_models, fit_risk_ratios
 
 REPO = Path(__file__).resolve().parents[1]
 OUTCOMES = ["preterm", "lbw"]
@@ -88,8 +82,8 @@ def record_vs_cells(config: dict, live_births: int) -> None:
     robust = fit_modified_poisson(one, terms, reference)
     t_rr_cells = time.perf_counter() - start
 
-    collapsed = _collapse(one, terms)
-    _, exog, _ = _design(collapsed, terms, reference)
+    collapsed = collapse(one, terms)
+    _, exog, _ = design(collapsed, terms, reference)
     counts = collapsed["denominator"].to_numpy()
     events = collapsed["events"].to_numpy()
     # One row per birth: each pattern repeated, first `events` rows 1, the rest 0.

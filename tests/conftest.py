@@ -425,7 +425,7 @@ def fake_indicator_tables() -> dict[str, pd.DataFrame]:
 # ---------------------------------------------------------------------------------------------
 # Fake published model tables beyond the odds ratios (risk ratios, interaction test, stratified
 # estimates, excess explained, fit summaries), in the formats the models rule writes: columns and
-# notes from the constants of birthgaps.models.fitting, prefixed by release/data/imd_quintiles as
+# notes from the constants of birthgaps.models.notes and .tables, prefixed by release/data/imd_quintiles as
 # provenance.label_table does. Values are made up, consistent with the fake odds ratios above.
 # Northbrook preterm has a significant interaction, Southwick LBW an untestable one; Eastmere has
 # a group whose ratio is below 1 and one whose gap widens with deprivation; Southwick "Other" has
@@ -467,7 +467,8 @@ def _build_fake_model_tables(models_table: pd.DataFrame) -> dict[str, pd.DataFra
     import numpy as np
     from scipy.stats import norm
 
-    from birthgaps.models import fitting as m
+    from birthgaps.models import notes as m
+    from birthgaps.models.tables import PUBLISHED_COLUMNS
 
     z = float(norm.ppf(0.975))
 
@@ -491,7 +492,7 @@ def _build_fake_model_tables(models_table: pd.DataFrame) -> dict[str, pd.DataFra
         & rr["level"].isin(["Asian", "Black"])
     )
     rr.loc[flagged, "note"] = m.NOTE_RISK_ABOVE_ONE
-    rr = rr[m.PUBLISHED_COLUMNS["risk_ratios"]]
+    rr = rr[PUBLISHED_COLUMNS["risk_ratios"]]
 
     interaction_rows, stratified_rows, excess_rows, fit_rows = [], [], [], []
     for (area, outcome), (lr, df, p, sparse) in FAKE_INTERACTION.items():
@@ -683,10 +684,10 @@ def _build_fake_model_tables(models_table: pd.DataFrame) -> dict[str, pd.DataFra
 
     tables = {
         "risk_ratios": rr,
-        "interaction": frame(interaction_rows, m.PUBLISHED_COLUMNS["interaction"]),
-        "stratified": frame(stratified_rows, m.PUBLISHED_COLUMNS["stratified"]),
-        "excess_explained": frame(excess_rows, m.PUBLISHED_COLUMNS["excess_explained"]),
-        "model_fit": frame(fit_rows, m.PUBLISHED_COLUMNS["fit"]),
+        "interaction": frame(interaction_rows, PUBLISHED_COLUMNS["interaction"]),
+        "stratified": frame(stratified_rows, PUBLISHED_COLUMNS["stratified"]),
+        "excess_explained": frame(excess_rows, PUBLISHED_COLUMNS["excess_explained"]),
+        "model_fit": frame(fit_rows, PUBLISHED_COLUMNS["fit"]),
     }
     return {name: _label(table) for name, table in tables.items()}
 

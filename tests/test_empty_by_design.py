@@ -15,13 +15,10 @@ import pytest
 from birthgaps.appendix import sections as report
 from birthgaps.core.errors import InputError
 from birthgaps.core.model_columns import PUBLISHED_INTERACTION_COLUMNS, PUBLISHED_STRATIFIED_COLUMNS
-from birthgaps.models.fitting import (
-    EMPTY_REASONS,
-    STRATIFIED_WHEN_SIGNIFICANT,
-    empty_table_notes,
-    model_tables,
-    publish_model_tables,
-)
+from birthgaps.models.areas import model_tables
+from birthgaps.models.notes import STRATIFIED_WHEN_SIGNIFICANT
+from birthgaps.models.protect import empty_table_notes, publish_model_tables
+from birthgaps.models.tables import EMPTY_REASONS
 from birthgaps.publish.workbook import build_workbook
 
 sys.path.insert(0, str(Path(__file__).parent))

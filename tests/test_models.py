@@ -1,4 +1,4 @@
-"""Unit tests of birthgaps.models.fitting: grouped-count GLMs against record-level fits, notes, layout."""
+"""Unit tests of birthgaps.models: grouped-count GLMs against record-level fits, notes, layout."""
 
 from __future__ import annotations
 
@@ -15,22 +15,12 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from birthgaps.core import codes as definitions
 from birthgaps.core.errors import InputError
-from birthgaps.models.fitting import (
-    ALL_AREAS,
-    MODEL_COLUMNS,
-    MODELS_TABLE_COLUMNS,
-    NOTE_COLLINEAR,
-    NOTE_SEPARATION,
-    NOTE_TOO_FEW,
-    NOTE_WITHHELD,
-    complete_case_note,
-    fit_binomial_glm,
-    fit_models,
-    model_tables,
-    models_table,
-    publish_model_tables,
-    publish_models,
-)
+from birthgaps.models.areas import model_tables, models_table
+from birthgaps.models.fitting import fit_binomial_glm
+from birthgaps.models.notes import NOTE_COLLINEAR, NOTE_SEPARATION, NOTE_TOO_FEW, NOTE_WITHHELD
+from birthgaps.models.protect import complete_case_note, publish_model_tables, publish_models
+from birthgaps.models.ratios import fit_models
+from birthgaps.models.tables import ALL_AREAS, MODEL_COLUMNS, MODELS_TABLE_COLUMNS
 
 REFERENCE = {"imd_quintile": "5", "ethnic_group": "White", "age_band": "25-29", "year": "first"}
 EXPOSURES = ["imd_quintile", "ethnic_group"]

@@ -29,26 +29,27 @@ from test_models import (
 
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import validate_config
-from birthgaps.models.fitting import (
-    EXCESS_COLUMNS,
-    FIT_COLUMNS,
-    INTERACTION_COLUMNS,
+from birthgaps.models.areas import model_tables
+from birthgaps.models.excess import excess_explained
+from birthgaps.models.fitting import c_statistic
+from birthgaps.models.interaction import interaction_test
+from birthgaps.models.notes import (
     NOTE_BASE_BELOW_ONE,
     NOTE_BASE_NEAR_ONE,
     NOTE_NO_INTERACTION,
     NOTE_TOO_FEW,
     NOTE_WITHHELD,
     NOTE_WORKING_LIKELIHOOD,
+)
+from birthgaps.models.ratios import fit_models, fit_risk_ratios
+from birthgaps.models.stratified import stratified_estimates
+from birthgaps.models.summaries import fit_summaries
+from birthgaps.models.tables import (
+    EXCESS_COLUMNS,
+    FIT_COLUMNS,
+    INTERACTION_COLUMNS,
     STRATIFIED_COLUMNS,
     TABLE_KEYS,
-    c_statistic,
-    excess_explained,
-    fit_models,
-    fit_risk_ratios,
-    fit_summaries,
-    interaction_test,
-    model_tables,
-    stratified_estimates,
 )
 
 REFS = {"imd_quintile": "5", "ethnic_group": "White", "age_band": "25-29", "year": "2019"}
@@ -524,9 +525,9 @@ def test_fit_summaries_equal_record_level_fits(big, big_records) -> None:
     adjusted = table[(table["measure"] == "odds_ratio") & (table["model"] == "adjusted")].iloc[0]
     assert adjusted["pattern_df"] == adjusted["n_patterns"] - adjusted["n_parameters"]
     # freq_weights on the patterns reproduce the record-level AIC too (FIELD-NOTES)
-    from birthgaps.models.fitting import _collapse, _design
+    from birthgaps.models.frame import collapse, design
 
-    collapsed = _collapse(big, TERMS)
+    collapsed = collapse(big, TERMS)
     long = pd.concat(
         [
             collapsed.assign(y=1.0, w=collapsed["events"]),
@@ -535,7 +536,7 @@ def test_fit_summaries_equal_record_level_fits(big, big_records) -> None:
         ignore_index=True,
     )
     long = long[long["w"] > 0]
-    _, exog, _ = _design(long, TERMS, REFERENCE)
+    _, exog, _ = design(long, TERMS, REFERENCE)
     weighted = sm.GLM(
         long["y"], exog, family=sm.families.Binomial(), freq_weights=long["w"].to_numpy(float)
     ).fit()

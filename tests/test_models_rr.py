@@ -29,26 +29,25 @@ from test_models import (
 )
 
 from birthgaps.core import codes as definitions
-from birthgaps.models.fitting import (
-    ALL_AREAS,
+from birthgaps.models.areas import (
     COMPLETE_CASE_COLUMNS,
+    model_tables,
+    models_table,
+    risk_ratio_table,
+)
+from birthgaps.models.fitting import fit_modified_poisson, grouped_sandwich
+from birthgaps.models.notes import NOTE_RISK_ABOVE_ONE, NOTE_TOO_FEW
+from birthgaps.models.protect import publish_model_tables
+from birthgaps.models.ratios import fit_models, fit_risk_ratios
+from birthgaps.models.tables import (
+    ALL_AREAS,
     COMPLETE_CASES,
     EMPTY_REASONS,
-    NOTE_RISK_ABOVE_ONE,
-    NOTE_TOO_FEW,
     PUBLISHED_COLUMNS,
     RISK_RATIO_COLUMNS,
     RISK_RATIO_TABLE_COLUMNS,
     TABLE_KEYS,
     UNPUBLISHED_COLUMNS,
-    fit_models,
-    fit_modified_poisson,
-    fit_risk_ratios,
-    grouped_sandwich,
-    model_tables,
-    models_table,
-    publish_model_tables,
-    risk_ratio_table,
 )
 
 TERMS = ["imd_quintile", "ethnic_group", "age_band", "year"]
@@ -119,11 +118,11 @@ def test_crude_risk_ratio_is_the_ratio_of_proportions(cells) -> None:
 
 def test_grouped_sandwich_of_a_logistic_fit_equals_record_level_hc0(cells) -> None:
     """The same exact-from-cells meat serves the logit link (robust logistic errors)."""
-    from birthgaps.models.fitting import _collapse, _design
+    from birthgaps.models.frame import collapse, design
 
     one = cells[cells["outcome"] == "preterm"]
-    collapsed = _collapse(one, ["imd_quintile", "age_band"])
-    endog, exog, _ = _design(collapsed, ["imd_quintile", "age_band"], REFERENCE)
+    collapsed = collapse(one, ["imd_quintile", "age_band"])
+    endog, exog, _ = design(collapsed, ["imd_quintile", "age_band"], REFERENCE)
     grouped = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
     x = exog.to_numpy()
     n = endog.sum(axis=1)

@@ -22,7 +22,8 @@ from scipy.stats import binom
 from birthgaps.clean.cells import make_cells
 from birthgaps.clean.cleaning import clean_births
 from birthgaps.ingest.synth import simulate_release
-from birthgaps.models.fitting import fit_models, models_table
+from birthgaps.models.areas import models_table
+from birthgaps.models.ratios import fit_models
 
 pytestmark = pytest.mark.slow
 

@@ -12,12 +12,10 @@ import pandas as pd
 import pytest
 
 from birthgaps.core.errors import InputError
-from birthgaps.models.fitting import (
-    NOTE_TOO_FEW_REFERENCE,
-    fallback_reference,
-    fit_models,
-    model_tables,
-)
+from birthgaps.models.areas import model_tables
+from birthgaps.models.notes import NOTE_TOO_FEW_REFERENCE
+from birthgaps.models.population import fallback_reference
+from birthgaps.models.ratios import fit_models
 
 QUINTILE_SHARE = {"1": 0.46, "2": 0.30, "3": 0.15, "4": 0.0892, "5": 0.0008}
 ETHNIC_SHARE = {"Asian": 0.25, "Black": 0.15, "Mixed": 0.06, "White": 0.48, "Other": 0.06}

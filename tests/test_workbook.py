@@ -21,7 +21,8 @@ from birthgaps.core.errors import InputError
 from birthgaps.core.model_columns import MODEL_OUTPUTS
 from birthgaps.core.provenance import SYNTHETIC_NOTICE, label_table
 from birthgaps.ingest.synth import simulate_release
-from birthgaps.models.fitting import model_tables, publish_model_tables
+from birthgaps.models.areas import model_tables
+from birthgaps.models.protect import publish_model_tables
 from birthgaps.publish.workbook import (
     KINDS,
     MARKERS,

@@ -1,0 +1,117 @@
+"""The config's ``models:`` block read once: the defaults of its optional keys and their checks.
+
+A ``models:`` mapping enters :func:`model_settings`; a :class:`Settings` (or an InputError)
+leaves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from birthgaps.core.errors import InputError
+
+#: Defaults of the optional ``models:`` keys (config/README.md).
+DEFAULT_INTERACTION_TERMS: tuple[str, str] = ("imd_quintile", "ethnic_group")
+DEFAULT_P_THRESHOLD = 0.05
+STRATIFIED_CHOICES: tuple[str, ...] = ("always", "when_significant")
+DEFAULT_EXCESS_EXPOSURE = "ethnic_group"
+#: What a fitted model does when a configured reference level is too sparse (fewer than
+#: ``min_events`` events or non-events), absent, or withheld in the published rates table
+#: (docs/models.md, "Sparse reference levels"): ``nearest`` uses the nearest usable level instead
+#: (ordered terms) or the usable level with most births (ethnic group); ``none`` blanks that term's
+#: rows only. Either way the other terms keep their estimates.
+REFERENCE_FALLBACKS: tuple[str, ...] = ("nearest", "none")
+DEFAULT_REFERENCE_FALLBACK = "nearest"
+
+
+DEFAULT_EXPLAINED_BY: tuple[str, ...] = ("imd_quintile",)
+
+
+def check_excess(
+    terms: Sequence[str], exposure: str, explained_by: Sequence[str], *, explicit: bool
+) -> bool:
+    """Whether the excess-explained comparison applies; an explicit bad setting is an InputError."""
+    ok = (
+        exposure in terms
+        and len(explained_by) > 0
+        and all(t in terms for t in explained_by)
+        and exposure not in explained_by
+    )
+    if not ok and explicit:
+        raise InputError(
+            f"excess explained needs an exposure ({exposure!r}) and explaining terms "
+            f"({list(explained_by)}) that are different terms of the adjusted model",
+            key="models.excess_explained",
+            hint=f"choose among {list(terms)}",
+        )
+    return ok
+
+
+@dataclass
+class Settings:
+    """The config's ``models:`` block with the defaults of its optional keys filled in."""
+
+    outcomes: list[str]
+    exposures: list[str]
+    adjust_for: list[str]
+    reference: dict[str, Any]
+    min_events: int
+    pair: tuple[str, str] | None
+    p_threshold: float
+    fallback: str
+    stratified: str
+    exposure: str | None
+    explained_by: list[str]
+
+
+def model_settings(model_config: dict) -> Settings:
+    """Read ``models:``; an interaction or excess setting that does not fit the model stops the run."""
+    exposures = list(model_config["exposures"])
+    adjust_for = list(model_config.get("adjust_for", []))
+    terms = list(dict.fromkeys([*exposures, *adjust_for]))
+    inter = model_config.get("interaction") or {}
+    stratified = str(inter.get("stratified", "always"))
+    fallback = str(model_config.get("reference_fallback", DEFAULT_REFERENCE_FALLBACK))
+    if fallback not in REFERENCE_FALLBACKS:
+        raise InputError(
+            f"models.reference_fallback must be one of {list(REFERENCE_FALLBACKS)}",
+            key="models.reference_fallback",
+        )
+    if stratified not in STRATIFIED_CHOICES:
+        raise InputError(
+            f"models.interaction.stratified must be one of {list(STRATIFIED_CHOICES)}",
+            key="models.interaction.stratified",
+        )
+    pair: tuple[str, str] | None = None
+    if "terms" in inter:
+        given = [str(t) for t in inter["terms"]]
+        if len(given) != 2 or given[0] == given[1] or any(t not in terms for t in given):
+            raise InputError(
+                f"the interaction needs two different terms of the adjusted model, got {given}",
+                key="models.interaction.terms",
+                hint=f"choose two of {terms}",
+            )
+        pair = (given[0], given[1])
+    elif all(t in terms for t in DEFAULT_INTERACTION_TERMS):
+        pair = DEFAULT_INTERACTION_TERMS
+    excess = model_config.get("excess_explained") or {}
+    exposure = str(excess.get("exposure", DEFAULT_EXCESS_EXPOSURE))
+    explained_by = [str(t) for t in excess.get("explained_by", DEFAULT_EXPLAINED_BY)]
+    if not check_excess(terms, exposure, explained_by, explicit=bool(excess)):
+        exposure_or_none = None
+    else:
+        exposure_or_none = exposure
+    return Settings(
+        outcomes=list(model_config["outcomes"]),
+        exposures=exposures,
+        adjust_for=adjust_for,
+        reference=dict(model_config.get("reference", {})),
+        min_events=int(model_config.get("min_events", 5)),
+        pair=pair,
+        p_threshold=float(inter.get("p_threshold", DEFAULT_P_THRESHOLD)),
+        fallback=fallback,
+        stratified=stratified,
+        exposure=exposure_or_none,
+        explained_by=explained_by,
+    )
