@@ -11,6 +11,7 @@ from birthgaps.core.disclosure import barely_changed_areas, carry_rows
 from birthgaps.core.model_columns import MODEL_OUTPUTS
 from birthgaps.core.provenance import label_table
 from birthgaps.core.runner import run_step
+from birthgaps.core.tables import read_table
 from birthgaps.models.fitting import (
     DEFAULT_P_THRESHOLD,
     EMPTY_REASONS,
@@ -21,7 +22,7 @@ from birthgaps.models.fitting import (
 
 
 def main(smk):
-    cells = pd.read_parquet(smk.input.cells)
+    cells = read_table("cells", smk.input.cells)
     rates = pd.read_csv(
         smk.input.rates,
         dtype={c: "string" for c in ("area_code", "outcome", "dimension", "group")},
