@@ -15,6 +15,7 @@ import pytest
 from birthgaps.appendix import sections as report
 from birthgaps.core.errors import InputError
 from birthgaps.core.model_columns import PUBLISHED_INTERACTION_COLUMNS, PUBLISHED_STRATIFIED_COLUMNS
+from birthgaps.core.settings import load_config
 from birthgaps.models.fitting import (
     EMPTY_REASONS,
     STRATIFIED_WHEN_SIGNIFICANT,
@@ -29,6 +30,8 @@ from test_sparse_reference import AREA, CONFIG, city_cells  # noqa: E402
 from test_workflow import real_release, snakemake, tiny_config, write_config  # noqa: E402
 
 RULES = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
+#: The demo config's resolved settings blocks (they word the workbook's notes).
+SETTINGS = load_config(Path(__file__).resolve().parents[1] / "config" / "config.yaml")
 NO_ETHNICITY = "no interaction test: ethnicity is not stated for any birth"
 
 
@@ -123,6 +126,10 @@ def _book(tmp_path: Path, empty_notes: dict[str, str] | None) -> Path:
         path=path,
         years=[2022, 2023],
         empty_notes=empty_notes,
+        **{
+            block: SETTINGS[block]
+            for block in ("disclosure", "statistics", "deprivation", "models")
+        },
     )
     return path
 
