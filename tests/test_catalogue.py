@@ -118,31 +118,45 @@ def test_an_ons_births_data_dictionary_states_the_ons_rule(ons):
     config, tables = ons
     rules = config["disclosure"]
     for dictionary in (
-        data_dictionary(None, rules),
-        published_dictionary(tables, config["release"], True, rules),
+        data_dictionary(None, rules, config["statistics"]),
+        published_dictionary(tables, config["release"], True, rules, config["statistics"]),
     ):
         text = "\n".join(dictionary["description"])
         for wording in NHS_WORDING:
             assert wording not in text, wording
         assert "not rounded" in text
-    described = data_dictionary(None, rules).set_index(["table", "column"])["description"]
+    described = data_dictionary(None, rules, config["statistics"]).set_index(["table", "column"])[
+        "description"
+    ]
     assert "a count of 1 to 2 or" in described[("rates", "suppressed")]
     assert "(|1 to 2| withheld)" in described[("inequality", "excess_events")]
 
 
 def test_default_descriptions_keep_the_nhs_england_wording(repo_config):
-    described = data_dictionary(None, validate_config(copy.deepcopy(repo_config))["disclosure"])
+    config = validate_config(copy.deepcopy(repo_config))
+    described = data_dictionary(None, config["disclosure"], config["statistics"])
     text = "\n".join(described["description"])
     assert "Live births with the outcome, rounded to the nearest 5" in text
     assert "a count of 1 to 7 or a figure that would reveal one" in text
     assert "{" not in text  # every placeholder is filled
 
 
+def test_the_small_number_and_trend_wording_follows_the_statistics_config(repo_config):
+    config = validate_config(copy.deepcopy(repo_config))
+    config["statistics"]["small_numbers"] = {"min_events": 5, "unreliable_below": 25}
+    config["statistics"]["trend"]["threshold"] = 10.83
+    described = data_dictionary(None, config["disclosure"], config["statistics"])
+    text = described.set_index(["table", "column"])["description"]
+    assert "fewer than 25 events" in text[("rates", "reliability")]
+    assert "fewer than 5 events" in text[("rates", "reliability")]
+    assert "significant above 10.83" in text[("trends", "statistic")]
+
+
 def test_docs_outputs_md_is_up_to_date(repo_config):
     text = (REPO / "docs" / "outputs.md").read_text()
     assert DOC_MARKER in text, "docs/outputs.md lost its generated section"
     generated = text.split(DOC_MARKER, 1)[1].lstrip("\n")
-    assert generated == outputs_markdown(repo_config["disclosure"]), (
+    assert generated == outputs_markdown(repo_config["disclosure"], repo_config["statistics"]), (
         "docs/outputs.md is out of date: run `python3 -m uv run python tools/outputs_docs.py`"
     )
 

@@ -339,13 +339,15 @@ def test_every_column_of_every_published_table_has_a_dictionary_entry(tiny, repo
         # the catalogue lists exactly the columns the pipeline writes, in its order
         assert list(TABLES[key].columns) == list(table.columns), key
     assert all(c.kind in KINDS for spec in TABLES.values() for c in spec.columns.values())
-    dictionary = data_dictionary(tiny, repo_config["disclosure"])
+    dictionary = data_dictionary(tiny, repo_config["disclosure"], repo_config["statistics"])
     assert len(dictionary) == sum(len(t.columns) for t in tiny.values())
     assert dictionary["description"].str.len().gt(10).all()
     for key, part in dictionary.groupby("table"):
         headings = [h for c, h in zip(part["column"], part["heading"], strict=True)]
         assert len(set(headings)) == len(headings), key
-    published = published_dictionary(tiny, "demo", True, repo_config["disclosure"])
+    published = published_dictionary(
+        tiny, "demo", True, repo_config["disclosure"], repo_config["statistics"]
+    )
     assert list(published.columns) == [
         "release",
         "data",
@@ -359,7 +361,11 @@ def test_every_column_of_every_published_table_has_a_dictionary_entry(tiny, repo
 
 def test_an_undocumented_column_fails_loudly(tiny, repo_config, tmp_path):
     with pytest.raises(InputError) as caught:
-        data_dictionary({"rates": tiny["rates"].assign(new_measure="1")}, repo_config["disclosure"])
+        data_dictionary(
+            {"rates": tiny["rates"].assign(new_measure="1")},
+            repo_config["disclosure"],
+            repo_config["statistics"],
+        )
     message = str(caught.value)
     assert "new_measure" in message and "rates" in message
     with pytest.raises(InputError):
@@ -381,7 +387,7 @@ def test_docs_outputs_md_is_generated_from_the_catalogue(repo_config):
     text = (REPO / "docs" / "outputs.md").read_text()
     assert DOC_MARKER in text, "docs/outputs.md lost its generated section"
     generated = text.split(DOC_MARKER, 1)[1].lstrip("\n")
-    assert generated == outputs_markdown(repo_config["disclosure"]), (
+    assert generated == outputs_markdown(repo_config["disclosure"], repo_config["statistics"]), (
         "docs/outputs.md is out of date: regenerate its section with "
         "`python3 -m uv run python tools/outputs_docs.py`"
     )

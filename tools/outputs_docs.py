@@ -17,9 +17,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     """Rewrite docs/outputs.md with its generated section worded for config/config.yaml."""
-    disclosure = load_config(REPO / "config" / "config.yaml")["disclosure"]
+    config = load_config(REPO / "config" / "config.yaml")
     page = REPO / "docs" / "outputs.md"
-    page.write_text(outputs_document(page.read_text(), disclosure))
+    page.write_text(outputs_document(page.read_text(), config["disclosure"], config["statistics"]))
 
 
 if __name__ == "__main__":

@@ -32,9 +32,9 @@ def main(smk):
         models=params.models,
         empty_notes=empty_notes,
     )
-    published_dictionary(tables, params.release, params.synthetic, params.disclosure).to_csv(
-        smk.output.dictionary, index=False
-    )
+    published_dictionary(
+        tables, params.release, params.synthetic, params.disclosure, params.statistics
+    ).to_csv(smk.output.dictionary, index=False)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -183,9 +183,9 @@ def fitted_model_columns(key: str) -> list[str]:
 # ------------------------------------------------------------------------------ docs/outputs.md
 
 
-def outputs_markdown(disclosure: Mapping) -> str:
+def outputs_markdown(disclosure: Mapping, statistics: Mapping) -> str:
     """The generated part of docs/outputs.md: every published table and its columns, worded for
-    the resolved ``disclosure`` config block."""
+    the resolved ``disclosure`` and ``statistics`` config blocks."""
     lines: list[str] = []
     for key, spec in PUBLISHED.items():
         lines += [
@@ -197,7 +197,7 @@ def outputs_markdown(disclosure: Mapping) -> str:
             "|---|---|---|---|",
         ]
         for name, column in spec.columns.items():
-            description = column.described(disclosure).description.replace("|", "\\|")
+            description = column.described(disclosure, statistics).description.replace("|", "\\|")
             shown = "not in the workbook" if name in DROPPED_IN_WORKBOOK else column.heading
             lines.append(f"| `{name}` | {shown} | {column.unit} | {description} |")
         if spec.not_applicable:
@@ -216,10 +216,12 @@ DOC_MARKER = (
 )
 
 
-def outputs_document(text: str, disclosure: Mapping) -> str:
+def outputs_document(text: str, disclosure: Mapping, statistics: Mapping) -> str:
     """docs/outputs.md (``text``) with its generated section replaced by ``outputs_markdown``."""
     if DOC_MARKER not in text:
         raise InputError(
             "docs/outputs.md lost its generated-section marker", file="docs/outputs.md"
         )
-    return text.split(DOC_MARKER, 1)[0] + DOC_MARKER + "\n" + outputs_markdown(disclosure)
+    return (
+        text.split(DOC_MARKER, 1)[0] + DOC_MARKER + "\n" + outputs_markdown(disclosure, statistics)
+    )

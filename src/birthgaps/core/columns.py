@@ -2,8 +2,9 @@
 
 Enters: nothing (pure definitions). Leaves: ``Column``, ``TableSpec``, ``Rule``, the shared column
 entries (``EVENTS``, ``NOTE``, ...) and the helpers that build them; ``birthgaps.core.catalogue``
-assembles the tables. Descriptions that state a disclosure method hold placeholders
-(``{rounded}``, ``{suppressed}``, ``{withheld}``) that ``fill`` words from the resolved config.
+assembles the tables. Descriptions that state a method hold placeholders (``{rounded}``,
+``{suppressed}``, ``{withheld}``, ``{min_events}``, ...) that ``fill`` words from the resolved
+config's ``disclosure`` and ``statistics`` blocks.
 """
 
 from __future__ import annotations
@@ -43,12 +44,25 @@ PLACEHOLDERS: dict[str, Callable[[Mapping], str]] = {
     "{withheld}": methods.withheld_text,
 }
 
+#: Placeholders worded from the resolved ``statistics`` config block (ONS small-number rule and the
+#: recent-trend test).
+STATISTICS_PLACEHOLDERS: dict[str, Callable[[Mapping], str]] = {
+    "{min_events}": lambda s: str(s["small_numbers"]["min_events"]),
+    "{unreliable_below}": lambda s: str(s["small_numbers"]["unreliable_below"]),
+    "{trend_threshold}": lambda s: str(s["trend"]["threshold"]),
+}
 
-def fill(text: str, disclosure: Mapping) -> str:
-    """``text`` with its placeholders worded from the resolved ``disclosure`` config block."""
-    for placeholder, words in PLACEHOLDERS.items():
-        if placeholder in text:
-            text = text.replace(placeholder, words(disclosure))
+
+def fill(text: str, disclosure: Mapping, statistics: Mapping) -> str:
+    """``text`` with its placeholders worded from the resolved ``disclosure`` and ``statistics``
+    config blocks."""
+    for placeholders, block in (
+        (PLACEHOLDERS, disclosure),
+        (STATISTICS_PLACEHOLDERS, statistics),
+    ):
+        for placeholder, words in placeholders.items():
+            if placeholder in text:
+                text = text.replace(placeholder, words(block))
     return text
 
 
@@ -72,9 +86,9 @@ class Column:
         """What disclosure control makes of the column (``role``, else its kind's ``ROLES``)."""
         return self.role or ROLES[self.kind]
 
-    def described(self, disclosure: Mapping) -> Column:
-        """The column with its description worded from the resolved ``disclosure`` config."""
-        return replace(self, description=fill(self.description, disclosure))
+    def described(self, disclosure: Mapping, statistics: Mapping) -> Column:
+        """The column with its description worded from the resolved config blocks."""
+        return replace(self, description=fill(self.description, disclosure, statistics))
 
 
 @dataclass(frozen=True)
@@ -203,8 +217,8 @@ NOTE = col(
 )
 RELIABILITY = col(
     "Reliability",
-    "ONS small-number marker: `u` low reliability (fewer than 20 events), `x` not calculated "
-    "(fewer than 3 events); empty (`none` in the workbook) otherwise. The workbook shows [u] and [x]",
+    "ONS small-number marker: `u` low reliability (fewer than {unreliable_below} events), `x` not "
+    "calculated (fewer than {min_events} events); empty (`none` in the workbook) otherwise. The workbook shows [u] and [x]",
     kind="marker",
 )
 P_VALUE = col(

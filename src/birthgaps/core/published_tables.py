@@ -156,7 +156,7 @@ PUBLISHED: dict[str, TableSpec] = {
                 "statistic": col(
                     "Test statistic",
                     "Statistic of the deciding test (chi-squared, 1 degree of freedom); "
-                    "significant above 9.5495 (99.8%) when the slope's sign is stable",
+                    "significant above {trend_threshold} (99.8%) when the slope's sign is stable",
                     kind="number",
                     decimals=4,
                 ),

@@ -1,8 +1,8 @@
 """The data dictionary of the published tables (``tables/data_dictionary.csv``), from the catalogue.
 
 Enters: the published tables (or none: the catalogue's own columns) and the resolved
-``disclosure`` config block. Leaves: one row per (table, column) with its workbook heading,
-description (worded for the release's disclosure rules) and unit.
+``disclosure`` and ``statistics`` config blocks. Leaves: one row per (table, column) with its
+workbook heading, description (worded for the release's rules) and unit.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from birthgaps.core.catalogue import DICTIONARY_COLUMNS, PUBLISHED, describe_col
 from birthgaps.core.provenance import label_table
 
 
-def data_dictionary(tables: Mapping[str, pd.DataFrame] | None, disclosure: Mapping) -> pd.DataFrame:
+def data_dictionary(
+    tables: Mapping[str, pd.DataFrame] | None, disclosure: Mapping, statistics: Mapping
+) -> pd.DataFrame:
     """One row per (table, column): workbook heading, description and unit.
 
     With ``tables`` it describes their actual columns (in their order), so the dictionary of a
@@ -30,7 +32,7 @@ def data_dictionary(tables: Mapping[str, pd.DataFrame] | None, disclosure: Mappi
         else:
             continue
         for name in names:
-            column = describe_column(key, name).described(disclosure)
+            column = describe_column(key, name).described(disclosure, statistics)
             rows.append(
                 {
                     "table": key,
@@ -44,7 +46,11 @@ def data_dictionary(tables: Mapping[str, pd.DataFrame] | None, disclosure: Mappi
 
 
 def published_dictionary(
-    tables: Mapping[str, pd.DataFrame], release: str, synthetic: bool, disclosure: Mapping
+    tables: Mapping[str, pd.DataFrame],
+    release: str,
+    synthetic: bool,
+    disclosure: Mapping,
+    statistics: Mapping,
 ) -> pd.DataFrame:
     """The data dictionary as published: labelled with the release and synthetic status."""
-    return label_table(data_dictionary(tables, disclosure), release, synthetic)
+    return label_table(data_dictionary(tables, disclosure, statistics), release, synthetic)
