@@ -197,16 +197,20 @@ DENOMINATOR = col(
     "births",
     "count",
 )
+#: Disclosure role of the columns that mark a withheld row.
+WITHHELD_MARKER = "disclosure marker: the row is withheld ([c])"
 SUPPRESSED = col(
     "Suppressed",
     "`True` when disclosure control withheld the row's counts and the values derived from them "
     "({withheld}); not a column of the workbook, where the cells show [c]",
     kind="boolean",
+    role=WITHHELD_MARKER,
 )
 FLAG = col(
     "Disclosure flag",
     "`c` when the row is withheld by disclosure control, otherwise empty; not a column of the "
     "workbook, where the withheld cells show [c]",
+    role=WITHHELD_MARKER,
 )
 NOTE = col(
     "Note",

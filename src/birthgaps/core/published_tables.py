@@ -570,3 +570,30 @@ PUBLISHED: dict[str, TableSpec] = {
         ),
     ]
 }
+
+#: The model tables (rule models) and the disclosure role of their estimates: crude ratios come
+#: from the published counts, adjusted ones are fitted to the exact counts and published rounded.
+MODEL_TABLES = (
+    "models",
+    "risk_ratios",
+    "interaction",
+    "stratified",
+    "excess_explained",
+    "model_fit",
+)
+MODEL_ESTIMATE = (
+    "model estimate: crude from the published counts, adjusted fitted to the exact counts and "
+    "published rounded"
+)
+PUBLISHED.update(
+    {
+        key: replace(
+            PUBLISHED[key],
+            columns={
+                name: replace(column, role=MODEL_ESTIMATE) if column.kind == "number" else column
+                for name, column in PUBLISHED[key].columns.items()
+            },
+        )
+        for key in MODEL_TABLES
+    }
+)
