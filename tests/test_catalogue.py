@@ -244,6 +244,14 @@ def test_a_published_csv_read_back_matches_its_schema(ons, tmp_path):
         check_table(pd.read_csv(path, dtype=str, keep_default_na=False), key, path)
 
 
+def test_the_restricted_tables_follow_the_canonical_layout_and_the_cells():
+    from birthgaps.core.codes import CANONICAL_COLUMNS, CELL_DIMENSIONS
+
+    assert list(TABLES["births"].columns) == CANONICAL_COLUMNS
+    assert list(TABLES["births_clean"].columns)[: len(CANONICAL_COLUMNS)] == CANONICAL_COLUMNS
+    assert list(TABLES["cells"].columns) == [*CELL_DIMENSIONS, "outcome", "events", "denominator"]
+
+
 def test_the_model_contracts_come_from_the_catalogue():
     from birthgaps.core import model_columns
 
