@@ -57,8 +57,6 @@ DICTIONARY_COLUMNS: list[str] = list(DATA_DICTIONARY.columns)[2:]
 LABEL_COLUMNS = ("release", "data", "imd_quintiles")
 DROPPED_IN_WORKBOOK = (*LABEL_COLUMNS, "suppressed", "flag")
 
-RULE = "catalogue"
-
 
 def table_spec(table: str) -> TableSpec:
     """The catalogue entry of ``table``; an unknown table raises ``InputError``."""
@@ -67,7 +65,6 @@ def table_spec(table: str) -> TableSpec:
         raise InputError(
             f"no data dictionary entry for table '{table}'",
             file=f"tables/{table}.csv",
-            rule=RULE,
             hint=f"add it to the table catalogue, birthgaps.core.catalogue (known: "
             f"{', '.join(TABLES)})",
         )
@@ -97,7 +94,6 @@ def describe_column(table: str, column: str) -> Column:
         f"column '{column}' of the published table '{table}' has no data dictionary entry",
         file=f"tables/{table}.csv",
         column=column,
-        rule=RULE,
         hint="describe it in the table catalogue, birthgaps.core.catalogue (and regenerate "
         "docs/outputs.md)",
     )
