@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from birthgaps.appendix import sections as report
+from birthgaps.core.catalogue import published_model_columns
 from birthgaps.core.errors import InputError
-from birthgaps.core.model_columns import PUBLISHED_INTERACTION_COLUMNS, PUBLISHED_STRATIFIED_COLUMNS
+from birthgaps.core.settings import load_config
 from birthgaps.models.areas import model_tables
 from birthgaps.models.notes import STRATIFIED_WHEN_SIGNIFICANT
 from birthgaps.models.protect import empty_table_notes, publish_model_tables
@@ -26,6 +27,8 @@ from test_sparse_reference import AREA, CONFIG, city_cells  # noqa: E402
 from test_workflow import real_release, snakemake, tiny_config, write_config  # noqa: E402
 
 RULES = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
+#: The demo config's resolved settings blocks (they word the workbook's notes).
+SETTINGS = load_config(Path(__file__).resolve().parents[1] / "config" / "config.yaml")
 NO_ETHNICITY = "no interaction test: ethnicity is not stated for any birth"
 
 
@@ -110,8 +113,8 @@ def _book(tmp_path: Path, empty_notes: dict[str, str] | None) -> Path:
     path = tmp_path / "book.xlsx"
     build_workbook(
         {
-            "interaction": _empty(PUBLISHED_INTERACTION_COLUMNS),
-            "stratified": _empty(PUBLISHED_STRATIFIED_COLUMNS),
+            "interaction": _empty(published_model_columns("interaction")),
+            "stratified": _empty(published_model_columns("stratified")),
         },
         release="r",
         release_label="R",
@@ -120,6 +123,10 @@ def _book(tmp_path: Path, empty_notes: dict[str, str] | None) -> Path:
         path=path,
         years=[2022, 2023],
         empty_notes=empty_notes,
+        **{
+            block: SETTINGS[block]
+            for block in ("disclosure", "statistics", "deprivation", "models")
+        },
     )
     return path
 
@@ -145,7 +152,7 @@ def test_workbook_stops_on_an_empty_table_that_is_not_empty_by_design(tmp_path) 
 
 def test_appendix_stops_on_an_empty_table_that_is_not_empty_by_design(tmp_path) -> None:
     path = tmp_path / "interaction.csv"
-    _empty(PUBLISHED_INTERACTION_COLUMNS).to_csv(path, index=False)
+    _empty(published_model_columns("interaction")).to_csv(path, index=False)
     table = report.read_interaction(path)
     notes = tmp_path / "empty_tables.json"
     notes.write_text(json.dumps({"stratified": "x"}))

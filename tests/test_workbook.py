@@ -17,28 +17,27 @@ import pytest
 
 from birthgaps.clean.cells import make_cells
 from birthgaps.clean.cleaning import clean_births, publish_flow, quintile_basis
+from birthgaps.core import methods
+from birthgaps.core.catalogue import (
+    DOC_MARKER,
+    MODEL_OUTPUTS,
+    TABLE_KEYS,
+    TABLES,
+    describe_column,
+    outputs_markdown,
+)
+from birthgaps.core.columns import KINDS
 from birthgaps.core.errors import InputError
-from birthgaps.core.model_columns import MODEL_OUTPUTS
 from birthgaps.core.provenance import SYNTHETIC_NOTICE, label_table
 from birthgaps.ingest.synth import simulate_release
 from birthgaps.models.areas import model_tables
 from birthgaps.models.protect import publish_model_tables
-from birthgaps.publish.workbook import (
-    KINDS,
-    MARKERS,
-    TABLE_KEYS,
-    TABLES,
-    build_workbook,
-    data_dictionary,
-    describe_column,
-    outputs_markdown,
-    present_table,
-    published_dictionary,
-)
+from birthgaps.publish.dictionary import data_dictionary, published_dictionary
+from birthgaps.publish.presentation import MARKERS, present_table
+from birthgaps.publish.workbook import build_workbook
 from birthgaps.stats import indicators, rates
 
 REPO = Path(__file__).resolve().parents[1]
-DOC_MARKER = "<!-- generated from birthgaps.publish.workbook.TABLES"
 
 
 def _tiny_release(config: dict, folder: Path) -> dict[str, pd.DataFrame]:
@@ -335,19 +334,21 @@ def test_every_marker_used_is_explained_in_the_notes(book):
 # ------------------------------------------------------------------------------ dictionary
 
 
-def test_every_column_of_every_published_table_has_a_dictionary_entry(tiny):
+def test_every_column_of_every_published_table_has_a_dictionary_entry(tiny, repo_config):
     assert sorted(tiny) == sorted(TABLE_KEYS)
     for key, table in tiny.items():
         # the catalogue lists exactly the columns the pipeline writes, in its order
         assert list(TABLES[key].columns) == list(table.columns), key
     assert all(c.kind in KINDS for spec in TABLES.values() for c in spec.columns.values())
-    dictionary = data_dictionary(tiny)
+    dictionary = data_dictionary(tiny, repo_config["disclosure"], repo_config["statistics"])
     assert len(dictionary) == sum(len(t.columns) for t in tiny.values())
     assert dictionary["description"].str.len().gt(10).all()
     for key, part in dictionary.groupby("table"):
         headings = [h for c, h in zip(part["column"], part["heading"], strict=True)]
         assert len(set(headings)) == len(headings), key
-    published = published_dictionary(tiny, "demo", True)
+    published = published_dictionary(
+        tiny, "demo", True, repo_config["disclosure"], repo_config["statistics"]
+    )
     assert list(published.columns) == [
         "release",
         "data",
@@ -361,7 +362,11 @@ def test_every_column_of_every_published_table_has_a_dictionary_entry(tiny):
 
 def test_an_undocumented_column_fails_loudly(tiny, repo_config, tmp_path):
     with pytest.raises(InputError) as caught:
-        data_dictionary({"rates": tiny["rates"].assign(new_measure="1")})
+        data_dictionary(
+            {"rates": tiny["rates"].assign(new_measure="1")},
+            repo_config["disclosure"],
+            repo_config["statistics"],
+        )
     message = str(caught.value)
     assert "new_measure" in message and "rates" in message
     with pytest.raises(InputError):
@@ -379,25 +384,31 @@ def test_other_confidence_levels_are_described_from_the_95_entry():
     assert "90%" in describe_column("inequality", "excess_upper_90").heading
 
 
-def test_docs_outputs_md_is_generated_from_the_catalogue():
+def test_docs_outputs_md_is_generated_from_the_catalogue(repo_config):
     text = (REPO / "docs" / "outputs.md").read_text()
     assert DOC_MARKER in text, "docs/outputs.md lost its generated section"
-    generated = text.split(DOC_MARKER, 1)[1].split("-->", 1)[1].lstrip("\n")
-    assert generated == outputs_markdown(), (
+    generated = text.split(DOC_MARKER, 1)[1].lstrip("\n")
+    assert generated == outputs_markdown(repo_config["disclosure"], repo_config["statistics"]), (
         "docs/outputs.md is out of date: regenerate its section with "
-        '`python3 -m uv run python -c "from birthgaps.publish.workbook import outputs_markdown; '
-        'print(outputs_markdown())"`'
+        "`python3 -m uv run python tools/outputs_docs.py`"
     )
+
+
+DEMO_DISCLOSURE = {
+    "rule_set": "nhs_england",
+    "suppress_min": 1,
+    "suppress_max": 7,
+    "rounding_base": 5,
+}
 
 
 def test_the_withheld_marker_is_explained_in_the_same_words_everywhere():
     """Item 6 of issue 8: a [c] may be a count of 1 to 7 or a row withheld to protect one."""
     from birthgaps.appendix import sections as report
     from birthgaps.appendix import wording
-    from birthgaps.publish import workbook
 
     text = "[c] withheld to protect confidentiality: a count of 1 to 7 or a figure that would reveal one"
-    assert workbook.WITHHELD_TEXT == wording.WITHHELD_TEXT == text
+    assert methods.withheld_text(DEMO_DISCLOSURE) == wording.WITHHELD_TEXT == text
     assert report.WITHHELD_TEXT.startswith(text)
     for footnote in (report.RATES_FOOTNOTE, report.FLOW_FOOTNOTE, report.MODELS_FOOTNOTE):
         assert text in footnote

@@ -1,6 +1,7 @@
 # The release's accessible statistical workbook (gptables: cover, contents, notes, one table per
-# sheet, shorthand markers) and the data dictionary of every published table (birthgaps.publish.workbook).
-from birthgaps.publish.workbook import TABLE_KEYS as WORKBOOK_TABLES
+# sheet, shorthand markers) and the data dictionary of every published table (birthgaps.publish.workbook,
+# birthgaps.publish.dictionary; columns from the table catalogue, birthgaps.core.catalogue).
+from birthgaps.core.catalogue import TABLE_KEYS as WORKBOOK_TABLES
 
 
 rule workbook:

@@ -5,10 +5,11 @@ import pandas as pd
 from birthgaps.clean.cleaning import clean_births, publish_flow, read_lookup
 from birthgaps.core.provenance import label_table
 from birthgaps.core.runner import run_step
+from birthgaps.core.tables import read_table, write_table
 
 
 def main(smk):
-    births = pd.read_parquet(smk.input.births)
+    births = read_table("births", smk.input.births)
     lookup = read_lookup(smk.input.imd_lookup)
     clean, flow = clean_births(
         births,
@@ -19,8 +20,8 @@ def main(smk):
         deprivation=smk.params.deprivation,
         implausible_share=smk.params.implausible_share,
     )
-    clean.to_parquet(smk.output.clean, index=False)
-    flow.to_csv(smk.output.flow, index=False)
+    write_table(clean, "births_clean", smk.output.clean)
+    write_table(flow, "exclusion_flow_restricted", smk.output.flow)
     previous = None
     if smk.input.get("previous_flow"):
         previous = (
@@ -28,8 +29,10 @@ def main(smk):
             pd.read_csv(smk.input.previous_flow_restricted, dtype={"step": "string"}),
         )
     published = publish_flow(flow, smk.params.disclosure, previous)
-    label_table(published, smk.params.release, smk.params.synthetic).to_csv(
-        smk.output.published_flow, index=False
+    write_table(
+        label_table(published, smk.params.release, smk.params.synthetic),
+        "exclusion_flow",
+        smk.output.published_flow,
     )
 
 

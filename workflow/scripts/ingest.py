@@ -1,6 +1,7 @@
 """Snakemake script: raw extract(s) -> canonical births parquet and the validation report."""
 
 from birthgaps.core.runner import run_step
+from birthgaps.core.tables import write_table
 from birthgaps.ingest.extract import ingest_release
 from birthgaps.ingest.residence import load_area_lookup
 from birthgaps.ingest.validation import write_report
@@ -19,7 +20,7 @@ def main(smk):
         implausible_share=smk.params.implausible_share,
         area_lookup=load_area_lookup(smk.params.area_lookup),
     )
-    births.to_parquet(smk.output.births, index=False)
+    write_table(births, "births", smk.output.births)
     write_report(report, smk.output.report_csv, smk.output.report_html, title=title)
 
 

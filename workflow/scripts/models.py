@@ -7,14 +7,15 @@ import json
 import pandas as pd
 
 from birthgaps.clean.cleaning import quintile_basis
-from birthgaps.core.model_columns import MODEL_OUTPUTS
+from birthgaps.core.catalogue import MODEL_OUTPUTS
 from birthgaps.core.provenance import label_table
 from birthgaps.core.runner import run_step
+from birthgaps.core.tables import read_table
 from birthgaps.models.release import PreviousModels, fit_area_models
 
 
 def main(smk):
-    cells = pd.read_parquet(smk.input.cells)
+    cells = read_table("cells", smk.input.cells)
     rates = pd.read_csv(
         smk.input.rates,
         dtype={c: "string" for c in ("area_code", "outcome", "dimension", "group")},

@@ -6,12 +6,13 @@ from birthgaps.appendix.sections import read_rates
 from birthgaps.clean.cleaning import quintile_basis
 from birthgaps.core.provenance import label_table
 from birthgaps.core.runner import run_step
+from birthgaps.core.tables import read_table
 from birthgaps.stats.rates import compute_rates, previous_release, publish_rates
 
 
 def main(smk):
     statistics = smk.params.statistics
-    rates = compute_rates(pd.read_parquet(smk.input.cells), smk.params.areas, statistics)
+    rates = compute_rates(read_table("cells", smk.input.cells), smk.params.areas, statistics)
     rates.to_parquet(smk.output.rates, index=False)
     previous = None
     if smk.input.get("previous_rates"):

@@ -6,12 +6,13 @@ from birthgaps.appendix.sections import read_rates
 from birthgaps.clean.cleaning import quintile_basis
 from birthgaps.core.provenance import label_table
 from birthgaps.core.runner import run_step
+from birthgaps.core.tables import read_table
 from birthgaps.stats.indicators import trend_counts, trends_table
 from birthgaps.stats.rates import hidden_groups
 
 
 def main(smk):
-    cells = pd.read_parquet(smk.input.cells)
+    cells = read_table("cells", smk.input.cells)
     rules, areas = smk.params.disclosure, smk.params.areas
     previous = smk.input.get("previous_trend_counts")
     previous = pd.read_parquet(previous) if previous else None

@@ -4,8 +4,10 @@ import json
 
 import pandas as pd
 
+from birthgaps.core.catalogue import TABLE_KEYS
 from birthgaps.core.runner import run_step
-from birthgaps.publish.workbook import TABLE_KEYS, build_workbook, published_dictionary
+from birthgaps.publish.dictionary import published_dictionary
+from birthgaps.publish.workbook import build_workbook
 
 
 def main(smk):
@@ -30,9 +32,9 @@ def main(smk):
         models=params.models,
         empty_notes=empty_notes,
     )
-    published_dictionary(tables, params.release, params.synthetic).to_csv(
-        smk.output.dictionary, index=False
-    )
+    published_dictionary(
+        tables, params.release, params.synthetic, params.disclosure, params.statistics
+    ).to_csv(smk.output.dictionary, index=False)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from birthgaps.core.catalogue import MODEL_OUTPUTS
 from birthgaps.core.errors import InputError
-from birthgaps.core.model_columns import MODEL_OUTPUTS
 from birthgaps.ingest.readers import header_columns
 from birthgaps.ingest.sources import release_files, release_source, source_missing_columns
 

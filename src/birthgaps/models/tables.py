@@ -1,4 +1,4 @@
-"""The models' tables: keys, columns and dtypes (contracts from ``core.model_columns``).
+"""The models' tables: keys, columns and dtypes (contracts from ``core.catalogue``).
 
 Rows (dicts) enter :func:`typed` and :func:`ratio_frame`; typed frames with stable dtypes leave."""
 
@@ -8,19 +8,26 @@ from typing import Any
 
 import pandas as pd
 
-from birthgaps.core.model_columns import (  # noqa: F401 (re-exported: the tables' contracts)
-    EXCESS_COLUMNS,
-    FIT_COLUMNS,
-    INTERACTION_COLUMNS,
-    MODEL_COLUMNS,
+from birthgaps.core.catalogue import (  # noqa: F401 (re-exported: the tables' contracts)
+    LOG_NAME,
     MODEL_OUTPUTS,
-    MODELS_TABLE_COLUMNS,
-    PUBLISHED_COLUMNS,
-    RISK_RATIO_COLUMNS,
-    RISK_RATIO_TABLE_COLUMNS,
-    STRATIFIED_COLUMNS,
     UNPUBLISHED_COLUMNS,
+    fitted_model_columns,
+    published_model_columns,
 )
+
+#: Columns of each fitted table (before publication) and of the published tables, from the catalogue.
+MODEL_COLUMNS: list[str] = fitted_model_columns("odds_ratios")
+MODELS_TABLE_COLUMNS: list[str] = ["area_code", *MODEL_COLUMNS]
+RISK_RATIO_COLUMNS: list[str] = fitted_model_columns("risk_ratios")
+RISK_RATIO_TABLE_COLUMNS: list[str] = ["area_code", *RISK_RATIO_COLUMNS]
+INTERACTION_COLUMNS: list[str] = fitted_model_columns("interaction")
+STRATIFIED_COLUMNS: list[str] = fitted_model_columns("stratified")
+EXCESS_COLUMNS: list[str] = fitted_model_columns("excess_explained")
+FIT_COLUMNS: list[str] = fitted_model_columns("fit")
+PUBLISHED_COLUMNS: dict[str, list[str]] = {
+    key: published_model_columns(key) for key in MODEL_OUTPUTS
+}
 
 TABLE_KEYS: tuple[str, ...] = (
     "odds_ratios",
@@ -37,13 +44,6 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "stratified": STRATIFIED_COLUMNS,
     "excess_explained": EXCESS_COLUMNS,
     "fit": FIT_COLUMNS,
-}
-
-
-#: Ratio measure -> its log-ratio column, read from the contracts (the column before ``se``).
-LOG_NAME: dict[str, str] = {
-    measure: columns[columns.index("se") - 1]
-    for measure, columns in (("odds_ratio", MODEL_COLUMNS), ("risk_ratio", RISK_RATIO_COLUMNS))
 }
 
 

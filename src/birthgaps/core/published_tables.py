@@ -1,0 +1,599 @@
+"""The published tables of the catalogue: every CSV under ``published/tables/`` and its columns.
+
+Enters: the shared column entries of ``birthgaps.core.columns``. Leaves: ``PUBLISHED`` (table key
+-> ``TableSpec``, in workbook sheet order), the published wording of every title and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from birthgaps.core.columns import (
+    AREA_CODE,
+    AREA_NAME,
+    DENOMINATOR,
+    DIMENSION,
+    EVENTS,
+    FLAG,
+    GROUP,
+    LEVEL,
+    MEASURE_RATIO,
+    MODEL_P_VALUE,
+    MODEL_TERM,
+    N_BIRTHS,
+    N_EVENTS,
+    NOTE,
+    OUTCOME,
+    P_VALUE,
+    REFERENCE,
+    RELIABILITY,
+    SUPPRESSED,
+    Rule,
+    TableSpec,
+    ci_columns,
+    col,
+    label_columns,
+    not_suppressed,
+    ratio_table,
+    rows_in,
+    rows_not_in,
+)
+
+PUBLISHED: dict[str, TableSpec] = {
+    spec.key: spec
+    for spec in [
+        TableSpec(
+            key="exclusion_flow",
+            sheet="Exclusions",
+            title="Birth records received, removed and kept (exclusion flow)",
+            scope="How many records each cleaning step removed, and the births in each "
+            "outcome's denominator, for the whole extract",
+            columns={
+                **label_columns(imd=False),
+                "step": col("Step", "Code of the cleaning step (docs/cleaning.md)"),
+                "description": col("Description", "What the step does"),
+                "count": col(
+                    "Number",
+                    "Records the step removed, flagged or counted, {rounded}",
+                    "records",
+                    "count",
+                ),
+                "remaining": col(
+                    "Remaining",
+                    "Records left after a removal step (for a denominator row, the denominator); "
+                    "empty for rows that only flag births, {rounded}",
+                    "records",
+                    "count",
+                ),
+                "suppressed": SUPPRESSED,
+                "flag": FLAG,
+            },
+            not_applicable=(
+                Rule(("remaining",), not_suppressed, "a step that only flags births removes none"),
+            ),
+            notes=("rounding",),
+        ),
+        TableSpec(
+            key="rates",
+            sheet="Rates",
+            title="Percentage of live births with each outcome, by area, deprivation, ethnic "
+            "group, mother's age and year",
+            scope="Percentages with 95% and 99.8% confidence intervals and the comparison with "
+            "the benchmark, whole period unless the breakdown is year",
+            columns={
+                **label_columns(),
+                "area_code": AREA_CODE,
+                "area_name": AREA_NAME,
+                "outcome": OUTCOME,
+                "dimension": DIMENSION,
+                "group": GROUP,
+                "events": EVENTS,
+                "denominator": DENOMINATOR,
+                "percent": col(
+                    "Percentage",
+                    "Events as a percentage of the denominator, from the rounded counts",
+                    "%",
+                    "number",
+                    decimals=2,
+                ),
+                **ci_columns("", "percentage", "%", 2),
+                "reliability": RELIABILITY,
+                "benchmark_label": col(
+                    "Benchmark", "What the area is compared with (config `statistics.benchmark`)"
+                ),
+                "benchmark": col(
+                    "Benchmark percentage",
+                    "The benchmark's percentage for the same outcome, breakdown and group",
+                    "%",
+                    "number",
+                    decimals=2,
+                ),
+                "comparison": col(
+                    "Compared with benchmark",
+                    "Fingertips comparator method 1: `Similar` when the benchmark lies in the 95% "
+                    "confidence interval, otherwise `Better`/`Worse` at 95% or 99.8%; "
+                    "`Not compared` when a comparison cannot be made",
+                ),
+                "suppressed": SUPPRESSED,
+                "flag": FLAG,
+            },
+            not_applicable=(
+                Rule(
+                    ("benchmark", "comparison"),
+                    rows_in("area_code", "ALL"),
+                    "the areas together are the (pooled) benchmark",
+                ),
+            ),
+            notes=("ci", "ethnicity"),
+            column_notes={
+                "events": "rounding",
+                "benchmark_label": "benchmark",
+                "reliability": "small_numbers",
+            },
+        ),
+        TableSpec(
+            key="trends",
+            sheet="Trends",
+            title="Recent trend in each outcome, by area, deprivation and ethnic group",
+            scope="Fingertips recent-trend markers: chi-squared test for trend in proportions "
+            "over the most recent years (five by default)",
+            columns={
+                **label_columns(),
+                "area_code": AREA_CODE,
+                "area_name": AREA_NAME,
+                "outcome": OUTCOME,
+                "dimension": DIMENSION,
+                "group": GROUP,
+                "first_year": col("First year", "First year of the trend", "year", "integer"),
+                "last_year": col("Last year", "Last year of the trend", "year", "integer"),
+                "points": col("Years", "Number of yearly values in the trend", "years", "integer"),
+                "direction": col(
+                    "Direction",
+                    "`increasing`, `decreasing`, `no significant change` or `cannot be calculated`",
+                ),
+                "label": col("Trend", "The Fingertips wording of the trend marker"),
+                "method": col("Test", "The test that decides the trend"),
+                "statistic": col(
+                    "Test statistic",
+                    "Statistic of the deciding test (chi-squared, 1 degree of freedom); "
+                    "significant above {trend_threshold} (99.8%) when the slope's sign is stable",
+                    kind="number",
+                    decimals=4,
+                ),
+                "slope_pp_per_year": col(
+                    "Slope",
+                    "Change in the percentage per year (weighted least squares)",
+                    "percentage points per year",
+                    "number",
+                    decimals=4,
+                ),
+                "chi2_statistic": col(
+                    "Chi-squared statistic",
+                    "Chi-squared test for linear trend in proportions (Armitage)",
+                    kind="number",
+                    decimals=4,
+                ),
+                "wls_statistic": col(
+                    "Weighted slope statistic",
+                    "Inverse-variance weighted slope test statistic, reported alongside",
+                    kind="number",
+                    decimals=4,
+                ),
+                "sign_stable": col(
+                    "Slope sign stable",
+                    "Whether the slope keeps its sign when any one year is left out",
+                    kind="boolean",
+                ),
+                "reason": col(
+                    "Reason",
+                    "Why the trend cannot be calculated; empty (`none` in the workbook) otherwise",
+                    kind="note",
+                ),
+            },
+            notes=("trend", "ethnicity"),
+        ),
+        TableSpec(
+            key="inequality",
+            sheet="Inequality",
+            title="Inequality in each outcome by deprivation and ethnic group: rate ratios, "
+            "slope and relative index of inequality, attributable fraction",
+            scope="Whole period; rate ratios against the least deprived quintile or the White "
+            "group; SII, RII and attributable fraction across deprivation quintiles",
+            columns={
+                **label_columns(),
+                "area_code": AREA_CODE,
+                "area_name": AREA_NAME,
+                "outcome": OUTCOME,
+                "measure": col(
+                    "Measure",
+                    "`rate_ratio` (group against reference), `sii` (slope index of inequality, "
+                    "most minus least deprived), `rii` (relative index of inequality), `paf` "
+                    "(population attributable fraction against the least deprived quintile), "
+                    "`paf_share` (the quintile's share of the attributable fraction)",
+                ),
+                "dimension": DIMENSION,
+                "group": GROUP,
+                "reference": REFERENCE,
+                "unit": col(
+                    "Unit", "Unit of the value and its limits (ratio, percentage points, percent)"
+                ),
+                "events": EVENTS,
+                "denominator": DENOMINATOR,
+                "value": col(
+                    "Value",
+                    "The measure's value, in the row's unit (4 decimal places)",
+                    "see Unit column",
+                    "number",
+                    decimals=4,
+                ),
+                **ci_columns("", "value", "see Unit column", 4),
+                "p_value": P_VALUE,
+                "intercept": col(
+                    "Most deprived end",
+                    "SII rows: the fitted percentage at the most deprived end of the scale",
+                    "%",
+                    "number",
+                    decimals=4,
+                ),
+                "excess_events": col(
+                    "Excess events",
+                    "Events above what the least deprived quintile's rate would give, "
+                    "{rounded} (|{suppressed}| withheld)",
+                    "births",
+                    "count",
+                ),
+                **{
+                    name: replace(column, kind="count", decimals=None)
+                    for name, column in ci_columns("excess_", "excess events", "births", 0).items()
+                },
+                "reliability": RELIABILITY,
+                "note": NOTE,
+                "suppressed": SUPPRESSED,
+                "flag": FLAG,
+            },
+            not_applicable=(
+                Rule(
+                    ("reference",), rows_in("measure", "sii", "rii"), "SII and RII: whole gradient"
+                ),
+                Rule(
+                    ("lower_*", "upper_*"),
+                    rows_in("measure", "paf_share"),
+                    "shares have no interval",
+                ),
+                Rule(
+                    ("p_value",),
+                    rows_not_in("measure", "rate_ratio"),
+                    "only rate ratios are tested",
+                ),
+                Rule(("intercept",), rows_not_in("measure", "sii"), "only the SII has it"),
+                Rule(
+                    ("excess_events",),
+                    rows_not_in("measure", "paf", "paf_share"),
+                    "only attributable fractions have excess events",
+                ),
+                Rule(
+                    ("excess_lower_*", "excess_upper_*"),
+                    rows_not_in("measure", "paf"),
+                    "only the PAF has limits",
+                ),
+            ),
+            notes=("ci", "inequality", "ethnicity"),
+            column_notes={"events": "rounding"},
+        ),
+        TableSpec(
+            key="funnel",
+            sheet="Funnel",
+            title="Funnel plot of each area's percentage against the average of the study areas",
+            scope="Areas (whole period) and area-years with their significance, and the 95% and "
+            "99.8% control limits",
+            columns={
+                **label_columns(imd=False),
+                "outcome": OUTCOME,
+                "row_type": col(
+                    "Row type",
+                    "`area` (whole period), `area_year` (one year) or `limits` (a point of the "
+                    "control-limit lines)",
+                ),
+                "area_code": AREA_CODE,
+                "area_name": AREA_NAME,
+                "year": col("Year", "Year of birth (area_year rows)", "year", "integer"),
+                "events": EVENTS,
+                "denominator": DENOMINATOR,
+                "percent": col(
+                    "Percentage",
+                    "Events as a percentage of the denominator, from the rounded counts",
+                    "%",
+                    "number",
+                    decimals=2,
+                ),
+                "significance": col(
+                    "Significance",
+                    "`High`/`Low` at 0.025 (outside the 95% limits) or 0.001 (outside the 99.8% "
+                    "limits), or `Not significant`",
+                ),
+                "axis_denominator": col(
+                    "Limit denominator",
+                    "Limits rows: the denominator at which the limits are given (a point of the "
+                    "funnel's axis, not a count of births)",
+                    "births",
+                    "number",
+                    decimals=1,
+                ),
+                **ci_columns("", "funnel limit", "%", 4),
+                "baseline": col(
+                    "Average",
+                    "The average of the study areas (all births, all years)",
+                    "%",
+                    "number",
+                    decimals=4,
+                ),
+                "suppressed": SUPPRESSED,
+                "flag": FLAG,
+            },
+            not_applicable=(
+                Rule(
+                    (
+                        "area_code",
+                        "area_name",
+                        "year",
+                        "events",
+                        "denominator",
+                        "percent",
+                        "significance",
+                    ),
+                    rows_in("row_type", "limits"),
+                    "limits rows are points of the limit lines, not areas",
+                ),
+                Rule(("year",), rows_in("row_type", "area"), "area rows cover the whole period"),
+                Rule(("axis_denominator",), rows_not_in("row_type", "limits"), "limits rows only"),
+            ),
+            notes=("funnel",),
+            column_notes={"events": "rounding"},
+        ),
+        TableSpec(
+            key="models",
+            sheet="Odds_ratios",
+            title="Odds ratios of each outcome by deprivation, ethnic group, mother's age and "
+            "year, crude and adjusted",
+            scope="Logistic regression on counts by covariate pattern, complete cases",
+            columns=ratio_table("odds_ratio", "Odds ratio"),
+            notes=("models", "ethnicity"),
+            column_notes={"n_births": "rounding"},
+        ),
+        TableSpec(
+            key="risk_ratios",
+            sheet="Risk_ratios",
+            title="Risk ratios of each outcome by deprivation, ethnic group, mother's age and "
+            "year, crude and adjusted",
+            scope="Modified Poisson regression with robust standard errors, complete cases",
+            columns=ratio_table("risk_ratio", "Risk ratio"),
+            notes=("models", "ethnicity"),
+            column_notes={"n_births": "rounding"},
+        ),
+        TableSpec(
+            key="interaction",
+            sheet="Interaction",
+            title="Does the deprivation gap differ between ethnic groups? Likelihood-ratio test "
+            "of the interaction",
+            scope="Adjusted logistic model with and without the ethnic group by IMD quintile "
+            "interaction",
+            columns={
+                **label_columns(),
+                "area_code": AREA_CODE,
+                "outcome": OUTCOME,
+                "terms": col("Interaction", "The two variables whose interaction is tested"),
+                "df": col("Degrees of freedom", "Degrees of freedom of the test", kind="integer"),
+                "lr_statistic": col(
+                    "Likelihood-ratio statistic",
+                    "Likelihood-ratio chi-squared statistic (2 decimal places)",
+                    kind="number",
+                    decimals=2,
+                ),
+                "p_value": replace(
+                    MODEL_P_VALUE,
+                    description="p-value of the likelihood-ratio test (2 significant figures)",
+                ),
+                "p_threshold": col(
+                    "Threshold",
+                    "p-value below which the interaction is called significant",
+                    kind="number",
+                    significant=3,
+                ),
+                "significant": col(
+                    "Significant", "Whether the p-value is below the threshold", kind="boolean"
+                ),
+                "n_combinations": col(
+                    "Combinations",
+                    "Non-reference combinations of levels present",
+                    kind="integer",
+                ),
+                "n_sparse_combinations": col(
+                    "Sparse combinations",
+                    "Combinations with too few events or non-events, which share the main effects",
+                    kind="integer",
+                ),
+                "n_empty_combinations": col(
+                    "Empty combinations", "Combinations with no births", kind="integer"
+                ),
+                "n_births": N_BIRTHS,
+                "n_events": N_EVENTS,
+                "note": NOTE,
+            },
+            notes=("models", "ethnicity"),
+            column_notes={"n_births": "rounding"},
+        ),
+        TableSpec(
+            key="stratified",
+            sheet="Stratified",
+            title="Odds ratios by deprivation within each ethnic group, and by ethnic group "
+            "within each deprivation quintile",
+            scope="Adjusted logistic model within each stratum; read with the interaction test",
+            columns={
+                **label_columns(),
+                "area_code": AREA_CODE,
+                "outcome": OUTCOME,
+                "stratum_term": col("Stratified by", "The variable that defines the strata"),
+                "stratum": col("Stratum", "The stratum (an ethnic group or an IMD quintile)"),
+                "term": MODEL_TERM,
+                "level": LEVEL,
+                "reference": REFERENCE,
+                "odds_ratio": col(
+                    "Odds ratio",
+                    "Adjusted odds ratio within the stratum (2 decimal places)",
+                    "ratio",
+                    "number",
+                    decimals=2,
+                ),
+                **ci_columns("", "odds ratio", "ratio", 2, ("95",)),
+                "p_value": MODEL_P_VALUE,
+                "n_births": replace(
+                    N_BIRTHS,
+                    description="Live births in the stratum's model, {rounded}",
+                ),
+                "n_events": replace(
+                    N_EVENTS,
+                    description="Live births with the outcome in the stratum's model, {rounded}",
+                ),
+                "interaction_p_value": col(
+                    "Interaction p-value",
+                    "p-value of the interaction test (Interaction sheet, 2 significant figures)",
+                    kind="number",
+                    significant=2,
+                ),
+                "interaction_significant": col(
+                    "Interaction significant",
+                    "Whether the interaction test is significant",
+                    kind="boolean",
+                ),
+                "note": NOTE,
+            },
+            notes=("models", "ethnicity"),
+            column_notes={"n_births": "rounding"},
+        ),
+        TableSpec(
+            key="excess_explained",
+            sheet="Excess_explained",
+            title="How much of each ethnic group's excess risk deprivation explains",
+            scope="Change in the log odds ratio and log risk ratio when IMD quintile is added to "
+            "the model, same births",
+            columns={
+                **label_columns(),
+                "area_code": AREA_CODE,
+                "outcome": OUTCOME,
+                "measure": MEASURE_RATIO,
+                "term": col("Variable", "The exposure whose excess is explained"),
+                "level": LEVEL,
+                "reference": REFERENCE,
+                "explained_by": col("Explained by", "The variables added to the model"),
+                "base_terms": col("Base model", "Terms of the model before adding them"),
+                "base_ratio": col(
+                    "Ratio before", "The ratio in the base model", "ratio", "number", decimals=2
+                ),
+                **ci_columns("base_", "ratio before", "ratio", 2, ("95",)),
+                "adjusted_ratio": col(
+                    "Ratio after",
+                    "The ratio after adding the variables",
+                    "ratio",
+                    "number",
+                    decimals=2,
+                ),
+                **ci_columns("adjusted_", "ratio after", "ratio", 2, ("95",)),
+                "pct_explained": col(
+                    "Excess explained",
+                    "Share of the excess (log ratio) explained: 100 x (log ratio before - log "
+                    "ratio after) / log ratio before, to the whole percent",
+                    "%",
+                    "number",
+                    decimals=0,
+                ),
+                **ci_columns("pct_", "excess explained", "%", 0, ("95",)),
+                "n_births": N_BIRTHS,
+                "n_events": N_EVENTS,
+                "note": NOTE,
+            },
+            notes=("models", "ethnicity"),
+            column_notes={"n_births": "rounding"},
+        ),
+        TableSpec(
+            key="model_fit",
+            sheet="Model_fit",
+            title="How well the models fit: goodness of fit and c-statistic",
+            scope="Every adjusted and interaction model (crude ratios come from the published "
+            "counts); log-likelihoods, deviances and AIC are not published, as they would give "
+            "counts back",
+            columns={
+                **label_columns(),
+                "area_code": AREA_CODE,
+                "outcome": OUTCOME,
+                "measure": MEASURE_RATIO,
+                "model": col(
+                    "Model", "`crude`, `adjusted`, or `interaction` (adjusted plus the interaction)"
+                ),
+                "terms": col("Model terms", "The terms in the model"),
+                "n_parameters": col("Parameters", "Number of parameters", kind="integer"),
+                "n_patterns": col(
+                    "Covariate patterns", "Number of covariate patterns", kind="integer"
+                ),
+                "pattern_df": col(
+                    "Pattern degrees of freedom",
+                    "Patterns minus parameters",
+                    kind="integer",
+                ),
+                "pattern_p_value": col(
+                    "Goodness of fit p-value",
+                    "p-value of the deviance against the saturated covariate-pattern model on "
+                    "the pattern degrees of freedom (2 significant figures; rough when patterns "
+                    "are small)",
+                    kind="number",
+                    significant=2,
+                ),
+                "c_statistic": col(
+                    "c-statistic",
+                    "Area under the ROC curve (in-sample): 0.5 no discrimination, 1 perfect "
+                    "(2 decimal places)",
+                    kind="number",
+                    decimals=2,
+                ),
+                "n_births": N_BIRTHS,
+                "n_events": N_EVENTS,
+                "note": NOTE,
+            },
+            not_applicable=(
+                Rule(
+                    ("pattern_df", "pattern_p_value"),
+                    rows_in("measure", "risk_ratio"),
+                    "modified Poisson has only a working likelihood",
+                ),
+            ),
+            notes=("models",),
+            column_notes={"n_births": "rounding"},
+        ),
+    ]
+}
+
+#: The model tables (rule models) and the disclosure role of their estimates: crude ratios come
+#: from the published counts, adjusted ones are fitted to the exact counts and published rounded.
+MODEL_TABLES = (
+    "models",
+    "risk_ratios",
+    "interaction",
+    "stratified",
+    "excess_explained",
+    "model_fit",
+)
+MODEL_ESTIMATE = (
+    "model estimate: crude from the published counts, adjusted fitted to the exact counts and "
+    "published rounded"
+)
+PUBLISHED.update(
+    {
+        key: replace(
+            PUBLISHED[key],
+            columns={
+                name: replace(column, role=MODEL_ESTIMATE) if column.kind == "number" else column
+                for name, column in PUBLISHED[key].columns.items()
+            },
+        )
+        for key in MODEL_TABLES
+    }
+)

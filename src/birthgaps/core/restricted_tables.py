@@ -1,0 +1,158 @@
+"""The restricted tables of the catalogue: the parquet and CSV files one stage hands the next.
+
+Enters: the ``Column`` and ``TableSpec`` of ``birthgaps.core.columns``. Leaves: ``RESTRICTED``
+(table key -> ``TableSpec`` with a pandas dtype on every column). None of these is published:
+they hold single births or unrounded counts.
+"""
+
+from __future__ import annotations
+
+from birthgaps.core.codes import CELL_DIMENSIONS, OUTCOMES
+from birthgaps.core.columns import Column, TableSpec, col
+
+#: Roles of the restricted columns.
+RECORD = "one birth's record (restricted: never published)"
+EXACT = "exact count (restricted: disclosure control comes later)"
+
+
+def _record(description: str, dtype: str, kind: str = "text") -> Column:
+    return col(description.split(":")[0], description, kind=kind, dtype=dtype, role=RECORD)
+
+
+#: The canonical extract (DESIGN.md), in canonical order (``codes.CANONICAL_COLUMNS``).
+CANONICAL: dict[str, Column] = {
+    "baby_id": _record("Baby id: the record's identifier in the extract", "string"),
+    "birth_date": _record("Birth date: date of birth", "datetime64[ns]"),
+    "birth_outcome": _record("Birth outcome: `live` or `still`", "string"),
+    "gestation_weeks": _record("Gestation weeks: completed weeks of gestation", "Int64", "integer"),
+    "gestation_days": _record(
+        "Gestation days: days beyond the completed weeks", "Int64", "integer"
+    ),
+    "birth_weight_g": _record("Birth weight: grams", "Int64", "integer"),
+    "baby_sex": _record("Baby sex: the baby's sex code", "string"),
+    "plurality": _record("Plurality: babies born in the delivery", "Int64", "integer"),
+    "mother_age": _record("Mother age: the mother's age in years", "Int64", "integer"),
+    "mother_ethnic_category": _record(
+        "Mother ethnic category: the mother's NHS ethnic category code", "string"
+    ),
+    "mother_lsoa": _record("Mother LSOA: LSOA code of the mother's residence", "string"),
+    "area_code": _record("Area code: ONS code of the mother's local authority", "string"),
+}
+
+#: What cleaning adds to each clean live birth.
+DERIVED: dict[str, Column] = {
+    "year": _record("Year: year of birth", "int64", "integer"),
+    "imd_decile": _record(
+        "IMD decile: the neighbourhood's IMD decile, Unknown when missing", "string"
+    ),
+    "imd_quintile": _record("IMD quintile: the quintile of the configured basis", "string"),
+    "imd_quintile_national": _record("IMD quintile national: England-wide quintile", "string"),
+    "imd_quintile_local": _record("IMD quintile local: quintile within the study areas", "string"),
+    "ethnic_group": _record("Ethnic group: ONS 2021 high-level group", "string"),
+    "ethnic_group_detailed": _record("Ethnic group detailed: ONS 2021 detailed group", "string"),
+    "age_band": _record("Age band: the mother's age band", "string"),
+    **{
+        outcome: _record(f"{label}: {text}; missing when not in the denominator", "boolean")
+        for outcome, (label, text) in OUTCOMES.items()
+    },
+    "multiple_birth": _record("Multiple birth: one of two or more babies", "bool", "boolean"),
+    "weight_gestation_implausible": _record(
+        "Weight for gestation implausible: flagged, kept", "bool", "boolean"
+    ),
+}
+
+_CELL_TEXT = {
+    "area_code": ("Area code", "string"),
+    "year": ("Year", "int64"),
+    "imd_quintile": ("IMD quintile", "string"),
+    "ethnic_group": ("Ethnic group", "string"),
+    "age_band": ("Age band", "string"),
+}
+
+RESTRICTED: dict[str, TableSpec] = {
+    spec.key: spec
+    for spec in [
+        TableSpec(
+            key="births",
+            sheet="",
+            title="Canonical births",
+            scope="Every record of the extract in the canonical layout (rule ingest)",
+            columns=CANONICAL,
+            restricted=True,
+            path="restricted/births.parquet",
+        ),
+        TableSpec(
+            key="births_clean",
+            sheet="",
+            title="Clean live births",
+            scope="Live births of the study areas and years with derived variables (rule clean)",
+            columns={**CANONICAL, **DERIVED},
+            restricted=True,
+            path="restricted/births_clean.parquet",
+        ),
+        TableSpec(
+            key="cells",
+            sheet="",
+            title="Cells",
+            scope="Exact counts of events and denominators by area, year, IMD quintile, ethnic "
+            "group, age band and outcome (rule cells)",
+            columns={
+                **{
+                    name: col(
+                        _CELL_TEXT[name][0],
+                        f"{_CELL_TEXT[name][0]} of the cell",
+                        kind="integer" if name == "year" else "text",
+                        dtype=_CELL_TEXT[name][1],
+                    )
+                    for name in CELL_DIMENSIONS
+                },
+                "outcome": col("Outcome", "Outcome code", dtype="string"),
+                "events": col(
+                    "Events",
+                    "Live births with the outcome",
+                    "births",
+                    "count",
+                    dtype="int64",
+                    role=EXACT,
+                ),
+                "denominator": col(
+                    "Denominator",
+                    "Live births in the outcome's denominator",
+                    "births",
+                    "count",
+                    dtype="int64",
+                    role=EXACT,
+                ),
+            },
+            restricted=True,
+            path="restricted/cells.parquet",
+        ),
+        TableSpec(
+            key="exclusion_flow_restricted",
+            sheet="",
+            title="Exclusion flow (exact)",
+            scope="Records each cleaning step removed, flagged or counted, before disclosure "
+            "control (rule clean)",
+            columns={
+                "step": col("Step", "Code of the cleaning step (docs/cleaning.md)"),
+                "description": col("Description", "What the step does"),
+                "count": col(
+                    "Number",
+                    "Records the step removed, flagged or counted",
+                    "records",
+                    "count",
+                    role=EXACT,
+                ),
+                "remaining": col(
+                    "Remaining",
+                    "Records left after a removal step",
+                    "records",
+                    "count",
+                    role=EXACT,
+                ),
+            },
+            restricted=True,
+            path="restricted/exclusion_flow.csv",
+        ),
+    ]
+}
