@@ -391,13 +391,19 @@ def test_docs_outputs_md_is_generated_from_the_catalogue():
 
 def test_the_withheld_marker_is_explained_in_the_same_words_everywhere():
     """Item 6 of issue 8: a [c] may be a count of 1 to 7 or a row withheld to protect one."""
-    from birthgaps.appendix import figures
-    from birthgaps.appendix import sections as report
+    from birthgaps.appendix import figures, notes
+    from birthgaps.core.settings import load_config
     from birthgaps.publish import workbook
 
+    disclosure = load_config("config/config.yaml")["disclosure"]
     text = "[c] withheld to protect confidentiality: a count of 1 to 7 or a figure that would reveal one"
     assert workbook.WITHHELD_TEXT == figures.WITHHELD_TEXT == text
-    assert report.WITHHELD_TEXT.startswith(text)
-    for footnote in (report.RATES_FOOTNOTE, report.FLOW_FOOTNOTE, report.MODELS_FOOTNOTE):
+    assert notes.withheld_sentence(disclosure).startswith(text)
+    footnotes = (
+        notes.rates_note(disclosure),
+        notes.flow_note(disclosure),
+        notes.models_note(disclosure),
+    )
+    for footnote in footnotes:
         assert text in footnote
         assert "a count of 1 to 7, suppressed" not in footnote
