@@ -1,6 +1,8 @@
 """Snakemake script: execute an area's appendix notebook with papermill, render it to HTML (without
 code for reviewers, with code for analysts) and print the reviewer HTML to PDF."""
 
+# the modules the notebook template runs: imported so that the rule's code hash covers them
+import birthgaps.appendix.sections  # noqa: F401
 from birthgaps.appendix.notebook import render_appendix, render_documents
 from birthgaps.core.runner import run_step
 
