@@ -175,7 +175,8 @@ def figure_block(figures_dir: str | Path, stem: str) -> Figure:
 
 def block_html(part: Section | Block) -> str:
     """A section or block as HTML: headings, sentences as a list or paragraphs, tables, figures
-    and notices (the page ``show`` gives, for tests and for pages made without a notebook)."""
+    and notices (the page ``show`` gives, for tests and for pages made without a notebook;
+    Markdown sentences are shown as their source text)."""
     if isinstance(part, Section):
         heading = heading_html(part.title, part.level) if part.title else ""
         return heading + "".join(block_html(b) for b in part.blocks)
