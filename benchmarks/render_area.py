@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from birthgaps.appendix.notebook import render_analyst_html, render_appendix, render_documents
 from birthgaps.appendix.pdf import html_to_pdf, pdf_page_count
-from birthgaps.appendix.sections import render_analyst_html, render_appendix, render_documents
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "notebooks" / "area_appendix.ipynb"

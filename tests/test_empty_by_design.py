@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from birthgaps.appendix import sections as report
+from birthgaps.appendix import inputs as reading
 from birthgaps.core.catalogue import published_model_columns
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import load_config
@@ -153,23 +153,23 @@ def test_workbook_stops_on_an_empty_table_that_is_not_empty_by_design(tmp_path) 
 def test_appendix_stops_on_an_empty_table_that_is_not_empty_by_design(tmp_path) -> None:
     path = tmp_path / "interaction.csv"
     _empty(published_model_columns("interaction")).to_csv(path, index=False)
-    table = report.read_interaction(path)
+    table = reading.read_interaction(path)
     notes = tmp_path / "empty_tables.json"
     notes.write_text(json.dumps({"stratified": "x"}))
-    empty_notes = report.read_empty_notes(notes)
+    empty_notes = reading.read_empty_notes(notes)
     with pytest.raises(InputError) as error:
-        report.check_empty_by_design("interaction", path, table, empty_notes, notes)
+        reading.check_empty_by_design("interaction", path, table, empty_notes, notes)
     message = str(error.value)
     assert "the published interaction table has no rows and is not empty by design" in message
     assert str(path) in message and "appendix" in message and "rows affected: 0" in message
-    report.check_empty_by_design("stratified", path, table, empty_notes, notes)  # by design
+    reading.check_empty_by_design("stratified", path, table, empty_notes, notes)  # by design
 
 
 def test_a_malformed_list_of_empty_tables_names_the_file(tmp_path) -> None:
     notes = tmp_path / "empty_tables.json"
     notes.write_text(json.dumps({"stratified": 3}))
     with pytest.raises(InputError, match="must map table names to reasons") as error:
-        report.read_empty_notes(notes)
+        reading.read_empty_notes(notes)
     assert str(notes) in str(error.value)
 
 

@@ -13,7 +13,8 @@ from PIL import Image
 from test_report import AREA, AREA_NAME, published, rendered  # noqa: F401 (fixtures)
 
 from birthgaps.appendix import findings, pdf
-from birthgaps.appendix import sections as report
+from birthgaps.appendix import inputs as reading
+from birthgaps.appendix import notebook as rendering
 from birthgaps.core.provenance import SYNTHETIC_NOTICE
 from birthgaps.publish.scan import nhs_check_digit_valid, scan_published
 
@@ -35,7 +36,7 @@ TOP_MM, BOTTOM_MM, PAGE_MM = 20, 22, 297
 def printed(rendered) -> dict:  # noqa: F811 (fixture from test_report)
     """Northbrook's reviewer HTML printed once; its page count and per-page text."""
     out = rendered["html"].with_suffix(".pdf")
-    pages = report.render_appendix_pdf(rendered["html"], out, synthetic=True)
+    pages = rendering.render_appendix_pdf(rendered["html"], out, synthetic=True)
     document = pypdfium2.PdfDocument(str(out))
     texts = [_words(page.get_textpage().get_text_range()) for page in document]
     document.close()
@@ -96,7 +97,7 @@ def test_text_layer_has_area_banner_and_a_figure_title(printed, published):  # n
     assert AREA_NAME in first
     for number, text in enumerate(printed["texts"], start=1):
         assert "SYNTHETIC DATA" in text, f"page {number} lacks the running notice"
-    rates = report.read_rates(published["rates_csv"])
+    rates = reading.read_rates(published["rates_csv"])
     title = findings.group_finding(rates, AREA, "preterm", "year")
     assert title and title in " ".join(printed["texts"])
 

@@ -11,14 +11,33 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from birthgaps.appendix import charts_models, figures, frames, wording
-from birthgaps.appendix import sections as report
+from birthgaps.appendix import (
+    blocks,
+    charts_models,
+    figures,
+    frames,
+    headlines,
+    indicator_tables,
+    model_tables,
+    notes,
+    sections,
+    tables,
+    wording,
+)
+from birthgaps.appendix import inputs as reading
+from birthgaps.appendix import notebook as rendering
+from birthgaps.appendix.blocks import block_html
+from birthgaps.appendix.index import write_index
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "notebooks" / "area_appendix.ipynb"
 AREA, AREA_NAME = "X06000001", "Northbrook"
 AREAS = {"X06000001": "Northbrook", "X06000002": "Eastmere", "X06000003": "Southwick"}
+#: The demo config's resolved disclosure and statistics settings (what the tables' notes say).
+SETTINGS = load_config(REPO / "config" / "config.yaml")
+DISCLOSURE, STATISTICS = SETTINGS["disclosure"], SETTINGS["statistics"]
 
 
 MODEL_TABLES = ("risk_ratios", "interaction", "stratified", "excess_explained", "model_fit")
@@ -93,7 +112,7 @@ def rendered(published) -> dict:
     """Northbrook's appendix executed and rendered once."""
     out = published["root"] / "appendix"
     executed, page, log = out / f"{AREA}.ipynb", out / f"{AREA}.html", out / f"{AREA}.log"
-    report.render_appendix(TEMPLATE, executed, page, _parameters(published), sys.executable, log)
+    rendering.render_appendix(TEMPLATE, executed, page, _parameters(published), sys.executable, log)
     return {"executed": executed, "html": page, "log": log}
 
 
@@ -107,7 +126,7 @@ def test_template_is_commit_ready():
     assert "parameters" in code[0]["metadata"]["tags"]
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
-    assert set(report.template_parameters(TEMPLATE)) == {
+    assert set(rendering.template_parameters(TEMPLATE)) == {
         "release",
         "release_label",
         "area_code",
@@ -126,6 +145,8 @@ def test_template_is_commit_ready():
         "model_fit_csv",
         "empty_tables_json",
         "figures_dir",
+        "disclosure",
+        "statistics",
     }
 
 
@@ -161,7 +182,7 @@ def test_rendered_html_has_content_but_no_code(rendered, published):
 def test_same_inputs_give_the_same_page(rendered, published, tmp_path):
     again = tmp_path / "again.html"
     parameters = _parameters(published)
-    report.render_appendix(TEMPLATE, tmp_path / "again.ipynb", again, parameters, sys.executable)
+    rendering.render_appendix(TEMPLATE, tmp_path / "again.ipynb", again, parameters, sys.executable)
     assert again.read_bytes() == rendered["html"].read_bytes()
 
 
@@ -176,8 +197,8 @@ def test_executed_notebook_has_no_run_timestamps(rendered):
 
 def test_bad_area_fails_clearly_and_leaves_nothing(published, tmp_path):
     executed, page = tmp_path / "bad.ipynb", tmp_path / "bad.html"
-    with pytest.raises(report.NotebookError) as caught:
-        report.render_appendix(
+    with pytest.raises(rendering.NotebookError) as caught:
+        rendering.render_appendix(
             TEMPLATE,
             executed,
             page,
@@ -195,10 +216,10 @@ def test_bad_area_fails_clearly_and_leaves_nothing(published, tmp_path):
 
 def test_unknown_or_mistyped_parameter_is_refused_before_running(published, tmp_path):
     executed, page = tmp_path / "x.ipynb", tmp_path / "x.html"
-    with pytest.raises(report.NotebookError, match="unknown notebook parameter.*area_cod"):
-        report.render_appendix(TEMPLATE, executed, page, {"area_cod": AREA}, sys.executable)
-    with pytest.raises(report.NotebookError, match="synthetic must be true or false"):
-        report.render_appendix(
+    with pytest.raises(rendering.NotebookError, match="unknown notebook parameter.*area_cod"):
+        rendering.render_appendix(TEMPLATE, executed, page, {"area_cod": AREA}, sys.executable)
+    with pytest.raises(rendering.NotebookError, match="synthetic must be true or false"):
+        rendering.render_appendix(
             TEMPLATE, executed, page, _parameters(published, synthetic="yes"), sys.executable
         )
     assert list(tmp_path.iterdir()) == []
@@ -206,14 +227,21 @@ def test_unknown_or_mistyped_parameter_is_refused_before_running(published, tmp_
 
 def test_missing_figures_are_named(published, tmp_path):
     with pytest.raises(InputError, match="figure file"):
-        report.load_appendix_inputs(**_parameters(published, figures_dir=str(tmp_path)))
+        reading.load_appendix_inputs(**_parameters(published, figures_dir=str(tmp_path)))
 
 
 # ----------------------------------------------------------------------------- HTML helpers
 
 
 def test_format_rates_table_labels_and_suppression(fake_rates):
-    table = report.format_rates_table(fake_rates, "X06000003", "preterm", "ethnic_group")
+    table = tables.format_rates_table(
+        fake_rates,
+        "X06000003",
+        "preterm",
+        "ethnic_group",
+        disclosure=DISCLOSURE,
+        statistics=STATISTICS,
+    )
     assert list(table.columns) == [
         "Ethnic group",
         "Live births",
@@ -231,18 +259,27 @@ def test_format_rates_table_labels_and_suppression(fake_rates):
     ]
     other = table[table["Ethnic group"] == "Other"].iloc[0]
     assert list(other[1:]) == ["[c]", "[c]", "[c]", "[c]"]
-    assert report.WITHHELD_TEXT in table.attrs["footnote"]
+    assert notes.withheld_sentence(DISCLOSURE) in table.attrs["footnote"]
     assert "a count of 1 to 7 or a figure that would reveal one" in table.attrs["footnote"]
-    imd = report.format_rates_table(fake_rates, AREA, "preterm", "imd_quintile")
+    imd = tables.format_rates_table(
+        fake_rates, AREA, "preterm", "imd_quintile", disclosure=DISCLOSURE, statistics=STATISTICS
+    )
     assert imd["IMD quintile"].iloc[0] == "1 (most deprived)"
     assert " to " in imd["95% CI"].iloc[0]
-    cross = report.format_rates_table(fake_rates, AREA, "lbw", "imd_quintile_by_ethnic_group")
+    cross = tables.format_rates_table(
+        fake_rates,
+        AREA,
+        "lbw",
+        "imd_quintile_by_ethnic_group",
+        disclosure=DISCLOSURE,
+        statistics=STATISTICS,
+    )
     assert {"IMD quintile", "Ethnic group"} <= set(cross.columns)
     assert "[c]" in set(cross["%"])
 
 
 def test_format_models_table_reference_and_too_few_events(fake_models):
-    table = report.format_models_table(fake_models, "X06000003", "preterm")
+    table = tables.format_models_table(fake_models, "X06000003", "preterm", disclosure=DISCLOSURE)
     white = table[table["Group"] == "White"].iloc[0]
     assert white["Adjusted OR (95% CI)"] == "1 (reference)"
     other = table[table["Group"] == "Other"].iloc[0]
@@ -252,7 +289,7 @@ def test_format_models_table_reference_and_too_few_events(fake_models):
 
 
 def test_format_flow_table_shows_c(fake_flow):
-    table = report.format_flow_table(fake_flow)
+    table = tables.format_flow_table(fake_flow, disclosure=DISCLOSURE)
     row = table[table["Step"].str.startswith("Mother resident outside")].iloc[0]
     assert row["Records"] == "[c]" and row["Type"] == "Removed"
 
@@ -261,14 +298,14 @@ def test_table_html_is_accessible():
     import pandas as pd
 
     frame = pd.DataFrame({"Group": ["A<b"], "%": ["1.0"]})
-    out = report.table_html(frame, "Caption & more", footnote="Note")
+    out = blocks.table_html(frame, "Caption & more", footnote="Note")
     assert "<caption" in out and "Caption &amp; more" in out
     assert '<th scope="row"' in out and "A&lt;b" in out and "Note" in out
 
 
 def test_headline_findings_come_from_the_numbers(published):
-    inputs = report.load_appendix_inputs(**_parameters(published))
-    sentences = report.headline_findings(inputs)
+    inputs = reading.load_appendix_inputs(**_parameters(published))
+    sentences = headlines.headline_findings(inputs)
     text = " ".join(sentences)
     assert "Preterm birth in the most deprived fifth" in text
     assert "higher in the most deprived fifth" in text
@@ -281,17 +318,17 @@ def test_headline_findings_come_from_the_numbers(published):
 def test_write_index_links_every_area_with_banner(tmp_path):
     index = tmp_path / "published" / "index.html"
     paths = {code: str(tmp_path / "published" / "appendix" / f"{code}.html") for code in AREAS}
-    report.write_index("demo", "Demo release", AREAS, paths, True, index)
+    write_index("demo", "Demo release", AREAS, paths, True, index)
     page = index.read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "<title>" in page
     assert "SYNTHETIC DATA — fictional areas, not real births." in page
     for code, name in AREAS.items():
         assert f'<a href="appendix/{code}.html">{name}</a>' in page
     first = index.read_bytes()
-    report.write_index("demo", "Demo release", AREAS, paths, True, index)
+    write_index("demo", "Demo release", AREAS, paths, True, index)
     assert index.read_bytes() == first
 
-    report.write_index("demo", "Demo release", AREAS, paths, False, index)
+    write_index("demo", "Demo release", AREAS, paths, False, index)
     assert "SYNTHETIC" not in index.read_text(encoding="utf-8")
 
 
@@ -300,7 +337,7 @@ def test_write_index_links_pdfs_and_the_workbook(tmp_path):
     paths = {code: str(tmp_path / "published" / "appendix" / f"{code}.html") for code in AREAS}
     pdfs = {code: path.replace(".html", ".pdf") for code, path in paths.items()}
     workbook = tmp_path / "published" / "birthgaps_demo.xlsx"
-    report.write_index("demo", "Demo", AREAS, paths, True, index, pdf_paths=pdfs, workbook=workbook)
+    write_index("demo", "Demo", AREAS, paths, True, index, pdf_paths=pdfs, workbook=workbook)
     page = index.read_text(encoding="utf-8")
     for code, name in AREAS.items():
         assert f'<a href="appendix/{code}.pdf">PDF version of the {name} appendix</a>' in page
@@ -309,7 +346,7 @@ def test_write_index_links_pdfs_and_the_workbook(tmp_path):
 
 def test_write_index_needs_a_path_per_area(tmp_path):
     with pytest.raises(InputError, match="X06000003"):
-        report.write_index(
+        write_index(
             "demo",
             "Demo",
             AREAS,
@@ -324,7 +361,7 @@ def test_write_index_needs_a_path_per_area(tmp_path):
 
 @pytest.fixture(scope="module")
 def inputs(published):
-    return report.load_appendix_inputs(**_parameters(published))
+    return reading.load_appendix_inputs(**_parameters(published))
 
 
 def test_rendered_html_has_the_indicator_sections(rendered):
@@ -342,7 +379,7 @@ def test_rendered_html_has_the_indicator_sections(rendered):
 
 
 def test_trend_and_benchmark_sentences_and_tables(inputs):
-    sentences = report.trend_sentences(inputs, "preterm")
+    sentences = indicator_tables.trend_sentences(inputs, "preterm")
     row = frames.trend_row(inputs.trends, AREA, "preterm")
     assert sentences[0].startswith(
         f"Recent trend of preterm birth in Northbrook: no significant change in 2020–2024 "
@@ -356,15 +393,15 @@ def test_trend_and_benchmark_sentences_and_tables(inputs):
     phrase = wording.comparison_phrase(str(overall["comparison"]), "All study areas")
     label = "" if overall["comparison"] == "Similar" else f"({overall['comparison']})"
     assert any(phrase in s and label in s for s in sentences)
-    table = report.format_benchmark_table(inputs, "preterm")
+    table = indicator_tables.format_benchmark_table(inputs, "preterm")
     assert list(table["Period"]) == [*map(str, range(2019, 2025)), "All years (2019–2024)"]
     assert list(table.columns)[-2:] == ["All study areas %", "Comparison"]
-    trends = report.format_trends_table(inputs, "preterm")
+    trends = indicator_tables.format_trends_table(inputs, "preterm")
     assert trends["Group"].iloc[0] == "All births" and len(trends) == 1 + 5 + 5
 
 
 def test_inequality_sentences_call_a_difference_clear_only_when_the_interval_says_so(inputs):
-    sentences = report.inequality_sentences(inputs, "preterm")
+    sentences = indicator_tables.inequality_sentences(inputs, "preterm")
     rows = frames.inequality_rows(inputs.inequality, AREA, "preterm")
     q1 = frames.measure_row(rows, "rate_ratio", "1", "imd_quintile")
     assert q1["lower_95"] > 1
@@ -386,10 +423,10 @@ def test_inequality_sentences_call_a_difference_clear_only_when_the_interval_say
         & (changed["group"] == "1")
     )
     changed.loc[target, ["lower_95", "upper_95"]] = [0.9, 1.6]
-    neutral = report.AppendixInputs(**{**inputs.__dict__, "inequality": changed})
-    text = " ".join(report.inequality_sentences(neutral, "preterm"))
+    neutral = reading.AppendixInputs(**{**inputs.__dict__, "inequality": changed})
+    text = " ".join(indicator_tables.inequality_sentences(neutral, "preterm"))
     assert "(95% CI 0.90 to 1.60; not a clear difference)" in text
-    table = report.format_inequality_table(inputs, "preterm")
+    table = indicator_tables.format_inequality_table(inputs, "preterm")
     assert list(table.columns) == [
         "Measure",
         "Group",
@@ -404,7 +441,7 @@ def test_inequality_sentences_call_a_difference_clear_only_when_the_interval_say
 
 
 def test_funnel_table_lists_the_area_and_its_years(inputs):
-    table = report.format_funnel_table(inputs, "lbw")
+    table = indicator_tables.format_funnel_table(inputs, "lbw")
     assert list(table["Period"]) == ["All years (2019–2024)", *map(str, range(2019, 2025))]
     assert set(table["Funnel position"]) <= {
         "High (0.001)",
@@ -428,7 +465,9 @@ def test_rates_table_marks_not_calculated_and_unreliable_rates(inputs):
     rates.loc[mixed, ["events", "percent", "lower_95", "upper_95"]] = [0, pd.NA, pd.NA, pd.NA]
     rates.loc[mixed, ["reliability", "suppressed"]] = ["x", False]
     rates.loc[black, "reliability"] = "u"
-    table = report.format_rates_table(rates, AREA, "preterm", "ethnic_group")
+    table = tables.format_rates_table(
+        rates, AREA, "preterm", "ethnic_group", disclosure=DISCLOSURE, statistics=STATISTICS
+    )
     row = table[table["Ethnic group"] == "Mixed"].iloc[0]
     assert (row["Preterm birth"], row["%"], row["95% CI"]) == ("0", "x", "x")
     assert table[table["Ethnic group"] == "Black"].iloc[0]["%"].endswith(" u")
@@ -441,8 +480,8 @@ def test_rates_table_marks_not_calculated_and_unreliable_rates(inputs):
 CAUSAL_WORDS = ("cause", "because", "due to", "effect of", "leads to", "driven by", "results in")
 
 
-def _inputs_with(inputs, **tables) -> report.AppendixInputs:
-    return report.AppendixInputs(**{**inputs.__dict__, **tables})
+def _inputs_with(inputs, **tables) -> reading.AppendixInputs:
+    return reading.AppendixInputs(**{**inputs.__dict__, **tables})
 
 
 def _set(table: pd.DataFrame, area: str, outcome: str, **values) -> pd.DataFrame:
@@ -458,10 +497,10 @@ def test_report_reads_the_model_tables_in_the_models_rule_format():
     """The column lists the appendix requires are exactly those the models rule publishes."""
     from birthgaps.models import tables as models
 
-    assert models.PUBLISHED_COLUMNS["interaction"] == report.INTERACTION_TABLE_COLUMNS
-    assert models.PUBLISHED_COLUMNS["stratified"] == report.STRATIFIED_TABLE_COLUMNS
-    assert models.PUBLISHED_COLUMNS["excess_explained"] == report.EXCESS_TABLE_COLUMNS
-    assert models.PUBLISHED_COLUMNS["fit"] == report.FIT_TABLE_COLUMNS
+    assert models.PUBLISHED_COLUMNS["interaction"] == reading.INTERACTION_TABLE_COLUMNS
+    assert models.PUBLISHED_COLUMNS["stratified"] == reading.STRATIFIED_TABLE_COLUMNS
+    assert models.PUBLISHED_COLUMNS["excess_explained"] == reading.EXCESS_TABLE_COLUMNS
+    assert models.PUBLISHED_COLUMNS["fit"] == reading.FIT_TABLE_COLUMNS
     assert set(frames.RISK_RATIOS_COLUMNS) <= set(models.PUBLISHED_COLUMNS["risk_ratios"])
     assert set(frames.MODELS_COLUMNS) <= set(models.PUBLISHED_COLUMNS["odds_ratios"])
 
@@ -485,39 +524,41 @@ def test_tables_from_the_real_models_code_give_a_section(
         name = names.get(key, key)
         paths[name] = tmp_path / f"{name}.csv"
         label_table(table, "demo", True, "national").to_csv(paths[name], index=False)
-    interaction = report.read_interaction(paths["interaction"])
+    interaction = reading.read_interaction(paths["interaction"])
     assert interaction["significant"].dtype == bool
-    inputs = report.AppendixInputs(
+    inputs = reading.AppendixInputs(
         release="demo",
         release_label="Demo",
         area_code=AREA,
         area_name=AREA_NAME,
         synthetic=True,
         rates=pd.DataFrame(),
-        models=report.read_models(paths["models"]),
+        models=reading.read_models(paths["models"]),
         flow=pd.DataFrame(),
         figures_dir=tmp_path,
+        disclosure=DISCLOSURE,
+        statistics=STATISTICS,
         model_outcomes=["preterm", "lbw"],
-        risk_ratios=report.read_risk_ratios(paths["risk_ratios"]),
+        risk_ratios=reading.read_risk_ratios(paths["risk_ratios"]),
         interaction=interaction,
-        stratified=report.read_stratified(paths["stratified"]),
-        excess_explained=report.read_excess_explained(paths["excess_explained"]),
-        model_fit=report.read_model_fit(paths["model_fit"]),
+        stratified=reading.read_stratified(paths["stratified"]),
+        excess_explained=reading.read_excess_explained(paths["excess_explained"]),
+        model_fit=reading.read_model_fit(paths["model_fit"]),
     )
     for outcome in ("preterm", "lbw"):
         figures.save_figure(
             *charts_models.forest_plot(inputs.risk_ratios, AREA, outcome, measure="risk_ratio"),
             tmp_path / f"{outcome}_risk_ratios",
         )
-    page = report.risk_ratio_section_html(inputs)
+    page = block_html(sections.risk_ratio_section(inputs))
     assert "likelihood-ratio test of the interaction between ethnic group and deprivation" in page
     assert "evidence that the deprivation gradient differs by ethnic group (p " in page
     assert page.count("<table") == 2 * 3 + sum(
         bool(r["significant"]) for _, r in interaction[interaction["area_code"] == AREA].iterrows()
     )
-    table = report.format_risk_ratios_table(inputs, "preterm")
+    table = model_tables.format_risk_ratios_table(inputs, "preterm")
     assert "1 (reference)" in set(table["Adjusted RR (95% CI)"])
-    fit = report.format_fit_table(inputs, "preterm")
+    fit = model_tables.format_fit_table(inputs, "preterm")
     assert list(fit["Model"]) == ["Adjusted", "Adjusted + interaction"]
 
 
@@ -542,7 +583,7 @@ def test_rendered_html_has_the_risk_ratio_section(rendered, published):
 
 
 def test_risk_ratio_table_sits_beside_the_odds_ratios(inputs, fake_model_tables, fake_models):
-    table = report.format_risk_ratios_table(inputs, "preterm")
+    table = model_tables.format_risk_ratios_table(inputs, "preterm")
     assert list(table.columns) == [
         "Exposure",
         "Group",
@@ -577,15 +618,15 @@ def test_risk_ratio_table_sits_beside_the_odds_ratios(inputs, fake_model_tables,
     assert "Read with care" not in table.attrs["footnote"]
     # Southwick's "Other" has too few events; Eastmere's LBW ratios carry the risk-above-1 note
     flat = _inputs_with(inputs, area_code="X06000003", area_name="Southwick")
-    other = report.format_risk_ratios_table(flat, "preterm").set_index("Group").loc["Other"]
+    other = model_tables.format_risk_ratios_table(flat, "preterm").set_index("Group").loc["Other"]
     assert other["Adjusted RR (95% CI)"] == other["Adjusted OR (95% CI)"] == "too few events"
     mid = _inputs_with(inputs, area_code="X06000002", area_name="Eastmere")
-    footnote = report.format_risk_ratios_table(mid, "lbw").attrs["footnote"]
+    footnote = model_tables.format_risk_ratios_table(mid, "lbw").attrs["footnote"]
     assert "Read with care: Asian (fitted risk above 1 in some covariate patterns)" in footnote
 
 
 def test_interaction_sentences_for_a_significant_and_a_non_significant_test(inputs):
-    significant = report.interaction_sentences(inputs, "preterm")
+    significant = model_tables.interaction_sentences(inputs, "preterm")
     assert significant[0] == (
         "Preterm birth: likelihood-ratio test of the interaction between ethnic group and "
         "deprivation quintile (chi-squared 28.30 on 14 degrees of freedom): some evidence that "
@@ -593,7 +634,7 @@ def test_interaction_sentences_for_a_significant_and_a_non_significant_test(inpu
     )
     assert "2 of the 16 combinations" in significant[1]
     assert not any("little power" in s for s in significant)
-    plain = report.interaction_sentences(inputs, "lbw")
+    plain = model_tables.interaction_sentences(inputs, "lbw")
     assert plain[0].endswith(
         "(chi-squared 15.77 on 11 degrees of freedom): no evidence that the deprivation gradient "
         "differs by ethnic group (p = 0.15)."
@@ -603,37 +644,39 @@ def test_interaction_sentences_for_a_significant_and_a_non_significant_test(inpu
     flipped = _inputs_with(
         inputs, interaction=_set(inputs.interaction, AREA, "lbw", significant=True)
     )
-    assert "some evidence" in report.interaction_sentences(flipped, "lbw")[0]
+    assert "some evidence" in model_tables.interaction_sentences(flipped, "lbw")[0]
     text = " ".join(significant + plain).lower()
     assert not any(word in text for word in CAUSAL_WORDS)
 
 
 def test_an_untestable_interaction_says_why_without_the_complete_case_note(inputs):
     flat = _inputs_with(inputs, area_code="X06000003", area_name="Southwick")
-    sentences = report.interaction_sentences(flat, "lbw")
+    sentences = model_tables.interaction_sentences(flat, "lbw")
     assert sentences == [
         "The interaction between ethnic group and deprivation quintile could not be tested for "
         "low birth weight: no estimable interaction term."
     ]
     missing = _inputs_with(inputs, interaction=inputs.interaction.iloc[0:0])
-    assert "No interaction test was published" in report.interaction_sentences(missing, "lbw")[0]
+    assert (
+        "No interaction test was published" in model_tables.interaction_sentences(missing, "lbw")[0]
+    )
 
 
 def test_fmt_p_never_rounds_onto_the_threshold():
-    assert report.fmt_p(0.1497) == "p = 0.15"
-    assert report.fmt_p(0.012) == "p = 0.01"
-    assert report.fmt_p(0.0042) == "p = 0.004"
-    assert report.fmt_p(0.0004) == "p < 0.001"
-    assert report.fmt_p(0.0496, 0.05) == "p = 0.0496"
-    assert report.fmt_p(0.0496) == "p = 0.05"
-    assert report.fmt_p(0.05, 0.05) == "p = 0.05"
+    assert model_tables.fmt_p(0.1497) == "p = 0.15"
+    assert model_tables.fmt_p(0.012) == "p = 0.01"
+    assert model_tables.fmt_p(0.0042) == "p = 0.004"
+    assert model_tables.fmt_p(0.0004) == "p < 0.001"
+    assert model_tables.fmt_p(0.0496, 0.05) == "p = 0.0496"
+    assert model_tables.fmt_p(0.0496) == "p = 0.05"
+    assert model_tables.fmt_p(0.05, 0.05) == "p = 0.05"
 
 
 def test_stratified_table_only_when_the_interaction_is_significant(inputs):
-    page = report.risk_ratio_section_html(inputs)
+    page = block_html(sections.risk_ratio_section(inputs))
     assert "Odds ratios of preterm birth by deprivation quintile within each ethnic group" in page
     assert "Odds ratios of low birth weight by deprivation quintile within each" not in page
-    table = report.format_stratified_table(inputs, "preterm")
+    table = model_tables.format_stratified_table(inputs, "preterm")
     assert list(table.columns) == [
         "Ethnic group",
         "IMD 1 v 5 (95% CI)",
@@ -653,17 +696,19 @@ def test_stratified_table_only_when_the_interaction_is_significant(inputs):
         area_code="X06000003",
         interaction=_set(inputs.interaction, "X06000003", "preterm", significant=True),
     )
-    southwick = report.format_stratified_table(flat, "preterm").set_index("Ethnic group")
+    southwick = model_tables.format_stratified_table(flat, "preterm").set_index("Ethnic group")
     assert southwick.loc["Other", "Births in the model"] == "[c]"  # a withheld count stays [c]
     # significant, but the stratified rows were not published (stratified: when_significant)
     none = _inputs_with(
         inputs, stratified=inputs.stratified[inputs.stratified["area_code"] != AREA]
     )
-    assert "The stratified estimates were not published." in report.risk_ratio_section_html(none)
+    assert "The stratified estimates were not published." in block_html(
+        sections.risk_ratio_section(none)
+    )
 
 
 def test_excess_explained_uses_the_risk_ratio_rows_and_says_not_estimated(inputs):
-    table = report.format_excess_table(inputs, "preterm")
+    table = model_tables.format_excess_table(inputs, "preterm")
     assert list(table.columns) == [
         "Ethnic group",
         "RR before adding deprivation (95% CI)",
@@ -680,7 +725,7 @@ def test_excess_explained_uses_the_risk_ratio_rows_and_says_not_estimated(inputs
         "not estimated"
     )
     assert rows.loc["Mixed", "Note"].startswith("no clear excess to explain (the ratio before")
-    sentences = report.excess_sentences(inputs, "preterm")
+    sentences = model_tables.excess_sentences(inputs, "preterm")
     assert sentences[0].startswith(
         "About 30% (95% CI 16% to 45%) of the excess risk of preterm birth among Asian mothers "
         "compared with White mothers is explained by deprivation: the risk ratio is 1.33 "
@@ -691,7 +736,7 @@ def test_excess_explained_uses_the_risk_ratio_rows_and_says_not_estimated(inputs
         "clear excess to explain (the ratio before adding deprivation has a 95% confidence "
         "interval that includes 1)."
     )
-    odds = report.format_excess_table(inputs, "preterm", measure="odds_ratio")
+    odds = model_tables.format_excess_table(inputs, "preterm", measure="odds_ratio")
     assert odds.set_index("Ethnic group").loc["Asian", "OR before adding deprivation (95% CI)"] == (
         "1.40 (1.25 to 1.55)"
     )
@@ -701,28 +746,28 @@ def test_excess_explained_uses_the_risk_ratio_rows_and_says_not_estimated(inputs
 
 def test_excess_explained_too_few_events_deficit_and_widening(inputs):
     flat = _inputs_with(inputs, area_code="X06000003", area_name="Southwick")
-    other = report.format_excess_table(flat, "lbw").set_index("Ethnic group").loc["Other"]
+    other = model_tables.format_excess_table(flat, "lbw").set_index("Ethnic group").loc["Other"]
     assert other["RR before adding deprivation (95% CI)"] == "too few events"
     assert other["Share of the excess explained by deprivation (95% CI)"] == "not estimated"
     assert other["Note"] == "too few events"
     mid = _inputs_with(inputs, area_code="X06000002", area_name="Eastmere")
-    mixed = report.format_excess_table(mid, "lbw").set_index("Ethnic group").loc["Mixed"]
+    mixed = model_tables.format_excess_table(mid, "lbw").set_index("Ethnic group").loc["Mixed"]
     assert mixed["Note"] == "lower risk than the reference group: the share is of the deficit"
     assert any(
         "of the lower risk of low birth weight among Mixed-ethnicity mothers" in s
-        for s in report.excess_sentences(mid, "lbw")
+        for s in model_tables.excess_sentences(mid, "lbw")
     )
-    black = report.format_excess_table(mid, "preterm").set_index("Ethnic group").loc["Black"]
+    black = model_tables.format_excess_table(mid, "preterm").set_index("Ethnic group").loc["Black"]
     assert black["Note"] == "adding deprivation widened the difference"
     assert black["Share of the excess explained by deprivation (95% CI)"].startswith("-")
     assert any(
         s.startswith("Among Black mothers compared with White mothers, adding deprivation widened")
-        for s in report.excess_sentences(mid, "preterm")
+        for s in model_tables.excess_sentences(mid, "preterm")
     )
 
 
 def test_fit_table_for_analysts(inputs):
-    table = report.format_fit_table(inputs, "preterm")
+    table = model_tables.format_fit_table(inputs, "preterm")
     assert list(table["Model"]) == ["Adjusted", "Adjusted + interaction"]
     adjusted = table.set_index("Model").loc["Adjusted"]
     assert adjusted["Terms"] == (
@@ -742,7 +787,7 @@ def test_fit_table_for_analysts(inputs):
 
 
 def test_section_shows_published_counts_and_no_causal_words(inputs):
-    page = report.risk_ratio_section_html(inputs)
+    page = block_html(sections.risk_ratio_section(inputs))
     assert "fitted to 18,500 births with every characteristic known, 1,200 of them" in page
     assert page.count("<h3>") == 2 and page.count("<h4>") == 2 * 3
     lowered = page.lower()
@@ -758,16 +803,18 @@ def test_model_tables_are_optional_and_checked(published, tmp_path):
     for source in published["figures_dir"].iterdir():
         if "_risk_ratios" not in source.name:
             (empty_figures / source.name).write_bytes(source.read_bytes())
-    inputs = report.load_appendix_inputs(**{**bare, "figures_dir": str(empty_figures)})
+    inputs = reading.load_appendix_inputs(**{**bare, "figures_dir": str(empty_figures)})
     assert inputs.risk_ratios.empty and not any(s.kind == "risk_forest" for s in inputs.specs)
-    page = report.risk_ratio_section_html(inputs)
+    page = block_html(sections.risk_ratio_section(inputs))
     assert "Not available: the published risk ratios table was not given" in page
     with pytest.raises(InputError, match="figure file"):
-        report.load_appendix_inputs(**{**_parameters(published), "figures_dir": str(empty_figures)})
+        reading.load_appendix_inputs(
+            **{**_parameters(published), "figures_dir": str(empty_figures)}
+        )
     broken = tmp_path / "interaction.csv"
     pd.read_csv(published["interaction_csv"]).drop(columns="lr_statistic").to_csv(broken)
     with pytest.raises(InputError, match="interaction table lacks column.*lr_statistic"):
-        report.read_interaction(broken)
+        reading.read_interaction(broken)
 
 
 def test_a_kernel_that_dies_while_starting_is_started_again(published, tmp_path, monkeypatch):
@@ -779,13 +826,13 @@ def test_a_kernel_that_dies_while_starting_is_started_again(published, tmp_path,
         calls.append(command)
         if "papermill" in command and len(calls) == 1:
             return subprocess.CompletedProcess(
-                command, 1, "", f"RuntimeError: {report.KERNEL_DIED}"
+                command, 1, "", f"RuntimeError: {rendering.KERNEL_DIED}"
             )
         return real_run(command, *args, **kwargs)
 
-    monkeypatch.setattr(report.subprocess, "run", flaky_run)
+    monkeypatch.setattr(rendering.subprocess, "run", flaky_run)
     executed, page, log = tmp_path / "a.ipynb", tmp_path / "a.html", tmp_path / "a.log"
-    report.render_appendix(TEMPLATE, executed, page, _parameters(published), sys.executable, log)
+    rendering.render_appendix(TEMPLATE, executed, page, _parameters(published), sys.executable, log)
     assert page.exists() and executed.exists()
     assert sum("papermill" in c for c in calls) == 2
     assert "kernel died while starting (attempt 1)" in log.read_text()

@@ -1,6 +1,8 @@
 # One papermill notebook per area, executed for analysts (kept with an HTML copy that shows the code)
 # and rendered for reviewers to HTML without code and to an A4 PDF; the index.
-APPENDIX_TEMPLATE = str(Path(workflow.basedir) / "notebooks" / "area_appendix.ipynb")
+# The template is config `appendix.template` (a council's own template may reuse the same section
+# functions), relative to the project folder.
+APPENDIX_TEMPLATE = str(Path(workflow.basedir) / config["appendix"]["template"])
 
 
 rule appendix:
@@ -30,6 +32,8 @@ rule appendix:
         release_label=SPEC["label"],
         synthetic=SPEC["synthetic"],
         area_name=lambda wildcards: config["areas"][wildcards.area],
+        disclosure=config["disclosure"],
+        statistics=config["statistics"],
         code=code_hash("appendix.py"),
     log:
         f"{LOGS}/appendix/{{area}}.log",

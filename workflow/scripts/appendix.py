@@ -1,7 +1,9 @@
 """Snakemake script: execute an area's appendix notebook with papermill, render it to HTML (without
 code for reviewers, with code for analysts) and print the reviewer HTML to PDF."""
 
-from birthgaps.appendix.sections import render_appendix, render_documents
+# the modules the notebook template runs: imported so that the rule's code hash covers them
+import birthgaps.appendix.sections  # noqa: F401
+from birthgaps.appendix.notebook import render_appendix, render_documents
 from birthgaps.core.runner import run_step
 
 
@@ -25,6 +27,8 @@ def main(smk):
         "model_fit_csv": smk.input.model_fit,
         "empty_tables_json": smk.input.empty_tables,
         "figures_dir": smk.input.figures,
+        "disclosure": smk.params.disclosure,
+        "statistics": smk.params.statistics,
     }
     render_appendix(
         smk.input.template,

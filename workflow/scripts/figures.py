@@ -1,7 +1,7 @@
 """Snakemake script: published tables -> one area's charts (PNG, SVG, alt text)."""
 
 from birthgaps.appendix.figures import write_area_figures
-from birthgaps.appendix.sections import (
+from birthgaps.appendix.inputs import (
     read_flow,
     read_funnel,
     read_inequality,

@@ -1,6 +1,6 @@
 """Snakemake script: published rates (protected counts) -> published funnel-plot points and limits."""
 
-from birthgaps.appendix.sections import read_rates
+from birthgaps.appendix.inputs import read_rates
 from birthgaps.core.provenance import label_table
 from birthgaps.core.runner import run_step
 from birthgaps.stats.indicators import funnel_points, publish_funnel

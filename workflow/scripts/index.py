@@ -1,6 +1,6 @@
 """Snakemake script: the release's index page linking every area's appendix."""
 
-from birthgaps.appendix.sections import write_index
+from birthgaps.appendix.index import write_index
 from birthgaps.core.runner import run_step
 
 

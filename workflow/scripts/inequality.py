@@ -1,6 +1,6 @@
 """Snakemake script: published rates (protected counts) -> published inequality measures."""
 
-from birthgaps.appendix.sections import read_rates
+from birthgaps.appendix.inputs import read_rates
 from birthgaps.clean.cleaning import quintile_basis
 from birthgaps.core.provenance import label_table
 from birthgaps.core.runner import run_step

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from birthgaps.appendix.sections import read_rates
+from birthgaps.appendix.inputs import read_rates
 from birthgaps.clean.cleaning import quintile_basis
 from birthgaps.core.provenance import label_table
 from birthgaps.core.runner import run_step

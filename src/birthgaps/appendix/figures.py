@@ -17,65 +17,6 @@ from birthgaps.appendix.charts_indicators import funnel_plot, sii_chart, trend_c
 from birthgaps.appendix.charts_models import forest_plot
 from birthgaps.appendix.charts_rates import GROUP_DIMENSIONS, rates_by_group, rates_by_imd
 from birthgaps.appendix.charts_style import RC
-
-# Transitional: appendix/sections.py (rewritten in another branch) still reaches these names
-# through this module. The lead rewrites those references with tools/figures_map.txt at merge
-# and then deletes this block.
-from birthgaps.appendix.findings import (  # noqa: F401
-    compare_intervals,
-    funnel_finding,
-    model_finding,
-    sii_finding,
-    trend_phrase,
-)
-from birthgaps.appendix.frames import (  # noqa: F401
-    FUNNEL_COLUMNS,
-    INEQUALITY_COLUMNS,
-    MODELS_COLUMNS,
-    RATES_COLUMNS,
-    RISK_RATIOS_COLUMNS,
-    TRENDS_COLUMNS,
-    as_bool,
-    benchmark_label_of,
-    cell_text,
-    estimate_note,
-    funnel_rows,
-    inequality_rows,
-    measure_row,
-    model_terms,
-    normalise_flow,
-    order_groups,
-    outcomes_in,
-    period_of,
-    ratio_measure,
-    require_columns,
-    select_models,
-    select_rates,
-    tidy_level,
-    too_few_events,
-    trend_row,
-)
-from birthgaps.appendix.wording import (  # noqa: F401
-    TERM_PHRASES,
-    WITHHELD_TEXT,
-    comparison_phrase,
-    fmt_ci,
-    fmt_or,
-    fmt_pct,
-    group_label,
-    group_phrase,
-    imd_label,
-    join_words,
-    level_label,
-    outcome_definition,
-    outcome_label,
-    rii_words,
-    trend_window,
-)
-from birthgaps.core.codes import (  # noqa: F401
-    ETHNIC_GROUPS,
-    IMD_QUINTILES,
-)
 from birthgaps.core.errors import InputError
 
 

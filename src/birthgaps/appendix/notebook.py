@@ -1,0 +1,355 @@
+"""Rendering one area's appendix: the template executed with papermill, then converted by
+nbconvert to the reviewer HTML (no code) and the analysts' HTML (with code), and printed to PDF.
+
+In: a notebook template, its parameters and the interpreter to run it. Out: the executed notebook,
+the HTML pages and the PDF; a ``NotebookError`` naming the failing cell when it cannot be done.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from birthgaps.core.errors import InputError
+
+
+class NotebookError(InputError):
+    """The appendix notebook could not be executed or rendered; names the notebook and the cell."""
+
+
+def template_parameters(template: str | Path) -> dict[str, Any]:
+    """Names and default values of the template's ``parameters`` cell."""
+    notebook = json.loads(Path(template).read_text(encoding="utf-8"))
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get(
+            "tags", []
+        ):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            defaults: dict[str, Any] = {}
+            for node in ast.parse(source).body:
+                target = None
+                if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                    target, value = node.targets[0], node.value
+                elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                    target, value = node.target, node.value
+                if isinstance(target, ast.Name):
+                    try:
+                        defaults[target.id] = ast.literal_eval(value)
+                    except ValueError:
+                        defaults[target.id] = None
+            return defaults
+    raise NotebookError(
+        "the notebook template has no code cell tagged 'parameters'",
+        file=str(template),
+        hint="tag the first code cell 'parameters' (papermill)",
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A YAML-safe plain value (paths become strings)."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        return value.item()
+    return value
+
+
+def check_parameters(template: str | Path, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Refuse names the template does not declare and values of the wrong type (bool, string)."""
+    defaults = template_parameters(template)
+    unknown = sorted(set(parameters) - set(defaults))
+    if unknown:
+        raise NotebookError(
+            f"unknown notebook parameter(s) {', '.join(unknown)}",
+            file=str(template),
+            key=", ".join(unknown),
+            hint=f"the template's parameters are: {', '.join(defaults)}",
+        )
+    plain = {k: _plain(v) for k, v in parameters.items()}
+    for key, value in plain.items():
+        default = defaults[key]
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise NotebookError(
+                f"notebook parameter {key} must be true or false, not {value!r}",
+                file=str(template),
+                key=key,
+            )
+        if isinstance(default, str) and not isinstance(value, str):
+            raise NotebookError(
+                f"notebook parameter {key} must be a string, not {value!r}",
+                file=str(template),
+                key=key,
+            )
+    return plain
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        if path.exists() and path.is_file():
+            path.unlink()
+
+
+def _log(
+    log: Path | None, title: str, command: list[str], result: subprocess.CompletedProcess
+) -> None:
+    if log is None:
+        return
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"== {title}: exit {result.returncode}\n$ {' '.join(command)}\n")
+        if result.stdout and title != "nbconvert":
+            handle.write(result.stdout)
+        if result.stderr:
+            handle.write(result.stderr)
+        handle.write("\n")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _failing_cell(template: Path, executed: Path) -> str | None:
+    """'cell N (first line ...): Error: message' from a partly executed notebook, or None."""
+    if not executed.exists():
+        return None
+    try:
+        notebook = json.loads(executed.read_text(encoding="utf-8"))
+        template_cells = json.loads(template.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+    def source(cell: dict) -> str:
+        text = cell.get("source", "")
+        return "".join(text) if isinstance(text, list) else text
+
+    for cell in notebook.get("cells", []):
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if not errors:
+            continue
+        text = source(cell)
+        number = next((i for i, c in enumerate(template_cells, start=1) if source(c) == text), None)
+        first_line = next((line for line in text.splitlines() if line.strip()), "").strip()
+        where = f"cell {number} of the template" if number else "a cell"
+        if cell.get("execution_count"):
+            where += f" (execution count {cell['execution_count']})"
+        error = errors[0]
+        value = _ANSI.sub("", str(error.get("evalue", ""))).strip()
+        return f"{where}, starting {first_line!r}: {error.get('ename', 'Error')}: {value}"
+    return None
+
+
+#: How often a kernel that dies while starting is started again, and the message that says so.
+KERNEL_START_ATTEMPTS = 3
+KERNEL_DIED = "Kernel died before replying to kernel_info"
+
+
+def _log_note(log: str | Path | None, note: str) -> None:
+    """Append one line to the rule's log (if any)."""
+    if log is not None:
+        with Path(log).open("a", encoding="utf-8") as handle:
+            handle.write(f"{note}\n")
+
+
+def render_appendix(
+    template: str | Path,
+    executed: str | Path,
+    html: str | Path,
+    parameters: Mapping[str, Any],
+    python: str,
+    log: str | Path | None = None,
+    *,
+    timeout: int = 600,
+) -> None:
+    """Execute the template with papermill (``python -m papermill``, kernel python3), strip run
+    timestamps from the executed notebook, and convert it to HTML without code.
+
+    On failure both outputs are removed and a ``NotebookError`` names the notebook, the failing
+    cell and the error. Relative paths in ``parameters`` are resolved from the current directory.
+    """
+    template, executed, html = Path(template), Path(executed), Path(html)
+    log = Path(log) if log is not None else None
+    if not template.exists():
+        raise NotebookError("the notebook template is missing", file=str(template))
+    plain = check_parameters(template, parameters)
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    html.parent.mkdir(parents=True, exist_ok=True)
+    _remove(executed, html)
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+    command = [
+        python, "-m", "papermill", str(template), str(executed),
+        "-k", "python3",
+        "-y", yaml.safe_dump(plain, sort_keys=True, allow_unicode=True),
+        "--cwd", os.getcwd(),
+        "--no-progress-bar",
+        "--execution-timeout", str(timeout),
+    ]  # fmt: skip
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        except OSError as error:
+            raise NotebookError(
+                f"cannot start papermill with the interpreter {python!r}: {error}",
+                file=str(template),
+                hint="pass sys.executable of the environment that has birthgaps installed",
+            ) from error
+        _log(log, "papermill", command, result)
+        # kernels started at the same moment by parallel jobs can race for a TCP port and die
+        # before they answer; that is not the notebook's fault, so start it again
+        if result.returncode == 0 or KERNEL_DIED not in result.stderr:
+            break
+        _remove(executed, html)
+        _log_note(log, f"kernel died while starting (attempt {attempt}); starting it again")
+    if result.returncode != 0:
+        cell = _failing_cell(template, executed)
+        _remove(executed, html)
+        tail = "\n".join(_ANSI.sub("", result.stderr).strip().splitlines()[-8:])
+        raise NotebookError(
+            f"the appendix notebook {template.name} failed in "
+            + (cell if cell else f"papermill (exit {result.returncode}):\n{tail}"),
+            file=str(template),
+            hint=(f"see the log {log}; " if log else "")
+            + "the executed notebook and HTML were removed",
+        )
+    try:
+        _normalise_notebook(executed, plain)
+        command = [
+            python,
+            "-m",
+            "nbconvert",
+            "--to",
+            "html",
+            "--no-input",
+            "--stdout",
+            str(executed),
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        _log(log, "nbconvert", command, result)
+        if result.returncode != 0:
+            tail = "\n".join(result.stderr.strip().splitlines()[-8:])
+            raise NotebookError(
+                f"nbconvert could not render {executed.name} to HTML:\n{tail}", file=str(executed)
+            )
+        page = _self_contained(result.stdout)
+        tmp = html.with_name(html.name + ".tmp")
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(html)
+    except BaseException:
+        _remove(executed, html, html.with_name(html.name + ".tmp"))
+        raise
+
+
+_REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*')
+
+
+def _self_contained(page: str) -> str:
+    """Drop the template's CDN scripts (require.js, MathJax; the appendix has no maths or widgets)
+    so the page loads nothing from elsewhere, and make sure the language is declared."""
+    page = _REMOTE_SCRIPT.sub("", page)
+    if "<html" in page and 'lang="' not in page.split(">", 2)[1]:
+        page = page.replace("<html", '<html lang="en"', 1)
+    return page
+
+
+def _normalise_notebook(path: Path, parameters: Mapping[str, Any]) -> None:
+    """Remove run timestamps (so the same inputs give the same bytes) and set the page title."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    meta = notebook.setdefault("metadata", {})
+    for key in ("start_time", "end_time", "duration", "exception"):
+        meta.get("papermill", {}).pop(key, None)
+    area = parameters.get("area_name") or parameters.get("area_code")
+    if area:
+        meta["title"] = f"{area}: preterm birth and low birth weight appendix"
+    for cell in notebook.get("cells", []):
+        cell_meta = cell.get("metadata", {})
+        if "injected-parameters" in cell_meta.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives it a random id
+        cell_meta.pop("execution", None)
+        for key in ("start_time", "end_time", "duration", "exception", "status"):
+            cell_meta.get("papermill", {}).pop(key, None)
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# The analysts' version (with code) and the printable PDF
+# --------------------------------------------------------------------------------------------
+
+
+def render_analyst_html(
+    executed: str | Path, html: str | Path, python: str, log: str | Path | None = None
+) -> None:
+    """Convert an executed appendix notebook to HTML *with* its code cells, for analysts.
+
+    Kept outside the published tree; the page loads nothing from elsewhere. On failure no HTML
+    is left and a ``NotebookError`` names the notebook.
+    """
+    executed, html = Path(executed), Path(html)
+    log = Path(log) if log is not None else None
+    if not executed.exists():
+        raise NotebookError("the executed notebook is missing", file=str(executed))
+    html.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    command = [python, "-m", "nbconvert", "--to", "html", "--stdout", str(executed)]
+    tmp = html.with_name(html.name + ".tmp")
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        _log(log, "nbconvert", command, result)
+        if result.returncode != 0:
+            tail = "\n".join(result.stderr.strip().splitlines()[-8:])
+            raise NotebookError(
+                f"nbconvert could not render {executed.name} to HTML with code:\n{tail}",
+                file=str(executed),
+            )
+        tmp.write_text(_self_contained(result.stdout), encoding="utf-8")
+        tmp.replace(html)
+    except BaseException:
+        _remove(html, tmp)
+        raise
+
+
+def render_appendix_pdf(
+    html: str | Path, pdf: str | Path, *, synthetic: bool, notice: str = ""
+) -> int:
+    """Print the reviewer HTML to an A4 PDF (``birthgaps.appendix.pdf.html_to_pdf``); returns the page count."""
+    from birthgaps.appendix.pdf import html_to_pdf
+
+    return html_to_pdf(html, pdf, synthetic=synthetic, notice=notice)
+
+
+def render_documents(
+    executed: str | Path,
+    html: str | Path,
+    analyst: str | Path,
+    pdf: str | Path,
+    python: str,
+    log: str | Path | None = None,
+    *,
+    synthetic: bool,
+) -> int:
+    """After ``render_appendix``: the analysts' HTML (an nbconvert subprocess) and the reviewer PDF
+    at the same time, since one waits on a child process while the other works; returns the page
+    count. If either fails, neither output is left."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    code_page = pool.submit(render_analyst_html, executed, analyst, python, log)
+    try:
+        pages = render_appendix_pdf(html, pdf, synthetic=synthetic)
+        code_page.result()
+    except BaseException:
+        pool.shutdown(wait=True)  # let nbconvert finish before removing what it wrote
+        _remove(Path(analyst), Path(pdf))
+        raise
+    pool.shutdown()
+    return pages
