@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,12 @@ from birthgaps.appendix import (
 )
 from birthgaps.core import provenance
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import load_config
 
+#: The demo config's resolved disclosure rule (what the charts' notes state).
+DISCLOSURE = load_config(Path(__file__).resolve().parents[1] / "config" / "config.yaml")[
+    "disclosure"
+]
 STEEP, FLAT = "X06000001", "X06000003"  # Northbrook: steep deprivation gradient; Southwick: none
 
 
@@ -50,12 +56,18 @@ def _series(fig: Figure) -> dict:
 @pytest.mark.parametrize(
     "draw",
     [
-        lambda r, m, f: charts_rates.rates_by_imd(r, STEEP, "preterm"),
-        lambda r, m, f: charts_rates.rates_by_group(r, STEEP, "lbw", "ethnic_group"),
-        lambda r, m, f: charts_rates.rates_by_group(r, FLAT, "term_lbw", "age_band"),
-        lambda r, m, f: charts_rates.rates_by_group(r, "ALL", "preterm", "year"),
+        lambda r, m, f: charts_rates.rates_by_imd(r, STEEP, "preterm", disclosure=DISCLOSURE),
+        lambda r, m, f: charts_rates.rates_by_group(
+            r, STEEP, "lbw", "ethnic_group", disclosure=DISCLOSURE
+        ),
+        lambda r, m, f: charts_rates.rates_by_group(
+            r, FLAT, "term_lbw", "age_band", disclosure=DISCLOSURE
+        ),
+        lambda r, m, f: charts_rates.rates_by_group(
+            r, "ALL", "preterm", "year", disclosure=DISCLOSURE
+        ),
         lambda r, m, f: charts_models.forest_plot(m, FLAT, "preterm"),
-        lambda r, m, f: charts_flow.exclusion_flow(f),
+        lambda r, m, f: charts_flow.exclusion_flow(f, disclosure=DISCLOSURE),
     ],
     ids=["imd", "ethnic_group", "age_band", "year", "forest", "flow"],
 )
@@ -73,20 +85,20 @@ def test_each_chart_returns_a_figure_with_title_caption_and_alt_text(
 
 def test_inputs_are_not_changed(fake_rates, fake_models, fake_flow):
     before = (fake_rates.copy(), fake_models.copy(), fake_flow.copy())
-    charts_rates.rates_by_imd(fake_rates, FLAT, "lbw")
-    charts_rates.rates_by_group(fake_rates, FLAT, "lbw", "ethnic_group")
+    charts_rates.rates_by_imd(fake_rates, FLAT, "lbw", disclosure=DISCLOSURE)
+    charts_rates.rates_by_group(fake_rates, FLAT, "lbw", "ethnic_group", disclosure=DISCLOSURE)
     charts_models.forest_plot(fake_models, FLAT, "lbw")
-    charts_flow.exclusion_flow(fake_flow)
+    charts_flow.exclusion_flow(fake_flow, disclosure=DISCLOSURE)
     pd.testing.assert_frame_equal(before[0], fake_rates)
     pd.testing.assert_frame_equal(before[1], fake_models)
     pd.testing.assert_frame_equal(before[2], fake_flow)
 
 
 def test_imd_title_states_a_gradient_only_when_the_data_show_one(fake_rates):
-    steep, alt = charts_rates.rates_by_imd(fake_rates, STEEP, "preterm")
+    steep, alt = charts_rates.rates_by_imd(fake_rates, STEEP, "preterm", disclosure=DISCLOSURE)
     assert _title(steep).startswith("Preterm birth is more common in more deprived areas")
     assert "more deprived" in alt
-    flat, _ = charts_rates.rates_by_imd(fake_rates, FLAT, "preterm")
+    flat, _ = charts_rates.rates_by_imd(fake_rates, FLAT, "preterm", disclosure=DISCLOSURE)
     assert _title(flat).startswith("No clear difference in preterm birth")
 
 
@@ -97,12 +109,14 @@ def test_imd_title_reverses_when_the_gradient_reverses(fake_rates):
         values = rates.loc[rows & (rates["outcome"] == "lbw"), column].to_numpy()
         # groups are "1".."5", "Unknown": reverse the five quintiles
         rates.loc[rows & (rates["outcome"] == "lbw"), column] = [*values[:5][::-1], values[5]]
-    fig, _ = charts_rates.rates_by_imd(rates, STEEP, "lbw")
+    fig, _ = charts_rates.rates_by_imd(rates, STEEP, "lbw", disclosure=DISCLOSURE)
     assert "less common in more deprived areas" in _title(fig)
 
 
 def test_group_titles_follow_the_numbers(fake_rates):
-    fig, _ = charts_rates.rates_by_group(fake_rates, STEEP, "preterm", "ethnic_group")
+    fig, _ = charts_rates.rates_by_group(
+        fake_rates, STEEP, "preterm", "ethnic_group", disclosure=DISCLOSURE
+    )
     assert "more common among" in _title(fig) and "Black" in _title(fig)
     assert _title(fig).endswith("than among White mothers")
 
@@ -116,12 +130,14 @@ def test_group_titles_follow_the_numbers(fake_rates):
     white = rates[mask & (rates["group"] == "White")].iloc[0]
     for column in ("percent", "lower_95", "upper_95"):
         rates.loc[mask & ~rates["suppressed"], column] = white[column]
-    fig, _ = charts_rates.rates_by_group(rates, STEEP, "preterm", "ethnic_group")
+    fig, _ = charts_rates.rates_by_group(
+        rates, STEEP, "preterm", "ethnic_group", disclosure=DISCLOSURE
+    )
     assert _title(fig).startswith("No clear difference")
 
 
 def test_year_title_says_rose_only_for_a_clear_rise(fake_rates):
-    fig, _ = charts_rates.rates_by_group(fake_rates, FLAT, "preterm", "year")
+    fig, _ = charts_rates.rates_by_group(fake_rates, FLAT, "preterm", "year", disclosure=DISCLOSURE)
     assert _title(fig).startswith("No clear change")
     rates = fake_rates.copy()
     last = (
@@ -131,7 +147,7 @@ def test_year_title_says_rose_only_for_a_clear_rise(fake_rates):
         & (rates["group"] == "2024")
     )
     rates.loc[last, ["percent", "lower_95", "upper_95"]] = [15.0, 13.5, 16.5]
-    fig, alt = charts_rates.rates_by_group(rates, FLAT, "preterm", "year")
+    fig, alt = charts_rates.rates_by_group(rates, FLAT, "preterm", "year", disclosure=DISCLOSURE)
     assert _title(fig).startswith("Preterm birth rose from")
     assert "15.0% in 2024" in _title(fig) and "15.0%" in alt
 
@@ -146,7 +162,7 @@ def test_suppressed_rows_are_not_plotted_and_a_note_says_so(fake_rates):
     )
     rates.loc[target, ["events", "denominator", "percent", "lower_95", "upper_95"]] = pd.NA
     rates.loc[target, "suppressed"] = True
-    fig, alt = charts_rates.rates_by_imd(rates, STEEP, "preterm")
+    fig, alt = charts_rates.rates_by_imd(rates, STEEP, "preterm", disclosure=DISCLOSURE)
     lines = _series(fig)
     all_births = lines[wording.ALL_BIRTHS].get_ydata()
     assert np.isnan(all_births[2]) and np.isfinite(np.delete(all_births, 2)).all()
@@ -177,7 +193,9 @@ def test_suppressed_group_is_shown_as_c_not_as_a_point(fake_rates):
         & (fake_rates["dimension"] == "ethnic_group")
     ]
     assert rows.loc[rows["group"] == "Other", "suppressed"].item()
-    fig, alt = charts_rates.rates_by_group(fake_rates, FLAT, "preterm", "ethnic_group")
+    fig, alt = charts_rates.rates_by_group(
+        fake_rates, FLAT, "preterm", "ethnic_group", disclosure=DISCLOSURE
+    )
     labels = {c.get_label() for c in fig.axes[0].containers}
     assert "Other" not in labels and "White" in labels
     assert "c (suppressed)" in _texts(fig)
@@ -185,8 +203,10 @@ def test_suppressed_group_is_shown_as_c_not_as_a_point(fake_rates):
 
 
 def test_each_ethnic_group_keeps_its_colour_and_marker_across_charts(fake_rates):
-    imd, _ = charts_rates.rates_by_imd(fake_rates, STEEP, "preterm")
-    group, _ = charts_rates.rates_by_group(fake_rates, STEEP, "preterm", "ethnic_group")
+    imd, _ = charts_rates.rates_by_imd(fake_rates, STEEP, "preterm", disclosure=DISCLOSURE)
+    group, _ = charts_rates.rates_by_group(
+        fake_rates, STEEP, "preterm", "ethnic_group", disclosure=DISCLOSURE
+    )
     lines = _series(imd)
     markers = {line.get_marker() for line in lines.values()}
     assert len(markers) == len(lines), "every series needs its own marker (never colour alone)"
@@ -223,20 +243,22 @@ def test_forest_plot_log_axis_reference_line_and_labels(fake_models):
 
 
 def test_synthetic_caption_starts_with_the_notice(fake_rates, fake_flow):
-    fig, alt = charts_rates.rates_by_imd(fake_rates, STEEP, "lbw", synthetic=True)
+    fig, alt = charts_rates.rates_by_imd(
+        fake_rates, STEEP, "lbw", synthetic=True, disclosure=DISCLOSURE
+    )
     caption = next(t.get_text() for t in fig.texts if "Source:" in t.get_text()).replace("\n", " ")
     assert caption.startswith(provenance.SYNTHETIC_NOTICE)
     assert "Period: 2019–2024" in caption and "Northbrook" in caption
     assert alt.startswith("Synthetic data.")
     real, _ = charts_flow.exclusion_flow(
-        fake_flow, synthetic=False, source="Trust maternity system"
+        fake_flow, synthetic=False, source="Trust maternity system", disclosure=DISCLOSURE
     )
     caption = next(t.get_text() for t in real.texts if "Source:" in t.get_text()).replace("\n", " ")
     assert "SYNTHETIC" not in caption and "Source: Trust maternity system." in caption
 
 
 def test_exclusion_flow_marks_suppressed_steps(fake_flow):
-    fig, alt = charts_flow.exclusion_flow(fake_flow)
+    fig, alt = charts_flow.exclusion_flow(fake_flow, disclosure=DISCLOSURE)
     assert _title(fig).startswith("59,790 of 60,180 records")
     assert "c (suppressed)" in _texts(fig)
     assert "Mother resident outside the study areas: suppressed" in alt
@@ -244,15 +266,19 @@ def test_exclusion_flow_marks_suppressed_steps(fake_flow):
 
 def test_unknown_area_is_a_clear_error(fake_rates, fake_models):
     with pytest.raises(InputError, match="X99999999"):
-        charts_rates.rates_by_imd(fake_rates, "X99999999", "preterm")
+        charts_rates.rates_by_imd(fake_rates, "X99999999", "preterm", disclosure=DISCLOSURE)
     with pytest.raises(InputError, match="no rows for area X99999999"):
         charts_models.forest_plot(fake_models, "X99999999", "preterm")
     with pytest.raises(InputError, match="lacks column"):
-        charts_rates.rates_by_imd(fake_rates.drop(columns="suppressed"), STEEP, "preterm")
+        charts_rates.rates_by_imd(
+            fake_rates.drop(columns="suppressed"), STEEP, "preterm", disclosure=DISCLOSURE
+        )
 
 
 def test_save_figure_writes_three_identical_files_each_time(fake_rates, tmp_path):
-    fig, alt = charts_rates.rates_by_imd(fake_rates, STEEP, "preterm", synthetic=True)
+    fig, alt = charts_rates.rates_by_imd(
+        fake_rates, STEEP, "preterm", synthetic=True, disclosure=DISCLOSURE
+    )
     first = figures.save_figure(fig, alt, tmp_path / "a" / "preterm_by_imd")
     assert [p.name for p in first] == [
         "preterm_by_imd.png",
@@ -267,7 +293,9 @@ def test_save_figure_writes_three_identical_files_each_time(fake_rates, tmp_path
     again = figures.save_figure(fig, alt, tmp_path / "a" / "preterm_by_imd")
     assert [p.read_bytes() for p in again] == contents
     # A figure drawn afresh from the same table gives the same bytes too.
-    fig2, alt2 = charts_rates.rates_by_imd(fake_rates, STEEP, "preterm", synthetic=True)
+    fig2, alt2 = charts_rates.rates_by_imd(
+        fake_rates, STEEP, "preterm", synthetic=True, disclosure=DISCLOSURE
+    )
     fresh = figures.save_figure(fig2, alt2, tmp_path / "b" / "preterm_by_imd")
     assert [p.read_bytes() for p in fresh] == contents
 
@@ -291,7 +319,14 @@ def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow,
     area_specs = figures.area_figure_specs(fake_rates, fake_models, FLAT)
     assert len(area_specs) == 3 * (4 + 3) + 2 * 2 + 1
     written = figures.write_area_figures(
-        fake_rates, fake_models, fake_flow, FLAT, tmp_path, synthetic=True, specs=specs[-3::2]
+        fake_rates,
+        fake_models,
+        fake_flow,
+        FLAT,
+        tmp_path,
+        synthetic=True,
+        specs=specs[-3::2],
+        disclosure=DISCLOSURE,
     )
     assert sorted(p.name for p in written) == sorted(
         f"{stem}{ext}"
@@ -307,7 +342,13 @@ def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow,
     # ... and asking for one names the missing table
     with pytest.raises(InputError, match="needs the published trends table"):
         figures.write_area_figures(
-            fake_rates, fake_models, fake_flow, FLAT, tmp_path, specs=[specs[4]]
+            fake_rates,
+            fake_models,
+            fake_flow,
+            FLAT,
+            tmp_path,
+            specs=[specs[4]],
+            disclosure=DISCLOSURE,
         )
 
 
@@ -328,7 +369,9 @@ def ind(fake_indicator_tables):
         lambda t: charts_indicators.sii_chart(
             t["rates"], t["inequality"], STEEP, "lbw", synthetic=True
         ),
-        lambda t: charts_indicators.funnel_plot(t["funnel"], STEEP, "term_lbw", synthetic=True),
+        lambda t: charts_indicators.funnel_plot(
+            t["funnel"], STEEP, "term_lbw", synthetic=True, disclosure=DISCLOSURE
+        ),
     ],
     ids=["trend", "sii", "funnel"],
 )
@@ -415,7 +458,9 @@ def test_sii_chart_line_is_the_published_slope_index(ind):
 
 def test_funnel_plot_draws_limits_and_tells_the_area_apart(ind):
     funnel = ind["funnel"]
-    fig, alt = charts_indicators.funnel_plot(funnel, STEEP, "preterm", area_name="Northbrook")
+    fig, alt = charts_indicators.funnel_plot(
+        funnel, STEEP, "preterm", area_name="Northbrook", disclosure=DISCLOSURE
+    )
     ax = fig.axes[0]
     styles = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
     assert styles["95% limits"].get_linestyle() == "--"
@@ -438,7 +483,7 @@ def test_funnel_plot_draws_limits_and_tells_the_area_apart(ind):
     for year in range(2019, 2025):
         assert f"Northbrook {year}" in alt
     with pytest.raises(InputError, match="no rows for outcome"):
-        charts_indicators.funnel_plot(funnel, STEEP, "very_preterm")
+        charts_indicators.funnel_plot(funnel, STEEP, "very_preterm", disclosure=DISCLOSURE)
 
 
 # ----------------------------------------------------------------------------- risk-ratio forest plot
@@ -529,7 +574,13 @@ def test_area_figures_include_the_risk_ratio_plots_when_the_table_is_given(
     fake_rates, fake_models, fake_flow, risk_ratios, tmp_path
 ):
     written = figures.write_area_figures(
-        fake_rates, fake_models, fake_flow, STEEP, tmp_path, risk_ratios=risk_ratios
+        fake_rates,
+        fake_models,
+        fake_flow,
+        STEEP,
+        tmp_path,
+        risk_ratios=risk_ratios,
+        disclosure=DISCLOSURE,
     )
     names = {p.name for p in written}
     for outcome in ("preterm", "lbw"):
@@ -539,4 +590,25 @@ def test_area_figures_include_the_risk_ratio_plots_when_the_table_is_given(
     assert alt.startswith("Forest plot of crude and adjusted risk ratios of preterm birth")
     spec = figures.FigureSpec("preterm_risk_ratios", "risk_forest", "preterm")
     with pytest.raises(InputError, match="needs the published risk_ratios table"):
-        figures.make_figure(spec, fake_rates, fake_models, fake_flow, STEEP)
+        figures.make_figure(spec, fake_rates, fake_models, fake_flow, STEEP, disclosure=DISCLOSURE)
+
+
+#: The ONS rule for birth statistics: counts 1 to 2 withheld, counts not rounded.
+ONS_RULE = {"rule_set": "ons_births", "suppress_min": 1, "suppress_max": 2, "rounding_base": 1}
+
+
+def test_chart_notes_state_the_configured_disclosure_rule(fake_rates, fake_flow):
+    """Issue 10 bug: the charts printed the NHS England rule (1 to 7, nearest 5) whatever the config."""
+    flow, _ = charts_flow.exclusion_flow(fake_flow, disclosure=ONS_RULE)
+    text = " ".join(_texts(flow).split())
+    assert "a count of 1 to 2" in text and "Counts are not rounded." in text
+    assert "1 to 7" not in text and "nearest 5" not in text
+    nhs, _ = charts_flow.exclusion_flow(fake_flow, disclosure=DISCLOSURE)
+    nhs_text = " ".join(_texts(nhs).split())
+    assert "Counts are rounded to the nearest 5." in nhs_text and "1 to 7" in nhs_text
+    for dimension in ("ethnic_group", "age_band", "year"):
+        fig, _ = charts_rates.rates_by_group(
+            fake_rates, FLAT, "lbw", dimension, disclosure=ONS_RULE
+        )
+        fig_text = " ".join(_texts(fig).split())
+        assert "1 to 7" not in fig_text and "nearest 5" not in fig_text

@@ -73,6 +73,7 @@ def published(
         funnel=tables["funnel"],
         risk_ratios=tables["risk_ratios"],
         synthetic=True,
+        disclosure=DISCLOSURE,
     )
     return {"root": root, **paths}
 

@@ -34,6 +34,7 @@ TABLES = (
     "model_fit",
 )
 SETTINGS = load_config(REPO / "config" / "config.yaml")
+DISCLOSURE = SETTINGS["disclosure"]
 #: The ONS rule for birth statistics: counts 1 to 2 withheld, counts not rounded.
 ONS = resolve_disclosure({"disclosure": {"rule_set": "ons_births"}})
 NHS_WORDING = ("1 to 7", "nearest 5", "NHS England")
@@ -76,6 +77,7 @@ def tables_and_figures(
         funnel=frames["funnel"],
         risk_ratios=frames["risk_ratios"],
         synthetic=True,
+        disclosure=DISCLOSURE,
     )
     reasons = {str(r) for r in frames["trends"]["reason"].dropna() if str(r)}
     return {"root": root, "parameters": parameters, "trend_reasons": reasons}

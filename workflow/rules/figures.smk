@@ -21,6 +21,7 @@ rule figures:
         outcomes=config["outcomes"],
         model_outcomes=config["models"]["outcomes"],
         synthetic=SPEC["synthetic"],
+        disclosure=config["disclosure"],
         release_label=SPEC["label"],
         code=code_hash("figures.py"),
     log:

@@ -25,6 +25,7 @@ def main(smk):
         funnel=read_funnel(smk.input.funnel),
         risk_ratios=read_risk_ratios(smk.input.risk_ratios),
         synthetic=smk.params.synthetic,
+        disclosure=smk.params.disclosure,
     )
 
 

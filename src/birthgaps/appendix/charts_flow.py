@@ -3,6 +3,8 @@ told apart by hatch and colour; returns (figure, alt text)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import matplotlib.style
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ from birthgaps.appendix.charts_style import (
 )
 from birthgaps.appendix.findings import flow_finding
 from birthgaps.appendix.frames import normalise_flow
-from birthgaps.appendix.wording import WITHHELD_TEXT
+from birthgaps.core.methods import counts_sentence, withheld_text
 
 #: Kinds of flow row, told apart by marker, hatch and colour (never colour alone).
 FLOW_KINDS: dict[str, tuple[str, str, str]] = {
@@ -35,6 +37,7 @@ FLOW_KINDS: dict[str, tuple[str, str, str]] = {
 def exclusion_flow(
     flow: pd.DataFrame,
     *,
+    disclosure: Mapping,
     area_code: str | None = None,
     area_name: str | None = None,
     synthetic: bool = False,
@@ -80,7 +83,7 @@ def exclusion_flow(
         ax.set_xlabel("Records")
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.1), ncols=1, fontsize=11)
         notes = [
-            f"Counts are rounded to the nearest 5. {WITHHELD_TEXT}.",
+            f"{counts_sentence(disclosure)} {withheld_text(disclosure)}.",
             "Gestation and weight problems remove a birth only from the denominators that need them.",
         ]
         caption = chart_caption(

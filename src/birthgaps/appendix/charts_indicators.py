@@ -3,6 +3,8 @@ funnel plot, each from the published tables; each returns (figure, alt text)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import matplotlib.style
 import numpy as np
 import pandas as pd
@@ -49,6 +51,7 @@ from birthgaps.appendix.wording import (
 )
 from birthgaps.core.codes import IMD_QUINTILES
 from birthgaps.core.errors import InputError
+from birthgaps.core.methods import rounded
 
 
 def trend_chart(
@@ -351,6 +354,7 @@ def funnel_plot(
     area_code: str,
     outcome: str,
     *,
+    disclosure: Mapping,
     area_name: str | None = None,
     synthetic: bool = False,
     source: str | None = None,
@@ -461,7 +465,7 @@ def funnel_plot(
         ax.set_xlim(x_min, x_max)
         ax.set_ylim(max(0.0, y_low - pad), y_high + pad)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.set_xlabel("Live births in the denominator (rounded to the nearest 5)")
+        ax.set_xlabel(f"Live births in the denominator ({rounded(disclosure)})")
         ax.set_ylabel(f"{label} (% of live births)")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
         notes = [

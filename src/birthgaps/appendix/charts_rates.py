@@ -3,6 +3,8 @@ ethnic group) and by ethnic group, age band or year; each returns (figure, alt t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import matplotlib.style
 import numpy as np
 import pandas as pd
@@ -29,7 +31,6 @@ from birthgaps.appendix.frames import (
 from birthgaps.appendix.wording import (
     ALL_BIRTHS,
     DIMENSION_LABELS,
-    WITHHELD_TEXT,
     fmt_ci,
     fmt_pct,
     imd_label,
@@ -40,6 +41,7 @@ from birthgaps.appendix.wording import (
 )
 from birthgaps.core.codes import ETHNIC_GROUPS, IMD_QUINTILES, NOT_STATED
 from birthgaps.core.errors import InputError
+from birthgaps.core.methods import withheld_text
 
 #: Dimensions that :func:`rates_by_group` draws.
 GROUP_DIMENSIONS: tuple[str, ...] = ("ethnic_group", "age_band", "year")
@@ -50,6 +52,7 @@ def rates_by_imd(
     area_code: str,
     outcome: str,
     *,
+    disclosure: Mapping,
     synthetic: bool = False,
     source: str | None = None,
     period: str | None = None,
@@ -150,7 +153,7 @@ def rates_by_imd(
         ]
         if suppressed_notes:
             notes.append(
-                f"{WITHHELD_TEXT}. Withheld values are not shown: {'; '.join(suppressed_notes)}."
+                f"{withheld_text(disclosure)}. Withheld values are not shown: {'; '.join(suppressed_notes)}."
             )
         caption = chart_caption(
             synthetic=synthetic,
@@ -178,6 +181,7 @@ def rates_by_group(
     outcome: str,
     dimension: str,
     *,
+    disclosure: Mapping,
     synthetic: bool = False,
     source: str | None = None,
     period: str | None = None,
@@ -283,7 +287,9 @@ def rates_by_group(
         if overall is not None and dimension != "year":
             notes.append("The dashed line is the rate for all births in the area.")
         if hidden:
-            notes.append(f"{WITHHELD_TEXT}. Withheld values are not shown: {join_words(hidden)}.")
+            notes.append(
+                f"{withheld_text(disclosure)}. Withheld values are not shown: {join_words(hidden)}."
+            )
         caption = chart_caption(
             synthetic=synthetic,
             source=source,

@@ -3,7 +3,7 @@ each one and saving it as PNG, SVG and alt text (``write_area_figures``); files 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +103,7 @@ def make_figure(
     flow: pd.DataFrame,
     area_code: str,
     *,
+    disclosure: Mapping,
     trends: pd.DataFrame | None = None,
     inequality: pd.DataFrame | None = None,
     funnel: pd.DataFrame | None = None,
@@ -116,9 +117,11 @@ def make_figure(
     period = period or frames.period_of(rates, area_code)
     common = {"synthetic": synthetic, "source": source, "period": period}
     if spec.kind == "imd":
-        return rates_by_imd(rates, area_code, spec.outcome, **common)
+        return rates_by_imd(rates, area_code, spec.outcome, disclosure=disclosure, **common)
     if spec.kind == "group":
-        return rates_by_group(rates, area_code, spec.outcome, spec.dimension, **common)
+        return rates_by_group(
+            rates, area_code, spec.outcome, spec.dimension, disclosure=disclosure, **common
+        )
     if spec.kind == "trend":
         return trend_chart(
             rates, _needed(trends, "trends", spec), area_code, spec.outcome, **common
@@ -129,7 +132,9 @@ def make_figure(
     if spec.kind == "funnel":
         name = frames.area_name_of(rates, area_code)
         table = _needed(funnel, "funnel", spec)
-        return funnel_plot(table, area_code, spec.outcome, area_name=name, **common)
+        return funnel_plot(
+            table, area_code, spec.outcome, area_name=name, disclosure=disclosure, **common
+        )
     if spec.kind == "forest":
         name = frames.area_name_of(rates, area_code)
         return forest_plot(models, area_code, spec.outcome, area_name=name, **common)
@@ -141,7 +146,9 @@ def make_figure(
         )
     if spec.kind == "flow":
         name = frames.area_name_of(rates, area_code)
-        return exclusion_flow(flow, area_code=area_code, area_name=name, **common)
+        return exclusion_flow(
+            flow, area_code=area_code, area_name=name, disclosure=disclosure, **common
+        )
     raise ValueError(f"unknown figure kind {spec.kind!r}")
 
 
@@ -168,6 +175,7 @@ def write_area_figures(
     area_code: str,
     out_dir: str | Path,
     *,
+    disclosure: Mapping,
     trends: pd.DataFrame | None = None,
     inequality: pd.DataFrame | None = None,
     funnel: pd.DataFrame | None = None,
@@ -195,6 +203,7 @@ def write_area_figures(
             models,
             flow,
             area_code,
+            disclosure=disclosure,
             trends=trends,
             inequality=inequality,
             funnel=funnel,

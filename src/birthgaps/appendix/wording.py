@@ -13,11 +13,6 @@ from birthgaps.core.codes import IMD_QUINTILE_LABELS, NOT_STATED, OUTCOMES, UNKN
 #: Label of the series that covers every birth whatever the ethnic group.
 ALL_BIRTHS = "All births"
 
-#: The one explanation of the c / [c] marker (docs/disclosure.md): a value is withheld for a count
-#: of 1 to 7 or to protect another value, and the published outputs do not say which.
-WITHHELD_TEXT = (
-    "[c] withheld to protect confidentiality: a count of 1 to 7 or a figure that would reveal one"
-)
 
 #: Axis label of each dimension.
 DIMENSION_LABELS = {
