@@ -10,8 +10,8 @@ from test_workflow import real_release, snakemake, write_config
 from birthgaps.clean.cleaning import clean_births
 from birthgaps.core.codes import CANONICAL_COLUMNS
 from birthgaps.core.errors import InputError
-from birthgaps.core.settings import preflight
 from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.preflight import preflight
 from birthgaps.ingest.sources import expected_columns, load_source
 
 HEADER = ",".join(CANONICAL_COLUMNS)

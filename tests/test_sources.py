@@ -17,8 +17,9 @@ import pytest
 import yaml
 
 from birthgaps.core.errors import InputError
-from birthgaps.core.settings import preflight, validate_config
+from birthgaps.core.settings import validate_config
 from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.preflight import preflight
 from birthgaps.ingest.sources import (
     PRESETS_DIR,
     ethnic_code_for_label,

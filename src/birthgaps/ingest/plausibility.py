@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from birthgaps.core.identifiers import POSTCODE_SPACED, POSTCODE_TIGHT
 from birthgaps.ingest.sources import (
     ETHNIC_CODES,
     GESTATION_PATTERN,
@@ -31,7 +32,6 @@ from birthgaps.ingest.validation import (
     Issue,
     mask_issue,
 )
-from birthgaps.publish.scan import POSTCODE_SPACED, POSTCODE_TIGHT
 
 #: Default of config ``validation.implausible_share``: above this share of implausible values a
 #: column stops the run.
