@@ -11,15 +11,10 @@ import pandas as pd
 from birthgaps.clean.cleaning import quintile_basis
 from birthgaps.core.errors import InputError
 from birthgaps.core.provenance import label_table
-from birthgaps.stats.indicators import (
-    funnel_points,
-    inequality_table,
-    publish_funnel,
-    publish_inequality,
-    trend_counts,
-    trends_table,
-)
+from birthgaps.stats.funnel_table import funnel_points, publish_funnel
+from birthgaps.stats.inequality_table import inequality_table, publish_inequality
 from birthgaps.stats.rates import compute_rates, hidden_groups, previous_release, publish_rates
+from birthgaps.stats.trend_table import trend_counts, trends_table
 
 #: Columns the published rates table must have to be read back by the later rules.
 PUBLISHED_RATES_REQUIRED = [
