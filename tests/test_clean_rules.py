@@ -32,7 +32,8 @@ from birthgaps.core.codes import (
     ETHNIC_GROUPS_DETAILED,
 )
 from birthgaps.core.errors import InputError
-from birthgaps.ingest.synth import NATIONAL_LSOAS, simulate_release
+from birthgaps.ingest.synth import simulate_release
+from birthgaps.ingest.synth_model import NATIONAL_LSOAS
 
 YEARS = [2020, 2021]
 
