@@ -14,7 +14,7 @@ from birthgaps.clean.cleaning import clean_births, publish_flow
 from birthgaps.core.codes import CANONICAL_COLUMNS
 from birthgaps.core.errors import InputError
 from birthgaps.ingest.extract import ingest_release
-from birthgaps.ingest.lookups import read_area_lookup
+from birthgaps.ingest.lookup_files import read_area_lookup
 from birthgaps.ingest.residence import apply_area, area_lookup_settings
 from birthgaps.ingest.sources import load_source, source_missing_columns
 
