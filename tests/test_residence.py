@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from test_workflow import real_release, snakemake, write_config
 
-from birthgaps.clean.cleaning import clean_births, publish_flow
+from birthgaps.clean.cleaning import clean_births
+from birthgaps.clean.flow import publish_flow
 from birthgaps.core.codes import CANONICAL_COLUMNS
 from birthgaps.core.errors import InputError
 from birthgaps.ingest.extract import ingest_release

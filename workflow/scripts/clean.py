@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from birthgaps.clean.cleaning import clean_births, publish_flow, read_lookup
+from birthgaps.clean.cleaning import clean_births, read_lookup
+from birthgaps.clean.flow import publish_flow
 from birthgaps.core.provenance import label_table
 from birthgaps.core.runner import run_step
 
