@@ -24,23 +24,15 @@ from birthgaps.core.codes import (
     UNKNOWN,
 )
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import schema_defaults
 from birthgaps.ingest.plausibility import IMPLAUSIBLE_SHARE
 
 OUTCOME_COLUMNS = ["preterm", "very_preterm", "lbw", "very_lbw", "term_lbw"]
 
 
-#: Defaults of the ``definitions`` keys added after the first release (older configs still run).
-DEFINITION_DEFAULTS: dict = {
-    "weight_for_gestation": {
-        "method": "tukey_log",
-        "fence_k": 3.0,
-        "min_births": 100,
-        "pool_weeks": 2,
-    },
-    "duplicate_conflicts": "drop_all",
-    "multiple_births": "flag",
-    "area_not_stated": "exclude",
-}
+#: Defaults of the ``definitions`` keys added after the first release (older configs still run), as the
+#: config schema gives them.
+DEFINITION_DEFAULTS: dict = schema_defaults("definitions")
 WEIGHT_FOR_GESTATION_METHODS = ("tukey_log", "none")
 DUPLICATE_CONFLICT_POLICIES = ("drop_all", "keep_first", "keep_last")
 MULTIPLE_BIRTH_POLICIES = ("flag", "exclude")

@@ -3,6 +3,8 @@ release's file paths)."""
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 
 import jsonschema
@@ -20,6 +22,53 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return ".".join(parts) if parts else "(top level)"
 
 
+def _fills_itself(schema: dict) -> bool:
+    """An optional object block that can be made whole from defaults alone (no required key)."""
+    return (
+        schema.get("type") == "object"
+        and not schema.get("required")
+        and any(
+            "default" in sub or _fills_itself(sub) for sub in schema.get("properties", {}).values()
+        )
+    )
+
+
+def fill_defaults(instance: dict, schema: dict) -> dict:
+    """Set every key the schema gives a ``default`` and the instance lacks, at every depth (in place).
+
+    An absent optional block whose keys all have defaults is added whole (e.g. ``statistics``), so code
+    reads ``config["statistics"]["trend"]["points"]`` and never codes a default again.
+    """
+    for key, sub in schema.get("properties", {}).items():
+        if key not in instance:
+            if "default" in sub:
+                instance[key] = copy.deepcopy(sub["default"])
+            elif _fills_itself(sub):
+                instance[key] = {}
+        if isinstance(instance.get(key), dict):
+            fill_defaults(instance[key], sub)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        for key, value in instance.items():
+            if key not in schema.get("properties", {}) and isinstance(value, dict):
+                fill_defaults(value, extra)
+    return instance
+
+
+@functools.cache
+def _schema() -> dict:
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def schema_defaults(*path: str) -> dict:
+    """The defaults the config schema gives the block at ``path`` (``"*"`` for any entry of a mapping,
+    e.g. ``("releases", "*")``): a new dict, for callers that hold no loaded config (tests, tools)."""
+    schema = _schema()
+    for key in path:
+        schema = schema["additionalProperties"] if key == "*" else schema["properties"][key]
+    return fill_defaults({}, schema)
+
+
 #: Named disclosure rule sets: thresholds that fill any key the config does not give.
 DISCLOSURE_RULE_SETS: dict[str, dict[str, int]] = {
     "nhs_england": {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5},
@@ -28,9 +77,9 @@ DISCLOSURE_RULE_SETS: dict[str, dict[str, int]] = {
 
 
 def resolve_disclosure(config: dict) -> dict:
-    """Fill ``disclosure`` from its named rule set (default NHS England); ``custom`` needs every key."""
-    rules = config.setdefault("disclosure", {})
-    name = rules.setdefault("rule_set", "nhs_england")
+    """Fill ``disclosure`` from its named rule set (the schema's default names one); ``custom`` needs every key."""
+    rules = config["disclosure"]
+    name = rules["rule_set"]
     if name == "custom":
         missing = [k for k in ("suppress_min", "suppress_max", "rounding_base") if k not in rules]
         if missing:
@@ -45,8 +94,14 @@ def resolve_disclosure(config: dict) -> dict:
     return rules
 
 
+def default_disclosure() -> dict:
+    """The disclosure rules a config gets when it names none: the schema's default rule set, resolved."""
+    return resolve_disclosure({"disclosure": schema_defaults("disclosure")})
+
+
 def validate_config(config: dict, schema_path: str | Path = SCHEMA_PATH) -> dict:
-    """Validate against the JSON Schema, fill defaults and check cross-key rules; return config."""
+    """Validate against the JSON Schema, check cross-key rules and fill every schema default (once, here);
+    return config."""
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
@@ -80,9 +135,8 @@ def validate_config(config: dict, schema_path: str | Path = SCHEMA_PATH) -> dict
         raise InputError(
             "a synthetic release needs the `synthetic` settings block", key="synthetic"
         )
+    fill_defaults(config, schema)
     resolve_disclosure(config)
-    config.setdefault("column_map", {})
-    spec.setdefault("synthetic", False)
     return config
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import schema_defaults
 
 #: LSOA vintage each IoD edition was published for.
 EDITION_VINTAGE: dict[str, int] = {"iod2019": 2011, "iod2025": 2021}
@@ -20,9 +21,10 @@ LSOA_MAP = "lsoa11_lsoa21"
 AREA_LOOKUP = "lsoa21_lad24"
 #: Values of the ``match`` column of an IMD lookup, in report order.
 MATCH_KINDS: tuple[str, ...] = ("direct", "mapped", "mapped_ambiguous")
-DEFAULT_CACHE_DIR = "resources/lookups"
-DEFAULT_EDITION = "iod2025"
-DEFAULT_VINTAGE = 2021
+#: Defaults as the config schema gives them (for callers without a loaded config).
+DEFAULT_CACHE_DIR = schema_defaults("lookups")["cache_dir"]
+DEFAULT_EDITION = schema_defaults("deprivation")["edition"]
+DEFAULT_VINTAGE = schema_defaults("releases", "*")["lsoa_vintage"]
 DEFAULT_TIMEOUT = 60.0
 RULE = "lookups"
 

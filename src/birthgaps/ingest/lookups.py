@@ -20,9 +20,7 @@ from birthgaps.core.errors import InputError
 from birthgaps.ingest.lookup_fetch import expected_checksums, fetch_table, log
 from birthgaps.ingest.lookup_files import (
     DEFAULT_CACHE_DIR,
-    DEFAULT_EDITION,
     DEFAULT_TIMEOUT,
-    DEFAULT_VINTAGE,
     EDITION_VINTAGE,
     LSOA_MAP,
     MATCH_KINDS,
@@ -212,10 +210,9 @@ def official_imd_lookup(
 
 
 def release_settings(config: dict) -> tuple[str, int]:
-    """(IoD edition, LSOA vintage) of the configured release, with their defaults."""
+    """(IoD edition, LSOA vintage) of the configured release (a loaded config: defaults filled)."""
     spec = config["releases"][config["release"]]
-    edition = (config.get("deprivation") or {}).get("edition", DEFAULT_EDITION)
-    return edition, int(spec.get("lsoa_vintage", DEFAULT_VINTAGE))
+    return config["deprivation"]["edition"], int(spec["lsoa_vintage"])
 
 
 def imd_lookup_for_release(config: dict, *, timeout: float = DEFAULT_TIMEOUT) -> pd.DataFrame:

@@ -33,7 +33,7 @@ def area_lookup_settings(config: dict) -> dict | None:
     if release_source(config)["area"]["from"] == "column":
         return None
     release = config["release"]
-    vintage = int(config["releases"][release].get("lsoa_vintage", lookup_files.DEFAULT_VINTAGE))
+    vintage = int(config["releases"][release]["lsoa_vintage"])
     name = AREA_LOOKUPS[vintage]
     block = config.get("lookups") or {}
     files = block.get("files") or {}

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import schema_defaults
 from birthgaps.stats.funnel import (
     funnel_axis,
     funnel_limits,
@@ -58,11 +59,9 @@ __all__ = [
 
 
 #: Defaults of the optional ``statistics`` config block (config/README.md).
+#: As the config schema gives them; ``benchmark`` is resolved by ``birthgaps.stats.rates.benchmark_settings``.
 DEFAULT_SETTINGS: dict = {
-    "confidence": [0.95, 0.998],
-    "small_numbers": {"min_events": 3, "unreliable_below": 20},
-    "trend": {"points": 5, "threshold": 9.5495},
-    "sii": {"reps": 100_000, "seed": 20261126},
+    key: value for key, value in schema_defaults("statistics").items() if key != "benchmark"
 }
 
 

@@ -16,6 +16,7 @@ from birthgaps.core.codes import NOT_STATED, UNKNOWN
 from birthgaps.core.disclosure import protect_counts as protect_counts_primary
 from birthgaps.core.disclosure import rates_additive_sets, secondary_suppress
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import schema_defaults
 from birthgaps.stats.measures import (
     apply_small_number_rules,
     compare_with_benchmark,
@@ -34,7 +35,11 @@ DIMENSIONS = ["overall", "imd_quintile", "ethnic_group", "age_band", "year", CRO
 POLARITY = "low_is_good"
 
 #: The benchmark when config ``statistics.benchmark`` is absent: the pooled study areas.
-DEFAULT_BENCHMARK: dict = {"label": "All study areas", "source": "pooled", "values": {}}
+DEFAULT_BENCHMARK: dict = {
+    "label": "All study areas",
+    **schema_defaults("statistics", "benchmark"),
+    "values": {},
+}
 
 #: Key of ``statistics.benchmark.values.<outcome>`` holding the value for the whole period.
 WHOLE_PERIOD = "all"

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from birthgaps.core.disclosure import protect_counts
+from birthgaps.core.settings import default_disclosure
 from birthgaps.stats.measures import (
     recent_trend_table,
 )
@@ -66,7 +67,7 @@ def trend_counts(
     (``events_unrounded``, ``denominator_unrounded``): the table is restricted, written so the next
     release can be kept consistent with it; only the trend statistics derived from it are published.
     """
-    rules = rules or {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
+    rules = rules or default_disclosure()
     counts = grouped_counts(cells, areas, TREND_DIMENSIONS, by_year=True)
     counts = counts[~counts["group"].isin(NOT_A_GROUP)]
     years = sorted(int(y) for y in cells["year"].unique())
