@@ -360,6 +360,7 @@ def test_release_files_and_source_defaults(config):
     assert release_files({"extract": ["a.csv", "b.csv"]}) == ["a.csv", "b.csv"]
     assert release_source(config)["name"] == "canonical"
     del spec["source"]
+    validate_config(config)  # the schema's default fills it at load
     assert release_source(config)["name"] == "canonical"
     config["column_map"] = {"BirthWeight": "birth_weight_g"}
     assert release_source(config)["columns"] == {"BirthWeight": "birth_weight_g"}
