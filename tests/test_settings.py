@@ -15,6 +15,7 @@ from birthgaps.core.settings import (
     default_disclosure,
     fill_defaults,
     load_config,
+    resolve_disclosure,
     schema_defaults,
     validate_config,
 )
@@ -168,4 +169,15 @@ def test_no_config_default_is_coded_again(path):
     ]
     assert not wrong, "a config default coded again (the schema fills it at load):\n" + "\n".join(
         wrong
+    )
+
+
+def test_the_trend_reason_states_the_runs_own_disclosure_rule():
+    """A published method statement follows the resolved rule set, not NHS England's wording."""
+    from birthgaps.stats.trend_table import SUPPRESSED_POINT, suppressed_point
+
+    ons = resolve_disclosure({"disclosure": {"rule_set": "ons_births"}})
+    assert "(1 to 2)" in suppressed_point(ons) and "1 to 7" not in suppressed_point(ons)
+    assert SUPPRESSED_POINT == (
+        "a yearly count is suppressed (1 to 7) or below the small-number threshold"
     )

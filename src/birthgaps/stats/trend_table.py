@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from birthgaps.core.disclosure import protect_counts
+from birthgaps.core.methods import suppressed_range
 from birthgaps.core.settings import default_disclosure
 from birthgaps.stats.measures import (
     recent_trend_table,
@@ -41,7 +42,15 @@ TREND_COLUMNS = [
     "sign_stable",
     "reason",
 ]
-SUPPRESSED_POINT = "a yearly count is suppressed (1 to 7) or below the small-number threshold"
+
+
+def suppressed_point(rules: Mapping) -> str:
+    """The trend table's reason for a window with a withheld year, in the run's disclosure terms."""
+    return f"a yearly count is suppressed ({suppressed_range(rules)}) or below the small-number threshold"
+
+
+#: The reason under the default disclosure rules (NHS England: "1 to 7").
+SUPPRESSED_POINT = suppressed_point(default_disclosure())
 # --------------------------------------------------------------------------------------------
 # Recent trends (Fingertips)
 # --------------------------------------------------------------------------------------------
@@ -100,6 +109,7 @@ def trends_table(
     are published here.
     """
     settings = resolved_statistics(statistics)
+    rules = rules or default_disclosure()
     keys = TREND_KEYS
     full = trend_counts(cells, areas, rules, previous)
     events = pd.to_numeric(full["events"]).astype("float64")
@@ -114,7 +124,9 @@ def trends_table(
         points=trend["points"],
         threshold=trend["threshold"],
     )
-    table["reason"] = table["reason"].replace({"a missing count or denominator": SUPPRESSED_POINT})
+    table["reason"] = table["reason"].replace(
+        {"a missing count or denominator": suppressed_point(rules)}
+    )
     table["slope_pp_per_year"] = 100 * table["slope"]
     rank = {a: i for i, a in enumerate([*areas, ALL_AREAS])}
     dim_rank = {d: i for i, d in enumerate(TREND_DIMENSIONS)}
