@@ -15,13 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from birthgaps.ingest.lookups import (
-    build_imd_lookup,
-    fetch,
-    read_iod,
-    read_lsoa11_lsoa21,
-    sha256_of,
-)
+from birthgaps.ingest.lookup_fetch import fetch, sha256_of
+from birthgaps.ingest.lookup_files import read_iod, read_lsoa11_lsoa21
+from birthgaps.ingest.lookups import build_imd_lookup
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FILES = {

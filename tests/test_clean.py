@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from conftest import make_births
 
-from birthgaps.clean.cleaning import OUTCOME_COLUMNS, clean_births, publish_flow
+from birthgaps.clean.cleaning import OUTCOME_COLUMNS, clean_births
+from birthgaps.clean.flow import publish_flow
 from birthgaps.core.codes import CANONICAL_COLUMNS
 from birthgaps.core.errors import InputError
 
@@ -205,7 +206,7 @@ def test_clean_does_not_change_its_input(lookup, config):
 
 
 def test_published_flow_hides_no_count_that_its_running_totals_give_back(lookup, config):
-    from birthgaps.clean.cleaning import _flow_sets
+    from birthgaps.clean.flow import _flow_sets
 
     rows = [{}] * 40 + [{"birth_outcome": "still"}] * 3 + [{"area_code": "X9"}] * 12
     rows += [{"gestation_weeks": 99}] * 2 + [{"birth_weight_g": 9999}] * 9

@@ -13,16 +13,18 @@ from conftest import REPO, make_births
 from birthgaps.clean.cells import make_cells
 from birthgaps.clean.cleaning import (
     DEFINITION_DEFAULTS,
-    check_lookup,
     clean_births,
-    ethnic_group,
-    ethnic_group_detailed,
     find_duplicates,
-    local_quintiles,
     quintile_basis,
     resolve_definitions,
     weight_for_gestation_fences,
     weight_for_gestation_flags,
+)
+from birthgaps.clean.groups import (
+    check_lookup,
+    ethnic_group,
+    ethnic_group_detailed,
+    local_quintiles,
 )
 from birthgaps.core.codes import (
     DETAILED_TO_GROUP,
@@ -32,7 +34,8 @@ from birthgaps.core.codes import (
     ETHNIC_GROUPS_DETAILED,
 )
 from birthgaps.core.errors import InputError
-from birthgaps.ingest.synth import NATIONAL_LSOAS, simulate_release
+from birthgaps.ingest.synth import simulate_release
+from birthgaps.ingest.synth_model import NATIONAL_LSOAS
 
 YEARS = [2020, 2021]
 

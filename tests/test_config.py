@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from birthgaps.core.errors import InputError
-from birthgaps.core.settings import load_config, preflight, validate_config
+from birthgaps.core.settings import load_config, validate_config
+from birthgaps.ingest.preflight import preflight
 
 
 def test_demo_config_is_valid(config):

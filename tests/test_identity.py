@@ -10,8 +10,9 @@ from test_workflow import real_release, snakemake, write_config
 from birthgaps.clean.cleaning import clean_births
 from birthgaps.core.codes import CANONICAL_COLUMNS
 from birthgaps.core.errors import InputError
-from birthgaps.core.settings import preflight
+from birthgaps.core.settings import validate_config
 from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.preflight import preflight
 from birthgaps.ingest.sources import expected_columns, load_source
 
 HEADER = ",".join(CANONICAL_COLUMNS)
@@ -151,7 +152,7 @@ def test_an_unknown_id_key_is_named():
 
 def test_preflight_accepts_a_file_without_ids_under_file_and_row(tmp_path, repo_config):
     header = ",".join(c for c in CANONICAL_COLUMNS if c != "baby_id")
-    config = real_release(tmp_path, repo_config)
+    config = validate_config(real_release(tmp_path, repo_config))
     write(tmp_path / "births.csv", [r.split(",", 1)[1] for r in rows(2022)], header)
     (tmp_path / "imd.csv").write_text("lsoa_code,imd_decile\nE01000001,3\n")
     with pytest.raises(InputError) as info:

@@ -18,16 +18,9 @@ from test_lookups import iod_rows, real_config, serve, sha, write_file1, write_i
 
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import validate_config
-from birthgaps.ingest.lookups import (
-    cache_path,
-    check_lookup_config,
-    content_sha256,
-    fetch,
-    fetch_table,
-    imd_lookup_for_release,
-    read_iod,
-    read_lsoa11_lsoa21,
-)
+from birthgaps.ingest.lookup_fetch import cache_path, content_sha256, fetch, fetch_table
+from birthgaps.ingest.lookup_files import read_iod, read_lsoa11_lsoa21
+from birthgaps.ingest.lookups import check_lookup_config, imd_lookup_for_release
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 IOD2019_CSV = SHARED / "imd2019-lsoa11" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"

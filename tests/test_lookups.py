@@ -21,17 +21,15 @@ import pytest
 
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import validate_config
+from birthgaps.ingest.lookup_fetch import cache_path, fetch
+from birthgaps.ingest.lookup_files import read_iod, read_lsoa11_lsoa21
 from birthgaps.ingest.lookups import (
     build_imd_lookup,
-    cache_path,
     check_lookup_config,
     decile_of_rank,
-    fetch,
     imd_lookup_for_release,
     map_iod,
     match_counts,
-    read_iod,
-    read_lsoa11_lsoa21,
     required_lookups,
 )
 

@@ -240,7 +240,7 @@ def test_a_row_withheld_before_stays_withheld_while_its_count_is_near_the_range(
 
 
 def test_a_late_record_leaves_the_exclusion_flow_unchanged():
-    from birthgaps.clean.cleaning import publish_flow
+    from birthgaps.clean.flow import publish_flow
 
     flow = pd.DataFrame(
         {

@@ -24,8 +24,8 @@ from test_bad_inputs import HEADER, N_GOOD, csv_text, good_row
 from test_workflow import snakemake, write_config
 
 from birthgaps.core.errors import InputError
-from birthgaps.core.settings import git_exposure, preflight
 from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.preflight import git_exposure, preflight
 from birthgaps.ingest.validation import ROW_NUMBERS, ROW_NUMBERS_SHORT, write_report
 
 GOOD = csv_text()

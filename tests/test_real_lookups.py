@@ -17,16 +17,9 @@ from test_lookups import closed_port_url, serve
 
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import validate_config
-from birthgaps.ingest.lookups import (
-    build_imd_lookup,
-    content_sha256,
-    fetch,
-    imd_lookup_for_release,
-    match_counts,
-    read_iod,
-    read_lsoa11_lsoa21,
-    sha256_of,
-)
+from birthgaps.ingest.lookup_fetch import content_sha256, fetch, sha256_of
+from birthgaps.ingest.lookup_files import read_iod, read_lsoa11_lsoa21
+from birthgaps.ingest.lookups import build_imd_lookup, imd_lookup_for_release, match_counts
 
 FILES = {
     "iod2019": "imd2019-lsoa11/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv",

@@ -10,11 +10,13 @@ import pandas as pd
 import pytest
 from test_workflow import real_release, snakemake, write_config
 
-from birthgaps.clean.cleaning import clean_births, publish_flow
+from birthgaps.clean.cleaning import clean_births
+from birthgaps.clean.flow import publish_flow
 from birthgaps.core.codes import CANONICAL_COLUMNS
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import validate_config
 from birthgaps.ingest.extract import ingest_release
-from birthgaps.ingest.lookups import read_area_lookup
+from birthgaps.ingest.lookup_files import read_area_lookup
 from birthgaps.ingest.residence import apply_area, area_lookup_settings
 from birthgaps.ingest.sources import load_source, source_missing_columns
 
@@ -261,9 +263,9 @@ def test_a_lookup_without_an_lsoa_column_is_named(tmp_path):
 
 
 def test_the_area_lookup_is_required_and_checked_before_any_work(tmp_path, repo_config):
-    config = real_release(tmp_path, repo_config)
+    config = validate_config(real_release(tmp_path, repo_config))
     config["releases"]["real"]["source"] = {"preset": "canonical", "area": {"from": "lsoa"}}
-    assert area_lookup_settings(real_release(tmp_path, repo_config)) is None
+    assert area_lookup_settings(validate_config(real_release(tmp_path, repo_config))) is None
     with pytest.raises(InputError) as info:
         area_lookup_settings(config)
     assert info.value.key == "lookups.files.lsoa21_lad24"

@@ -17,8 +17,9 @@ import pytest
 import yaml
 
 from birthgaps.core.errors import InputError
-from birthgaps.core.settings import preflight, validate_config
+from birthgaps.core.settings import validate_config
 from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.preflight import preflight
 from birthgaps.ingest.sources import (
     PRESETS_DIR,
     ethnic_code_for_label,
@@ -359,6 +360,7 @@ def test_release_files_and_source_defaults(config):
     assert release_files({"extract": ["a.csv", "b.csv"]}) == ["a.csv", "b.csv"]
     assert release_source(config)["name"] == "canonical"
     del spec["source"]
+    validate_config(config)  # the schema's default fills it at load
     assert release_source(config)["name"] == "canonical"
     config["column_map"] = {"BirthWeight": "birth_weight_g"}
     assert release_source(config)["columns"] == {"BirthWeight": "birth_weight_g"}

@@ -470,7 +470,7 @@ def test_attributable_fraction_ci_covers_the_truth(kind):
         events = rng.poisson(risks * births, size=(sims, 5))
     z = 1.959963984540054
     args = (events[:, -1], births[-1], events.sum(axis=1), births.sum())
-    paf, lower, upper = inequality._paf_interval(*args, kind=kind, z=z)
+    paf, lower, upper = inequality.paf_interval(*args, kind=kind, z=z)
     coverage = np.mean((lower <= truth) & (truth <= upper))
     assert abs(coverage - 0.95) < 0.02
     assert abs(paf.mean() - truth) < 0.01

@@ -18,7 +18,7 @@ from birthgaps.core.codes import (
     age_band,
 )
 from birthgaps.core.errors import InputError
-from birthgaps.ingest.extract import INTEGER_COLUMNS, STRING_COLUMNS
+from birthgaps.ingest.convert import INTEGER_COLUMNS, STRING_COLUMNS
 from birthgaps.ingest.synth import simulate_release, write_release
 
 CONFIG = yaml.safe_load((Path(__file__).parents[1] / "config/config.yaml").read_text("utf-8"))

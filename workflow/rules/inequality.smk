@@ -2,7 +2,7 @@
 # trends (yearly counts rounded first; groups withheld in rates.csv get none), and inequality measures
 # (rate ratios, SII/RII, PAF) and funnel plots from the published rates table's counts.
 # Each rule gets only the statistics settings it uses, so a change re-runs only those rules.
-STATISTICS = config.get("statistics", {})
+STATISTICS = config["statistics"]
 
 
 rule trends:
@@ -23,7 +23,7 @@ rule trends:
         statistics={k: v for k, v in STATISTICS.items() if k in ("trend", "small_numbers")},
         release=RELEASE,
         synthetic=SPEC["synthetic"],
-        deprivation=config.get("deprivation", {}),
+        deprivation=config["deprivation"],
         code=code_hash("trends.py"),
     log:
         f"{LOGS}/trends.log",
@@ -50,7 +50,7 @@ rule inequality:
         },
         release=RELEASE,
         synthetic=SPEC["synthetic"],
-        deprivation=config.get("deprivation", {}),
+        deprivation=config["deprivation"],
         code=code_hash("inequality.py"),
     log:
         f"{LOGS}/inequality.log",

@@ -1,4 +1,3 @@
-from birthgaps.ingest.plausibility import IMPLAUSIBLE_SHARE
 
 
 # Raw extract(s) -> canonical, validated births table (restricted) and a validation report.
@@ -6,7 +5,7 @@ from birthgaps.ingest.plausibility import IMPLAUSIBLE_SHARE
 rule ingest:
     input:
         extracts=release_files(SPEC),
-        presets=source_preset_files(SPEC.get("source")),
+        presets=source_preset_files(SPEC["source"]),
     output:
         births=f"{RESTRICTED}/births.parquet",
         report_csv=f"{RESTRICTED}/qa/validation_report.csv",
@@ -15,7 +14,7 @@ rule ingest:
         source=release_source(config),
         definitions=config["definitions"],
         years=SPEC["years"],
-        implausible_share=config.get("validation", {}).get("implausible_share", IMPLAUSIBLE_SHARE),
+        implausible_share=config["validation"]["implausible_share"],
         area_lookup=AREA_LOOKUP,
         release=RELEASE,
         report_dir=f"{LOGS}/ingest_validation",

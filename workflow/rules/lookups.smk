@@ -10,8 +10,8 @@ if not SPEC.get("imd_lookup"):
             IMD_LOOKUP,
         params:
             lookups=config.get("lookups"),
-            deprivation=config.get("deprivation"),
-            lsoa_vintage=SPEC.get("lsoa_vintage"),
+            deprivation=config["deprivation"],
+            lsoa_vintage=SPEC["lsoa_vintage"],
             code=code_hash("lookups.py"),
         log:
             f"{LOGS}/lookups.log",

@@ -15,12 +15,12 @@ rule rates:
         disclosure=config["disclosure"],
         statistics={
             key: value
-            for key, value in config.get("statistics", {}).items()
+            for key, value in config["statistics"].items()
             if key in ("confidence", "small_numbers", "benchmark")
         },
         release=RELEASE,
         synthetic=SPEC["synthetic"],
-        deprivation=config.get("deprivation", {}),
+        deprivation=config["deprivation"],
         captions=caption_statements(config),  # method statements of the report captions
         code=code_hash("rates.py"),
     log:

@@ -1,20 +1,20 @@
 """Snakemake script: published rates (protected counts) -> published inequality measures."""
 
-from birthgaps.appendix.inputs import read_rates
-from birthgaps.clean.cleaning import quintile_basis
-from birthgaps.core.provenance import label_table
 from birthgaps.core.runner import run_step
-from birthgaps.stats.indicators import inequality_table, publish_inequality
-from birthgaps.stats.rates import hidden_groups
+from birthgaps.stats.steps import inequality_step
 
 
 def main(smk):
-    rates = read_rates(smk.input.rates)
-    table = inequality_table(rates, smk.params.areas, smk.params.statistics)
-    published = publish_inequality(table, smk.params.disclosure, hidden_groups(rates))
-    label_table(
-        published, smk.params.release, smk.params.synthetic, quintile_basis(smk.params.deprivation)
-    ).to_csv(smk.output.inequality, index=False)
+    inequality_step(
+        smk.input.rates,
+        smk.output.inequality,
+        areas=smk.params.areas,
+        statistics=smk.params.statistics,
+        disclosure=smk.params.disclosure,
+        release=smk.params.release,
+        synthetic=smk.params.synthetic,
+        deprivation=smk.params.deprivation,
+    )
 
 
 run_step(snakemake, main)  # noqa: F821

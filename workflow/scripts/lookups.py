@@ -1,15 +1,14 @@
 """Snakemake script: fetch and verify the official lookups, build the release's LSOA -> IMD table."""
 
-import logging
-
 from birthgaps.core.runner import run_step
-from birthgaps.ingest.lookups import imd_lookup_for_release, match_counts
+from birthgaps.ingest.steps import lookups_step
 
 
 def main(smk):
-    lookup = imd_lookup_for_release(smk.config)
-    logging.getLogger("birthgaps").info("LSOA matches: %s", match_counts(lookup))
-    lookup.to_csv(smk.output[0], index=False)
+    lookups_step(
+        smk.config,
+        smk.output[0],
+    )
 
 
 run_step(snakemake, main)  # noqa: F821

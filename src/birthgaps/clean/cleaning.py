@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 
 from birthgaps.clean.coverage import require_live_births, require_lookup_matches
+
+#: Outcome indicators written by ``clean_births`` (nullable booleans; <NA> = not in denominator).
+from birthgaps.clean.groups import RULE, age_bands, check_lookup, imd_columns, normalise_codes
 from birthgaps.core.codes import (
-    AGE_BANDS,
     CANONICAL_COLUMNS,
     ETHNIC_CATEGORY_TO_DETAILED,
     ETHNIC_CATEGORY_TO_GROUP,
@@ -21,27 +23,16 @@ from birthgaps.core.codes import (
     QUINTILE_BASES,
     UNKNOWN,
 )
-from birthgaps.core.disclosure import AdditiveSet, carry_previous, secondary_mask
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import schema_defaults
 from birthgaps.ingest.plausibility import IMPLAUSIBLE_SHARE
 
-#: Outcome indicators written by ``clean_births`` (nullable booleans; <NA> = not in denominator).
 OUTCOME_COLUMNS = ["preterm", "very_preterm", "lbw", "very_lbw", "term_lbw"]
 
-RULE = "clean"
 
-#: Defaults of the ``definitions`` keys added after the first release (older configs still run).
-DEFINITION_DEFAULTS: dict = {
-    "weight_for_gestation": {
-        "method": "tukey_log",
-        "fence_k": 3.0,
-        "min_births": 100,
-        "pool_weeks": 2,
-    },
-    "duplicate_conflicts": "drop_all",
-    "multiple_births": "flag",
-    "area_not_stated": "exclude",
-}
+#: Defaults of the ``definitions`` keys added after the first release (older configs still run), as the
+#: config schema gives them.
+DEFINITION_DEFAULTS: dict = schema_defaults("definitions")
 WEIGHT_FOR_GESTATION_METHODS = ("tukey_log", "none")
 DUPLICATE_CONFLICT_POLICIES = ("drop_all", "keep_first", "keep_last")
 MULTIPLE_BIRTH_POLICIES = ("flag", "exclude")
@@ -283,166 +274,6 @@ def _nullable_flag(condition: pd.Series, in_denominator: np.ndarray) -> pd.Serie
     return flag.mask(~np.asarray(in_denominator, dtype=bool))
 
 
-# ------------------------------------------------------------------------------------- ethnicity
-
-
-def _normalise_codes(codes: pd.Series) -> pd.Series:
-    """Ethnic category codes stripped and upper-cased; empty text becomes <NA>."""
-    normalised = codes.astype("string").str.strip().str.upper()
-    return normalised.mask(normalised == "", pd.NA)
-
-
-def ethnic_group(codes: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """ONS 2021 high-level group from NHS ethnic category codes; also a mask of unrecognised codes."""
-    normalised = _normalise_codes(codes)
-    groups = normalised.map(ETHNIC_CATEGORY_TO_GROUP)
-    unrecognised = normalised.notna() & groups.isna()
-    return groups.fillna(NOT_STATED).astype("string"), unrecognised.astype(bool)
-
-
-def ethnic_group_detailed(codes: pd.Series) -> pd.Series:
-    """ONS 2021 detailed group (NHS code granularity) from NHS ethnic category codes.
-
-    ``Not stated`` for Z, 99, missing and unrecognised codes.
-    """
-    detailed = _normalise_codes(codes).map(ETHNIC_CATEGORY_TO_DETAILED)
-    return detailed.fillna(NOT_STATED).astype("string")
-
-
-def age_bands(ages: pd.Series) -> pd.Series:
-    """Maternal age band labels (DESIGN.md bands); ``Unknown`` when missing."""
-    edges = [low for low, _ in AGE_BANDS.values()] + [list(AGE_BANDS.values())[-1][1]]
-    bands = pd.cut(
-        ages.astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-        bins=edges,
-        right=False,
-        labels=list(AGE_BANDS),
-    )
-    return pd.Series(bands, index=ages.index).astype("string").fillna(UNKNOWN)
-
-
-# ------------------------------------------------------------------------------------ deprivation
-
-
-def _lookup_positions(lsoa: pd.Series, lookup: pd.DataFrame) -> np.ndarray:
-    """Row of the lookup for each LSOA code (-1 where missing or not in the lookup)."""
-    codes = pd.Index(lookup["lsoa_code"].astype("string").str.strip())
-    wanted = lsoa.astype("string").str.strip()
-    positions = codes.get_indexer(wanted)
-    positions[wanted.isna().to_numpy(dtype=bool)] = -1
-    return positions
-
-
-def _quintile_strings(values: np.ndarray) -> pd.Series:
-    """Quintile numbers 1..5 (0 = unknown) as strings ``"1"``..``"5"`` / ``Unknown``."""
-    labels = np.array([UNKNOWN, "1", "2", "3", "4", "5"], dtype=object)
-    return pd.Series(pd.array(labels[values], dtype="string"))
-
-
-def local_quintiles(positions: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """Local quintile 1..5 of each birth (0 where the LSOA is unmatched).
-
-    The distinct matched LSOAs among ``positions`` (rows of the lookup) are ranked by their
-    national IMD rank (1 = most deprived) and cut into fifths of LSOAs: quintile =
-    floor(5 (r - 1) / n) + 1 with r the rank among the n LSOAs (tied ranks share the lower r, so
-    ties share a quintile; the most deprived LSOA is always in quintile 1).
-    """
-    positions = np.asarray(positions, dtype=np.int64)
-    present = np.unique(positions[positions >= 0])
-    out = np.zeros(len(positions), dtype=np.int64)
-    if present.size == 0:
-        return out
-    order = pd.Series(np.asarray(ranks, dtype=float)[present]).rank(method="min").to_numpy()
-    quintile = np.clip(np.floor(5 * (order - 1) / present.size) + 1, 1, 5).astype(np.int64)
-    table = np.zeros(int(present.max()) + 1, dtype=np.int64)
-    table[present] = quintile
-    matched = positions >= 0
-    out[matched] = table[positions[matched]]
-    return out
-
-
-def imd_columns(lsoa: pd.Series, lookup: pd.DataFrame) -> pd.DataFrame:
-    """``imd_decile``, ``imd_quintile_national`` and ``imd_quintile_local`` for each LSOA code.
-
-    Strings ``"1"``.. or ``Unknown`` (no match). Local quintiles are fifths of the distinct LSOAs in
-    ``lsoa`` that match the lookup, by ``imd_rank``; all ``Unknown`` when the lookup has no rank.
-    """
-    positions = _lookup_positions(lsoa, lookup)
-    matched = positions >= 0
-    deciles = pd.to_numeric(lookup["imd_decile"]).to_numpy(dtype=np.int64)
-    decile = np.where(matched, deciles[np.where(matched, positions, 0)], 0)
-    decile_labels = np.array([UNKNOWN, *[str(i) for i in range(1, 11)]], dtype=object)
-    if "imd_rank" in lookup.columns:
-        ranks = pd.to_numeric(lookup["imd_rank"]).to_numpy(dtype=float)
-        local = local_quintiles(positions, ranks)
-    else:
-        local = np.zeros(len(positions), dtype=np.int64)
-    out = pd.DataFrame(
-        {
-            "imd_decile": pd.array(decile_labels[decile], dtype="string"),
-            "imd_quintile_national": _quintile_strings((decile + 1) // 2).array,
-            "imd_quintile_local": _quintile_strings(local).array,
-        }
-    )
-    out.index = lsoa.index
-    return out
-
-
-def imd_from_lookup(lsoa: pd.Series, lookup: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """IMD decile and national quintile strings for each LSOA code; ``Unknown`` where no match."""
-    columns = imd_columns(lsoa, lookup)
-    return columns["imd_decile"], columns["imd_quintile_national"]
-
-
-def check_lookup(lookup: pd.DataFrame, path: str = "IMD lookup") -> None:
-    """Stop on a lookup without the needed columns, with repeated LSOAs, deciles outside 1-10 or
-    (when present) IMD ranks that are not whole numbers of 1 or more."""
-    for column in ("lsoa_code", "imd_decile"):
-        if column not in lookup.columns:
-            raise InputError(
-                "the IMD lookup lacks a required column", file=path, column=column, rule=RULE
-            )
-    codes = lookup["lsoa_code"].astype("string").str.strip()
-    if codes.isna().any():
-        raise InputError(
-            "the IMD lookup has rows without an LSOA code",
-            file=path,
-            column="lsoa_code",
-            rule=RULE,
-            rows=int(codes.isna().sum()),
-        )
-    repeated = int(codes.duplicated().sum())
-    if repeated:
-        raise InputError(
-            "the IMD lookup lists some LSOAs more than once",
-            file=path,
-            column="lsoa_code",
-            rule=RULE,
-            rows=repeated,
-        )
-    deciles = pd.to_numeric(lookup["imd_decile"], errors="coerce")
-    bad = int((~deciles.between(1, 10) | (deciles % 1 != 0)).sum())
-    if bad:
-        raise InputError(
-            "IMD deciles must be whole numbers from 1 to 10",
-            file=path,
-            column="imd_decile",
-            rule=RULE,
-            rows=bad,
-        )
-    if "imd_rank" in lookup.columns:
-        ranks = pd.to_numeric(lookup["imd_rank"], errors="coerce")
-        bad = int((ranks.isna() | (ranks < 1) | (ranks % 1 != 0)).sum())
-        if bad:
-            raise InputError(
-                "IMD ranks must be whole numbers of 1 or more (1 = most deprived)",
-                file=path,
-                column="imd_rank",
-                rule=RULE,
-                rows=bad,
-            )
-
-
 # ------------------------------------------------------------------------------------ the rule
 
 
@@ -542,7 +373,7 @@ def clean_births(
     births["imd_quintile"] = imd[f"imd_quintile_{basis}"]
     births["imd_quintile_national"] = imd["imd_quintile_national"]
     births["imd_quintile_local"] = imd["imd_quintile_local"]
-    codes = _normalise_codes(births["mother_ethnic_category"])
+    codes = normalise_codes(births["mother_ethnic_category"])
     group = codes.map(ETHNIC_CATEGORY_TO_GROUP)
     unrecognised = (codes.notna() & group.isna()).to_numpy(dtype=bool)
     births["ethnic_group"] = group.fillna(NOT_STATED).astype("string")
@@ -670,112 +501,3 @@ def read_lookup(path: str) -> pd.DataFrame:
 
 
 #: Flow steps that remove records: the previous row's ``remaining`` = this ``count`` + ``remaining``.
-_REMOVAL_STEPS = {
-    "duplicates",
-    "conflicting_records",
-    "stillbirths",
-    "area_not_stated",
-    "other_areas",
-    "other_years",
-    "multiple_births_excluded",
-}
-
-
-def _flow_sets(flow: pd.DataFrame) -> list[AdditiveSet]:
-    """Sums among the flow's cells (position 2*i = count, 2*i+1 = remaining of row i) that hold
-    exactly in the unrounded counts: the removal chain, and live births split by each denominator."""
-    values = np.concatenate(
-        [flow[["count", "remaining"]].to_numpy(dtype="float64", na_value=np.nan).ravel()]
-    )
-    steps = flow["step"].tolist()
-    position = {step: i for i, step in enumerate(steps)}
-    candidates = []
-    for i, step in enumerate(steps):
-        if step in _REMOVAL_STEPS and i > 0:
-            candidates.append(AdditiveSet(2 * (i - 1) + 1, (2 * i, 2 * i + 1), step))
-        if not np.isnan(values[2 * i + 1]):  # a row whose count repeats its remaining
-            candidates.append(AdditiveSet(2 * i, (2 * i + 1,), step))
-    splits = {
-        "preterm_denominator": [
-            "gestation_not_stated",
-            "gestation_implausible",
-            "weight_for_gestation",
-        ],
-        "lbw_denominator": ["weight_not_stated", "weight_implausible", "weight_for_gestation"],
-    }
-    if "live_births" in position:
-        for denominator, parts in splits.items():
-            if denominator in position and all(p in position for p in parts):
-                members = tuple(2 * position[p] for p in [denominator, *parts])
-                candidates.append(AdditiveSet(2 * position["live_births"], members, denominator))
-    return [
-        s
-        for s in candidates
-        if not np.isnan(values[list(s.cells)]).any()
-        and values[s.total] == values[list(s.members)].sum()
-    ]
-
-
-def publish_flow(
-    flow: pd.DataFrame,
-    rules: dict,
-    previous: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-) -> pd.DataFrame:
-    """The exclusion flow with small counts suppressed, the rest rounded, and complementary
-    suppression so no hidden count can be worked out from the running totals around it.
-
-    ``previous`` is the previous release's (published, restricted) flow when this release follows
-    one: counts are kept consistent with it (``birthgaps.core.disclosure.carry_previous``), so the two
-    flows cannot be subtracted to show where a late record went.
-    """
-    low, high = rules["suppress_min"], rules["suppress_max"]
-    values = flow[["count", "remaining"]].to_numpy(dtype="float64", na_value=np.nan).ravel()
-    primary = (values >= low) & (values <= high)
-    published = np.floor(values / rules["rounding_base"] + 0.5) * rules["rounding_base"]
-    if previous is not None:
-        before = _previous_flow(flow, *previous)
-        published, forced = carry_previous(values, rules, **before)
-        primary |= forced
-    sets, size = _flow_sets(flow), np.nan_to_num(values, nan=np.inf)
-    hidden = primary
-    while True:  # a row is withheld whole; repeat until that creates no new one-hidden sum
-        rows = secondary_mask(hidden, sets, size).reshape(-1, 2).any(axis=1)
-        widened = np.repeat(rows, 2)
-        if (widened == hidden).all():
-            break
-        hidden = widened
-    hidden = hidden.reshape(-1, 2)
-    published = published.reshape(-1, 2)
-    out = flow.copy()
-    for j, column in enumerate(["count", "remaining"]):
-        column_values = pd.Series(published[:, j], index=out.index).round()
-        out[column] = column_values.astype("Int64").mask(hidden[:, j])
-    out["suppressed"] = hidden.any(axis=1)
-    out["flag"] = out["suppressed"].map({True: "c", False: ""}).astype("string")
-    return out
-
-
-def _previous_flow(
-    flow: pd.DataFrame, published: pd.DataFrame, restricted: pd.DataFrame
-) -> dict[str, np.ndarray]:
-    """The previous release's exact and published flow values and hidden marks, by step."""
-    steps = flow[["step"]].astype("string")
-
-    def by_step(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-        part = frame[["step", *columns]].copy()
-        part["step"] = part["step"].astype("string")
-        return steps.merge(part.drop_duplicates("step"), on="step", how="left")
-
-    exact = by_step(restricted, ["count", "remaining"])
-    shown = by_step(published, ["count", "remaining", "suppressed"])
-    hidden_row = shown["suppressed"].astype("string").str.lower().isin(["true", "1"])
-    hidden = np.repeat(hidden_row.to_numpy(dtype=bool), 2)
-
-    def numbers(frame: pd.DataFrame) -> np.ndarray:
-        return frame[["count", "remaining"]].apply(pd.to_numeric).to_numpy("float64").ravel()
-
-    return {
-        "exact_before": numbers(exact),
-        "published_before": numbers(shown),
-        "hidden_before": hidden,
-    }

@@ -1,9 +1,10 @@
-"""Configuration: JSON Schema validation and the preflight checks run before any job starts."""
+"""Configuration: a YAML file in, the validated config with every schema default filled out (and the previous
+release's file paths)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import copy
+import functools
 from pathlib import Path
 
 import jsonschema
@@ -11,8 +12,6 @@ import yaml
 
 from birthgaps.core.catalogue import MODEL_OUTPUTS
 from birthgaps.core.errors import InputError
-from birthgaps.ingest.readers import header_columns
-from birthgaps.ingest.sources import release_files, release_source, source_missing_columns
 
 SCHEMA_PATH = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -23,6 +22,53 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return ".".join(parts) if parts else "(top level)"
 
 
+def _fills_itself(schema: dict) -> bool:
+    """An optional object block that can be made whole from defaults alone (no required key)."""
+    return (
+        schema.get("type") == "object"
+        and not schema.get("required")
+        and any(
+            "default" in sub or _fills_itself(sub) for sub in schema.get("properties", {}).values()
+        )
+    )
+
+
+def fill_defaults(instance: dict, schema: dict) -> dict:
+    """Set every key the schema gives a ``default`` and the instance lacks, at every depth (in place).
+
+    An absent optional block whose keys all have defaults is added whole (e.g. ``statistics``), so code
+    reads ``config["statistics"]["trend"]["points"]`` and never codes a default again.
+    """
+    for key, sub in schema.get("properties", {}).items():
+        if key not in instance:
+            if "default" in sub:
+                instance[key] = copy.deepcopy(sub["default"])
+            elif _fills_itself(sub):
+                instance[key] = {}
+        if isinstance(instance.get(key), dict):
+            fill_defaults(instance[key], sub)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        for key, value in instance.items():
+            if key not in schema.get("properties", {}) and isinstance(value, dict):
+                fill_defaults(value, extra)
+    return instance
+
+
+@functools.cache
+def _schema() -> dict:
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def schema_defaults(*path: str) -> dict:
+    """The defaults the config schema gives the block at ``path`` (``"*"`` for any entry of a mapping,
+    e.g. ``("releases", "*")``): a new dict, for callers that hold no loaded config (tests, tools)."""
+    schema = _schema()
+    for key in path:
+        schema = schema["additionalProperties"] if key == "*" else schema["properties"][key]
+    return fill_defaults({}, schema)
+
+
 #: Named disclosure rule sets: thresholds that fill any key the config does not give.
 DISCLOSURE_RULE_SETS: dict[str, dict[str, int]] = {
     "nhs_england": {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5},
@@ -31,9 +77,9 @@ DISCLOSURE_RULE_SETS: dict[str, dict[str, int]] = {
 
 
 def resolve_disclosure(config: dict) -> dict:
-    """Fill ``disclosure`` from its named rule set (default NHS England); ``custom`` needs every key."""
-    rules = config.setdefault("disclosure", {})
-    name = rules.setdefault("rule_set", "nhs_england")
+    """Fill ``disclosure`` from its named rule set (the schema's default names one); ``custom`` needs every key."""
+    rules = config["disclosure"]
+    name = rules["rule_set"]
     if name == "custom":
         missing = [k for k in ("suppress_min", "suppress_max", "rounding_base") if k not in rules]
         if missing:
@@ -48,8 +94,14 @@ def resolve_disclosure(config: dict) -> dict:
     return rules
 
 
+def default_disclosure() -> dict:
+    """The disclosure rules a config gets when it names none: the schema's default rule set, resolved."""
+    return resolve_disclosure({"disclosure": schema_defaults("disclosure")})
+
+
 def validate_config(config: dict, schema_path: str | Path = SCHEMA_PATH) -> dict:
-    """Validate against the JSON Schema, fill defaults and check cross-key rules; return config."""
+    """Validate against the JSON Schema, check cross-key rules and fill every schema default (once, here);
+    return config."""
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
@@ -83,9 +135,8 @@ def validate_config(config: dict, schema_path: str | Path = SCHEMA_PATH) -> dict
         raise InputError(
             "a synthetic release needs the `synthetic` settings block", key="synthetic"
         )
+    fill_defaults(config, schema)
     resolve_disclosure(config)
-    config.setdefault("column_map", {})
-    spec.setdefault("synthetic", False)
     return config
 
 
@@ -118,114 +169,3 @@ def previous_files(config: dict) -> dict[str, str]:
     if not previous:
         return {}
     return {name: f"results/{previous}/{path}" for name, path in PREVIOUS_FILES.items()}
-
-
-def check_previous(config: dict) -> None:
-    """A release that names the release it follows needs that release's outputs on this machine."""
-    release = config["release"]
-    previous = config["releases"][release].get("previous")
-    if not previous:
-        return
-    key = f"releases.{release}.previous"
-    if previous == release:
-        raise InputError("a release cannot follow itself", key=key)
-    for path in previous_files(config).values():
-        if not Path(path).exists():
-            raise InputError(
-                f"the previous release {previous!r} has not been run here: a file is missing",
-                file=path,
-                key=key,
-                hint=f"run the pipeline for release {previous} first (config `release: "
-                f"{previous}`), or remove `previous` if this release does not follow another",
-            )
-
-
-def preflight(config: dict, *, warn: bool = True) -> None:
-    """Check, before any job runs, the release's source mapping, the previous release's outputs
-    (when it follows one) and that a real release's extract file(s) exist, agree in their columns
-    and carry every column the source needs; with ``warn``, warn about extracts git would commit."""
-    release = config["release"]
-    spec = config["releases"][release]
-    source = release_source(config)
-    check_previous(config)
-    if spec.get("synthetic"):
-        return
-    files = release_files(spec)
-    for i, path in enumerate(files):
-        if not Path(path).exists():
-            suffix = f"[{i}]" if len(files) > 1 else ""
-            raise InputError(
-                "the extract file does not exist",
-                file=path,
-                key=f"releases.{release}.extract{suffix}",
-            )
-    if spec.get("imd_lookup") and not Path(spec["imd_lookup"]).exists():
-        raise InputError(
-            "the imd lookup file does not exist",
-            file=spec["imd_lookup"],
-            key=f"releases.{release}.imd_lookup",
-        )
-    first: list[str] | None = None
-    for path in files:
-        if warn:
-            warn_if_not_ignored(path)
-        columns = header_columns(path, source["reader"], rule="preflight")
-        if first is not None and set(columns) != set(first):
-            differ = sorted(set(columns) ^ set(first))
-            raise InputError(
-                f"the columns differ from those of the first file ({Path(files[0]).name})",
-                file=path,
-                column=", ".join(differ),
-                rule="preflight",
-                hint="give every file of a release the same columns",
-                check="columns_differ",
-            )
-        missing = source_missing_columns(columns, source)
-        if missing:
-            from birthgaps.ingest.extract import missing_columns_hints
-
-            raise InputError(
-                f"required columns are missing: {', '.join(missing)}",
-                file=path,
-                column=", ".join(missing),
-                rule="preflight",
-                hint="; ".join(missing_columns_hints(path, columns, source)) + " (docs/sources.md)",
-                check="columns_missing",
-            )
-        first = first or columns
-
-
-def git_exposure(path: str | Path) -> str | None:
-    """The git work tree that holds ``path`` when git does not ignore it there (so a `git add`
-    would commit patient-level data); None when ignored, outside a work tree or without git."""
-    folder = Path(path).resolve().parent
-    try:
-        root = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-        if root.returncode != 0:
-            return None
-        ignored = subprocess.run(
-            ["git", "-C", str(folder), "check-ignore", "-q", str(Path(path).resolve())],
-            capture_output=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return root.stdout.strip() if ignored.returncode == 1 else None
-
-
-def warn_if_not_ignored(path: str | Path) -> None:
-    """Warn on stderr (not a stop) when an extract lies in a git work tree and is not ignored."""
-    tree = git_exposure(path)
-    if tree:
-        print(
-            f"birthgaps: warning: the extract {path} lies inside the git work tree {tree} and is "
-            "not git-ignored, so `git add` would put patient-level data in the repository. "
-            "What to do: keep extracts under data/ (ignored by the project's .gitignore), "
-            "outside the repository, or add the file to .gitignore",
-            file=sys.stderr,
-        )

@@ -7,33 +7,19 @@ its first row numbers, never shown with the values of identifying columns.
 
 from __future__ import annotations
 
-import re
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from birthgaps.core.codes import CANONICAL_COLUMNS
 from birthgaps.core.errors import InputError
-from birthgaps.ingest import readers, residence
-from birthgaps.ingest.ethnicity_labels import match_label
-from birthgaps.ingest.plausibility import IMPLAUSIBLE_SHARE, implausible_columns
+from birthgaps.ingest import raw_table, readers, residence
+from birthgaps.ingest.convert import to_canonical
+from birthgaps.ingest.plausibility import IMPLAUSIBLE_SHARE
 from birthgaps.ingest.sources import (
-    BUILTIN_RECODES,
-    ETHNIC_CODES,
-    GESTATION_PATTERN,
-    GESTATION_TEXT,
-    GRAMS_PER_UNIT,
-    LB_OZ_PATTERN,
-    MISSING_MARKERS,
     READER_DEFAULTS,
-    WEIGHT_LB,
-    WEIGHT_OZ,
     expected_columns,
-    generated_columns,
     load_source,
     source_missing_columns,
 )
@@ -43,7 +29,6 @@ from birthgaps.ingest.validation import (
     INFO,
     Issue,
     check_births,
-    ethnicity_by_heading_issue,
     fatal_error,
     fatal_schema,
     mask_issue,
@@ -52,24 +37,6 @@ from birthgaps.ingest.validation import (
 )
 
 RULE = "ingest"
-INTEGER_COLUMNS = [
-    "gestation_weeks",
-    "gestation_days",
-    "plurality",
-    "mother_age",
-]
-#: Official geography codes: upper case by definition, so "e01000001" is read as E01000001.
-CODE_COLUMNS = ["mother_lsoa", "area_code"]
-STRING_COLUMNS = [
-    "baby_id",
-    "birth_outcome",
-    "baby_sex",
-    "mother_ethnic_category",
-    "mother_lsoa",
-    "area_code",
-]
-#: Fatal rules of the canonical extract (pandera); value ranges of gestation and weight are
-#: exclusion rules (``birthgaps.ingest.validation.exclusion_schema``) counted by ``clean``.
 CANONICAL_SCHEMA = fatal_schema()
 
 REPORT_CSV = "validation_report.csv"
@@ -89,390 +56,6 @@ def missing_columns(columns: list[str], column_map: dict[str, str]) -> list[str]
     """Canonical columns absent after applying a plain column map (canonical source)."""
     renamed = {column_map.get(c, c) for c in columns}
     return [c for c in CANONICAL_COLUMNS if c not in renamed]
-
-
-# --------------------------------------------------------------------------------------------
-# Conversion of text columns (Arrow) to canonical values
-# --------------------------------------------------------------------------------------------
-
-
-def _text(column: pa.ChunkedArray | pa.Array, na_values: list[str]) -> pa.Array:
-    """Trimmed text with empty strings, the source's 'missing' markers and the usual spreadsheet
-    ones (``MISSING_MARKERS``, any case) as nulls."""
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    trimmed = pc.utf8_trim_whitespace(array)
-    missing = pc.equal(trimmed, "")
-    markers = [v.strip() for v in na_values if v.strip()]
-    if markers:
-        missing = pc.or_(missing, pc.is_in(trimmed, pa.array(markers)))
-    spreadsheet = pa.array([m.upper() for m in MISSING_MARKERS])
-    missing = pc.or_(missing, pc.is_in(pc.utf8_upper(trimmed), spreadsheet))
-    return pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
-
-
-def _map_unique(array: pa.Array, fn) -> pa.Array:
-    """Apply a Python function to each distinct value only (fast on large, repetitive columns)."""
-    encoded = pc.dictionary_encode(array)
-    values = [None if v is None else fn(v) for v in encoded.dictionary.to_pylist()]
-    return pa.array(values, type=pa.string()).take(encoded.indices)
-
-
-def _recode(array: pa.Array, column: str, source: dict) -> pa.Array:
-    """Source recodes then built-in ones (case-insensitive); other values stay as given."""
-    table = {k: v for k, v in BUILTIN_RECODES.get(column, {}).items()}
-    for raw, value in source["recodes"].get(column, {}).items():
-        table[str(raw).strip().lower()] = None if value is None else str(value)
-    if not table:
-        return array
-    return _map_unique(array, lambda v: table.get(v.lower(), v))
-
-
-def _ethnicity(array: pa.Array, source: dict) -> tuple[pa.Array, dict[str, tuple[str, int]]]:
-    """NHS codes from codes (any case) or from text labels; an unknown value stays as given.
-    Also the labels read by their group heading only: label -> (code, rows), for the report."""
-    spec = source["ethnicity"]
-    if spec["format"] != "labels":
-        return _map_unique(array, lambda v: v.upper() if v.upper() in ETHNIC_CODES else v), {}
-    extra = spec.get("labels") or {}
-    counts = {c["values"]: c["counts"] for c in pc.value_counts(array).to_pylist()}
-    matches = {v: match_label(v, extra) for v in counts if v is not None}
-    by_heading = {v: (m.code, counts[v]) for v, m in matches.items() if m.by_heading}
-    return _map_unique(array, lambda v: matches[v].code or v), by_heading
-
-
-def _mask(array: pa.Array) -> np.ndarray:
-    """A boolean Arrow array as numpy, nulls as False."""
-    return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
-
-
-def _distinct(array: pa.Array) -> tuple[pd.Series, np.ndarray]:
-    """Distinct values (as a pandas Series of str) and each row's position among them (-1 = null).
-
-    Numbers and dates repeat a great deal, so parsing the distinct values only is fast."""
-    encoded = pc.dictionary_encode(array)
-    positions = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return pd.Series(encoded.dictionary.to_pylist(), dtype=object), positions
-
-
-def _spread(values: np.ndarray, positions: np.ndarray, fill) -> np.ndarray:
-    """Per-row values from per-distinct-value ones; ``fill`` where the row is null."""
-    if len(values) == 0:
-        return np.full(len(positions), fill, dtype=np.asarray([fill]).dtype)
-    return np.where(positions >= 0, values[np.maximum(positions, 0)], fill)
-
-
-def _digits(thousands: str | None) -> str:
-    """Pattern of the whole part of a number: plain digits or correct groups of three."""
-    if not thousands:
-        return r"[0-9]{1,12}"
-    sep = re.escape(thousands)
-    return rf"(?:[0-9]{{1,12}}|[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+)"
-
-
-def _integer_values(uniques: pd.Series, thousands: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """(values, ok) for distinct texts: whole numbers, correct thousands groups, '.0' allowed."""
-    digits = _digits(thousands)
-    decimals = "" if thousands == "." else r"(?:\.0*)?"
-    ok = uniques.str.fullmatch(rf"[+-]?{digits}{decimals}").fillna(False).to_numpy(dtype=bool)
-    text = uniques.where(ok, "0")
-    if thousands:
-        text = text.str.replace(thousands, "", regex=False)
-    if decimals:
-        text = text.str.replace(r"\.0*$", "", regex=True)
-    values = text.str.lstrip("+").astype("int64").to_numpy()
-    return values, ok
-
-
-def _integers(array: pa.Array, thousands: str | None) -> tuple[pd.Series, np.ndarray]:
-    """Whole numbers from text; the mask of entries that are not whole numbers."""
-    uniques, positions = _distinct(array)
-    values, ok = _integer_values(uniques, thousands)
-    data = _spread(values, positions, 0).astype("int64")
-    good = _spread(ok, positions, False).astype(bool)
-    series = pd.Series(pd.arrays.IntegerArray(data, ~good))
-    return series, (positions >= 0) & ~good
-
-
-def _whole_grams(grams: Decimal) -> int:
-    """Grams rounded once to a whole gram, halves up (3250.5 -> 3251)."""
-    return int(grams.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def _lb_oz_grams(pounds: str | None, ounces: str | None) -> int | None:
-    """Whole grams of pounds and ounces (exact factors; ounces below 16); None when not a weight."""
-    oz = Decimal(ounces or "0")
-    if oz >= 16:
-        return None
-    lb = Decimal(pounds or "0")
-    return _whole_grams(lb * Decimal(GRAMS_PER_UNIT["lb"]) + oz * Decimal(GRAMS_PER_UNIT["oz"]))
-
-
-def _weight_parser(unit: str, thousands: str | None):
-    """A function from one distinct weight text to whole grams (None when unreadable)."""
-    if unit == "lb_oz":
-        pattern = re.compile(LB_OZ_PATTERN)
-
-        def parse(text: str) -> int | None:
-            match = pattern.fullmatch(text)
-            if not match:
-                return None
-            return _lb_oz_grams(match["lb"], match["oz"] or match["oz_"])
-
-        return parse
-    if unit == "lb_oz_columns":
-        pounds = re.compile(r"[0-9]{1,2}(?:\.0*)?")
-        ounces = re.compile(r"[0-9]{1,2}(?:\.[0-9]+)?")
-
-        def parse_pair(text: str) -> int | None:
-            lb, _, oz = text.partition("|")
-            if (lb and not pounds.fullmatch(lb)) or (oz and not ounces.fullmatch(oz)):
-                return None
-            return _lb_oz_grams(lb.split(".")[0], oz)
-
-        return parse_pair
-    decimals = "" if thousands == "." else r"(?:\.[0-9]*)?"
-    number = re.compile(rf"\+?{_digits(thousands)}{decimals}")
-    factor = Decimal(GRAMS_PER_UNIT[unit])
-
-    def parse_number(text: str) -> int | None:
-        if not number.fullmatch(text):
-            return None
-        plain = text.replace(thousands, "") if thousands else text
-        return _whole_grams(Decimal(plain.lstrip("+").rstrip(".") or "0") * factor)
-
-    return parse_number
-
-
-def _weights(array: pa.Array, unit: str, thousands: str | None) -> tuple[pd.Series, np.ndarray]:
-    """Whole grams from weights in ``unit`` (docs/sources.md, Units); the mask of unreadable ones."""
-    uniques, positions = _distinct(array)
-    parse = _weight_parser(unit, thousands)
-    grams = [parse(text) for text in uniques]
-    ok = np.array([g is not None for g in grams], dtype=bool)
-    values = np.array([g or 0 for g in grams], dtype=np.int64)
-    data = _spread(values, positions, 0).astype("int64")
-    good = _spread(ok, positions, False).astype(bool)
-    return pd.Series(pd.arrays.IntegerArray(data, ~good)), (positions >= 0) & ~good
-
-
-def _pounds_ounces(pounds: pa.Array, ounces: pa.Array) -> pa.Array:
-    """Two weight columns as one text ``lb|oz`` per row; null where both are missing."""
-    both_missing = pc.and_(pc.is_null(pounds), pc.is_null(ounces))
-    joined = pc.binary_join_element_wise(pc.fill_null(pounds, ""), pc.fill_null(ounces, ""), "|")
-    return pc.if_else(both_missing, pa.scalar(None, pa.string()), joined)
-
-
-def _human_date_format(date_format: str) -> str:
-    """``%d/%m/%Y`` as ``DD/MM/YYYY`` for messages."""
-    for code, text in (("%Y", "YYYY"), ("%m", "MM"), ("%d", "DD"), ("%y", "YY")):
-        date_format = date_format.replace(code, text)
-    return date_format
-
-
-def _dates(array: pa.Array, date_format: str) -> tuple[pd.Series, np.ndarray]:
-    """Dates in exactly ``date_format``; impossible dates (31/02) and other forms are bad."""
-    uniques, positions = _distinct(array)
-    parsed = pd.to_datetime(uniques, format=date_format, errors="coerce", exact=True)
-    values = parsed.to_numpy(dtype="datetime64[ns]")
-    dates = _spread(values, positions, np.datetime64("NaT", "ns"))
-    bad = (positions >= 0) & np.isnat(dates)
-    return pd.Series(dates, dtype="datetime64[ns]"), bad
-
-
-def _gestation_text(array: pa.Array) -> tuple[pd.Series, pd.Series, np.ndarray]:
-    """Weeks and days from text such as ``38+4``; entries in no recognised form are bad."""
-    uniques, positions = _distinct(array)
-    parts = uniques.str.extract(GESTATION_PATTERN)
-    ok = parts["weeks"].notna().to_numpy(dtype=bool)
-    out = []
-    for name in ("weeks", "days"):
-        values = pd.to_numeric(parts[name], errors="coerce")
-        known = values.notna().to_numpy(dtype=bool) & ok
-        data = _spread(values.fillna(0).astype("int64").to_numpy(), positions, 0)
-        present = _spread(known, positions, False).astype(bool)
-        out.append(pd.Series(pd.arrays.IntegerArray(data.astype("int64"), ~present)))
-    bad = (positions >= 0) & ~_spread(ok, positions, False).astype(bool)
-    return out[0], out[1], bad
-
-
-def _strings(array: pa.Array) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string()))).astype("string")
-
-
-def _select(raw: readers.RawTable, source: dict) -> dict[str, pa.ChunkedArray]:
-    """Raw columns by canonical (or pseudo-) name: the source's map wins over a same-named column."""
-    mapped = {target: raw_name for raw_name, target in source["columns"].items()}
-    present = set(raw.columns)
-    out = {}
-    for name in expected_columns(source):
-        raw_name = mapped.get(name) if mapped.get(name) in present else name
-        out[name] = raw.data.column(raw.columns.index(raw_name))
-    return out
-
-
-def _to_canonical(
-    raw: readers.RawTable,
-    source: dict,
-    *,
-    definitions: dict | None = None,
-    years: list[int] | None = None,
-    implausible_share: float = IMPLAUSIBLE_SHARE,
-) -> tuple[pd.DataFrame, list[Issue], set[str]]:
-    """Canonical births from one file's text columns; fatal conversion issues; columns that failed.
-
-    A column most of whose values are implausible (wrong column or unit) gets one
-    ``column_implausible`` issue instead of its value rules (``birthgaps.ingest.plausibility``)."""
-    file = raw.path
-    reader = source["reader"]
-    na_values = list(reader["na_values"])
-    texts = {name: _text(column, na_values) for name, column in _select(raw, source).items()}
-    for name, value in source["constants"].items():
-        texts[name] = pa.array([str(value)] * raw.n_rows, pa.string())
-    raw_names = {target: name for name, target in source["columns"].items()}
-
-    def where(column: str) -> str:
-        name = raw_names.get(column)
-        return f" (source column `{name}`)" if name and name != column else ""
-
-    issues: list[Issue] = []
-    failed: set[str] = set()
-    columns: dict[str, pd.Series] = {}
-    unreadable: dict[str, np.ndarray] = {}
-    n = raw.n_rows
-
-    for column, array in texts.items():
-        if array.null_count == n and column not in ("gestation_days", WEIGHT_OZ):
-            issues.append(
-                mask_issue(
-                    file,
-                    column,
-                    "all_missing",
-                    np.ones(n, dtype=bool),
-                    f"the column is empty in every row{where(column)}: is the right column mapped?",
-                )
-            )
-            failed.add(column)
-        if column in source["recodes"] or column in BUILTIN_RECODES:
-            texts[column] = _recode(array, column, source)
-    for column in generated_columns(source):  # row-number ids and derived areas come later
-        texts.setdefault(column, pa.nulls(n, pa.string()))
-
-    for column in INTEGER_COLUMNS:
-        if column not in texts:
-            continue
-        series, bad = _integers(texts[column], reader["thousands"])
-        unreadable[column] = bad
-        if bad.any():
-            issues.append(
-                mask_issue(
-                    file,
-                    column,
-                    "whole_number",
-                    bad,
-                    f"entries that are not whole numbers{where(column)}",
-                )
-            )
-            failed.add(column)
-        columns[column] = series
-
-    unit = source["birth_weight"]["unit"]
-    if unit == "lb_oz_columns":
-        texts["birth_weight_g"] = _pounds_ounces(texts.pop(WEIGHT_LB), texts.pop(WEIGHT_OZ))
-        names = [raw_names.get(c, c) for c in (WEIGHT_LB, WEIGHT_OZ)]
-        raw_names["birth_weight_g"] = "` and `".join(names)
-    weights, bad = _weights(texts["birth_weight_g"], unit, reader["thousands"])
-    unreadable["birth_weight_g"] = bad
-    if bad.any():
-        numeric = unit in GRAMS_PER_UNIT
-        issues.append(
-            mask_issue(
-                file,
-                "birth_weight_g",
-                "whole_number" if numeric else "weight_format",
-                bad,
-                (
-                    f"entries that are not numbers (birth_weight.unit {unit})"
-                    if numeric
-                    else "weights not written as pounds and ounces such as 7lb 4oz or 7-04"
-                )
-                + where("birth_weight_g"),
-            )
-        )
-        failed.add("birth_weight_g")
-    columns["birth_weight_g"] = weights
-
-    gestation = source["gestation"]["format"]
-    if GESTATION_TEXT in texts:
-        if gestation == "days":
-            weeks, days, bad = _gestation_days(texts[GESTATION_TEXT], reader["thousands"])
-            rule, text = "whole_number", "gestation in days that is not a whole number"
-        else:
-            weeks, days, bad = _gestation_text(texts[GESTATION_TEXT])
-            rule, text = "gestation_text", "gestation not written as weeks+days such as 38+4"
-        texts["gestation_weeks"] = texts.pop(GESTATION_TEXT)
-        raw_names["gestation_weeks"] = raw_names.get(GESTATION_TEXT, GESTATION_TEXT)
-        unreadable["gestation_weeks"] = bad
-        if bad.any():
-            issues.append(
-                mask_issue(file, "gestation_weeks", rule, bad, text + where("gestation_weeks"))
-            )
-            failed.update({"gestation_weeks", "gestation_days"})
-        if GESTATION_TEXT in failed:
-            failed.update({"gestation_weeks", "gestation_days"})
-        columns["gestation_weeks"], columns["gestation_days"] = weeks, days
-    elif "gestation_days" not in columns:
-        columns["gestation_days"] = pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
-
-    dates, bad = _dates(texts["birth_date"], source["date_format"])
-    unreadable["birth_date"] = bad
-    if bad.any():
-        human = _human_date_format(source["date_format"])
-        issues.append(
-            mask_issue(
-                file,
-                "birth_date",
-                "date_format",
-                bad,
-                f"dates not in the form {human} (date_format {source['date_format']}) or "
-                f"impossible dates{where('birth_date')}",
-            )
-        )
-        failed.add("birth_date")
-    columns["birth_date"] = dates
-
-    texts["mother_ethnic_category"], by_heading = _ethnicity(
-        texts["mother_ethnic_category"], source
-    )
-    if by_heading:
-        issues.append(ethnicity_by_heading_issue(file, by_heading))
-    for column in CODE_COLUMNS:
-        texts[column] = pc.utf8_upper(texts[column])
-    for column in STRING_COLUMNS:
-        columns[column] = _strings(texts[column])
-
-    births = pd.DataFrame({c: columns[c] for c in CANONICAL_COLUMNS})
-    wrong = implausible_columns(
-        births,
-        texts,
-        unreadable,
-        file=file,
-        source=source,
-        raw_names=raw_names,
-        definitions=definitions,
-        years=years,
-        share=implausible_share,
-    )
-    flagged = {issue.column for issue in wrong}
-    issues = wrong + [i for i in issues if i.column not in flagged]
-    return births, issues, failed | flagged
-
-
-def _gestation_days(
-    array: pa.Array, thousands: str | None
-) -> tuple[pd.Series, pd.Series, np.ndarray]:
-    """Completed weeks and remaining days from gestation written as whole days (276 -> 39+3)."""
-    total, bad = _integers(array, thousands)
-    return total // 7, total % 7, bad
 
 
 # --------------------------------------------------------------------------------------------
@@ -514,7 +97,7 @@ def missing_columns_hints(path: str, columns: list[str], source: dict) -> list[s
     )
 
 
-def _columns_issue(raw: readers.RawTable, source: dict, missing: list[str]) -> Issue:
+def _columns_issue(raw: raw_table.RawTable, source: dict, missing: list[str]) -> Issue:
     """Missing required columns, with the file's unmapped columns and a header-row suggestion."""
     hints = missing_columns_hints(raw.path, raw.columns, source)
     return Issue(
@@ -685,7 +268,7 @@ def ingest_release(
         if raw.row_problem is not None:
             issues.append(_problem_issue(raw.row_problem, path))
             continue
-        births, problems, failed = _to_canonical(
+        births, problems, failed = to_canonical(
             raw,
             source,
             definitions=definitions,
@@ -699,7 +282,7 @@ def ingest_release(
         problems += _with_source_names(_area_not_stated(checked, definitions), source)
         numbers[path] = raw.row_numbers
         for issue in problems:
-            issue.example_rows = readers.user_rows(raw.row_numbers, issue.example_rows)
+            issue.example_rows = raw_table.user_rows(raw.row_numbers, issue.example_rows)
         issues.extend(problems)
         encoding = f", {raw.encoding}" if raw.encoding else ""
         issues.append(
@@ -709,7 +292,7 @@ def ingest_release(
         )
         frames.append((path, births))
     for issue in _cross_file_duplicates(frames):
-        issue.example_rows = readers.user_rows(numbers[issue.file], issue.example_rows)
+        issue.example_rows = raw_table.user_rows(numbers[issue.file], issue.example_rows)
         issues.append(issue)
     report = report_frame(issues, [str(f) for f in files])
     if (report["severity"] == FATAL).any():

@@ -17,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from birthgaps.core.identifiers import POSTCODE_SPACED, POSTCODE_TIGHT
+from birthgaps.core.settings import schema_defaults
 from birthgaps.ingest.sources import (
     ETHNIC_CODES,
     GESTATION_PATTERN,
@@ -31,11 +33,10 @@ from birthgaps.ingest.validation import (
     Issue,
     mask_issue,
 )
-from birthgaps.publish.scan import POSTCODE_SPACED, POSTCODE_TIGHT
 
 #: Default of config ``validation.implausible_share``: above this share of implausible values a
 #: column stops the run.
-IMPLAUSIBLE_SHARE = 0.5
+IMPLAUSIBLE_SHARE = schema_defaults("validation")["implausible_share"]
 #: A column is judged only on at least this many implausible values (a tiny file's few bad values
 #: are reported one rule at a time).
 MIN_IMPLAUSIBLE = 10

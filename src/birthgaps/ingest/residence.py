@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from birthgaps.core.errors import InputError
-from birthgaps.ingest import lookups
+from birthgaps.ingest import lookup_fetch, lookup_files, lookups
 from birthgaps.ingest.sources import release_source
 from birthgaps.ingest.validation import FATAL, INFO, Issue, mask_issue
 
@@ -18,7 +18,7 @@ RULE = "ingest"
 
 #: Config name (``lookups.files.<name>``) of the LSOA -> local authority lookup, by LSOA vintage:
 #: LSOA 2021 -> LAD 2024 (best fit via wards), LSOA 2011 -> LAD 2022 (the LSOA 2011 -> 2021 file).
-AREA_LOOKUPS: dict[int, str] = {2021: lookups.AREA_LOOKUP, 2011: lookups.LSOA_MAP}
+AREA_LOOKUPS: dict[int, str] = {2021: lookup_files.AREA_LOOKUP, 2011: lookup_files.LSOA_MAP}
 
 #: How many (given, from LSOA) area pairs a mismatch report lists.
 SHOWN_PAIRS = 10
@@ -33,7 +33,7 @@ def area_lookup_settings(config: dict) -> dict | None:
     if release_source(config)["area"]["from"] == "column":
         return None
     release = config["release"]
-    vintage = int(config["releases"][release].get("lsoa_vintage", lookups.DEFAULT_VINTAGE))
+    vintage = int(config["releases"][release]["lsoa_vintage"])
     name = AREA_LOOKUPS[vintage]
     block = config.get("lookups") or {}
     files = block.get("files") or {}
@@ -50,7 +50,7 @@ def area_lookup_settings(config: dict) -> dict | None:
     return {
         "name": name,
         "spec": files[name],
-        "cache_dir": block.get("cache_dir") or lookups.DEFAULT_CACHE_DIR,
+        "cache_dir": block.get("cache_dir") or lookup_files.DEFAULT_CACHE_DIR,
         "lsoa_vintage": vintage,
     }
 
@@ -59,10 +59,12 @@ def load_area_lookup(settings: dict | None) -> pd.DataFrame | None:
     """Fetch (checksum-verified) and read the lookup described by ``area_lookup_settings``."""
     if settings is None:
         return None
-    path, table = lookups.fetch_table(settings["name"], settings["spec"], settings["cache_dir"])
-    if settings["name"] == lookups.AREA_LOOKUP:
+    path, table = lookup_fetch.fetch_table(
+        settings["name"], settings["spec"], settings["cache_dir"]
+    )
+    if settings["name"] == lookup_files.AREA_LOOKUP:
         return table  # parsed and verified as it was read
-    return lookups.read_area_lookup(path, settings["lsoa_vintage"])
+    return lookup_files.read_area_lookup(path, settings["lsoa_vintage"])
 
 
 def areas_from_lsoa(lsoa: pd.Series, lookup: pd.DataFrame) -> pd.Series:

@@ -15,6 +15,7 @@ import yaml
 
 from birthgaps.core.codes import CANONICAL_COLUMNS
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import schema_defaults
 
 # Ethnicity labels are read by birthgaps.ingest.ethnicity_labels; the names stay importable from here.
 from birthgaps.ingest.ethnicity_labels import (  # noqa: F401
@@ -26,7 +27,7 @@ from birthgaps.ingest.ethnicity_labels import (  # noqa: F401
 )
 
 PRESETS_DIR = Path(__file__).resolve().parents[3] / "config" / "sources"
-DEFAULT_SOURCE = "canonical"
+DEFAULT_SOURCE = schema_defaults("releases", "*")["source"]
 
 #: Pseudo-column a source may map for gestation in one column: text such as ``38+4``
 #: (``weeks_plus_days_text``) or whole days (``days``).
@@ -416,7 +417,7 @@ def release_source(config: dict, release: str | None = None) -> dict:
     release = release or config["release"]
     spec = config["releases"][release]
     return load_source(
-        spec.get("source", DEFAULT_SOURCE),
+        spec["source"],
         key=f"releases.{release}.source",
         column_map=config.get("column_map") or None,
     )

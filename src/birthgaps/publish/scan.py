@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from birthgaps.core.errors import InputError
+from birthgaps.core.identifiers import POSTCODE_SPACED, POSTCODE_TIGHT
 
 LOG = logging.getLogger("birthgaps.publish.scan")
 
@@ -108,13 +109,6 @@ RASTER_SUFFIXES = frozenset({".jpg", ".jpeg", ".gif", ".webp"})
 _NHS = re.compile(
     r"(?<![0-9A-Za-z.])(?<!\d,)(\d{3})([ -]?)(\d{3})\2(\d{4})(?![0-9A-Za-z])(?![.,]\d)"
 )
-_OUTWARD = r"[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"
-_INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
-#: UK postcodes written with and without the space (also used by birthgaps.ingest.plausibility).
-POSTCODE_SPACED = re.compile(
-    rf"(?<![0-9A-Za-z])(?:GIR 0AA|{_OUTWARD} {_INWARD})(?![0-9A-Za-z])", re.IGNORECASE
-)
-POSTCODE_TIGHT = re.compile(rf"(?<![0-9A-Za-z])(?:GIR0AA|{_OUTWARD}{_INWARD})(?![0-9A-Za-z])")
 _LSOA = re.compile(r"(?<![0-9A-Za-z])[EWSX]01\d{6}(?![0-9A-Za-z])", re.IGNORECASE)
 
 _MONTH_NAMES = {

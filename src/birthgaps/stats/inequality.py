@@ -14,7 +14,14 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from birthgaps.core.errors import InputError
-from birthgaps.stats.measures import ArrayLike, Confidence, _as_float, _levels, _z, level_suffix
+from birthgaps.stats.intervals import (
+    ArrayLike,
+    Confidence,
+    as_float,
+    as_levels,
+    level_suffix,
+    z_value,
+)
 
 #: Default seed of the SII/RII simulation (any fixed seed makes the confidence limits reproducible).
 DEFAULT_SEED = 20261126
@@ -120,20 +127,20 @@ def sii_rii(
         raise ValueError("reps must be at least 1,000 (PHE default 100,000)")
     if multiplier == 0:
         raise ValueError("multiplier must not be 0")
-    levels = _levels(confidence)
+    levels = as_levels(confidence)
     scale = _VALUE_TYPES[value_type]
 
-    y = np.atleast_1d(_as_float(quantile_values)).astype(float)
-    pop = np.atleast_1d(_as_float(populations)).astype(float)
+    y = np.atleast_1d(as_float(quantile_values)).astype(float)
+    pop = np.atleast_1d(as_float(populations)).astype(float)
     if len(pop) != len(y):
         raise InputError("quantile values and populations differ in length", column="population")
-    lo = None if lower is None else np.atleast_1d(_as_float(lower)).astype(float)
-    hi = None if upper is None else np.atleast_1d(_as_float(upper)).astype(float)
+    lo = None if lower is None else np.atleast_1d(as_float(lower)).astype(float)
+    hi = None if upper is None else np.atleast_1d(as_float(upper)).astype(float)
     _check_sii_inputs(y, pop, value_type, lo, hi)
     if se is not None:
-        sd = np.atleast_1d(_as_float(se)).astype(float)
+        sd = np.atleast_1d(as_float(se)).astype(float)
     elif lo is not None and hi is not None:
-        sd = (_forward(hi, scale) - _forward(lo, scale)) / (2 * _z(0.95))
+        sd = (_forward(hi, scale) - _forward(lo, scale)) / (2 * z_value(0.95))
     else:
         raise ValueError("give the standard errors (se) or the 95% limits (lower and upper)")
     bad = int(np.sum(~(sd >= 0)))
@@ -234,7 +241,7 @@ def sii_rii_table(
     return out
 
 
-def _paf_interval(
+def paf_interval(
     e0: np.ndarray, n0: np.ndarray, total_e: np.ndarray, total_n: np.ndarray, kind: str, z: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PAF = 1 - r0/r and its delta-method limits on log(1 - PAF) (vectorised; see attributable_fraction)."""
@@ -271,9 +278,9 @@ def attributable_fraction(
     """
     if kind not in {"rate", "risk"}:
         raise ValueError("kind must be 'rate' (Poisson) or 'risk' (binomial)")
-    (level,) = _levels(confidence)
-    e = np.atleast_1d(_as_float(events)).astype(float)
-    n = np.atleast_1d(_as_float(denominators)).astype(float)
+    (level,) = as_levels(confidence)
+    e = np.atleast_1d(as_float(events)).astype(float)
+    n = np.atleast_1d(as_float(denominators)).astype(float)
     labels = list(groups)
     if not len(e) == len(n) == len(labels):
         raise InputError("events, denominators and groups differ in length", column="group")
@@ -309,7 +316,9 @@ def attributable_fraction(
     if total_e > 0:
         paf = 1 - r0 / r
     if e0 > 0 and total_e > 0:
-        paf, lo, hi = (float(v) for v in _paf_interval(e0, n0, total_e, total_n, kind, _z(level)))
+        paf, lo, hi = (
+            float(v) for v in paf_interval(e0, n0, total_e, total_n, kind, z_value(level))
+        )
     else:
         note = "reference group has no events: no confidence interval"
     table["paf"] = [np.nan] * len(labels) + [paf]

@@ -12,9 +12,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from birthgaps.core.codes import NOT_STATED, UNKNOWN
 from birthgaps.core.disclosure import protect_counts as protect_counts_primary
 from birthgaps.core.disclosure import rates_additive_sets, secondary_suppress
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import schema_defaults
 from birthgaps.stats.measures import (
     apply_small_number_rules,
     compare_with_benchmark,
@@ -24,6 +26,8 @@ from birthgaps.stats.measures import (
 )
 
 ALL_AREAS = "ALL"
+#: Groups that are not a category of their dimension (left out of trends and inequality measures).
+NOT_A_GROUP = (UNKNOWN, NOT_STATED)
 CROSS = "imd_quintile_by_ethnic_group"
 DIMENSIONS = ["overall", "imd_quintile", "ethnic_group", "age_band", "year", CROSS]
 
@@ -31,7 +35,11 @@ DIMENSIONS = ["overall", "imd_quintile", "ethnic_group", "age_band", "year", CRO
 POLARITY = "low_is_good"
 
 #: The benchmark when config ``statistics.benchmark`` is absent: the pooled study areas.
-DEFAULT_BENCHMARK: dict = {"label": "All study areas", "source": "pooled", "values": {}}
+DEFAULT_BENCHMARK: dict = {
+    "label": "All study areas",
+    **schema_defaults("statistics", "benchmark"),
+    "values": {},
+}
 
 #: Key of ``statistics.benchmark.values.<outcome>`` holding the value for the whole period.
 WHOLE_PERIOD = "all"
@@ -49,9 +57,14 @@ RATE_COLUMNS = [
 COMPARISON_COLUMNS = ["reliability", "benchmark_label", "benchmark", "comparison"]
 
 
+def resolved_statistics(statistics: Mapping | None) -> dict:
+    """A rule's ``statistics`` parameters as a whole ``statistics`` block (``statistics_settings``)."""
+    return statistics_settings({"statistics": dict(statistics or {})})
+
+
 def confidence_levels(statistics: Mapping | None) -> tuple[float, ...]:
     """Published CI levels: 95% always (figures and tables use it) plus ``statistics.confidence``."""
-    settings = statistics_settings({"statistics": dict(statistics or {})})
+    settings = resolved_statistics(statistics)
     return tuple(sorted({0.95, *(float(level) for level in settings["confidence"])}))
 
 

@@ -1,0 +1,60 @@
+"""The clean stage's rules, one function each: canonical births and the LSOA -> IMD lookup (paths) in; clean
+births, the exclusion flow (restricted and published) and the cell table written out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from birthgaps.clean.cells import make_cells
+from birthgaps.clean.cleaning import clean_births, read_lookup
+from birthgaps.clean.flow import publish_flow
+from birthgaps.core.provenance import label_table
+from birthgaps.core.tables import read_table, write_table
+
+
+def clean_step(
+    births: str | Path,
+    imd_lookup: str | Path,
+    clean_out: str | Path,
+    flow_out: str | Path,
+    published_flow_out: str | Path,
+    *,
+    areas: Sequence[str],
+    years: Sequence[int],
+    definitions: Mapping,
+    deprivation: Mapping,
+    implausible_share: float,
+    disclosure: Mapping,
+    release: str,
+    synthetic: bool,
+    previous_flow: str | Path | None = None,
+    previous_flow_restricted: str | Path | None = None,
+) -> None:
+    """Births -> clean live births (restricted parquet), exclusion flow (restricted and published CSV)."""
+    clean, flow = clean_births(
+        read_table("births", births),
+        read_lookup(imd_lookup),
+        areas=areas,
+        years=years,
+        definitions=definitions,
+        deprivation=deprivation,
+        implausible_share=implausible_share,
+    )
+    write_table(clean, "births_clean", clean_out)
+    write_table(flow, "exclusion_flow_restricted", flow_out)
+    previous = None
+    if previous_flow:
+        previous = (
+            pd.read_csv(previous_flow, dtype={"step": "string"}),
+            pd.read_csv(previous_flow_restricted, dtype={"step": "string"}),
+        )
+    published = publish_flow(flow, disclosure, previous)
+    write_table(label_table(published, release, synthetic), "exclusion_flow", published_flow_out)
+
+
+def cells_step(clean: str | Path, cells_out: str | Path, *, outcomes: Sequence[str]) -> None:
+    """Clean births -> the cell table (restricted parquet)."""
+    write_table(make_cells(read_table("births_clean", clean), outcomes), "cells", cells_out)

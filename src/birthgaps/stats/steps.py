@@ -1,0 +1,148 @@
+"""The stats stage's rules, one function each: the cell table or published rates (paths) in, the rates,
+trends, inequality and funnel tables written out (restricted parquet, published CSV)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from birthgaps.clean.cleaning import quintile_basis
+from birthgaps.core.errors import InputError
+from birthgaps.core.provenance import label_table
+from birthgaps.core.tables import read_table
+from birthgaps.stats.funnel_table import funnel_points, publish_funnel
+from birthgaps.stats.inequality_table import inequality_table, publish_inequality
+from birthgaps.stats.rates import compute_rates, hidden_groups, previous_release, publish_rates
+from birthgaps.stats.trend_table import trend_counts, trends_table
+
+#: Columns the published rates table must have to be read back by the later rules.
+PUBLISHED_RATES_REQUIRED = [
+    "area_code",
+    "outcome",
+    "dimension",
+    "group",
+    "percent",
+    "lower_95",
+    "upper_95",
+    "suppressed",
+]
+
+
+def read_published_rates(path: str | Path) -> pd.DataFrame:
+    """The published rates table with text columns as strings (group "1" stays "1")."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(
+            "the published rates table is missing",
+            file=str(path),
+            hint="run the rule that writes the rates table first",
+        )
+    text = {
+        c: "string" for c in ("area_code", "area_name", "outcome", "dimension", "group", "flag")
+    }
+    try:
+        table = pd.read_csv(
+            path, dtype={**text, "events": "Int64", "denominator": "Int64"}, keep_default_na=True
+        )
+    except (ValueError, pd.errors.ParserError) as error:
+        raise InputError(f"the rates table cannot be read: {error}", file=str(path)) from error
+    missing = [c for c in PUBLISHED_RATES_REQUIRED if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"the rates table lacks column(s) {', '.join(missing)}",
+            file=str(path),
+            column=", ".join(missing),
+            hint="see docs/architecture.md for the table's format",
+        )
+    table["flag"] = table["flag"].fillna("") if "flag" in table.columns else ""
+    return table
+
+
+def _write_published(
+    table: pd.DataFrame, path: str | Path, release: str, synthetic: bool, basis: str | None = None
+) -> None:
+    """Label a published table with its release (and quintile basis) and write it as CSV."""
+    label_table(table, release, synthetic, basis).to_csv(path, index=False)
+
+
+def rates_step(
+    cells: str | Path,
+    rates_out: str | Path,
+    published_out: str | Path,
+    *,
+    areas: Mapping[str, str],
+    statistics: Mapping,
+    disclosure: Mapping,
+    release: str,
+    synthetic: bool,
+    deprivation: Mapping,
+    previous_rates: str | Path | None = None,
+    previous_rates_unrounded: str | Path | None = None,
+) -> None:
+    """Cell table -> rates (unrounded, restricted parquet) and published rates (CSV)."""
+    rates = compute_rates(read_table("cells", cells), areas, statistics)
+    rates.to_parquet(rates_out, index=False)
+    previous = None
+    if previous_rates:
+        previous = previous_release(
+            read_published_rates(previous_rates), pd.read_parquet(previous_rates_unrounded)
+        )
+    published = publish_rates(rates, disclosure, statistics, previous=previous)
+    _write_published(published, published_out, release, synthetic, quintile_basis(deprivation))
+
+
+def trends_step(
+    cells: str | Path,
+    rates: str | Path,
+    counts_out: str | Path,
+    trends_out: str | Path,
+    *,
+    areas: Mapping[str, str],
+    statistics: Mapping,
+    disclosure: Mapping,
+    release: str,
+    synthetic: bool,
+    deprivation: Mapping,
+    previous_trend_counts: str | Path | None = None,
+) -> None:
+    """Cell table -> protected yearly counts (restricted parquet) and published recent trends (CSV)."""
+    frame = read_table("cells", cells)
+    previous = pd.read_parquet(previous_trend_counts) if previous_trend_counts else None
+    trend_counts(frame, areas, disclosure, previous).to_parquet(counts_out, index=False)
+    hidden = hidden_groups(read_published_rates(rates))
+    table = trends_table(frame, areas, statistics, disclosure, hidden, previous)
+    _write_published(table, trends_out, release, synthetic, quintile_basis(deprivation))
+
+
+def inequality_step(
+    rates: str | Path,
+    inequality_out: str | Path,
+    *,
+    areas: Mapping[str, str],
+    statistics: Mapping,
+    disclosure: Mapping,
+    release: str,
+    synthetic: bool,
+    deprivation: Mapping,
+) -> None:
+    """Published rates (protected counts) -> published inequality measures (CSV)."""
+    published_rates = read_published_rates(rates)
+    table = inequality_table(published_rates, areas, statistics)
+    published = publish_inequality(table, disclosure, hidden_groups(published_rates))
+    _write_published(published, inequality_out, release, synthetic, quintile_basis(deprivation))
+
+
+def funnel_step(
+    rates: str | Path,
+    funnel_out: str | Path,
+    *,
+    areas: Mapping[str, str],
+    disclosure: Mapping,
+    release: str,
+    synthetic: bool,
+) -> None:
+    """Published rates (protected counts) -> published funnel-plot points and limits (CSV)."""
+    points = funnel_points(read_published_rates(rates), areas)
+    _write_published(publish_funnel(points, disclosure), funnel_out, release, synthetic)
