@@ -52,7 +52,7 @@ rule models:
         disclosure=config["disclosure"],
         release=RELEASE,
         synthetic=SPEC["synthetic"],
-        deprivation=config.get("deprivation", {}),
+        deprivation=config["deprivation"],
         captions=caption_statements(config),  # method statements of the report captions
         code=code_hash("models.py"),
     log:

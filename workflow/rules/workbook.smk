@@ -18,8 +18,8 @@ rule workbook:
         areas=config["areas"],
         years=SPEC["years"],
         disclosure=config["disclosure"],
-        statistics=config.get("statistics", {}),
-        deprivation=config.get("deprivation", {}),
+        statistics=config["statistics"],
+        deprivation=config["deprivation"],
         models=config["models"],
         code=code_hash("workbook.py"),
     log:

@@ -10,11 +10,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import schema_defaults
 
-#: Defaults of the optional ``models:`` keys (config/README.md).
-DEFAULT_INTERACTION_TERMS: tuple[str, str] = ("imd_quintile", "ethnic_group")
-DEFAULT_P_THRESHOLD = 0.05
+#: The schema's defaults of ``models:`` and ``models.interaction`` (the one place they are written),
+#: for callers that hold a hand-built ``models:`` mapping rather than a loaded config.
+SCHEMA_DEFAULTS = schema_defaults("models")
+INTERACTION_DEFAULTS = schema_defaults("models", "interaction")
+DEFAULT_P_THRESHOLD: float = INTERACTION_DEFAULTS["p_threshold"]
 STRATIFIED_CHOICES: tuple[str, ...] = ("always", "when_significant")
+#: Conditional defaults, which a JSON Schema ``default`` cannot say: the interaction and the excess
+#: explained apply by default only when the model has these terms (an explicit setting that does
+#: not fit the model stops the run instead), so they are not filled at load.
+DEFAULT_INTERACTION_TERMS: tuple[str, str] = ("imd_quintile", "ethnic_group")
 DEFAULT_EXCESS_EXPOSURE = "ethnic_group"
 #: What a fitted model does when a configured reference level is too sparse (fewer than
 #: ``min_events`` events or non-events), absent, or withheld in the published rates table
@@ -22,7 +29,7 @@ DEFAULT_EXCESS_EXPOSURE = "ethnic_group"
 #: (ordered terms) or the usable level with most births (ethnic group); ``none`` blanks that term's
 #: rows only. Either way the other terms keep their estimates.
 REFERENCE_FALLBACKS: tuple[str, ...] = ("nearest", "none")
-DEFAULT_REFERENCE_FALLBACK = "nearest"
+DEFAULT_REFERENCE_FALLBACK: str = SCHEMA_DEFAULTS["reference_fallback"]
 
 
 DEFAULT_EXPLAINED_BY: tuple[str, ...] = ("imd_quintile",)
@@ -68,11 +75,12 @@ class Settings:
 def model_settings(model_config: dict) -> Settings:
     """Read ``models:``; an interaction or excess setting that does not fit the model stops the run."""
     exposures = list(model_config["exposures"])
-    adjust_for = list(model_config.get("adjust_for", []))
+    model_config = {**SCHEMA_DEFAULTS, **model_config}
+    adjust_for = list(model_config["adjust_for"])
     terms = list(dict.fromkeys([*exposures, *adjust_for]))
-    inter = model_config.get("interaction") or {}
-    stratified = str(inter.get("stratified", "always"))
-    fallback = str(model_config.get("reference_fallback", DEFAULT_REFERENCE_FALLBACK))
+    inter = {**INTERACTION_DEFAULTS, **(model_config.get("interaction") or {})}
+    stratified = str(inter["stratified"])
+    fallback = str(model_config["reference_fallback"])
     if fallback not in REFERENCE_FALLBACKS:
         raise InputError(
             f"models.reference_fallback must be one of {list(REFERENCE_FALLBACKS)}",
@@ -106,10 +114,10 @@ def model_settings(model_config: dict) -> Settings:
         outcomes=list(model_config["outcomes"]),
         exposures=exposures,
         adjust_for=adjust_for,
-        reference=dict(model_config.get("reference", {})),
-        min_events=int(model_config.get("min_events", 5)),
+        reference=dict(model_config["reference"]),
+        min_events=int(model_config["min_events"]),
         pair=pair,
-        p_threshold=float(inter.get("p_threshold", DEFAULT_P_THRESHOLD)),
+        p_threshold=float(inter["p_threshold"]),
         fallback=fallback,
         stratified=stratified,
         exposure=exposure_or_none,
