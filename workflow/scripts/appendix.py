@@ -3,7 +3,7 @@ code for reviewers, with code for analysts) and print the reviewer HTML to PDF."
 
 # the modules the notebook template runs: imported so that the rule's code hash covers them
 import birthgaps.appendix.sections  # noqa: F401
-from birthgaps.appendix.notebook import render_appendix, render_documents
+from birthgaps.appendix.notebook import appendix_step
 from birthgaps.core.runner import run_step
 
 
@@ -30,15 +30,9 @@ def main(smk):
         "disclosure": smk.params.disclosure,
         "statistics": smk.params.statistics,
     }
-    render_appendix(
+    appendix_step(
         smk.input.template,
-        smk.output.notebook,
-        smk.output.html,
         parameters,
-        smk.params.python,
-        smk.log[0],
-    )
-    render_documents(
         smk.output.notebook,
         smk.output.html,
         smk.output.analyst,

@@ -353,3 +353,21 @@ def render_documents(
         raise
     pool.shutdown()
     return pages
+
+
+def appendix_step(
+    template: str | Path,
+    parameters: Mapping[str, Any],
+    executed: str | Path,
+    html: str | Path,
+    analyst: str | Path,
+    pdf: str | Path,
+    python: str,
+    log: str | Path | None = None,
+    *,
+    synthetic: bool,
+) -> int:
+    """The appendix rule in one call: execute the template for one area, then render the reviewer
+    HTML, the analysts' HTML and the PDF from the executed notebook; returns the PDF's page count."""
+    render_appendix(template, executed, html, parameters, python, log)
+    return render_documents(executed, html, analyst, pdf, python, log, synthetic=synthetic)

@@ -1,0 +1,54 @@
+"""The workbook rule in one call: the published tables (CSV paths, read as text exactly as published)
+and the reasons of tables empty by design in; the release's workbook (XLSX) and data dictionary out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from birthgaps.core.catalogue import TABLE_KEYS
+from birthgaps.publish.dictionary import published_dictionary
+from birthgaps.publish.workbook import build_workbook
+
+
+def workbook_step(
+    tables: Mapping[str, str | Path],
+    empty_tables: str | Path,
+    workbook_out: str | Path,
+    dictionary_out: str | Path,
+    *,
+    release: str,
+    release_label: str,
+    synthetic: bool,
+    areas: Mapping,
+    years: Sequence[int],
+    disclosure: Mapping,
+    statistics: Mapping,
+    deprivation: Mapping,
+    models: Mapping,
+) -> None:
+    """Build the workbook and the data dictionary from the published tables (``tables``: key → path)."""
+    # as text, exactly as published: the workbook decides how each column is shown
+    frames = {key: pd.read_csv(tables[key], dtype=str, keep_default_na=False) for key in TABLE_KEYS}
+    with open(empty_tables, encoding="utf-8") as handle:
+        empty_notes = json.load(handle)
+    build_workbook(
+        frames,
+        release=release,
+        release_label=release_label,
+        synthetic=synthetic,
+        areas=areas,
+        path=workbook_out,
+        years=years,
+        disclosure=disclosure,
+        statistics=statistics,
+        deprivation=deprivation,
+        models=models,
+        empty_notes=empty_notes,
+    )
+    published_dictionary(frames, release, synthetic, disclosure, statistics).to_csv(
+        dictionary_out, index=False
+    )
