@@ -4,7 +4,7 @@ the published counts, withheld rows withheld, estimates rounded; docs/models.md)
 
 from birthgaps.core.catalogue import MODEL_OUTPUTS
 from birthgaps.core.runner import run_step
-from birthgaps.models.steps import models_step
+from birthgaps.models.release import models_step
 
 
 def main(smk):

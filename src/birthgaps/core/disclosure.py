@@ -1,4 +1,5 @@
-"""Disclosure control for published tables (NHS England rule for maternity-sourced counts)."""
+"""Disclosure control for published tables, by the configured rule set (counts in a range withheld,
+others rounded; secondary suppression; consistency with the previous release)."""
 
 from __future__ import annotations
 
