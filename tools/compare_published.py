@@ -4,7 +4,8 @@
 
 Prints one line per file that is missing, added or different. For a different file it also says
 whether its *content* is the same: the visible text of an HTML page, the cell values of a workbook,
-the text of a PDF (``pdftotext``) or the pixels of a PNG; so a change of markup alone is told apart
+the text of a PDF (``pdftotext``, without running headers and footers, so a paragraph moving
+to the next page is not a change) or the pixels of a PNG; so a change of markup alone is told apart
 from a change of what a reader sees. Exit status 0 when every file is byte-identical.
 """
 
@@ -17,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -49,6 +51,23 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
+def _pdf_words(text: str) -> str:
+    """The words of a PDF's pages without the running header and footer (lines, digits aside, on
+    most pages), so that a paragraph moving to the next page is not a change of content."""
+    pages = [page.splitlines() for page in text.split("\f")]
+    furniture = Counter(
+        re.sub(r"\d+", "#", line.strip()) for page in pages for line in set(page) if line.strip()
+    )
+    common = {line for line, n in furniture.items() if n > len(pages) / 2}
+    kept = [
+        line
+        for page in pages
+        for line in page
+        if line.strip() and re.sub(r"\d+", "#", line.strip()) not in common
+    ]
+    return re.sub(r"\s+", " ", " ".join(kept)).strip() + f" [{len(pages)} pages]"
+
+
 def content(path: Path) -> str | None:
     """What a reader sees in the file, as text, or None when there is no such reading."""
     suffix = path.suffix.lower()
@@ -68,7 +87,7 @@ def content(path: Path) -> str | None:
         return out.getvalue()
     if suffix == ".pdf" and shutil.which("pdftotext"):
         done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True)
-        return re.sub(r"\s+", " ", done.stdout).strip()
+        return _pdf_words(done.stdout)
     if suffix == ".png":
         from PIL import Image
 
