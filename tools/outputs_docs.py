@@ -1,4 +1,5 @@
-"""Regenerate the tables section of docs/outputs.md from the table catalogue, for the demo config.
+"""Regenerate the catalogue's sections of docs/outputs.md (published tables, worded for the demo config)
+and docs/architecture.md (restricted tables).
 
     python3 -m uv run python tools/outputs_docs.py
 
@@ -9,7 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from birthgaps.core.catalogue import outputs_document
+from birthgaps.core.catalogue import (
+    ARCHITECTURE_MARKER,
+    generated_document,
+    outputs_document,
+    restricted_markdown,
+)
 from birthgaps.core.settings import load_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,6 +26,12 @@ def main() -> None:
     config = load_config(REPO / "config" / "config.yaml")
     page = REPO / "docs" / "outputs.md"
     page.write_text(outputs_document(page.read_text(), config["disclosure"], config["statistics"]))
+    page = REPO / "docs" / "architecture.md"
+    page.write_text(
+        generated_document(
+            page.read_text(), ARCHITECTURE_MARKER, restricted_markdown(), "docs/architecture.md"
+        )
+    )
 
 
 if __name__ == "__main__":

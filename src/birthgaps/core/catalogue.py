@@ -206,6 +206,39 @@ def outputs_markdown(disclosure: Mapping, statistics: Mapping) -> str:
     return "\n".join(lines)
 
 
+def restricted_markdown() -> str:
+    """The generated part of docs/architecture.md: every restricted table one stage hands the next,
+    with each column's dtype, kind and meaning."""
+    lines: list[str] = []
+    for spec in RESTRICTED.values():
+        lines += [
+            f"### `{spec.key}`: `results/{{release}}/{spec.path}`",
+            "",
+            f"**{spec.title}.** {spec.scope}.",
+            "",
+            "| column | dtype | kind | description |",
+            "|---|---|---|---|",
+        ]
+        for name, column in spec.columns.items():
+            description = column.description.replace("|", "\\|")
+            lines.append(f"| `{name}` | {column.dtype or ''} | {column.kind} | {description} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def generated_document(text: str, marker: str, generated: str, page: str) -> str:
+    """``text`` (a docs page) with the part after ``marker`` replaced by ``generated``."""
+    if marker not in text:
+        raise InputError(f"{page} lost its generated-section marker", file=page)
+    return text.split(marker, 1)[0] + marker + "\n" + generated
+
+
+#: The line of docs/architecture.md after which the restricted tables' contracts are generated.
+ARCHITECTURE_MARKER = (
+    "<!-- generated from birthgaps.core.catalogue by restricted_markdown(): do not edit below -->"
+)
+
+
 #: The line of docs/outputs.md after which the generated section starts.
 DOC_MARKER = (
     "<!-- generated from birthgaps.core.catalogue by outputs_markdown(): do not edit below -->"
