@@ -17,15 +17,15 @@ rule figures:
             category="Figures",
             subcategory="{area}",
         ),
+    log:
+        f"{LOGS}/figures/{{area}}.log",
+    conda:
+        ENV
     params:
         outcomes=config["outcomes"],
         model_outcomes=config["models"]["outcomes"],
         synthetic=SPEC["synthetic"],
         release_label=SPEC["label"],
         code=code_hash("figures.py"),
-    log:
-        f"{LOGS}/figures/{{area}}.log",
-    conda:
-        ENV
     script:
         "../scripts/figures.py"
