@@ -25,8 +25,8 @@ from birthgaps.models.fitting import (
 from birthgaps.publish.workbook import build_workbook
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_sparse_reference import AREA, CONFIG, city_cells  # noqa: E402
-from test_workflow import real_release, snakemake, tiny_config, write_config  # noqa: E402
+from support.sparse import AREA, CONFIG, city_cells  # noqa: E402
+from support.workflow import real_release, snakemake, tiny_config, write_config  # noqa: E402
 
 RULES = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
 NO_ETHNICITY = "no interaction test: ethnicity is not stated for any birth"

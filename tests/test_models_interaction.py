@@ -16,7 +16,7 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy.stats import binom, chi2, rankdata
-from test_models import (
+from support.models import (
     ADJUST,
     ETHNIC_SHARE,
     EXPOSURES,
