@@ -489,6 +489,7 @@ def test_c_statistic_small_cases() -> None:
     assert np.isnan(c_statistic([0, 0], [3, 4], [0.1, 0.2]))
 
 
+@pytest.mark.slow
 def test_fit_summaries_equal_record_level_fits(big, big_records) -> None:
     table = fit_summaries(big, "preterm", EXPOSURES, ADJUST, REFERENCE)
     assert list(table.columns) == FIT_COLUMNS

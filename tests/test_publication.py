@@ -199,6 +199,7 @@ RULES = [
 ]
 
 
+@pytest.mark.workflow  # its fixture is a complete run of the tiny release
 def test_the_rule_list_is_complete(published_run):
     workdir, configfile, _ = published_run
     result = snakemake(workdir, "--list-rules", configfile=configfile)

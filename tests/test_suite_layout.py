@@ -34,3 +34,15 @@ def test_the_check_sees_an_import_of_a_test_module(tmp_path):
     sample = tmp_path / "test_x.py"
     sample.write_text("def f():\n    from test_workflow import snakemake\n")
     assert "test_workflow" in imported_modules(sample)
+
+
+@pytest.mark.workflow
+def test_a_copy_of_the_shared_tiny_run_is_up_to_date(tiny_run, tmp_path):
+    """The publication tests break files of a copy of the shared run: snakemake must see that copy
+    as finished, or every one of them would quietly run the whole workflow again."""
+    from support.workflow import copy_run, snakemake
+
+    workdir = copy_run(tiny_run[0], tmp_path / "copy")
+    result = snakemake(workdir, "--dry-run", configfile=workdir / tiny_run[2].name)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Nothing to be done" in result.stdout + result.stderr
