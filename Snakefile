@@ -14,7 +14,6 @@ from birthgaps.ingest.sources import release_files, release_source, source_prese
 from birthgaps.core.methods import caption_statements
 from birthgaps.core.runner import code_hash
 
-
 # The demo config, unless the user gives a whole config of their own with --configfile (merging the
 # two would silently keep demo areas and releases in a real run).
 if not config:
@@ -64,6 +63,6 @@ include: "workflow/rules/publish.smk"
 
 
 rule all:
+    default_target: True
     input:
         rules.publish.output.manifest,
-    default_target: True

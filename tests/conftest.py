@@ -1,4 +1,6 @@
-"""Shared fixtures: the repository's config, a tiny canonical extract, and the shared data folder."""
+"""Shared fixtures: the repository's config, tiny lookups, the shared data folder, the fake published
+tables, and what is expensive to make, made once per test run (the rendered appendix, the tiny
+end-to-end run). Helpers that are not fixtures live in tests/support/."""
 
 from __future__ import annotations
 
@@ -8,9 +10,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+from support import REPO, SHARED
+from support import appendix as appendix_support
+from support.fakes import (
+    fake_cell_table,
+    fake_flow_table,
+    fake_indicator_table_set,
+    fake_model_tables_of,
+    fake_models_table,
+    fake_rates_table,
+)
+from support.workflow import snakemake, tiny_config, write_config
 
 
 @pytest.fixture(scope="session")
@@ -31,49 +41,6 @@ def shared_dir() -> Path:
     if not SHARED.exists():
         pytest.skip("../shared is not available")
     return SHARED
-
-
-def make_births(rows: list[dict]) -> pd.DataFrame:
-    """A canonical extract from partial rows; unspecified columns take plausible defaults."""
-    defaults = {
-        "baby_id": None,
-        "birth_date": "2020-06-15",
-        "birth_outcome": "live",
-        "gestation_weeks": 39,
-        "gestation_days": 2,
-        "birth_weight_g": 3400,
-        "baby_sex": "F",
-        "plurality": 1,
-        "mother_age": 29,
-        "mother_ethnic_category": "A",
-        "mother_lsoa": "L1",
-        "area_code": "X1",
-    }
-    records = []
-    for i, row in enumerate(rows):
-        record = {**defaults, **row}
-        record["baby_id"] = record["baby_id"] or f"B{i:05d}"
-        records.append(record)
-    frame = pd.DataFrame(records)
-    frame["birth_date"] = pd.to_datetime(frame["birth_date"]).astype("datetime64[ns]")
-    for column in (
-        "gestation_weeks",
-        "gestation_days",
-        "birth_weight_g",
-        "plurality",
-        "mother_age",
-    ):
-        frame[column] = frame[column].astype("Int64")
-    for column in (
-        "baby_id",
-        "birth_outcome",
-        "baby_sex",
-        "mother_ethnic_category",
-        "mother_lsoa",
-        "area_code",
-    ):
-        frame[column] = frame[column].astype("string")
-    return frame
 
 
 @pytest.fixture
@@ -98,608 +65,84 @@ def ranked_lookup() -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# Fake published tables (rates, models, exclusion flow) in the contract formats of
-# docs/architecture.md, for the figures and report tests. Session-scoped: treat them as read-only
-# (copy before changing). Three areas plus ALL; Northbrook has a steep deprivation gradient,
-# Southwick none; small groups give suppressed rows; one model level has "too few events".
+# Fake published tables (tests/support/fakes.py), session-scoped: treat them as read-only (copy
+# before changing).
 # ---------------------------------------------------------------------------------------------
-
-FAKE_AREAS = {"X06000001": "Northbrook", "X06000002": "Eastmere", "X06000003": "Southwick"}
-FAKE_YEARS = [2019, 2020, 2021, 2022, 2023, 2024]
-_FAKE_IMD_OR = {
-    "X06000001": [1.8, 1.55, 1.3, 1.12, 1.0],
-    "X06000002": [1.3, 1.2, 1.1, 1.05, 1.0],
-    "X06000003": [1.0, 1.0, 1.0, 1.0, 1.0],
-}
-_FAKE_IMD_SHARE = {
-    "X06000001": [0.36, 0.25, 0.18, 0.12, 0.08],
-    "X06000002": [0.2, 0.2, 0.2, 0.2, 0.19],
-    "X06000003": [0.06, 0.1, 0.2, 0.3, 0.33],
-}
-_FAKE_ETHNIC = {  # share, odds ratio
-    "Asian": (0.14, 1.25),
-    "Black": (0.06, 1.5),
-    "Mixed": (0.04, 1.1),
-    "White": (0.72, 1.0),
-    "Other": (0.003, 1.05),
-    "Not stated": (0.037, 1.0),
-}
-_FAKE_AGE = {
-    "<20": 0.04,
-    "20-24": 0.15,
-    "25-29": 0.28,
-    "30-34": 0.32,
-    "35-39": 0.17,
-    "40+": 0.039,
-    "Unknown": 0.001,
-}
-_FAKE_BASE = {"preterm": 0.06, "lbw": 0.055, "term_lbw": 0.022}
-
-
-def _fake_cells() -> pd.DataFrame:
-    import numpy as np
-
-    rng = np.random.default_rng(20261126)
-    rows = []
-    for area in FAKE_AREAS:
-        quintiles = ["1", "2", "3", "4", "5", "Unknown"]
-        q_share = [*_FAKE_IMD_SHARE[area], 1 - sum(_FAKE_IMD_SHARE[area])]
-        q_or = [*_FAKE_IMD_OR[area], 1.0]
-        for year in FAKE_YEARS:
-            for quintile, qs, qor in zip(quintiles, q_share, q_or, strict=True):
-                for ethnic, (es, eor) in _FAKE_ETHNIC.items():
-                    for age, ageshare in _FAKE_AGE.items():
-                        n = int(rng.poisson(3300 * qs * es * ageshare))
-                        if n == 0:
-                            continue
-                        for outcome, base in _FAKE_BASE.items():
-                            odds = base / (1 - base) * qor * eor
-                            p = odds / (1 + odds)
-                            denominator = n if outcome != "term_lbw" else max(1, round(n * 0.93))
-                            rows.append(
-                                {
-                                    "area_code": area,
-                                    "year": year,
-                                    "imd_quintile": quintile,
-                                    "ethnic_group": ethnic,
-                                    "age_band": age,
-                                    "outcome": outcome,
-                                    "events": int(rng.binomial(denominator, p)),
-                                    "denominator": denominator,
-                                }
-                            )
-    return pd.DataFrame(rows)
-
-
-def _build_fake_rates() -> pd.DataFrame:
-    import numpy as np
-    from statsmodels.stats.proportion import proportion_confint
-
-    cells = _fake_cells()
-    scoped = pd.concat([cells, cells.assign(area_code="ALL")], ignore_index=True)
-    frames = []
-    for dimension in [
-        "overall",
-        "imd_quintile",
-        "ethnic_group",
-        "age_band",
-        "year",
-        "imd_quintile_by_ethnic_group",
-    ]:
-        part = scoped[["area_code", "outcome", "events", "denominator"]].copy()
-        if dimension == "overall":
-            part["group"] = "All"
-        elif dimension == "imd_quintile_by_ethnic_group":
-            part["group"] = scoped["imd_quintile"] + " | " + scoped["ethnic_group"]
-        else:
-            part["group"] = scoped[dimension].astype(str)
-        summed = part.groupby(["area_code", "outcome", "group"], sort=True)[
-            ["events", "denominator"]
-        ].sum()
-        summed = summed.reset_index()
-        summed.insert(2, "dimension", dimension)
-        frames.append(summed)
-    rates = pd.concat(frames, ignore_index=True)
-    rates.insert(1, "area_name", rates["area_code"].map({**FAKE_AREAS, "ALL": "All areas"}))
-    lower, upper = proportion_confint(rates["events"], rates["denominator"], method="wilson")
-    events, denominator = rates["events"], rates["denominator"]
-
-    def small(x):
-        return (x >= 1) & (x <= 7)
-
-    suppressed = small(events) | small(denominator) | small(denominator - events)
-    rounded_e = (np.floor(events / 5 + 0.5) * 5).astype("Int64").mask(suppressed)
-    rounded_d = (np.floor(denominator / 5 + 0.5) * 5).astype("Int64").mask(suppressed)
-    rates["events"] = rounded_e
-    rates["denominator"] = rounded_d
-    percent = 100 * rounded_e.astype("Float64") / rounded_d.astype("Float64")
-    rates["percent"] = percent.round(2).mask(suppressed)
-    rates["lower_95"] = pd.Series(100 * lower, dtype="Float64").round(2).mask(suppressed)
-    rates["upper_95"] = pd.Series(100 * upper, dtype="Float64").round(2).mask(suppressed)
-    rates["suppressed"] = suppressed.astype(bool)
-    rates["flag"] = suppressed.map({True: "c", False: ""}).astype("string")
-    for column in ("area_code", "area_name", "outcome", "dimension", "group"):
-        rates[column] = rates[column].astype("string")
-    return rates
-
-
-def _build_fake_models() -> pd.DataFrame:
-    import math
-
-    from scipy.stats import norm
-
-    levels = {
-        "imd_quintile": (["1", "2", "3", "4"], "5"),
-        "ethnic_group": (["Asian", "Black", "Mixed", "Other"], "White"),
-        "age_band": (["<20", "20-24", "30-34", "35-39", "40+"], "25-29"),
-        "year": ([str(y) for y in FAKE_YEARS[1:]], str(FAKE_YEARS[0])),
-    }
-    ethnic_or = {g: v[1] for g, v in _FAKE_ETHNIC.items()}
-    age_or = {"<20": 1.25, "20-24": 1.08, "30-34": 1.02, "35-39": 1.15, "40+": 1.4}
-    rows = []
-    for area in [*FAKE_AREAS, "ALL"]:
-        imd_or = _FAKE_IMD_OR.get(area, [1.45, 1.3, 1.15, 1.06, 1.0])
-        scale = 0.5 if area == "ALL" else 1.0
-        for outcome in ("preterm", "lbw"):
-            for model in ("crude", "adjusted"):
-                terms = ["imd_quintile", "ethnic_group"] + (
-                    ["age_band", "year"] if model == "adjusted" else []
-                )
-                for term in terms:
-                    names, reference = levels[term]
-                    for level in names:
-                        if term == "imd_quintile":
-                            true = imd_or[int(level) - 1] * (1.04 if model == "crude" else 1.0)
-                            se = 0.07
-                        elif term == "ethnic_group":
-                            true = ethnic_or[level] * (1.06 if model == "crude" else 1.0)
-                            se = {"Other": 0.35, "Black": 0.12, "Mixed": 0.14}.get(level, 0.08)
-                        elif term == "age_band":
-                            true, se = age_or[level], 0.09
-                        else:
-                            true, se = 1.0 + 0.01 * (int(level) - FAKE_YEARS[0]), 0.08
-                        se *= scale
-                        row = {
-                            "area_code": area,
-                            "outcome": outcome,
-                            "model": model,
-                            "term": term,
-                            "level": level,
-                            "reference": reference,
-                            "n_births": 18500,
-                            "n_events": 1200,
-                            "note": "",
-                        }
-                        if area == "X06000003" and term == "ethnic_group" and level == "Other":
-                            row.update(
-                                odds_ratio=None,
-                                lower_95=None,
-                                upper_95=None,
-                                log_or=None,
-                                se=None,
-                                p_value=None,
-                                note="too few events",
-                            )
-                        else:
-                            log_or = math.log(true)
-                            row.update(
-                                odds_ratio=true,
-                                lower_95=math.exp(log_or - 1.96 * se),
-                                upper_95=math.exp(log_or + 1.96 * se),
-                                log_or=log_or,
-                                se=se,
-                                p_value=float(2 * norm.sf(abs(log_or / se))),
-                            )
-                        rows.append(row)
-    models = pd.DataFrame(rows)
-    models.loc[0, "note"] = (
-        "complete cases: 1,105 of 19,605 births (5.6%) left out (imd_quintile, ethnic_group)"
-    )
-    columns = [
-        "area_code",
-        "outcome",
-        "model",
-        "term",
-        "level",
-        "reference",
-        "odds_ratio",
-        "lower_95",
-        "upper_95",
-        "p_value",
-        "n_births",
-        "n_events",
-        "note",
-    ]
-    models = models[columns]  # the published contract: no log odds ratio or standard error
-    for column in ("odds_ratio", "lower_95", "upper_95", "p_value"):
-        models[column] = models[column].astype("float64")
-    for column in ("area_code", "outcome", "model", "term", "level", "reference", "note"):
-        models[column] = models[column].astype("string")
-    return models
-
-
-def _build_fake_flow() -> pd.DataFrame:
-    """The published flow in the format of clean.publish_flow (whole extract, rounded, c = 1-7)."""
-    rows = [
-        ("received", "Birth records in the extract", 60180, 60180),
-        ("duplicates", "Duplicate records of the same baby removed", 180, 60000),
-        ("stillbirths", "Stillbirths (not in live-birth denominators)", 210, 59790),
-        ("other_areas", "Mother resident outside the study areas", None, None),
-        ("other_years", "Birth date missing or outside the release years", 0, 59790),
-        ("gestation_not_stated", "Gestation not stated (missing or sentinel code)", 835, None),
-        ("gestation_implausible", "Gestation outside 22+0 to 44+6 weeks", None, None),
-        (
-            "preterm_denominator",
-            "Live births with stated gestation (preterm denominator)",
-            58900,
-            58900,
-        ),
-        ("weight_not_stated", "Birth weight not stated (missing or sentinel code)", 655, None),
-        (
-            "lbw_denominator",
-            "Live births with stated weight (low birth weight denominator)",
-            59075,
-            59075,
-        ),
-        (
-            "lsoa_unmatched",
-            "Mother's LSOA missing or not in the IMD lookup (kept as Unknown)",
-            600,
-            None,
-        ),
-        ("live_births", "Live births in the study", 59790, 59790),
-    ]
-    flow = pd.DataFrame(rows, columns=["step", "description", "count", "remaining"])
-    flow["count"] = flow["count"].astype("Int64")
-    flow["remaining"] = flow["remaining"].astype("Int64")
-    flow["suppressed"] = flow["step"].isin(["other_areas", "gestation_implausible"])
-    flow["flag"] = flow["suppressed"].map({True: "c", False: ""}).astype("string")
-    return flow
 
 
 @pytest.fixture(scope="session")
 def fake_rates() -> pd.DataFrame:
     """Published rates table (after disclosure control) for three fake areas and ALL."""
-    return _build_fake_rates()
+    return fake_rates_table()
 
 
 @pytest.fixture(scope="session")
 def fake_models() -> pd.DataFrame:
     """Published models table: crude and adjusted ORs; one "too few events" row (Southwick)."""
-    return _build_fake_models()
+    return fake_models_table()
 
 
 @pytest.fixture(scope="session")
 def fake_flow() -> pd.DataFrame:
     """Published exclusion flow (clean.publish_flow format) with two suppressed rows."""
-    return _build_fake_flow()
-
-
-# ---------------------------------------------------------------------------------------------
-# Fake indicator tables (trends, inequality, funnel) and a rates table with the benchmark columns,
-# made by the package from the same fake cells, for the figures and report tests (session-scoped,
-# read-only). The SII uses 2,000 simulations to stay quick.
-# ---------------------------------------------------------------------------------------------
-
-FAKE_STATISTICS = {
-    "confidence": [0.95, 0.998],
-    "sii": {"reps": 2000, "seed": 20261126},
-    "benchmark": {"label": "All study areas", "source": "pooled"},
-}
-FAKE_DISCLOSURE = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
+    return fake_flow_table()
 
 
 @pytest.fixture(scope="session")
 def fake_indicator_tables() -> dict[str, pd.DataFrame]:
     """Published rates (with 99.8% CIs, reliability and benchmark comparison), trends, inequality
     and funnel tables of the three fake areas, as the pipeline writes them."""
-    from birthgaps.stats import indicators, rates
-
-    cells = _fake_cells()
-    # secondary suppression off: these fakes test the wording of the appendix, which needs the
-    # quintile 1 and 5 rates that the complementary suppression of a tiny fake would hide
-    # (tests/test_secondary_suppression.py tests that suppression on a synthetic release)
-    published_rates = rates.publish_rates(
-        rates.compute_rates(cells, FAKE_AREAS, FAKE_STATISTICS),
-        FAKE_DISCLOSURE,
-        FAKE_STATISTICS,
-        secondary=False,
-    )
-    hidden = rates.hidden_groups(published_rates)
-    return {
-        "rates": published_rates,
-        "trends": indicators.trends_table(
-            cells, FAKE_AREAS, FAKE_STATISTICS, FAKE_DISCLOSURE, hidden
-        ),
-        "inequality": indicators.publish_inequality(
-            indicators.inequality_table(published_rates, FAKE_AREAS, FAKE_STATISTICS),
-            FAKE_DISCLOSURE,
-            hidden,
-        ),
-        "funnel": indicators.publish_funnel(
-            indicators.funnel_points(published_rates, FAKE_AREAS), FAKE_DISCLOSURE
-        ),
-    }
-
-
-# ---------------------------------------------------------------------------------------------
-# Fake published model tables beyond the odds ratios (risk ratios, interaction test, stratified
-# estimates, excess explained, fit summaries), in the formats the models rule writes: columns and
-# notes from the constants of birthgaps.models.notes and .tables, prefixed by release/data/imd_quintiles as
-# provenance.label_table does. Values are made up, consistent with the fake odds ratios above.
-# Northbrook preterm has a significant interaction, Southwick LBW an untestable one; Eastmere has
-# a group whose ratio is below 1 and one whose gap widens with deprivation; Southwick "Other" has
-# too few events; Eastmere's adjusted LBW risk ratios carry the "fitted risk above 1" note.
-# ---------------------------------------------------------------------------------------------
-
-FAKE_INTERACTION = {  # (area, outcome): (lr_statistic, df, p_value, n_sparse_combinations)
-    ("X06000001", "preterm"): (28.3, 14, 0.012, 2),
-    ("X06000001", "lbw"): (15.77, 11, 0.1497, 5),
-    ("X06000002", "preterm"): (7.01, 10, 0.7244, 6),
-    ("X06000002", "lbw"): (4.81, 10, 0.9033, 6),
-    ("X06000003", "preterm"): (12.9, 15, 0.6100, 1),
-    ("X06000003", "lbw"): (None, 0, None, 16),
-    ("ALL", "preterm"): (19.34, 16, 0.2512, 0),
-    ("ALL", "lbw"): (16.10, 16, 0.4459, 0),
-}
-#: level -> (base ratio, lower, upper, adjusted ratio, lower, upper) of the excess-explained rows
-_FAKE_EXCESS = {
-    "Asian": (1.33, 1.19, 1.48, 1.22, 1.09, 1.36),
-    "Black": (1.38, 1.19, 1.60, 1.26, 1.09, 1.47),
-    "Mixed": (1.05, 0.84, 1.32, 1.00, 0.80, 1.26),
-    "Other": (1.05, 0.81, 1.36, 1.01, 0.77, 1.31),
-}
-_FAKE_COMPLETE_CASES = (
-    "complete cases: 1,105 of 19,605 births (5.6%) left out (imd_quintile Unknown 235, "
-    "ethnic_group Not stated 865, age_band Unknown 40)"
-)
-
-
-def _label(table: pd.DataFrame) -> pd.DataFrame:
-    from birthgaps.core.provenance import label_table
-
-    return label_table(table, "demo", True, "national")
-
-
-def _build_fake_model_tables(models_table: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    import math
-
-    import numpy as np
-    from scipy.stats import norm
-
-    from birthgaps.models import notes as m
-    from birthgaps.models.tables import PUBLISHED_COLUMNS
-
-    z = float(norm.ppf(0.975))
-
-    # risk ratios: the odds ratios converted at the outcome's base risk (Zhang & Yu), same notes
-    rr = models_table.copy()
-    base = rr["outcome"].map(_FAKE_BASE).astype(float)
-
-    def to_rr(values: pd.Series) -> pd.Series:
-        values = values.astype(float)
-        return values / (1 - base + base * values)
-
-    rr["risk_ratio"] = to_rr(rr["odds_ratio"])
-    rr["lower_95"], rr["upper_95"] = to_rr(rr["lower_95"]), to_rr(rr["upper_95"])
-    se = (np.log(rr["upper_95"]) - np.log(rr["lower_95"])) / (2 * z)
-    rr["p_value"] = 2 * norm.sf(np.abs(np.log(rr["risk_ratio"]) / se))
-    flagged = (
-        (rr["area_code"] == "X06000002")
-        & (rr["outcome"] == "lbw")
-        & (rr["model"] == "adjusted")
-        & (rr["term"] == "ethnic_group")
-        & rr["level"].isin(["Asian", "Black"])
-    )
-    rr.loc[flagged, "note"] = m.NOTE_RISK_ABOVE_ONE
-    rr = rr[PUBLISHED_COLUMNS["risk_ratios"]]
-
-    interaction_rows, stratified_rows, excess_rows, fit_rows = [], [], [], []
-    for (area, outcome), (lr, df, p, sparse) in FAKE_INTERACTION.items():
-        significant = p is not None and p < 0.05
-        note = (
-            f"{m.NOTE_NO_INTERACTION}; {_FAKE_COMPLETE_CASES}"
-            if p is None
-            else (
-                f"{sparse} of 16 combinations share the main effects (fewer than 5 events or "
-                f"non-events in them or in their reference cell); {_FAKE_COMPLETE_CASES}"
-                if sparse
-                else _FAKE_COMPLETE_CASES
-            )
-        )
-        interaction_rows.append(
-            {
-                "area_code": area,
-                "outcome": outcome,
-                "terms": "imd_quintile x ethnic_group",
-                "df": df,
-                "lr_statistic": lr,
-                "p_value": p,
-                "p_threshold": 0.05,
-                "significant": significant,
-                "n_combinations": 16,
-                "n_sparse_combinations": sparse,
-                "n_empty_combinations": 0,
-                "n_births": 18500,
-                "n_events": 1200,
-                "note": note,
-            }
-        )
-        # stratified: IMD quintile ORs within each ethnic group, then ethnic ORs within quintiles
-        imd_or = _FAKE_IMD_OR.get(area, [1.45, 1.3, 1.15, 1.06, 1.0])
-        births = {"Asian": 2590, "Black": 1110, "Mixed": 740, "White": 13320, "Other": 55}
-        for group in ("Asian", "Black", "Mixed", "White", "Other"):
-            steeper = 1.6 if (significant and group == "Black") else 1.0
-            for level in ("1", "2", "3", "4"):
-                value = imd_or[int(level) - 1] ** steeper
-                row = {
-                    "stratum_term": "ethnic_group",
-                    "stratum": group,
-                    "term": "imd_quintile",
-                    "level": level,
-                    "reference": "5",
-                    "n_births": births[group] if group != "Other" or area != "X06000003" else None,
-                    "n_events": None if group == "Other" else round(births[group] * 0.065 / 5) * 5,
-                    "note": "",
-                }
-                if group == "Other":
-                    row.update(dict.fromkeys(("odds_ratio", "lower_95", "upper_95", "log_or")))
-                    row.update(se=None, p_value=None, note=m.NOTE_TOO_FEW_REFERENCE)
-                else:
-                    se = 0.1 if group == "White" else 0.3
-                    row.update(
-                        odds_ratio=value,
-                        lower_95=math.exp(math.log(value) - z * se),
-                        upper_95=math.exp(math.log(value) + z * se),
-                        log_or=math.log(value),
-                        se=se,
-                        p_value=float(2 * norm.sf(abs(math.log(value) / se))),
-                    )
-                stratified_rows.append({"area_code": area, "outcome": outcome, **row})
-        for quintile in ("1", "2", "3", "4", "5"):
-            for group in ("Asian", "Black", "Mixed", "Other"):
-                value = {"Asian": 1.25, "Black": 1.5, "Mixed": 1.1, "Other": 1.05}[group]
-                se = 0.2
-                stratified_rows.append(
-                    {
-                        "area_code": area,
-                        "outcome": outcome,
-                        "stratum_term": "imd_quintile",
-                        "stratum": quintile,
-                        "term": "ethnic_group",
-                        "level": group,
-                        "reference": "White",
-                        "odds_ratio": value,
-                        "lower_95": math.exp(math.log(value) - z * se),
-                        "upper_95": math.exp(math.log(value) + z * se),
-                        "log_or": math.log(value),
-                        "se": se,
-                        "p_value": float(2 * norm.sf(abs(math.log(value) / se))),
-                        "n_births": 3700,
-                        "n_events": 240,
-                        "note": "",
-                    }
-                )
-        for row in stratified_rows:
-            if row["area_code"] == area and row["outcome"] == outcome:
-                row["interaction_p_value"] = p
-                row["interaction_significant"] = significant
-        # excess explained, both measures; the odds-ratio rows differ so a test can tell them apart
-        for measure in ("odds_ratio", "risk_ratio"):
-            for level, values in _FAKE_EXCESS.items():
-                b, bl, bu, a, al, au = values
-                if measure == "odds_ratio":
-                    b, bl, bu, a, al, au = (v * 1.05 for v in values)
-                note = ""
-                if area == "X06000002" and outcome == "lbw" and level == "Mixed":
-                    b, bl, bu, a, al, au = 0.80, 0.66, 0.97, 0.85, 0.70, 1.03
-                if area == "X06000002" and outcome == "preterm" and level == "Black":
-                    b, bl, bu, a, al, au = 1.30, 1.10, 1.54, 1.36, 1.14, 1.62
-                change = math.log(b) - math.log(a)
-                pct = 100 * change / math.log(b)
-                near_one = bl <= 1 <= bu
-                row = {
-                    "area_code": area,
-                    "outcome": outcome,
-                    "measure": measure,
-                    "term": "ethnic_group",
-                    "level": level,
-                    "reference": "White",
-                    "explained_by": "imd_quintile",
-                    "base_terms": "ethnic_group + age_band + year",
-                    "base_ratio": b,
-                    "base_lower_95": bl,
-                    "base_upper_95": bu,
-                    "adjusted_ratio": a,
-                    "adjusted_lower_95": al,
-                    "adjusted_upper_95": au,
-                    "log_ratio_change": change,
-                    "change_lower_95": change - 0.03,
-                    "change_upper_95": change + 0.03,
-                    "pct_explained": None if near_one else pct,
-                    "pct_lower_95": None if near_one else pct - 14.5,
-                    "pct_upper_95": None if near_one else pct + 14.5,
-                    "n_births": 18500,
-                    "n_events": 1200,
-                    "note": m.NOTE_BASE_NEAR_ONE if near_one else note,
-                }
-                if b < 1 and not near_one:
-                    row["note"] = m.NOTE_BASE_BELOW_ONE
-                if area == "X06000003" and level == "Other":
-                    for key in row:
-                        if key.startswith(("base_r", "base_l", "base_u", "adjusted_", "pct_")):
-                            row[key] = None
-                        if key.startswith(("log_ratio", "change_")):
-                            row[key] = None
-                    row["note"] = m.NOTE_TOO_FEW
-                excess_rows.append(row)
-        # fit summaries: adjusted, interaction (odds ratios only); crude ratios come from the
-        # published counts and have none
-        models_fit = [
-            ("adjusted", "imd_quintile + ethnic_group + age_band + year", 19, 12573.2, 0.568, 756),
-            (
-                "interaction",
-                "imd_quintile + ethnic_group + age_band + year + imd_quintile:ethnic_group",
-                30,
-                12579.4,
-                0.573,
-                756,
-            ),
-        ]
-        for measure in ("odds_ratio", "risk_ratio"):
-            for model, terms, k, aic, c, patterns in models_fit:
-                if measure == "risk_ratio" and model == "interaction":
-                    continue
-                logistic = measure == "odds_ratio"
-                fit_rows.append(
-                    {
-                        "area_code": area,
-                        "outcome": outcome,
-                        "measure": measure,
-                        "model": model,
-                        "terms": terms,
-                        "n_parameters": k,
-                        "log_likelihood": -(aic - 2 * k) / 2 if logistic else None,
-                        "deviance": aic - 2 * k if logistic else None,
-                        "aic": aic if logistic else None,
-                        "pattern_deviance": (735.7 if model != "crude" else 0.0)
-                        if logistic
-                        else None,
-                        "n_patterns": patterns,
-                        "pattern_df": patterns - k if logistic else None,
-                        "pattern_p_value": 0.54 if logistic else None,
-                        "c_statistic": c if logistic else c - 0.0004,
-                        "n_births": 18500,
-                        "n_events": 1200,
-                        "note": "" if logistic else m.NOTE_WORKING_LIKELIHOOD,
-                    }
-                )
-
-    def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-        table = pd.DataFrame(rows)
-        table = table[columns]
-        for column in ("n_births", "n_events"):
-            table[column] = table[column].astype("Int64")
-        return table
-
-    tables = {
-        "risk_ratios": rr,
-        "interaction": frame(interaction_rows, PUBLISHED_COLUMNS["interaction"]),
-        "stratified": frame(stratified_rows, PUBLISHED_COLUMNS["stratified"]),
-        "excess_explained": frame(excess_rows, PUBLISHED_COLUMNS["excess_explained"]),
-        "model_fit": frame(fit_rows, PUBLISHED_COLUMNS["fit"]),
-    }
-    return {name: _label(table) for name, table in tables.items()}
+    return fake_indicator_table_set()
 
 
 @pytest.fixture(scope="session")
 def fake_model_tables(fake_models) -> dict[str, pd.DataFrame]:
     """Published risk_ratios, interaction, stratified, excess_explained and model_fit tables
     (keys as the models rule's outputs), in the real column formats; read-only."""
-    return _build_fake_model_tables(fake_models)
+    return fake_model_tables_of(fake_models)
 
 
 @pytest.fixture(scope="session")
 def fake_cells() -> pd.DataFrame:
     """The fake cell table the fake published tables were made from (read-only)."""
-    return _fake_cells()
+    return fake_cell_table()
+
+
+# ---------------------------------------------------------------------------------------------
+# Made once per test run and shared by several test modules (read-only: copy before changing)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def published(
+    tmp_path_factory, fake_indicator_tables, fake_models, fake_flow, fake_model_tables
+) -> dict:
+    """The fake tables written as the pipeline publishes them (rates with the benchmark columns,
+    the indicator tables, the further model tables), plus Northbrook's figure set."""
+    tables = {
+        **fake_indicator_tables,
+        "models": fake_models,
+        "flow": fake_flow,
+        **fake_model_tables,
+    }
+    return appendix_support.write_published(tmp_path_factory.mktemp("published"), tables)
+
+
+@pytest.fixture(scope="session")
+def rendered(published) -> dict:
+    """Northbrook's appendix executed and rendered once per test run (the report, PDF and browser
+    tests read it)."""
+    return appendix_support.render(published)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, repo_config):
+    """One complete snakemake run of the tiny release per test run, shared by the workflow and
+    publication tests: (workdir, config, configfile). A test that changes its files works on a
+    copy (support.workflow.copy_run)."""
+    workdir = tmp_path_factory.mktemp("tiny")
+    config = tiny_config(repo_config)
+    configfile = write_config(workdir / "config.yaml", config)
+    result = snakemake(workdir, configfile=configfile)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir, config, configfile

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_bad_inputs import CASES, Case, named_file
-from test_workflow import snakemake, write_config
+from support.bad_extracts import CASES, Case, named_file
+from support.workflow import snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 RELEASE = "bad"
@@ -103,7 +103,7 @@ def test_counted_problem_passes_ingest_and_clean_with_its_count(tmp_path, repo_c
 def test_lsoa_codes_not_in_the_imd_lookup_stop_in_clean(tmp_path, repo_config, lsoa, stops):
     """Well-formed LSOA codes of another vintage or country: without the stop every birth would
     be of unknown deprivation and the deprivation tables silently empty."""
-    from test_bad_inputs import FULL
+    from support.bad_extracts import FULL
 
     data = tmp_path / "data"
     data.mkdir()

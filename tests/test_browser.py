@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from test_report import AREA_NAME, published, rendered  # noqa: F401 (fixtures)
+from support.appendix import AREA_NAME
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed")
@@ -74,7 +74,7 @@ def _elements(page: str) -> _Elements:
 
 
 @pytest.fixture(scope="module")
-def dom(rendered, tmp_path_factory) -> dict:  # noqa: F811 (fixture from test_report)
+def dom(rendered, tmp_path_factory) -> dict:
     """The DOM after Chromium has loaded a probed copy of the appendix (source unchanged)."""
     work = tmp_path_factory.mktemp("browser")
     source = rendered["html"].read_text(encoding="utf-8")

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from birthgaps.clean.cells import make_cells
-from birthgaps.clean.cleaning import clean_births, publish_flow, quintile_basis
+from birthgaps.clean.cleaning import clean_births, quintile_basis
+from birthgaps.clean.flow import publish_flow
 from birthgaps.core import catalogue
 from birthgaps.core.catalogue import (
     DOC_MARKER,

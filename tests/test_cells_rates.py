@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, make_births
+from support import REPO
+from support.births import make_births
 
 from birthgaps.clean.cells import CELL_COLUMNS, make_cells
 from birthgaps.clean.cleaning import clean_births

@@ -23,8 +23,8 @@ from birthgaps.models.tables import EMPTY_REASONS
 from birthgaps.publish.workbook import build_workbook
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_sparse_reference import AREA, CONFIG, city_cells  # noqa: E402
-from test_workflow import real_release, snakemake, tiny_config, write_config  # noqa: E402
+from support.sparse import AREA, CONFIG, city_cells  # noqa: E402
+from support.workflow import real_release, snakemake, tiny_config, write_config  # noqa: E402
 
 RULES = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
 #: The demo config's resolved settings blocks (they word the workbook's notes).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_workflow import real_release, snakemake, write_config
+from support.workflow import real_release, snakemake, write_config
 
 from birthgaps.clean.cleaning import clean_births
 from birthgaps.core.codes import CANONICAL_COLUMNS

@@ -9,41 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_workflow import real_release, snakemake, write_config
+from support.implausible import GRAMS, MOTHER_DOB, POSTCODES, N, extract
+from support.workflow import real_release, snakemake, write_config
 
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import validate_config
 from birthgaps.ingest.extract import ingest_release
 
-N = 40
 RULE = "column_implausible"
-
-
-def extract(n: int = N) -> pd.DataFrame:
-    """A plausible canonical extract as text: weights 2,600-4,043 g, gestation 37-41 weeks."""
-    i = pd.RangeIndex(n)
-    weeks, days, grams = 37 + i % 5, i % 7, 2600 + 37 * i
-    return pd.DataFrame(
-        {
-            "baby_id": [f"B{k:04d}" for k in i],
-            "birth_date": [f"2023-{k % 12 + 1:02d}-{k % 28 + 1:02d}" for k in i],
-            "birth_outcome": "live",
-            "gestation_weeks": weeks.astype(str),
-            "gestation_days": days.astype(str),
-            "birth_weight_g": grams.astype(str),
-            "baby_sex": ["M" if k % 2 else "F" for k in i],
-            "plurality": "1",
-            "mother_age": (20 + i % 20).astype(str),
-            "mother_ethnic_category": "A",
-            "mother_lsoa": [f"E01{k:06d}" for k in i],
-            "area_code": "E06000016",
-        }
-    )
-
-
-GRAMS = 2600 + 37 * pd.RangeIndex(N)
-POSTCODES = [f"LE{k % 9 + 1} {k % 10}AB" for k in range(N)]
-MOTHER_DOB = [f"19{80 + k % 20}-{k % 12 + 1:02d}-{k % 28 + 1:02d}" for k in range(N)]
 
 
 @dataclass
@@ -308,7 +281,7 @@ def test_workflow_stops_on_postcodes_without_showing_them(tmp_path, repo_config)
 def test_an_extract_with_earlier_years_is_counted_not_stopped(tmp_path):
     """A ten-year extract for a one-year release: most dates lie outside the release's years,
     but they are births (clean counts them out), not the mother's date of birth."""
-    from test_bad_inputs import N_GOOD, csv_text, good_row
+    from support.bad_extracts import N_GOOD, csv_text, good_row
 
     rows = [good_row(i).replace(",2022-03-", f",{2013 + i % 10}-03-") for i in range(N_GOOD * 2)]
     path = tmp_path / "births.csv"

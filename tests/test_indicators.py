@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FAKE_AREAS, _fake_cells
+from support.fakes import FAKE_AREAS, fake_cell_table
 
 from birthgaps.stats import indicators
 from birthgaps.stats import measures as stats
@@ -303,7 +303,7 @@ def test_published_funnel_points_and_limits():
 @pytest.fixture(scope="module")
 def published_fakes() -> dict[str, pd.DataFrame]:
     """Every new published table from the fake cells (three areas, small groups)."""
-    cells = _fake_cells()
+    cells = fake_cell_table()
     settings = {**SETTINGS, "sii": {"reps": 2000, "seed": 1}}
     rates = publish_rates(compute_rates(cells, FAKE_AREAS, settings), RULES, settings)
     hidden = hidden_groups(rates)

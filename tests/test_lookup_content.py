@@ -14,7 +14,15 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from test_lookups import iod_rows, real_config, serve, sha, write_file1, write_iod2025, write_pairs
+from support.lookups import (
+    iod_rows,
+    real_config,
+    serve,
+    sha,
+    write_file1,
+    write_iod2025,
+    write_pairs,
+)
 
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import validate_config

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_workflow import snakemake, tiny_config, write_config
+from support.workflow import snakemake, tiny_config, write_config
 
 pytestmark = pytest.mark.workflow
 REPO = Path(__file__).resolve().parents[1]

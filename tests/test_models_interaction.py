@@ -16,7 +16,7 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy.stats import binom, chi2, rankdata
-from test_models import (
+from support.models import (
     ADJUST,
     ETHNIC_SHARE,
     EXPOSURES,
@@ -490,6 +490,7 @@ def test_c_statistic_small_cases() -> None:
     assert np.isnan(c_statistic([0, 0], [3, 4], [0.1, 0.2]))
 
 
+@pytest.mark.slow
 def test_fit_summaries_equal_record_level_fits(big, big_records) -> None:
     table = fit_summaries(big, "preterm", EXPOSURES, ADJUST, REFERENCE)
     assert list(table.columns) == FIT_COLUMNS

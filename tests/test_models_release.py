@@ -12,7 +12,7 @@ import io
 
 import pandas as pd
 import pytest
-from conftest import FAKE_AREAS
+from support.fakes import FAKE_AREAS
 
 from birthgaps.models.areas import model_tables
 from birthgaps.models.protect import empty_table_notes, publish_model_tables

@@ -16,7 +16,7 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy.stats import binom, norm
-from test_models import (
+from support.models import (
     ADJUST,
     AREAS,
     EXPOSURES,

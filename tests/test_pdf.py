@@ -10,7 +10,7 @@ import shutil
 import numpy as np
 import pytest
 from PIL import Image
-from test_report import AREA, AREA_NAME, published, rendered  # noqa: F401 (fixtures)
+from support.appendix import AREA, AREA_NAME
 
 from birthgaps.appendix import findings, pdf
 from birthgaps.appendix import inputs as reading
@@ -33,7 +33,7 @@ TOP_MM, BOTTOM_MM, PAGE_MM = 20, 22, 297
 
 
 @pytest.fixture(scope="module")
-def printed(rendered) -> dict:  # noqa: F811 (fixture from test_report)
+def printed(rendered) -> dict:
     """Northbrook's reviewer HTML printed once; its page count and per-page text."""
     out = rendered["html"].with_suffix(".pdf")
     pages = rendering.render_appendix_pdf(rendered["html"], out, synthetic=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FAKE_AREAS, _fake_cells
+from support.fakes import FAKE_AREAS, fake_cell_table
 
 from birthgaps.stats import indicators
 from birthgaps.stats.rates import (
@@ -48,7 +48,7 @@ def _nudge_within_rounding(rates: pd.DataFrame, seed: int) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def published_pair():
-    cells = _fake_cells()
+    cells = fake_cell_table()
     rates = compute_rates(cells, FAKE_AREAS, SETTINGS)
     nudged = _nudge_within_rounding(rates, seed=5)
     assert (nudged["events"] != rates["events"]).sum() > 20, "the test must move some counts"
@@ -73,7 +73,7 @@ def test_published_statistics_are_recomputed_from_published_counts_alone(publish
 
 def test_limits_are_not_those_of_the_unrounded_counts():
     """Guard for the test above: on this data the two would differ, so the check can fail."""
-    rates = compute_rates(_fake_cells(), FAKE_AREAS, SETTINGS)
+    rates = compute_rates(fake_cell_table(), FAKE_AREAS, SETTINGS)
     published = publish_rates(rates, RULES, SETTINGS)
     shown = ~published["suppressed"] & published["lower_95"].notna()
     unrounded = rates["lower_95"].round(2)
@@ -133,7 +133,7 @@ def test_trends_follow_the_rounded_yearly_counts_only():
 
 
 def test_groups_withheld_in_rates_get_no_trend():
-    cells = _fake_cells()
+    cells = fake_cell_table()
     published = publish_rates(compute_rates(cells, FAKE_AREAS, SETTINGS), RULES, SETTINGS)
     hidden = hidden_groups(published)
     table = indicators.trends_table(cells, FAKE_AREAS, SETTINGS, RULES, hidden)
@@ -163,7 +163,7 @@ def _add_one_birth(cells: pd.DataFrame, position: int, *, event: bool) -> pd.Dat
 def test_a_late_record_leaves_every_published_rate_unchanged(position, event):
     """Release B = release A plus one birth: with A as its previous release, B publishes exactly
     what A published, so subtracting the two tells nothing about the late record."""
-    cells = _fake_cells()
+    cells = fake_cell_table()
     exact = compute_rates(cells, FAKE_AREAS, SETTINGS)
     first = publish_rates(exact, RULES, SETTINGS)
     later = compute_rates(_add_one_birth(cells, position, event=event), FAKE_AREAS, SETTINGS)
@@ -175,7 +175,7 @@ def test_a_late_record_leaves_every_published_rate_unchanged(position, event):
 def test_without_the_previous_release_a_late_record_would_show():
     """Guard for the test above: published alone, the later release differs from the first for
     some of the same late records (a rounding or suppression moves), which is the attack."""
-    cells = _fake_cells()
+    cells = fake_cell_table()
     first = publish_rates(compute_rates(cells, FAKE_AREAS, SETTINGS), RULES, SETTINGS)
     moved = 0
     for position in (0, 17, 333, 1001):
@@ -187,7 +187,7 @@ def test_without_the_previous_release_a_late_record_would_show():
 
 
 def test_a_late_record_leaves_the_trend_counts_unchanged():
-    cells = _fake_cells()
+    cells = fake_cell_table()
     first = indicators.trend_counts(cells, FAKE_AREAS, RULES)
     second = indicators.trend_counts(
         _add_one_birth(cells, 333, event=True), FAKE_AREAS, RULES, previous=first
@@ -265,7 +265,7 @@ def test_a_late_record_leaves_the_exclusion_flow_unchanged():
 def test_published_percentages_are_within_the_rounding_bound_of_the_exact_ones():
     """Counts within 2 of the truth move a percentage by at most 100 x 2 x (1 + p) / n points
     (docs/disclosure.md, "What it costs in accuracy"), plus half of the last published decimal."""
-    exact = compute_rates(_fake_cells(), FAKE_AREAS, SETTINGS)
+    exact = compute_rates(fake_cell_table(), FAKE_AREAS, SETTINGS)
     published = publish_rates(exact, RULES, SETTINGS)
     shown = published["percent"].notna()
     assert shown.sum() > 100
@@ -279,7 +279,7 @@ def test_published_percentages_are_within_the_rounding_bound_of_the_exact_ones()
 def test_models_of_an_area_whose_data_barely_changed_are_carried_over():
     from birthgaps.core.disclosure import barely_changed_areas, carry_rows
 
-    cells = _fake_cells()
+    cells = fake_cell_table()
     late = _add_one_birth(cells, 17, event=True)  # one birth in the first area
     area = str(cells.loc[17, "area_code"])
     carried = barely_changed_areas(late, cells, list(FAKE_AREAS), RULES)

@@ -20,8 +20,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from test_bad_inputs import HEADER, N_GOOD, csv_text, good_row
-from test_workflow import snakemake, write_config
+from support.bad_extracts import HEADER, N_GOOD, csv_text, good_row
+from support.workflow import snakemake, write_config
 
 from birthgaps.core.errors import InputError
 from birthgaps.ingest.extract import ingest_release

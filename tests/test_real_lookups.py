@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_lookups import closed_port_url, serve
+from support.lookups import closed_port_url, serve
 
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import validate_config

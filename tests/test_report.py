@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support.appendix import AREA, AREA_NAME, MODEL_TABLES, TEMPLATE
+from support.appendix import appendix_parameters as _parameters
 
 from birthgaps.appendix import (
     blocks,
@@ -32,50 +34,10 @@ from birthgaps.core.errors import InputError
 from birthgaps.core.settings import load_config
 
 REPO = Path(__file__).resolve().parents[1]
-TEMPLATE = REPO / "notebooks" / "area_appendix.ipynb"
-AREA, AREA_NAME = "X06000001", "Northbrook"
 AREAS = {"X06000001": "Northbrook", "X06000002": "Eastmere", "X06000003": "Southwick"}
 #: The demo config's resolved disclosure and statistics settings (what the tables' notes say).
 SETTINGS = load_config(REPO / "config" / "config.yaml")
 DISCLOSURE, STATISTICS = SETTINGS["disclosure"], SETTINGS["statistics"]
-
-
-MODEL_TABLES = ("risk_ratios", "interaction", "stratified", "excess_explained", "model_fit")
-TABLES = ("rates", "models", "flow", "trends", "inequality", "funnel", *MODEL_TABLES)
-
-
-@pytest.fixture(scope="module")
-def published(
-    tmp_path_factory, fake_indicator_tables, fake_models, fake_flow, fake_model_tables
-) -> dict:
-    """The fake tables written as the pipeline publishes them (rates with the benchmark columns,
-    the indicator tables, the further model tables), plus Northbrook's figure set."""
-    root = tmp_path_factory.mktemp("published")
-    tables = {
-        **fake_indicator_tables,
-        "models": fake_models,
-        "flow": fake_flow,
-        **fake_model_tables,
-    }
-    paths = {f"{name}_csv": root / "tables" / f"{name}.csv" for name in TABLES}
-    paths["figures_dir"] = root / "figures" / AREA
-    paths["rates_csv"].parent.mkdir(parents=True)
-    for name in TABLES:
-        tables[name].to_csv(paths[f"{name}_csv"], index=False)
-    figures.write_area_figures(
-        tables["rates"],
-        fake_models,
-        fake_flow,
-        AREA,
-        paths["figures_dir"],
-        trends=tables["trends"],
-        inequality=tables["inequality"],
-        funnel=tables["funnel"],
-        risk_ratios=tables["risk_ratios"],
-        synthetic=True,
-        disclosure=DISCLOSURE,
-    )
-    return {"root": root, **paths}
 
 
 class _Images(HTMLParser):
@@ -93,28 +55,6 @@ def _image_alts(page: str) -> list[str]:
     parser = _Images()
     parser.feed(page)
     return parser.alts
-
-
-def _parameters(published: dict, **changes) -> dict:
-    parameters = {
-        "release": "demo",
-        "release_label": "Demo release (synthetic data, fictional areas)",
-        "area_code": AREA,
-        "area_name": AREA_NAME,
-        "synthetic": True,
-        **{k: str(published[k]) for k in (*(f"{t}_csv" for t in TABLES), "figures_dir")},
-    }
-    parameters.update(changes)
-    return parameters
-
-
-@pytest.fixture(scope="module")
-def rendered(published) -> dict:
-    """Northbrook's appendix executed and rendered once."""
-    out = published["root"] / "appendix"
-    executed, page, log = out / f"{AREA}.ipynb", out / f"{AREA}.html", out / f"{AREA}.log"
-    rendering.render_appendix(TEMPLATE, executed, page, _parameters(published), sys.executable, log)
-    return {"executed": executed, "html": page, "log": log}
 
 
 # ----------------------------------------------------------------------------- the template

@@ -8,7 +8,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
-from test_workflow import real_release, snakemake, write_config
+from support.workflow import real_release, snakemake, write_config
 
 from birthgaps.clean.cleaning import clean_births
 from birthgaps.clean.flow import publish_flow

@@ -8,13 +8,12 @@ bad-input tests.
 from __future__ import annotations
 
 import copy
-import functools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
+from support.births import YEARS, synthetic_births
 
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import validate_config
@@ -31,25 +30,9 @@ from birthgaps.ingest.sources import (
     source_preset_files,
     to_layout,
 )
-from birthgaps.ingest.synth import simulate_release
 
 REPO = Path(__file__).resolve().parents[1]
-AREAS = {"X06000001": "Northbrook", "X06000002": "Eastmere"}
-YEARS = [2022, 2023]
 PRESETS = sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
-
-
-@functools.lru_cache(maxsize=1)
-def _synthetic() -> pd.DataFrame:
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    settings = dict(config["synthetic"], live_births=3000, n_lsoas_per_area=12)
-    extract, _ = simulate_release(settings, AREAS, YEARS)
-    return extract
-
-
-def synthetic_births() -> pd.DataFrame:
-    """A small synthetic canonical release (with its deliberate dirt); a private copy."""
-    return _synthetic().copy()
 
 
 def exclusion_counts(births: pd.DataFrame) -> dict[str, int]:

@@ -226,6 +226,7 @@ def test_dirt_shares(demo):
     assert abs(share(births["mother_age"].isna()) - dirt["mother_age_missing"]) < 0.001
 
 
+@pytest.mark.slow
 def test_dirt_is_missing_completely_at_random():
     """Same seed with and without dirt: clean values agree, and dirt hits outcomes at random."""
     big = settings_with(live_births=200_000)
@@ -316,6 +317,7 @@ def fit_cells(cells: pd.DataFrame, terms: list[str], outcome: str) -> pd.DataFra
     return pd.DataFrame({"log_or": fit.params, "se": fit.bse}).drop(index="const")
 
 
+@pytest.mark.slow
 def test_true_odds_ratios_are_recovered():
     extract, lookup = simulate_release(settings_with(live_births=400_000), AREAS, YEARS)
     c = clean(extract, lookup)

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pandas as pd
 import pytest
-from test_implausible_columns import GRAMS, N, extract
+from support.implausible import GRAMS, N, extract
 
 from birthgaps.core.errors import InputError
 from birthgaps.ingest.extract import ingest_release
@@ -188,7 +188,7 @@ def test_pounds_all_missing_stop_as_an_empty_column(tmp_path):
 
 
 def test_to_layout_writes_days_and_kilograms_that_read_back_exactly(tmp_path):
-    from test_sources import synthetic_births
+    from support.births import synthetic_births
 
     from birthgaps.ingest.sources import to_layout
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
+from support.workflow import real_release, snakemake, tiny_config, write_config
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
@@ -26,61 +25,6 @@ PUBLISHED_TABLES = [
     "excess_explained",
     "model_fit",
 ]
-
-
-def snakemake(
-    workdir: Path, *args: str, configfile: Path | None = None
-) -> subprocess.CompletedProcess:
-    """Run snakemake with the repository's Snakefile in ``workdir``."""
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "2",
-        *args,
-    ]
-    if configfile is not None:
-        command += ["--configfile", str(configfile)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600)
-
-
-def tiny_config(repo_config: dict) -> dict:
-    """The demo config shrunk to a release that runs in well under a minute."""
-    config = copy.deepcopy(repo_config)
-    config["release"] = "tiny"
-    config["releases"] = {
-        "tiny": {
-            "label": "Tiny test release (synthetic)",
-            "synthetic": True,
-            "extract": "results/tiny/restricted/raw/births_extract.csv",
-            "imd_lookup": "results/tiny/restricted/raw/lsoa_imd_lookup.csv",
-            "years": [2022, 2023],
-        }
-    }
-    config["synthetic"]["live_births"] = 6000
-    config["synthetic"]["n_lsoas_per_area"] = 30
-    return config
-
-
-def write_config(path: Path, config: dict) -> Path:
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory, repo_config):
-    """One complete run of the tiny release, shared by the checks below."""
-    workdir = tmp_path_factory.mktemp("tiny")
-    config = tiny_config(repo_config)
-    configfile = write_config(workdir / "config.yaml", config)
-    result = snakemake(workdir, configfile=configfile)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workdir, config, configfile
 
 
 def test_every_expected_output_exists(tiny_run):
@@ -189,20 +133,6 @@ def test_bad_config_stops_before_any_work(tmp_path, repo_config):
     assert "models.reference.ethnic_group" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "results").exists()
-
-
-def real_release(tmp_path: Path, repo_config: dict) -> dict:
-    config = tiny_config(repo_config)
-    config["release"] = "real"
-    config["releases"] = {
-        "real": {
-            "label": "A real-layout release",
-            "extract": str(tmp_path / "births.csv"),
-            "imd_lookup": str(tmp_path / "imd.csv"),
-            "years": [2022, 2023],
-        }
-    }
-    return config
 
 
 def test_missing_extract_stops_before_any_work(tmp_path, repo_config):

@@ -9,8 +9,8 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHARED
-from test_workflow import snakemake, write_config
+from support import SHARED
+from support.workflow import snakemake, write_config
 
 from birthgaps.ingest.sources import to_layout
 from birthgaps.ingest.synth import simulate_release

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_workflow import snakemake, tiny_config, write_config
+from support.workflow import snakemake, tiny_config, write_config
 
 from birthgaps.publish.publication import publish_tree
 

@@ -26,6 +26,10 @@ rule appendix:
         html=f"{STAGED}/appendix/{{area}}.html",
         analyst=f"{RESULTS}/notebooks/{{area}}.html",
         pdf=f"{STAGED}/appendix/{{area}}.pdf",
+    log:
+        f"{LOGS}/appendix/{{area}}.log",
+    conda:
+        ENV
     params:
         python=sys.executable,
         release=RELEASE,
@@ -35,10 +39,6 @@ rule appendix:
         disclosure=config["disclosure"],
         statistics=config["statistics"],
         code=code_hash("appendix.py"),
-    log:
-        f"{LOGS}/appendix/{{area}}.log",
-    conda:
-        ENV
     script:
         "../scripts/appendix.py"
 
@@ -50,15 +50,15 @@ rule index:
         workbook=rules.workbook.output.workbook,
     output:
         f"{STAGED}/index.html",
+    log:
+        f"{LOGS}/index.log",
+    conda:
+        ENV
     params:
         release=RELEASE,
         release_label=SPEC["label"],
         synthetic=SPEC["synthetic"],
         areas=config["areas"],
         code=code_hash("index.py"),
-    log:
-        f"{LOGS}/index.log",
-    conda:
-        ENV
     script:
         "../scripts/index.py"

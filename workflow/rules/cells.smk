@@ -4,12 +4,12 @@ rule cells:
         clean=rules.clean.output.clean,
     output:
         cells=f"{RESTRICTED}/cells.parquet",
-    params:
-        outcomes=config["outcomes"],
-        code=code_hash("cells.py"),
     log:
         f"{LOGS}/cells.log",
     conda:
         ENV
+    params:
+        outcomes=config["outcomes"],
+        code=code_hash("cells.py"),
     script:
         "../scripts/cells.py"

@@ -1,13 +1,17 @@
 # Standard definitions, derived variables and the exclusion flow.
 rule clean:
     input:
+        **{k: v for k, v in PREVIOUS.items() if k.startswith("previous_flow")},
         births=rules.ingest.output.births,
         imd_lookup=IMD_LOOKUP,
-        **{k: v for k, v in PREVIOUS.items() if k.startswith("previous_flow")},
     output:
         clean=f"{RESTRICTED}/births_clean.parquet",
         flow=f"{RESTRICTED}/exclusion_flow.csv",
         published_flow=f"{STAGED}/tables/exclusion_flow.csv",
+    log:
+        f"{LOGS}/clean.log",
+    conda:
+        ENV
     params:
         areas=AREAS,
         years=SPEC["years"],
@@ -18,9 +22,5 @@ rule clean:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         code=code_hash("clean.py"),
-    log:
-        f"{LOGS}/clean.log",
-    conda:
-        ENV
     script:
         "../scripts/clean.py"

@@ -17,6 +17,10 @@ rule figures:
             category="Figures",
             subcategory="{area}",
         ),
+    log:
+        f"{LOGS}/figures/{{area}}.log",
+    conda:
+        ENV
     params:
         outcomes=config["outcomes"],
         model_outcomes=config["models"]["outcomes"],
@@ -24,9 +28,5 @@ rule figures:
         disclosure=config["disclosure"],
         release_label=SPEC["label"],
         code=code_hash("figures.py"),
-    log:
-        f"{LOGS}/figures/{{area}}.log",
-    conda:
-        ENV
     script:
         "../scripts/figures.py"

@@ -7,9 +7,9 @@ STATISTICS = config["statistics"]
 
 rule trends:
     input:
+        **{k: v for k, v in PREVIOUS.items() if k == "previous_trend_counts"},
         cells=rules.cells.output.cells,
         rates=rules.rates.output.published,
-        **{k: v for k, v in PREVIOUS.items() if k == "previous_trend_counts"},
     output:
         counts=f"{RESTRICTED}/trend_counts.parquet",
         trends=report(
@@ -17,6 +17,10 @@ rule trends:
             caption="../report/indicators.rst",
             category="Tables",
         ),
+    log:
+        f"{LOGS}/trends.log",
+    conda:
+        ENV
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],
@@ -25,10 +29,6 @@ rule trends:
         synthetic=SPEC["synthetic"],
         deprivation=config["deprivation"],
         code=code_hash("trends.py"),
-    log:
-        f"{LOGS}/trends.log",
-    conda:
-        ENV
     script:
         "../scripts/trends.py"
 
@@ -42,6 +42,10 @@ rule inequality:
             caption="../report/indicators.rst",
             category="Tables",
         ),
+    log:
+        f"{LOGS}/inequality.log",
+    conda:
+        ENV
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],
@@ -52,10 +56,6 @@ rule inequality:
         synthetic=SPEC["synthetic"],
         deprivation=config["deprivation"],
         code=code_hash("inequality.py"),
-    log:
-        f"{LOGS}/inequality.log",
-    conda:
-        ENV
     script:
         "../scripts/inequality.py"
 
@@ -69,15 +69,15 @@ rule funnel:
             caption="../report/indicators.rst",
             category="Tables",
         ),
+    log:
+        f"{LOGS}/funnel.log",
+    conda:
+        ENV
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         code=code_hash("funnel.py"),
-    log:
-        f"{LOGS}/funnel.log",
-    conda:
-        ENV
     script:
         "../scripts/funnel.py"

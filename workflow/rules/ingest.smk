@@ -10,6 +10,10 @@ rule ingest:
         births=f"{RESTRICTED}/births.parquet",
         report_csv=f"{RESTRICTED}/qa/validation_report.csv",
         report_html=f"{RESTRICTED}/qa/validation_report.html",
+    log:
+        f"{LOGS}/ingest.log",
+    conda:
+        ENV
     params:
         source=release_source(config),
         definitions=config["definitions"],
@@ -19,9 +23,5 @@ rule ingest:
         release=RELEASE,
         report_dir=f"{LOGS}/ingest_validation",
         code=code_hash("ingest.py"),
-    log:
-        f"{LOGS}/ingest.log",
-    conda:
-        ENV
     script:
         "../scripts/ingest.py"

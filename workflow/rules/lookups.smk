@@ -8,14 +8,14 @@ if not SPEC.get("imd_lookup"):
     rule lookups:
         output:
             IMD_LOOKUP,
+        log:
+            f"{LOGS}/lookups.log",
+        conda:
+            ENV
         params:
             lookups=config.get("lookups"),
             deprivation=config["deprivation"],
             lsoa_vintage=SPEC["lsoa_vintage"],
             code=code_hash("lookups.py"),
-        log:
-            f"{LOGS}/lookups.log",
-        conda:
-            ENV
         script:
             "../scripts/lookups.py"

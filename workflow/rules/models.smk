@@ -5,13 +5,13 @@
 # there is withheld here, and the fitted estimates are published rounded (docs/models.md).
 rule models:
     input:
-        cells=rules.cells.output.cells,
-        rates=rules.rates.output.published,
         **{
             k: v
             for k, v in PREVIOUS.items()
             if k == "previous_cells" or k.startswith("previous_model_")
         },
+        cells=rules.cells.output.cells,
+        rates=rules.rates.output.published,
     output:
         models=report(
             f"{STAGED}/tables/models.csv",
@@ -46,6 +46,10 @@ rule models:
         # why a table above has no rows when it is empty by design (table -> reason, JSON);
         # read by the workbook and the appendix, which stop on an empty table not listed here
         empty_tables=f"{RESULTS}/models/empty_tables.json",
+    log:
+        f"{LOGS}/models.log",
+    conda:
+        ENV
     params:
         models=config["models"],
         areas=config["areas"],
@@ -55,9 +59,5 @@ rule models:
         deprivation=config["deprivation"],
         captions=caption_statements(config),  # method statements of the report captions
         code=code_hash("models.py"),
-    log:
-        f"{LOGS}/models.log",
-    conda:
-        ENV
     script:
         "../scripts/models.py"

@@ -17,14 +17,14 @@ rule publish:
         dictionary=rules.workbook.output.dictionary,
     output:
         manifest=f"{RESULTS}/qa/published_manifest.csv",
+    log:
+        f"{LOGS}/publish.log",
+    conda:
+        ENV
     params:
         # the folder of the index page is the staged tree
         staged=lambda wildcards, input: str(Path(input.index).parent),
         published=PUBLISHED,
         code=code_hash("publish.py"),
-    log:
-        f"{LOGS}/publish.log",
-    conda:
-        ENV
     script:
         "../scripts/publish.py"

@@ -3,13 +3,17 @@
 # suppression, consistent with the previous release when there is one) and statistics from them.
 rule rates:
     input:
-        cells=rules.cells.output.cells,
         **{k: v for k, v in PREVIOUS.items() if k.startswith("previous_rates")},
+        cells=rules.cells.output.cells,
     output:
         rates=f"{RESTRICTED}/rates_unrounded.parquet",
         published=report(
             f"{STAGED}/tables/rates.csv", caption="../report/rates.rst", category="Tables"
         ),
+    log:
+        f"{LOGS}/rates.log",
+    conda:
+        ENV
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],
@@ -23,9 +27,5 @@ rule rates:
         deprivation=config["deprivation"],
         captions=caption_statements(config),  # method statements of the report captions
         code=code_hash("rates.py"),
-    log:
-        f"{LOGS}/rates.log",
-    conda:
-        ENV
     script:
         "../scripts/rates.py"

@@ -20,6 +20,10 @@ rule scan:
         births=rules.ingest.output.births,
     output:
         report=f"{RESULTS}/qa/disclosure_scan.csv",
+    log:
+        f"{LOGS}/scan.log",
+    conda:
+        ENV
     params:
         # the folder of the index page is the published tree
         published=lambda wildcards, input: str(Path(input.index).parent),
@@ -32,9 +36,5 @@ rule scan:
         },
         findings=f"{LOGS}/disclosure_scan_findings.csv",
         code=code_hash("scan.py"),
-    log:
-        f"{LOGS}/scan.log",
-    conda:
-        ENV
     script:
         "../scripts/scan.py"

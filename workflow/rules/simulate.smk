@@ -5,14 +5,14 @@ if SPEC["synthetic"]:
         output:
             extract=SPEC["extract"],
             lookup=SPEC["imd_lookup"],
+        log:
+            f"{LOGS}/simulate_release.log",
+        conda:
+            ENV
         params:
             settings=config["synthetic"],
             areas=config["areas"],
             years=SPEC["years"],
             code=code_hash("simulate_release.py"),
-        log:
-            f"{LOGS}/simulate_release.log",
-        conda:
-            ENV
         script:
             "../scripts/simulate_release.py"

@@ -11,6 +11,10 @@ rule workbook:
     output:
         workbook=f"{STAGED}/birthgaps_{RELEASE}.xlsx",
         dictionary=f"{STAGED}/tables/data_dictionary.csv",
+    log:
+        f"{LOGS}/workbook.log",
+    conda:
+        ENV
     params:
         release=RELEASE,
         release_label=SPEC["label"],
@@ -22,9 +26,5 @@ rule workbook:
         deprivation=config["deprivation"],
         models=config["models"],
         code=code_hash("workbook.py"),
-    log:
-        f"{LOGS}/workbook.log",
-    conda:
-        ENV
     script:
         "../scripts/workbook.py"
