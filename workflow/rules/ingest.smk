@@ -1,5 +1,3 @@
-
-
 # Raw extract(s) -> canonical, validated births table (restricted) and a validation report.
 # On a fatal problem the report is also written next to the log, so it survives the failed job.
 rule ingest:
