@@ -35,7 +35,7 @@ NOT_CONFIG_DEFAULTS = {
     ("models/options.py", "explained_by"),
     # a notebook cell's "source" (nbformat), not the config's source mapping
     ("appendix/notebook.py", "source"),
-    ("publish/scan.py", "source"),
+    ("publish/scan_formats.py", "source"),
 }
 
 
