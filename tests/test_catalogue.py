@@ -270,3 +270,25 @@ def test_the_model_contracts_come_from_the_catalogue():
         published = catalogue.published_model_columns(key)
         fitted = catalogue.fitted_model_columns(key)
         assert [c for c in fitted if c not in catalogue.UNPUBLISHED_COLUMNS] == published[1:]
+
+
+def test_every_other_list_of_a_published_tables_columns_names_catalogue_columns():
+    """The lists that remain outside the catalogue (the columns a writer orders, the columns each
+    chart needs) may only name columns the catalogue describes, so they cannot drift from it."""
+    from birthgaps.appendix import frames
+    from birthgaps.stats import funnel_table, trend_table
+
+    def names(table: str) -> set[str]:
+        return set(catalogue.TABLES[table].columns)
+
+    lists = {
+        "rates": [*frames.RATES_COLUMNS, *rates.RATE_COLUMNS, *rates.COMPARISON_COLUMNS],
+        "models": frames.MODELS_COLUMNS,
+        "risk_ratios": frames.RISK_RATIOS_COLUMNS,
+        "trends": [*frames.TRENDS_COLUMNS, *trend_table.TREND_COLUMNS],
+        "inequality": frames.INEQUALITY_COLUMNS,
+        "funnel": [*frames.FUNNEL_COLUMNS, *funnel_table.FUNNEL_COLUMNS],
+    }
+    for table, columns in lists.items():
+        unknown = sorted(set(columns) - names(table))
+        assert not unknown, f"{table}: {unknown} are not columns of the catalogue's {table} table"
