@@ -335,7 +335,13 @@ def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow,
     )
     # without the indicator tables the default set leaves their charts out ...
     default = figures.write_area_figures(
-        fake_rates, fake_models, fake_flow, FLAT, tmp_path / "plain", specs=None
+        fake_rates,
+        fake_models,
+        fake_flow,
+        FLAT,
+        tmp_path / "plain",
+        specs=None,
+        disclosure=DISCLOSURE,
     )
     assert not any("_trend" in p.name or "_funnel" in p.name for p in default)
     assert not any("_risk_ratios" in p.name for p in default)

@@ -451,11 +451,11 @@ def test_tables_from_the_real_models_code_give_a_section(
 ):
     """model_tables -> publish -> CSV -> readers -> section: the contract holds end to end."""
     from birthgaps.core.provenance import label_table
-    from birthgaps.models.areas import model_tables
+    from birthgaps.models.areas import model_tables as fit_model_tables
     from birthgaps.models.protect import publish_model_tables
 
     published = publish_model_tables(
-        model_tables(fake_cells, repo_config["models"], AREAS, fake_rates),
+        fit_model_tables(fake_cells, repo_config["models"], AREAS, fake_rates),
         repo_config["disclosure"],
         fake_rates,
     )
