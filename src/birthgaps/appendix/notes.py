@@ -15,15 +15,9 @@ def withheld_sentence(disclosure: Mapping) -> str:
     return f"{methods.withheld_text(disclosure)}."
 
 
-def published_counts(disclosure: Mapping) -> str:
-    """``published (rounded) counts``, or ``published counts`` when counts are not rounded."""
-    rounded = int(disclosure["rounding_base"]) > 1
-    return "published (rounded) counts" if rounded else "published counts"
-
-
 def rates_note(disclosure: Mapping) -> str:
     """Note of every rates table: the marker, the rounding and what the rates come from."""
-    source = "rounded" if int(disclosure["rounding_base"]) > 1 else "published"
+    source = "rounded" if methods.is_rounded(disclosure) else "published"
     return (
         f"{withheld_sentence(disclosure)} Counts are {methods.rounded(disclosure)}; percentages "
         f"and 95% confidence intervals (Wilson score method) are calculated from the {source} "
@@ -53,7 +47,7 @@ def reliability_note(statistics: Mapping) -> str:
 def models_note(disclosure: Mapping) -> str:
     """Note of the odds-ratio table: crude and adjusted models, rounding, the marker."""
     return (
-        f"Crude: one exposure at a time, from the {published_counts(disclosure)} of the rates "
+        f"Crude: one exposure at a time, from the {methods.published_counts(disclosure)} of the rates "
         "table, births with that characteristic stated. Adjusted: odds ratios from binomial "
         "(logistic) regression on counts per covariate pattern, deprivation quintile and ethnic "
         "group together, with mother's age band and year of birth, complete cases only. A level "
@@ -117,7 +111,7 @@ def inequality_note(disclosure: Mapping, statistics: Mapping) -> str:
         "fraction: the share of events above what the least deprived quintile's rate would give; "
         f"excess events are {methods.rounded(disclosure)}. {withheld_sentence(disclosure)} Every "
         "measure and confidence interval is calculated from the "
-        f"{published_counts(disclosure)}; x = not calculated (fewer than "
+        f"{methods.published_counts(disclosure)}; x = not calculated (fewer than "
         f"{statistics['small_numbers']['min_events']} events)."
     )
 

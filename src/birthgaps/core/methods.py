@@ -17,10 +17,10 @@ RULE_SET_SOURCES: dict[str, str] = {
 }
 
 
-def suppressed_range(disclosure: Mapping) -> str:
-    """The withheld counts, e.g. ``1 to 7`` (or ``1`` when the range is one count)."""
+def suppressed_range(disclosure: Mapping, joiner: str = " to ") -> str:
+    """The withheld counts, e.g. ``1 to 7`` (``1–7`` with ``joiner="–"``; ``1`` for one count)."""
     low, high = int(disclosure["suppress_min"]), int(disclosure["suppress_max"])
-    return f"{low}" if low == high else f"{low} to {high}"
+    return f"{low}" if low == high else f"{low}{joiner}{high}"
 
 
 def rule_source(disclosure: Mapping) -> str:
@@ -28,10 +28,20 @@ def rule_source(disclosure: Mapping) -> str:
     return RULE_SET_SOURCES[str(disclosure["rule_set"])]
 
 
+def is_rounded(disclosure: Mapping) -> bool:
+    """Whether the rule rounds the counts it publishes (a rounding base above 1)."""
+    return int(disclosure["rounding_base"]) > 1
+
+
 def rounded(disclosure: Mapping) -> str:
     """How published counts are rounded: ``rounded to the nearest 5`` or ``not rounded``."""
     base = int(disclosure["rounding_base"])
-    return f"rounded to the nearest {base}" if base > 1 else "not rounded"
+    return f"rounded to the nearest {base}" if is_rounded(disclosure) else "not rounded"
+
+
+def published_counts(disclosure: Mapping) -> str:
+    """``published (rounded) counts`` or, when the rule does not round, ``published counts``."""
+    return "published (rounded) counts" if is_rounded(disclosure) else "published counts"
 
 
 def counts_sentence(disclosure: Mapping) -> str:
@@ -49,16 +59,14 @@ def withheld_text(disclosure: Mapping) -> str:
 
 def disclosure_statement(disclosure: Mapping) -> str:
     """The appendix's method statement on disclosure control."""
-    base = int(disclosure["rounding_base"])
-    rounding = f" and other counts are {rounded(disclosure)}" if base > 1 else ""
+    rounding = f" and other counts are {rounded(disclosure)}" if is_rounded(disclosure) else ""
     marker = withheld_text(disclosure).removeprefix("[c] ")
-    counts = "published (rounded) counts" if base > 1 else "published counts"
     return (
         f"Counts of {suppressed_range(disclosure)} are withheld{rounding} "
         f"({rule_source(disclosure)}); further rows are withheld where they would let a withheld "
         f"count be worked out. Both are marked [c]: {marker}. Every percentage, confidence "
         "interval, comparison, trend, ratio and inequality measure is calculated from the "
-        f"{counts}, so none of them can be used to work back to an exact "
+        f"{published_counts(disclosure)}, so none of them can be used to work back to an exact "
         "count; adjusted models are fitted to the exact counts and published to 2 decimal places, "
         "without standard errors."
     )
@@ -115,18 +123,13 @@ CAPTION_TERMS = {
 def caption_statements(config: Mapping) -> dict[str, str]:
     """Method statements for the ``snakemake --report`` captions (``{{ snakemake.params.captions.* }}``)."""
     disclosure = config["disclosure"]
-    low, high = int(disclosure["suppress_min"]), int(disclosure["suppress_max"])
-    withheld = f"{low}" if low == high else f"{low}–{high}"
-    others = f", others {rounded(disclosure)}" if int(disclosure["rounding_base"]) > 1 else ""
+    withheld = suppressed_range(disclosure, joiner="–")
+    others = f", others {rounded(disclosure)}" if is_rounded(disclosure) else ""
     return {
         "confidence": " and ".join(_percent(float(x)) for x in config["statistics"]["confidence"]),
         "disclosure": f"Counts {withheld} are withheld{others} ({rule_source(disclosure)}), with "
         "complementary suppression so that no hidden value can be worked out from totals.",
         "withheld": "``[c]`` " + withheld_text(disclosure).removeprefix("[c] ") + ".",
-        "published_counts": (
-            "published (rounded) counts"
-            if int(disclosure["rounding_base"]) > 1
-            else "published counts"
-        ),
+        "published_counts": published_counts(disclosure),
         "adjusted_for": terms(config["models"]["adjust_for"], CAPTION_TERMS),
     }
