@@ -484,6 +484,8 @@ def test_no_cell_of_any_sheet_is_a_code_name(book):
                 if ws.tables and cell.row > first and (cell.column - 1) in groups:
                     assert value not in {"1", "5"}, (ws.title, cell.coordinate)
     assert seen > 5000
+    cover = " ".join(str(c.value) for c in wb["Cover"]["A"] if c.value)
+    assert "Area codes and the exclusion step codes are kept here too" in cover
 
 
 def test_cells_say_what_the_codes_mean(book):

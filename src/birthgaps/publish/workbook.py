@@ -205,7 +205,10 @@ def build_workbook(
             "its column headings. [note N] refers to the Notes worksheet. Shorthand: [c] "
             "withheld to protect confidentiality, [u] low reliability, [x] not available (not calculated), "
             "[z] not applicable. The same tables are published as CSV files in tables/ with a "
-            "data dictionary (tables/data_dictionary.csv).",
+            "data dictionary (tables/data_dictionary.csv); the CSV files keep code names for "
+            "analysts, this workbook shows them in words. Area codes and the exclusion step "
+            "codes are kept here too, to join with the CSV files. p-values are written as text: "
+            "<0.001, otherwise to 3 decimal places.",
         ],
         contact=contact_lines(publication_settings({"publication": publication or {}})),
     )
