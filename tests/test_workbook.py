@@ -581,3 +581,20 @@ def test_outcome_thresholds_follow_the_definitions(repo_config):
 def test_the_appendix_and_the_workbook_share_one_set_of_labels():
     for name in ("outcome_label", "group_label", "imd_label", "level_label", "TERM_HEADINGS"):
         assert getattr(wording, name) is getattr(labels, name), name
+
+
+def test_model_formulas_and_notes_in_words():
+    assert labels.terms_text("imd_quintile + age_band + imd_quintile:ethnic_group") == (
+        "Deprivation (IMD quintile) + Mother's age (years) + Deprivation (IMD quintile) × "
+        "Ethnic group"
+    )
+    assert labels.terms_text("imd_quintile x ethnic_group") == (
+        "Deprivation (IMD quintile) × Ethnic group"
+    )
+    assert labels.words_for_codes("imd_quintile reference 4, not 5; age_band Unknown 20") == (
+        "deprivation quintile reference 4, not 5; mother's age band Unknown 20"
+    )
+    assert labels.breakdown_label("ethnic_group_detailed") == "Ethnic group detailed"
+    assert labels.model_label("adjusted", "", ["imd_quintile", "year"]) == (
+        "Adjusted for deprivation quintile and year of birth"
+    )

@@ -127,9 +127,11 @@ def level_label(term: str, level: str) -> str:
 
 
 def breakdown_label(dimension: str) -> str:
-    """Heading of a breakdown or model term, e.g. ``Deprivation (IMD quintile)``; a name that is
-    neither is returned as it is."""
-    return TERM_HEADINGS.get(dimension, BREAKDOWN_HEADINGS.get(dimension, dimension))
+    """Heading of a breakdown or model term, e.g. ``Deprivation (IMD quintile)``; a name without
+    a heading here gets its words (``ethnic_group_detailed`` -> ``Ethnic group detailed``)."""
+    if dimension in TERM_HEADINGS:
+        return TERM_HEADINGS[dimension]
+    return BREAKDOWN_HEADINGS.get(dimension, dimension.replace("_", " ").capitalize())
 
 
 def group_text(dimension: str, group: str) -> str:

@@ -101,7 +101,7 @@ def present_table(
     table = table.reset_index(drop=True)
     words = table
     if models is not None:
-        words = readable_table(key, table, definitions=definitions, models=models)
+        words = readable_table(table, definitions=definitions, models=models)
     suppressed = suppressed_rows(table)
     not_calculated = pd.Series(False, index=table.index)
     if "reliability" in table.columns:

@@ -35,12 +35,12 @@ _LOOKUPS = {
 
 
 def readable_table(
-    key: str, table: pd.DataFrame, *, definitions: Mapping | None, models: Mapping
+    table: pd.DataFrame, *, definitions: Mapping | None, models: Mapping
 ) -> pd.DataFrame:
-    """``table`` (published table ``key``, text as read from its CSV) with every code name a
+    """``table`` (a published table, text as read from its CSV; a column means the same in every
+    table) with every code name a
     person would read in words; blank cells stay blank so the workbook's markers still apply.
     Without ``definitions`` an outcome gets its short label, without its threshold."""
-    del key  # the same columns mean the same thing in every table
     model_terms = [*models["exposures"], *models["adjust_for"]]
     out = table.copy()
     for name in table.columns:
