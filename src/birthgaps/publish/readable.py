@@ -38,44 +38,54 @@ def readable_table(
     table: pd.DataFrame, *, definitions: Mapping | None, models: Mapping
 ) -> pd.DataFrame:
     """``table`` (a published table, text as read from its CSV; a column means the same in every
-    table) with every code name a
-    person would read in words; blank cells stay blank so the workbook's markers still apply.
-    Without ``definitions`` an outcome gets its short label, without its threshold."""
+    table) with every code name a person would read in words; blank cells stay blank so the
+    workbook's markers still apply. Without ``definitions`` an outcome gets its short label,
+    without its threshold."""
     model_terms = [*models["exposures"], *models["adjust_for"]]
     out = table.copy()
     for name in table.columns:
-        word = _labeller(name, table, definitions, model_terms)
-        if word is None:
+        found = _labeller(name, table, definitions, model_terms)
+        if found is None:
             continue
-        out[name] = [
-            value if is_blank(value) else word(str(value), row)
-            for row, value in zip(table.to_dict("records"), table[name], strict=True)
-        ]
+        word, of = found
+        context = table[of].astype(str).tolist() if of else [""] * len(table)
+        words: dict[tuple[str, str], str] = {}  # each (value, context) worded once
+        cells = []
+        for value, about in zip(table[name], context, strict=True):
+            if is_blank(value):
+                cells.append(value)
+                continue
+            if (value, about) not in words:
+                words[value, about] = word(str(value), about)
+            cells.append(words[value, about])
+        out[name] = cells
     return out
 
 
 def _labeller(
     name: str, table: pd.DataFrame, definitions: Mapping | None, model_terms: list[str]
-) -> Callable[[str, dict], str] | None:
-    """How a cell of column ``name`` is put in words (value, its row), or None: shown as it is."""
+) -> tuple[Callable[[str, str], str], str | None] | None:
+    """How a cell of column ``name`` is put in words (from its value and the value of the row's
+    context column, named second), or None: shown as it is."""
     if name == "outcome":
         if definitions is None:
-            return lambda v, _: labels.outcome_label(v)
-        return lambda v, _: labels.outcome_title(v, definitions)
+            return (lambda v, _: labels.outcome_label(v)), None
+        return (lambda v, _: labels.outcome_title(v, definitions)), None
     if name in _TERM_COLUMNS:
-        return lambda v, _: labels.breakdown_label(v)
+        return (lambda v, _: labels.breakdown_label(v)), None
     if name in _GROUP_OF:
         of = next((c for c in _GROUP_OF[name] if c in table.columns), None)
         if of is None:
             return None
-        return lambda v, row: labels.group_text(str(row[of]), v)
+        return (lambda v, dimension: labels.group_text(dimension, v)), of
     if name in _LOOKUPS:
-        words = _LOOKUPS[name]
-        return lambda v, _: words.get(v, v)
+        lookup = _LOOKUPS[name]
+        return (lambda v, _: lookup.get(v, v)), None
     if name == "model":
-        return lambda v, row: labels.model_label(v, str(row.get("term", "")), model_terms)
+        of = "term" if "term" in table.columns else None
+        return (lambda v, term: labels.model_label(v, term, model_terms)), of
     if name in ("terms", "base_terms"):
-        return lambda v, _: labels.terms_text(v)
+        return (lambda v, _: labels.terms_text(v)), None
     if name in ("note", "reason"):
-        return lambda v, _: labels.words_for_codes(v)
+        return (lambda v, _: labels.words_for_codes(v)), None
     return None
