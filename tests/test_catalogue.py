@@ -29,6 +29,7 @@ from birthgaps.core.tables import check_table, read_table, write_table
 from birthgaps.ingest.synth import simulate_release
 from birthgaps.publish import scan
 from birthgaps.publish.dictionary import data_dictionary, published_dictionary
+from birthgaps.publish.presentation import is_p_value
 from birthgaps.publish.workbook import build_workbook
 from birthgaps.stats import indicators, rates
 
@@ -292,3 +293,13 @@ def test_every_other_list_of_a_published_tables_columns_names_catalogue_columns(
     for table, columns in lists.items():
         unknown = sorted(set(columns) - names(table))
         assert not unknown, f"{table}: {unknown} are not columns of the catalogue's {table} table"
+
+
+def test_every_p_value_column_is_written_as_text_in_the_workbook():
+    """A p-value column the workbook does not recognise would show a raw float (8.3e-64)."""
+    found = 0
+    for key, spec in PUBLISHED.items():
+        for name, column in spec.columns.items():
+            assert is_p_value(name) == column.heading.endswith("p-value"), (key, name)
+            found += is_p_value(name)
+    assert found >= 6

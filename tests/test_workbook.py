@@ -15,10 +15,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from birthgaps.appendix import wording
 from birthgaps.clean.cells import make_cells
 from birthgaps.clean.cleaning import clean_births, quintile_basis
 from birthgaps.clean.flow import publish_flow
-from birthgaps.core import methods
+from birthgaps.core import labels, methods, settings
 from birthgaps.core.catalogue import (
     DOC_MARKER,
     MODEL_OUTPUTS,
@@ -27,6 +28,7 @@ from birthgaps.core.catalogue import (
     describe_column,
     outputs_markdown,
 )
+from birthgaps.core.codes import CELL_DIMENSIONS, OUTCOMES
 from birthgaps.core.columns import KINDS
 from birthgaps.core.errors import InputError
 from birthgaps.core.provenance import SYNTHETIC_NOTICE, label_table
@@ -116,6 +118,8 @@ def _build(tables, path, config, *, synthetic=True, **extra):
         statistics=config["statistics"],
         deprivation=config["deprivation"],
         models=config["models"],
+        definitions=config["definitions"],
+        publication=config.get("publication"),
         **extra,
     )
 
@@ -176,7 +180,7 @@ def test_cover_says_what_where_when_and_how(book, repo_config):
         "rounded to the nearest 5",
         "How to use this workbook",
         "Contact",
-        "to be completed",
+        f"Email: {repo_config['publication']['email']}",
         *repo_config["areas"].values(),
     ):
         assert needed in text, needed
@@ -420,3 +424,177 @@ def test_the_withheld_marker_is_explained_in_the_same_words_everywhere():
     for footnote in footnotes:
         assert text in footnote
         assert "a count of 1 to 7, suppressed" not in footnote
+
+
+# ------------------------------------------------------------------------------ for people
+
+#: Code names of the published CSVs that a person should never meet as a workbook cell.
+CODE_NAMES = {
+    *OUTCOMES,
+    *CELL_DIMENSIONS,
+    "overall",
+    "imd_quintile_by_ethnic_group",
+    "crude",
+    "adjusted",
+    "interaction",
+    "rate_ratio",
+    "sii",
+    "rii",
+    "paf",
+    "paf_share",
+    "odds_ratio",
+    "risk_ratio",
+    "area_year",
+    "limits",
+    "chi2 trend in proportions",
+    "weighted slope",
+}
+
+#: Columns that keep the CSV's codes, for joining with the CSV files (said on the cover).
+CODE_COLUMNS = {"Area code", "Step"}
+
+#: Columns holding a group or level: a deprivation quintile shows its end ("1 (most deprived)").
+GROUP_COLUMNS = {"Group", "Level", "Reference level", "Stratum"}
+
+#: A code name inside running text (a note, a model formula).
+CODE_IN_TEXT = re.compile(
+    r"\b(imd_quintile|ethnic_group|age_band|term_lbw|very_lbw|very_preterm|paf_share|"
+    r"rate_ratio|odds_ratio|risk_ratio|area_year)\b"
+)
+
+
+def test_no_cell_of_any_sheet_is_a_code_name(book):
+    _, _, wb = book
+    seen = 0
+    for ws in wb.worksheets:
+        exempt: set[int] = set()
+        if ws.tables:
+            headings, _ = _table_rows(ws)
+            exempt = {i for i, h in enumerate(headings) if h in CODE_COLUMNS}
+            groups = {i for i, h in enumerate(headings) if h in GROUP_COLUMNS}
+            first = ws[ws.tables[next(iter(ws.tables))].ref][0][0].row
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if not isinstance(value, str) or (cell.column - 1) in exempt:
+                    continue
+                seen += 1
+                assert value.strip() not in CODE_NAMES, (ws.title, cell.coordinate, value)
+                assert not CODE_IN_TEXT.search(value), (ws.title, cell.coordinate, value)
+                if ws.tables and cell.row > first and (cell.column - 1) in groups:
+                    assert value not in {"1", "5"}, (ws.title, cell.coordinate)
+    assert seen > 5000
+    cover = " ".join(str(c.value) for c in wb["Cover"]["A"] if c.value)
+    assert "Area codes and the exclusion step codes are kept here too" in cover
+
+
+def test_cells_say_what_the_codes_mean(book):
+    _, _, wb = book
+    headings, rows = _table_rows(wb["Rates"])
+    column = {h: [r[i] for r in rows] for i, h in enumerate(headings)}
+    assert "Preterm birth (under 37 weeks)" in column["Outcome"]
+    assert "Low birth weight at term (under 2,500 g at 37 weeks or later)" in column["Outcome"]
+    assert {"Deprivation (IMD quintile)", "Ethnic group", "Mother's age (years)"} <= set(
+        column["Breakdown"]
+    )
+    assert {"1 (most deprived)", "5 (least deprived)", "Under 20", "40 and over"} <= set(
+        column["Group"]
+    )
+    headings, rows = _table_rows(wb["Odds_ratios"])
+    models = {r[headings.index("Model")] for r in rows}
+    assert "Crude (this term alone)" in models
+    # a year row is adjusted for the other terms of the demo config, not for year itself
+    assert "Adjusted for deprivation quintile, ethnic group and mother's age band" in models
+    headings, rows = _table_rows(wb["Model_fit"])
+    assert any(" × " in r[headings.index("Model terms")] for r in rows)
+
+
+def test_p_values_are_text_below_0001_or_to_3_decimals(book, tiny):
+    _, _, wb = book
+    pattern = re.compile(r"<0\.001|[01]\.\d{3}|\[[cxz]\]")
+    small = 0
+    for key in TABLE_KEYS:
+        headings, rows = _table_rows(wb[TABLES[key].sheet])
+        for i, heading in enumerate(headings):
+            if heading.endswith("p-value"):
+                for row in rows:
+                    assert isinstance(row[i], str) and pattern.fullmatch(row[i]), (key, row[i])
+                    small += row[i] == "<0.001"
+    assert small > 0  # the tiny release has very small p-values
+    # checked against the CSV: its first p-value of the models table, as published
+    csv = tiny["models"]["p_value"]
+    published = float(csv[csv.ne("")].iloc[0])
+    shown = present_table("models", tiny["models"], models={"exposures": [], "adjust_for": []})
+    expected = "<0.001" if published < 0.001 else f"{published:.3f}"
+    assert shown.loc[csv.ne(""), "p_value"].iloc[0] == expected
+    notes = " ".join(str(r[1]) for r in wb["Notes"].iter_rows(values_only=True))
+    assert "<0.001 when below 0.001, otherwise to 3 decimal places" in notes
+
+
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [
+        (3.6e-43, "<0.001"),
+        (0.00099, "<0.001"),
+        (0.001, "0.001"),
+        (0.0496, "0.050"),
+        (0.17, "0.170"),
+    ],
+)
+def test_p_value_text(p, text):
+    assert labels.p_value_text(p) == text
+
+
+def test_the_cover_shows_the_configured_producer_and_contact(book, repo_config):
+    _, _, wb = book
+    text = "\n".join(str(c.value) for c in wb["Cover"]["A"] if c.value)
+    publication = repo_config["publication"]
+    for value in publication.values():
+        assert value in text
+    assert "to be completed" not in text
+
+
+def test_without_a_publication_block_the_cover_says_which_key_to_set(tiny, config, tmp_path):
+    del config["publication"]
+    path = tmp_path / "default.xlsx"
+    _build(tiny, path, config)
+    text = "\n".join(str(c.value) for c in openpyxl.load_workbook(path)["Cover"]["A"] if c.value)
+    assert "to be completed" not in text
+    for key in ("producer", "contact", "email"):
+        assert f"set publication.{key} in the config" in text
+    assert "Website:" not in text  # no url by default
+    assert settings.publication_settings({})["producer"].startswith("Public health intelligence")
+
+
+def test_the_workbook_rule_passes_the_publication_block():
+    rule = (REPO / "workflow" / "rules" / "workbook.smk").read_text()
+    assert 'publication=config["publication"]' in rule
+    assert 'definitions=config["definitions"]' in rule
+
+
+def test_outcome_thresholds_follow_the_definitions(repo_config):
+    definitions = {**repo_config["definitions"], "preterm_weeks": 36}
+    assert labels.outcome_title("preterm", definitions) == "Preterm birth (under 36 weeks)"
+    assert labels.outcome_title("very_lbw", definitions) == "Very low birth weight (under 1,500 g)"
+
+
+def test_the_appendix_and_the_workbook_share_one_set_of_labels():
+    for name in ("outcome_label", "group_label", "imd_label", "level_label", "TERM_HEADINGS"):
+        assert getattr(wording, name) is getattr(labels, name), name
+
+
+def test_model_formulas_and_notes_in_words():
+    assert labels.terms_text("imd_quintile + age_band + imd_quintile:ethnic_group") == (
+        "Deprivation (IMD quintile) + Mother's age (years) + Deprivation (IMD quintile) × "
+        "Ethnic group"
+    )
+    assert labels.terms_text("imd_quintile x ethnic_group") == (
+        "Deprivation (IMD quintile) × Ethnic group"
+    )
+    assert labels.words_for_codes("imd_quintile reference 4, not 5; age_band Unknown 20") == (
+        "deprivation quintile reference 4, not 5; mother's age band Unknown 20"
+    )
+    assert labels.breakdown_label("ethnic_group_detailed") == "Ethnic group detailed"
+    assert labels.model_label("adjusted", "", ["imd_quintile", "year"]) == (
+        "Adjusted for deprivation quintile and year of birth"
+    )

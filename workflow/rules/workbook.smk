@@ -25,6 +25,8 @@ rule workbook:
         statistics=config["statistics"],
         deprivation=config["deprivation"],
         models=config["models"],
+        definitions=config["definitions"],
+        publication=config["publication"],
         code=code_hash("workbook.py"),
     script:
         "../scripts/workbook.py"

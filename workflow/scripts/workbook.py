@@ -21,6 +21,8 @@ def main(smk):
         statistics=params.statistics,
         deprivation=params.deprivation,
         models=params.models,
+        definitions=params.definitions,
+        publication=params.publication,
     )
 
 

@@ -8,7 +8,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from birthgaps.core.codes import IMD_QUINTILE_LABELS, NOT_STATED, OUTCOMES, UNKNOWN
+from birthgaps.core.codes import NOT_STATED
+
+# The labels the workbook shares live in core.labels; appendix modules keep importing them here.
+from birthgaps.core.labels import AGE_PHRASES, join_words
+from birthgaps.core.labels import TERM_HEADINGS as TERM_HEADINGS
+from birthgaps.core.labels import TERM_PHRASES as TERM_PHRASES
+from birthgaps.core.labels import group_label as group_label
+from birthgaps.core.labels import imd_label as imd_label
+from birthgaps.core.labels import level_label as level_label
+from birthgaps.core.labels import outcome_definition as outcome_definition
+from birthgaps.core.labels import outcome_label as outcome_label
 
 #: Label of the series that covers every birth whatever the ethnic group.
 ALL_BIRTHS = "All births"
@@ -22,22 +32,6 @@ DIMENSION_LABELS = {
     "year": "Year of birth",
 }
 
-#: Heading of each model term in the forest plot.
-TERM_HEADINGS = {
-    "imd_quintile": "Deprivation (IMD quintile)",
-    "ethnic_group": "Ethnic group",
-    "age_band": "Mother's age (years)",
-    "year": "Year of birth",
-}
-
-#: Each model term in a sentence (what the adjusted model includes).
-TERM_PHRASES = {
-    "imd_quintile": "deprivation quintile",
-    "ethnic_group": "ethnic group",
-    "age_band": "mother's age band",
-    "year": "year of birth",
-}
-
 _ETHNIC_ADJECTIVES = {
     "Asian": "Asian",
     "Black": "Black",
@@ -46,26 +40,6 @@ _ETHNIC_ADJECTIVES = {
     "Other": "Other-ethnicity",
     NOT_STATED: "ethnicity-not-stated",
 }
-
-_AGE_PHRASES = {
-    "<20": "under 20",
-    "20-24": "20 to 24",
-    "25-29": "25 to 29",
-    "30-34": "30 to 34",
-    "35-39": "35 to 39",
-    "40+": "40 and over",
-    UNKNOWN: "of unknown age",
-}
-
-
-def outcome_label(outcome: str) -> str:
-    """Short label of an outcome, e.g. ``Preterm birth``."""
-    return OUTCOMES.get(outcome, (outcome.replace("_", " ").capitalize(), ""))[0]
-
-
-def outcome_definition(outcome: str) -> str:
-    """Definition of an outcome as used in captions."""
-    return OUTCOMES.get(outcome, ("", outcome.replace("_", " ")))[1]
 
 
 def lower_first(text: str) -> str:
@@ -93,42 +67,12 @@ def fmt_pp(value: float) -> str:
     return f"{value:.1f} percentage points"
 
 
-def join_words(items: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    items = list(items)
-    if not items:
-        return ""
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def imd_label(quintile: str) -> str:
-    """Readable IMD quintile label, e.g. ``1 (most deprived)``."""
-    return IMD_QUINTILE_LABELS.get(str(quintile), str(quintile))
-
-
-def group_label(dimension: str, group: str) -> str:
-    """Readable label of a group of a rates dimension."""
-    if dimension == "imd_quintile":
-        return imd_label(group)
-    if dimension == "imd_quintile_by_ethnic_group":
-        quintile, _, ethnic = str(group).partition(" | ")
-        return f"{imd_label(quintile)} | {ethnic}"
-    return str(group)
-
-
-def level_label(term: str, level: str) -> str:
-    """Readable label of a model level."""
-    return imd_label(level) if term == "imd_quintile" else str(level)
-
-
 def group_phrase(dimension: str, groups: Sequence[str]) -> str:
     """Groups as words in a sentence, e.g. ``Asian and Black mothers``."""
     if dimension == "ethnic_group":
         return f"{join_words([_ETHNIC_ADJECTIVES.get(g, g) for g in groups])} mothers"
     if dimension == "age_band":
-        return f"mothers aged {join_words([_AGE_PHRASES.get(g, g) for g in groups])}"
+        return f"mothers aged {join_words([AGE_PHRASES.get(g, g) for g in groups])}"
     return join_words(list(groups))
 
 

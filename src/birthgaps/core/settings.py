@@ -169,3 +169,10 @@ def previous_files(config: dict) -> dict[str, str]:
     if not previous:
         return {}
     return {name: f"results/{previous}/{path}" for name, path in PREVIOUS_FILES.items()}
+
+
+def publication_settings(config: dict) -> dict:
+    """Who publishes the release and how to reach them (config ``publication``: producer, contact,
+    email, url), each key the config does not give filled from the schema's placeholder defaults;
+    for the workbook's cover and any page that names the producer."""
+    return {**schema_defaults("publication"), **(config.get("publication") or {})}

@@ -7,6 +7,7 @@ the markers it uses, a one-row table for a table empty by design, and the Excel 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -14,6 +15,8 @@ import pandas as pd
 from birthgaps.core.catalogue import DROPPED_IN_WORKBOOK, describe_column, table_spec
 from birthgaps.core.columns import Column, is_blank, is_true, suppressed_rows
 from birthgaps.core.errors import InputError
+from birthgaps.core.labels import p_value_text
+from birthgaps.publish.readable import readable_table
 
 RULE = "workbook"
 
@@ -53,6 +56,8 @@ def _cell(value: Any, column: Column, key: str, name: str) -> Any:
             column=name,
             rule=RULE,
         ) from None
+    if is_p_value(name):
+        return p_value_text(number)
     if kind in ("count", "integer"):
         if not number.is_integer():
             raise InputError(
@@ -69,9 +74,22 @@ def _cell(value: Any, column: Column, key: str, name: str) -> Any:
     return number
 
 
-def present_table(key: str, table: pd.DataFrame) -> pd.DataFrame:
+def is_p_value(name: str) -> bool:
+    """Whether column ``name`` holds p-values (written as text: ``<0.001`` or 3 decimals)."""
+    return name == "p_value" or name.endswith("_p_value")
+
+
+def present_table(
+    key: str,
+    table: pd.DataFrame,
+    *,
+    definitions: Mapping | None = None,
+    models: Mapping | None = None,
+) -> pd.DataFrame:
     """A published table as the workbook shows it: label and flag columns left out, a marker in
-    every empty cell, numbers rounded for display, columns still named as in the CSV.
+    every empty cell, numbers rounded for display, p-values as text, columns still named as in
+    the CSV. With the ``models`` config block (and ``definitions``, for the outcomes' thresholds),
+    code names are put in words (``publish.readable``); without it the cells keep the CSV's codes.
 
     Empty cells become [z] where the column does not apply to the row (``TableSpec.not_applicable``),
     [c] in a row withheld by disclosure control, [x] where the rate was not calculated (ONS
@@ -81,6 +99,9 @@ def present_table(key: str, table: pd.DataFrame) -> pd.DataFrame:
     for name in table.columns:
         describe_column(key, name)  # every column must be documented
     table = table.reset_index(drop=True)
+    words = table
+    if models is not None:
+        words = readable_table(table, definitions=definitions, models=models)
     suppressed = suppressed_rows(table)
     not_calculated = pd.Series(False, index=table.index)
     if "reliability" in table.columns:
@@ -90,7 +111,7 @@ def present_table(key: str, table: pd.DataFrame) -> pd.DataFrame:
         if name in DROPPED_IN_WORKBOOK:
             continue
         column = describe_column(key, name)
-        values = table[name].tolist()
+        values = words[name].tolist()
         blank = pd.Series([is_blank(v) for v in values], index=table.index)
         structural = pd.Series(False, index=table.index)
         for rule in spec.not_applicable:

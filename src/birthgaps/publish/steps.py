@@ -29,6 +29,8 @@ def workbook_step(
     statistics: Mapping,
     deprivation: Mapping,
     models: Mapping,
+    definitions: Mapping | None = None,
+    publication: Mapping | None = None,
 ) -> None:
     """Build the workbook and the data dictionary from the published tables (``tables``: key → path)."""
     # as text, exactly as published: the workbook decides how each column is shown
@@ -48,6 +50,8 @@ def workbook_step(
         deprivation=deprivation,
         models=models,
         empty_notes=empty_notes,
+        definitions=definitions,
+        publication=publication,
     )
     published_dictionary(frames, release, synthetic, disclosure, statistics).to_csv(
         dictionary_out, index=False

@@ -26,9 +26,18 @@ from birthgaps.core.codes import QUINTILE_BASES
 from birthgaps.core.columns import is_blank
 from birthgaps.core.errors import InputError
 from birthgaps.core.provenance import SYNTHETIC_NOTICE
-from birthgaps.publish.notes import areas_text, marker_legend, note_ref, notes_table, period_text
+from birthgaps.core.settings import publication_settings
+from birthgaps.publish.notes import (
+    areas_text,
+    contact_lines,
+    marker_legend,
+    note_ref,
+    notes_table,
+    period_text,
+)
 from birthgaps.publish.presentation import (
     empty_by_design,
+    is_p_value,
     markers_in,
     number_formats,
     present_table,
@@ -55,14 +64,17 @@ def build_workbook(
     deprivation: Mapping,
     models: Mapping,
     source: str | None = None,
-    contact: Sequence[str] | None = None,
     empty_notes: Mapping[str, str] | None = None,
+    definitions: Mapping | None = None,
+    publication: Mapping | None = None,
 ) -> list[str]:
     """Write the release's workbook to ``path``: cover, contents, notes, one sheet per table.
 
     ``tables`` maps keys of ``TABLES`` to the published tables (as read from their CSVs); those
     present become sheets in ``TABLES`` order. The settings (resolved config blocks) only word the
-    notes, the legends and the cover. ``empty_notes`` says why a table without rows is empty by design (table key ->
+    notes, the legends and the cover; ``models`` and ``definitions`` also put the tables' code
+    names in words (``publish.readable``); ``publication`` (config block, default: the schema's
+    placeholders) gives the producer and contact on the cover. ``empty_notes`` says why a table without rows is empty by design (table key ->
     reason, ``models.empty_table_notes``): its sheet shows the reason; any other table without
     rows stops the run. The same inputs give a byte-identical file. Returns the sheet names.
     """
@@ -101,7 +113,7 @@ def build_workbook(
         spec = table_spec(key)
         if key not in tables:
             continue
-        frame = present_table(key, tables[key])
+        frame = present_table(key, tables[key], definitions=definitions, models=models)
         reason = (empty_notes or {}).get(key, "")
         if frame.empty:
             frame = empty_by_design(key, frame, reason)
@@ -130,6 +142,9 @@ def build_workbook(
             for name, note in spec.column_notes.items()
             if name in frame.columns
         }
+        for position, name in enumerate(frame.columns):
+            if is_p_value(name):
+                table_notes.setdefault(position, note_ref("p_values", space=""))
         sheets[spec.sheet] = gpt.GPTable(
             table=frame.rename(columns=headings),
             table_name=key,
@@ -190,14 +205,12 @@ def build_workbook(
             "its column headings. [note N] refers to the Notes worksheet. Shorthand: [c] "
             "withheld to protect confidentiality, [u] low reliability, [x] not available (not calculated), "
             "[z] not applicable. The same tables are published as CSV files in tables/ with a "
-            "data dictionary (tables/data_dictionary.csv).",
+            "data dictionary (tables/data_dictionary.csv); the CSV files keep code names for "
+            "analysts, this workbook shows them in words. Area codes and the exclusion step "
+            "codes are kept here too, to join with the CSV files. p-values are written as text: "
+            "<0.001, otherwise to 3 decimal places.",
         ],
-        contact=list(contact)
-        if contact
-        else [
-            "Team: to be completed (the public health intelligence team publishing these tables)",
-            "Email: to be completed",
-        ],
+        contact=contact_lines(publication_settings({"publication": publication or {}})),
     )
     with warnings.catch_warnings():
         # gptables 2.0 uses pandas features that pandas 3 deprecates; not our code to change
