@@ -22,14 +22,14 @@ from birthgaps.appendix.inputs import AppendixInputs
 #: The chance of a flag at each level when there is no real difference.
 FALSE_ALARM_95, FALSE_ALARM_998 = 0.05, 0.002
 
-#: What each section's comparisons are, for the note.
+#: What each section compares, for the note.
 SECTION_COMPARISONS = {
-    "rates": "of a group's rate with {bench}",
-    "trends": "of a year's rate with {bench}",
-    "inequality": "of a gap between groups with no gap",
-    "funnel": "of a year's rate with the funnel limits",
-    "models": "of a group's odds with its reference group",
-    "risk_ratios": "of a group's risk with its reference group",
+    "rates": "each group's rate against {bench}",
+    "trends": "each year's rate against {bench}",
+    "inequality": "each gap between groups against no gap",
+    "funnel": "each year against the funnel limits",
+    "models": "each group's odds against its reference group",
+    "risk_ratios": "each group's risk against its reference group",
 }
 
 _COMPARED = ("Similar", "Worse", "Better", "Higher", "Lower")
@@ -132,27 +132,29 @@ def comparisons_note(inputs: AppendixInputs, section: str) -> Sentences:
     what = SECTION_COMPARISONS[section].format(bench=frames.benchmark_label_of(inputs.rates))
     n = counted.comparisons
     if n == 0:
-        return Sentences([f"This section makes no comparisons {what}."], bullets=False)
+        return Sentences(
+            [f"This section makes no comparisons that could be flagged ({what})."], bullets=False
+        )
     plural = "s" if n != 1 else ""
     flagged = counted.flagged_95
     sentences = [
-        f"This section makes {n} comparison{plural} {what}; {flagged} "
+        f"This section makes {n} comparison{plural} ({what}); {flagged} "
         f"{'is' if flagged == 1 else 'are'} flagged at the 95% level.",
-        f"Even if there were no real differences, chance alone would flag "
-        f"{_about(FALSE_ALARM_95 * n)} in {n} at that level (1 in 20).",
+        f"Even if there were no real differences, {_about(FALSE_ALARM_95 * n)} of these {n} "
+        "would be flagged at that level by chance alone (1 in every 20).",
         "So read a single flagged result among many with care: look for a pattern that holds "
         "across groups or years.",
     ]
     if counted.flagged_998 is not None:
         sentences.append(
             f"The stricter 99.8% level, which Fingertips also uses, would flag "
-            f"{_about(FALSE_ALARM_998 * n)} by chance (1 in 500); {counted.flagged_998} "
-            f"{'passes' if counted.flagged_998 == 1 else 'pass'} it here."
+            f"{_about(FALSE_ALARM_998 * n)} by chance (1 in every 500); "
+            f"{counted.flagged_998} {'passes' if counted.flagged_998 == 1 else 'pass'} it here."
         )
     else:
         sentences.append(
-            "Give less weight to a result whose 95% interval only just misses the line of no "
-            "difference than to one far from it: that one would also pass the stricter 99.8% "
-            "check (1 in 500 by chance) that Fingertips uses."
+            "A result whose 95% interval only just misses the line of no difference deserves "
+            "less weight than one far from it, which would also pass the stricter 99.8% check "
+            "(1 in every 500 by chance) that Fingertips uses."
         )
     return Sentences([" ".join(sentences)], bullets=False)

@@ -378,33 +378,30 @@ def ethnic_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
         gaps = ethnic_gaps(inputs, outcome)
         key = None if gaps is None else (tuple(gaps[0]), tuple(gaps[1]))
         found.setdefault(key, []).append(outcome_words(outcome)[0])
-    clauses = []
+    gaps, others = [], []
     for key, shorts in found.items():
         if key is None:
-            clauses.append(
-                f"there were too few births to compare ethnic groups for babies {_or(shorts)}"
+            others.append(f"there were too few births to compare groups for babies {_or(shorts)}")
+        elif not key[0] and not key[1]:
+            others.append(f"no group clearly differed for babies {_or(shorts)}")
+        else:
+            higher, lower = key
+            parts = [
+                f"babies of {group_phrase('ethnic_group', list(groups))} were {how} often "
+                f"{join_words(shorts)}"
+                for groups, how in ((higher, "more"), (lower, "less"))
+                if groups
+            ]
+            gaps.append(", and ".join(parts))
+    if not gaps:
+        if len(found) == 1 and next(iter(found)) is not None:
+            shorts = next(iter(found.values()))
+            return (
+                f"There was no clear gap between babies of {reference} and of other ethnic groups "
+                f"in how often they were {_or(shorts)}" + see("rates") + "."
             )
-            continue
-        higher, lower = key
-        if not higher and not lower:
-            clauses.append(
-                f"there was no clear gap between babies of {reference} and of other ethnic "
-                f"groups in how often they were {_or(shorts)}"
-            )
-            continue
-        parts = []
-        if higher:
-            parts.append(
-                f"babies of {group_phrase('ethnic_group', list(higher))} were more often "
-                f"{join_words(shorts)} than babies of {reference}"
-            )
-        if lower:
-            tail = "" if higher else f" {join_words(shorts)} than babies of {reference}"
-            parts.append(
-                f"babies of {group_phrase('ethnic_group', list(lower))} were less often{tail}"
-            )
-        clauses.append(", and ".join(parts))
-    return _cap("; ".join(clauses)) + see("rates") + "."
+        return _cap("; ".join(others)) + see("rates") + "."
+    return f"Compared with babies of {reference}, " + "; ".join(gaps + others) + see("rates") + "."
 
 
 # ---------------------------------------------------------------------------------------------
