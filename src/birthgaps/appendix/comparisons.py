@@ -89,6 +89,8 @@ def count_comparisons(inputs: AppendixInputs, section: str) -> Counted:
     outcomes = list(inputs.outcomes)
     if section in ("rates", "trends"):
         rows = _area_rows(inputs.rates, inputs, outcomes)
+        if rows.empty:
+            return Counted(0, 0, None)
         dims = ["imd_quintile", "ethnic_group"] if section == "rates" else ["overall", "year"]
         rows = rows[rows["dimension"].astype("string").isin(dims).fillna(False).astype(bool)]
         return _benchmark_counts(rows)

@@ -19,7 +19,7 @@ how many comparisons a section makes and how to read one flagged result among ma
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -470,42 +470,45 @@ def reading_message() -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def merged_topics(n_outcomes: int, n_fixed: int) -> set[int]:
+    """The topics (0 level, 1 trend, 2 deprivation, 3 ethnic groups) given as one sentence for
+    all outcomes rather than one per outcome: trend first, then deprivation, ethnic groups and,
+    with four or more outcomes, the levels, until the count is at most ``MAX_MESSAGES``."""
+    merged: set[int] = set()
+    for topic in (1, 2, 3, 0):
+        if sum(1 if t in merged else n_outcomes for t in range(4)) + n_fixed <= MAX_MESSAGES:
+            break
+        merged.add(topic)
+    return merged
+
+
 def message_list(inputs: AppendixInputs, previous: PreviousRelease | None = None) -> list[str]:
     """The key messages as Markdown sentences, in order: level against the benchmark, trend,
     deprivation gap, ethnic groups (each per outcome, or one sentence for all outcomes when that
-    keeps the count at most 8), what is new since ``previous``, and how to read the words."""
+    keeps the count at most 8: ``merged_topics``), what is new since ``previous``, and how to read
+    the words. One to three outcomes always give 5 to 8 messages."""
     outcomes = list(inputs.outcomes)
     if not outcomes:
         return ["No key messages can be given: the published tables hold no outcome for this area."]
+    area = inputs.rates["area_code"].astype("string") == str(inputs.area_code)
+    inputs = replace(inputs, rates=inputs.rates.loc[area.fillna(False).astype(bool)])
     fixed = [m for m in (new_message(inputs, previous), reading_message()) if m]
-    builders = [
-        lambda os: [level_message(inputs, o) for o in os],
+    merged = merged_topics(len(outcomes), len(fixed))
+    topics = [
+        lambda os: (
+            [level_message(inputs, o) for o in os] if len(os) == 1 else [_merged_levels(inputs, os)]
+        ),
         lambda os: [trend_message(inputs, os)],
         lambda os: [deprivation_message(inputs, os)],
         lambda os: [ethnic_message(inputs, os)],
     ]
-    merged = [False] * len(builders)
-
-    def build() -> list[list[str]]:
-        out = []
-        for i, make in enumerate(builders):
-            if i == 0:
-                out.append(make(outcomes) if not merged[0] else [_merged_levels(inputs, outcomes)])
-            elif merged[i]:
-                out.append(make(outcomes))
-            else:
-                out.append([m for o in outcomes for m in make([o])])
-        return out
-
-    for step in (1, 2, 3, 0):
-        if sum(map(len, build())) + len(fixed) <= MAX_MESSAGES:
-            break
-        merged[step] = True
-    topics = build()
-    messages = [m for topic in topics for m in topic] + fixed
-    if len(messages) > MAX_MESSAGES:
-        messages.remove(reading_message())
-    return messages
+    messages = []
+    for topic, make in enumerate(topics):
+        if topic in merged:
+            messages += make(outcomes)
+        else:
+            messages += [m for o in outcomes for m in make([o])]
+    return messages + fixed
 
 
 def _merged_levels(inputs: AppendixInputs, outcomes: list[str]) -> str:
@@ -513,6 +516,9 @@ def _merged_levels(inputs: AppendixInputs, outcomes: list[str]) -> str:
     parts = [level_message(inputs, o) for o in outcomes]
     link = see("trends")
     bodies = [p.removesuffix(link + ".") for p in parts]
+    place = f" in {markdown_escape(inputs.area_name)}"
+    when = f" in {inputs.period}" if inputs.period else ""
+    bodies[1:] = [b.replace(place, "", 1).replace(when, "", 1) for b in bodies[1:]]
     return "; ".join(bodies[:1] + [_lower_first(b) for b in bodies[1:]]) + link + "."
 
 
