@@ -291,7 +291,7 @@ def test_ethnic_groups_named_only_when_clearly_different(england):
     )
     assert [g for _, g in clear] == ["Asian", "Black"]
     assert text == (
-        "Compared with babies of White mothers, babies of Black and Asian mothers were more often "
+        "Compared with babies of White mothers, babies of Asian and Black mothers were more often "
         "born early (see [Rates by group](#rates-by-deprivation))."
     )
 

@@ -349,7 +349,8 @@ def deprivation_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
 
 def ethnic_gaps(inputs: AppendixInputs, outcome: str) -> tuple[list[str], list[str]] | None:
     """Ethnic groups whose rate is clearly higher and clearly lower than the reference group's
-    (``findings.DEFAULT_REFERENCE``, White), highest first; None when the reference is withheld.
+    (``findings.DEFAULT_REFERENCE``, White), in publication order (so that outcomes with the same
+    groups share a clause); None when the reference is withheld.
     Groups withheld, unreliable, not stated or unknown are never named."""
     rows = reliable_rows(inputs.rates, inputs.area_code, outcome, "ethnic_group")
     reference = DEFAULT_REFERENCE["ethnic_group"]
@@ -362,11 +363,8 @@ def ethnic_gaps(inputs: AppendixInputs, outcome: str) -> tuple[list[str], list[s
             continue
         direction = _direction(row, ref)
         if direction:
-            (higher if direction > 0 else lower).append((_pct(row), str(row["group"])))
-    return (
-        [g for _, g in sorted(higher, reverse=True)],
-        [g for _, g in sorted(lower)],
-    )
+            (higher if direction > 0 else lower).append(str(row["group"]))
+    return frames.order_groups("ethnic_group", higher), frames.order_groups("ethnic_group", lower)
 
 
 def ethnic_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
