@@ -341,6 +341,18 @@ def test_what_is_new_since_the_last_release(england):
     assert any("last release" in m for m in messages.message_list(inputs, previous))
 
 
+def test_the_previous_release_is_read_from_its_published_rates(england, tmp_path):
+    from birthgaps.core.errors import InputError
+
+    path = tmp_path / "rates.csv"
+    england["rates"].to_csv(path, index=False)
+    previous = messages.load_previous(path, "Demo 2023")
+    assert previous.label == "Demo 2023" and len(previous.rates) == len(england["rates"])
+    assert messages.load_previous(None, "x") is None and messages.load_previous("", "x") is None
+    with pytest.raises(InputError, match="rates table is missing"):
+        messages.load_previous(tmp_path / "absent.csv", "Demo 2023")
+
+
 # ----------------------------------------------------------------------------- the whole list
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ import pandas as pd
 from birthgaps.appendix import comparisons, frames
 from birthgaps.appendix.blocks import Section, Sentences, markdown_escape
 from birthgaps.appendix.findings import DEFAULT_REFERENCE, compare_intervals
-from birthgaps.appendix.inputs import AppendixInputs
+from birthgaps.appendix.inputs import AppendixInputs, read_rates
 from birthgaps.appendix.wording import (
     group_phrase,
     join_words,
@@ -93,6 +94,16 @@ class PreviousRelease:
 
     label: str
     rates: pd.DataFrame
+
+
+def load_previous(rates_csv: str | Path | None, label: str) -> PreviousRelease | None:
+    """The previous release (``releases.<name>.previous``) from its published rates table
+    (``results/<previous>/published/tables/rates.csv``), read and checked as this release's
+    (``inputs.read_rates``: an ``InputError`` naming the file when it is missing or malformed);
+    None when no path is given."""
+    if rates_csv is None or not str(rates_csv).strip():
+        return None
+    return PreviousRelease(label, read_rates(rates_csv))
 
 
 def outcome_words(outcome: str) -> tuple[str, str]:
