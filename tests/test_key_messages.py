@@ -202,6 +202,15 @@ def test_tied_numbers_switch_to_whole_percentages_or_to_words(england):
     assert "a little more than in England (see" in text
 
 
+def test_a_missing_benchmark_value_keeps_the_word_without_numbers(england):
+    rates = changed_rates(
+        england["rates"], NORTHBROOK, "preterm", "overall", "All", benchmark=float("nan")
+    )
+    text = messages.level_message(make_inputs(england, rates=rates), "preterm")
+    assert text.endswith(", more than in England (see [Trends](#trends-and-benchmark)).")
+    assert "a little" not in text
+
+
 def test_a_label_with_brackets_is_not_followed_by_more_brackets(england):
     rates = england["rates"].assign(benchmark_label="England (2019-2022)")
     text = messages.level_message(make_inputs(england, rates=rates), "preterm")

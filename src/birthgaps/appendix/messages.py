@@ -232,18 +232,16 @@ def level_message(inputs: AppendixInputs, outcome: str) -> str:
     benchmark = pd.to_numeric(row.get("benchmark"), errors="coerce") if word else np.nan
     direction = {"more": 1, "fewer": -1}.get(word or "", 0)
     pair = number_pair(_pct(row), float(benchmark), direction) if np.isfinite(benchmark) else None
-    own = pair[0] if pair else natural_frequency(_pct(row))
-    if pair is None and direction != 0:
-        # the two values tie even as whole percentages: give the area's number, not England's
-        own = natural_frequency(_pct(row))
-    subject, verb = _babies(own)
+    # the two values tie even as whole percentages: the area's number only, and "a little"
+    tied = pair is None and direction != 0 and np.isfinite(benchmark)
+    subject, verb = _babies(pair[0] if pair else natural_frequency(_pct(row)))
     when = f" in {inputs.period}" if inputs.period else ""
     what = f"{short} ({detail})" if detail else short
     text = f"{_cap(subject)} in {area} {verb} {what}{when}"
     if word:
         phrase = {"more": "more than in", "fewer": "fewer than in", "similar": "similar to"}[word]
         if pair is None:
-            text += f", {'a little ' if direction else ''}{phrase} {bench}"
+            text += f", {'a little ' if tied else ''}{phrase} {bench}"
         elif "(" in bench:
             text += f", {phrase} {bench}, {pair[1]}"
         else:
