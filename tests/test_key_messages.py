@@ -5,6 +5,7 @@ note (item 7): plain words from the published tables with the tables' significan
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -88,7 +89,10 @@ def changed_rates(rates: pd.DataFrame, area, outcome, dimension, group, **values
 
 def flesch(items: list[str]) -> float:
     """Flesch reading ease of messages as a reader sees them (links as their words)."""
-    textstat = pytest.importorskip("textstat")
+    with warnings.catch_warnings():  # textstat 0.7.4 imports pkg_resources, which warns
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import textstat
     return textstat.flesch_reading_ease(" ".join(messages.plain_text(m) for m in items))
 
 
