@@ -32,6 +32,7 @@ from birthgaps.appendix.inputs import AppendixInputs, read_rates
 from birthgaps.appendix.wording import (
     group_phrase,
     join_words,
+    lower_first,
     natural_frequency,
     whole_percent,
 )
@@ -526,11 +527,7 @@ def _merged_levels(inputs: AppendixInputs, outcomes: list[str]) -> str:
     place = f" in {markdown_escape(inputs.area_name)}"
     when = f" in {inputs.period}" if inputs.period else ""
     bodies[1:] = [b.replace(place, "", 1).replace(when, "", 1) for b in bodies[1:]]
-    return "; ".join(bodies[:1] + [_lower_first(b) for b in bodies[1:]]) + link + "."
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+    return "; ".join(bodies[:1] + [lower_first(b) for b in bodies[1:]]) + link + "."
 
 
 def key_messages(inputs: AppendixInputs, previous: PreviousRelease | None = None) -> Section:
