@@ -560,29 +560,29 @@ def fake_model_tables_of(models_table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {name: _label(table) for name, table in tables.items()}
 
 
-def fake_indicator_table_set() -> dict[str, pd.DataFrame]:
+def fake_indicator_table_set(statistics: dict | None = None) -> dict[str, pd.DataFrame]:
     """Published rates (with 99.8% CIs, reliability and benchmark comparison), trends, inequality
-    and funnel tables of the three fake areas, as the pipeline writes them."""
+    and funnel tables of the three fake areas, as the pipeline writes them (``statistics``:
+    ``FAKE_STATISTICS`` unless given, e.g. ``FAKE_ENGLAND_STATISTICS``)."""
     from birthgaps.stats import indicators, rates
 
+    statistics = statistics or FAKE_STATISTICS
     cells = fake_cell_table()
     # secondary suppression off: these fakes test the wording of the appendix, which needs the
     # quintile 1 and 5 rates that the complementary suppression of a tiny fake would hide
     # (tests/test_secondary_suppression.py tests that suppression on a synthetic release)
     published_rates = rates.publish_rates(
-        rates.compute_rates(cells, FAKE_AREAS, FAKE_STATISTICS),
+        rates.compute_rates(cells, FAKE_AREAS, statistics),
         FAKE_DISCLOSURE,
-        FAKE_STATISTICS,
+        statistics,
         secondary=False,
     )
     hidden = rates.hidden_groups(published_rates)
     return {
         "rates": published_rates,
-        "trends": indicators.trends_table(
-            cells, FAKE_AREAS, FAKE_STATISTICS, FAKE_DISCLOSURE, hidden
-        ),
+        "trends": indicators.trends_table(cells, FAKE_AREAS, statistics, FAKE_DISCLOSURE, hidden),
         "inequality": indicators.publish_inequality(
-            indicators.inequality_table(published_rates, FAKE_AREAS, FAKE_STATISTICS),
+            indicators.inequality_table(published_rates, FAKE_AREAS, statistics),
             FAKE_DISCLOSURE,
             hidden,
         ),
@@ -590,3 +590,26 @@ def fake_indicator_table_set() -> dict[str, pd.DataFrame]:
             indicators.funnel_points(published_rates, FAKE_AREAS), FAKE_DISCLOSURE
         ),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The same fake tables compared with England (``benchmark.source: values``): made-up England
+# percentages near the published national ones, so the three areas come out more than, similar
+# to and fewer than England for preterm birth (issue 11: the default benchmark is England).
+# ---------------------------------------------------------------------------------------------
+
+FAKE_ENGLAND = {
+    "preterm": {"all": 7.4, **{str(y): 7.4 for y in FAKE_YEARS}},
+    "lbw": {"all": 6.9, **{str(y): 6.9 for y in FAKE_YEARS}},
+    "term_lbw": {"all": 2.8, **{str(y): 2.8 for y in FAKE_YEARS}},
+}
+
+FAKE_ENGLAND_STATISTICS = {
+    **FAKE_STATISTICS,
+    "benchmark": {"label": "England", "source": "values", "values": FAKE_ENGLAND},
+}
+
+
+def fake_england_table_set() -> dict[str, pd.DataFrame]:
+    """``fake_indicator_table_set`` with every area compared with England's (made-up) values."""
+    return fake_indicator_table_set(FAKE_ENGLAND_STATISTICS)

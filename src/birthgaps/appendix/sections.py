@@ -14,6 +14,7 @@ from birthgaps.appendix import (
     frames,
     headlines,
     indicator_tables,
+    messages,
     model_tables,
     tables,
     wording,
@@ -376,3 +377,17 @@ def flow_section(inputs: AppendixInputs) -> Section:
 def limitations(inputs: AppendixInputs) -> Sentences:
     """Limitations that depend on the release (synthetic or not)."""
     return Sentences(headlines.limitation_sentences(inputs))
+
+
+def key_messages(
+    inputs: AppendixInputs, previous: messages.PreviousRelease | None = None
+) -> Section:
+    """The first page's 5 to 8 plain-English key messages (``messages.key_messages``); with the
+    previous release's published rates, what is new since it."""
+    return messages.key_messages(inputs, previous)
+
+
+def comparisons_note(inputs: AppendixInputs, section_name: str) -> Sentences:
+    """How many comparisons a section (``rates``, ``trends``, ``inequality``, ``funnel``,
+    ``models``, ``risk_ratios``) makes and how to read a single flagged result among many."""
+    return messages.comparisons_note(inputs, section_name)

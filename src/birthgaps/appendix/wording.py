@@ -113,3 +113,33 @@ def rii_words(row: pd.Series) -> str:
     if np.isfinite(row["lower_95"]) and np.isfinite(row["upper_95"]):
         return f"{row['value']:.2f} (95% CI {fmt_ci(row['lower_95'], row['upper_95'], 2)})"
     return f"{row['value']:.2f} (no reliable confidence interval)"
+
+
+def _half_up(value: float) -> int:
+    """``value`` rounded to the nearest whole number, halves upwards (2.5 -> 3, unlike ``round``)."""
+    return int(np.floor(value + 0.5))
+
+
+def natural_frequency(percent: float | None) -> str | None:
+    """A percentage as a natural frequency: ``about 1 in N`` with N = 100/percent rounded (halves
+    up; 7.7% -> ``about 1 in 13``, 50% -> ``about 1 in 2``, 1.2% -> ``about 1 in 83``); above 50%
+    ``about k in 10`` (``almost all`` from 95%); ``none`` at 0% and ``all`` at 100%. None when
+    the value is missing or outside 0-100."""
+    if percent is None or pd.isna(percent):
+        return None
+    percent = float(percent)
+    if percent < 0 or percent > 100:
+        return None
+    if percent == 0:
+        return "none"
+    if percent == 100:
+        return "all"
+    if percent > 50:
+        tenths = _half_up(percent / 10)
+        return "almost all" if tenths >= 10 else f"about {tenths} in 10"
+    return f"about 1 in {_half_up(100 / percent):,}"
+
+
+def whole_percent(percent: float) -> str:
+    """A percentage as a whole number, halves up, e.g. ``8%`` (no decimals for a plain summary)."""
+    return f"{_half_up(float(percent))}%"

@@ -1,0 +1,541 @@
+"""The key messages on the first page of an area's appendix: 5 to 8 plain-English sentences for
+councillors, written from the published tables with the tables' own significance rules.
+
+In: ``AppendixInputs`` (and, optionally, the previous release's published rates). Out: a
+``Section`` of Markdown sentences, each ending in a link to the section that holds its evidence
+(ids in ``SECTION_ANCHORS``). A comparison word comes only from the table that shows it: "more
+than" / "fewer than" / "similar to" the benchmark from the rates table's ``comparison`` column
+(Fingertips rule), "rose" / "fell" from the trends table's ``direction``, a gap between groups
+only when the two 95% intervals do not overlap (``findings.compare_intervals``, as the headline
+findings and chart titles). Numbers are natural frequencies ("about 1 in 9"); when two values
+differ but round to the same "1 in N", whole percentages are written instead ("8% against 7%"),
+and when even those tie, no numbers are given ("a little more than"), so the words never
+contradict the numbers. No confidence intervals, ratios, indices or decimals appear; a value
+that is suppressed or unreliable (``reliability`` "u" or "x") never becomes a finding: the
+message says there were too few births to say. ``comparisons_note`` (item 7 of issue 11) says
+how many comparisons a section makes and how to read one flagged result among many.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from birthgaps.appendix import comparisons, frames
+from birthgaps.appendix.blocks import Section, Sentences, markdown_escape
+from birthgaps.appendix.findings import DEFAULT_REFERENCE, compare_intervals
+from birthgaps.appendix.inputs import AppendixInputs, read_rates
+from birthgaps.appendix.wording import (
+    group_phrase,
+    join_words,
+    lower_first,
+    natural_frequency,
+    whole_percent,
+)
+from birthgaps.core.codes import IMD_QUINTILES, NOT_STATED, UNKNOWN
+
+#: Heading id of each appendix section a message can point to (the document gives its headings
+#: these ids; a message links to ``#<id>``).
+SECTION_ANCHORS: dict[str, str] = {
+    "key_messages": "key-messages",
+    "rates": "rates-by-deprivation",
+    "trends": "trends-and-benchmark",
+    "inequality": "inequality",
+    "funnel": "funnel-plot",
+    "models": "odds-ratios",
+    "risk_ratios": "risk-ratios",
+    "flow": "exclusion-flow",
+    "methods": "data-and-methods",
+}
+
+#: The words of each link ("see ..."): short, as the messages are scored for readability.
+SECTION_LINK_TEXT: dict[str, str] = {
+    "key_messages": "Key messages",
+    "rates": "Rates by group",
+    "trends": "Trends",
+    "inequality": "Inequality",
+    "funnel": "Funnel plot",
+    "models": "Odds ratios",
+    "risk_ratios": "Risk ratios",
+    "flow": "Exclusion flow",
+    "methods": "Methods",
+}
+
+#: Each outcome in plain words: (what happened to the baby, the definition in brackets).
+OUTCOME_WORDS: dict[str, tuple[str, str]] = {
+    "preterm": ("born early", "before 37 weeks"),
+    "very_preterm": ("born very early", "before 32 weeks"),
+    "lbw": ("born small", "under 2,500 grams"),
+    "very_lbw": ("born very small", "under 1,500 grams"),
+    "term_lbw": ("born small at full term", "under 2,500 grams at 37 weeks or later"),
+}
+
+#: The fewest and most key messages an appendix shows.
+MIN_MESSAGES, MAX_MESSAGES = 5, 8
+
+#: How each Fingertips comparison label reads in a key message (anything else: not compared).
+_COMPARISON_WORDS = {
+    "Worse": "more",
+    "Higher": "more",
+    "Better": "fewer",
+    "Lower": "fewer",
+    "Similar": "similar",
+}
+
+_UNRELIABLE = {"u", "x"}
+
+
+@dataclass(frozen=True)
+class PreviousRelease:
+    """The release before this one (``releases.<name>.previous``): its label and published rates."""
+
+    label: str
+    rates: pd.DataFrame
+
+
+def load_previous(rates_csv: str | Path | None, label: str) -> PreviousRelease | None:
+    """The previous release (``releases.<name>.previous``) from its published rates table
+    (``results/<previous>/published/tables/rates.csv``), read and checked as this release's
+    (``inputs.read_rates``: an ``InputError`` naming the file when it is missing or malformed);
+    None when no path is given."""
+    if rates_csv is None or not str(rates_csv).strip():
+        return None
+    return PreviousRelease(label, read_rates(rates_csv))
+
+
+def outcome_words(outcome: str) -> tuple[str, str]:
+    """``("born early", "before 37 weeks")`` of an outcome (a plain fallback for others)."""
+    return OUTCOME_WORDS.get(outcome, (f"counted as {outcome.replace('_', ' ')}", ""))
+
+
+def see(section: str) -> str:
+    """`` (see [Trends and comparison](#trends-and-benchmark))``: the Markdown link of a message."""
+    return f" (see [{SECTION_LINK_TEXT[section]}](#{SECTION_ANCHORS[section]}))"
+
+
+def plain_text(message: str) -> str:
+    """A Markdown message as the words a reader sees (links as their text, escapes removed)."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", message)
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def comparison_word(label: object) -> str | None:
+    """``more`` / ``fewer`` / ``similar`` of a Fingertips comparison label, None when not compared."""
+    text = frames.cell_text(label)
+    return _COMPARISON_WORDS.get(text.split(" (")[0]) if text else None
+
+
+# ---------------------------------------------------------------------------------------------
+# rows of the published tables a message may use
+# ---------------------------------------------------------------------------------------------
+
+
+def reliable_rows(
+    rates: pd.DataFrame, area_code: str, outcome: str, dimension: str
+) -> pd.DataFrame:
+    """An area's rows of one outcome and dimension that may become a finding: not suppressed,
+    with a percentage and 95% limits, and not flagged unreliable ("u") or not calculated ("x")."""
+    if rates.empty:
+        return rates
+    mask = (
+        (rates["area_code"].astype("string") == str(area_code))
+        & (rates["outcome"].astype("string") == outcome)
+        & (rates["dimension"].astype("string") == dimension)
+    ).fillna(False)
+    rows = rates.loc[mask.astype(bool)].copy()
+    rows["group"] = rows["group"].astype("string").str.strip()
+    keep = ~frames.as_bool(rows["suppressed"]).to_numpy()
+    for column in ("percent", "lower_95", "upper_95"):
+        keep &= np.isfinite(frames.as_float(rows[column]))
+    if "reliability" in rows.columns:
+        keep &= ~rows["reliability"].map(frames.cell_text).isin(_UNRELIABLE).to_numpy()
+    return rows.loc[keep]
+
+
+def _one(rows: pd.DataFrame, group: str) -> pd.Series | None:
+    hit = rows[rows["group"] == group]
+    return None if hit.empty else hit.iloc[0]
+
+
+def _pct(row: pd.Series, column: str = "percent") -> float:
+    return float(pd.to_numeric(row[column]))
+
+
+def _direction(a: pd.Series, b: pd.Series) -> int:
+    return compare_intervals(
+        _pct(a, "lower_95"), _pct(a, "upper_95"), _pct(b, "lower_95"), _pct(b, "upper_95")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# numbers as words
+# ---------------------------------------------------------------------------------------------
+
+
+def number_pair(a: float, b: float, direction: int) -> tuple[str, str, bool] | None:
+    """Two percentages in words that agree with ``direction`` (+1: a is more, -1: fewer, 0: the
+    same or similar): natural frequencies when they tell the two apart the right way, else whole
+    percentages (third item True), else None (no numbers: words alone)."""
+    fa, fb = natural_frequency(a), natural_frequency(b)
+    if fa is None or fb is None:
+        return None
+    if direction == 0 or _order(a, b, fa, fb) == direction:
+        return fa, fb, False
+    wa, wb = whole_percent(a), whole_percent(b)
+    if int(np.sign(int(wa[:-1]) - int(wb[:-1]))) == direction:
+        return wa, wb, True
+    return None
+
+
+def _order(a: float, b: float, fa: str, fb: str) -> int:
+    """+1 when the words say a is more than b, -1 fewer, 0 when they read the same."""
+    if fa == fb:
+        return 0
+    return int(np.sign(a - b))
+
+
+def _babies(frequency: str) -> tuple[str, str]:
+    """Subject and verb for a natural frequency: ("about 1 in 9 babies", "was")."""
+    if frequency == "none":
+        return "no baby", "was"
+    if frequency == "all":
+        return "every baby", "was"
+    if frequency.endswith("in 10") or frequency == "almost all":
+        return f"{frequency} babies", "were"
+    if frequency.endswith("%"):
+        return f"{frequency} of babies", "were"
+    return f"{frequency} babies", "was"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# ---------------------------------------------------------------------------------------------
+# (a) the level against the benchmark
+# ---------------------------------------------------------------------------------------------
+
+
+def level_message(inputs: AppendixInputs, outcome: str) -> str:
+    """``About 1 in 9 babies in <area> was born early (before 37 weeks) in <period>, more than in
+    England (about 1 in 13)`` with its link; "too few births to say" when the value is withheld."""
+    short, detail = outcome_words(outcome)
+    area = markdown_escape(inputs.area_name)
+    row = _one(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
+    if row is None:
+        return f"There were too few births in {area} to say how often babies were {short}{see('trends')}."
+    bench = markdown_escape(frames.benchmark_label_of(inputs.rates))
+    word = comparison_word(row.get("comparison"))
+    benchmark = pd.to_numeric(row.get("benchmark"), errors="coerce") if word else np.nan
+    direction = {"more": 1, "fewer": -1}.get(word or "", 0)
+    pair = number_pair(_pct(row), float(benchmark), direction) if np.isfinite(benchmark) else None
+    # the two values tie even as whole percentages: the area's number only, and "a little"
+    tied = pair is None and direction != 0 and np.isfinite(benchmark)
+    subject, verb = _babies(pair[0] if pair else natural_frequency(_pct(row)))
+    when = f" in {inputs.period}" if inputs.period else ""
+    what = f"{short} ({detail})" if detail else short
+    text = f"{_cap(subject)} in {area} {verb} {what}{when}"
+    if word:
+        phrase = {"more": "more than in", "fewer": "fewer than in", "similar": "similar to"}[word]
+        if pair is None:
+            text += f", {'a little ' if tied else ''}{phrase} {bench}"
+        elif "(" in bench:
+            text += f", {phrase} {bench}, {pair[1]}"
+        else:
+            text += f", {phrase} {bench} ({pair[1]})"
+    return text + see("trends") + "."
+
+
+# ---------------------------------------------------------------------------------------------
+# (b) the trend, (c) the deprivation gap, (d) the ethnic groups: one finding per outcome, which
+# a sentence may give for one outcome or several
+# ---------------------------------------------------------------------------------------------
+
+
+def trend_verdict(inputs: AppendixInputs, outcome: str) -> tuple[str, str] | None:
+    """(verb, window) of the area's recent trend: ``rose`` / ``fell`` / ``did not clearly
+    change`` (the trends table's ``direction``), window ``2020 and 2024``; None when not known."""
+    trends = inputs.trends
+    if trends.empty:
+        return None
+    row = frames.trend_row(trends, inputs.area_code, outcome)
+    if row is None:
+        return None
+    verb = {
+        "increasing": "rose",
+        "decreasing": "fell",
+        "no significant change": "did not clearly change",
+    }.get(frames.cell_text(row["direction"]))
+    first = pd.to_numeric(row["first_year"], errors="coerce")
+    last = pd.to_numeric(row["last_year"], errors="coerce")
+    if verb is None or pd.isna(first) or pd.isna(last):
+        return None
+    return verb, f"{int(first)} and {int(last)}"
+
+
+def trend_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
+    """One sentence on the recent trend of ``outcomes`` (grouped by verdict)."""
+    known: dict[tuple[str, str], list[str]] = {}
+    unknown = []
+    for outcome in outcomes:
+        verdict = trend_verdict(inputs, outcome)
+        short = outcome_words(outcome)[0]
+        if verdict is None:
+            unknown.append(short)
+        else:
+            known.setdefault(verdict, []).append(short)
+    clauses = []
+    windows = {w for _, w in known}
+    for (verb, window), shorts in known.items():
+        span = f" between {window}" if len(windows) > 1 or not clauses else ""
+        if len(shorts) == 1:
+            clauses.append(f"the share of babies {shorts[0]} {verb}{span}")
+        else:
+            clauses.append(f"the shares of babies {join_words(shorts)} each {verb}{span}")
+    if unknown:
+        clauses.append(
+            f"there were too few births or years to tell if the share of babies "
+            f"{_or(unknown)} is going up or down"
+        )
+    return _cap("; ".join(clauses)) + see("trends") + "."
+
+
+def _or(items: list[str]) -> str:
+    return join_words(items).replace(" and ", " or ")
+
+
+def deprivation_gap(inputs: AppendixInputs, outcome: str) -> tuple[int, tuple] | None:
+    """Direction of the gap between the most and least deprived fifths (+1 the most deprived
+    higher, -1 lower, 0 no clear gap; ``compare_intervals``) and the two percentages; None when
+    either value is withheld or unreliable."""
+    rows = reliable_rows(inputs.rates, inputs.area_code, outcome, "imd_quintile")
+    most, least = _one(rows, IMD_QUINTILES[0]), _one(rows, IMD_QUINTILES[-1])
+    if most is None or least is None:
+        return None
+    return _direction(most, least), (_pct(most), _pct(least))
+
+
+def deprivation_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
+    """One sentence on the gap between the most and least deprived fifths of neighbourhoods;
+    with one outcome it gives the two values as natural frequencies."""
+    groups: dict[int | None, list[str]] = {}
+    gaps = {}
+    for outcome in outcomes:
+        gap = deprivation_gap(inputs, outcome)
+        gaps[outcome] = gap
+        groups.setdefault(None if gap is None else gap[0], []).append(outcome_words(outcome)[0])
+    clauses = []
+    for key in (1, -1, 0, None):
+        shorts = groups.get(key)
+        if not shorts:
+            continue
+        if key in (1, -1):
+            how = "more" if key == 1 else "less"
+            clause = (
+                f"babies in the most deprived fifth of neighbourhoods were {how} often "
+                f"{join_words(shorts)} than those in the least deprived fifth"
+            )
+            if len(outcomes) == 1:
+                pair = number_pair(*gaps[outcomes[0]][1], key)
+                if pair:
+                    clause += f" ({pair[0]} against {pair[1]})"
+            clauses.append(clause)
+        elif key == 0:
+            clauses.append(
+                "there was no clear gap between the most and least deprived fifths of "
+                f"neighbourhoods in how often babies were {_or(shorts)}"
+            )
+        else:
+            clauses.append(
+                "there were too few births to compare the most and least deprived fifths "
+                f"for babies {_or(shorts)}"
+            )
+    return _cap("; ".join(clauses)) + see("rates") + "."
+
+
+def ethnic_gaps(inputs: AppendixInputs, outcome: str) -> tuple[list[str], list[str]] | None:
+    """Ethnic groups whose rate is clearly higher and clearly lower than the reference group's
+    (``findings.DEFAULT_REFERENCE``, White), in publication order (so that outcomes with the same
+    groups share a clause); None when the reference is withheld.
+    Groups withheld, unreliable, not stated or unknown are never named."""
+    rows = reliable_rows(inputs.rates, inputs.area_code, outcome, "ethnic_group")
+    reference = DEFAULT_REFERENCE["ethnic_group"]
+    ref = _one(rows, reference)
+    if ref is None:
+        return None
+    higher, lower = [], []
+    for _, row in rows.iterrows():
+        if row["group"] in (reference, NOT_STATED, UNKNOWN):
+            continue
+        direction = _direction(row, ref)
+        if direction:
+            (higher if direction > 0 else lower).append(str(row["group"]))
+    return frames.order_groups("ethnic_group", higher), frames.order_groups("ethnic_group", lower)
+
+
+def ethnic_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
+    """One sentence on which ethnic groups' babies were clearly more (or less) often born early or
+    small than White mothers' babies; outcomes with the same groups share a clause."""
+    reference = group_phrase("ethnic_group", [DEFAULT_REFERENCE["ethnic_group"]])
+    found: dict[object, list[str]] = {}
+    for outcome in outcomes:
+        gaps = ethnic_gaps(inputs, outcome)
+        key = None if gaps is None else (tuple(gaps[0]), tuple(gaps[1]))
+        found.setdefault(key, []).append(outcome_words(outcome)[0])
+    gaps, others = [], []
+    for key, shorts in found.items():
+        if key is None:
+            others.append(f"there were too few births to compare groups for babies {_or(shorts)}")
+        elif not key[0] and not key[1]:
+            others.append(f"no group clearly differed for babies {_or(shorts)}")
+        else:
+            higher, lower = key
+            parts = [
+                f"babies of {group_phrase('ethnic_group', list(groups))} were {how} often "
+                f"{join_words(shorts)}"
+                for groups, how in ((higher, "more"), (lower, "less"))
+                if groups
+            ]
+            gaps.append(", and ".join(parts))
+    if not gaps:
+        if len(found) == 1 and next(iter(found)) is not None:
+            shorts = next(iter(found.values()))
+            return (
+                f"There was no clear gap between babies of {reference} and of other ethnic groups "
+                f"in how often they were {_or(shorts)}" + see("rates") + "."
+            )
+        return _cap("; ".join(others)) + see("rates") + "."
+    return f"Compared with babies of {reference}, " + "; ".join(gaps + others) + see("rates") + "."
+
+
+# ---------------------------------------------------------------------------------------------
+# (e) what is new since the last release, and how to read the words
+# ---------------------------------------------------------------------------------------------
+
+
+def _years(rates: pd.DataFrame, area_code: str) -> set[int]:
+    mask = (rates["area_code"].astype("string") == str(area_code)) & (
+        rates["dimension"].astype("string") == "year"
+    )
+    years = pd.to_numeric(rates.loc[mask.fillna(False).astype(bool), "group"], errors="coerce")
+    return {int(y) for y in years.dropna()}
+
+
+def _level_word(rates: pd.DataFrame, area_code: str, outcome: str) -> str | None:
+    row = _one(reliable_rows(rates, area_code, outcome, "overall"), "All")
+    return None if row is None else comparison_word(row.get("comparison"))
+
+
+def new_message(inputs: AppendixInputs, previous: PreviousRelease | None) -> str | None:
+    """What is new since the last release: the years added and each outcome whose comparison with
+    the benchmark changed; None without a previous release (or when the area was not in it)."""
+    if previous is None or previous.rates.empty:
+        return None
+    old = previous.rates
+    if not (old["area_code"].astype("string") == str(inputs.area_code)).any():
+        return None
+    added = sorted(_years(inputs.rates, inputs.area_code) - _years(old, inputs.area_code))
+    bench = frames.benchmark_label_of(inputs.rates)
+    same_benchmark = frames.benchmark_label_of(old) == bench
+    changes = []
+    for outcome in inputs.outcomes if same_benchmark else []:
+        now = _level_word(inputs.rates, inputs.area_code, outcome)
+        then = _level_word(old, inputs.area_code, outcome)
+        if now and then and now != then:
+            words = {"more": "higher than in", "fewer": "lower than in", "similar": "similar to"}
+            changes.append(
+                f"the share of babies {outcome_words(outcome)[0]} is now {words[now]} "
+                f"{markdown_escape(bench)} (it was {then.replace('more', 'higher').replace('fewer', 'lower')} before)"
+            )
+    parts = []
+    if added:
+        parts.append(f"this release adds births in {join_words([str(y) for y in added])}")
+    parts += changes
+    if not changes:
+        parts.append(
+            f"the comparison with {markdown_escape(bench)} has not changed"
+            if same_benchmark
+            else f"it compares with {markdown_escape(bench)}, not {markdown_escape(frames.benchmark_label_of(old))}"
+        )
+    label = markdown_escape(previous.label)
+    return f"Since the last release ({label}), {join_words(parts)}{see('trends')}."
+
+
+def reading_message() -> str:
+    """How to read the words: more, fewer, rose, fell and gap only when chance alone is unlikely."""
+    return (
+        "We say more, fewer, rose, fell or gap only when a difference is too big to be put "
+        "down to chance; similar or no clear gap means it could be chance" + see("methods") + "."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the messages, always 5 to 8
+# ---------------------------------------------------------------------------------------------
+
+
+def merged_topics(n_outcomes: int, n_fixed: int) -> set[int]:
+    """The topics (0 level, 1 trend, 2 deprivation, 3 ethnic groups) given as one sentence for
+    all outcomes rather than one per outcome: trend first, then deprivation, ethnic groups and,
+    with four or more outcomes, the levels, until the count is at most ``MAX_MESSAGES``."""
+    merged: set[int] = set()
+    for topic in (1, 2, 3, 0):
+        if sum(1 if t in merged else n_outcomes for t in range(4)) + n_fixed <= MAX_MESSAGES:
+            break
+        merged.add(topic)
+    return merged
+
+
+def message_list(inputs: AppendixInputs, previous: PreviousRelease | None = None) -> list[str]:
+    """The key messages as Markdown sentences, in order: level against the benchmark, trend,
+    deprivation gap, ethnic groups (each per outcome, or one sentence for all outcomes when that
+    keeps the count at most 8: ``merged_topics``), what is new since ``previous``, and how to read
+    the words. One to three outcomes always give 5 to 8 messages."""
+    outcomes = list(inputs.outcomes)
+    if not outcomes:
+        return ["No key messages can be given: the published tables hold no outcome for this area."]
+    area = inputs.rates["area_code"].astype("string") == str(inputs.area_code)
+    inputs = replace(inputs, rates=inputs.rates.loc[area.fillna(False).astype(bool)])
+    fixed = [m for m in (new_message(inputs, previous), reading_message()) if m]
+    merged = merged_topics(len(outcomes), len(fixed))
+    topics = [
+        lambda os: (
+            [level_message(inputs, o) for o in os] if len(os) == 1 else [_merged_levels(inputs, os)]
+        ),
+        lambda os: [trend_message(inputs, os)],
+        lambda os: [deprivation_message(inputs, os)],
+        lambda os: [ethnic_message(inputs, os)],
+    ]
+    messages = []
+    for topic, make in enumerate(topics):
+        if topic in merged:
+            messages += make(outcomes)
+        else:
+            messages += [m for o in outcomes for m in make([o])]
+    return messages + fixed
+
+
+def _merged_levels(inputs: AppendixInputs, outcomes: list[str]) -> str:
+    """The level messages of many outcomes (four or more) as one sentence."""
+    parts = [level_message(inputs, o) for o in outcomes]
+    link = see("trends")
+    bodies = [p.removesuffix(link + ".") for p in parts]
+    place = f" in {markdown_escape(inputs.area_name)}"
+    when = f" in {inputs.period}" if inputs.period else ""
+    bodies[1:] = [b.replace(place, "", 1).replace(when, "", 1) for b in bodies[1:]]
+    return "; ".join(bodies[:1] + [lower_first(b) for b in bodies[1:]]) + link + "."
+
+
+def key_messages(inputs: AppendixInputs, previous: PreviousRelease | None = None) -> Section:
+    """The 'Key messages' section: 5 to 8 plain sentences (``message_list``) as a Markdown list."""
+    return Section("Key messages", 2, [Sentences(message_list(inputs, previous), markdown=True)])
+
+
+def comparisons_note(inputs: AppendixInputs, section: str) -> Sentences:
+    """How many comparisons ``section`` makes and how to read one flagged result among many
+    (``comparisons.comparisons_note``)."""
+    return comparisons.comparisons_note(inputs, section)
