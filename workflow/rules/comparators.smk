@@ -1,0 +1,31 @@
+# The England (or region) values the benchmark uses, from the shipped ONS reference table (and a
+# Fingertips snapshot when configured): exactly the rows used, with their source and years.
+rule comparators:
+    input:
+        reference=config["comparators"]["reference"],
+        regions=config["comparators"]["regions"],
+        **(
+            {"snapshot": config["comparators"]["fingertips"]["snapshot"]}
+            if config["comparators"]["fingertips"]["snapshot"]
+            else {}
+        ),
+    output:
+        comparators=report(
+            f"{STAGED}/tables/comparators.csv", caption="../report/rates.rst", category="Tables"
+        ),
+    log:
+        f"{LOGS}/comparators.log",
+    conda:
+        ENV
+    params:
+        areas=config["areas"],
+        years=SPEC["years"],
+        outcomes=config["outcomes"],
+        benchmark={
+            k: v for k, v in config["statistics"]["benchmark"].items() if k in ("source", "label")
+        },
+        release=RELEASE,
+        synthetic=SPEC["synthetic"],
+        code=code_hash("comparators.py"),
+    script:
+        "../scripts/comparators.py"
