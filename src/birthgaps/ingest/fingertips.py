@@ -3,8 +3,8 @@ online, save the response as a snapshot (CSV + JSON sidecar with fetch date and 
 snapshot offline (checksum verified) as rows of the comparator reference table.
 
 Fingertips definitions differ a little from birthgaps' own (docs/statistics.md, "Comparators"):
-indicator 91743 (premature births) is a rate per 1,000 live births and stillbirths; 20101 (low
-birth weight of term babies) a percentage. Values are converted to percentages with the unit of
+indicator 91743 (premature births) is published per 1,000 births; 20101 (low birth weight of
+term babies) as a percentage. Values are converted to percentages with the unit of
 :data:`UNITS`, and the unit is checked against the counts (Value = unit x Count / Denominator).
 """
 
@@ -160,8 +160,8 @@ def read_snapshot(snapshot: str | Path) -> pd.DataFrame:
     for column in ("Value", "Count", "Denominator"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     frames = []
-    fetched = str(meta.get("fetched", ""))[:10]
-    for outcome, indicator in meta.get("indicators", {}).items():
+    fetched = str(meta.get("fetched") or "")[:10]
+    for outcome, indicator in (meta.get("indicators") or {}).items():
         unit = UNITS.get(int(indicator))
         if unit is None:
             raise InputError(

@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from birthgaps.core.errors import InputError
-from birthgaps.ingest.national import ENGLAND
+from birthgaps.core.settings import schema_defaults
+from birthgaps.ingest.national import ENGLAND, read_reference
 
 #: Key of a whole-period comparator row (as ``birthgaps.stats.rates.WHOLE_PERIOD``).
 WHOLE_PERIOD = "all"
@@ -170,16 +171,16 @@ def benchmark_lookup(comparators: pd.DataFrame) -> dict[tuple[str, str, str], tu
 
 def check_self_comparison(config: Mapping, *, warn: bool = True) -> None:
     """Stop (InputError) when a one-area release would compare the area with itself (``pooled``);
-    with ``statistics.benchmark.self_comparison: warn`` only warn (when ``warn``)."""
-    benchmark = dict((config.get("statistics") or {}).get("benchmark") or {})
-    source = benchmark.get("source", "england")
-    if source != "pooled" or len(config.get("areas") or {}) != 1:
+    with ``statistics.benchmark.self_comparison: warn`` only warn (when ``warn``). ``config`` is
+    validated (``birthgaps.core.settings.validate_config`` filled the defaults)."""
+    benchmark = config["statistics"]["benchmark"]
+    if benchmark["source"] != "pooled" or len(config["areas"]) != 1:
         return
     problem = (
         "with one area, benchmark source 'pooled' compares the area with itself "
         "(its own value as the benchmark)"
     )
-    if benchmark.get("self_comparison", "stop") == "warn":
+    if benchmark["self_comparison"] == "warn":
         if warn:
             warnings.warn(f"birthgaps: {problem}", stacklevel=2)
         return
@@ -233,3 +234,29 @@ def funnel_targets(comparators: pd.DataFrame | None, areas: Iterable[str]) -> di
         if values.notna().all() and values.nunique() == 1:
             targets[str(outcome)] = float(values.iloc[0]) / 100
     return targets
+
+
+def shipped_reference_path() -> Path:
+    """The shipped ONS reference (config ``comparators.reference`` default), from the working
+    directory when it holds one, else from the repository the package sits in."""
+    default = Path(schema_defaults("comparators")["reference"])
+    if default.exists():
+        return default
+    return Path(__file__).resolve().parents[3] / default
+
+
+def default_comparators(counts: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Comparator rows for a rates-shaped table when none are given (library use, tests): England
+    from the shipped reference for the table's areas, years and outcomes (``region`` needs the
+    rule's region map, so it stops here)."""
+    if source != "england":
+        raise InputError(
+            f"benchmark source {source!r} needs the comparators table (rule comparators)",
+            key="statistics.benchmark.source",
+        )
+    areas = [a for a in counts["area_code"].astype(str).unique() if a != "ALL"]
+    is_year = counts["dimension"].astype(str) == "year"
+    years = sorted({int(y) for y in counts.loc[is_year, "group"].astype(str)})
+    outcomes = list(counts["outcome"].astype(str).unique())
+    reference = read_reference(shipped_reference_path())
+    return comparator_table(reference, {a: a for a in areas}, years, outcomes, source)

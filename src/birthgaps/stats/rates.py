@@ -21,6 +21,7 @@ from birthgaps.stats.comparators import (
     COMPARATOR_COLUMNS,
     REFERENCE_SOURCES,
     benchmark_lookup,
+    default_comparators,
 )
 from birthgaps.stats.measures import (
     apply_small_number_rules,
@@ -103,13 +104,8 @@ def benchmark_settings(statistics: Mapping | None) -> dict:
             hint="e.g. values: {preterm: {2022: 7.9, all: 7.8}}, or use source: england",
         )
     rows = given.get("comparators")
-    lookup = {}
-    if source in REFERENCE_SOURCES:
-        if rows is None:
-            raise InputError(
-                f"benchmark source {source!r} needs the comparators table (rule comparators)",
-                key="statistics.benchmark.source",
-            )
+    lookup = None
+    if source in REFERENCE_SOURCES and rows is not None:
         lookup = benchmark_lookup(pd.DataFrame(rows, columns=COMPARATOR_COLUMNS))
     return {"label": str(label), "source": source, "values": values, "lookup": lookup}
 
@@ -171,7 +167,8 @@ def benchmark_values(rates: pd.DataFrame, benchmark: Mapping, value: str = "perc
     for the whole period (Fingertips compares subgroups with the benchmark's overall value). Pooled:
     the ``ALL`` rows' ``value`` (the pooled rows themselves get none); values: the configured
     percentages (missing where a year or ``all`` is not given; a one-year release may give the year);
-    england/region: the area's comparator for the outcome and period (none for ``ALL``, none for a
+    england/region: the area's comparator for the outcome and period (``lookup``; without one,
+    England from the shipped reference, ``birthgaps.stats.comparators.default_comparators``) (none for ``ALL``, none for a
     year the comparator does not cover: never another year's value).
     """
     is_year = rates["dimension"].astype("string") == "year"
@@ -260,6 +257,8 @@ def rate_statistics(
     settings = statistics_settings({"statistics": statistics})
     levels = confidence_levels(statistics)
     benchmark = benchmark_settings(statistics)
+    if benchmark["source"] in REFERENCE_SOURCES and benchmark["lookup"] is None:
+        benchmark["lookup"] = benchmark_lookup(default_comparators(counts, benchmark["source"]))
     out = counts.copy()
     events = pd.to_numeric(out["events"]).astype("float64")
     denominator = pd.to_numeric(out["denominator"]).astype("float64")

@@ -91,7 +91,7 @@ def comparators_step(
 ) -> None:
     """Published reference (and Fingertips snapshot) -> the comparator rows the benchmark uses
     (CSV; only the header when the benchmark is pooled or given values)."""
-    source = benchmark.get("source", "england")
+    source = benchmark["source"]
     if source in REFERENCE_SOURCES:
         table = read_reference(reference)
         if snapshot:
