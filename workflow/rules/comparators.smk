@@ -1,9 +1,14 @@
 # The England (or region) values the benchmark uses, from the shipped ONS reference table (and a
 # Fingertips snapshot when configured): exactly the rows used, with their source and years.
+# A relative path is looked up in the working directory, then in the project (the shipped files).
+def shipped(path):
+    return path if Path(path).exists() else str(Path(workflow.basedir) / path)
+
+
 rule comparators:
     input:
-        reference=config["comparators"]["reference"],
-        regions=config["comparators"]["regions"],
+        reference=shipped(config["comparators"]["reference"]),
+        regions=shipped(config["comparators"]["regions"]),
         **(
             {"snapshot": config["comparators"]["fingertips"]["snapshot"]}
             if config["comparators"]["fingertips"]["snapshot"]
