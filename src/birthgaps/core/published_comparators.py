@@ -6,7 +6,6 @@ from __future__ import annotations
 from birthgaps.core.columns import (
     AREA_CODE,
     AREA_NAME,
-    NOTE,
     OUTCOME,
     TableSpec,
     col,
@@ -41,6 +40,11 @@ COMPARATORS = TableSpec(
         ),
         "percent": col("Percentage", "The comparator's value", "%", "number", decimals=4),
         "source": col("Source", "The published dataset and table, or Fingertips indicator"),
-        "note": NOTE,
+        "note": col(
+            "Note",
+            "Why there is no value (no figure for the year, none published for the outcome, "
+            "or no region); empty otherwise",
+            kind="note",
+        ),
     },
 )
