@@ -7,13 +7,13 @@ def shipped(path):
 
 rule comparators:
     input:
-        reference=shipped(config["comparators"]["reference"]),
-        regions=shipped(config["comparators"]["regions"]),
         **(
             {"snapshot": config["comparators"]["fingertips"]["snapshot"]}
             if config["comparators"]["fingertips"]["snapshot"]
             else {}
         ),
+        reference=shipped(config["comparators"]["reference"]),
+        regions=shipped(config["comparators"]["regions"]),
     output:
         comparators=report(
             f"{STAGED}/tables/comparators.csv", caption="../report/rates.rst", category="Tables"
@@ -27,7 +27,9 @@ rule comparators:
         years=SPEC["years"],
         outcomes=config["outcomes"],
         benchmark={
-            k: v for k, v in config["statistics"]["benchmark"].items() if k in ("source", "label")
+            k: v
+            for k, v in config["statistics"]["benchmark"].items()
+            if k in ("source", "label", "values")
         },
         release=RELEASE,
         synthetic=SPEC["synthetic"],

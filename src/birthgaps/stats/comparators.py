@@ -260,3 +260,48 @@ def default_comparators(counts: pd.DataFrame, source: str) -> pd.DataFrame:
     outcomes = list(counts["outcome"].astype(str).unique())
     reference = read_reference(shipped_reference_path())
     return comparator_table(reference, {a: a for a in areas}, years, outcomes, source)
+
+
+def configured_comparators(
+    areas: Mapping[str, str], years: Sequence[int], outcomes: Sequence[str], benchmark: Mapping
+) -> pd.DataFrame:
+    """The comparators table of a ``pooled`` or ``values`` benchmark: one row per area, outcome and
+    period saying what the area is compared with (the pooled value is in the rates table's ``ALL``
+    rows; given values with their period)."""
+    source = benchmark["source"]
+    label = benchmark.get("label") or ("All study areas" if source == "pooled" else "England")
+    given = {str(o): {str(k): v for k, v in (p or {}).items()} for o, p in
+             (benchmark.get("values") or {}).items()}  # fmt: skip
+    records = []
+    for area, area_name in areas.items():
+        for outcome in outcomes:
+            for period in [*(str(int(y)) for y in sorted(years)), WHOLE_PERIOD]:
+                value = given.get(str(outcome), {}).get(period) if source == "values" else None
+                note = (
+                    "the study areas pooled: the ALL rows of the rates table"
+                    if source == "pooled"
+                    else ("" if value is not None else f"no value given for {period}")
+                )
+                records.append(
+                    {
+                        "area_code": str(area),
+                        "area_name": str(area_name),
+                        "outcome": outcome,
+                        "period": period,
+                        "benchmark_label": label,
+                        "geography_code": "ALL" if source == "pooled" else "",
+                        "geography_name": label,
+                        "geography_type": "study areas" if source == "pooled" else "",
+                        "years": "",
+                        "reference_numerator": None,
+                        "reference_denominator": None,
+                        "percent": value,
+                        "source": f"config statistics.benchmark.source: {source}",
+                        "note": note,
+                    }
+                )
+    out = pd.DataFrame.from_records(records, columns=COMPARATOR_COLUMNS)
+    for column in ("reference_numerator", "reference_denominator"):
+        out[column] = pd.array(out[column], dtype="Int64")
+    out["percent"] = pd.to_numeric(out["percent"]).astype("float64")
+    return out

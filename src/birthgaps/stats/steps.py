@@ -17,6 +17,7 @@ from birthgaps.ingest.national import read_lad_regions, read_reference
 from birthgaps.stats.comparators import (
     REFERENCE_SOURCES,
     comparator_table,
+    configured_comparators,
     funnel_targets,
     read_comparators,
     with_comparators,
@@ -98,7 +99,7 @@ def comparators_step(
             table = with_snapshot(table, read_snapshot(snapshot))
         out = comparator_table(table, areas, years, outcomes, source, read_lad_regions(regions))
     else:
-        out = comparator_table(read_reference(reference).head(0), {}, years, outcomes, "england")
+        out = configured_comparators(areas, years, outcomes, benchmark)
     _write_published(out, comparators_out, release, synthetic)
 
 
