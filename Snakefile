@@ -13,6 +13,7 @@ from birthgaps.ingest.residence import area_lookup_settings
 from birthgaps.ingest.sources import release_files, release_source, source_preset_files
 from birthgaps.core.methods import caption_statements
 from birthgaps.core.runner import code_hash
+from birthgaps.stats.comparators import check_self_comparison
 
 # The demo config, unless the user gives a whole config of their own with --configfile (merging the
 # two would silently keep demo areas and releases in a real run).
@@ -28,6 +29,7 @@ try:
     validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
     preflight(config, warn=workflow.is_main_process)  # warnings once, not again in each job
     check_lookup_config(config)
+    check_self_comparison(config, warn=workflow.is_main_process)
     AREA_LOOKUP = area_lookup_settings(config)
 except InputError as error:
     raise WorkflowError(str(error)) from None
@@ -52,6 +54,7 @@ include: "workflow/rules/lookups.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/cells.smk"
+include: "workflow/rules/comparators.smk"
 include: "workflow/rules/rates.smk"
 include: "workflow/rules/inequality.smk"
 include: "workflow/rules/models.smk"

@@ -205,7 +205,8 @@ def test_rates_have_998_limits_and_ons_small_number_flags():
 
 
 def test_pooled_benchmark_is_the_all_areas_value_for_the_same_period():
-    rates = compute_rates(small_cells(CELLS), AREAS)
+    pooled_source = {"benchmark": {"source": "pooled"}}  # the default is England
+    rates = compute_rates(small_cells(CELLS), AREAS, pooled_source)
     pooled_overall = 100 * 142 / 2400
     pooled_2022 = 100 * 90 / 1400
     row = _get(rates, "X1", "overall", "All")
@@ -227,7 +228,7 @@ def test_pooled_benchmark_is_the_all_areas_value_for_the_same_period():
     assert _get(rates, "X2", "overall", "All")["comparison"] == "Similar"  # 5.83% v 5.92%
     pooled = rates[rates["area_code"] == "ALL"]
     assert pooled["benchmark"].isna().all() and (pooled["comparison"] == "").all()
-    published = publish_rates(rates, RULES)
+    published = publish_rates(rates, RULES, pooled_source)
     all_row = _get(published, "ALL", "overall", "All")
     assert _get(published, "X1", "overall", "All")["benchmark"] == all_row["percent"]
 

@@ -32,6 +32,7 @@ from birthgaps.core.codes import CELL_DIMENSIONS, OUTCOMES
 from birthgaps.core.columns import KINDS
 from birthgaps.core.errors import InputError
 from birthgaps.core.provenance import SYNTHETIC_NOTICE, label_table
+from birthgaps.ingest.national import read_reference
 from birthgaps.ingest.synth import simulate_release
 from birthgaps.models.areas import model_tables
 from birthgaps.models.protect import publish_model_tables
@@ -39,6 +40,7 @@ from birthgaps.publish.dictionary import data_dictionary, published_dictionary
 from birthgaps.publish.presentation import MARKERS, present_table
 from birthgaps.publish.workbook import build_workbook
 from birthgaps.stats import indicators, rates
+from birthgaps.stats.comparators import comparator_table, shipped_reference_path
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -82,6 +84,17 @@ def _tiny_release(config: dict, folder: Path) -> dict[str, pd.DataFrame]:
         ),
         "funnel": label_table(
             indicators.publish_funnel(indicators.funnel_points(published_rates, areas), rules),
+            release,
+            True,
+        ),
+        "comparators": label_table(
+            comparator_table(
+                read_reference(shipped_reference_path()),
+                areas,
+                years,
+                config["outcomes"],
+                "england",
+            ),
             release,
             True,
         ),

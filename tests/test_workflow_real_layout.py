@@ -102,3 +102,26 @@ def test_published_outputs_exist_for_leicester(real_layout_run):
     rates = pd.read_csv(workdir / "results/trust/published/tables/rates.csv")
     assert set(rates["area_code"]) == {LEICESTER, "ALL"}
     assert rates["data"].isna().all()  # a real release carries no synthetic notice
+
+
+def test_leicester_is_compared_with_england_never_with_itself(real_layout_run):
+    workdir, _ = real_layout_run
+    tables = workdir / "results/trust/published/tables"
+    rates = pd.read_csv(tables / "rates.csv", dtype={"group": str})
+    compared = rates[rates["benchmark"].notna()]
+    assert not compared.empty and set(compared["area_code"]) == {LEICESTER}
+    assert compared["benchmark_label"].str.startswith("England").all()
+    assert not rates["benchmark_label"].fillna("").str.contains("study areas").any()
+    preterm = compared[(compared["outcome"] == "preterm") & (compared["dimension"] == "year")]
+    # England 2022 from ONS birth characteristics Table 8: 45,020 of 574,312 (not Leicester's value)
+    assert preterm.set_index("group").loc["2022", "benchmark"] == round(100 * 45020 / 574312, 2)
+    late = rates[(rates["dimension"] == "year") & (rates["group"] == "2023")]
+    assert late["benchmark"].isna().all()  # no England figures for 2023: never another year's
+    overall = compared[(compared["outcome"] == "preterm") & (compared["dimension"] == "overall")]
+    assert overall["benchmark_label"].iloc[0] == "England (2022)"
+    comparators = pd.read_csv(tables / "comparators.csv", dtype={"period": str})
+    assert set(comparators["geography_code"]) == {"E92000001"}
+    assert set(comparators["area_code"]) == {LEICESTER}
+    funnel = pd.read_csv(tables / "funnel.csv")
+    baseline = funnel.loc[funnel["outcome"] == "preterm", "baseline"].dropna().unique()
+    assert list(baseline) == [round(100 * 45020 / 574312, 4)]

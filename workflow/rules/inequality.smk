@@ -63,6 +63,7 @@ rule inequality:
 rule funnel:
     input:
         rates=rules.rates.output.published,
+        comparators=rules.comparators.output.comparators,
     output:
         funnel=report(
             f"{STAGED}/tables/funnel.csv",

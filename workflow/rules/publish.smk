@@ -8,6 +8,7 @@ rule publish:
         appendix_pdf=expand(rules.appendix.output.pdf, area=AREAS),
         figures=expand(rules.figures.output[0], area=AREAS),
         rates=rules.rates.output.published,
+        comparators=rules.comparators.output.comparators,
         models=rules.models.output,
         flow=rules.clean.output.published_flow,
         trends=rules.trends.output.trends,

@@ -5,6 +5,7 @@ rule rates:
     input:
         **{k: v for k, v in PREVIOUS.items() if k.startswith("previous_rates")},
         cells=rules.cells.output.cells,
+        comparators=rules.comparators.output.comparators,
     output:
         rates=f"{RESTRICTED}/rates_unrounded.parquet",
         published=report(

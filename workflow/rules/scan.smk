@@ -10,6 +10,7 @@ rule scan:
         appendix_pdf=expand(rules.appendix.output.pdf, area=AREAS),
         figures=expand(rules.figures.output[0], area=AREAS),
         rates=rules.rates.output.published,
+        comparators=rules.comparators.output.comparators,
         models=rules.models.output,
         flow=rules.clean.output.published_flow,
         trends=rules.trends.output.trends,

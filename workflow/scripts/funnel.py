@@ -12,6 +12,7 @@ def main(smk):
         disclosure=smk.params.disclosure,
         release=smk.params.release,
         synthetic=smk.params.synthetic,
+        comparators=smk.input.comparators,
     )
 
 

@@ -17,6 +17,7 @@ def main(smk):
         deprivation=smk.params.deprivation,
         previous_rates=smk.input.get("previous_rates"),
         previous_rates_unrounded=smk.input.get("previous_rates_unrounded"),
+        comparators=smk.input.comparators,
     )
 
 

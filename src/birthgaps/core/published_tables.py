@@ -38,6 +38,7 @@ from birthgaps.core.columns import (
     rows_in,
     rows_not_in,
 )
+from birthgaps.core.published_comparators import COMPARATORS
 
 PUBLISHED: dict[str, TableSpec] = {
     spec.key: spec
@@ -99,7 +100,7 @@ PUBLISHED: dict[str, TableSpec] = {
                 **ci_columns("", "percentage", "%", 2),
                 "reliability": RELIABILITY,
                 "benchmark_label": col(
-                    "Benchmark", "What the area is compared with (config `statistics.benchmark`)"
+                    "Benchmark", "What the area is compared with (England: the Comparators sheet)"
                 ),
                 "benchmark": col(
                     "Benchmark percentage",
@@ -121,7 +122,7 @@ PUBLISHED: dict[str, TableSpec] = {
                 Rule(
                     ("benchmark", "comparison"),
                     rows_in("area_code", "ALL"),
-                    "the areas together are the (pooled) benchmark",
+                    "the areas together are not compared (pooled: they are the benchmark)",
                 ),
             ),
             notes=("ci", "ethnicity"),
@@ -131,6 +132,7 @@ PUBLISHED: dict[str, TableSpec] = {
                 "reliability": "small_numbers",
             },
         ),
+        COMPARATORS,
         TableSpec(
             key="trends",
             sheet="Trends",
@@ -283,7 +285,7 @@ PUBLISHED: dict[str, TableSpec] = {
         TableSpec(
             key="funnel",
             sheet="Funnel",
-            title="Funnel plot of each area's percentage against the average of the study areas",
+            title="Funnel plot of each area's percentage against England (or the areas' average)",
             scope="Areas (whole period) and area-years with their significance, and the 95% and "
             "99.8% control limits",
             columns={
@@ -322,7 +324,7 @@ PUBLISHED: dict[str, TableSpec] = {
                 **ci_columns("", "funnel limit", "%", 4),
                 "baseline": col(
                     "Average",
-                    "The average of the study areas (all births, all years)",
+                    "The target: England's value for the period, else the study areas' average",
                     "%",
                     "number",
                     decimals=4,
@@ -571,8 +573,7 @@ PUBLISHED: dict[str, TableSpec] = {
     ]
 }
 
-#: The model tables (rule models) and the disclosure role of their estimates: crude ratios come
-#: from the published counts, adjusted ones are fitted to the exact counts and published rounded.
+#: The model tables; crude ratios come from the published counts, adjusted ones from exact counts.
 MODEL_TABLES = (
     "models",
     "risk_ratios",

@@ -42,6 +42,7 @@ from birthgaps.publish.presentation import (
     number_formats,
     present_table,
 )
+from birthgaps.stats.rates import benchmark_settings
 
 RULE = "workbook"
 
@@ -94,7 +95,7 @@ def build_workbook(
     area_text = areas_text(areas)
     imd_basis = _first_value(tables, "imd_quintiles") or QUINTILE_BASES[deprivation["quintiles"]]
     benchmark_label = _first_value(tables, "benchmark_label") or str(
-        statistics["benchmark"]["label"]
+        benchmark_settings(statistics)["label"]
     )
     if source is None:
         source = (

@@ -1,5 +1,5 @@
 """Funnel plots (PHE) from the published rates: each area's (and area-year's) protected counts in, its proportion
-against the pooled average with funnel limits along the denominator axis out, and their published form."""
+against England (or the pooled average), funnel limits along the denominator axis out, and the published form."""
 
 from __future__ import annotations
 
@@ -42,9 +42,12 @@ FUNNEL_COLUMNS = [
 ]
 
 
-def funnel_points(counts: pd.DataFrame, areas: Mapping[str, str]) -> pd.DataFrame:
+def funnel_points(
+    counts: pd.DataFrame, areas: Mapping[str, str], targets: Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """Each area's proportion (``row_type`` "area", whole period) and each area-year's ("area_year")
-    with its PHE funnel significance against the pooled average of the study areas.
+    with its PHE funnel significance against the target: ``targets[outcome]`` (a proportion, e.g.
+    England's, from ``birthgaps.stats.comparators.funnel_targets``) or else the pooled average.
 
     ``counts`` is a rates-shaped table: in the pipeline the **published** rates table, whose
     ``overall`` rows are the area points and ``year`` rows the area-year points, so points,
@@ -68,6 +71,9 @@ def funnel_points(counts: pd.DataFrame, areas: Mapping[str, str]) -> pd.DataFram
     pooled = counts[(counts["area_code"] == ALL_AREAS) & (counts["dimension"] == "overall")]
     average = {}
     for outcome in points["outcome"].unique():
+        if (targets or {}).get(str(outcome)) is not None:
+            average[outcome] = float(targets[str(outcome)])
+            continue
         source = pooled[pooled["outcome"] == outcome].dropna(subset=["events", "denominator"])
         if source.empty:
             source = points[(points["outcome"] == outcome) & (points["row_type"] == "area")]

@@ -17,6 +17,12 @@ from birthgaps.core.disclosure import protect_counts as protect_counts_primary
 from birthgaps.core.disclosure import rates_additive_sets, secondary_suppress
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import schema_defaults
+from birthgaps.stats.comparators import (
+    COMPARATOR_COLUMNS,
+    REFERENCE_SOURCES,
+    benchmark_lookup,
+    default_comparators,
+)
 from birthgaps.stats.measures import (
     apply_small_number_rules,
     compare_with_benchmark,
@@ -34,12 +40,9 @@ DIMENSIONS = ["overall", "imd_quintile", "ethnic_group", "age_band", "year", CRO
 #: Every outcome birthgaps reports is adverse: a lower value is better (Fingertips polarity).
 POLARITY = "low_is_good"
 
-#: The benchmark when config ``statistics.benchmark`` is absent: the pooled study areas.
-DEFAULT_BENCHMARK: dict = {
-    "label": "All study areas",
-    **schema_defaults("statistics", "benchmark"),
-    "values": {},
-}
+#: The benchmark when config ``statistics.benchmark`` is absent: England (``birthgaps.stats.comparators``).
+DEFAULT_BENCHMARK: dict = {**schema_defaults("statistics", "benchmark"), "values": {}}
+BENCHMARK_SOURCES = ("england", "region", "pooled", "values")
 
 #: Key of ``statistics.benchmark.values.<outcome>`` holding the value for the whole period.
 WHOLE_PERIOD = "all"
@@ -74,19 +77,23 @@ def ci_columns(levels: Sequence[float]) -> list[str]:
 
 
 def benchmark_settings(statistics: Mapping | None) -> dict:
-    """The ``statistics.benchmark`` block with defaults: ``label``, ``source`` and ``values``.
+    """The ``statistics.benchmark`` block with defaults: ``label``, ``source``, ``values`` and the
+    ``lookup`` of comparator values.
 
-    ``source: pooled`` compares each area with all study areas pooled; ``source: values`` with
-    published percentages given as ``values: {outcome: {year: percent, all: percent}}``.
+    ``source: england`` (the default) or ``region`` compares each area with the published value of
+    England or of its region (``comparators``: the rows of the published comparators table, which
+    the rates rule passes in; ``birthgaps.stats.comparators``); ``pooled`` with all study areas
+    pooled; ``values`` with percentages given as ``values: {outcome: {year: percent, all: percent}}``.
     """
     given = dict((statistics or {}).get("benchmark") or {})
     source = given.get("source", DEFAULT_BENCHMARK["source"])
-    if source not in ("pooled", "values"):
+    if source not in BENCHMARK_SOURCES:
         raise InputError(
-            f"benchmark source must be 'pooled' or 'values', not {source!r}",
+            f"benchmark source must be one of {', '.join(BENCHMARK_SOURCES)}, not {source!r}",
             key="statistics.benchmark.source",
         )
-    label = given.get("label") or ("England" if source == "values" else DEFAULT_BENCHMARK["label"])
+    default_label = {"pooled": "All study areas", "region": "Region"}.get(source, "England")
+    label = given.get("label") or default_label
     values: dict[str, dict[str, float]] = {}
     for outcome, by_period in (given.get("values") or {}).items():
         values[str(outcome)] = {str(k): float(v) for k, v in (by_period or {}).items()}
@@ -94,9 +101,13 @@ def benchmark_settings(statistics: Mapping | None) -> dict:
         raise InputError(
             "benchmark source 'values' needs published percentages under values",
             key="statistics.benchmark.values",
-            hint="e.g. values: {preterm: {2022: 7.9, all: 7.8}}, or use source: pooled",
+            hint="e.g. values: {preterm: {2022: 7.9, all: 7.8}}, or use source: england",
         )
-    return {"label": str(label), "source": source, "values": values}
+    rows = given.get("comparators")
+    lookup = None
+    if source in REFERENCE_SOURCES and rows is not None:
+        lookup = benchmark_lookup(pd.DataFrame(rows, columns=COMPARATOR_COLUMNS))
+    return {"label": str(label), "source": source, "values": values, "lookup": lookup}
 
 
 def _group_labels(cells: pd.DataFrame, dimension: str) -> pd.Series:
@@ -155,11 +166,19 @@ def benchmark_values(rates: pd.DataFrame, benchmark: Mapping, value: str = "perc
     A ``year`` row is compared with the benchmark for that year, every other row with the benchmark
     for the whole period (Fingertips compares subgroups with the benchmark's overall value). Pooled:
     the ``ALL`` rows' ``value`` (the pooled rows themselves get none); values: the configured
-    percentages (missing where a year or ``all`` is not given; a one-year release may give the year).
+    percentages (missing where a year or ``all`` is not given; a one-year release may give the year);
+    england/region: the area's comparator for the outcome and period (``lookup``; without one,
+    England from the shipped reference, ``birthgaps.stats.comparators.default_comparators``) (none for ``ALL``, none for a
+    year the comparator does not cover: never another year's value).
     """
     is_year = rates["dimension"].astype("string") == "year"
     period = rates["group"].astype("string").where(is_year, WHOLE_PERIOD)
-    if benchmark["source"] == "pooled":
+    if benchmark["source"] in REFERENCE_SOURCES:
+        lookup = benchmark["lookup"]
+        out = pd.Series(
+            [lookup.get(k, ("", np.nan))[1] for k in _comparator_keys(rates)], index=rates.index
+        )
+    elif benchmark["source"] == "pooled":
         pooled = rates[rates["area_code"] == ALL_AREAS]
         pooled = pooled[pooled["dimension"].isin(["overall", "year"])]
         keys = (
@@ -188,6 +207,24 @@ def benchmark_values(rates: pd.DataFrame, benchmark: Mapping, value: str = "perc
     return pd.to_numeric(out, errors="coerce").astype("float64")
 
 
+def _comparator_keys(rates: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(area_code, outcome, period) of each row: its year for a ``year`` row, else ``all``."""
+    is_year = rates["dimension"].astype("string") == "year"
+    period = rates["group"].astype("string").where(is_year, WHOLE_PERIOD).astype(str)
+    areas, outcomes = rates["area_code"].astype(str), rates["outcome"].astype(str)
+    return list(zip(areas, outcomes, period, strict=True))
+
+
+def benchmark_labels(rates: pd.DataFrame, benchmark: Mapping) -> pd.Series:
+    """The ``benchmark_label`` of each row: the configured label, or for england/region the
+    comparator's name with the years pooled when they differ from the release's ("England
+    (2019-2022)"); "" where there is no comparator value."""
+    if benchmark["source"] not in REFERENCE_SOURCES:
+        return pd.Series(benchmark["label"], index=rates.index, dtype="string")
+    labels = [benchmark["lookup"].get(k, ("", np.nan))[0] for k in _comparator_keys(rates)]
+    return pd.Series(labels, index=rates.index, dtype="string")
+
+
 def _comparison(rates: pd.DataFrame, levels: Sequence[float], benchmark: Mapping) -> pd.Series:
     """Fingertips comparison of each row with its benchmark; "" for the rows that are the benchmark."""
     two_level = 0.998 in levels
@@ -200,7 +237,7 @@ def _comparison(rates: pd.DataFrame, levels: Sequence[float], benchmark: Mapping
         lower_998=rates["lower_99_8"] if two_level else None,
         upper_998=rates["upper_99_8"] if two_level else None,
     )
-    if benchmark["source"] == "pooled":
+    if benchmark["source"] != "values":
         labels = labels.mask(rates["area_code"] == ALL_AREAS, "")
     return labels.astype("string")
 
@@ -220,6 +257,8 @@ def rate_statistics(
     settings = statistics_settings({"statistics": statistics})
     levels = confidence_levels(statistics)
     benchmark = benchmark_settings(statistics)
+    if benchmark["source"] in REFERENCE_SOURCES and benchmark["lookup"] is None:
+        benchmark["lookup"] = benchmark_lookup(default_comparators(counts, benchmark["source"]))
     out = counts.copy()
     events = pd.to_numeric(out["events"]).astype("float64")
     denominator = pd.to_numeric(out["denominator"]).astype("float64")
@@ -240,7 +279,7 @@ def rate_statistics(
     for column in value_columns:
         values = out[column].astype("float64")
         out[column] = values.round(2) if published else values
-    out["benchmark_label"] = pd.Series(benchmark["label"], index=out.index, dtype="string")
+    out["benchmark_label"] = benchmark_labels(out, benchmark)
     out["benchmark"] = benchmark_values(out, benchmark)
     if published:
         out["benchmark"] = out["benchmark"].round(2)

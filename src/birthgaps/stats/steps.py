@@ -12,6 +12,16 @@ from birthgaps.clean.cleaning import quintile_basis
 from birthgaps.core.errors import InputError
 from birthgaps.core.provenance import label_table
 from birthgaps.core.tables import read_table
+from birthgaps.ingest.fingertips import read_snapshot, with_snapshot
+from birthgaps.ingest.national import read_lad_regions, read_reference
+from birthgaps.stats.comparators import (
+    REFERENCE_SOURCES,
+    comparator_table,
+    configured_comparators,
+    funnel_targets,
+    read_comparators,
+    with_comparators,
+)
 from birthgaps.stats.funnel_table import funnel_points, publish_funnel
 from birthgaps.stats.inequality_table import inequality_table, publish_inequality
 from birthgaps.stats.rates import compute_rates, hidden_groups, previous_release, publish_rates
@@ -67,6 +77,32 @@ def _write_published(
     label_table(table, release, synthetic, basis).to_csv(path, index=False)
 
 
+def comparators_step(
+    reference: str | Path,
+    regions: str | Path,
+    comparators_out: str | Path,
+    *,
+    areas: Mapping[str, str],
+    years: list[int],
+    outcomes: list[str],
+    benchmark: Mapping,
+    snapshot: str | Path | None,
+    release: str,
+    synthetic: bool,
+) -> None:
+    """Published reference (and Fingertips snapshot) -> the comparator rows the benchmark uses
+    (CSV; only the header when the benchmark is pooled or given values)."""
+    source = benchmark["source"]
+    if source in REFERENCE_SOURCES:
+        table = read_reference(reference)
+        if snapshot:
+            table = with_snapshot(table, read_snapshot(snapshot))
+        out = comparator_table(table, areas, years, outcomes, source, read_lad_regions(regions))
+    else:
+        out = configured_comparators(areas, years, outcomes, benchmark)
+    _write_published(out, comparators_out, release, synthetic)
+
+
 def rates_step(
     cells: str | Path,
     rates_out: str | Path,
@@ -80,8 +116,12 @@ def rates_step(
     deprivation: Mapping,
     previous_rates: str | Path | None = None,
     previous_rates_unrounded: str | Path | None = None,
+    comparators: str | Path | None = None,
 ) -> None:
     """Cell table -> rates (unrounded, restricted parquet) and published rates (CSV)."""
+    statistics = with_comparators(
+        statistics, read_comparators(comparators) if comparators else None
+    )
     rates = compute_rates(read_table("cells", cells), areas, statistics)
     rates.to_parquet(rates_out, index=False)
     previous = None
@@ -142,7 +182,10 @@ def funnel_step(
     disclosure: Mapping,
     release: str,
     synthetic: bool,
+    comparators: str | Path | None = None,
 ) -> None:
-    """Published rates (protected counts) -> published funnel-plot points and limits (CSV)."""
-    points = funnel_points(read_published_rates(rates), areas)
+    """Published rates (protected counts) -> published funnel-plot points and limits (CSV); the
+    target is the comparator's value (England) when there is one, else the study areas' average."""
+    targets = funnel_targets(read_comparators(comparators) if comparators else None, areas)
+    points = funnel_points(read_published_rates(rates), areas, targets)
     _write_published(publish_funnel(points, disclosure), funnel_out, release, synthetic)

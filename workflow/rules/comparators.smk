@@ -1,0 +1,38 @@
+# The England (or region) values the benchmark uses, from the shipped ONS reference table (and a
+# Fingertips snapshot when configured): exactly the rows used, with their source and years.
+# A relative path is looked up in the working directory, then in the project (the shipped files).
+def shipped(path):
+    return path if Path(path).exists() else str(Path(workflow.basedir) / path)
+
+
+rule comparators:
+    input:
+        **(
+            {"snapshot": config["comparators"]["fingertips"]["snapshot"]}
+            if config["comparators"]["fingertips"]["snapshot"]
+            else {}
+        ),
+        reference=shipped(config["comparators"]["reference"]),
+        regions=shipped(config["comparators"]["regions"]),
+    output:
+        comparators=report(
+            f"{STAGED}/tables/comparators.csv", caption="../report/rates.rst", category="Tables"
+        ),
+    log:
+        f"{LOGS}/comparators.log",
+    conda:
+        ENV
+    params:
+        areas=config["areas"],
+        years=SPEC["years"],
+        outcomes=config["outcomes"],
+        benchmark={
+            k: v
+            for k, v in config["statistics"]["benchmark"].items()
+            if k in ("source", "label", "values")
+        },
+        release=RELEASE,
+        synthetic=SPEC["synthetic"],
+        code=code_hash("comparators.py"),
+    script:
+        "../scripts/comparators.py"
