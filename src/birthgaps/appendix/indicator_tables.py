@@ -20,6 +20,7 @@ from birthgaps.appendix.tables import (
     rate_words,
 )
 from birthgaps.appendix.wording import fmt_ci, fmt_or, fmt_pct, outcome_label
+from birthgaps.core import labels
 
 MEASURE_LABELS = {
     ("rate_ratio", "imd_quintile"): "Rate ratio, deprivation",
@@ -332,7 +333,9 @@ def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
                 "%": WITHHELD if suppressed else f"{row['percent']:.1f}",
                 "95% limits": "" if suppressed else fmt_ci(row["lower_95"], row["upper_95"]),
                 "99.8% limits": "" if suppressed else fmt_ci(row["lower_99_8"], row["upper_99_8"]),
-                "Funnel position": WITHHELD if suppressed else str(row["significance"]),
+                "Funnel position": WITHHELD
+                if suppressed
+                else labels.funnel_position_text(str(row["significance"])),
             }
         )
     table = pd.DataFrame(
