@@ -316,7 +316,7 @@ def test_rendered_html_has_the_indicator_sections(rendered):
         "Preterm birth: trend and comparison with All study areas",
         "Recent trend of preterm birth in Northbrook",
         "Preterm birth: inequality",
-        "Slope index of inequality (percentage points)",
+        "Slope index of inequality (SII), percentage points",
         "Preterm birth: funnel plot",
         "Funnel position",
         "Compared with All study areas",
@@ -382,7 +382,7 @@ def test_inequality_sentences_call_a_difference_clear_only_when_the_interval_say
         "Excess events",
         "Note",
     ]
-    paf = table[table["Measure"] == "Attributable fraction (%)"].iloc[0]
+    paf = table[table["Measure"] == "Population attributable fraction (PAF), %"].iloc[0]
     assert paf["Excess events"] == "[c]" or int(paf["Excess events"].replace(",", "")) % 5 == 0
 
 

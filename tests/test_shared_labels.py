@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from support.fakes import FAKE_DISCLOSURE, FAKE_STATISTICS
 
 from birthgaps.appendix import indicator_tables, model_tables, tables, wording
 from birthgaps.appendix import inputs as reading
 from birthgaps.core import labels
 from birthgaps.core.provenance import label_table
+from birthgaps.core.settings import load_config
 from birthgaps.publish.presentation import present_table
 
 AREA = "X06000001"
 SRC = Path(__file__).resolve().parents[1] / "src" / "birthgaps"
-MODELS = {"exposures": ["imd_quintile", "ethnic_group"], "adjust_for": ["age_band", "year"]}
+SETTINGS = load_config(Path(__file__).resolve().parents[1] / "config" / "config.yaml")
+MODELS = SETTINGS["models"]
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,7 @@ def csvs(fake_models, fake_model_tables, fake_indicator_tables, tmp_path_factory
         "models": label_table(fake_models, "demo", True, "national"),
         "model_fit": fake_model_tables["model_fit"],
         "funnel": label_table(fake_indicator_tables["funnel"], "demo", True),
+        "inequality": label_table(fake_indicator_tables["inequality"], "demo", True),
     }.items():
         paths[name] = folder / f"{name}.csv"
         table.to_csv(paths[name], index=False)
@@ -47,8 +49,8 @@ def _inputs(csvs, **tables_read) -> reading.AppendixInputs:
         models=reading.read_models(csvs["models"]),
         flow=pd.DataFrame(),
         figures_dir=csvs["models"].parent,
-        disclosure=FAKE_DISCLOSURE,
-        statistics=FAKE_STATISTICS,
+        disclosure=SETTINGS["disclosure"],
+        statistics=SETTINGS["statistics"],
         **tables_read,
     )
 
@@ -82,7 +84,7 @@ def test_model_fit_table_names_models_formulas_and_p_values_as_the_workbook(csvs
 def test_odds_ratio_table_names_exposures_and_groups_as_the_workbook(csvs):
     inputs = _inputs(csvs)
     appendix = tables.format_models_table(
-        inputs.models, AREA, "preterm", disclosure=FAKE_DISCLOSURE
+        inputs.models, AREA, "preterm", disclosure=SETTINGS["disclosure"]
     )
     text, book = _workbook(csvs, "models")
     rows = text["area_code"].eq(AREA) & text["outcome"].eq("preterm")
@@ -107,6 +109,19 @@ def test_funnel_positions_are_words_in_the_appendix_and_the_workbook(csvs):
     assert labels.funnel_position_text("Low (0.025)") == "Below the lower 95% limit"
     assert wording.significance_phrase("Not significant") == "within the 95% limits"
     assert wording.significance_phrase("") == "not placed on the funnel"
+
+
+def test_inequality_measures_are_named_as_in_the_workbook(csvs):
+    inputs = _inputs(csvs, inequality=reading.read_inequality(csvs["inequality"]))
+    appendix = indicator_tables.format_inequality_table(inputs, "preterm")
+    text, book = _workbook(csvs, "inequality")
+    rows = text["area_code"].eq(AREA) & text["outcome"].eq("preterm")
+    names = set(book.loc[rows, "measure"])
+    assert len(names) >= 4 and "Slope index of inequality (SII)" in names
+    for shown in appendix["Measure"]:
+        assert any(shown.startswith(name) for name in names), shown
+    assert "Rate ratio by deprivation (IMD quintile)" in set(appendix["Measure"])
+    assert "Slope index of inequality (SII), percentage points" in set(appendix["Measure"])
 
 
 def test_every_funnel_code_of_the_stats_stage_has_words():

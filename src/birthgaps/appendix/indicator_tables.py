@@ -22,14 +22,18 @@ from birthgaps.appendix.tables import (
 from birthgaps.appendix.wording import fmt_ci, fmt_or, fmt_pct, outcome_label
 from birthgaps.core import labels
 
-MEASURE_LABELS = {
-    ("rate_ratio", "imd_quintile"): "Rate ratio, deprivation",
-    ("rate_ratio", "ethnic_group"): "Rate ratio, ethnic group",
-    ("sii", "imd_quintile"): "Slope index of inequality (percentage points)",
-    ("rii", "imd_quintile"): "Relative index of inequality",
-    ("paf", "imd_quintile"): "Attributable fraction (%)",
-    ("paf_share", "imd_quintile"): "Share of the attributable fraction (%)",
-}
+#: Units of the inequality measures that have one (the measures' names are in core.labels).
+_UNITS = {"sii": "percentage points", "paf": "%", "paf_share": "%"}
+
+
+def measure_text(measure: str, dimension: str) -> str:
+    """An inequality measure in the workbook's words, with its unit and, for a rate ratio, its
+    breakdown: ``Rate ratio by ethnic group``, ``Slope index of inequality (SII), percentage
+    points``."""
+    text = labels.MEASURE_LABELS.get(measure, measure)
+    if measure == "rate_ratio":
+        text += f" by {wording.lower_first(labels.breakdown_label(dimension))}"
+    return f"{text}, {_UNITS[measure]}" if measure in _UNITS else text
 
 
 def _clear(lower: float, upper: float, null: float) -> bool:
@@ -222,7 +226,7 @@ def format_inequality_table(inputs: AppendixInputs, outcome: str) -> pd.DataFram
         excess = row.get("excess_events", np.nan)
         records.append(
             {
-                "Measure": MEASURE_LABELS.get((measure, dimension), measure),
+                "Measure": measure_text(measure, dimension),
                 "Group": "All quintiles"
                 if group == "All"
                 else wording.group_label(dimension, group),
