@@ -15,6 +15,7 @@ from birthgaps.core import labels
 from birthgaps.core.provenance import label_table
 from birthgaps.core.settings import load_config
 from birthgaps.publish.presentation import present_table
+from birthgaps.publish.readable import readable_table
 
 AREA = "X06000001"
 SRC = Path(__file__).resolve().parents[1] / "src" / "birthgaps"
@@ -79,6 +80,25 @@ def test_model_fit_table_names_models_formulas_and_p_values_as_the_workbook(csvs
     assert appendix["Terms"].iloc[1].endswith("+ Deprivation (IMD quintile) × Ethnic group")
     published = float(text.loc[rows, "pattern_p_value"].iloc[0])
     assert appendix["Goodness of fit (p)"].iloc[0] == f"{published:.3f}"
+
+
+def test_a_fit_row_names_its_model_from_its_own_terms():
+    """A model fit row has no ``term``: its model is said with the terms it lists, not the
+    config's, so a release fitted with fewer terms is not described as adjusted for more."""
+    fit = pd.DataFrame(
+        {
+            "model": ["adjusted", "interaction"],
+            "terms": ["imd_quintile + year", "imd_quintile + year + imd_quintile:year"],
+        }
+    )
+    words = readable_table(fit, definitions=None, models=MODELS)
+    assert list(words["model"]) == [
+        "Adjusted for deprivation quintile and year of birth",
+        "Adjusted, with the interaction term",
+    ]
+    assert words["terms"].iloc[1] == (
+        "Deprivation (IMD quintile) + Year of birth + Deprivation (IMD quintile) × Year of birth"
+    )
 
 
 def test_odds_ratio_table_names_exposures_and_groups_as_the_workbook(csvs):
