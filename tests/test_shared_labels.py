@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from birthgaps.appendix import indicator_tables, model_tables, tables, wording
+from birthgaps.appendix import headlines, indicator_tables, model_tables, tables, wording
 from birthgaps.appendix import inputs as reading
 from birthgaps.core import labels
 from birthgaps.core.provenance import label_table
@@ -131,6 +131,22 @@ def test_funnel_positions_are_words_in_the_appendix_and_the_workbook(csvs):
     assert wording.significance_phrase("") == "not placed on the funnel"
 
 
+def test_the_complete_case_note_reads_as_in_the_workbook(fake_models, tmp_path):
+    models = fake_models.copy()
+    first = models.index[models["area_code"].eq(AREA)][0]
+    models.loc[first, "note"] = (
+        "complete cases: 1,105 of 19,605 births (5.6%) left out (imd_quintile Unknown 235, "
+        "ethnic_group Not stated 865, age_band Unknown 40)"
+    )
+    path = tmp_path / "models.csv"
+    label_table(models, "demo", True, "national").to_csv(path, index=False)
+    sentence = headlines.data_summary_sentences(_inputs({"models": path}))[-1]
+    text, book = _workbook({"models": path}, "models")
+    note = book.loc[text["note"].str.startswith("complete cases"), "note"].iloc[0]
+    assert note.removeprefix("complete cases: ") in sentence
+    assert "(deprivation quintile Unknown 235, ethnic group Not stated 865, mother's age " in note
+
+
 def test_inequality_measures_are_named_as_in_the_workbook(csvs):
     inputs = _inputs(csvs, inequality=reading.read_inequality(csvs["inequality"]))
     appendix = indicator_tables.format_inequality_table(inputs, "preterm")
@@ -173,9 +189,16 @@ def test_p_values_read_alike_in_tables_and_sentences():
 
 def test_the_appendix_keeps_no_label_or_p_value_copies_of_its_own():
     """The old private copies are gone: one place (core.labels) for each of these words."""
-    for module in ("model_tables", "tables", "indicator_tables", "findings", "wording"):
+    modules = ("model_tables", "tables", "indicator_tables", "findings", "wording", "headlines")
+    for module in modules:
         source = (SRC / "appendix" / f"{module}.py").read_text(encoding="utf-8")
-        for copy in ("_MODEL_LABELS", "def fmt_p(", "def _terms_words", "TERM_HEADINGS = {"):
+        for copy in (
+            "_MODEL_LABELS",
+            "def fmt_p(",
+            "def _terms_words",
+            "TERM_HEADINGS = {",
+            "\nNOTE_WORDS = {",
+        ):
             assert copy not in source, (module, copy)
         assert '"High (0.0' not in source and "p < 0.001" not in source, module
     assert not hasattr(model_tables, "fmt_p")
