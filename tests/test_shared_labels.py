@@ -33,6 +33,7 @@ def csvs(fake_models, fake_model_tables, fake_indicator_tables, tmp_path_factory
         "model_fit": fake_model_tables["model_fit"],
         "funnel": label_table(fake_indicator_tables["funnel"], "demo", True),
         "inequality": label_table(fake_indicator_tables["inequality"], "demo", True),
+        "rates": label_table(fake_indicator_tables["rates"], "demo", True, "national"),
     }.items():
         paths[name] = folder / f"{name}.csv"
         table.to_csv(paths[name], index=False)
@@ -129,6 +130,24 @@ def test_funnel_positions_are_words_in_the_appendix_and_the_workbook(csvs):
     assert labels.funnel_position_text("Low (0.025)") == "Below the lower 95% limit"
     assert wording.significance_phrase("Not significant") == "within the 95% limits"
     assert wording.significance_phrase("") == "not placed on the funnel"
+
+
+@pytest.mark.parametrize("dimension", ["age_band", "imd_quintile", "ethnic_group"])
+def test_rate_table_groups_are_named_as_in_the_workbook(csvs, dimension):
+    appendix = tables.format_rates_table(
+        reading.read_rates(csvs["rates"]),
+        AREA,
+        "preterm",
+        dimension,
+        disclosure=SETTINGS["disclosure"],
+        statistics=SETTINGS["statistics"],
+    )
+    text, book = _workbook(csvs, "rates")
+    rows = text["area_code"].eq(AREA) & text["outcome"].eq("preterm")
+    rows &= text["dimension"].eq(dimension)
+    assert sorted(appendix.iloc[:, 0]) == sorted(book.loc[rows, "group"])
+    if dimension == "age_band":
+        assert {"Under 20", "40 and over"} <= set(appendix.iloc[:, 0])
 
 
 def test_the_complete_case_note_reads_as_in_the_workbook(fake_models, tmp_path):

@@ -112,7 +112,7 @@ def format_trends_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
             {
                 "Group": "All births"
                 if dimension == "overall"
-                else f"{DIMENSION_HEADINGS.get(dimension, dimension)} {wording.group_label(dimension, group)}",
+                else f"{DIMENSION_HEADINGS.get(dimension, dimension)} {labels.group_text(dimension, group)}",
                 "Years": wording.trend_window(row),
                 "Recent trend": str(row["label"]),
                 "Chi-squared": "" if np.isnan(statistic) else f"{statistic:.2f}",
@@ -227,10 +227,8 @@ def format_inequality_table(inputs: AppendixInputs, outcome: str) -> pd.DataFram
         records.append(
             {
                 "Measure": measure_text(measure, dimension),
-                "Group": "All quintiles"
-                if group == "All"
-                else wording.group_label(dimension, group),
-                "Compared with": wording.group_label(dimension, reference) if reference else "",
+                "Group": "All quintiles" if group == "All" else labels.group_text(dimension, group),
+                "Compared with": labels.group_text(dimension, reference) if reference else "",
                 "Estimate": estimate,
                 "95% CI": ci,
                 "Excess events": ""

@@ -67,7 +67,7 @@ def format_risk_ratios_table(inputs: AppendixInputs, outcome: str) -> pd.DataFra
     records, caveats = [], []
     for term, reference, levels in frames.model_terms(rr, exposures):
         for level in levels:
-            label = wording.level_label(term, level)
+            label = labels.group_text(term, level)
             record = {"Exposure": labels.breakdown_label(term), "Group": label}
             if level == reference:
                 record["Adjusted RR (95% CI)"] = record["Adjusted OR (95% CI)"] = "1 (reference)"
@@ -208,7 +208,7 @@ def format_stratified_table(
     records = []
     for stratum in strata:
         sub = rows[rows["stratum"] == stratum]
-        record = {heading: wording.level_label(stratum_term, stratum)}
+        record = {heading: labels.group_text(stratum_term, stratum)}
         for level in levels:
             hit = sub[sub["level"] == level]
             column = f"{short}{level} v {reference} (95% CI)"

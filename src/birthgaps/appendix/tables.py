@@ -130,7 +130,7 @@ def format_rates_table(
         raw = raw.set_index("group", drop=False).loc[order]
         lead = {
             DIMENSION_HEADINGS.get(dimension, dimension): [
-                wording.group_label(dimension, g) for g in raw["group"]
+                labels.group_text(dimension, g) for g in raw["group"]
             ]
         }
     reliability = (
