@@ -30,6 +30,7 @@ from birthgaps.appendix import inputs as reading
 from birthgaps.appendix import notebook as rendering
 from birthgaps.appendix.blocks import block_html
 from birthgaps.appendix.index import write_index
+from birthgaps.core import labels
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import load_config
 
@@ -38,6 +39,10 @@ AREAS = {"X06000001": "Northbrook", "X06000002": "Eastmere", "X06000003": "South
 #: The demo config's resolved disclosure and statistics settings (what the tables' notes say).
 SETTINGS = load_config(REPO / "config" / "config.yaml")
 DISCLOSURE, STATISTICS = SETTINGS["disclosure"], SETTINGS["statistics"]
+#: The adjusted model of the fit table, named as in the workbook (core.labels.model_label).
+ADJUSTED_FOR_ALL = (
+    "Adjusted for deprivation quintile, ethnic group, mother's age band and year of birth"
+)
 
 
 class _Images(HTMLParser):
@@ -311,7 +316,7 @@ def test_rendered_html_has_the_indicator_sections(rendered):
         "Preterm birth: trend and comparison with All study areas",
         "Recent trend of preterm birth in Northbrook",
         "Preterm birth: inequality",
-        "Slope index of inequality (percentage points)",
+        "Slope index of inequality (SII), percentage points",
         "Preterm birth: funnel plot",
         "Funnel position",
         "Compared with All study areas",
@@ -377,7 +382,7 @@ def test_inequality_sentences_call_a_difference_clear_only_when_the_interval_say
         "Excess events",
         "Note",
     ]
-    paf = table[table["Measure"] == "Attributable fraction (%)"].iloc[0]
+    paf = table[table["Measure"] == "Population attributable fraction (PAF), %"].iloc[0]
     assert paf["Excess events"] == "[c]" or int(paf["Excess events"].replace(",", "")) % 5 == 0
 
 
@@ -385,11 +390,11 @@ def test_funnel_table_lists_the_area_and_its_years(inputs):
     table = indicator_tables.format_funnel_table(inputs, "lbw")
     assert list(table["Period"]) == ["All years (2019–2024)", *map(str, range(2019, 2025))]
     assert set(table["Funnel position"]) <= {
-        "High (0.001)",
-        "High (0.025)",
-        "Low (0.001)",
-        "Low (0.025)",
-        "Not significant",
+        "Above the upper 99.8% limit",
+        "Above the upper 95% limit",
+        "Below the lower 99.8% limit",
+        "Below the lower 95% limit",
+        "Within the 95% limits",
         "[c]",
     }
 
@@ -500,7 +505,7 @@ def test_tables_from_the_real_models_code_give_a_section(
     table = model_tables.format_risk_ratios_table(inputs, "preterm")
     assert "1 (reference)" in set(table["Adjusted RR (95% CI)"])
     fit = model_tables.format_fit_table(inputs, "preterm")
-    assert list(fit["Model"]) == ["Adjusted", "Adjusted + interaction"]
+    assert list(fit["Model"]) == [ADJUSTED_FOR_ALL, "Adjusted, with the interaction term"]
 
 
 def test_rendered_html_has_the_risk_ratio_section(rendered, published):
@@ -509,8 +514,8 @@ def test_rendered_html_has_the_risk_ratio_section(rendered, published):
         "Adjusted risk ratios, interaction and the part explained by deprivation",
         "Preterm birth: adjusted risk ratios, interaction and the part explained by deprivation",
         "Adjusted RR (95% CI)",
-        "some evidence that the deprivation gradient differs by ethnic group (p = 0.01)",
-        "no evidence that the deprivation gradient differs by ethnic group (p = 0.15)",
+        "some evidence that the deprivation gradient differs by ethnic group (p = 0.012)",
+        "no evidence that the deprivation gradient differs by ethnic group (p = 0.150)",
         "Odds ratios of preterm birth by deprivation quintile within each ethnic group",
         "Share of the excess explained by deprivation (95% CI)",
         "Model fit (for analysts)",
@@ -571,14 +576,14 @@ def test_interaction_sentences_for_a_significant_and_a_non_significant_test(inpu
     assert significant[0] == (
         "Preterm birth: likelihood-ratio test of the interaction between ethnic group and "
         "deprivation quintile (chi-squared 28.30 on 14 degrees of freedom): some evidence that "
-        "the deprivation gradient differs by ethnic group (p = 0.01)."
+        "the deprivation gradient differs by ethnic group (p = 0.012)."
     )
     assert "2 of the 16 combinations" in significant[1]
     assert not any("little power" in s for s in significant)
     plain = model_tables.interaction_sentences(inputs, "lbw")
     assert plain[0].endswith(
         "(chi-squared 15.77 on 11 degrees of freedom): no evidence that the deprivation gradient "
-        "differs by ethnic group (p = 0.15)."
+        "differs by ethnic group (p = 0.150)."
     )
     assert any("little power" in s for s in plain)
     # the wording follows the published flag, not a threshold of its own
@@ -603,14 +608,14 @@ def test_an_untestable_interaction_says_why_without_the_complete_case_note(input
     )
 
 
-def test_fmt_p_never_rounds_onto_the_threshold():
-    assert model_tables.fmt_p(0.1497) == "p = 0.15"
-    assert model_tables.fmt_p(0.012) == "p = 0.01"
-    assert model_tables.fmt_p(0.0042) == "p = 0.004"
-    assert model_tables.fmt_p(0.0004) == "p < 0.001"
-    assert model_tables.fmt_p(0.0496, 0.05) == "p = 0.0496"
-    assert model_tables.fmt_p(0.0496) == "p = 0.05"
-    assert model_tables.fmt_p(0.05, 0.05) == "p = 0.05"
+def test_p_values_never_round_onto_the_threshold():
+    assert labels.p_value_phrase(0.1497) == "p = 0.150"
+    assert labels.p_value_phrase(0.012) == "p = 0.012"
+    assert labels.p_value_phrase(0.0042) == "p = 0.004"
+    assert labels.p_value_phrase(0.0004) == "p < 0.001"
+    assert labels.p_value_phrase(0.04951, 0.05) == "p = 0.0495"
+    assert labels.p_value_phrase(0.04951) == "p = 0.050"
+    assert labels.p_value_phrase(0.05, 0.05) == "p = 0.050"
 
 
 def test_stratified_table_only_when_the_interaction_is_significant(inputs):
@@ -709,22 +714,22 @@ def test_excess_explained_too_few_events_deficit_and_widening(inputs):
 
 def test_fit_table_for_analysts(inputs):
     table = model_tables.format_fit_table(inputs, "preterm")
-    assert list(table["Model"]) == ["Adjusted", "Adjusted + interaction"]
-    adjusted = table.set_index("Model").loc["Adjusted"]
+    assert list(table["Model"]) == [ADJUSTED_FOR_ALL, "Adjusted, with the interaction term"]
+    adjusted = table.set_index("Model").loc[ADJUSTED_FOR_ALL]
     assert adjusted["Terms"] == (
-        "deprivation quintile, ethnic group, mother's age band and year of birth"
+        "Deprivation (IMD quintile) + Ethnic group + Mother's age (years) + Year of birth"
     )
     assert (adjusted["Goodness of fit (p)"], adjusted["Parameters"], adjusted["Births"]) == (
-        "0.54",
+        "0.540",
         "19",
         "18,500",
     )
     assert "AIC" not in table.columns  # not published: it would give counts back
     assert adjusted["c-statistic (logistic)"] == "0.57"
     assert adjusted["c-statistic (modified Poisson)"] == "0.57"
-    interaction = table.set_index("Model").loc["Adjusted + interaction"]
+    interaction = table.set_index("Model").loc["Adjusted, with the interaction term"]
     assert interaction["c-statistic (modified Poisson)"] == "–"
-    assert interaction["Terms"].endswith("deprivation quintile × ethnic group")
+    assert interaction["Terms"].endswith("+ Deprivation (IMD quintile) × Ethnic group")
 
 
 def test_section_shows_published_counts_and_no_causal_words(inputs):

@@ -13,18 +13,8 @@ from birthgaps.appendix.indicator_tables import benchmark_sentence
 from birthgaps.appendix.inputs import AppendixInputs
 from birthgaps.appendix.tables import or_words, rate_row, rate_words
 from birthgaps.appendix.wording import join_words, outcome_label
-from birthgaps.core import methods
+from birthgaps.core import labels, methods
 from birthgaps.core.codes import NOT_STATED
-
-#: Column-name wording of the models' complete-case note -> plain words.
-NOTE_WORDS = {
-    "imd_quintile Unknown": "IMD quintile unknown",
-    "ethnic_group Not stated": "ethnicity not stated",
-    "age_band Unknown": "age unknown",
-    "imd_quintile": "IMD quintile",
-    "ethnic_group": "ethnic group",
-    "age_band": "age band",
-}
 
 
 def headline_findings(inputs: AppendixInputs) -> list[str]:
@@ -152,8 +142,7 @@ def data_summary_sentences(inputs: AppendixInputs) -> list[str]:
     if notes:
         note = next(p.strip() for p in notes[0].split(";") if "complete cases" in p)
         note = note.removeprefix("complete cases").lstrip(": ")
-        for raw, words in NOTE_WORDS.items():
-            note = note.replace(raw, words)
+        note = labels.words_for_codes(note)  # the workbook's words for the same note
         parts.append(f"Models use complete cases (births with every characteristic known): {note}.")
     if "benchmark_label" in inputs.rates.columns:
         bench = frames.benchmark_label_of(inputs.rates)

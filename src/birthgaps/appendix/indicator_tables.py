@@ -20,15 +20,20 @@ from birthgaps.appendix.tables import (
     rate_words,
 )
 from birthgaps.appendix.wording import fmt_ci, fmt_or, fmt_pct, outcome_label
+from birthgaps.core import labels
 
-MEASURE_LABELS = {
-    ("rate_ratio", "imd_quintile"): "Rate ratio, deprivation",
-    ("rate_ratio", "ethnic_group"): "Rate ratio, ethnic group",
-    ("sii", "imd_quintile"): "Slope index of inequality (percentage points)",
-    ("rii", "imd_quintile"): "Relative index of inequality",
-    ("paf", "imd_quintile"): "Attributable fraction (%)",
-    ("paf_share", "imd_quintile"): "Share of the attributable fraction (%)",
-}
+#: Units of the inequality measures that have one (the measures' names are in core.labels).
+_UNITS = {"sii": "percentage points", "paf": "%", "paf_share": "%"}
+
+
+def measure_text(measure: str, dimension: str) -> str:
+    """An inequality measure in the workbook's words, with its unit and, for a rate ratio, its
+    breakdown: ``Rate ratio by ethnic group``, ``Slope index of inequality (SII), percentage
+    points``."""
+    text = labels.MEASURE_LABELS.get(measure, measure)
+    if measure == "rate_ratio":
+        text += f" by {wording.lower_first(labels.breakdown_label(dimension))}"
+    return f"{text}, {_UNITS[measure]}" if measure in _UNITS else text
 
 
 def _clear(lower: float, upper: float, null: float) -> bool:
@@ -107,7 +112,7 @@ def format_trends_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
             {
                 "Group": "All births"
                 if dimension == "overall"
-                else f"{DIMENSION_HEADINGS.get(dimension, dimension)} {wording.group_label(dimension, group)}",
+                else f"{DIMENSION_HEADINGS.get(dimension, dimension)} {labels.group_text(dimension, group)}",
                 "Years": wording.trend_window(row),
                 "Recent trend": str(row["label"]),
                 "Chi-squared": "" if np.isnan(statistic) else f"{statistic:.2f}",
@@ -221,11 +226,9 @@ def format_inequality_table(inputs: AppendixInputs, outcome: str) -> pd.DataFram
         excess = row.get("excess_events", np.nan)
         records.append(
             {
-                "Measure": MEASURE_LABELS.get((measure, dimension), measure),
-                "Group": "All quintiles"
-                if group == "All"
-                else wording.group_label(dimension, group),
-                "Compared with": wording.group_label(dimension, reference) if reference else "",
+                "Measure": measure_text(measure, dimension),
+                "Group": "All quintiles" if group == "All" else labels.group_text(dimension, group),
+                "Compared with": labels.group_text(dimension, reference) if reference else "",
                 "Estimate": estimate,
                 "95% CI": ci,
                 "Excess events": ""
@@ -332,7 +335,9 @@ def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
                 "%": WITHHELD if suppressed else f"{row['percent']:.1f}",
                 "95% limits": "" if suppressed else fmt_ci(row["lower_95"], row["upper_95"]),
                 "99.8% limits": "" if suppressed else fmt_ci(row["lower_99_8"], row["upper_99_8"]),
-                "Funnel position": WITHHELD if suppressed else str(row["significance"]),
+                "Funnel position": WITHHELD
+                if suppressed
+                else labels.funnel_position_text(str(row["significance"])),
             }
         )
     table = pd.DataFrame(

@@ -15,13 +15,12 @@ from birthgaps.appendix import frames, notes, wording
 from birthgaps.appendix.inputs import AppendixInputs
 from birthgaps.appendix.tables import (
     DIMENSION_HEADINGS,
-    TERM_HEADINGS,
     count_text,
     num,
     rows_of,
 )
 from birthgaps.appendix.wording import fmt_ci, fmt_or, join_words, outcome_label
-from birthgaps.core import methods
+from birthgaps.core import labels, methods
 
 #: Notes of the excess-explained table, in plain words (docs/models.md).
 _EXCESS_NOTE_WORDS = {
@@ -33,29 +32,6 @@ _EXCESS_NOTE_WORDS = {
         "lower risk than the reference group: the share is of the deficit"
     ),
 }
-_MODEL_LABELS = {"crude": "Crude", "adjusted": "Adjusted", "interaction": "Adjusted + interaction"}
-
-
-def fmt_p(p: float, threshold: float | None = None) -> str:
-    """``p = 0.15``, ``p = 0.004``, ``p < 0.001``; one more digit when rounding would land on the
-    significance threshold, so a p-value just below 0.05 never reads as 0.05."""
-    if p < 0.001:
-        return "p < 0.001"
-    digits = 2 if p >= 0.01 else 3
-    text = f"{p:.{digits}f}"
-    while threshold is not None and digits < 4 and float(text) == threshold and p != threshold:
-        digits += 1
-        text = f"{p:.{digits}f}"
-    return f"p = {text}"
-
-
-def _terms_words(terms: str) -> str:
-    """``imd_quintile + ethnic_group:...`` -> readable words."""
-    words = []
-    for term in str(terms).split(" + "):
-        parts = [wording.TERM_PHRASES.get(t.strip(), t.strip()) for t in term.split(":")]
-        words.append(" × ".join(parts))
-    return join_words(words)
 
 
 def _ratio_text(rows: pd.DataFrame, model: str, term: str, level: str, measure: str) -> str:
@@ -91,8 +67,8 @@ def format_risk_ratios_table(inputs: AppendixInputs, outcome: str) -> pd.DataFra
     records, caveats = [], []
     for term, reference, levels in frames.model_terms(rr, exposures):
         for level in levels:
-            label = wording.level_label(term, level)
-            record = {"Exposure": TERM_HEADINGS.get(term, term), "Group": label}
+            label = labels.group_text(term, level)
+            record = {"Exposure": labels.breakdown_label(term), "Group": label}
             if level == reference:
                 record["Adjusted RR (95% CI)"] = record["Adjusted OR (95% CI)"] = "1 (reference)"
             else:
@@ -184,7 +160,7 @@ def interaction_sentences(inputs: AppendixInputs, outcome: str) -> list[str]:
     evidence = "some evidence" if bool(row["significant"]) else "no evidence"
     sentences.append(
         f"{label}: likelihood-ratio test of the interaction between {names} ({statistic}): "
-        f"{evidence} that {_difference_phrase(row)} ({fmt_p(p_value, threshold)})."
+        f"{evidence} that {_difference_phrase(row)} ({labels.p_value_phrase(p_value, threshold)})."
     )
     sparse = row.get("n_sparse_combinations")
     total = row.get("n_combinations")
@@ -232,7 +208,7 @@ def format_stratified_table(
     records = []
     for stratum in strata:
         sub = rows[rows["stratum"] == stratum]
-        record = {heading: wording.level_label(stratum_term, stratum)}
+        record = {heading: labels.group_text(stratum_term, stratum)}
         for level in levels:
             hit = sub[sub["level"] == level]
             column = f"{short}{level} v {reference} (95% CI)"
@@ -338,7 +314,7 @@ def format_excess_table(
     table = pd.DataFrame(records, columns=columns)
     reference = str(rows["reference"].iloc[0]) if not rows.empty else "White"
     base = (
-        _terms_words(str(rows["base_terms"].iloc[0]).replace(f"{term} + ", ""))
+        labels.terms_phrase(str(rows["base_terms"].iloc[0]).replace(f"{term} + ", ""))
         if not rows.empty
         else ""
     )
@@ -431,13 +407,13 @@ def format_fit_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
         parameters = row["n_parameters"]
         records.append(
             {
-                "Model": _MODEL_LABELS.get(str(row["model"]), str(row["model"])),
-                "Terms": _terms_words(str(row["terms"])),
+                "Model": labels.model_label(
+                    str(row["model"]), "", labels.model_terms(str(row["terms"]))
+                ),
+                "Terms": labels.terms_text(str(row["terms"])),
                 "Births": count_text(row["n_births"]),
                 "Parameters": "–" if pd.isna(parameters) else str(int(parameters)),
-                "Goodness of fit (p)": "–"
-                if np.isnan(fit_p)
-                else fmt_p(fit_p).removeprefix("p = "),
+                "Goodness of fit (p)": "–" if np.isnan(fit_p) else labels.p_value_text(fit_p),
                 "c-statistic (logistic)": "–" if np.isnan(c) else f"{c:.2f}",
                 "c-statistic (modified Poisson)": "–" if np.isnan(c_rr) else f"{c_rr:.2f}",
             }

@@ -14,7 +14,7 @@ import pandas as pd
 from birthgaps.appendix import frames, notes, wording
 from birthgaps.appendix.blocks import WITHHELD
 from birthgaps.appendix.wording import fmt_ci, fmt_or, fmt_pct, outcome_label
-from birthgaps.core import codes
+from birthgaps.core import codes, labels
 from birthgaps.core.codes import OUTCOMES, UNKNOWN
 from birthgaps.core.errors import InputError
 
@@ -24,12 +24,6 @@ DIMENSION_HEADINGS = {
     "ethnic_group": "Ethnic group",
     "age_band": "Mother's age (years)",
     "year": "Year",
-}
-TERM_HEADINGS = {
-    "imd_quintile": "Deprivation (IMD quintile)",
-    "ethnic_group": "Ethnic group",
-    "age_band": "Mother's age (years)",
-    "year": "Year of birth",
 }
 
 
@@ -136,7 +130,7 @@ def format_rates_table(
         raw = raw.set_index("group", drop=False).loc[order]
         lead = {
             DIMENSION_HEADINGS.get(dimension, dimension): [
-                wording.group_label(dimension, g) for g in raw["group"]
+                labels.group_text(dimension, g) for g in raw["group"]
             ]
         }
     reliability = (
@@ -204,8 +198,8 @@ def format_models_table(
     for term, reference, levels in layout:
         for level in levels:
             record = {
-                "Exposure": TERM_HEADINGS.get(term, term),
-                "Group": wording.level_label(term, level),
+                "Exposure": labels.breakdown_label(term),
+                "Group": labels.group_text(term, level),
             }
             for model, column in (
                 ("crude", "Crude OR (95% CI)"),

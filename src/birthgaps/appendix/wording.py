@@ -11,7 +11,7 @@ import pandas as pd
 from birthgaps.core.codes import NOT_STATED
 
 # The labels the workbook shares live in core.labels; appendix modules keep importing them here.
-from birthgaps.core.labels import AGE_PHRASES, join_words
+from birthgaps.core.labels import AGE_PHRASES, FUNNEL_POSITIONS, join_words
 from birthgaps.core.labels import TERM_HEADINGS as TERM_HEADINGS
 from birthgaps.core.labels import TERM_PHRASES as TERM_PHRASES
 from birthgaps.core.labels import group_label as group_label
@@ -88,13 +88,10 @@ def comparison_phrase(comparison: str, benchmark_label: str) -> str | None:
 
 
 def significance_phrase(significance: str) -> str:
-    """Plain words for a PHE funnel label, e.g. "above the 99.8% limit"."""
-    if significance.startswith("High"):
-        return "above the " + ("99.8%" if "0.001" in significance else "95%") + " funnel limit"
-    if significance.startswith("Low"):
-        return "below the " + ("99.8%" if "0.001" in significance else "95%") + " funnel limit"
-    if significance == "Not significant":
-        return "within the funnel limits"
+    """A PHE funnel label inside a sentence, in the words of ``core.labels.FUNNEL_POSITIONS``
+    (``above the upper 99.8% limit``); a point without a label is not placed on the funnel."""
+    if significance in FUNNEL_POSITIONS:
+        return lower_first(FUNNEL_POSITIONS[significance])
     return "not placed on the funnel"
 
 

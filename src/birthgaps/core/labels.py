@@ -64,6 +64,15 @@ ROW_TYPES = {
     "limits": "Control limits",
 }
 
+#: Where a point lies on the PHE funnel plot (the published ``significance`` codes), in words.
+FUNNEL_POSITIONS = {
+    "High (0.001)": "Above the upper 99.8% limit",
+    "High (0.025)": "Above the upper 95% limit",
+    "Low (0.001)": "Below the lower 99.8% limit",
+    "Low (0.025)": "Below the lower 95% limit",
+    "Not significant": "Within the 95% limits",
+}
+
 #: Trend test methods.
 TREND_METHODS = {
     "chi2 trend in proportions": "Chi-squared test for trend in proportions",
@@ -173,6 +182,46 @@ def words_for_codes(text: str) -> str:
     )
 
 
-def p_value_text(p: float) -> str:
-    """A p-value as the workbook writes it: ``<0.001`` or to 3 decimal places (``0.046``)."""
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+def model_terms(terms: str) -> list[str]:
+    """The main terms of a published model formula, in order: ``imd_quintile + ethnic_group +
+    imd_quintile:ethnic_group`` -> ``["imd_quintile", "ethnic_group"]`` (interactions left out)."""
+    parts = [part.strip() for part in str(terms).split(" + ")]
+    return [part for part in parts if part and not re.search(r"\s+x\s+|:", part)]
+
+
+def terms_phrase(terms: str) -> str:
+    """A model formula inside a sentence: ``imd_quintile + ethnic_group:age_band`` -> ``deprivation
+    quintile and ethnic group × mother's age band``."""
+    return join_words(
+        [
+            " × ".join(TERM_PHRASES.get(t, t) for t in re.split(r"\s+x\s+|:", part.strip()))
+            for part in str(terms).split(" + ")
+        ]
+    )
+
+
+def funnel_position_text(significance: str) -> str:
+    """A published funnel ``significance`` code in words (``High (0.001)`` -> ``Above the upper
+    99.8% limit``); a code not in ``FUNNEL_POSITIONS`` is shown as it is."""
+    return FUNNEL_POSITIONS.get(significance, significance)
+
+
+def p_value_text(p: float, threshold: float | None = None) -> str:
+    """A p-value as the workbook and the appendix write it: ``<0.001`` or to 3 decimal places
+    (``0.046``); with a significance ``threshold``, one more digit (up to 4) where rounding would
+    land on it, so 0.0496 never reads as 0.050."""
+    if p < 0.001:
+        return "<0.001"
+    digits = 3
+    text = f"{p:.{digits}f}"
+    while threshold is not None and digits < 4 and float(text) == threshold and p != threshold:
+        digits += 1
+        text = f"{p:.{digits}f}"
+    return text
+
+
+def p_value_phrase(p: float, threshold: float | None = None) -> str:
+    """A p-value inside a sentence, in the same digits as ``p_value_text``: ``p < 0.001``,
+    ``p = 0.046``."""
+    text = p_value_text(p, threshold)
+    return "p < 0.001" if text == "<0.001" else f"p = {text}"

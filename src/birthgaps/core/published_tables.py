@@ -311,7 +311,8 @@ PUBLISHED: dict[str, TableSpec] = {
                 "significance": col(
                     "Significance",
                     "`High`/`Low` at 0.025 (outside the 95% limits) or 0.001 (outside the 99.8% "
-                    "limits), or `Not significant`",
+                    "limits), or `Not significant`; the workbook and the appendix say it in words "
+                    "(`Above the upper 99.8% limit`, `Within the 95% limits`)",
                 ),
                 "axis_denominator": col(
                     "Limit denominator",

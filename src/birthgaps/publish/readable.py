@@ -31,6 +31,7 @@ _LOOKUPS = {
     "measure": labels.MEASURE_LABELS,
     "row_type": labels.ROW_TYPES,
     "method": labels.TREND_METHODS,
+    "significance": labels.FUNNEL_POSITIONS,
 }
 
 
@@ -82,6 +83,9 @@ def _labeller(
         lookup = _LOOKUPS[name]
         return (lambda v, _: lookup.get(v, v)), None
     if name == "model":
+        if "term" not in table.columns and "terms" in table.columns:
+            # a model fit row names its model's terms itself: the model said with those
+            return (lambda v, terms: labels.model_label(v, "", labels.model_terms(terms))), "terms"
         of = "term" if "term" in table.columns else None
         return (lambda v, term: labels.model_label(v, term, model_terms)), of
     if name in ("terms", "base_terms"):
