@@ -142,16 +142,20 @@ def test_the_funnel_target_is_england():
     rates, table = _rates()
     targets = funnel_targets(table, AREAS)
     pooled = (ENGLAND_2021[0] + ENGLAND_2022[0]) / (ENGLAND_2021[1] + ENGLAND_2022[1])
-    assert targets["preterm"] == pytest.approx(pooled, abs=1e-6)
+    target, label = targets["preterm"]
+    assert target == pytest.approx(pooled, abs=1e-6)
+    assert label.startswith("England")
     assert "very_preterm" not in targets
     points = funnel_points(rates, AREAS, targets)
     preterm = points[points["outcome"] == "preterm"]
-    assert (preterm["average"] == targets["preterm"]).all()
+    assert (preterm["average"] == target).all()
+    assert (preterm["baseline_label"] == label).all()  # the funnel says what it compares with
     leicester = preterm[(preterm["area_code"] == "E06000016") & (preterm["row_type"] == "area")]
     # 145/1,500 = 9.67%: above the 95% limit (7.70% + 1.96 x 0.69% = 9.05%), under the 99.8% (9.83%)
     assert leicester["significance"].iloc[0] == "High (0.025)"
     own = funnel_points(rates, AREAS)  # without a target: the study areas' average
     assert own.loc[own["outcome"] == "preterm", "average"].iloc[0] == pytest.approx(263 / 3000)
+    assert (own["baseline_label"] == "Average of the study areas").all()
 
 
 def test_year_span():

@@ -1,15 +1,24 @@
-"""The published comparators table's entry in the catalogue (``tables/comparators.csv``): the England
-or region values the rates are compared with, kept apart so ``published_tables`` stays small."""
+"""The catalogue entries of the tables that compare areas with a target: ``tables/comparators.csv``
+(the England or region values the rates are compared with) and ``tables/funnel.csv`` (each area
+against England or the areas' average), kept apart so ``published_tables`` stays small."""
 
 from __future__ import annotations
 
 from birthgaps.core.columns import (
     AREA_CODE,
     AREA_NAME,
+    DENOMINATOR,
+    EVENTS,
+    FLAG,
     OUTCOME,
+    SUPPRESSED,
+    Rule,
     TableSpec,
+    ci_columns,
     col,
     label_columns,
+    rows_in,
+    rows_not_in,
 )
 
 COMPARATORS = TableSpec(
@@ -47,4 +56,77 @@ COMPARATORS = TableSpec(
             kind="note",
         ),
     },
+)
+
+FUNNEL = TableSpec(
+    key="funnel",
+    sheet="Funnel",
+    title="Funnel plot of each area's percentage against England (or the areas' average)",
+    scope="Areas (whole period) and area-years with their significance, and the 95% and "
+    "99.8% control limits",
+    columns={
+        **label_columns(imd=False),
+        "outcome": OUTCOME,
+        "row_type": col(
+            "Row type",
+            "`area` (whole period), `area_year` (one year) or `limits` (a point of the "
+            "control-limit lines)",
+        ),
+        "area_code": AREA_CODE,
+        "area_name": AREA_NAME,
+        "year": col("Year", "Year of birth (area_year rows)", "year", "integer"),
+        "events": EVENTS,
+        "denominator": DENOMINATOR,
+        "percent": col(
+            "Percentage",
+            "Events as a percentage of the denominator, from the rounded counts",
+            "%",
+            "number",
+            decimals=2,
+        ),
+        "significance": col(
+            "Significance",
+            "`High`/`Low` at 0.025 (outside the 95% limits) or 0.001 (outside the 99.8% "
+            "limits), or `Not significant`; the workbook and the appendix say it in words "
+            "(`Above the upper 99.8% limit`, `Within the 95% limits`)",
+        ),
+        "axis_denominator": col(
+            "Limit denominator",
+            "Limits rows: the denominator at which the limits are given (a point of the "
+            "funnel's axis, not a count of births)",
+            "births",
+            "number",
+            decimals=1,
+        ),
+        **ci_columns("", "funnel limit", "%", 4),
+        "baseline": col(
+            "Target",
+            "The target: England's value for the period, else the study areas' average",
+            "%",
+            "number",
+            decimals=4,
+        ),
+        "baseline_label": col("Target is", "What the target is, e.g. England (2019-2022)"),
+        "suppressed": SUPPRESSED,
+        "flag": FLAG,
+    },
+    not_applicable=(
+        Rule(
+            (
+                "area_code",
+                "area_name",
+                "year",
+                "events",
+                "denominator",
+                "percent",
+                "significance",
+            ),
+            rows_in("row_type", "limits"),
+            "limits rows are points of the limit lines, not areas",
+        ),
+        Rule(("year",), rows_in("row_type", "area"), "area rows cover the whole period"),
+        Rule(("axis_denominator",), rows_not_in("row_type", "limits"), "limits rows only"),
+    ),
+    notes=("funnel",),
+    column_notes={"events": "rounding"},
 )

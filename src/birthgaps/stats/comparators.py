@@ -219,9 +219,12 @@ def with_comparators(statistics: Mapping, comparators: pd.DataFrame | None) -> d
     return out
 
 
-def funnel_targets(comparators: pd.DataFrame | None, areas: Iterable[str]) -> dict[str, float]:
-    """Outcome -> funnel target (a proportion): the comparator's whole-period value when every
-    area shares it (England; a region holding all the areas), else none for that outcome."""
+def funnel_targets(
+    comparators: pd.DataFrame | None, areas: Iterable[str]
+) -> dict[str, tuple[float, str]]:
+    """Outcome -> (funnel target as a proportion, its label): the comparator's whole-period value
+    when every area shares it (England; a region holding all the areas), else none for that
+    outcome (the funnel then uses the study areas' average)."""
     if comparators is None or comparators.empty:
         return {}
     rows = comparators[
@@ -231,8 +234,9 @@ def funnel_targets(comparators: pd.DataFrame | None, areas: Iterable[str]) -> di
     targets = {}
     for outcome, part in rows.groupby("outcome", sort=True):
         values = pd.to_numeric(part["percent"], errors="coerce")
-        if values.notna().all() and values.nunique() == 1:
-            targets[str(outcome)] = float(values.iloc[0]) / 100
+        labels = part["benchmark_label"].astype(str)
+        if values.notna().all() and values.nunique() == 1 and labels.nunique() == 1:
+            targets[str(outcome)] = (float(values.iloc[0]) / 100, str(labels.iloc[0]))
     return targets
 
 

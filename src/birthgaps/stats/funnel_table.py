@@ -37,17 +37,24 @@ FUNNEL_COLUMNS = [
     "lower_99_8",
     "upper_99_8",
     "baseline",
+    "baseline_label",
     "suppressed",
     "flag",
 ]
 
+#: What the funnel's target is called when no comparator is shared by every area.
+AVERAGE_LABEL = "Average of the study areas"
+
 
 def funnel_points(
-    counts: pd.DataFrame, areas: Mapping[str, str], targets: Mapping[str, float] | None = None
+    counts: pd.DataFrame,
+    areas: Mapping[str, str],
+    targets: Mapping[str, tuple[float, str]] | None = None,
 ) -> pd.DataFrame:
     """Each area's proportion (``row_type`` "area", whole period) and each area-year's ("area_year")
-    with its PHE funnel significance against the target: ``targets[outcome]`` (a proportion, e.g.
-    England's, from ``birthgaps.stats.comparators.funnel_targets``) or else the pooled average.
+    with its PHE funnel significance against the target: ``targets[outcome]`` (a proportion and its
+    label, e.g. England's, from ``birthgaps.stats.comparators.funnel_targets``) or else the pooled
+    average, labelled :data:`AVERAGE_LABEL`; ``baseline_label`` says which.
 
     ``counts`` is a rates-shaped table: in the pipeline the **published** rates table, whose
     ``overall`` rows are the area points and ``year`` rows the area-year points, so points,
@@ -69,11 +76,12 @@ def funnel_points(
     for column in ("events", "denominator"):
         points[column] = pd.to_numeric(points[column]).astype("float64")
     pooled = counts[(counts["area_code"] == ALL_AREAS) & (counts["dimension"] == "overall")]
-    average = {}
+    average, label = {}, {}
     for outcome in points["outcome"].unique():
         if (targets or {}).get(str(outcome)) is not None:
-            average[outcome] = float(targets[str(outcome)])
+            average[outcome], label[outcome] = targets[str(outcome)]
             continue
+        label[outcome] = AVERAGE_LABEL
         source = pooled[pooled["outcome"] == outcome].dropna(subset=["events", "denominator"])
         if source.empty:
             source = points[(points["outcome"] == outcome) & (points["row_type"] == "area")]
@@ -81,6 +89,7 @@ def funnel_points(
         events, births = (pd.to_numeric(source[c]).sum() for c in ("events", "denominator"))
         average[outcome] = events / births if births > 0 else np.nan
     points["average"] = points["outcome"].map(average).astype("float64")
+    points["baseline_label"] = points["outcome"].map(label).astype("string")
     points["percent"] = 100 * points["events"] / points["denominator"]
     points["significance"] = pd.Series(pd.NA, index=points.index, dtype="string")
     shown = points.dropna(subset=["events", "denominator"])
@@ -139,6 +148,7 @@ def publish_funnel(points: pd.DataFrame, rules: Mapping, axis_points: int = 100)
             part.loc[shown.index, column] = limits_at[column].to_numpy()
         part["baseline"] = 100 * average
         frames.append(part)
+        baseline_label = part["baseline_label"].iloc[0]
         if shown.empty:
             continue
         axis = funnel_axis(shown["denominator"].astype("float64"), "proportion", points=axis_points)
@@ -146,6 +156,7 @@ def publish_funnel(points: pd.DataFrame, rules: Mapping, axis_points: int = 100)
         limits = limits.rename(columns={"denominator": "axis_denominator"})
         limits["outcome"] = outcome
         limits["row_type"] = "limits"
+        limits["baseline_label"] = baseline_label
         limits["suppressed"] = False
         frames.append(limits)
     table = pd.concat(frames, ignore_index=True)
@@ -159,7 +170,7 @@ def publish_funnel(points: pd.DataFrame, rules: Mapping, axis_points: int = 100)
     table["axis_denominator"] = pd.to_numeric(table["axis_denominator"]).astype("Float64")
     for column in ("percent", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "baseline"):
         table[column] = pd.to_numeric(table[column]).astype("Float64").round(4)
-    for column in ("outcome", "row_type", "area_code", "area_name", "significance"):
+    for column in ("outcome", "row_type", "area_code", "area_name", "significance", "baseline_label"):
         table[column] = table[column].astype("string")
     table["significance"] = table["significance"].fillna("")
     table["suppressed"] = table["suppressed"].astype(bool)
