@@ -221,6 +221,20 @@ def test_a_label_with_brackets_is_not_followed_by_more_brackets(england):
     assert "more than in England (2019-2022), about 1 in 14 (see" in text
 
 
+def test_each_outcome_names_the_years_of_its_own_benchmark(england):
+    """England's figures cover different years by outcome: each level message says its own."""
+    rates = england["rates"].copy()
+    label = {"preterm": "England (2019-2022)", "lbw": "England (2022)"}
+    whole = rates["dimension"].astype(str) != "year"
+    for outcome, text in label.items():
+        rates.loc[whole & (rates["outcome"] == outcome), "benchmark_label"] = text
+    rates.loc[~whole, "benchmark_label"] = "England"
+    inputs = make_inputs(england, rates=rates)
+    assert "England (2019-2022)" in messages.level_message(inputs, "preterm")
+    assert "England (2022)" in messages.level_message(inputs, "lbw")
+    assert frames.benchmark_label_of(rates, area_code=NORTHBROOK) == "England"
+
+
 @pytest.mark.parametrize("change", [{"suppressed": True}, {"reliability": "u"}])
 def test_a_withheld_or_unreliable_level_is_never_a_finding(england, change):
     rates = changed_rates(england["rates"], NORTHBROOK, "preterm", "overall", "All", **change)

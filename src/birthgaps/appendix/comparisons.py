@@ -131,7 +131,9 @@ def comparisons_note(inputs: AppendixInputs, section: str) -> Sentences:
     how to read a single flagged result among many (look for a pattern; the 99.8% level as the
     stricter check, as Fingertips does)."""
     counted = count_comparisons(inputs, section)
-    what = SECTION_COMPARISONS[section].format(bench=frames.benchmark_label_of(inputs.rates))
+    what = SECTION_COMPARISONS[section].format(
+        bench=frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code)
+    )
     n = counted.comparisons
     if n == 0:
         return Sentences(

@@ -259,7 +259,10 @@ def trend_finding(rates: pd.DataFrame, trends: pd.DataFrame, area_code: str, out
     ]
     if not compared.empty:
         last = compared.iloc[-1]
-        phrase = comparison_phrase(str(last["comparison"]), benchmark_label_of(rates))
+        bench = cell_text(last.get("benchmark_label")) or benchmark_label_of(
+            rates, outcome, area_code
+        )
+        phrase = comparison_phrase(str(last["comparison"]), bench)
         parts.append(f"{phrase} in {int(last['year'])}")
     return "; ".join(parts)
 

@@ -4,6 +4,7 @@ rows of rates, models, trends, inequality, funnel and flow tables as typed frame
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -267,14 +268,34 @@ def year_rows(rates: pd.DataFrame, area_code: str, outcome: str) -> pd.DataFrame
     return rows.dropna(subset=["year"]).sort_values("year").reset_index(drop=True)
 
 
-def benchmark_label_of(rates: pd.DataFrame) -> str:
-    """The benchmark's name from the rates table (``benchmark_label``), else "the benchmark"."""
-    if "benchmark_label" in rates.columns:
-        labels = rates["benchmark_label"].dropna().astype(str)
-        labels = labels[labels != ""]
-        if not labels.empty:
-            return labels.iloc[0]
-    return "the benchmark"
+def benchmark_label_of(
+    rates: pd.DataFrame, outcome: str | None = None, area_code: str | None = None
+) -> str:
+    """The benchmark's name from the rates table (``benchmark_label``), else "the benchmark".
+
+    With ``outcome``: the label of that outcome's whole-period rows, years included (e.g.
+    ``England (2019-2022)``: England's years differ by outcome). Without: the name alone (``England``,
+    a region's name), for sentences about every outcome. ``area_code`` keeps one area's rows (a
+    region benchmark differs by area)."""
+    if "benchmark_label" not in rates.columns:
+        return "the benchmark"
+    rows = rates
+    if area_code is not None and "area_code" in rows.columns:
+        rows = rows[rows["area_code"].astype(str) == str(area_code)]
+    if outcome is not None and "outcome" in rows.columns:
+        rows = rows[rows["outcome"].astype(str) == str(outcome)]
+        if "dimension" in rows.columns and (rows["dimension"].astype(str) != "year").any():
+            rows = rows[rows["dimension"].astype(str) != "year"]
+    labels = rows["benchmark_label"].dropna().astype(str)
+    labels = labels[labels != ""]
+    if labels.empty:
+        return "the benchmark"
+    return labels.iloc[0] if outcome is not None else benchmark_name(labels.iloc[0])
+
+
+def benchmark_name(label: str) -> str:
+    """A benchmark label without the years it covers: ``England (2019-2022)`` -> ``England``."""
+    return re.sub(r"\s*\((?:\d{4}[-–, \d]*)\)$", "", label)
 
 
 def select_models(

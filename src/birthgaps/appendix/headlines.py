@@ -145,7 +145,7 @@ def data_summary_sentences(inputs: AppendixInputs) -> list[str]:
         note = labels.words_for_codes(note)  # the workbook's words for the same note
         parts.append(f"Models use complete cases (births with every characteristic known): {note}.")
     if "benchmark_label" in inputs.rates.columns:
-        bench = frames.benchmark_label_of(inputs.rates)
+        bench = frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code)
         parts.append(
             f"Rates are compared with {bench} by the Fingertips method (95% and 99.8% "
             "confidence intervals; a lower percentage is better)."

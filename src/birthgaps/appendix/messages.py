@@ -228,7 +228,7 @@ def level_message(inputs: AppendixInputs, outcome: str) -> str:
     row = _one(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
     if row is None:
         return f"There were too few births in {area} to say how often babies were {short}{see('trends')}."
-    bench = markdown_escape(frames.benchmark_label_of(inputs.rates))
+    bench = markdown_escape(frames.benchmark_label_of(inputs.rates, outcome, inputs.area_code))
     word = comparison_word(row.get("comparison"))
     benchmark = pd.to_numeric(row.get("benchmark"), errors="coerce") if word else np.nan
     direction = {"more": 1, "fewer": -1}.get(word or "", 0)
@@ -439,8 +439,8 @@ def new_message(inputs: AppendixInputs, previous: PreviousRelease | None) -> str
     if not (old["area_code"].astype("string") == str(inputs.area_code)).any():
         return None
     added = sorted(_years(inputs.rates, inputs.area_code) - _years(old, inputs.area_code))
-    bench = frames.benchmark_label_of(inputs.rates)
-    same_benchmark = frames.benchmark_label_of(old) == bench
+    bench = frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code)
+    same_benchmark = frames.benchmark_label_of(old, area_code=inputs.area_code) == bench
     changes = []
     for outcome in inputs.outcomes if same_benchmark else []:
         now = _level_word(inputs.rates, inputs.area_code, outcome)
@@ -459,7 +459,7 @@ def new_message(inputs: AppendixInputs, previous: PreviousRelease | None) -> str
         parts.append(
             f"the comparison with {markdown_escape(bench)} has not changed"
             if same_benchmark
-            else f"it compares with {markdown_escape(bench)}, not {markdown_escape(frames.benchmark_label_of(old))}"
+            else f"it compares with {markdown_escape(bench)}, not {markdown_escape(frames.benchmark_label_of(old, area_code=inputs.area_code))}"
         )
     label = markdown_escape(previous.label)
     return f"Since the last release ({label}), {join_words(parts)}{see('trends')}."

@@ -151,7 +151,7 @@ def rates_section(inputs: AppendixInputs, outcome: str | None = None) -> Section
 def trends_section(inputs: AppendixInputs, outcome: str | None = None) -> Section:
     """For each outcome: the trend chart, sentences, yearly values against the benchmark, group
     trends."""
-    bench = frames.benchmark_label_of(inputs.rates)
+    bench = frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code)
     parts = []
     for name in _outcomes(inputs, outcome):
         label = outcome_label(name)

@@ -172,7 +172,7 @@ def format_rates_table(
     }
     footnote = notes.rates_note(disclosure)
     if "comparison" in raw.columns:
-        bench = frames.benchmark_label_of(rates)
+        bench = frames.benchmark_label_of(raw)
         comparisons = raw["comparison"].astype("string").fillna("").to_numpy(dtype=object)
         columns[f"Compared with {bench}"] = [
             WITHHELD if s else (c or "–") for s, c in zip(suppressed, comparisons, strict=True)

@@ -170,7 +170,14 @@ def publish_funnel(points: pd.DataFrame, rules: Mapping, axis_points: int = 100)
     table["axis_denominator"] = pd.to_numeric(table["axis_denominator"]).astype("Float64")
     for column in ("percent", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "baseline"):
         table[column] = pd.to_numeric(table[column]).astype("Float64").round(4)
-    for column in ("outcome", "row_type", "area_code", "area_name", "significance", "baseline_label"):
+    for column in (
+        "outcome",
+        "row_type",
+        "area_code",
+        "area_name",
+        "significance",
+        "baseline_label",
+    ):
         table[column] = table[column].astype("string")
     table["significance"] = table["significance"].fillna("")
     table["suppressed"] = table["suppressed"].astype(bool)
