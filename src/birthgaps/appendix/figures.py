@@ -3,7 +3,7 @@ each one and saving it as PNG, SVG and alt text (``write_area_figures``); files 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,12 +168,11 @@ def save_figure(fig: Figure, alt: str, path_stem: str | Path) -> list[Path]:
     return [png, svg, txt]
 
 
-def write_area_figures(
+def draw_area_figures(
     rates: pd.DataFrame,
     models: pd.DataFrame,
     flow: pd.DataFrame,
     area_code: str,
-    out_dir: str | Path,
     *,
     disclosure: Mapping,
     trends: pd.DataFrame | None = None,
@@ -184,8 +183,9 @@ def write_area_figures(
     source: str | None = None,
     period: str | None = None,
     specs: Sequence[FigureSpec] | None = None,
-) -> list[Path]:
-    """Draw and save an area's figure set into ``out_dir``; returns every file written.
+) -> Iterator[tuple[FigureSpec, Figure, str]]:
+    """An area's figures one at a time as (spec, figure, alt text), unsaved; what the writer saves
+    and what the layout tests draw.
 
     Without ``specs`` the set includes the indicator charts when all three indicator tables are
     given, and the risk-ratio forest plots when the risk-ratio table is.
@@ -195,7 +195,6 @@ def write_area_figures(
         specs = area_figure_specs(
             rates, models, area_code, indicators=indicators, risk_ratios=risk_ratios is not None
         )
-    written: list[Path] = []
     for spec in specs:
         fig, alt = make_figure(
             spec,
@@ -212,5 +211,23 @@ def write_area_figures(
             source=source,
             period=period,
         )
+        yield spec, fig, alt
+
+
+def write_area_figures(
+    rates: pd.DataFrame,
+    models: pd.DataFrame,
+    flow: pd.DataFrame,
+    area_code: str,
+    out_dir: str | Path,
+    **options,
+) -> list[Path]:
+    """Draw and save an area's figure set into ``out_dir``; returns every file written.
+
+    ``options`` are those of :func:`draw_area_figures` (disclosure, the indicator and risk-ratio
+    tables, synthetic, source, period, specs).
+    """
+    written: list[Path] = []
+    for spec, fig, alt in draw_area_figures(rates, models, flow, area_code, **options):
         written.extend(save_figure(fig, alt, Path(out_dir) / spec.stem))
     return written
