@@ -22,7 +22,7 @@ RC = {
     "svg.hashsalt": "birthgaps",
     "svg.fonttype": "path",
     "figure.dpi": 100,
-    "savefig.dpi": 300,
+    "savefig.dpi": 150,
     "axes.titlesize": "large",
     "axes.titleweight": "bold",
 }
