@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
+from birthgaps.appendix.charts_axes import beyond_note, mark_beyond, ratio_limits
 from birthgaps.appendix.charts_style import (
     PRIMARY_COLOUR,
     RC,
@@ -86,10 +87,8 @@ def forest_plot(
         entries.extend(("level", term, level) for level in levels)
     y_of = {i: len(entries) - 1 - i for i in range(len(entries))}
 
-    finite = rows[np.isfinite(rows["lower_95"]) & np.isfinite(rows["upper_95"])]
-    low = float(np.nanmin(finite["lower_95"])) if not finite.empty else 0.5
-    high = float(np.nanmax(finite["upper_95"])) if not finite.empty else 2.0
-    low, high = min(low, 0.9) / 1.15, max(high, 1.1) * 1.15
+    low, high = ratio_limits(rows[measure], rows["lower_95"], rows["upper_95"])
+    beyond: list[str] = []
 
     alt_values: list[str] = []
     few: list[str] = []
@@ -138,8 +137,18 @@ def forest_plot(
                 caveat = estimate_note(row["note"])
                 if caveat:
                     flagged.append(f"{text} ({model_label.lower()}: {caveat})")
-                lower_err = max(row[measure] - row["lower_95"], 0)
-                upper_err = max(row["upper_95"] - row[measure], 0)
+                lower_err = max(row[measure] - max(row["lower_95"], low), 0)
+                upper_err = max(min(row["upper_95"], high) - row[measure], 0)
+                for edge, out, upper in (
+                    (low, row["lower_95"] < low, False),
+                    (high, row["upper_95"] > high, True),
+                ):
+                    if out:
+                        mark_beyond(
+                            ax, [y + offset], edge, horizontal=True, upper=upper, colour=style.color
+                        )
+                if row["lower_95"] < low or row["upper_95"] > high:
+                    beyond.append(f"{text} ({model_label.lower()})")
                 ax.errorbar(
                     [row[measure]],
                     [y + offset],
@@ -188,7 +197,7 @@ def forest_plot(
                 tick.set_fontweight("bold")
         ax.set_ylim(-0.8, len(entries) - 0.2)
         ax.set_xlim(low, high)
-        candidates = [0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 8, 10, 20]
+        candidates = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 20, 50, 100]
         ticks = [t for t in candidates if low <= t <= high]
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
@@ -210,6 +219,8 @@ def forest_plot(
             notes.append(f"No estimate for {join_words(few)}.")
         if flagged:
             notes.append(f"Read with care: {join_words(flagged)}.")
+        if beyond:
+            notes.append(beyond_note(beyond))
         caption = chart_caption(
             synthetic=synthetic,
             source=source,
@@ -236,4 +247,6 @@ def forest_plot(
         alt += f" No estimate for {join_words(few)}."
     if flagged:
         alt += f" Read with care: {join_words(flagged)}."
+    if beyond:
+        alt += f" {beyond_note(beyond)}"
     return fig, alt.strip()
