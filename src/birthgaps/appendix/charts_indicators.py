@@ -20,6 +20,7 @@ from birthgaps.appendix.charts_style import (
     STYLE,
     chart_caption,
     finish,
+    legend_below,
     new_figure,
     wrap,
 )
@@ -161,7 +162,7 @@ def trend_chart(
         ax.set_ylim(0, top)
         ax.set_xlabel(DIMENSION_LABELS["year"])
         ax.set_ylabel(f"{label} (% of live births)")
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncols=3, fontsize=10)
+        legend_below(ax, ncols=3, fontsize=10)
         notes = [
             "Points show percentages and bars 95% confidence intervals.",
             "Recent trend: Fingertips method (chi-squared test for trend over the most recent "
@@ -318,9 +319,12 @@ def sii_chart(
             [0, 0.25, 0.5, 0.75, 1],
             ["0\nmost deprived", "0.25", "0.5", "0.75", "1\nleast deprived"],
         )
+        ends = ax.get_xticklabels()
+        ends[0].set_horizontalalignment("left")  # the end words stay over the axis, off the y ticks
+        ends[-1].set_horizontalalignment("right")
         ax.set_xlabel("Relative deprivation rank of the mother's neighbourhood (share of births)")
         ax.set_ylabel(f"{label} (% of live births)")
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncols=2, fontsize=10)
+        legend_below(ax, ncols=2, fontsize=10)
         notes = [
             "Each IMD quintile is placed at the middle of its share of births, ranked from most to "
             "least deprived; bars are 95% confidence intervals.",
@@ -461,11 +465,13 @@ def funnel_plot(
             )
             if row_type == "area":
                 for _, p in part.iterrows():
+                    right = p["denominator"] > (x_min + x_max) / 2  # name to the left, in the plot
                     ax.annotate(
                         p["area_name"],
                         xy=(p["denominator"], p["percent"]),
-                        xytext=(6, 4),
+                        xytext=(-6 if right else 6, 4),
                         textcoords="offset points",
+                        ha="right" if right else "left",
                         fontsize=9,
                         color=colour if own else "#3D3D3D",
                     )

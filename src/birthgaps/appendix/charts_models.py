@@ -20,6 +20,7 @@ from birthgaps.appendix.charts_style import (
     SeriesStyle,
     chart_caption,
     finish,
+    legend_below,
     new_figure,
 )
 from birthgaps.appendix.findings import model_finding
@@ -207,7 +208,7 @@ def forest_plot(
         )
         ax.set_ylabel("")
         if any(plotted.values()):
-            ax.legend(loc="upper left", bbox_to_anchor=(1.0, -0.08), fontsize=11)
+            legend_below(ax, x=1.0, fontsize=11)
         adjusted_for = [TERM_PHRASES.get(t, t) for t in adjusted_terms]
         notes = [
             f"{spec.method}; bars show 95% confidence intervals. "

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from afcharts.af_colours import get_af_colours
 from matplotlib.figure import Figure
+from matplotlib.transforms import offset_copy
 
 from birthgaps.appendix.wording import ALL_BIRTHS
 from birthgaps.core.codes import NOT_STATED
@@ -124,3 +125,47 @@ def finish(fig: Figure, ax, title: str, caption: str) -> None:
     fraction = min(0.45, caption_height / fig.get_figheight())
     fig.text(0.01, 0.01, wrapped, ha="left", va="bottom", fontsize=10, color="#3D3D3D")
     fig.get_layout_engine().set(rect=(0, fraction, 1, 1 - fraction))
+    fit_axis_labels(ax, width_in, fig.get_figheight() * (1 - fraction))
+    legend = ax.get_legend()
+    if legend is not None and legend.get_gid() == BELOW:
+        _anchor_below(ax, legend)
+
+
+#: ``gid`` of a legend set under the x-axis label by :func:`legend_below`.
+BELOW = "legend-below"
+
+
+def legend_below(ax, *, x: float = 0.0, **options):
+    """A legend under the axes, below the tick labels and the x-axis label whatever their number
+    of lines (placed when the chart is finished); ``options`` go to ``Axes.legend``."""
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(x, 0.0), **options)
+    legend.set_gid(BELOW)
+    return legend
+
+
+def _lines(text: str) -> int:
+    return text.count("\n") + 1 if text else 0
+
+
+def _anchor_below(ax, legend) -> None:
+    ticks = max((_lines(t.get_text()) for t in ax.get_xticklabels()), default=0)
+    label = _lines(ax.get_xlabel())
+    size = ax.xaxis.label.get_size()
+    points = 8 + (ticks + label) * size * 1.25 + 4
+    x = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted()).x0
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-points, units="points")
+    legend.set_bbox_to_anchor((x, 0.0), transform=below)
+
+
+#: Inches per character of a 14 pt axis label (a generous average for sans-serif text).
+LABEL_CHAR_IN = 0.105
+
+
+def fit_axis_labels(ax, width_in: float, height_in: float) -> None:
+    """Wrap an axis label longer than its side of the plot (less room for title and ticks), so
+    a long outcome name never runs into the title or off the canvas."""
+    for label, room in ((ax.yaxis.label, height_in - 2.2), (ax.xaxis.label, width_in - 2.0)):
+        text = label.get_text()
+        chars = max(12, int(room / LABEL_CHAR_IN))
+        if text and "\n" not in text and len(text) > chars:
+            label.set_text(wrap(text, chars))
