@@ -159,6 +159,8 @@ def trend_chart(
         )
         all_years = years["year"].to_numpy(dtype=float)
         ax.set_xticks(all_years, [str(int(v)) for v in all_years])
+        if all_years.size:
+            ax.set_xlim(all_years.min() - 0.6, all_years.max() + 0.6)
         ax.set_ylim(0, top)
         ax.set_xlabel(DIMENSION_LABELS["year"])
         ax.set_ylabel(f"{label} (% of live births)")
@@ -416,8 +418,8 @@ def funnel_plot(
     series = [
         ("area_year", False, "Other areas, single years", OTHER_COLOUR, "o", 6),
         ("area", False, "Other areas, whole period", OTHER_COLOUR, "D", 9),
-        ("area_year", True, f"{name}, single years", PRIMARY_COLOUR, "s", 7),
-        ("area", True, f"{name}, whole period", PRIMARY_COLOUR, "D", 12),
+        ("area_year", True, wrap(f"{name}, single years", 28), PRIMARY_COLOUR, "s", 7),
+        ("area", True, wrap(f"{name}, whole period", 28), PRIMARY_COLOUR, "D", 12),
     ]
     with matplotlib.style.context([STYLE, RC]):
         fig = new_figure(10, 6.6)
@@ -467,7 +469,7 @@ def funnel_plot(
                 for _, p in part.iterrows():
                     right = p["denominator"] > (x_min + x_max) / 2  # name to the left, in the plot
                     ax.annotate(
-                        p["area_name"],
+                        wrap(str(p["area_name"]), 24),
                         xy=(p["denominator"], p["percent"]),
                         xytext=(-6 if right else 6, 4),
                         textcoords="offset points",

@@ -89,7 +89,7 @@ def forest_plot(
     y_of = {i: len(entries) - 1 - i for i in range(len(entries))}
 
     low, high = ratio_limits(rows[measure], rows["lower_95"], rows["upper_95"])
-    beyond: list[str] = []
+    beyond: dict[str, list[str]] = {}  # level -> models whose interval runs off the chart
 
     alt_values: list[str] = []
     few: list[str] = []
@@ -149,7 +149,7 @@ def forest_plot(
                             ax, [y + offset], edge, horizontal=True, upper=upper, colour=style.color
                         )
                 if row["lower_95"] < low or row["upper_95"] > high:
-                    beyond.append(f"{text} ({model_label.lower()})")
+                    beyond.setdefault(text, []).append(model_label.lower())
                 ax.errorbar(
                     [row[measure]],
                     [y + offset],
@@ -220,8 +220,9 @@ def forest_plot(
             notes.append(f"No estimate for {join_words(few)}.")
         if flagged:
             notes.append(f"Read with care: {join_words(flagged)}.")
-        if beyond:
-            notes.append(beyond_note(beyond))
+        cut_off = [f"{text} ({join_words(models)})" for text, models in beyond.items()]
+        if cut_off:
+            notes.append(beyond_note(cut_off))
         caption = chart_caption(
             synthetic=synthetic,
             source=source,
@@ -248,6 +249,6 @@ def forest_plot(
         alt += f" No estimate for {join_words(few)}."
     if flagged:
         alt += f" Read with care: {join_words(flagged)}."
-    if beyond:
-        alt += f" {beyond_note(beyond)}"
+    if cut_off:
+        alt += f" {beyond_note(cut_off)}"
     return fig, alt.strip()

@@ -119,7 +119,7 @@ def finish(fig: Figure, ax, title: str, caption: str) -> None:
         fontsize="large",
         fontweight="bold",
     )
-    wrapped = wrap(caption, int(width_in * 13.5))
+    wrapped = wrap(caption, int(width_in * 12.6))
     lines = wrapped.count("\n") + 1
     caption_height = (lines * 10 * 1.35 + 14) / 72  # inches: 10 pt text, line spacing, margin
     fraction = min(0.45, caption_height / fig.get_figheight())
@@ -135,12 +135,31 @@ def finish(fig: Figure, ax, title: str, caption: str) -> None:
 BELOW = "legend-below"
 
 
-def legend_below(ax, *, x: float = 0.0, **options):
+def legend_below(ax, *, x: float = 0.0, ncols: int = 1, fontsize: float = 10, **options):
     """A legend under the axes, below the tick labels and the x-axis label whatever their number
-    of lines (placed when the chart is finished); ``options`` go to ``Axes.legend``."""
-    legend = ax.legend(loc="upper left", bbox_to_anchor=(x, 0.0), **options)
+    of lines (placed when the chart is finished); long entries are wrapped and the columns cut to
+    what fits the figure's width. ``options`` go to ``Axes.legend``."""
+    handles, labels = ax.get_legend_handles_labels()
+    labels = [wrap(label, LEGEND_CHARS) for label in labels]
+    longest = max((len(line) for label in labels for line in label.split("\n")), default=1)
+    entry_in = longest * fontsize * 0.6 / 72 + 0.8  # text plus handle and spacing
+    room_in = ax.figure.get_figwidth() * (1 - x) - 1.2
+    ncols = max(1, min(ncols, int(room_in // entry_in)))
+    legend = ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(x, 0.0),
+        ncols=ncols,
+        fontsize=fontsize,
+        **options,
+    )
     legend.set_gid(BELOW)
     return legend
+
+
+#: Characters of a legend entry's line before it wraps.
+LEGEND_CHARS = 45
 
 
 def _lines(text: str) -> int:
