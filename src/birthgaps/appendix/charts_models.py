@@ -114,6 +114,7 @@ def forest_plot(
                 ax.plot([1.0], [y], marker="|", color="#3D3D3D", markersize=10, zorder=3)
                 continue
             tick_labels[y] = text
+            missing: list[tuple[str, str, float]] = []  # (model, reason, offset) without estimate
             for model, (model_label, style, offset, face) in model_styles.items():
                 hit = rows[
                     (rows["model"] == model) & (rows["term"] == term) & (rows["level"] == level)
@@ -123,16 +124,7 @@ def forest_plot(
                 row = hit.iloc[0]
                 if too_few_events(row["note"]) or not np.isfinite(row[measure]):
                     reason = estimate_note(row["note"]) or "no estimate"
-                    ax.text(
-                        1.0,
-                        y + offset,
-                        f"  {model_label.lower()}: {reason}",
-                        va="center",
-                        ha="left",
-                        fontsize=10,
-                        style="italic",
-                        color="#3D3D3D",
-                    )
+                    missing.append((model_label.lower(), reason, offset))
                     few.append(f"{text} ({model_label.lower()}: {reason})")
                     continue
                 caveat = estimate_note(row["note"])
@@ -179,6 +171,20 @@ def forest_plot(
                         fontsize=10,
                         color=PRIMARY_COLOUR,
                     )
+            if len(missing) == 2 and missing[0][1] == missing[1][1]:
+                # one line for both models: two lines a third of a row apart would overlap
+                missing = [(join_words([m for m, _, _ in missing]), missing[0][1], 0.0)]
+            for model_words, reason, offset in missing:
+                ax.text(
+                    1.0,
+                    y + offset,
+                    f"  {model_words}: {reason}",
+                    va="center",
+                    ha="left",
+                    fontsize=10,
+                    style="italic",
+                    color="#3D3D3D",
+                )
         ax.annotate(
             f"Adjusted {spec.short} (95% CI)",
             xy=(1.0, len(entries) - 1),
