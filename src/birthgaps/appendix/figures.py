@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from matplotlib import rc_context
@@ -240,7 +241,7 @@ def write_area_figures(
     flow: pd.DataFrame,
     area_code: str,
     out_dir: str | Path,
-    **options,
+    **options: Any,
 ) -> list[Path]:
     """Draw and save an area's figure set into ``out_dir``; returns every file written.
 
