@@ -291,6 +291,7 @@ def test_save_figure_writes_three_identical_files_each_time(fake_rates, tmp_path
     (width,) = struct.unpack(">I", first[0].read_bytes()[16:20])  # PNG IHDR width
     assert width == 1500  # 10 inches at 150 dpi: sharp across A4, a quarter of the 300-dpi pixels
     assert first[0].read_bytes()[25] == 3  # PNG IHDR colour type 3: a palette image
+    assert first[0].stat().st_size < 120_000  # light: was about 400 kB at 300 dpi in full colour
     contents = [p.read_bytes() for p in first]
     again = figures.save_figure(fig, alt, tmp_path / "a" / "preterm_by_imd")
     assert [p.read_bytes() for p in again] == contents
