@@ -163,3 +163,26 @@ def test_a_precise_group_far_from_the_rest_still_sets_the_axis(crowded):
     )
     assert fig.axes[0].get_xlim()[1] == pytest.approx(98.8 * 1.08)
     assert not _beyond_marks(fig)  # the wide group ends within that range
+
+
+def test_a_wide_interval_in_one_year_does_not_stretch_the_year_chart(fake_rates):
+    area = "X06000001"
+    years = (
+        (fake_rates["area_code"] == area)
+        & (fake_rates["outcome"] == "preterm")
+        & (fake_rates["dimension"] == "year")
+    )
+    narrowest = fake_rates.loc[years, "upper_95"].astype(float).idxmin()  # never the top
+    wide_rates = fake_rates.copy()
+    wide_rates.loc[narrowest, ["lower_95", "upper_95"]] = [1.0, 60.0]
+    year = fake_rates.loc[narrowest, "group"]
+    plain, _ = charts_rates.rates_by_group(
+        fake_rates, area, "preterm", "year", disclosure=DISCLOSURE
+    )
+    wide, alt = charts_rates.rates_by_group(
+        wide_rates, area, "preterm", "year", disclosure=DISCLOSURE
+    )
+    assert wide.axes[0].get_ylim() == plain.axes[0].get_ylim()
+    (marks,) = _beyond_marks(wide)
+    assert marks.get_marker() == "^" and marks.get_xdata()[0] == float(year)
+    assert f"The 95% confidence interval of {year} runs beyond the chart" in alt
