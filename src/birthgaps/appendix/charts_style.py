@@ -183,7 +183,7 @@ LABEL_CHAR_IN = 0.105
 def fit_axis_labels(ax, width_in: float, height_in: float) -> None:
     """Wrap an axis label longer than its side of the plot (less room for title and ticks), so
     a long outcome name never runs into the title or off the canvas."""
-    for label, room in ((ax.yaxis.label, height_in - 2.2), (ax.xaxis.label, width_in - 2.0)):
+    for label, room in ((ax.yaxis.label, height_in - 1.6), (ax.xaxis.label, width_in - 2.0)):
         text = label.get_text()
         chars = max(12, int(room / LABEL_CHAR_IN))
         if text and "\n" not in text and len(text) > chars:
