@@ -230,7 +230,8 @@ def test_forest_plot_log_axis_reference_line_and_labels(fake_models):
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert "White (reference)" in ticks and "5 (least deprived) (reference)" in ticks
     too_few = [t for t in ax.texts if "too few events" in t.get_text()]
-    assert len(too_few) == 2  # crude and adjusted, as text rather than points
+    # crude and adjusted, as one line of text rather than points (two lines would overlap)
+    assert [t.get_text().strip() for t in too_few] == ["crude and adjusted: too few events"]
     other_y = ticks.index("Other")
     other_y = ax.get_yticks()[other_y]
     for container in ax.containers:
@@ -288,7 +289,9 @@ def test_save_figure_writes_three_identical_files_each_time(fake_rates, tmp_path
     assert all(p.stat().st_size > 0 for p in first)
     assert first[2].read_text(encoding="utf-8").strip() == alt.strip()
     (width,) = struct.unpack(">I", first[0].read_bytes()[16:20])  # PNG IHDR width
-    assert width == 3000  # 10 inches at 300 dpi
+    assert width == 1500  # 10 inches at 150 dpi: sharp across A4, a quarter of the 300-dpi pixels
+    assert first[0].read_bytes()[25] == 3  # PNG IHDR colour type 3: a palette image
+    assert first[0].stat().st_size < 120_000  # light: was about 400 kB at 300 dpi in full colour
     contents = [p.read_bytes() for p in first]
     again = figures.save_figure(fig, alt, tmp_path / "a" / "preterm_by_imd")
     assert [p.read_bytes() for p in again] == contents
@@ -550,7 +553,7 @@ def test_risk_ratio_forest_plot_draws_the_risk_ratios(risk_ratios):
 
 def test_risk_ratio_forest_plot_notes_and_neutral_title(risk_ratios):
     fig, alt = charts_models.forest_plot(risk_ratios, FLAT, "preterm", measure="risk_ratio")
-    assert len([t for t in fig.axes[0].texts if "too few events" in t.get_text()]) == 2
+    assert len([t for t in fig.axes[0].texts if "too few events" in t.get_text()]) == 1
     assert "No estimate for Other (crude: too few events) and Other (adjusted" in alt
     fig, alt = charts_models.forest_plot(risk_ratios, "X06000002", "lbw", measure="risk_ratio")
     caption = next(t.get_text() for t in fig.texts if "Source:" in t.get_text()).replace("\n", " ")

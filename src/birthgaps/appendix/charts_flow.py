@@ -18,6 +18,7 @@ from birthgaps.appendix.charts_style import (
     STYLE,
     chart_caption,
     finish,
+    legend_below,
     new_figure,
     wrap,
 )
@@ -50,11 +51,14 @@ def exclusion_flow(
     where = "all study areas" if "area_code" not in flow.columns else (area_name or "the area")
 
     with matplotlib.style.context([STYLE, RC]):
-        fig = new_figure(10, max(4.5, 2.8 + 0.42 * len(steps)))
+        labels = [wrap(str(d), 46) for d in steps["description"]]
+        # each row as tall as its label: one unit per bar, more for labels of 3 or more lines
+        units = np.array([max(1.0, 0.4 * (label.count("\n") + 1) + 0.2) for label in labels])
+        fig = new_figure(10, max(4.5, 2.8 + 0.42 * units.sum()))
         ax = fig.add_subplot()
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", visible=True)
-        y = np.arange(len(steps))[::-1]
+        y = units.sum() - (np.cumsum(units) - units / 2)
         values = steps["count"].astype("float64").to_numpy(na_value=np.nan)
         top = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
         for kind, (kind_label, colour, hatch) in FLOW_KINDS.items():
@@ -76,12 +80,12 @@ def exclusion_flow(
                 text += {"total": "", "excluded": " removed", "flagged": " flagged"}[row["kind"]]
             x = 0.0 if row["suppressed"] else float(row["count"])
             ax.text(x + top * 0.01, yy, text, va="center", ha="left", fontsize=11, color="#3D3D3D")
-        ax.set_yticks(y, [wrap(str(d), 40) for d in steps["description"]], fontsize=11)
-        ax.set_ylim(-0.7, len(steps) - 0.3)
+        ax.set_yticks(y, labels, fontsize=11)
+        ax.set_ylim(0, units.sum())
         ax.set_xlim(0, top * 1.22)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.set_xlabel("Records")
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.1), ncols=1, fontsize=11)
+        legend_below(ax, ncols=1, fontsize=11)
         notes = [
             f"{counts_sentence(disclosure)} {withheld_text(disclosure)}.",
             "Gestation and weight problems remove a birth only from the denominators that need them.",

@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from birthgaps.appendix.charts_axes import beyond_note, cut, mark_beyond, value_top
 from birthgaps.appendix.charts_style import (
     BENCHMARK_COLOUR,
     OTHER_COLOUR,
@@ -19,6 +20,7 @@ from birthgaps.appendix.charts_style import (
     STYLE,
     chart_caption,
     finish,
+    legend_below,
     new_figure,
     wrap,
 )
@@ -93,22 +95,27 @@ def trend_chart(
             )
         x = shown["year"].to_numpy(dtype=float)
         y = shown["percent"].to_numpy(dtype=float)
+        hi = shown["upper_95"].to_numpy(dtype=float)
+        bench = years["benchmark"].to_numpy(dtype=float) if has_benchmark else []
+        top = value_top(y, shown["lower_95"], hi, also=bench) * 1.2  # room for the trend box
+        hi_cut, _, above = cut(hi, 0.0, top)
         ax.errorbar(
             x,
             y,
             yerr=[
                 np.clip(y - shown["lower_95"].to_numpy(dtype=float), 0, None),
-                np.clip(shown["upper_95"].to_numpy(dtype=float) - y, 0, None),
+                np.clip(hi_cut - y, 0, None),
             ],
             fmt="none",
             ecolor=PRIMARY_COLOUR,
             capsize=3,
             zorder=2,
         )
+        mark_beyond(ax, x[above], top, horizontal=False, upper=True, colour=PRIMARY_COLOUR)
+        beyond = [str(int(v)) for v in x[above]]
         ax.plot(
             x, y, color=PRIMARY_COLOUR, marker="o", markersize=8, label=f"{name} (95% CI)", zorder=3
         )
-        top = float(np.nanmax(shown["upper_95"].to_numpy(dtype=float))) if not shown.empty else 1.0
         if has_benchmark:
             bx = years["year"].to_numpy(dtype=float)
             by = years["benchmark"].to_numpy(dtype=float)
@@ -123,14 +130,12 @@ def trend_chart(
                 label=f"{bench_label} (benchmark)",
                 zorder=2.5,
             )
-            if np.isfinite(by).any():
-                top = max(top, float(np.nanmax(by)))
         for _, r in shown.iterrows():
             comparison = str(r["comparison"])
             if comparison_phrase(comparison, "") and comparison != "Similar":
                 ax.annotate(
                     comparison,
-                    xy=(r["year"], r["upper_95"]),
+                    xy=(r["year"], min(r["upper_95"], top)),
                     xytext=(0, 6),
                     textcoords="offset points",
                     ha="center",
@@ -154,10 +159,12 @@ def trend_chart(
         )
         all_years = years["year"].to_numpy(dtype=float)
         ax.set_xticks(all_years, [str(int(v)) for v in all_years])
-        ax.set_ylim(0, top * 1.3 if top > 0 else 1)
+        if all_years.size:
+            ax.set_xlim(all_years.min() - 0.6, all_years.max() + 0.6)
+        ax.set_ylim(0, top)
         ax.set_xlabel(DIMENSION_LABELS["year"])
         ax.set_ylabel(f"{label} (% of live births)")
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncols=3, fontsize=10)
+        legend_below(ax, ncols=3, fontsize=10)
         notes = [
             "Points show percentages and bars 95% confidence intervals.",
             "Recent trend: Fingertips method (chi-squared test for trend over the most recent "
@@ -171,6 +178,8 @@ def trend_chart(
             )
         if hidden:
             notes.append(f"Values based on small numbers are not shown: {join_words(hidden)}.")
+        if beyond:
+            notes.append(beyond_note(beyond))
         caption = chart_caption(
             synthetic=synthetic,
             source=source,
@@ -197,6 +206,8 @@ def trend_chart(
     )
     if hidden:
         alt += f" Not shown (small numbers): {join_words(hidden)}."
+    if beyond:
+        alt += f" {beyond_note(beyond)}"
     return fig, alt
 
 
@@ -251,10 +262,14 @@ def sii_chart(
         pct = quint["percent"].to_numpy(dtype=float)
         lo = quint["lower_95"].to_numpy(dtype=float)
         hi = quint["upper_95"].to_numpy(dtype=float)
+        line_ends = [sii["intercept"], sii["intercept"] - sii["value"]] if has_sii else []
+        top = value_top(pct[ok], lo[ok], hi[ok], also=line_ends) * 1.25  # room for the index box
+        hi_cut, _, above = cut(hi, 0.0, top)
+        above &= ok
         ax.errorbar(
             ranks[ok],
             pct[ok],
-            yerr=[np.clip(pct[ok] - lo[ok], 0, None), np.clip(hi[ok] - pct[ok], 0, None)],
+            yerr=[np.clip(pct[ok] - lo[ok], 0, None), np.clip(hi_cut[ok] - pct[ok], 0, None)],
             fmt="o",
             color=PRIMARY_COLOUR,
             markersize=9,
@@ -262,7 +277,9 @@ def sii_chart(
             zorder=3,
             label="Quintile percentage (95% CI)",
         )
-        for rank, upper, quintile, shown in zip(ranks, hi, IMD_QUINTILES, ok, strict=True):
+        mark_beyond(ax, ranks[above], top, horizontal=False, upper=True, colour=PRIMARY_COLOUR)
+        beyond = [f"quintile {q}" for q, a in zip(IMD_QUINTILES, above, strict=True) if a]
+        for rank, upper, quintile, shown in zip(ranks, hi_cut, IMD_QUINTILES, ok, strict=True):
             ax.annotate(
                 f"Q{quintile}" + ("" if shown else " c"),
                 xy=(rank, upper if shown else 0),
@@ -273,7 +290,6 @@ def sii_chart(
                 fontsize=10,
                 color="#3D3D3D",
             )
-        top = float(np.nanmax(hi[ok])) if ok.any() else 1.0
         if has_sii:
             start = float(sii["intercept"])
             end = start - float(sii["value"])
@@ -286,7 +302,6 @@ def sii_chart(
                 label="Fitted line (slope index of inequality)",
                 zorder=2,
             )
-            top = max(top, start, end)
             text = f"Slope index: {fmt_pp(sii['value'])} (95% CI {fmt_ci(sii['lower_95'], sii['upper_95'])})"
             if rii is not None and np.isfinite(rii["value"]):
                 text += f"\nRelative index: {rii_words(rii)}"
@@ -301,14 +316,17 @@ def sii_chart(
                 bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#3D3D3D"},
             )
         ax.set_xlim(0, 1)
-        ax.set_ylim(0, top * 1.35 if top > 0 else 1)
+        ax.set_ylim(0, top)
         ax.set_xticks(
             [0, 0.25, 0.5, 0.75, 1],
             ["0\nmost deprived", "0.25", "0.5", "0.75", "1\nleast deprived"],
         )
+        ends = ax.get_xticklabels()
+        ends[0].set_horizontalalignment("left")  # the end words stay over the axis, off the y ticks
+        ends[-1].set_horizontalalignment("right")
         ax.set_xlabel("Relative deprivation rank of the mother's neighbourhood (share of births)")
         ax.set_ylabel(f"{label} (% of live births)")
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncols=2, fontsize=10)
+        legend_below(ax, ncols=2, fontsize=10)
         notes = [
             "Each IMD quintile is placed at the middle of its share of births, ranked from most to "
             "least deprived; bars are 95% confidence intervals.",
@@ -321,6 +339,8 @@ def sii_chart(
         if suppressed.any():
             hidden = [q for q, s in zip(IMD_QUINTILES, suppressed, strict=True) if s]
             notes.append(f"Suppressed values (c) not shown: quintile {join_words(hidden)}.")
+        if beyond:
+            notes.append(beyond_note(beyond))
         caption = chart_caption(
             synthetic=synthetic,
             source=source,
@@ -346,6 +366,8 @@ def sii_chart(
     )
     if has_sii and rii is not None and np.isfinite(rii["value"]):
         alt += f" Relative index of inequality {rii_words(rii)}."
+    if beyond:
+        alt += f" {beyond_note(beyond)}"
     return fig, alt
 
 
@@ -396,8 +418,8 @@ def funnel_plot(
     series = [
         ("area_year", False, "Other areas, single years", OTHER_COLOUR, "o", 6),
         ("area", False, "Other areas, whole period", OTHER_COLOUR, "D", 9),
-        ("area_year", True, f"{name}, single years", PRIMARY_COLOUR, "s", 7),
-        ("area", True, f"{name}, whole period", PRIMARY_COLOUR, "D", 12),
+        ("area_year", True, wrap(f"{name}, single years", 28), PRIMARY_COLOUR, "s", 7),
+        ("area", True, wrap(f"{name}, whole period", 28), PRIMARY_COLOUR, "D", 12),
     ]
     with matplotlib.style.context([STYLE, RC]):
         fig = new_figure(10, 6.6)
@@ -445,11 +467,13 @@ def funnel_plot(
             )
             if row_type == "area":
                 for _, p in part.iterrows():
+                    right = p["denominator"] > (x_min + x_max) / 2  # name to the left, in the plot
                     ax.annotate(
-                        p["area_name"],
+                        wrap(str(p["area_name"]), 24),
                         xy=(p["denominator"], p["percent"]),
-                        xytext=(6, 4),
+                        xytext=(-6 if right else 6, 4),
                         textcoords="offset points",
+                        ha="right" if right else "left",
                         fontsize=9,
                         color=colour if own else "#3D3D3D",
                     )

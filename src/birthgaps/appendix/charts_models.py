@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
+from birthgaps.appendix.charts_axes import beyond_note, mark_beyond, ratio_limits
 from birthgaps.appendix.charts_style import (
     PRIMARY_COLOUR,
     RC,
@@ -19,6 +20,7 @@ from birthgaps.appendix.charts_style import (
     SeriesStyle,
     chart_caption,
     finish,
+    legend_below,
     new_figure,
 )
 from birthgaps.appendix.findings import model_finding
@@ -86,10 +88,8 @@ def forest_plot(
         entries.extend(("level", term, level) for level in levels)
     y_of = {i: len(entries) - 1 - i for i in range(len(entries))}
 
-    finite = rows[np.isfinite(rows["lower_95"]) & np.isfinite(rows["upper_95"])]
-    low = float(np.nanmin(finite["lower_95"])) if not finite.empty else 0.5
-    high = float(np.nanmax(finite["upper_95"])) if not finite.empty else 2.0
-    low, high = min(low, 0.9) / 1.15, max(high, 1.1) * 1.15
+    low, high = ratio_limits(rows[measure], rows["lower_95"], rows["upper_95"])
+    beyond: dict[str, list[str]] = {}  # level -> models whose interval runs off the chart
 
     alt_values: list[str] = []
     few: list[str] = []
@@ -114,6 +114,7 @@ def forest_plot(
                 ax.plot([1.0], [y], marker="|", color="#3D3D3D", markersize=10, zorder=3)
                 continue
             tick_labels[y] = text
+            missing: list[tuple[str, str, float]] = []  # (model, reason, offset) without estimate
             for model, (model_label, style, offset, face) in model_styles.items():
                 hit = rows[
                     (rows["model"] == model) & (rows["term"] == term) & (rows["level"] == level)
@@ -123,23 +124,24 @@ def forest_plot(
                 row = hit.iloc[0]
                 if too_few_events(row["note"]) or not np.isfinite(row[measure]):
                     reason = estimate_note(row["note"]) or "no estimate"
-                    ax.text(
-                        1.0,
-                        y + offset,
-                        f"  {model_label.lower()}: {reason}",
-                        va="center",
-                        ha="left",
-                        fontsize=10,
-                        style="italic",
-                        color="#3D3D3D",
-                    )
+                    missing.append((model_label.lower(), reason, offset))
                     few.append(f"{text} ({model_label.lower()}: {reason})")
                     continue
                 caveat = estimate_note(row["note"])
                 if caveat:
                     flagged.append(f"{text} ({model_label.lower()}: {caveat})")
-                lower_err = max(row[measure] - row["lower_95"], 0)
-                upper_err = max(row["upper_95"] - row[measure], 0)
+                lower_err = max(row[measure] - max(row["lower_95"], low), 0)
+                upper_err = max(min(row["upper_95"], high) - row[measure], 0)
+                for edge, out, upper in (
+                    (low, row["lower_95"] < low, False),
+                    (high, row["upper_95"] > high, True),
+                ):
+                    if out:
+                        mark_beyond(
+                            ax, [y + offset], edge, horizontal=True, upper=upper, colour=style.color
+                        )
+                if row["lower_95"] < low or row["upper_95"] > high:
+                    beyond.setdefault(text, []).append(model_label.lower())
                 ax.errorbar(
                     [row[measure]],
                     [y + offset],
@@ -169,6 +171,20 @@ def forest_plot(
                         fontsize=10,
                         color=PRIMARY_COLOUR,
                     )
+            if len(missing) == 2 and missing[0][1] == missing[1][1]:
+                # one line for both models: two lines a third of a row apart would overlap
+                missing = [(join_words([m for m, _, _ in missing]), missing[0][1], 0.0)]
+            for model_words, reason, offset in missing:
+                ax.text(
+                    1.0,
+                    y + offset,
+                    f"  {model_words}: {reason}",
+                    va="center",
+                    ha="left",
+                    fontsize=10,
+                    style="italic",
+                    color="#3D3D3D",
+                )
         ax.annotate(
             f"Adjusted {spec.short} (95% CI)",
             xy=(1.0, len(entries) - 1),
@@ -188,7 +204,7 @@ def forest_plot(
                 tick.set_fontweight("bold")
         ax.set_ylim(-0.8, len(entries) - 0.2)
         ax.set_xlim(low, high)
-        candidates = [0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 8, 10, 20]
+        candidates = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 20, 50, 100]
         ticks = [t for t in candidates if low <= t <= high]
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
@@ -198,7 +214,7 @@ def forest_plot(
         )
         ax.set_ylabel("")
         if any(plotted.values()):
-            ax.legend(loc="upper left", bbox_to_anchor=(1.0, -0.08), fontsize=11)
+            legend_below(ax, x=1.0, fontsize=11)
         adjusted_for = [TERM_PHRASES.get(t, t) for t in adjusted_terms]
         notes = [
             f"{spec.method}; bars show 95% confidence intervals. "
@@ -210,6 +226,9 @@ def forest_plot(
             notes.append(f"No estimate for {join_words(few)}.")
         if flagged:
             notes.append(f"Read with care: {join_words(flagged)}.")
+        cut_off = [f"{text} ({join_words(models)})" for text, models in beyond.items()]
+        if cut_off:
+            notes.append(beyond_note(cut_off))
         caption = chart_caption(
             synthetic=synthetic,
             source=source,
@@ -236,4 +255,6 @@ def forest_plot(
         alt += f" No estimate for {join_words(few)}."
     if flagged:
         alt += f" Read with care: {join_words(flagged)}."
+    if cut_off:
+        alt += f" {beyond_note(cut_off)}"
     return fig, alt.strip()

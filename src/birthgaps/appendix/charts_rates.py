@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from birthgaps.appendix.charts_axes import beyond_note, cut, mark_beyond, value_top
 from birthgaps.appendix.charts_style import (
     PRIMARY_COLOUR,
     RC,
@@ -79,37 +80,43 @@ def rates_by_imd(
 
     suppressed_notes: list[str] = []
     alt_series: list[str] = []
+    drawn: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[str]]] = []
+    for series_name, rows in series:
+        by_q = {q: rows[rows["quintile"] == q] for q in IMD_QUINTILES}
+        y, lo, hi, hidden = [], [], [], []
+        for q in IMD_QUINTILES:
+            row = by_q[q]
+            if row.empty or bool(row["suppressed"].iloc[0]):
+                if not row.empty:
+                    hidden.append(q)
+                y.append(np.nan)
+                lo.append(np.nan)
+                hi.append(np.nan)
+            else:
+                y.append(float(row["percent"].iloc[0]))
+                lo.append(float(row["lower_95"].iloc[0]))
+                hi.append(float(row["upper_95"].iloc[0]))
+        drawn.append((series_name, np.array(y), np.array(lo), np.array(hi), hidden))
+    top = value_top(*(np.concatenate([d[i] for d in drawn]) for i in (1, 2, 3)))
+    beyond: list[str] = []
     with matplotlib.style.context([STYLE, RC]):
         fig = new_figure(10, 6.6)
         ax = fig.add_subplot()
         offsets = np.linspace(-0.24, 0.24, len(series)) if len(series) > 1 else [0.0]
-        for (series_name, rows), offset in zip(series, offsets, strict=True):
+        for (series_name, y_arr, lo_arr, hi_arr, hidden), offset in zip(
+            drawn, offsets, strict=True
+        ):
             style = group_style(series_name)
-            by_q = {q: rows[rows["quintile"] == q] for q in IMD_QUINTILES}
-            x, y, lo, hi, hidden = [], [], [], [], []
-            for i, q in enumerate(IMD_QUINTILES, start=1):
-                row = by_q[q]
-                x.append(i + offset)
-                if row.empty or bool(row["suppressed"].iloc[0]):
-                    if not row.empty:
-                        hidden.append(q)
-                    y.append(np.nan)
-                    lo.append(np.nan)
-                    hi.append(np.nan)
-                else:
-                    y.append(float(row["percent"].iloc[0]))
-                    lo.append(float(row["lower_95"].iloc[0]))
-                    hi.append(float(row["upper_95"].iloc[0]))
-            x_arr, y_arr = np.array(x), np.array(y)
-            lo_arr, hi_arr = np.array(lo), np.array(hi)
+            x_arr = np.arange(1, 6) + offset
             shown = ~np.isnan(y_arr)
+            hi_cut, _, above = cut(hi_arr, 0.0, top)
             if shown.any():
                 ax.errorbar(
                     x_arr[shown],
                     y_arr[shown],
                     yerr=[
                         np.clip(y_arr[shown] - lo_arr[shown], 0, None),
-                        np.clip(hi_arr[shown] - y_arr[shown], 0, None),
+                        np.clip(hi_cut[shown] - y_arr[shown], 0, None),
                     ],
                     fmt="none",
                     ecolor=style.color,
@@ -118,6 +125,10 @@ def rates_by_imd(
                     alpha=0.9,
                     zorder=2,
                 )
+            if above.any():
+                mark_beyond(ax, x_arr[above], top, horizontal=False, upper=True, colour=style.color)
+                quintiles = [q for q, a in zip(IMD_QUINTILES, above, strict=True) if a]
+                beyond.append(f"{series_name} in quintile {join_words(quintiles)}")
             ax.plot(
                 x_arr,
                 y_arr,
@@ -132,14 +143,14 @@ def rates_by_imd(
                 suppressed_notes.append(f"{series_name} in quintile {join_words(hidden)}")
             values = [
                 f"quintile {q} {fmt_pct(v)}"
-                for q, v in zip(IMD_QUINTILES, y, strict=True)
+                for q, v in zip(IMD_QUINTILES, y_arr, strict=True)
                 if not np.isnan(v)
             ]
             if values:
                 alt_series.append(f"{series_name}: {', '.join(values)}.")
         ax.set_xticks(range(1, 6), [imd_label(q).replace(" (", "\n(") for q in IMD_QUINTILES])
         ax.set_xlim(0.5, 5.5)
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, top)
         ax.set_xlabel(DIMENSION_LABELS["imd_quintile"])
         ax.set_ylabel(f"{label} (% of live births)")
         ax.legend(
@@ -155,6 +166,8 @@ def rates_by_imd(
             notes.append(
                 f"{withheld_text(disclosure)}. Withheld values are not shown: {'; '.join(suppressed_notes)}."
             )
+        if beyond:
+            notes.append(beyond_note(beyond))
         caption = chart_caption(
             synthetic=synthetic,
             source=source,
@@ -172,6 +185,8 @@ def rates_by_imd(
     )
     if suppressed_notes:
         alt += f" Suppressed values not shown: {'; '.join(suppressed_notes)}."
+    if beyond:
+        alt += f" {beyond_note(beyond)}"
     return fig, alt
 
 
@@ -211,21 +226,24 @@ def rates_by_group(
             x = pd.to_numeric(rows["group"], errors="coerce").to_numpy(dtype=float)
             y = np.where(rows["suppressed"], np.nan, rows["percent"])
             ok = ~np.isnan(y)
+            lo, hi = rows["lower_95"].to_numpy(dtype=float), rows["upper_95"].to_numpy(dtype=float)
+            top = value_top(y[ok], lo[ok], hi[ok])
+            hi_cut, _, above = cut(hi, 0.0, top)
             ax.errorbar(
                 x[ok],
                 y[ok],
-                yerr=[
-                    np.clip(y[ok] - rows["lower_95"].to_numpy()[ok], 0, None),
-                    np.clip(rows["upper_95"].to_numpy()[ok] - y[ok], 0, None),
-                ],
+                yerr=[np.clip(y[ok] - lo[ok], 0, None), np.clip(hi_cut[ok] - y[ok], 0, None)],
                 fmt="none",
                 ecolor=PRIMARY_COLOUR,
                 capsize=3,
                 zorder=2,
             )
+            above &= ok
+            mark_beyond(ax, x[above], top, horizontal=False, upper=True, colour=PRIMARY_COLOUR)
+            beyond = rows.loc[above, "group"].tolist()
             ax.plot(x, y, color=PRIMARY_COLOUR, marker="o", label=label, zorder=3)
             ax.set_xticks(x, [str(int(v)) for v in x])
-            ax.set_ylim(bottom=0)
+            ax.set_ylim(0, top)
             ax.set_xlabel(DIMENSION_LABELS["year"])
             ax.set_ylabel(f"{label} (% of live births)")
         else:
@@ -234,18 +252,22 @@ def rates_by_group(
             ax.grid(axis="y", visible=False)
             ax.grid(axis="x", visible=True)
             positions = {g: len(rows) - 1 - i for i, g in enumerate(rows["group"])}
+            also = [float(overall["percent"])] if overall is not None else []
+            upper = value_top(shown["percent"], shown["lower_95"], shown["upper_95"], also=also)
+            beyond = []
             for _, row in shown.iterrows():
                 style = (
                     group_style(row["group"])
                     if dimension == "ethnic_group"
                     else SeriesStyle(PRIMARY_COLOUR, "o")
                 )
+                high = min(row["upper_95"], upper)
                 ax.errorbar(
                     [row["percent"]],
                     [positions[row["group"]]],
                     xerr=[
                         [max(row["percent"] - row["lower_95"], 0)],
-                        [max(row["upper_95"] - row["percent"], 0)],
+                        [max(high - row["percent"], 0)],
                     ],
                     fmt=style.marker,
                     color=style.color,
@@ -254,9 +276,17 @@ def rates_by_group(
                     label=row["group"],
                     zorder=3,
                 )
-            upper = np.nanmax(shown["upper_95"].to_numpy()) if not shown.empty else 1.0
+                if row["upper_95"] > upper:
+                    beyond.append(row["group"])
+                    mark_beyond(
+                        ax,
+                        [positions[row["group"]]],
+                        upper,
+                        horizontal=True,
+                        upper=True,
+                        colour=style.color,
+                    )
             if overall is not None:
-                upper = max(upper, float(overall["percent"]))
                 ax.axvline(overall["percent"], color="#3D3D3D", linestyle="--", linewidth=1.2)
                 ax.annotate(
                     f"All births {fmt_pct(overall['percent'])}",
@@ -280,7 +310,7 @@ def rates_by_group(
                 )
             ax.set_yticks(list(positions.values()), list(positions.keys()))
             ax.set_ylim(-0.7, len(rows) - 0.3)
-            ax.set_xlim(0, upper * 1.15 if upper > 0 else 1)
+            ax.set_xlim(0, upper)
             ax.set_xlabel(f"{label} (% of live births)")
             ax.set_ylabel(DIMENSION_LABELS[dimension])
         notes = ["Points show percentages and bars 95% confidence intervals."]
@@ -290,6 +320,8 @@ def rates_by_group(
             notes.append(
                 f"{withheld_text(disclosure)}. Withheld values are not shown: {join_words(hidden)}."
             )
+        if beyond:
+            notes.append(beyond_note(beyond))
         caption = chart_caption(
             synthetic=synthetic,
             source=source,
@@ -313,4 +345,6 @@ def rates_by_group(
         alt += f" All births: {fmt_pct(overall['percent'])}."
     if hidden:
         alt += f" Suppressed values not shown: {join_words(hidden)}."
+    if beyond:
+        alt += f" {beyond_note(beyond)}"
     return fig, alt

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from afcharts.af_colours import get_af_colours
 from matplotlib.figure import Figure
+from matplotlib.transforms import offset_copy
 
 from birthgaps.appendix.wording import ALL_BIRTHS
 from birthgaps.core.codes import NOT_STATED
@@ -22,7 +23,7 @@ RC = {
     "svg.hashsalt": "birthgaps",
     "svg.fonttype": "path",
     "figure.dpi": 100,
-    "savefig.dpi": 300,
+    "savefig.dpi": 150,
     "axes.titlesize": "large",
     "axes.titleweight": "bold",
 }
@@ -118,9 +119,72 @@ def finish(fig: Figure, ax, title: str, caption: str) -> None:
         fontsize="large",
         fontweight="bold",
     )
-    wrapped = wrap(caption, int(width_in * 13.5))
+    wrapped = wrap(caption, int(width_in * 12.6))
     lines = wrapped.count("\n") + 1
     caption_height = (lines * 10 * 1.35 + 14) / 72  # inches: 10 pt text, line spacing, margin
     fraction = min(0.45, caption_height / fig.get_figheight())
     fig.text(0.01, 0.01, wrapped, ha="left", va="bottom", fontsize=10, color="#3D3D3D")
     fig.get_layout_engine().set(rect=(0, fraction, 1, 1 - fraction))
+    fit_axis_labels(ax, width_in, fig.get_figheight() * (1 - fraction))
+    legend = ax.get_legend()
+    if legend is not None and legend.get_gid() == BELOW:
+        _anchor_below(ax, legend)
+
+
+#: ``gid`` of a legend set under the x-axis label by :func:`legend_below`.
+BELOW = "legend-below"
+
+
+def legend_below(ax, *, x: float = 0.0, ncols: int = 1, fontsize: float = 10, **options):
+    """A legend under the axes, below the tick labels and the x-axis label whatever their number
+    of lines (placed when the chart is finished); long entries are wrapped and the columns cut to
+    what fits the figure's width. ``options`` go to ``Axes.legend``."""
+    handles, labels = ax.get_legend_handles_labels()
+    labels = [wrap(label, LEGEND_CHARS) for label in labels]
+    longest = max((len(line) for label in labels for line in label.split("\n")), default=1)
+    entry_in = longest * fontsize * 0.6 / 72 + 0.8  # text plus handle and spacing
+    room_in = ax.figure.get_figwidth() * (1 - x) - 1.2
+    ncols = max(1, min(ncols, int(room_in // entry_in)))
+    legend = ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(x, 0.0),
+        ncols=ncols,
+        fontsize=fontsize,
+        **options,
+    )
+    legend.set_gid(BELOW)
+    return legend
+
+
+#: Characters of a legend entry's line before it wraps.
+LEGEND_CHARS = 45
+
+
+def _lines(text: str) -> int:
+    return text.count("\n") + 1 if text else 0
+
+
+def _anchor_below(ax, legend) -> None:
+    ticks = max((_lines(t.get_text()) for t in ax.get_xticklabels()), default=0)
+    label = _lines(ax.get_xlabel())
+    size = ax.xaxis.label.get_size()
+    points = 8 + (ticks + label) * size * 1.25 + 4
+    x = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted()).x0
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-points, units="points")
+    legend.set_bbox_to_anchor((x, 0.0), transform=below)
+
+
+#: Inches per character of a 14 pt axis label (a generous average for sans-serif text).
+LABEL_CHAR_IN = 0.105
+
+
+def fit_axis_labels(ax, width_in: float, height_in: float) -> None:
+    """Wrap an axis label longer than its side of the plot (less room for title and ticks), so
+    a long outcome name never runs into the title or off the canvas."""
+    for label, room in ((ax.yaxis.label, height_in - 1.6), (ax.xaxis.label, width_in - 2.0)):
+        text = label.get_text()
+        chars = max(12, int(room / LABEL_CHAR_IN))
+        if text and "\n" not in text and len(text) > chars:
+            label.set_text(wrap(text, chars))
