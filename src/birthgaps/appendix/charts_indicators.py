@@ -31,6 +31,7 @@ from birthgaps.appendix.frames import (
     benchmark_label_of,
     cell_text,
     funnel_rows,
+    funnel_target_of,
     inequality_rows,
     measure_row,
     period_of,
@@ -49,6 +50,7 @@ from birthgaps.appendix.wording import (
     outcome_definition,
     outcome_label,
     rii_words,
+    significance_phrase,
     trend_window,
 )
 from birthgaps.core.codes import IMD_QUINTILES
@@ -407,6 +409,7 @@ def funnel_plot(
             rows=0,
         )
     baseline = float(limits["baseline"].iloc[0])
+    target = funnel_target_of(rows)
     x_min = float(points["denominator"].min()) * 0.8
     x_max = float(points["denominator"].max()) * 1.1
     span = limits[
@@ -429,7 +432,7 @@ def funnel_plot(
             baseline,
             color=BENCHMARK_COLOUR,
             linewidth=1.5,
-            label=f"Average of the study areas ({fmt_pct(baseline)})",
+            label=wrap(f"{target} ({fmt_pct(baseline)})", 28),
             zorder=1,
         )
         for level, style, text in (("95", "--", "95% limits"), ("99_8", ":", "99.8% limits")):
@@ -493,9 +496,9 @@ def funnel_plot(
         ax.set_ylabel(f"{label} (% of live births)")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
         notes = [
-            "Funnel limits (PHE method, Wilson score) around the average of all study areas and "
-            "years: a point outside the 95% (dashed) or 99.8% (dotted) limits differs significantly "
-            "from that average.",
+            f"Funnel limits (PHE method, Wilson score) around {target} "
+            f"({fmt_pct(baseline)}): a point outside the 95% (dashed) or 99.8% (dotted) limits "
+            "differs significantly from it.",
             "Values based on small numbers are suppressed and not shown.",
         ]
         caption = chart_caption(
@@ -509,13 +512,14 @@ def funnel_plot(
 
     described = "; ".join(
         f"{p['area_name']}{'' if p['row_type'] == 'area' else ' ' + str(int(p['year']))} "
-        f"{fmt_pct(p['percent'])} of {int(p['denominator']):,} births ({p['significance']})"
+        f"{fmt_pct(p['percent'])} of {int(p['denominator']):,} births "
+        f"({significance_phrase(str(p['significance']))})"
         for _, p in points[mine].iterrows()
     )
     alt = (
         f"{'Synthetic data. ' if synthetic else ''}Funnel plot of {lower_first(label)} as a "
         f"percentage of live births against the number of births, for each study area over the "
-        f"whole period and for each year, with the average of the study areas "
-        f"({fmt_pct(baseline)}) and 95% and 99.8% limits. {title}. {name}: {described}."
+        f"whole period and for each year, with {target} ({fmt_pct(baseline)}) and 95% and "
+        f"99.8% limits. {title}. {name}: {described}."
     )
     return fig, alt

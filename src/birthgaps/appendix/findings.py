@@ -13,6 +13,7 @@ from birthgaps.appendix.frames import (
     benchmark_label_of,
     cell_text,
     funnel_rows,
+    funnel_target_of,
     inequality_rows,
     measure_row,
     ratio_measure,
@@ -293,7 +294,8 @@ def sii_finding(inequality: pd.DataFrame, area_code: str, outcome: str, name: st
 
 
 def funnel_finding(funnel: pd.DataFrame, area_code: str, outcome: str, name: str) -> str:
-    """Title of the funnel plot: where the area lies against the pooled average, and its years."""
+    """Title of the funnel plot: where the area lies against its target (England, or the study
+    areas' average), and its years."""
     rows = funnel_rows(funnel, outcome)
     label = outcome_label(outcome)
     area = rows[(rows["row_type"] == "area") & (rows["area_code"] == str(area_code))]
@@ -303,7 +305,7 @@ def funnel_finding(funnel: pd.DataFrame, area_code: str, outcome: str, name: str
     else:
         head = (
             f"{label} in {name} is {significance_phrase(area.iloc[0]['significance'])} around "
-            f"the study areas' average"
+            f"{funnel_target_of(rows)}"
         )
     outside = years[years["significance"].str.startswith(("High", "Low"))]
     placed = years[years["significance"] != ""]

@@ -425,6 +425,17 @@ def measure_row(
     return None if hit.empty else hit.iloc[0]
 
 
+def funnel_target_of(rows: pd.DataFrame) -> str:
+    """What a funnel's centre line is (``baseline_label``: ``England (2019-2022)``, or the study
+    areas' average); a table from before the column existed had the study areas' average."""
+    if "baseline_label" in rows.columns:
+        labels = rows["baseline_label"].dropna().astype(str)
+        labels = labels[labels != ""]
+        if not labels.empty:
+            return labels.iloc[0]
+    return "Average of the study areas"
+
+
 def funnel_rows(funnel: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """The published funnel table's rows of one outcome, numbers as floats."""
     require_columns(funnel, FUNNEL_COLUMNS, "funnel")
