@@ -61,10 +61,12 @@ def appendix_parameters(published: dict, **changes) -> dict:
 
 def render(published: dict) -> dict:
     """Northbrook's appendix executed and rendered under ``published["root"]``/appendix: the
-    executed notebook, the page and the papermill log."""
+    executed notebook, the committee page (``html``), the technical annex (``annex``) and the
+    papermill log."""
     out = published["root"] / "appendix"
     executed, page, log = out / f"{AREA}.ipynb", out / f"{AREA}.html", out / f"{AREA}.log"
+    annex = out / f"{AREA}_annex.html"
     rendering.render_appendix(
-        TEMPLATE, executed, page, appendix_parameters(published), sys.executable, log
+        TEMPLATE, executed, page, appendix_parameters(published), sys.executable, log, annex=annex
     )
-    return {"executed": executed, "html": page, "log": log}
+    return {"executed": executed, "html": page, "annex": annex, "log": log}

@@ -2,16 +2,20 @@
 
 A section function (``birthgaps.appendix.sections``) returns a ``Section``: a title and blocks of
 sentences, tables (a DataFrame with caption and notes) and figures (a saved PNG with its alt text).
-``show`` displays one in the notebook: headings and tables as accessible HTML, sentences as
-Markdown, figures inline with their text description. Nothing here reads or computes numbers.
+``show`` displays one in the notebook: headings (with stable ids) and tables as accessible HTML,
+sentences as Markdown, figures inline as a light PNG with alt text (and, in the annex, the long
+description as text). The notes of a top-level section's tables are printed once, at its end.
+Nothing here reads or computes numbers.
 """
 
 from __future__ import annotations
 
 import base64
 import html as htmlmod
+import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +25,14 @@ from birthgaps.core.provenance import SYNTHETIC_NOTICE
 
 #: What a withheld cell shows.
 WITHHELD = "[c]"
+
+#: What a true zero shows (never confused with the withheld marker ``[c]``).
+ZERO = "0"
+
+#: Widest figure embedded in a page, in pixels: sharp at the 900 px display width on a
+#: high-density screen and about 160 dpi across an A4 text width, yet small enough to keep an
+#: area's page under 3 MB with every chart.
+WEB_IMAGE_WIDTH = 1100
 
 
 @dataclass
@@ -44,10 +56,13 @@ class Table:
 
 @dataclass
 class Figure:
-    """A saved chart: its PNG and its alt text (also shown as a text description)."""
+    """A saved chart: its PNG and its alt text; ``caption`` a one-line visible caption, and
+    ``describe`` whether the alt text is also shown as a visible text description (the annex)."""
 
     png: Path
     alt: str
+    caption: str | None = None
+    describe: bool = True
 
 
 @dataclass
@@ -58,16 +73,25 @@ class Notice:
     text: str
 
 
-Block = Sentences | Table | Figure | Notice
+@dataclass
+class Notes:
+    """The notes of a section's tables, said once at the section's end."""
+
+    sentences: list[str]
+
+
+Block = Sentences | Table | Figure | Notice | Notes
 
 
 @dataclass
 class Section:
-    """A titled part of the appendix (``level`` 1 to 4) with its blocks and sub-sections in order."""
+    """A titled part of the appendix (``level`` 1 to 4) with its blocks and sub-sections in order;
+    ``anchor`` the heading's stable id (links point at it)."""
 
     title: str
     level: int = 3
     blocks: list[Block | Section] = field(default_factory=list)
+    anchor: str | None = None
 
 
 def escape(text: object) -> str:
@@ -107,9 +131,20 @@ def notice_html(notice: Notice) -> str:
     )
 
 
-def heading_html(title: str, level: int) -> str:
-    """A heading without the notebook's anchor link."""
-    return f"<h{level}>{escape(title)}</h{level}>"
+def heading_html(title: str, level: int, anchor: str | None = None) -> str:
+    """A heading without the notebook's anchor link; ``anchor`` its stable id."""
+    ident = f' id="{escape(anchor)}"' if anchor else ""
+    return f"<h{level}{ident}>{escape(title)}</h{level}>"
+
+
+_ZERO = re.compile(r"0(\.0+)?(%)?")
+
+
+def cell_text(value: object) -> str:
+    """A table cell as shown: a true zero (``0``, ``0.0``, ``0.00%``) always as ``ZERO``, the
+    withheld marker and every other value as written."""
+    text = str(value)
+    return ZERO if _ZERO.fullmatch(text.strip()) else text
 
 
 def table_html(table: pd.DataFrame, caption: str, footnote: str | None = None) -> str:
@@ -134,7 +169,8 @@ def table_html(table: pd.DataFrame, caption: str, footnote: str | None = None) -
             align = "right" if n else "left"
             tag = "th" if i == 0 else "td"
             scope = ' scope="row"' if i == 0 else ""
-            cells.append(f'<{tag}{scope} style="text-align:{align}">{escape(row[column])}</{tag}>')
+            text = escape(cell_text(row[column]))
+            cells.append(f'<{tag}{scope} style="text-align:{align}">{text}</{tag}>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     out = (
         '<table style="border-collapse:collapse;margin:0.5em 0">'
@@ -146,15 +182,46 @@ def table_html(table: pd.DataFrame, caption: str, footnote: str | None = None) -
     return out
 
 
+@lru_cache(maxsize=64)
+def web_png(path: str, mtime_ns: int, max_width: int = WEB_IMAGE_WIDTH) -> bytes:
+    """A saved chart as a light PNG for a page: no wider than ``max_width`` pixels, flattened onto
+    white and reduced to a 256-colour palette (charts are flat colour, so nothing visible is lost;
+    a 300-dpi chart goes from about 400 kB to about 40 kB). Same file, same bytes."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.load()
+        if image.mode in ("RGBA", "LA", "PA", "P"):
+            rgba = image.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, (255, 255, 255))
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            flat = image.convert("RGB")
+    if flat.width > max_width:
+        height = max(1, round(flat.height * max_width / flat.width))
+        flat = flat.resize((max_width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    out = io.BytesIO()
+    flat.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(out, format="PNG")
+    return out.getvalue()
+
+
 def figure_html(figure: Figure) -> str:
-    """A figure embedded as base64 PNG with its alt text, and the text as a visible description."""
-    data = base64.b64encode(Path(figure.png).read_bytes()).decode("ascii")
+    """A figure embedded as a light base64 PNG (``web_png``) with its alt text, its one-line
+    caption if any, and (``describe``) the alt text as a visible description."""
+    path = Path(figure.png)
+    data = base64.b64encode(web_png(str(path), path.stat().st_mtime_ns)).decode("ascii")
+    caption = f"<p>{escape(figure.caption)}</p>" if figure.caption else ""
+    details = (
+        "<details><summary>Text description of this chart</summary>"
+        f"<p>{escape(figure.alt)}</p></details>"
+        if figure.describe
+        else ""
+    )
+    inner = f"<figcaption>{caption}{details}</figcaption>" if caption or details else ""
     return (
         '<figure style="margin:1em 0">'
         f'<img src="data:image/png;base64,{data}" alt="{escape(figure.alt)}" '
-        'style="max-width:100%;height:auto;width:900px">'
-        "<figcaption><details><summary>Text description of this chart</summary>"
-        f"<p>{escape(figure.alt)}</p></details></figcaption></figure>"
+        f'style="max-width:100%;height:auto;width:900px">{inner}</figure>'
     )
 
 
@@ -173,13 +240,62 @@ def figure_block(figures_dir: str | Path, stem: str) -> Figure:
     return Figure(png, txt.read_text(encoding="utf-8").strip())
 
 
+_SENTENCE_END = re.compile(r"(?<=[.)])\s+(?=[A-Z(])")
+
+
+def _tables(section: Section) -> list[Table]:
+    found: list[Table] = []
+    for part in section.blocks:
+        if isinstance(part, Table):
+            found.append(part)
+        elif isinstance(part, Section):
+            found += _tables(part)
+    return found
+
+
+def _without_notes(part: Section | Block) -> Section | Block:
+    if isinstance(part, Table):
+        return replace(part, notes="")
+    if isinstance(part, Section):
+        return replace(part, blocks=[_without_notes(b) for b in part.blocks])
+    return part
+
+
+def notes_once(section: Section) -> Section:
+    """The section with its tables' notes printed once, at its end: each sentence of every
+    table's note once, in order of first use (a marker's meaning is said once, not under each
+    table). A section without tables is returned as it is."""
+    tables = _tables(section)
+    sentences: list[str] = []
+    for table in tables:
+        note = table.notes if table.notes is not None else table.frame.attrs.get("footnote")
+        for sentence in _SENTENCE_END.split(note or ""):
+            if sentence.strip() and sentence.strip() not in sentences:
+                sentences.append(sentence.strip())
+    if not tables or not sentences:
+        return section
+    stripped = _without_notes(section)
+    return replace(stripped, blocks=[*stripped.blocks, Notes(sentences)])
+
+
+def notes_html(notes: Notes) -> str:
+    """The notes of a section as one labelled paragraph."""
+    return (
+        '<div role="note" aria-label="Notes to the tables" class="table-notes" '
+        'style="font-size:0.9em;max-width:60em;border-top:1px solid #b1b4b6;margin-top:0.8em">'
+        f"<p><strong>Notes to the tables.</strong> {escape(' '.join(notes.sentences))}</p></div>"
+    )
+
+
 def block_html(part: Section | Block) -> str:
     """A section or block as HTML: headings, sentences as a list or paragraphs, tables, figures
     and notices (the page ``show`` gives, for tests and for pages made without a notebook;
     Markdown sentences are shown as their source text)."""
     if isinstance(part, Section):
-        heading = heading_html(part.title, part.level) if part.title else ""
+        heading = heading_html(part.title, part.level, part.anchor) if part.title else ""
         return heading + "".join(block_html(b) for b in part.blocks)
+    if isinstance(part, Notes):
+        return notes_html(part)
     if isinstance(part, Sentences):
         if not part.items:
             return ""
@@ -195,18 +311,21 @@ def block_html(part: Section | Block) -> str:
     raise TypeError(f"cannot show a {type(part).__name__}")
 
 
-def show(*parts: Section | Block | None) -> None:
+def show(*parts: Section | Block | None, _nested: bool = False) -> None:
     """Display sections and blocks in the running notebook, in order (``None`` is skipped):
-    sentences as Markdown, headings, tables, figures and notices as HTML."""
+    sentences as Markdown, headings, tables, figures and notices as HTML. The notes of each
+    section given here are printed once, at its end (``notes_once``)."""
     from IPython.display import HTML, Markdown, display
 
     for part in parts:
         if part is None:
             continue
         if isinstance(part, Section):
+            if not _nested:
+                part = notes_once(part)
             if part.title:
-                display(HTML(heading_html(part.title, part.level)))
-            show(*part.blocks)
+                display(HTML(heading_html(part.title, part.level, part.anchor)))
+            show(*part.blocks, _nested=True)
         elif isinstance(part, Sentences):
             if part.items:
                 display(Markdown(sentences_markdown(part)))
