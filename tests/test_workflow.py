@@ -42,7 +42,9 @@ def test_every_expected_output_exists(tiny_run):
         "published/index.html",
     ]
     for area in config["areas"]:
-        expected += [f"published/appendix/{area}.html", f"notebooks/{area}.ipynb"]
+        expected += [f"published/appendix/{area}{part}" for part in (".html", ".pdf")]
+        expected += [f"published/appendix/{area}_annex{part}" for part in (".html", ".pdf")]
+        expected += [f"notebooks/{area}.ipynb"]
     for relative in expected:
         path = results / relative
         assert path.exists() and path.stat().st_size > 0, relative

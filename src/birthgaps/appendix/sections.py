@@ -134,7 +134,9 @@ def _chart(inputs: AppendixInputs, outcome: str, kind: str) -> Figure | None:
     stems = [
         s.stem
         for s in inputs.specs
-        if s.outcome == outcome and s.kind == kind and s.dimension in ("imd_quintile", "ethnic_group")
+        if s.outcome == outcome
+        and s.kind == kind
+        and s.dimension in ("imd_quintile", "ethnic_group")
     ]
     if kind == "trend":
         stems = [f"{outcome}_trend"]
