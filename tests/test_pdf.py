@@ -95,15 +95,23 @@ def test_blank_page_check_can_fail(tmp_path):
     assert _ink(_body_pixels(tmp_path / "blank.pdf", 1)) == 0  # header and footer only
 
 
-def test_text_layer_has_area_banner_and_a_figure_title(printed, published):  # noqa: F811
+def test_text_layer_has_area_banner_and_a_figure_title(printed, published, documents):  # noqa: F811
     first = printed["texts"][0]
     assert SYNTHETIC_NOTICE.rstrip(".") in first  # the banner on the first page
-    assert AREA_NAME in first
+    assert AREA_NAME in first and "Key messages" in first
     for number, text in enumerate(printed["texts"], start=1):
         assert "SYNTHETIC DATA" in text, f"page {number} lacks the running notice"
+    # the committee document: a one-line caption under each chart, not its long description
+    committee = " ".join(printed["texts"])
+    assert f"Preterm birth in {AREA_NAME} by deprivation fifth" in committee
     rates = reading.read_rates(published["rates_csv"])
     title = findings.group_finding(rates, AREA, "preterm", "year")
-    assert title and title in " ".join(printed["texts"])
+    assert title
+    # the annex prints each chart's long description, which starts with the chart's finding
+    document = pypdfium2.PdfDocument(str(documents["annex"]["pdf"]))
+    annex = " ".join(_words(page.get_textpage().get_text_range()) for page in document)
+    document.close()
+    assert title in annex
 
 
 def test_print_ready_html_keeps_every_figure_and_its_alt_text(rendered):  # noqa: F811
@@ -227,7 +235,7 @@ def test_pdfinfo_reads_the_structure_tree(documents):
         tree = subprocess.run(
             ["pdfinfo", "-struct", str(document["pdf"])], capture_output=True, text=True, check=True
         ).stdout
-        kinds = {line.split()[0] for line in tree.splitlines() if line.strip()}
+        kinds = {line.split()[0].rstrip(":") for line in tree.splitlines() if line.strip()}
         assert {"H1", "H2", "Figure", "P"} <= kinds
 
 

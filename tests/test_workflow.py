@@ -115,6 +115,14 @@ def test_published_tree_holds_no_record_level_data(tiny_run):
         assert "baby_id" not in path.read_text()
 
 
+def test_the_run_ends_by_saying_where_the_index_page_is(tiny_run):
+    workdir, _, _ = tiny_run
+    said = (workdir / "snakemake.out").read_text(encoding="utf-8")
+    index = (workdir / "results/tiny/published/index.html").resolve()
+    assert f"birthgaps: index page of the release: {index}" in said
+    assert said.count("index page of the release") == 1  # the main process only
+
+
 def test_synthetic_release_is_labelled(tiny_run):
     workdir, config, _ = tiny_run
     for area in config["areas"]:

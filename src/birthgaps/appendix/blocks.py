@@ -43,6 +43,7 @@ class Sentences:
     items: list[str]
     bullets: bool = True
     markdown: bool = False
+    boxed: bool = False  # shown in a bordered box (the committee document's short notes)
 
 
 @dataclass
@@ -300,8 +301,15 @@ def block_html(part: Section | Block) -> str:
         if not part.items:
             return ""
         if part.bullets:
-            return "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in part.items) + "</ul>"
-        return "".join(f"<p>{escape(s)}</p>" for s in part.items)
+            text = "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in part.items) + "</ul>"
+        else:
+            text = "".join(f"<p>{escape(s)}</p>" for s in part.items)
+        if part.boxed:
+            return (
+                '<div class="box" style="border:2px solid #12436d;padding:0.2em 1em;'
+                f'margin:0.5em 0 1em 0;max-width:60em">{text}</div>'
+            )
+        return text
     if isinstance(part, Table):
         return table_html(part.frame, part.caption, part.notes)
     if isinstance(part, Figure):
@@ -327,7 +335,9 @@ def show(*parts: Section | Block | None, _nested: bool = False) -> None:
                 display(HTML(heading_html(part.title, part.level, part.anchor)))
             show(*part.blocks, _nested=True)
         elif isinstance(part, Sentences):
-            if part.items:
+            if part.items and part.boxed:
+                display(HTML(block_html(part)))
+            elif part.items:
                 display(Markdown(sentences_markdown(part)))
         else:
             display(HTML(block_html(part)))

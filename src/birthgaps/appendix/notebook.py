@@ -215,6 +215,22 @@ def _write_page(page: str, path: Path) -> None:
     tmp.replace(path)
 
 
+def write_documents(
+    notebook: Mapping[str, Any], pages: Mapping[str, str | Path], *, name: str = "the notebook"
+) -> None:
+    """Each document of an executed notebook (``pages``: part of ``PARTS`` -> HTML path) as a page
+    without code, converted in this process; a ``NotebookError`` names the part that failed."""
+    for part, path in pages.items():
+        try:
+            page = _export_html(split_notebook(notebook, part), code=False)
+        except Exception as error:
+            raise NotebookError(
+                f"nbconvert could not render the {part} part of {name} to HTML: {error}",
+                file=str(name),
+            ) from error
+        _write_page(page, Path(path))
+
+
 def render_appendix(
     template: str | Path,
     executed: str | Path,
@@ -281,17 +297,7 @@ def render_appendix(
             + "the executed notebook and HTML were removed",
         )
     try:
-        notebook = _normalise_notebook(executed, plain)
-        for part, path in pages.items():
-            try:
-                page = _export_html(split_notebook(notebook, part), code=False)
-            except Exception as error:
-                raise NotebookError(
-                    f"nbconvert could not render the {part} part of {executed.name} to HTML: "
-                    f"{error}",
-                    file=str(executed),
-                ) from error
-            _write_page(page, path)
+        write_documents(_normalise_notebook(executed, plain), pages, name=executed.name)
     except BaseException:
         _remove(executed, *pages.values(), *(p.with_name(p.name + ".tmp") for p in pages.values()))
         raise

@@ -18,11 +18,11 @@ from birthgaps.appendix import (
     indicator_tables,
     messages,
     model_tables,
-    notes,
     tables,
     wording,
 )
 from birthgaps.appendix.blocks import (
+    ZERO,
     Figure,
     Notice,
     Section,
@@ -176,18 +176,17 @@ def methods_box(inputs: AppendixInputs) -> Section:
         f"technical annex ({annex_file(inputs.area_code)})."
     )
     anchor = messages.SECTION_ANCHORS.get("data", "data-and-methods")
-    return Section("Data and methods", 2, [Sentences(items, bullets=False)], anchor=anchor)
+    return Section(
+        "Data and methods", 2, [Sentences(items, bullets=False, boxed=True)], anchor=anchor
+    )
 
 
 def disclosure_box(inputs: AppendixInputs) -> Section:
-    """The committee document's one note on disclosure: the rule, the marker and how a true zero
-    is shown."""
-    text = (
-        f"{methods.disclosure_statement(inputs.disclosure)} "
-        f"{notes.withheld_sentence(inputs.disclosure)} A true zero is shown as 0."
-    )
+    """The committee document's one note on disclosure: the rule and its marker (the release's
+    ``disclosure`` settings, ``core.methods``) and how a true zero is shown."""
+    text = f"{methods.disclosure_statement(inputs.disclosure)} A true zero is shown as {ZERO}."
     anchor = messages.SECTION_ANCHORS.get("disclosure", "disclosure")
-    return Section("Disclosure", 2, [Sentences([text], bullets=False)], anchor=anchor)
+    return Section("Disclosure", 2, [Sentences([text], bullets=False, boxed=True)], anchor=anchor)
 
 
 def findings(inputs: AppendixInputs) -> Sentences:
