@@ -185,25 +185,55 @@ def table_html(table: pd.DataFrame, caption: str, footnote: str | None = None) -
 
 @lru_cache(maxsize=64)
 def web_png(path: str, mtime_ns: int, max_width: int = WEB_IMAGE_WIDTH) -> bytes:
-    """A saved chart as a light PNG for a page: no wider than ``max_width`` pixels, flattened onto
-    white and reduced to a 256-colour palette (charts are flat colour, so nothing visible is lost;
-    a 300-dpi chart goes from about 400 kB to about 40 kB). Same file, same bytes."""
+    """A saved chart as a light PNG for a page: about ``max_width`` pixels wide at most, flattened
+    onto white and reduced to a 256-colour palette (charts are flat colour, so nothing visible is
+    lost; a 300-dpi chart goes from about 400 kB to about 35 kB). Same file, same bytes.
+
+    The full-size image is only decoded and shrunk by a whole factor (fast); a factor that would
+    leave it much narrower than ``max_width`` is replaced by a smaller one and a resample."""
     from PIL import Image
 
     with Image.open(path) as image:
         image.load()
-        if image.mode in ("RGBA", "LA", "PA", "P"):
-            rgba = image.convert("RGBA")
-            flat = Image.new("RGB", rgba.size, (255, 255, 255))
-            flat.paste(rgba, mask=rgba.getchannel("A"))
-        else:
-            flat = image.convert("RGB")
-    if flat.width > max_width:
-        height = max(1, round(flat.height * max_width / flat.width))
-        flat = flat.resize((max_width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        small = image
+        if image.width > max_width:
+            factor = -(-image.width // max_width)  # ceiling
+            if image.width // factor < 0.75 * max_width:
+                factor -= 1
+            small = image.reduce(factor) if factor > 1 else image
+            if small.width > max_width:
+                height = max(1, round(small.height * max_width / small.width))
+                small = small.resize((max_width, height), Image.Resampling.BILINEAR)
+    if small.mode in ("RGBA", "LA", "PA", "P"):
+        rgba = small.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        flat = small.convert("RGB")
     out = io.BytesIO()
     flat.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(out, format="PNG")
     return out.getvalue()
+
+
+def _figures(parts: list) -> list[Figure]:
+    found: list[Figure] = []
+    for part in parts:
+        if isinstance(part, Figure):
+            found.append(part)
+        elif isinstance(part, Section):
+            found += _figures(part.blocks)
+    return found
+
+
+def prepare_figures(*parts: Section | Block | None) -> None:
+    """Make the light PNGs (``web_png``) of every figure in ``parts`` two at a time (Pillow
+    decodes and shrinks without holding the interpreter), so showing them waits less."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = {str(f.png): Path(f.png).stat().st_mtime_ns for f in _figures(list(parts))}
+    if len(paths) > 1:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(web_png, paths, paths.values()))
 
 
 def figure_html(figure: Figure) -> str:
@@ -325,6 +355,8 @@ def show(*parts: Section | Block | None, _nested: bool = False) -> None:
     section given here are printed once, at its end (``notes_once``)."""
     from IPython.display import HTML, Markdown, display
 
+    if not _nested:
+        prepare_figures(*parts)
     for part in parts:
         if part is None:
             continue
