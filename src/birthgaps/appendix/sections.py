@@ -105,15 +105,19 @@ def title(inputs: AppendixInputs, annex: bool = False) -> Section:
 
 
 def key_messages(inputs: AppendixInputs) -> Section:
-    """The committee document's key messages, first on the page (``messages.key_messages``)."""
-    return messages.key_messages(inputs)
+    """The committee document's key messages, first on the page (``messages.key_messages``), under
+    a heading with its stable id."""
+    section = messages.key_messages(inputs)
+    section.anchor = section.anchor or messages.SECTION_ANCHORS.get("key_messages", "key-messages")
+    return section
 
 
-#: The committee document's chart sections: (message topic, heading, figure kind).
+#: The committee document's chart sections: (message topic, heading, figure kind, the heading's
+#: id when ``messages.SECTION_ANCHORS`` names none for the topic).
 COMMITTEE_CHARTS = (
-    ("level", "Level and trend", "trend"),
-    ("deprivation", "Deprivation", "imd"),
-    ("ethnicity", "Ethnic groups", "group"),
+    ("level", "Level and trend", "trend", "level-and-trend"),
+    ("deprivation", "Deprivation", "imd", "deprivation"),
+    ("ethnicity", "Ethnic groups", "group", "ethnic-groups"),
 )
 
 #: Most charts in the committee document.
@@ -155,11 +159,11 @@ def committee_charts(inputs: AppendixInputs) -> list[Section]:
     outcomes = list(inputs.outcomes)
     per_topic = max(1, MAX_COMMITTEE_CHARTS // len(COMMITTEE_CHARTS))
     parts = []
-    for topic, heading, kind in COMMITTEE_CHARTS:
+    for topic, heading, kind, default in COMMITTEE_CHARTS:
         charts = [_chart(inputs, o, kind) for o in outcomes[:per_topic]]
         charts = [c for c in charts if c is not None]
         if charts:
-            anchor = messages.SECTION_ANCHORS.get(topic, topic.replace("_", "-"))
+            anchor = messages.SECTION_ANCHORS.get(topic, default)
             parts.append(Section(heading, 2, list(charts), anchor=anchor))
     return parts
 
