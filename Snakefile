@@ -69,3 +69,9 @@ rule all:
     default_target: True
     input:
         rules.publish.output.manifest,
+
+
+onsuccess:
+    # at the end of a run, say where the release can be read (the main process only, not a job's)
+    if workflow.is_main_process and (Path(PUBLISHED) / "index.html").exists():
+        print(f"birthgaps: index page of the release: {(Path(PUBLISHED) / 'index.html').resolve()}")

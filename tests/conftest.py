@@ -145,4 +145,6 @@ def tiny_run(tmp_path_factory, repo_config):
     configfile = write_config(workdir / "config.yaml", config)
     result = snakemake(workdir, configfile=configfile)
     assert result.returncode == 0, result.stderr[-4000:]
+    # what snakemake said at the end (the onsuccess message), for the tests to read
+    (workdir / "snakemake.out").write_text(result.stdout + result.stderr, encoding="utf-8")
     return workdir, config, configfile

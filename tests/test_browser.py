@@ -1,5 +1,6 @@
 """The reviewer appendix as a person sees it: rendered in headless Chromium, figures decoded and
-shown with their alt text, every table laid out, and a page that is not blank."""
+shown with their alt text, every table laid out, and a page that is not blank; the committee
+document opens with its title and the key messages, on the first screen."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from support.appendix import AREA_NAME
+from support.appendix import AREA_NAME, appendix_parameters
+
+from birthgaps.appendix import messages
+from birthgaps.appendix.blocks import Section, Sentences
+from birthgaps.appendix.inputs import load_appendix_inputs
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed")
@@ -75,9 +80,10 @@ def _elements(page: str) -> _Elements:
 
 @pytest.fixture(scope="module")
 def dom(rendered, tmp_path_factory) -> dict:
-    """The DOM after Chromium has loaded a probed copy of the appendix (source unchanged)."""
+    """The DOM after Chromium has loaded a probed copy of the technical annex (every chart and
+    table; source unchanged)."""
     work = tmp_path_factory.mktemp("browser")
-    source = rendered["html"].read_text(encoding="utf-8")
+    source = rendered["annex"].read_text(encoding="utf-8")
     probed = work / "probed.html"
     probed.write_text(source.replace("</body>", _PROBE + "</body>", 1), encoding="utf-8")
     result = _chromium(
@@ -153,3 +159,130 @@ def test_screenshot_check_can_fail(tmp_path):
     page.write_text('<html lang="en"><body style="background:#fff"></body></html>')
     pixels = _screenshot(page, tmp_path / "empty.png", tmp_path / "profile")
     assert pixels.std() == 0
+
+
+# ----------------------------------------------------------------------------- committee document
+
+#: Run once the committee page has loaded: where the key messages' heading is on the screen.
+_KEY_PROBE = """<script>
+window.addEventListener("load", function () {
+  var heading = document.getElementById("%s");
+  document.body.setAttribute("data-key-top",
+    heading ? String(Math.round(heading.getBoundingClientRect().top)) : "none");
+});
+</script>"""
+
+#: Height of the first screen of a laptop, in CSS pixels.
+FIRST_SCREEN = 900
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees in the body, in order (no script, style or head)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+        self._in_body = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "body":
+            self._in_body = True
+        elif tag in {"script", "style", "template"}:
+            self._hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag in {"script", "style", "template"}:
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if self._in_body and not self._hidden:
+            self.parts.append(data)
+
+
+def _visible_text(page: str) -> str:
+    parser = _VisibleText()
+    parser.feed(page)
+    return re.sub(r"\s+", " ", " ".join(parser.parts)).replace("¶", "").strip()
+
+
+def _sentences(section: Section) -> list[str]:
+    """Every sentence of a section and its sub-sections, in order."""
+    found: list[str] = []
+    for block in section.blocks:
+        if isinstance(block, Sentences):
+            found += [str(item) for item in block.items]
+        elif isinstance(block, Section):
+            found += _sentences(block)
+    return found
+
+
+def _plain_message(message: str) -> str:
+    """A message as read on the page: Markdown links and emphasis reduced to their text."""
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", message)
+    return _visible_text(f"<body>{text.replace('**', '').replace('`', '')}</body>")
+
+
+@pytest.fixture(scope="module")
+def committee(rendered, published, tmp_path_factory) -> dict:
+    """The committee page after Chromium has loaded it (at a laptop's width), its visible text,
+    the key messages the page should open with and a screenshot's pixels."""
+    work = tmp_path_factory.mktemp("committee")
+    anchor = messages.SECTION_ANCHORS.get("key_messages", "key-messages")
+    source = rendered["html"].read_text(encoding="utf-8")
+    probed = work / "probed.html"
+    probed.write_text(source.replace("</body>", _KEY_PROBE % anchor + "</body>", 1), "utf-8")
+    result = _chromium(
+        "--window-size=1280,900",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        probed.as_uri(),
+        profile=work / "profile",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    inputs = load_appendix_inputs(**appendix_parameters(published))
+    expected = [_plain_message(m) for m in _sentences(messages.key_messages(inputs))]
+    pixels = _screenshot(rendered["html"], work / "committee.png", work / "shot")
+    return {
+        "dom": result.stdout,
+        "text": _visible_text(result.stdout),
+        "messages": expected,
+        "pixels": pixels,
+    }
+
+
+def test_committee_page_opens_with_the_title_and_the_key_messages(committee):
+    text = committee["text"]
+    title = f"{AREA_NAME}: inequalities in preterm birth and low birth weight"
+    start = text.index(title)
+    # only the synthetic-data banner comes before the title
+    assert text[:start].strip().startswith("SYNTHETIC DATA") and start < 300
+    heading = text.index("Key messages", start)
+    # nothing but the release line between the title and the key messages
+    assert heading - start < len(title) + 250
+    positions = [text.index(message, heading) for message in committee["messages"]]
+    assert positions == sorted(positions) and len(positions) >= 1
+    # the messages come before every other section of the page
+    assert positions[-1] < text.index("Level and trend")
+    assert positions[-1] < text.index("Data and methods")
+
+
+def test_key_messages_are_on_the_first_screen(committee):
+    body = _elements(committee["dom"]).body
+    top = body.get("data-key-top")
+    assert top not in (None, "none")
+    assert 0 < int(top) < FIRST_SCREEN
+
+
+def test_committee_screenshot_is_not_blank(committee):
+    pixels = committee["pixels"]
+    assert pixels.std() > 5.0 and int((pixels < 128).sum()) > 5000
+
+
+def test_committee_charts_keep_their_description_as_alt_text_only(committee):
+    images = _elements(committee["dom"]).images
+    assert 6 <= len(images) <= 8
+    assert all((image.get("alt") or "").strip() for image in images)
+    assert "Text description of this chart" not in committee["text"]
+    for image in images:  # the long description is not printed as body text
+        assert re.sub(r"\s+", " ", image["alt"]).strip() not in committee["text"]

@@ -148,7 +148,7 @@ def test_level_message_against_england(england):
         "was born early (before 37 weeks) in 2019–2024, more than in England (about 1 in 14)"
         in (text)
     )
-    assert text.endswith(f"(see [Trends](#{messages.SECTION_ANCHORS['trends']})).")
+    assert text.endswith(f"(see [Level and trend](#{messages.SECTION_ANCHORS['trends']})).")
     assert "similar to England" in messages.level_message(make_inputs(england, EASTMERE), "preterm")
     assert "fewer than in England" in messages.level_message(
         make_inputs(england, SOUTHWICK), "preterm"
@@ -211,7 +211,7 @@ def test_a_missing_benchmark_value_keeps_the_word_without_numbers(england):
         england["rates"], NORTHBROOK, "preterm", "overall", "All", benchmark=float("nan")
     )
     text = messages.level_message(make_inputs(england, rates=rates), "preterm")
-    assert text.endswith(", more than in England (see [Trends](#trends-and-benchmark)).")
+    assert text.endswith(", more than in England (see [Level and trend](#level-and-trend)).")
     assert "a little" not in text
 
 
@@ -265,7 +265,7 @@ def test_trend_words_follow_the_trends_table(england, direction, words):
     trends.loc[mask, "direction"] = direction
     text = messages.trend_message(make_inputs(england, trends=trends), ["preterm"])
     assert words in text
-    assert text.endswith("(see [Trends](#trends-and-benchmark)).")
+    assert text.endswith("(see [Level and trend](#level-and-trend)).")
 
 
 # ----------------------------------------------------------------------------- (c) deprivation
@@ -319,7 +319,7 @@ def test_ethnic_groups_named_only_when_clearly_different(england):
     assert [g for _, g in clear] == ["Asian", "Black"]
     assert text == (
         "Compared with babies of White mothers, babies of Asian and Black mothers were more often "
-        "born early (see [Rates by group](#rates-by-deprivation))."
+        "born early (see [Ethnic groups](#ethnic-groups))."
     )
 
 
@@ -359,7 +359,7 @@ def test_what_is_new_since_the_last_release(england):
     assert text == (
         "Since the last release (Demo 2023), this release adds births in 2024 and the share of "
         "babies born early is now higher than in England (it was similar before) "
-        "(see [Trends](#trends-and-benchmark))."
+        "(see [Level and trend](#level-and-trend))."
     )
     same = messages.new_message(inputs, messages.PreviousRelease("Demo 2023", rates))
     assert "the comparison with England has not changed" in same and "adds" not in same

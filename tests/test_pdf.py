@@ -1,16 +1,20 @@
-"""The printed appendix: page count, no blank page, text layer, determinism and the final scan."""
+"""The printed appendix: page count, no blank page, text layer, determinism and the final scan; the
+committee document and the technical annex as tagged PDF (structure tree, language, title, headings,
+a figure with alt text for every image), the committee document short and both pages light."""
 
 from __future__ import annotations
 
 import base64
+import html as htmlmod
 import io
 import re
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
 from PIL import Image
-from support.appendix import AREA, AREA_NAME
+from support.appendix import AREA, AREA_NAME, pdf_structure
 
 from birthgaps.appendix import findings, pdf
 from birthgaps.appendix import inputs as reading
@@ -91,15 +95,23 @@ def test_blank_page_check_can_fail(tmp_path):
     assert _ink(_body_pixels(tmp_path / "blank.pdf", 1)) == 0  # header and footer only
 
 
-def test_text_layer_has_area_banner_and_a_figure_title(printed, published):  # noqa: F811
+def test_text_layer_has_area_banner_and_a_figure_title(printed, published, documents):  # noqa: F811
     first = printed["texts"][0]
     assert SYNTHETIC_NOTICE.rstrip(".") in first  # the banner on the first page
-    assert AREA_NAME in first
+    assert AREA_NAME in first and "Key messages" in first
     for number, text in enumerate(printed["texts"], start=1):
         assert "SYNTHETIC DATA" in text, f"page {number} lacks the running notice"
+    # the committee document: a one-line caption under each chart, not its long description
+    committee = " ".join(printed["texts"])
+    assert f"Preterm birth in {AREA_NAME} by deprivation fifth" in committee
     rates = reading.read_rates(published["rates_csv"])
     title = findings.group_finding(rates, AREA, "preterm", "year")
-    assert title and title in " ".join(printed["texts"])
+    assert title
+    # the annex prints each chart's long description, which starts with the chart's finding
+    document = pypdfium2.PdfDocument(str(documents["annex"]["pdf"]))
+    annex = " ".join(_words(page.get_textpage().get_text_range()) for page in document)
+    document.close()
+    assert title in annex
 
 
 def test_print_ready_html_keeps_every_figure_and_its_alt_text(rendered):  # noqa: F811
@@ -157,3 +169,78 @@ def test_scan_reads_the_pdf_text_and_catches_an_identifier(tmp_path):
     assert not findings.empty
     assert set(findings["file"]) == {"leak.pdf"}
     assert number not in findings.to_string()  # masked
+
+
+# ----------------------------------------------------------------------------- tagged PDF, sizes
+
+#: Limits of issue 11: the committee document's pages, and each page's HTML size.
+MAX_COMMITTEE_PAGES = 12
+MAX_HTML_BYTES = 3_000_000
+
+
+@pytest.fixture(scope="module")
+def documents(rendered, tmp_path_factory) -> dict:
+    """The committee document (``committee``) and the technical annex (``annex``) printed once:
+    each part's page, PDF and the PDF's structure as a screen reader gets it."""
+    out = tmp_path_factory.mktemp("documents")
+    found = {}
+    for part, key in (("committee", "html"), ("annex", "annex")):
+        page = rendered[key]
+        printed_pdf = out / f"{page.stem}.pdf"
+        pdf.html_to_pdf(page, printed_pdf, synthetic=True)
+        found[part] = {"html": page, "pdf": printed_pdf, "structure": pdf_structure(printed_pdf)}
+    return found
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", htmlmod.unescape(text)).strip()
+
+
+@pytest.mark.parametrize("part", ["committee", "annex"])
+def test_pdf_is_tagged_with_language_title_headings_and_alt_text(documents, part):
+    document = documents[part]
+    structure, page = document["structure"], document["html"].read_text(encoding="utf-8")
+    assert structure["tagged"]
+    assert structure["lang"] == "en-GB"
+    title = _plain(re.search(r"<title>(.*?)</title>", page, re.S).group(1))
+    assert structure["title"] == title and AREA_NAME in title
+    types = [kind for kind, _ in structure["elements"]]
+    assert types.count("H1") == 1 and types.count("H2") >= 4
+    assert types.index("H1") < types.index("H2")
+    # one Figure element with alt text for every image drawn, the alt text of the page's img
+    figures = [_plain(alt) for kind, alt in structure["elements"] if kind == "Figure"]
+    alts = [_plain(alt) for alt in re.findall(r'<img [^>]*alt="([^"]*)"', page)]
+    assert len(figures) == len(alts) == structure["images"] > 0
+    assert all(figures) and sorted(figures) == sorted(alts)
+
+
+def test_structure_check_can_fail(tmp_path):
+    import weasyprint
+
+    untagged = tmp_path / "untagged.pdf"
+    weasyprint.HTML(
+        string='<html><body><h1>T</h1><img alt="x" src="missing.png"></body></html>'
+    ).write_pdf(untagged)
+    structure = pdf_structure(untagged)
+    assert not structure["tagged"] and structure["lang"] == "" and structure["elements"] == []
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils is not installed")
+def test_pdfinfo_reads_the_structure_tree(documents):
+    for document in documents.values():
+        info = subprocess.run(
+            ["pdfinfo", str(document["pdf"])], capture_output=True, text=True, check=True
+        ).stdout
+        assert re.search(r"^Tagged:\s+yes$", info, re.M), info
+        tree = subprocess.run(
+            ["pdfinfo", "-struct", str(document["pdf"])], capture_output=True, text=True, check=True
+        ).stdout
+        kinds = {line.split()[0].rstrip(":") for line in tree.splitlines() if line.strip()}
+        assert {"H1", "H2", "Figure", "P"} <= kinds
+
+
+def test_committee_document_is_short_and_both_pages_are_light(documents):
+    assert documents["committee"]["structure"]["pages"] <= MAX_COMMITTEE_PAGES
+    assert documents["annex"]["structure"]["pages"] > documents["committee"]["structure"]["pages"]
+    for part, document in documents.items():
+        assert document["html"].stat().st_size <= MAX_HTML_BYTES, part

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html as htmlmod
 import json
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -100,8 +102,8 @@ def test_template_is_commit_ready():
 
 
 def test_rendered_html_has_content_but_no_code(rendered, published):
-    page = rendered["html"].read_text(encoding="utf-8")
-    assert '<html lang="en"' in page
+    page = rendered["annex"].read_text(encoding="utf-8")
+    assert '<html lang="en-GB"' in page
     assert "import " not in page and "load_appendix_inputs" not in page
     assert AREA_NAME in page
     assert "SYNTHETIC DATA — fictional areas, not real births." in page
@@ -126,10 +128,13 @@ def test_rendered_html_has_content_but_no_code(rendered, published):
 
 
 def test_same_inputs_give_the_same_page(rendered, published, tmp_path):
-    again = tmp_path / "again.html"
+    again, annex = tmp_path / "again.html", tmp_path / "again_annex.html"
     parameters = _parameters(published)
-    rendering.render_appendix(TEMPLATE, tmp_path / "again.ipynb", again, parameters, sys.executable)
+    rendering.render_appendix(
+        TEMPLATE, tmp_path / "again.ipynb", again, parameters, sys.executable, annex=annex
+    )
     assert again.read_bytes() == rendered["html"].read_bytes()
+    assert annex.read_bytes() == rendered["annex"].read_bytes()
 
 
 def test_executed_notebook_has_no_run_timestamps(rendered):
@@ -266,7 +271,7 @@ def test_write_index_links_every_area_with_banner(tmp_path):
     paths = {code: str(tmp_path / "published" / "appendix" / f"{code}.html") for code in AREAS}
     write_index("demo", "Demo release", AREAS, paths, True, index)
     page = index.read_text(encoding="utf-8")
-    assert '<html lang="en">' in page and "<title>" in page
+    assert '<html lang="en-GB">' in page and "<title>" in page
     assert "SYNTHETIC DATA — fictional areas, not real births." in page
     for code, name in AREAS.items():
         assert f'<a href="appendix/{code}.html">{name}</a>' in page
@@ -311,7 +316,7 @@ def inputs(published):
 
 
 def test_rendered_html_has_the_indicator_sections(rendered):
-    page = rendered["html"].read_text(encoding="utf-8")
+    page = rendered["annex"].read_text(encoding="utf-8")
     for text in (
         "Preterm birth: trend and comparison with All study areas",
         "Recent trend of preterm birth in Northbrook",
@@ -509,7 +514,7 @@ def test_tables_from_the_real_models_code_give_a_section(
 
 
 def test_rendered_html_has_the_risk_ratio_section(rendered, published):
-    page = rendered["html"].read_text(encoding="utf-8")
+    page = rendered["annex"].read_text(encoding="utf-8")
     for text in (
         "Adjusted risk ratios, interaction and the part explained by deprivation",
         "Preterm birth: adjusted risk ratios, interaction and the part explained by deprivation",
@@ -782,3 +787,242 @@ def test_a_kernel_that_dies_while_starting_is_started_again(published, tmp_path,
     assert page.exists() and executed.exists()
     assert sum("papermill" in c for c in calls) == 2
     assert "kernel died while starting (attempt 1)" in log.read_text()
+
+
+# ----------------------------------------------------------------------------- two documents
+
+
+class _Page(HTMLParser):
+    """Headings (tag, id, text), tables (caption and rows of cell text) and figures of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[tuple[str, str | None, str]] = []
+        self.tables: list[dict] = []
+        self.figcaptions = 0
+        self._heading: list | None = None
+        self._cell: list[str] | None = None
+        self._caption: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"h1", "h2", "h3", "h4"}:
+            self._heading = [tag, dict(attrs).get("id"), ""]
+        elif tag == "table":
+            self.tables.append({"caption": "", "rows": []})
+        elif tag == "caption":
+            self._caption = []
+        elif tag == "tr" and self.tables:
+            self.tables[-1]["rows"].append([])
+        elif tag in {"td", "th"}:
+            self._cell = []
+        elif tag == "figcaption":
+            self.figcaptions += 1
+
+    def handle_endtag(self, tag):
+        if tag in {"h1", "h2", "h3", "h4"} and self._heading:
+            self.headings.append((self._heading[0], self._heading[1], self._heading[2].strip()))
+            self._heading = None
+        elif tag == "caption" and self._caption is not None:
+            self.tables[-1]["caption"] = "".join(self._caption).strip()
+            self._caption = None
+        elif tag in {"td", "th"} and self._cell is not None:
+            self.tables[-1]["rows"][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._heading is not None:
+            self._heading[2] += data
+        if self._caption is not None:
+            self._caption.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _page(path: Path) -> _Page:
+    parser = _Page()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_key_message_links_to_a_section_of_the_same_page(rendered):
+    """Each message's "(see ...)" link lands on a heading of the committee document itself."""
+    import re
+
+    page = rendered["html"].read_text(encoding="utf-8")
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    start = page.index('id="key-messages"')
+    end = page.index("<h2", start + 1)
+    links = re.findall(r'href="#([^"]+)"', page[start:end])
+    assert len(links) >= 5
+    assert set(links) <= ids, set(links) - ids
+
+
+def test_committee_document_leads_with_key_messages_and_carries_only_its_charts(rendered):
+    from birthgaps.appendix.messages import SECTION_ANCHORS
+
+    page = rendered["html"].read_text(encoding="utf-8")
+    parsed = _page(rendered["html"])
+    assert [h[0] for h in parsed.headings[:2]] == ["h1", "h2"]
+    assert parsed.headings[1][1] == SECTION_ANCHORS.get("key_messages", "key-messages")
+    ids = [h[1] for h in parsed.headings if h[0] == "h2"]
+    for topic, anchor in (
+        ("level", "level-and-trend"),
+        ("deprivation", "deprivation"),
+        ("ethnicity", "ethnic-groups"),
+        ("data", "data-and-methods"),
+        ("disclosure", "disclosure"),
+    ):
+        assert SECTION_ANCHORS.get(topic, anchor) in ids, topic
+    assert len(ids) == len(set(ids))  # one heading per anchor
+    alts = _image_alts(page)
+    assert 6 <= len(alts) <= 8 and parsed.figcaptions == len(alts)  # each with its caption
+    assert "<details>" not in page and "Text description of this chart" not in page
+    assert parsed.tables == []  # full tables are in the annex
+    for annex_only in ("Model fit", "Funnel plot", "Exclusion flow", "c-statistic", "AIC"):
+        assert annex_only not in page, annex_only
+    assert f"{AREA}_annex.html" in page  # points the reader to the annex
+    assert page.count("withheld to protect confidentiality") == 1  # one note on disclosure
+
+
+def test_annex_prints_each_charts_long_description(rendered, published):
+    page = htmlmod.unescape(rendered["annex"].read_text(encoding="utf-8"))
+    for alt_file in sorted(published["figures_dir"].glob("*.txt")):
+        text = alt_file.read_text(encoding="utf-8").strip()
+        assert f"<p>{text}</p>" in page, alt_file.name  # visible, not only alt text
+
+
+def test_table_notes_are_said_once_per_section(rendered):
+    page = rendered["annex"].read_text(encoding="utf-8")
+    marker = notes.withheld_sentence(DISCLOSURE)
+    sections = page.split("<h2 ")[1:]
+    assert len(sections) >= 8
+    assert sum(s.count(marker) for s in sections) >= 3  # the notes are still there ...
+    for section in sections:
+        assert section.count(marker) <= 1, section[:80]  # ... once per section
+        assert section.count("Notes to the tables.") <= 1
+
+
+def test_notes_once_gathers_each_sentence_once():
+    one = pd.DataFrame({"Group": ["A"], "n": ["1"]})
+    section = blocks.Section(
+        "S",
+        2,
+        [
+            blocks.Table(one, "first", "[c] withheld. Counts are rounded."),
+            blocks.Section("s", 3, [blocks.Table(one, "second", "Counts are rounded. Also (x).")]),
+        ],
+    )
+    out = blocks.block_html(blocks.notes_once(section))
+    assert out.count("Counts are rounded.") == 1 and out.count("[c] withheld.") == 1
+    assert out.index("second") < out.index("Notes to the tables.")  # at the section's end
+    assert "Also (x)." in out
+    bare = blocks.Section("S", 2, [blocks.Sentences(["Text."])])
+    assert blocks.notes_once(bare) == bare
+
+
+def test_a_true_zero_is_shown_one_way_and_never_as_the_marker(rendered):
+    for text in ("0", "0.0", "0.00", "0.0%", " 0 "):
+        assert blocks.cell_text(text) == blocks.ZERO
+    for text in ("[c]", "10", "0.05", "–", "x", "0.0 to 1.2"):
+        assert blocks.cell_text(text) == text
+    for key in ("html", "annex"):
+        cells = [c for t in _page(rendered[key]).tables for row in t["rows"] for c in row]
+        zeros = [c for c in cells if re.fullmatch(r"0(\.0+)?%?", c)]
+        assert set(zeros) <= {blocks.ZERO}, key
+
+
+def _count(text: str) -> int | None:
+    return None if text in ("[c]", "") else int(text.replace(",", ""))
+
+
+def test_published_exclusion_flow_still_adds_up(rendered):
+    flow = next(
+        t for t in _page(rendered["annex"]).tables if t["caption"].startswith("Birth records")
+    )
+    header, *rows = flow["rows"]
+    assert header == ["Step", "Records", "Records remaining", "Type"]
+    base = DISCLOSURE.get("rounding_base") or 1
+    withheld_max = DISCLOSURE.get("suppress_max") or 0
+    remaining, withheld, checked = None, 0, 0
+    for step, records, left, kind in rows:
+        if kind == "Counted" and remaining is None:
+            remaining = _count(left)
+        elif kind == "Removed":
+            if _count(records) is None:
+                withheld += 1  # the count and what remains after it are withheld
+                continue
+            if _count(left) is not None:
+                gap = remaining - _count(records) - _count(left)
+                # rounded counts differ by at most 1.5 rounding bases; withheld rows by their range
+                assert -1.5 * base <= gap <= withheld * withheld_max + 1.5 * base, step
+                remaining, withheld, checked = _count(left), 0, checked + 1
+    assert checked >= 2
+    study = next(r for r in rows if r[0] == "Live births in the study")
+    assert abs(_count(study[1]) - remaining) <= withheld * withheld_max + 1.5 * base
+
+
+def test_split_notebook_keeps_untagged_cells_in_both_documents():
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "a = 1"},
+            {"cell_type": "code", "metadata": {}, "source": "b = 2"},
+            {"cell_type": "code", "metadata": {"tags": ["committee"]}, "source": "c"},
+            {"cell_type": "code", "metadata": {"tags": ["annex"]}, "source": "d"},
+        ],
+        "metadata": {"area": "Northbrook", "title": "x"},
+    }
+    committee = rendering.split_notebook(notebook, "committee")
+    annex = rendering.split_notebook(notebook, "annex")
+    assert [c["source"] for c in committee["cells"]] == ["a = 1", "b = 2", "c"]
+    assert [c["source"] for c in annex["cells"]] == ["a = 1", "b = 2", "d"]
+    assert "committee" in committee["metadata"]["title"] and "annex" in annex["metadata"]["title"]
+    assert "area" not in annex["metadata"]
+    with pytest.raises(ValueError):
+        rendering.split_notebook(notebook, "both")
+
+
+def test_index_shows_release_date_version_and_links_both_documents(tmp_path, monkeypatch):
+    from birthgaps.appendix.index import package_version, produced_date
+
+    index = tmp_path / "published" / "index.html"
+    folder = tmp_path / "published" / "appendix"
+    paths = {code: str(folder / f"{code}.html") for code in AREAS}
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764806400")  # 2025-12-04 00:00 UTC
+    write_index(
+        "demo",
+        "Demo release",
+        AREAS,
+        paths,
+        True,
+        index,
+        pdf_paths={code: str(folder / f"{code}.pdf") for code in AREAS},
+        workbook=tmp_path / "published" / "birthgaps_demo.xlsx",
+        annex_paths={code: str(folder / f"{code}_annex.html") for code in AREAS},
+        annex_pdf_paths={code: str(folder / f"{code}_annex.pdf") for code in AREAS},
+    )
+    page = index.read_text(encoding="utf-8")
+    assert "Demo release (<code>demo</code>)" in page
+    assert "<dd>4 December 2025</dd>" in page
+    assert f"<dd>birthgaps {package_version()}</dd>" in page and package_version() != ""
+    for code in AREAS:
+        for target in (f"{code}.html", f"{code}.pdf", f"{code}_annex.html", f"{code}_annex.pdf"):
+            assert f'href="appendix/{target}"' in page, target
+    assert 'href="birthgaps_demo.xlsx"' in page
+    first = index.read_bytes()
+    write_index("demo", "Demo release", AREAS, paths, True, index)
+    write_index(
+        "demo",
+        "Demo release",
+        AREAS,
+        paths,
+        True,
+        index,
+        pdf_paths={code: str(folder / f"{code}.pdf") for code in AREAS},
+        workbook=tmp_path / "published" / "birthgaps_demo.xlsx",
+        annex_paths={code: str(folder / f"{code}_annex.html") for code in AREAS},
+        annex_pdf_paths={code: str(folder / f"{code}_annex.pdf") for code in AREAS},
+    )
+    assert index.read_bytes() == first  # same inputs and epoch: same bytes
+    assert produced_date({"SOURCE_DATE_EPOCH": "0"}) == "1 January 1970"
+    with pytest.raises(InputError, match="SOURCE_DATE_EPOCH"):
+        produced_date({"SOURCE_DATE_EPOCH": "yesterday"})

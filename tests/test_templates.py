@@ -91,8 +91,12 @@ def _render(template: Path, setup: dict, name: str, disclosure: dict) -> str:
     }
     out = setup["root"] / name
     page = out / f"{AREA}.html"
-    rendering.render_appendix(template, out / f"{AREA}.ipynb", page, parameters, sys.executable)
-    return page.read_text(encoding="utf-8")
+    # the workflow's template makes two documents; read both (the committee document first)
+    annex = out / f"{AREA}_annex.html" if template == MAIN else None
+    rendering.render_appendix(
+        template, out / f"{AREA}.ipynb", page, parameters, sys.executable, annex=annex
+    )
+    return page.read_text(encoding="utf-8") + (annex.read_text(encoding="utf-8") if annex else "")
 
 
 class _Headings(HTMLParser):

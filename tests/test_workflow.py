@@ -42,7 +42,9 @@ def test_every_expected_output_exists(tiny_run):
         "published/index.html",
     ]
     for area in config["areas"]:
-        expected += [f"published/appendix/{area}.html", f"notebooks/{area}.ipynb"]
+        expected += [f"published/appendix/{area}{part}" for part in (".html", ".pdf")]
+        expected += [f"published/appendix/{area}_annex{part}" for part in (".html", ".pdf")]
+        expected += [f"notebooks/{area}.ipynb"]
     for relative in expected:
         path = results / relative
         assert path.exists() and path.stat().st_size > 0, relative
@@ -111,6 +113,14 @@ def test_published_tree_holds_no_record_level_data(tiny_run):
     notebooks = workdir / "results/tiny/notebooks"
     for path in notebooks.glob("*.ipynb"):
         assert "baby_id" not in path.read_text()
+
+
+def test_the_run_ends_by_saying_where_the_index_page_is(tiny_run):
+    workdir, _, _ = tiny_run
+    said = (workdir / "snakemake.out").read_text(encoding="utf-8")
+    index = (workdir / "results/tiny/published/index.html").resolve()
+    assert f"birthgaps: index page of the release: {index}" in said
+    assert said.count("index page of the release") == 1  # the main process only
 
 
 def test_synthetic_release_is_labelled(tiny_run):

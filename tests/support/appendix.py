@@ -61,10 +61,69 @@ def appendix_parameters(published: dict, **changes) -> dict:
 
 def render(published: dict) -> dict:
     """Northbrook's appendix executed and rendered under ``published["root"]``/appendix: the
-    executed notebook, the page and the papermill log."""
+    executed notebook, the committee page (``html``), the technical annex (``annex``) and the
+    papermill log."""
     out = published["root"] / "appendix"
     executed, page, log = out / f"{AREA}.ipynb", out / f"{AREA}.html", out / f"{AREA}.log"
+    annex = out / f"{AREA}_annex.html"
     rendering.render_appendix(
-        TEMPLATE, executed, page, appendix_parameters(published), sys.executable, log
+        TEMPLATE, executed, page, appendix_parameters(published), sys.executable, log, annex=annex
     )
-    return {"executed": executed, "html": page, "log": log}
+    return {"executed": executed, "html": page, "annex": annex, "log": log}
+
+
+def _utf16(function, *args) -> str:
+    """A UTF-16 string from a pdfium getter that takes (..., buffer, length) and returns bytes."""
+    import ctypes
+
+    size = function(*args, None, 0)
+    if size <= 2:
+        return ""
+    buffer = ctypes.create_string_buffer(size)
+    argument = function.argtypes[len(args)]  # char* or unsigned short* depending on the getter
+    function(*args, ctypes.cast(buffer, argument), size)
+    return buffer.raw[: size - 2].decode("utf-16-le")
+
+
+def pdf_structure(path: Path) -> dict:
+    """What a screen reader gets from a PDF (pypdfium2): whether it is tagged, its language and
+    title, every structure element as (type, alt text) in reading order, and the number of images
+    drawn on its pages."""
+    import pypdfium2
+    import pypdfium2.raw as pdfium
+
+    document = pypdfium2.PdfDocument(str(path))
+    elements: list[tuple[str, str]] = []
+
+    def walk(element) -> None:
+        elements.append(
+            (
+                _utf16(pdfium.FPDF_StructElement_GetType, element),
+                _utf16(pdfium.FPDF_StructElement_GetAltText, element),
+            )
+        )
+        for index in range(pdfium.FPDF_StructElement_CountChildren(element)):
+            child = pdfium.FPDF_StructElement_GetChildAtIndex(element, index)
+            if child:
+                walk(child)
+
+    images = 0
+    try:
+        for page in document:
+            tree = pdfium.FPDF_StructTree_GetForPage(page.raw)
+            try:
+                for index in range(pdfium.FPDF_StructTree_CountChildren(tree)):
+                    walk(pdfium.FPDF_StructTree_GetChildAtIndex(tree, index))
+            finally:
+                pdfium.FPDF_StructTree_Close(tree)
+            images += len(list(page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_IMAGE])))
+        return {
+            "tagged": bool(pdfium.FPDFCatalog_IsTagged(document.raw)),
+            "lang": _utf16(pdfium.FPDFCatalog_GetLanguage, document.raw),
+            "title": document.get_metadata_dict().get("Title", ""),
+            "elements": elements,
+            "images": images,
+            "pages": len(document),
+        }
+    finally:
+        document.close()

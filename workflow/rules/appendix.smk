@@ -1,5 +1,7 @@
-# One papermill notebook per area, executed for analysts (kept with an HTML copy that shows the code)
-# and rendered for reviewers to HTML without code and to an A4 PDF; the index.
+# One papermill notebook per area, executed once for analysts (kept with an HTML copy that shows the
+# code) and split by cell tags into two documents, each as HTML without code and as a tagged A4 PDF:
+# the committee document ({area}.html/.pdf) and the technical annex ({area}_annex.html/.pdf); the
+# index.
 # The template is config `appendix.template` (a council's own template may reuse the same section
 # functions), relative to the project folder.
 APPENDIX_TEMPLATE = str(Path(workflow.basedir) / config["appendix"]["template"])
@@ -26,8 +28,13 @@ rule appendix:
         html=f"{STAGED}/appendix/{{area}}.html",
         analyst=f"{RESULTS}/notebooks/{{area}}.html",
         pdf=f"{STAGED}/appendix/{{area}}.pdf",
+        annex_html=f"{STAGED}/appendix/{{area}}_annex.html",
+        annex_pdf=f"{STAGED}/appendix/{{area}}_annex.pdf",
     log:
         f"{LOGS}/appendix/{{area}}.log",
+    wildcard_constraints:
+        # {area}.html is the committee document, {area}_annex.html the annex, never an area
+        area=r"[^/]+(?<!_annex)",
     conda:
         ENV
     params:
@@ -47,6 +54,8 @@ rule index:
     input:
         html=expand(f"{STAGED}/appendix/{{area}}.html", area=AREAS),
         pdf=expand(f"{STAGED}/appendix/{{area}}.pdf", area=AREAS),
+        annex_html=expand(f"{STAGED}/appendix/{{area}}_annex.html", area=AREAS),
+        annex_pdf=expand(f"{STAGED}/appendix/{{area}}_annex.pdf", area=AREAS),
         workbook=rules.workbook.output.workbook,
     output:
         f"{STAGED}/index.html",

@@ -8,6 +8,8 @@ rule scan:
         index=rules.index.output[0],
         appendix=expand(rules.appendix.output.html, area=AREAS),
         appendix_pdf=expand(rules.appendix.output.pdf, area=AREAS),
+        annex=expand(rules.appendix.output.annex_html, area=AREAS),
+        annex_pdf=expand(rules.appendix.output.annex_pdf, area=AREAS),
         figures=expand(rules.figures.output[0], area=AREAS),
         rates=rules.rates.output.published,
         comparators=rules.comparators.output.comparators,

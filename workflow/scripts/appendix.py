@@ -1,5 +1,5 @@
-"""Snakemake script: execute an area's appendix notebook with papermill, render it to HTML (without
-code for reviewers, with code for analysts) and print the reviewer HTML to PDF."""
+"""Snakemake script: execute an area's appendix notebook once with papermill, render the committee
+document and the technical annex (HTML without code, tagged PDF) and the analysts' HTML (with code)."""
 
 # the modules the notebook template runs: imported so that the rule's code hash covers them
 import birthgaps.appendix.sections  # noqa: F401
@@ -40,6 +40,8 @@ def main(smk):
         smk.params.python,
         smk.log[0],
         synthetic=smk.params.synthetic,
+        annex_html=smk.output.annex_html,
+        annex_pdf=smk.output.annex_pdf,
     )
 
 

@@ -1,4 +1,5 @@
-"""Snakemake script: the release's index page linking every area's appendix."""
+"""Snakemake script: the release's index page linking every area's committee document, technical
+annex and the workbook, with the release, the date produced and the birthgaps version."""
 
 from birthgaps.appendix.index import write_index
 from birthgaps.core.runner import run_step
@@ -14,6 +15,8 @@ def main(smk):
         smk.output[0],
         pdf_paths=dict(zip(smk.params.areas, smk.input.pdf, strict=True)),
         workbook=smk.input.workbook,
+        annex_paths=dict(zip(smk.params.areas, smk.input.annex_html, strict=True)),
+        annex_pdf_paths=dict(zip(smk.params.areas, smk.input.annex_pdf, strict=True)),
     )
 
 

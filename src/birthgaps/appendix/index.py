@@ -1,16 +1,50 @@
-"""The release's index page: one accessible HTML page linking every area's appendix, its PDF and
-the workbook. In: the release, its areas and the paths of their documents. Out: ``index.html``.
+"""The release's index page: one accessible HTML page saying which release it is, when it was
+produced and by which birthgaps version, and linking every area's committee document and technical
+annex (HTML and PDF) and the workbook. In: the release, its areas and the paths of their documents.
+Out: ``index.html``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from birthgaps.appendix.blocks import escape
 from birthgaps.core.errors import InputError
 from birthgaps.core.provenance import SYNTHETIC_NOTICE
+
+
+def produced_date(environ: Mapping[str, str] | None = None) -> str:
+    """The date the release's documents were produced, as "4 December 2026": from
+    ``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC) when it is set, so a rebuild of the same
+    inputs gives the same bytes on any day; otherwise today's date (UTC). A value that is not a
+    whole number of seconds stops with an ``InputError``."""
+    environ = os.environ if environ is None else environ
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            day = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+        except (ValueError, OverflowError, OSError) as error:
+            raise InputError(
+                f"SOURCE_DATE_EPOCH is not a number of seconds: {epoch!r}",
+                key="SOURCE_DATE_EPOCH",
+                hint="unset it, or give seconds since 1970-01-01 UTC",
+            ) from error
+    else:
+        day = dt.datetime.now(tz=dt.UTC).date()
+    return f"{day.day} {day:%B %Y}"
+
+
+def package_version() -> str:
+    """The installed birthgaps version (``importlib.metadata``), or "unknown" when birthgaps
+    runs from a source tree that is not installed."""
+    try:
+        return version("birthgaps")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def write_index(
@@ -22,12 +56,20 @@ def write_index(
     path: str | Path,
     pdf_paths: Mapping[str, str] | None = None,
     workbook: str | Path | None = None,
+    *,
+    annex_paths: Mapping[str, str] | None = None,
+    annex_pdf_paths: Mapping[str, str] | None = None,
+    produced: str | None = None,
+    birthgaps_version: str | None = None,
 ) -> None:
-    """A plain, accessible HTML index of a release: one relative link per area's appendix.
+    """A plain, accessible HTML index of a release: one relative link per area's committee
+    document, and its release label, date produced and birthgaps version.
 
-    ``appendix_paths`` maps area code -> appendix HTML path (absolute, or relative to the current
+    ``appendix_paths`` maps area code -> committee HTML path (absolute, or relative to the current
     directory like Snakemake paths); links are written relative to the index's folder. Optional
-    ``pdf_paths`` (area code -> PDF) and ``workbook`` add links to the PDF and the spreadsheet.
+    ``pdf_paths``, ``annex_paths`` and ``annex_pdf_paths`` (area code -> file) add links to the
+    committee PDF and the technical annex (HTML, PDF); ``workbook`` to the spreadsheet.
+    ``produced`` defaults to ``produced_date()``, ``birthgaps_version`` to ``package_version()``.
     """
     path = Path(path)
     missing = [code for code in areas if code not in appendix_paths]
@@ -42,15 +84,22 @@ def write_index(
     def relative(target: str | Path) -> str:
         return escape(Path(os.path.relpath(Path(target).resolve(), base)).as_posix())
 
+    def link(paths: Mapping[str, str] | None, code: str, text: str) -> str:
+        if not paths or code not in paths:
+            return ""
+        return f' — <a href="{relative(paths[code])}">{text}</a>'
+
     items = []
     for code, name in areas.items():
-        pdf = ""
-        if pdf_paths and code in pdf_paths:
-            pdf = f' — <a href="{relative(pdf_paths[code])}">PDF version of the {escape(name)} appendix</a>'
+        pdf = link(pdf_paths, code, f"PDF version of the {escape(name)} appendix")
+        annex = link(annex_paths, code, f"technical annex for {escape(name)}")
+        annex += link(annex_pdf_paths, code, f"PDF version of the {escape(name)} technical annex")
         items.append(
             f'    <li><a href="{relative(appendix_paths[code])}">{escape(name)}</a> '
-            f'<span class="code">({escape(code)})</span>{pdf}</li>'
+            f'<span class="code">({escape(code)})</span>{pdf}{annex}</li>'
         )
+    produced = produced if produced is not None else produced_date()
+    birthgaps_version = birthgaps_version or package_version()
     downloads = (
         f'  <h2>Data</h2>\n  <p><a href="{relative(workbook)}">All published tables as an accessible '
         "spreadsheet (XLSX)</a>, with cover, contents and notes.</p>\n"
@@ -65,7 +114,7 @@ def write_index(
     )
     title = f"Inequalities in preterm birth and low birth weight: {label}"
     page = f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="en-GB">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -77,6 +126,8 @@ def write_index(
     a:focus {{ outline: 3px solid #f46a25; }}
     .banner {{ border: 3px solid #801650; background: #fbeaf1; padding: 0.8em 1em; }}
     .code {{ color: #3d3d3d; }}
+    .about dt {{ font-weight: bold; float: left; clear: left; width: 7em; }}
+    .about dd {{ margin-left: 7.5em; }}
   </style>
 </head>
 <body>
@@ -84,9 +135,16 @@ def write_index(
 {banner}</header>
 <main>
   <h1>{escape(title)}</h1>
-  <p>Release <code>{escape(release)}</code>. One appendix per area: rates of preterm birth and low
-  birth weight by deprivation and ethnic group, adjusted odds and risk ratios, and data notes. Every
-  number has passed disclosure control.</p>
+  <dl class="about">
+    <dt>Release</dt><dd>{escape(label)} (<code>{escape(release)}</code>)</dd>
+    <dt>Produced</dt><dd>{escape(produced)}</dd>
+    <dt>Made with</dt><dd>birthgaps {escape(birthgaps_version)}</dd>
+  </dl>
+  <p>For each area: an appendix for the scrutiny committee (key messages first, the charts that
+  carry them, a short note on data and methods) and a technical annex (rates by deprivation and
+  ethnic group, trends, inequality measures, adjusted odds and risk ratios, model fit, funnel
+  plots, the exclusion flow, definitions and limitations). Every number has passed disclosure
+  control.</p>
   <h2>Area appendices</h2>
   <ul>
 {chr(10).join(items)}

@@ -38,31 +38,29 @@ from birthgaps.appendix.wording import (
 )
 from birthgaps.core.codes import IMD_QUINTILES, NOT_STATED, UNKNOWN
 
-#: Heading id of each appendix section a message can point to (the document gives its headings
-#: these ids; a message links to ``#<id>``).
+#: Heading id of each committee-document section a message points to (``sections`` gives its
+#: headings these ids; a message links to ``#<id>``): the charts that carry the message.
 SECTION_ANCHORS: dict[str, str] = {
     "key_messages": "key-messages",
-    "rates": "rates-by-deprivation",
-    "trends": "trends-and-benchmark",
-    "inequality": "inequality",
-    "funnel": "funnel-plot",
-    "models": "odds-ratios",
-    "risk_ratios": "risk-ratios",
-    "flow": "exclusion-flow",
+    "level": "level-and-trend",
+    "trends": "level-and-trend",
+    "deprivation": "deprivation",
+    "ethnicity": "ethnic-groups",
+    "data": "data-and-methods",
     "methods": "data-and-methods",
+    "disclosure": "disclosure",
 }
 
 #: The words of each link ("see ..."): short, as the messages are scored for readability.
 SECTION_LINK_TEXT: dict[str, str] = {
     "key_messages": "Key messages",
-    "rates": "Rates by group",
-    "trends": "Trends",
-    "inequality": "Inequality",
-    "funnel": "Funnel plot",
-    "models": "Odds ratios",
-    "risk_ratios": "Risk ratios",
-    "flow": "Exclusion flow",
+    "level": "Level and trend",
+    "trends": "Level and trend",
+    "deprivation": "Deprivation",
+    "ethnicity": "Ethnic groups",
+    "data": "Methods",
     "methods": "Methods",
+    "disclosure": "Disclosure",
 }
 
 #: Each outcome in plain words: (what happened to the baby, the definition in brackets).
@@ -354,7 +352,7 @@ def deprivation_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
                 "there were too few births to compare the most and least deprived fifths "
                 f"for babies {_or(shorts)}"
             )
-    return _cap("; ".join(clauses)) + see("rates") + "."
+    return _cap("; ".join(clauses)) + see("deprivation") + "."
 
 
 def ethnic_gaps(inputs: AppendixInputs, outcome: str) -> tuple[list[str], list[str]] | None:
@@ -406,10 +404,12 @@ def ethnic_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
             shorts = next(iter(found.values()))
             return (
                 f"There was no clear gap between babies of {reference} and of other ethnic groups "
-                f"in how often they were {_or(shorts)}" + see("rates") + "."
+                f"in how often they were {_or(shorts)}" + see("ethnicity") + "."
             )
-        return _cap("; ".join(others)) + see("rates") + "."
-    return f"Compared with babies of {reference}, " + "; ".join(gaps + others) + see("rates") + "."
+        return _cap("; ".join(others)) + see("ethnicity") + "."
+    return (
+        f"Compared with babies of {reference}, " + "; ".join(gaps + others) + see("ethnicity") + "."
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""Rendering one area's appendix: the template executed with papermill, then converted by
-nbconvert to the reviewer HTML (no code) and the analysts' HTML (with code), and printed to PDF.
+"""Rendering one area's appendix: the template executed once with papermill, then split by cell
+tags into two documents converted by nbconvert without code (the committee document and the
+technical annex), the analysts' HTML (with code), and both documents printed to tagged PDF.
 
 In: a notebook template, its parameters and the interpreter to run it. Out: the executed notebook,
-the HTML pages and the PDF; a ``NotebookError`` naming the failing cell when it cannot be done.
+the HTML pages and the PDFs; a ``NotebookError`` naming the failing cell when it cannot be done.
 """
 
 from __future__ import annotations
@@ -161,6 +162,75 @@ def _log_note(log: str | Path | None, note: str) -> None:
             handle.write(f"{note}\n")
 
 
+#: Cell tags that make the two documents of an area from one executed notebook: a cell tagged
+#: ``committee`` is only in the committee document, one tagged ``annex`` only in the technical
+#: annex; an untagged cell (parameters, reading the inputs) is in both.
+PARTS = ("committee", "annex")
+
+#: Page title of each document (``{area}`` the area's name).
+PART_TITLES = {
+    "committee": "{area}: preterm birth and low birth weight, appendix for the scrutiny committee",
+    "annex": "{area}: preterm birth and low birth weight, technical annex",
+}
+
+
+def split_notebook(notebook: Mapping[str, Any], part: str) -> dict[str, Any]:
+    """The cells of ``notebook`` that belong to ``part`` (one of ``PARTS``): every cell not tagged
+    with the other part. A template without tags gives the whole notebook to both."""
+    if part not in PARTS:
+        raise ValueError(f"unknown document part {part!r}; expected one of {PARTS}")
+    others = set(PARTS) - {part}
+    cells = [
+        cell
+        for cell in notebook.get("cells", [])
+        if not others & set(cell.get("metadata", {}).get("tags", []))
+    ]
+    meta = dict(notebook.get("metadata", {}))
+    area = meta.pop("area", None)
+    if area:
+        meta["title"] = PART_TITLES[part].format(area=area)
+    return {**notebook, "cells": cells, "metadata": meta}
+
+
+def _export_html(notebook: Mapping[str, Any], *, code: bool) -> str:
+    """One notebook as a self-contained HTML page, converted in this process (nbconvert's
+    HTMLExporter: no interpreter start per page); ``code`` keeps the code cells."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        exclude_input=not code,
+        exclude_input_prompt=not code,
+        exclude_output_prompt=not code,
+    )
+    node = nbformat.reads(json.dumps(notebook), as_version=nbformat.NO_CONVERT)
+    page, _ = exporter.from_notebook_node(node)
+    return _self_contained(page)
+
+
+def _write_page(page: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_documents(
+    notebook: Mapping[str, Any], pages: Mapping[str, str | Path], *, name: str = "the notebook"
+) -> None:
+    """Each document of an executed notebook (``pages``: part of ``PARTS`` -> HTML path) as a page
+    without code, converted in this process; a ``NotebookError`` names the part that failed."""
+    for part, path in pages.items():
+        try:
+            page = _export_html(split_notebook(notebook, part), code=False)
+        except Exception as error:
+            raise NotebookError(
+                f"nbconvert could not render the {part} part of {name} to HTML: {error}",
+                file=str(name),
+            ) from error
+        _write_page(page, Path(path))
+
+
 def render_appendix(
     template: str | Path,
     executed: str | Path,
@@ -169,22 +239,26 @@ def render_appendix(
     python: str,
     log: str | Path | None = None,
     *,
+    annex: str | Path | None = None,
     timeout: int = 600,
 ) -> None:
     """Execute the template with papermill (``python -m papermill``, kernel python3), strip run
-    timestamps from the executed notebook, and convert it to HTML without code.
+    timestamps from the executed notebook, and convert it to HTML without code: the committee
+    document to ``html`` and, when ``annex`` is given, the technical annex to ``annex`` (cells
+    split by their tags, ``split_notebook``; one execution serves both).
 
-    On failure both outputs are removed and a ``NotebookError`` names the notebook, the failing
+    On failure every output is removed and a ``NotebookError`` names the notebook, the failing
     cell and the error. Relative paths in ``parameters`` are resolved from the current directory.
     """
     template, executed, html = Path(template), Path(executed), Path(html)
+    pages = {"committee": html} | ({"annex": Path(annex)} if annex is not None else {})
     log = Path(log) if log is not None else None
     if not template.exists():
         raise NotebookError("the notebook template is missing", file=str(template))
     plain = check_parameters(template, parameters)
     executed.parent.mkdir(parents=True, exist_ok=True)
     html.parent.mkdir(parents=True, exist_ok=True)
-    _remove(executed, html)
+    _remove(executed, *pages.values())
     env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
     command = [
@@ -209,11 +283,11 @@ def render_appendix(
         # before they answer; that is not the notebook's fault, so start it again
         if result.returncode == 0 or KERNEL_DIED not in result.stderr:
             break
-        _remove(executed, html)
+        _remove(executed, *pages.values())
         _log_note(log, f"kernel died while starting (attempt {attempt}); starting it again")
     if result.returncode != 0:
         cell = _failing_cell(template, executed)
-        _remove(executed, html)
+        _remove(executed, *pages.values())
         tail = "\n".join(_ANSI.sub("", result.stderr).strip().splitlines()[-8:])
         raise NotebookError(
             f"the appendix notebook {template.name} failed in "
@@ -223,32 +297,14 @@ def render_appendix(
             + "the executed notebook and HTML were removed",
         )
     try:
-        _normalise_notebook(executed, plain)
-        command = [
-            python,
-            "-m",
-            "nbconvert",
-            "--to",
-            "html",
-            "--no-input",
-            "--stdout",
-            str(executed),
-        ]
-        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        _log(log, "nbconvert", command, result)
-        if result.returncode != 0:
-            tail = "\n".join(result.stderr.strip().splitlines()[-8:])
-            raise NotebookError(
-                f"nbconvert could not render {executed.name} to HTML:\n{tail}", file=str(executed)
-            )
-        page = _self_contained(result.stdout)
-        tmp = html.with_name(html.name + ".tmp")
-        tmp.write_text(page, encoding="utf-8")
-        tmp.replace(html)
+        write_documents(_normalise_notebook(executed, plain), pages, name=executed.name)
     except BaseException:
-        _remove(executed, html, html.with_name(html.name + ".tmp"))
+        _remove(executed, *pages.values(), *(p.with_name(p.name + ".tmp") for p in pages.values()))
         raise
 
+
+#: The documents' language (British English), declared on every page and so in every PDF.
+LANGUAGE = "en-GB"
 
 _REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*')
 
@@ -257,13 +313,17 @@ def _self_contained(page: str) -> str:
     """Drop the template's CDN scripts (require.js, MathJax; the appendix has no maths or widgets)
     so the page loads nothing from elsewhere, and make sure the language is declared."""
     page = _REMOTE_SCRIPT.sub("", page)
-    if "<html" in page and 'lang="' not in page.split(">", 2)[1]:
-        page = page.replace("<html", '<html lang="en"', 1)
+    head = page.split(">", 2)[1] if "<html" in page else ""
+    if "<html" in page and 'lang="' not in head:
+        page = page.replace("<html", f'<html lang="{LANGUAGE}"', 1)
+    elif 'lang="en"' in head:
+        page = page.replace('lang="en"', f'lang="{LANGUAGE}"', 1)
     return page
 
 
-def _normalise_notebook(path: Path, parameters: Mapping[str, Any]) -> None:
-    """Remove run timestamps (so the same inputs give the same bytes) and set the page title."""
+def _normalise_notebook(path: Path, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Remove run timestamps (so the same inputs give the same bytes) and set the page title;
+    returns the notebook."""
     notebook = json.loads(path.read_text(encoding="utf-8"))
     meta = notebook.setdefault("metadata", {})
     for key in ("start_time", "end_time", "duration", "exception"):
@@ -279,6 +339,9 @@ def _normalise_notebook(path: Path, parameters: Mapping[str, Any]) -> None:
         for key in ("start_time", "end_time", "duration", "exception", "status"):
             cell_meta.get("papermill", {}).pop(key, None)
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if area:
+        notebook["metadata"] = {**meta, "area": area}
+    return notebook
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,23 +399,28 @@ def render_documents(
     log: str | Path | None = None,
     *,
     synthetic: bool,
+    annex_html: str | Path | None = None,
+    annex_pdf: str | Path | None = None,
 ) -> int:
-    """After ``render_appendix``: the analysts' HTML (an nbconvert subprocess) and the reviewer PDF
-    at the same time, since one waits on a child process while the other works; returns the page
-    count. If either fails, neither output is left."""
+    """After ``render_appendix``: the analysts' HTML (an nbconvert subprocess) beside the PDFs of
+    the committee document and (given both paths) of the technical annex, since one waits on a
+    child process while the other works; returns the committee PDF's page count. If any fails,
+    none of these outputs is left."""
     from concurrent.futures import ThreadPoolExecutor
 
+    printed = [(html, pdf)] + ([(annex_html, annex_pdf)] if annex_html and annex_pdf else [])
+    outputs = [Path(analyst), *(Path(out) for _, out in printed)]
     pool = ThreadPoolExecutor(max_workers=1)
     code_page = pool.submit(render_analyst_html, executed, analyst, python, log)
     try:
-        pages = render_appendix_pdf(html, pdf, synthetic=synthetic)
+        pages = [render_appendix_pdf(page, out, synthetic=synthetic) for page, out in printed]
         code_page.result()
     except BaseException:
         pool.shutdown(wait=True)  # let nbconvert finish before removing what it wrote
-        _remove(Path(analyst), Path(pdf))
+        _remove(*outputs)
         raise
     pool.shutdown()
-    return pages
+    return pages[0]
 
 
 def appendix_step(
@@ -366,8 +434,21 @@ def appendix_step(
     log: str | Path | None = None,
     *,
     synthetic: bool,
+    annex_html: str | Path | None = None,
+    annex_pdf: str | Path | None = None,
 ) -> int:
-    """The appendix rule in one call: execute the template for one area, then render the reviewer
-    HTML, the analysts' HTML and the PDF from the executed notebook; returns the PDF's page count."""
-    render_appendix(template, executed, html, parameters, python, log)
-    return render_documents(executed, html, analyst, pdf, python, log, synthetic=synthetic)
+    """The appendix rule in one call: execute the template for one area once, then render the
+    committee document and the technical annex (HTML and PDF each) and the analysts' HTML from
+    the executed notebook; returns the committee PDF's page count."""
+    render_appendix(template, executed, html, parameters, python, log, annex=annex_html)
+    return render_documents(
+        executed,
+        html,
+        analyst,
+        pdf,
+        python,
+        log,
+        synthetic=synthetic,
+        annex_html=annex_html,
+        annex_pdf=annex_pdf,
+    )

@@ -1,6 +1,7 @@
 """The printable appendix: the reviewer HTML turned into an A4 PDF with WeasyPrint.
 
-The HTML page is made print-ready first (the notebook theme's screen CSS removed, figures
+The PDF is tagged (PDF/UA-1: structure tree with headings, tables and figures with alt text,
+document language and title from the page). The HTML page is made print-ready first (the notebook theme's screen CSS removed, figures
 flattened onto white, scaled to print resolution and stored as JPEG), then laid out with a print
 stylesheet: A4 margins, the area and page number in every footer, the synthetic-data notice in
 every header, figures and table rows kept whole. The same page gives the same PDF bytes (no dates
@@ -22,6 +23,9 @@ from birthgaps.core.provenance import SYNTHETIC_NOTICE
 
 #: The running header of every page of a synthetic release.
 DEFAULT_NOTICE = SYNTHETIC_NOTICE
+
+#: The PDF flavour written: PDF/UA-1, a tagged PDF (structure tree, language, title).
+PDF_VARIANT = "pdf/ua-1"
 
 #: Widest figure kept, in pixels: about 220 dpi across the 174 mm text width of an A4 page.
 MAX_IMAGE_WIDTH = 1500
@@ -158,7 +162,9 @@ def html_to_pdf(
         # whole fonts: the HarfBuzz font subsetter is not byte-stable from one process to the
         # next here (measured: same HTML, different bytes), and reproducible outputs matter more
         # than the 1.4 MB it saves on a 40-page appendix
-        document.write_pdf(tmp, full_fonts=True)
+        # tagged PDF (PDF/UA-1): headings, tables and figures with their alt text in the
+        # structure tree, the language and title from the page, for screen readers
+        document.write_pdf(tmp, full_fonts=True, pdf_variant=PDF_VARIANT)
         tmp.replace(pdf)
     except Exception as error:
         for path in (tmp, pdf):

@@ -5,7 +5,9 @@ In: ``AppendixInputs`` (``load_appendix_inputs``). Out: ``Section``s of sentence
 with caption and notes) and figures (saved PNG and alt text). Each section function takes an
 optional ``outcome`` to show one outcome only. The template of the workflow is
 ``notebooks/area_appendix.ipynb``; ``notebooks/examples/short_appendix.ipynb`` reuses the same
-functions in another order.
+functions in another order. Cells of the template tagged ``committee`` make the committee
+document (key messages first, the charts that carry them, one box on data and methods, one note on
+disclosure); cells tagged ``annex`` make the technical annex; untagged cells belong to both.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from birthgaps.appendix import (
     wording,
 )
 from birthgaps.appendix.blocks import (
+    ZERO,
     Figure,
     Notice,
     Section,
@@ -74,19 +77,123 @@ def banner(inputs: AppendixInputs) -> Notice | None:
     return synthetic_notice() if inputs.synthetic else None
 
 
-def title(inputs: AppendixInputs) -> Section:
-    """Page heading: area and topic; release, area code and period under it."""
+#: How the technical annex is named beside the committee document: ``{area_code}`` + this.
+ANNEX_SUFFIX = "_annex"
+
+
+def annex_file(area_code: str, extension: str = "html") -> str:
+    """File name of an area's technical annex (the committee document is ``{area_code}.html``)."""
+    return f"{area_code}{ANNEX_SUFFIX}.{extension}"
+
+
+def title(inputs: AppendixInputs, annex: bool = False) -> Section:
+    """Page heading: area and topic (``annex``: the technical annex's); release, area code and
+    period under it."""
     period = f", {inputs.period}" if inputs.period else ""
+    kind = "Technical annex" if annex else "Appendix"
     line = (
-        f"Appendix to the scrutiny report. Release: {markdown_escape(inputs.release_label)} "
+        f"{kind} to the scrutiny report. Release: {markdown_escape(inputs.release_label)} "
         f"(`{inputs.release}`); area code {markdown_escape(inputs.area_code)}"
         f"{markdown_escape(period)}."
     )
+    heading = f"{inputs.area_name}: inequalities in preterm birth and low birth weight"
     return Section(
-        f"{inputs.area_name}: inequalities in preterm birth and low birth weight",
+        f"{heading} (technical annex)" if annex else heading,
         1,
         [Sentences([line], bullets=False, markdown=True)],
     )
+
+
+def key_messages(
+    inputs: AppendixInputs, previous: messages.PreviousRelease | None = None
+) -> Section:
+    """The committee document's 5 to 8 plain-English key messages, first on the page
+    (``messages.key_messages``; with the previous release's published rates, what is new since
+    it), under a heading with its stable id."""
+    section = messages.key_messages(inputs, previous)
+    section.anchor = section.anchor or messages.SECTION_ANCHORS.get("key_messages", "key-messages")
+    return section
+
+
+#: The committee document's chart sections: (message topic, heading, figure kind, the heading's
+#: id when ``messages.SECTION_ANCHORS`` names none for the topic).
+COMMITTEE_CHARTS = (
+    ("level", "Level and trend", "trend", "level-and-trend"),
+    ("deprivation", "Deprivation", "imd", "deprivation"),
+    ("ethnicity", "Ethnic groups", "group", "ethnic-groups"),
+)
+
+#: Most charts in the committee document.
+MAX_COMMITTEE_CHARTS = 8
+
+
+def _chart_caption(inputs: AppendixInputs, outcome: str, kind: str) -> str:
+    label = outcome_label(outcome)
+    period = f", {inputs.period}" if inputs.period else ""
+    if kind == "trend":
+        bench = frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code)
+        return f"{label} in {inputs.area_name} by year, compared with {bench}."
+    what = "deprivation fifth (quintile 1 = most deprived)" if kind == "imd" else "ethnic group"
+    return f"{label} in {inputs.area_name} by {what}{period}."
+
+
+def _chart(inputs: AppendixInputs, outcome: str, kind: str) -> Figure | None:
+    stems = [
+        s.stem
+        for s in inputs.specs
+        if s.outcome == outcome
+        and s.kind == kind
+        and s.dimension in ("imd_quintile", "ethnic_group")
+    ]
+    if kind == "trend":
+        stems = [f"{outcome}_trend"]
+    if not stems or not (inputs.figures_dir / f"{stems[0]}.png").exists():
+        return None
+    figure = figure_block(inputs.figures_dir, stems[0])
+    figure.caption = _chart_caption(inputs, outcome, kind)
+    figure.describe = False  # the long description stays as alt text and in the annex
+    return figure
+
+
+def committee_charts(inputs: AppendixInputs) -> list[Section]:
+    """The charts behind the key messages (at most ``MAX_COMMITTEE_CHARTS``), one section per
+    topic with its stable id (``messages.SECTION_ANCHORS``), each chart with a one-line caption;
+    the long descriptions are alt text here and printed in the annex."""
+    outcomes = list(inputs.outcomes)
+    per_topic = max(1, MAX_COMMITTEE_CHARTS // len(COMMITTEE_CHARTS))
+    parts = []
+    for topic, heading, kind, default in COMMITTEE_CHARTS:
+        charts = [_chart(inputs, o, kind) for o in outcomes[:per_topic]]
+        charts = [c for c in charts if c is not None]
+        if charts:
+            anchor = messages.SECTION_ANCHORS.get(topic, default)
+            parts.append(Section(heading, 2, list(charts), anchor=anchor))
+    return parts
+
+
+def methods_box(inputs: AppendixInputs) -> Section:
+    """The committee document's one short box on data and methods, pointing to the annex."""
+    items = list(headlines.data_summary_sentences(inputs))
+    items.append(
+        "A difference is called clear only when the 95% confidence intervals do not overlap; a "
+        "comparison with the benchmark or a trend only when the Fingertips test says so."
+    )
+    items.append(
+        f"Models, full tables, the exclusion flow, definitions and limitations are in the "
+        f"technical annex ({annex_file(inputs.area_code)})."
+    )
+    anchor = messages.SECTION_ANCHORS.get("data", "data-and-methods")
+    return Section(
+        "Data and methods", 2, [Sentences(items, bullets=False, boxed=True)], anchor=anchor
+    )
+
+
+def disclosure_box(inputs: AppendixInputs) -> Section:
+    """The committee document's one note on disclosure: the rule and its marker (the release's
+    ``disclosure`` settings, ``core.methods``) and how a true zero is shown."""
+    text = f"{methods.disclosure_statement(inputs.disclosure)} A true zero is shown as {ZERO}."
+    anchor = messages.SECTION_ANCHORS.get("disclosure", "disclosure")
+    return Section("Disclosure", 2, [Sentences([text], bullets=False, boxed=True)], anchor=anchor)
 
 
 def findings(inputs: AppendixInputs) -> Sentences:
@@ -377,14 +484,6 @@ def flow_section(inputs: AppendixInputs) -> Section:
 def limitations(inputs: AppendixInputs) -> Sentences:
     """Limitations that depend on the release (synthetic or not)."""
     return Sentences(headlines.limitation_sentences(inputs))
-
-
-def key_messages(
-    inputs: AppendixInputs, previous: messages.PreviousRelease | None = None
-) -> Section:
-    """The first page's 5 to 8 plain-English key messages (``messages.key_messages``); with the
-    previous release's published rates, what is new since it."""
-    return messages.key_messages(inputs, previous)
 
 
 def comparisons_note(inputs: AppendixInputs, section_name: str) -> Sentences:
