@@ -5,7 +5,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from birthgaps.core.settings import previous_files, validate_config
+from birthgaps.core.settings import previous_files, previous_label, validate_config
 from birthgaps.ingest.preflight import preflight
 from birthgaps.core.errors import InputError
 from birthgaps.ingest.lookups import check_lookup_config

@@ -23,6 +23,8 @@ rule appendix:
         model_fit=rules.models.output.model_fit,
         empty_tables=rules.models.output.empty_tables,
         figures=rules.figures.output[0],
+        # the previous release's published rates: the key messages say what is new since it
+        **{k: v for k, v in PREVIOUS.items() if k == "previous_rates"},
     output:
         notebook=f"{RESULTS}/notebooks/{{area}}.ipynb",
         html=f"{STAGED}/appendix/{{area}}.html",
@@ -45,6 +47,7 @@ rule appendix:
         area_name=lambda wildcards: config["areas"][wildcards.area],
         disclosure=config["disclosure"],
         statistics=config["statistics"],
+        previous_label=previous_label(config),
         code=code_hash("appendix.py"),
     script:
         "../scripts/appendix.py"

@@ -30,6 +30,9 @@ def main(smk):
         "disclosure": smk.params.disclosure,
         "statistics": smk.params.statistics,
     }
+    if "previous_rates" in smk.input.keys():  # a template declares these only if it uses them
+        parameters["previous_rates_csv"] = smk.input.previous_rates
+        parameters["previous_label"] = smk.params.previous_label
     appendix_step(
         smk.input.template,
         parameters,

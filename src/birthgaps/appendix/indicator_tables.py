@@ -344,5 +344,5 @@ def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
         records,
         columns=["Period", "Live births", "%", "95% limits", "99.8% limits", "Funnel position"],
     )
-    table.attrs["footnote"] = notes.funnel_note(inputs.disclosure)
+    table.attrs["footnote"] = notes.funnel_note(inputs.disclosure, frames.funnel_target_of(rows))
     return table

@@ -116,10 +116,10 @@ def inequality_note(disclosure: Mapping, statistics: Mapping) -> str:
     )
 
 
-def funnel_note(disclosure: Mapping) -> str:
-    """Note of the funnel table."""
+def funnel_note(disclosure: Mapping, target: str = "the study areas' average") -> str:
+    """Note of the funnel table: what the points are compared with, and its positions in words."""
     return (
-        "Funnel position against the average of all study areas and years (PHE funnel limits, "
-        "Wilson score): High or Low (0.025) = outside the 95% limits, (0.001) = outside the 99.8% "
-        f"limits. {methods.counts_sentence(disclosure)} {withheld_sentence(disclosure)}"
+        f"Funnel position against {target} (PHE funnel limits, Wilson score): above or below "
+        "the 95% limit = outside the 95% limits, the 99.8% limit = outside the 99.8% limits. "
+        f"{methods.counts_sentence(disclosure)} {withheld_sentence(disclosure)}"
     )

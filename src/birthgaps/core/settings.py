@@ -171,6 +171,15 @@ def previous_files(config: dict) -> dict[str, str]:
     return {name: f"results/{previous}/{path}" for name, path in PREVIOUS_FILES.items()}
 
 
+def previous_label(config: dict) -> str:
+    """The label of the release this one follows (``releases.<name>.previous``; its own label when
+    the config still lists it, else its name), or "" when there is none."""
+    previous = config["releases"][config["release"]].get("previous")
+    if not previous:
+        return ""
+    return str((config["releases"].get(previous) or {}).get("label") or previous)
+
+
 def publication_settings(config: dict) -> dict:
     """Who publishes the release and how to reach them (config ``publication``: producer, contact,
     email, url), each key the config does not give filled from the schema's placeholder defaults;

@@ -121,9 +121,10 @@ def notes_table(
         "of inequality (RII) describe the whole deprivation gradient (PHE method, simulated "
         "confidence intervals). The population attributable fraction (PAF) is the share of "
         "events that would not occur if every quintile had the least deprived quintile's rate.",
-        "funnel": "Funnel plot (PHE method): control limits at 95% and 99.8% around the average "
-        "of the study areas; an area outside the 99.8% limits differs from the average by more "
-        "than chance would explain.",
+        "funnel": "Funnel plot (PHE method): control limits at 95% and 99.8% around the target "
+        "named in the 'Target is' column (England's value for the period, or the study areas' "
+        "average when the areas share no England value); an area outside the 99.8% limits "
+        "differs from the target by more than chance would explain.",
         "models": f"Regression on counts by covariate pattern: logistic regression (odds ratios) "
         f"and modified Poisson regression with robust errors (risk ratios). Crude models hold one "
         f"exposure; adjusted models hold all exposures ({exposures}), adjusted for {adjust}. "
