@@ -74,4 +74,6 @@ rule all:
 onsuccess:
     # at the end of a run, say where the release can be read (the main process only, not a job's)
     if workflow.is_main_process and (Path(PUBLISHED) / "index.html").exists():
-        print(f"birthgaps: index page of the release: {(Path(PUBLISHED) / 'index.html').resolve()}")
+        print(
+            f"birthgaps: index page of the release: {(Path(PUBLISHED) / 'index.html').resolve()}"
+        )

@@ -9,6 +9,7 @@ APPENDIX_TEMPLATE = str(Path(workflow.basedir) / config["appendix"]["template"])
 
 rule appendix:
     input:
+        **{k: v for k, v in PREVIOUS.items() if k == "previous_rates"},
         template=APPENDIX_TEMPLATE,
         rates=rules.rates.output.published,
         models=rules.models.output.models,
@@ -24,7 +25,6 @@ rule appendix:
         empty_tables=rules.models.output.empty_tables,
         figures=rules.figures.output[0],
         # the previous release's published rates: the key messages say what is new since it
-        **{k: v for k, v in PREVIOUS.items() if k == "previous_rates"},
     output:
         notebook=f"{RESULTS}/notebooks/{{area}}.ipynb",
         html=f"{STAGED}/appendix/{{area}}.html",

@@ -30,7 +30,7 @@ def main(smk):
         "disclosure": smk.params.disclosure,
         "statistics": smk.params.statistics,
     }
-    if "previous_rates" in smk.input.keys():  # a template declares these only if it uses them
+    if hasattr(smk.input, "previous_rates"):  # a template declares these only if it uses them
         parameters["previous_rates_csv"] = smk.input.previous_rates
         parameters["previous_label"] = smk.params.previous_label
     appendix_step(
