@@ -5,6 +5,8 @@ read from ../shared by configured local paths. Skips when ../shared is absent.""
 from __future__ import annotations
 
 import copy
+import html
+import re
 
 import numpy as np
 import pandas as pd
@@ -125,3 +127,27 @@ def test_leicester_is_compared_with_england_never_with_itself(real_layout_run):
     funnel = pd.read_csv(tables / "funnel.csv")
     baseline = funnel.loc[funnel["outcome"] == "preterm", "baseline"].dropna().unique()
     assert list(baseline) == [round(100 * 45020 / 574312, 4)]
+    assert set(funnel["baseline_label"].dropna()) <= {"England (2022)", "England (2022-2023)"}
+
+
+def _visible_text(page: str) -> str:
+    """A page's text as a reader sees it (tags, scripts and styles removed, spaces collapsed)."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_the_key_messages_compare_leicester_with_england(real_layout_run):
+    """The README's single-council example: the committee document opens with key messages that
+    compare Leicester with England, and no published page compares it with itself."""
+    workdir, _ = real_layout_run
+    published = workdir / "results/trust/published"
+    page = (published / f"appendix/{LEICESTER}.html").read_text(encoding="utf-8")
+    text = _visible_text(page)
+    start = text.index("Key messages")
+    messages = text[start : text.index("Level and trend", start)]
+    assert "babies in Leicester" in messages
+    assert re.search(r"(more than in|fewer than in|similar to) England", messages), messages
+    for path in published.rglob("*.html"):  # what a reader sees (CSVs: benchmark_label above)
+        words = _visible_text(path.read_text(encoding="utf-8"))
+        assert "All study areas" not in words, path
+        assert not re.search(r"(similar to|than in|compared with) Leicester\b", words), path
