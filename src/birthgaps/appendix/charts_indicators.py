@@ -74,7 +74,7 @@ def trend_chart(
     name = area_name_of(rates, area_code)
     period = period or period_of(rates, area_code)
     label = outcome_label(outcome)
-    bench_label = benchmark_label_of(rates)
+    bench_label = benchmark_label_of(rates, area_code=area_code)
     row = trend_row(trends, area_code, outcome)
     title = trend_finding(rates, trends, area_code, outcome)
     shown = years[~years["suppressed"]]

@@ -260,9 +260,9 @@ def trend_finding(rates: pd.DataFrame, trends: pd.DataFrame, area_code: str, out
     ]
     if not compared.empty:
         last = compared.iloc[-1]
-        bench = cell_text(last.get("benchmark_label")) or benchmark_label_of(
-            rates, outcome, area_code
-        )
+        # a year is compared with that year's value: the benchmark's name, without the whole
+        # period's years ("England", not "England (2019-2022)")
+        bench = benchmark_label_of(rates, area_code=area_code)
         phrase = comparison_phrase(str(last["comparison"]), bench)
         parts.append(f"{phrase} in {int(last['year'])}")
     return "; ".join(parts)

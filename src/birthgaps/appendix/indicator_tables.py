@@ -52,7 +52,7 @@ def format_benchmark_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame
     raw = rates.loc[mask.astype(bool)].copy()
     raw["_order"] = raw["dimension"].map({"year": 0, "overall": 1})
     raw = raw.sort_values(["_order", "group"], kind="stable")
-    bench = frames.benchmark_label_of(rates)
+    bench = frames.benchmark_label_of(rates, area_code=inputs.area_code)
     records = []
     for _, row in raw.iterrows():
         suppressed = bool(frames.as_bool(pd.Series([row["suppressed"]])).iloc[0])
@@ -138,7 +138,7 @@ def format_trends_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
 def benchmark_sentence(inputs: AppendixInputs, outcome: str) -> str | None:
     """The area's overall percentage against the benchmark's (Fingertips comparison), or None."""
     label = outcome_label(outcome)
-    bench = frames.benchmark_label_of(inputs.rates)
+    bench = frames.benchmark_label_of(inputs.rates, outcome, inputs.area_code)
     overall = rate_row(inputs.rates, inputs.area_code, outcome, "overall", "All")
     raw = inputs.rates[
         (inputs.rates["area_code"] == inputs.area_code)
