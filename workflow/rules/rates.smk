@@ -5,6 +5,7 @@ rule rates:
     input:
         **{k: v for k, v in PREVIOUS.items() if k.startswith("previous_rates")},
         cells=rules.cells.output.cells,
+        cells_detailed=rules.cells.output.cells_detailed,
     output:
         rates=f"{RESTRICTED}/rates_unrounded.parquet",
         published=report(
@@ -25,6 +26,7 @@ rule rates:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config["deprivation"],
+        ethnicity=config.get("ethnicity", {}),
         captions=caption_statements(config),  # method statements of the report captions
         code=code_hash("rates.py"),
     script:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from birthgaps.core.codes import NOT_STATED, UNKNOWN
+from birthgaps.core.codes import ETHNIC_DETAILED, NOT_STATED, UNKNOWN
 from birthgaps.core.disclosure import protect_counts as protect_counts_primary
 from birthgaps.core.disclosure import rates_additive_sets, secondary_suppress
 from birthgaps.core.errors import InputError
@@ -254,15 +254,81 @@ def compute_rates(
     cells: pd.DataFrame,
     areas: Mapping[str, str],
     statistics: Mapping | None = None,
+    *,
+    detailed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Unrounded rates (percent) with Wilson CIs for each area, all areas pooled, and dimension.
 
     ``statistics`` is the config's ``statistics`` block: CI levels (95% always, 99.8% by default),
     ONS small-number rules (``reliability`` "x": no rate from fewer than 3 events; "u": fewer than 20)
     and the benchmark (``benchmark_label``, ``benchmark`` percent, ``comparison``, low is good).
+    With ``detailed`` (the detailed-ethnicity cells, config ``ethnicity.detailed``) the table gains
+    the ``ethnic_group_detailed`` breakdown (:func:`with_detailed_ethnicity`).
     This table is restricted: it holds exact counts.
     """
-    return rate_statistics(grouped_counts(cells, areas, DIMENSIONS), statistics)
+    counts = grouped_counts(cells, areas, DIMENSIONS)
+    if detailed is not None:
+        counts = with_detailed_ethnicity(counts, detailed, areas)
+    return rate_statistics(counts, statistics)
+
+
+# ------------------------------------------------------------------------------------------------
+# Detailed ethnic groups (config ``ethnicity.detailed``; docs/disclosure.md, "Detailed ethnic groups")
+# ------------------------------------------------------------------------------------------------
+
+#: The optional breakdown by ONS 2021 detailed ethnic group, whole period only (after DIMENSIONS).
+DETAILED = ETHNIC_DETAILED
+
+
+def detailed_ethnicity(ethnicity: Mapping | None) -> bool:
+    """Whether config ``ethnicity.detailed`` asks for the detailed ethnic group breakdown."""
+    value = (ethnicity or {}).get("detailed", False)
+    if not isinstance(value, bool):
+        raise InputError(
+            f"ethnicity.detailed must be true or false, not {value!r}", key="ethnicity.detailed"
+        )
+    return value
+
+
+def with_detailed_ethnicity(
+    counts: pd.DataFrame, detailed: pd.DataFrame, areas: Mapping[str, str]
+) -> pd.DataFrame:
+    """``counts`` (of :func:`grouped_counts`) with the ``ethnic_group_detailed`` rows added after
+    each area and outcome's other breakdowns.
+
+    The detailed cells must hold the same births as the cell table: their total per area and
+    outcome must equal the ``overall`` row, or the hierarchy the disclosure control relies on
+    (detailed groups sum to their high-level group and to the total) would not hold.
+    """
+    extra = grouped_counts(detailed, areas, [DETAILED])
+    overall = counts[counts["dimension"] == "overall"].set_index(["area_code", "outcome"])
+    totals = extra.groupby(["area_code", "outcome"])[["events", "denominator"]].sum()
+    joined = overall[["events", "denominator"]].join(totals, rsuffix="_detailed", how="outer")
+    differ = joined.fillna(-1)
+    bad = (differ["events"] != differ["events_detailed"]) | (
+        differ["denominator"] != differ["denominator_detailed"]
+    )
+    if bad.any():
+        raise InputError(
+            "the detailed-ethnicity cells do not add up to the cell table",
+            file="restricted/cells_detailed.parquet",
+            column="events, denominator",
+            rows=int(bad.sum()),
+            hint="area and outcome totals differ; rerun the cells rule",
+        )
+    out = pd.concat([counts, extra], ignore_index=True)
+    area_order = {code: i for i, code in enumerate([*areas, ALL_AREAS])}
+    outcome_order = {o: i for i, o in enumerate(pd.unique(counts["outcome"]))}
+    rank = {d: i for i, d in enumerate([*DIMENSIONS, DETAILED])}
+    keys = pd.DataFrame(
+        {
+            "a": out["area_code"].map(area_order),
+            "o": out["outcome"].map(outcome_order),
+            "d": out["dimension"].map(rank),
+        }
+    )
+    order = keys.sort_values(["a", "o", "d"], kind="stable").index
+    return out.loc[order].reset_index(drop=True)
 
 
 def protect_counts(
