@@ -85,7 +85,12 @@ PUBLISHED: dict[str, TableSpec] = {
                 "area_code": AREA_CODE,
                 "area_name": AREA_NAME,
                 "outcome": OUTCOME,
-                "dimension": DIMENSION,
+                "dimension": replace(
+                    DIMENSION,
+                    description=DIMENSION.description.removesuffix(")")
+                    + "); `ethnic_group_detailed` (ONS 2021 detailed ethnic groups, each within "
+                    "its high-level group) when config `ethnicity.detailed` is on",
+                ),
                 "group": GROUP,
                 "events": EVENTS,
                 "denominator": DENOMINATOR,

@@ -282,7 +282,7 @@ DETAILED = ETHNIC_DETAILED
 
 def detailed_ethnicity(ethnicity: Mapping | None) -> bool:
     """Whether config ``ethnicity.detailed`` asks for the detailed ethnic group breakdown."""
-    value = (ethnicity or {}).get("detailed", False)
+    value = {**schema_defaults("ethnicity"), **(ethnicity or {})}["detailed"]
     if not isinstance(value, bool):
         raise InputError(
             f"ethnicity.detailed must be true or false, not {value!r}", key="ethnicity.detailed"
