@@ -301,12 +301,12 @@ def with_detailed_ethnicity(
     (detailed groups sum to their high-level group and to the total) would not hold.
     """
     extra = grouped_counts(detailed, areas, [DETAILED])
-    overall = counts[counts["dimension"] == "overall"].set_index(["area_code", "outcome"])
-    totals = extra.groupby(["area_code", "outcome"])[["events", "denominator"]].sum()
-    joined = overall[["events", "denominator"]].join(totals, rsuffix="_detailed", how="outer")
-    differ = joined.fillna(-1)
-    bad = (differ["events"] != differ["events_detailed"]) | (
-        differ["denominator"] != differ["denominator_detailed"]
+    keys = ["area_code", "outcome"]
+    overall = counts.loc[counts["dimension"] == "overall", [*keys, "events", "denominator"]]
+    totals = extra.groupby(keys, as_index=False)[["events", "denominator"]].sum()
+    joined = overall.merge(totals, on=keys, how="outer", suffixes=("", "_detailed")).fillna(-1)
+    bad = (joined["events"] != joined["events_detailed"]) | (
+        joined["denominator"] != joined["denominator_detailed"]
     )
     if bad.any():
         raise InputError(
