@@ -392,13 +392,15 @@ def rates_additive_sets(
     by_area = frame.groupby(["area_code", "outcome"], sort=False).groups
     for (area, outcome), index in by_area.items():
         part = frame.loc[index]
+        # nested sets first: a complement found within the high-level group also protects the
+        # set of all detailed groups, so fewer rows are withheld than the other way round
+        candidates.extend(_nested_sets(part, position, area, outcome, nested))
         total = position.get((area, outcome, "overall", "All"))
         for dimension, rows in part.groupby("dimension", sort=False).groups.items():
             if dimension == "overall" or total is None:
                 continue
             label = f"{area} {outcome}: {dimension} groups -> overall"
             candidates.append(AdditiveSet(total, tuple(int(r) for r in rows), label))
-        candidates.extend(_nested_sets(part, position, area, outcome, nested))
         crossed = part[part["dimension"] == cross]
         if crossed.empty:
             continue
