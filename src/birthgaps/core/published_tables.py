@@ -25,6 +25,7 @@ from birthgaps.core.columns import (
     NOTE,
     OUTCOME,
     P_VALUE,
+    RATES_DIMENSION,
     REFERENCE,
     RELIABILITY,
     SUPPRESSED,
@@ -85,12 +86,7 @@ PUBLISHED: dict[str, TableSpec] = {
                 "area_code": AREA_CODE,
                 "area_name": AREA_NAME,
                 "outcome": OUTCOME,
-                "dimension": replace(
-                    DIMENSION,
-                    description=DIMENSION.description.removesuffix(")")
-                    + "); `ethnic_group_detailed` (ONS 2021 detailed ethnic groups, each within "
-                    "its high-level group) when config `ethnicity.detailed` is on",
-                ),
+                "dimension": RATES_DIMENSION,
                 "group": GROUP,
                 "events": EVENTS,
                 "denominator": DENOMINATOR,
