@@ -152,6 +152,11 @@ def test_the_switch_and_mismatched_cells_stop_with_a_message(release):
         with_detailed_ethnicity(counts, short, config["areas"])
     assert caught.value.file == "restricted/cells_detailed.parquet"
     assert caught.value.rows and caught.value.rows >= 1
+    moved = release["detailed"].copy()
+    moved["ethnic_group"] = moved["ethnic_group"].mask(moved[DETAILED] == "Indian", "Other")
+    with pytest.raises(InputError, match="outside their ONS high-level group") as caught:
+        with_detailed_ethnicity(counts, moved, config["areas"])
+    assert "Indian" in str(caught.value)
 
 
 def test_detailed_rows_follow_the_small_number_and_rounding_rules(release):

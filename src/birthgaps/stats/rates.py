@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from birthgaps.core.codes import ETHNIC_DETAILED, NOT_STATED, UNKNOWN
+from birthgaps.core.codes import DETAILED_TO_GROUP, ETHNIC_DETAILED, NOT_STATED, UNKNOWN
 from birthgaps.core.disclosure import protect_counts as protect_counts_primary
 from birthgaps.core.disclosure import rates_additive_sets, secondary_suppress
 from birthgaps.core.errors import InputError
@@ -296,26 +296,38 @@ def with_detailed_ethnicity(
     """``counts`` (of :func:`grouped_counts`) with the ``ethnic_group_detailed`` rows added after
     each area and outcome's other breakdowns.
 
-    The detailed cells must hold the same births as the cell table: their total per area and
-    outcome must equal the ``overall`` row, or the hierarchy the disclosure control relies on
-    (detailed groups sum to their high-level group and to the total) would not hold.
+    The detailed cells must hold the same births as the cell table, and each detailed group must
+    sit in its ONS high-level group: the counts per area, outcome and high-level group must equal
+    the ``ethnic_group`` rows, or the hierarchy the disclosure control relies on (detailed groups
+    sum to their high-level group and to the total) would not hold.
     """
-    extra = grouped_counts(detailed, areas, [DETAILED])
-    keys = ["area_code", "outcome"]
-    overall = counts.loc[counts["dimension"] == "overall", [*keys, "events", "denominator"]]
-    totals = extra.groupby(keys, as_index=False)[["events", "denominator"]].sum()
-    joined = overall.merge(totals, on=keys, how="outer", suffixes=("", "_detailed")).fillna(-1)
+    where = {"file": "restricted/cells_detailed.parquet"}
+    pairs = detailed[["ethnic_group", DETAILED]].drop_duplicates().astype(str)
+    misplaced = pairs[pairs[DETAILED].map(DETAILED_TO_GROUP) != pairs["ethnic_group"]]
+    if not misplaced.empty:
+        raise InputError(
+            "detailed ethnic groups outside their ONS high-level group",
+            **where,
+            column=f"ethnic_group, {DETAILED}",
+            rows=len(misplaced),
+            hint=f"e.g. {misplaced.iloc[0][DETAILED]!r} under {misplaced.iloc[0]['ethnic_group']!r}",
+        )
+    keys = ["area_code", "outcome", "group"]
+    broad = counts.loc[counts["dimension"] == "ethnic_group", [*keys, "events", "denominator"]]
+    summed = grouped_counts(detailed, areas, ["ethnic_group"])[[*keys, "events", "denominator"]]
+    joined = broad.merge(summed, on=keys, how="outer", suffixes=("", "_detailed")).fillna(-1)
     bad = (joined["events"] != joined["events_detailed"]) | (
         joined["denominator"] != joined["denominator_detailed"]
     )
     if bad.any():
         raise InputError(
             "the detailed-ethnicity cells do not add up to the cell table",
-            file="restricted/cells_detailed.parquet",
+            **where,
             column="events, denominator",
             rows=int(bad.sum()),
-            hint="area and outcome totals differ; rerun the cells rule",
+            hint="area, outcome and ethnic group totals differ; rerun the cells rule",
         )
+    extra = grouped_counts(detailed, areas, [DETAILED])
     out = pd.concat([counts, extra], ignore_index=True)
     area_order = {code: i for i, code in enumerate([*areas, ALL_AREAS])}
     outcome_order = {o: i for i, o in enumerate(pd.unique(counts["outcome"]))}
