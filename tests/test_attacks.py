@@ -284,3 +284,39 @@ def test_decimals_and_matches():
     assert audit.decimals(pd.Series(["1.5", "2.25", "", "3"])) == 2
     assert audit.decimals(pd.Series(["1.2e-05"])) == audit.FULL_PRECISION
     assert audit.matches(np.array([7.664, 7.666]), 7.66, 2).tolist() == [True, False]
+
+
+def detailed_rows() -> list[tuple]:
+    """Overall = Asian + Black high-level groups = four detailed groups; Indian (events 3) small."""
+    return [
+        ("A", "lbw", "overall", "All", 160, 1700),
+        ("A", "lbw", "ethnic_group", "Asian", 80, 900),
+        ("A", "lbw", "ethnic_group", "Black", 80, 800),
+        ("A", "lbw", "ethnic_group_detailed", "Indian", 3, 40),
+        ("A", "lbw", "ethnic_group_detailed", "Pakistani", 77, 860),
+        ("A", "lbw", "ethnic_group_detailed", "African", 60, 600),
+        ("A", "lbw", "ethnic_group_detailed", "Caribbean", 20, 200),
+    ]
+
+
+def test_differencing_knows_detailed_groups_sum_to_their_high_level_group():
+    from birthgaps.core.disclosure import rates_additive_sets, secondary_mask
+
+    rows = detailed_rows()
+    sets = audit.structural_sets(make_release(rows).rates)
+    assert {(s.total, s.members) for s in sets} >= {(1, (3, 4)), (2, (5, 6)), (0, (3, 4, 5, 6))}
+    truth = pd.DataFrame(rows, columns=[*audit.KEYS, "events", "denominator"])
+    primary = np.array([i == 3 for i in range(len(rows))])
+    size = truth["denominator"].to_numpy()
+    # blind to the hierarchy, the complement of Indian is Caribbean (the smallest detailed group)
+    blind = secondary_mask(primary, rates_additive_sets(truth, nested={}), size)
+    assert set(np.flatnonzero(blind)) == {3, 6}
+    naive = make_release(rows, hidden=set(np.flatnonzero(blind)))
+    found = audit.difference_sets(naive, exact_bounds(naive))
+    assert found.summary["hidden_recovered"] >= 2  # Indian = Asian - Pakistani
+    # knowing it, the complement is Pakistani, which protects both sets Indian is in
+    aware = secondary_mask(primary, rates_additive_sets(truth), size)
+    assert set(np.flatnonzero(aware)) == {3, 4}
+    safe = make_release(rows, hidden=set(np.flatnonzero(aware)))
+    result = audit.difference_sets(safe, exact_bounds(safe))
+    assert result.summary["hidden_exact"] == 0 and result.summary["single_sets"] == 0

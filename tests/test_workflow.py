@@ -34,6 +34,7 @@ def test_every_expected_output_exists(tiny_run):
         "restricted/births.parquet",
         "restricted/births_clean.parquet",
         "restricted/cells.parquet",
+        "restricted/cells_detailed.parquet",
         "restricted/rates_unrounded.parquet",
         "restricted/exclusion_flow.csv",
         "published/tables/rates.csv",

@@ -4,6 +4,7 @@ rule cells:
         clean=rules.clean.output.clean,
     output:
         cells=f"{RESTRICTED}/cells.parquet",
+        cells_detailed=f"{RESTRICTED}/cells_detailed.parquet",
     log:
         f"{LOGS}/cells.log",
     conda:

@@ -6,6 +6,7 @@ rule rates:
         **{k: v for k, v in PREVIOUS.items() if k.startswith("previous_rates")},
         cells=rules.cells.output.cells,
         comparators=rules.comparators.output.comparators,
+        cells_detailed=rules.cells.output.cells_detailed,
     output:
         rates=f"{RESTRICTED}/rates_unrounded.parquet",
         published=report(
@@ -26,6 +27,7 @@ rule rates:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config["deprivation"],
+        ethnicity=config["ethnicity"],
         captions=caption_statements(config),  # method statements of the report captions
         code=code_hash("rates.py"),
     script:

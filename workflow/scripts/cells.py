@@ -9,6 +9,7 @@ def main(smk):
         smk.input.clean,
         smk.output.cells,
         outcomes=smk.params.outcomes,
+        detailed_out=smk.output.cells_detailed,
     )
 
 

@@ -15,6 +15,8 @@ def main(smk):
         release=smk.params.release,
         synthetic=smk.params.synthetic,
         deprivation=smk.params.deprivation,
+        ethnicity=smk.params.ethnicity,
+        cells_detailed=smk.input.cells_detailed,
         previous_rates=smk.input.get("previous_rates"),
         previous_rates_unrounded=smk.input.get("previous_rates_unrounded"),
         comparators=smk.input.comparators,

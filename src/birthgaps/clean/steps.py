@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from birthgaps.clean.cells import make_cells
+from birthgaps.clean.cells import make_cells, make_detailed_cells
 from birthgaps.clean.cleaning import clean_births, read_lookup
 from birthgaps.clean.flow import publish_flow
 from birthgaps.core.provenance import label_table
@@ -55,6 +55,15 @@ def clean_step(
     write_table(label_table(published, release, synthetic), "exclusion_flow", published_flow_out)
 
 
-def cells_step(clean: str | Path, cells_out: str | Path, *, outcomes: Sequence[str]) -> None:
-    """Clean births -> the cell table (restricted parquet)."""
-    write_table(make_cells(read_table("births_clean", clean), outcomes), "cells", cells_out)
+def cells_step(
+    clean: str | Path,
+    cells_out: str | Path,
+    *,
+    outcomes: Sequence[str],
+    detailed_out: str | Path | None = None,
+) -> None:
+    """Clean births -> the cell table and, with ``detailed_out``, the detailed-ethnicity cells."""
+    births = read_table("births_clean", clean)
+    write_table(make_cells(births, list(outcomes)), "cells", cells_out)
+    if detailed_out is not None:
+        write_table(make_detailed_cells(births, list(outcomes)), "cells_detailed", detailed_out)

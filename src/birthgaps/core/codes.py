@@ -156,6 +156,13 @@ OUTCOMES: dict[str, tuple[str, str]] = {
 #: Cell-table dimensions, in the order used for grouping.
 CELL_DIMENSIONS: list[str] = ["area_code", "year", "imd_quintile", "ethnic_group", "age_band"]
 
+#: The detailed ethnic group breakdown of the rates table (config ``ethnicity.detailed``).
+ETHNIC_DETAILED = "ethnic_group_detailed"
+
+#: Dimensions of the detailed-ethnicity cell table: each detailed group with its high-level group,
+#: so the hierarchy (detailed groups sum to their high-level group) is in the data itself.
+DETAILED_CELL_DIMENSIONS: list[str] = ["area_code", "year", "ethnic_group", ETHNIC_DETAILED]
+
 #: Canonical extract columns (DESIGN.md) in their canonical order.
 CANONICAL_COLUMNS: list[str] = [
     "baby_id",

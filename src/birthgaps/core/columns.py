@@ -179,6 +179,13 @@ DIMENSION = col(
     "`age_band` (mother's age), `year` (year of birth) or `imd_quintile_by_ethnic_group` "
     "(both together)",
 )
+#: The rates table's breakdowns: those of DIMENSION and the optional detailed ethnic groups.
+RATES_DIMENSION = replace(
+    DIMENSION,
+    description=DIMENSION.description.removesuffix(")")
+    + "); `ethnic_group_detailed` (ONS 2021 detailed ethnic groups, each within its high-level "
+    "group) when config `ethnicity.detailed` is on",
+)
 GROUP = col(
     "Group",
     "The group within the breakdown; `All` for the whole population; for "

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from birthgaps.core.codes import DETAILED_TO_GROUP, ETHNIC_DETAILED
+
 
 def is_small(counts: pd.Series, low: int, high: int) -> pd.Series:
     """True where a count lies in the suppression range [low, high] (zero is not disclosive)."""
@@ -332,6 +334,37 @@ def _key_positions(table: pd.DataFrame, keys: Sequence[str]) -> dict[tuple, int]
     return {key: position for position, key in enumerate(values)}
 
 
+#: Nested breakdowns of the rates table: dimension -> (parent dimension, group -> parent group).
+#: The detailed ethnic groups within each high-level group sum to that group's row.
+NESTED_DIMENSIONS: dict[str, tuple[str, Mapping[str, str]]] = {
+    ETHNIC_DETAILED: ("ethnic_group", DETAILED_TO_GROUP),
+}
+
+
+def _nested_sets(
+    part: pd.DataFrame,
+    position: Mapping[tuple, int],
+    area: str,
+    outcome: str,
+    nested: Mapping[str, tuple[str, Mapping[str, str]]],
+) -> list[AdditiveSet]:
+    """The sets of one area and outcome's nested breakdowns: the child groups of each parent group
+    sum to the parent's row (a parent with one child gives a set of one member: the two rows are
+    the same count, and are withheld together)."""
+    out = []
+    for dimension, (parent, mapping) in nested.items():
+        children = part[part["dimension"] == dimension]
+        if children.empty:
+            continue
+        parents = children["group"].map(lambda g, m=mapping: m.get(g, ""))
+        for value, rows in children.groupby(parents.to_numpy(), sort=False).groups.items():
+            total = position.get((area, outcome, parent, value)) if value else None
+            if total is not None:
+                label = f"{area} {outcome}: {dimension} -> {parent} {value}"
+                out.append(AdditiveSet(total, tuple(int(r) for r in rows), label))
+    return out
+
+
 def rates_additive_sets(
     table: pd.DataFrame,
     *,
@@ -339,12 +372,14 @@ def rates_additive_sets(
     cross: str = "imd_quintile_by_ethnic_group",
     separator: str = " | ",
     check: Sequence[str] = ("events", "denominator"),
+    nested: Mapping[str, tuple[str, Mapping[str, str]]] = NESTED_DIMENSIONS,
 ) -> list[AdditiveSet]:
     """Every additive set of a rates-shaped table (area, outcome, dimension, group rows).
 
     Within an area and outcome: the groups of each dimension sum to ``overall`` (the cross
     dimension too); cross groups sum over ethnic groups to the ``imd_quintile`` row and over
-    quintiles to the ``ethnic_group`` row. Across areas: the area rows of each outcome, dimension
+    quintiles to the ``ethnic_group`` row; the groups of a ``nested`` breakdown (detailed ethnic
+    groups) sum to their parent group's row. Across areas: the area rows of each outcome, dimension
     and group sum to the ``all_areas`` row. A set is kept only if its ``check`` columns really add up
     (so absent totals, or a pooled row over more than the listed areas, are left out).
     """
@@ -357,6 +392,9 @@ def rates_additive_sets(
     by_area = frame.groupby(["area_code", "outcome"], sort=False).groups
     for (area, outcome), index in by_area.items():
         part = frame.loc[index]
+        # nested sets first: a complement found within the high-level group also protects the
+        # set of all detailed groups, so fewer rows are withheld than the other way round
+        candidates.extend(_nested_sets(part, position, area, outcome, nested))
         total = position.get((area, outcome, "overall", "All"))
         for dimension, rows in part.groupby("dimension", sort=False).groups.items():
             if dimension == "overall" or total is None:

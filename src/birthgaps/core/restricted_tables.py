@@ -7,7 +7,12 @@ they hold single births or unrounded counts.
 
 from __future__ import annotations
 
-from birthgaps.core.codes import CELL_DIMENSIONS, OUTCOMES
+from birthgaps.core.codes import (
+    CELL_DIMENSIONS,
+    DETAILED_CELL_DIMENSIONS,
+    ETHNIC_DETAILED,
+    OUTCOMES,
+)
 from birthgaps.core.columns import Column, TableSpec, col
 
 #: Roles of the restricted columns.
@@ -67,7 +72,36 @@ _CELL_TEXT = {
     "imd_quintile": ("IMD quintile", "string"),
     "ethnic_group": ("Ethnic group", "string"),
     "age_band": ("Age band", "string"),
+    ETHNIC_DETAILED: ("Ethnic group detailed", "string"),
 }
+
+
+def _cell_columns(dimensions: list[str]) -> dict[str, Column]:
+    """The columns of a cell table over ``dimensions``: the dimensions, outcome, exact counts."""
+    return {
+        **{
+            name: col(
+                _CELL_TEXT[name][0],
+                f"{_CELL_TEXT[name][0]} of the cell",
+                kind="integer" if name == "year" else "text",
+                dtype=_CELL_TEXT[name][1],
+            )
+            for name in dimensions
+        },
+        "outcome": col("Outcome", "Outcome code", dtype="string"),
+        "events": col(
+            "Events", "Live births with the outcome", "births", "count", dtype="int64", role=EXACT
+        ),
+        "denominator": col(
+            "Denominator",
+            "Live births in the outcome's denominator",
+            "births",
+            "count",
+            dtype="int64",
+            role=EXACT,
+        ),
+    }
+
 
 RESTRICTED: dict[str, TableSpec] = {
     spec.key: spec
@@ -96,36 +130,19 @@ RESTRICTED: dict[str, TableSpec] = {
             title="Cells",
             scope="Exact counts of events and denominators by area, year, IMD quintile, ethnic "
             "group, age band and outcome (rule cells)",
-            columns={
-                **{
-                    name: col(
-                        _CELL_TEXT[name][0],
-                        f"{_CELL_TEXT[name][0]} of the cell",
-                        kind="integer" if name == "year" else "text",
-                        dtype=_CELL_TEXT[name][1],
-                    )
-                    for name in CELL_DIMENSIONS
-                },
-                "outcome": col("Outcome", "Outcome code", dtype="string"),
-                "events": col(
-                    "Events",
-                    "Live births with the outcome",
-                    "births",
-                    "count",
-                    dtype="int64",
-                    role=EXACT,
-                ),
-                "denominator": col(
-                    "Denominator",
-                    "Live births in the outcome's denominator",
-                    "births",
-                    "count",
-                    dtype="int64",
-                    role=EXACT,
-                ),
-            },
+            columns=_cell_columns(CELL_DIMENSIONS),
             restricted=True,
             path="restricted/cells.parquet",
+        ),
+        TableSpec(
+            key="cells_detailed",
+            sheet="",
+            title="Cells by detailed ethnic group",
+            scope="Exact counts of events and denominators by area, year, high-level and detailed "
+            "ethnic group and outcome, for the optional detailed breakdown (rule cells)",
+            columns=_cell_columns(DETAILED_CELL_DIMENSIONS),
+            restricted=True,
+            path="restricted/cells_detailed.parquet",
         ),
         TableSpec(
             key="exclusion_flow_restricted",

@@ -27,7 +27,8 @@ def structural_sets(rates: pd.DataFrame) -> list[AdditiveSet]:
     """Every additive set of a rates table, from its keys alone (what an attacker can list).
 
     Uses ``birthgaps.core.disclosure.rates_additive_sets`` without its sum check, which needs the
-    unrounded counts.
+    unrounded counts. The sets include the nested ones: detailed ethnic groups sum to their
+    high-level group (the ONS classification is public).
     """
     return rates_additive_sets(key_frame(rates), check=())
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from birthgaps.core.codes import NOT_STATED, UNKNOWN
+from birthgaps.core.codes import DETAILED_TO_GROUP, ETHNIC_DETAILED, NOT_STATED, UNKNOWN
 from birthgaps.core.disclosure import protect_counts as protect_counts_primary
 from birthgaps.core.disclosure import rates_additive_sets, secondary_suppress
 from birthgaps.core.errors import InputError
@@ -293,15 +293,93 @@ def compute_rates(
     cells: pd.DataFrame,
     areas: Mapping[str, str],
     statistics: Mapping | None = None,
+    *,
+    detailed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Unrounded rates (percent) with Wilson CIs for each area, all areas pooled, and dimension.
 
     ``statistics`` is the config's ``statistics`` block: CI levels (95% always, 99.8% by default),
     ONS small-number rules (``reliability`` "x": no rate from fewer than 3 events; "u": fewer than 20)
     and the benchmark (``benchmark_label``, ``benchmark`` percent, ``comparison``, low is good).
+    With ``detailed`` (the detailed-ethnicity cells, config ``ethnicity.detailed``) the table gains
+    the ``ethnic_group_detailed`` breakdown (:func:`with_detailed_ethnicity`).
     This table is restricted: it holds exact counts.
     """
-    return rate_statistics(grouped_counts(cells, areas, DIMENSIONS), statistics)
+    counts = grouped_counts(cells, areas, DIMENSIONS)
+    if detailed is not None:
+        counts = with_detailed_ethnicity(counts, detailed, areas)
+    return rate_statistics(counts, statistics)
+
+
+# ------------------------------------------------------------------------------------------------
+# Detailed ethnic groups (config ``ethnicity.detailed``; docs/disclosure.md, "Detailed ethnic groups")
+# ------------------------------------------------------------------------------------------------
+
+#: The optional breakdown by ONS 2021 detailed ethnic group, whole period only (after DIMENSIONS).
+DETAILED = ETHNIC_DETAILED
+
+
+def detailed_ethnicity(ethnicity: Mapping | None) -> bool:
+    """Whether config ``ethnicity.detailed`` asks for the detailed ethnic group breakdown."""
+    value = {**schema_defaults("ethnicity"), **(ethnicity or {})}["detailed"]
+    if not isinstance(value, bool):
+        raise InputError(
+            f"ethnicity.detailed must be true or false, not {value!r}", key="ethnicity.detailed"
+        )
+    return value
+
+
+def with_detailed_ethnicity(
+    counts: pd.DataFrame, detailed: pd.DataFrame, areas: Mapping[str, str]
+) -> pd.DataFrame:
+    """``counts`` (of :func:`grouped_counts`) with the ``ethnic_group_detailed`` rows added after
+    each area and outcome's other breakdowns.
+
+    The detailed cells must hold the same births as the cell table, and each detailed group must
+    sit in its ONS high-level group: the counts per area, outcome and high-level group must equal
+    the ``ethnic_group`` rows, or the hierarchy the disclosure control relies on (detailed groups
+    sum to their high-level group and to the total) would not hold.
+    """
+    where = {"file": "restricted/cells_detailed.parquet"}
+    pairs = detailed[["ethnic_group", DETAILED]].drop_duplicates().astype(str)
+    misplaced = pairs[pairs[DETAILED].map(DETAILED_TO_GROUP) != pairs["ethnic_group"]]
+    if not misplaced.empty:
+        raise InputError(
+            "detailed ethnic groups outside their ONS high-level group",
+            **where,
+            column=f"ethnic_group, {DETAILED}",
+            rows=len(misplaced),
+            hint=f"e.g. {misplaced.iloc[0][DETAILED]!r} under {misplaced.iloc[0]['ethnic_group']!r}",
+        )
+    keys = ["area_code", "outcome", "group"]
+    broad = counts.loc[counts["dimension"] == "ethnic_group", [*keys, "events", "denominator"]]
+    summed = grouped_counts(detailed, areas, ["ethnic_group"])[[*keys, "events", "denominator"]]
+    joined = broad.merge(summed, on=keys, how="outer", suffixes=("", "_detailed")).fillna(-1)
+    bad = (joined["events"] != joined["events_detailed"]) | (
+        joined["denominator"] != joined["denominator_detailed"]
+    )
+    if bad.any():
+        raise InputError(
+            "the detailed-ethnicity cells do not add up to the cell table",
+            **where,
+            column="events, denominator",
+            rows=int(bad.sum()),
+            hint="area, outcome and ethnic group totals differ; rerun the cells rule",
+        )
+    extra = grouped_counts(detailed, areas, [DETAILED])
+    out = pd.concat([counts, extra], ignore_index=True)
+    area_order = {code: i for i, code in enumerate([*areas, ALL_AREAS])}
+    outcome_order = {o: i for i, o in enumerate(pd.unique(counts["outcome"]))}
+    rank = {d: i for i, d in enumerate([*DIMENSIONS, DETAILED])}
+    keys = pd.DataFrame(
+        {
+            "a": out["area_code"].map(area_order),
+            "o": out["outcome"].map(outcome_order),
+            "d": out["dimension"].map(rank),
+        }
+    )
+    order = keys.sort_values(["a", "o", "d"], kind="stable").index
+    return out.loc[order].reset_index(drop=True)
 
 
 def protect_counts(

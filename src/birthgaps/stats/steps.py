@@ -24,7 +24,13 @@ from birthgaps.stats.comparators import (
 )
 from birthgaps.stats.funnel_table import funnel_points, publish_funnel
 from birthgaps.stats.inequality_table import inequality_table, publish_inequality
-from birthgaps.stats.rates import compute_rates, hidden_groups, previous_release, publish_rates
+from birthgaps.stats.rates import (
+    compute_rates,
+    detailed_ethnicity,
+    hidden_groups,
+    previous_release,
+    publish_rates,
+)
 from birthgaps.stats.trend_table import trend_counts, trends_table
 
 #: Columns the published rates table must have to be read back by the later rules.
@@ -117,12 +123,27 @@ def rates_step(
     previous_rates: str | Path | None = None,
     previous_rates_unrounded: str | Path | None = None,
     comparators: str | Path | None = None,
+    ethnicity: Mapping | None = None,
+    cells_detailed: str | Path | None = None,
 ) -> None:
-    """Cell table -> rates (unrounded, restricted parquet) and published rates (CSV)."""
+    """Cell table -> rates (unrounded, restricted parquet) and published rates (CSV), compared
+    with the comparators (England, a region) when given.
+
+    With config ``ethnicity.detailed`` the detailed-ethnicity cells add the detailed breakdown.
+    """
     statistics = with_comparators(
         statistics, read_comparators(comparators) if comparators else None
     )
-    rates = compute_rates(read_table("cells", cells), areas, statistics)
+    detailed = None
+    if detailed_ethnicity(ethnicity):
+        if cells_detailed is None:
+            raise InputError(
+                "ethnicity.detailed is on but the detailed-ethnicity cells were not given",
+                key="ethnicity.detailed",
+                hint="the rates rule reads restricted/cells_detailed.parquet (rule cells)",
+            )
+        detailed = read_table("cells_detailed", cells_detailed)
+    rates = compute_rates(read_table("cells", cells), areas, statistics, detailed=detailed)
     rates.to_parquet(rates_out, index=False)
     previous = None
     if previous_rates:
