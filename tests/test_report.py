@@ -95,6 +95,8 @@ def test_template_is_commit_ready():
         "figures_dir",
         "disclosure",
         "statistics",
+        "previous_rates_csv",
+        "previous_label",
     }
 
 

@@ -111,7 +111,7 @@ def key_messages(
     (``messages.key_messages``; with the previous release's published rates, what is new since
     it), under a heading with its stable id."""
     section = messages.key_messages(inputs, previous)
-    section.anchor = section.anchor or messages.SECTION_ANCHORS.get("key_messages", "key-messages")
+    section.anchor = section.anchor or messages.SECTION_ANCHORS["key_messages"]
     return section
 
 
@@ -182,7 +182,7 @@ def methods_box(inputs: AppendixInputs) -> Section:
         f"Models, full tables, the exclusion flow, definitions and limitations are in the "
         f"technical annex ({annex_file(inputs.area_code)})."
     )
-    anchor = messages.SECTION_ANCHORS.get("data", "data-and-methods")
+    anchor = messages.SECTION_ANCHORS["data"]
     return Section(
         "Data and methods", 2, [Sentences(items, bullets=False, boxed=True)], anchor=anchor
     )
@@ -192,7 +192,7 @@ def disclosure_box(inputs: AppendixInputs) -> Section:
     """The committee document's one note on disclosure: the rule and its marker (the release's
     ``disclosure`` settings, ``core.methods``) and how a true zero is shown."""
     text = f"{methods.disclosure_statement(inputs.disclosure)} A true zero is shown as {ZERO}."
-    anchor = messages.SECTION_ANCHORS.get("disclosure", "disclosure")
+    anchor = messages.SECTION_ANCHORS["disclosure"]
     return Section("Disclosure", 2, [Sentences([text], bullets=False, boxed=True)], anchor=anchor)
 
 
