@@ -18,6 +18,7 @@ import birthgaps.stats.rates as rates_module
 from birthgaps.appendix import findings, frames, inputs, tables
 from birthgaps.clean.cells import make_cells, make_detailed_cells
 from birthgaps.clean.cleaning import clean_births
+from birthgaps.core import codes
 from birthgaps.core.disclosure import exactly_one_suppressed, rates_additive_sets
 from birthgaps.core.errors import InputError
 from birthgaps.ingest.synth import simulate_release
@@ -360,3 +361,44 @@ def test_the_appendix_reads_rates_with_the_detailed_breakdown(release, tmp_path)
         ).sum()
     )
     assert set(detailed.iloc[:, 0]) <= set(PARENT)
+    # ONS 2021 order, withheld rows shown as withheld
+    shown = list(detailed.iloc[:, 0])
+    order = [g for g in codes.ETHNIC_GROUPS_DETAILED if g in shown]
+    assert shown == order
+
+
+def test_the_annex_shows_a_detailed_table_only_when_the_rates_have_it(release, tmp_path):
+    """The annex's outcome section gains "by detailed ethnic group" exactly when the release
+    publishes the breakdown (config ethnicity.detailed)."""
+    from birthgaps.appendix import sections
+    from birthgaps.appendix.blocks import Table
+
+    config = release["config"]
+    published = published_of(release)
+    published.to_csv(tmp_path / "rates.csv", index=False)
+    rates = inputs.read_rates(tmp_path / "rates.csv")
+    area = next(iter(config["areas"]))
+    fields = {
+        "release": "t",
+        "release_label": "t",
+        "area_code": area,
+        "area_name": config["areas"][area],
+        "synthetic": True,
+        "models": pd.DataFrame(),
+        "flow": pd.DataFrame(),
+        "figures_dir": tmp_path,
+        "disclosure": config["disclosure"],
+        "statistics": config["statistics"],
+        "outcomes": list(config["outcomes"]),
+        "period": frames.period_of(rates, area),
+    }
+
+    def captions(table: pd.DataFrame) -> list[str]:
+        section = sections.outcome_section(
+            inputs.AppendixInputs(rates=table, **fields), config["outcomes"][0]
+        )
+        return [b.caption for b in section.blocks if isinstance(b, Table)]
+
+    assert any("detailed ethnic group" in c for c in captions(rates))
+    plain = rates[rates["dimension"] != DETAILED].reset_index(drop=True)
+    assert not any("detailed ethnic group" in c for c in captions(plain))

@@ -607,7 +607,8 @@ def test_model_formulas_and_notes_in_words():
     assert labels.words_for_codes("imd_quintile reference 4, not 5; age_band Unknown 20") == (
         "deprivation quintile reference 4, not 5; mother's age band Unknown 20"
     )
-    assert labels.breakdown_label("ethnic_group_detailed") == "Ethnic group detailed"
+    assert labels.breakdown_label("ethnic_group_detailed") == "Ethnic group (detailed, ONS 2021)"
+    assert labels.breakdown_label("age_band_detailed") == "Age band detailed"  # a name without one
     assert labels.model_label("adjusted", "", ["imd_quintile", "year"]) == (
         "Adjusted for deprivation quintile and year of birth"
     )

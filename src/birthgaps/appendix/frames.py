@@ -11,7 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from birthgaps.core.codes import AGE_BAND_ORDER, ETHNIC_GROUPS, IMD_QUINTILES, OUTCOMES, UNKNOWN
+from birthgaps.core.codes import (
+    AGE_BAND_ORDER,
+    ETHNIC_GROUPS,
+    ETHNIC_GROUPS_DETAILED,
+    IMD_QUINTILES,
+    OUTCOMES,
+    UNKNOWN,
+)
 from birthgaps.core.errors import InputError
 
 #: Columns each published table must have.
@@ -230,6 +237,8 @@ def order_groups(dimension: str, groups: Iterable[str]) -> list[str]:
     groups = list(dict.fromkeys(groups))
     if dimension == "ethnic_group":
         known = ETHNIC_GROUPS
+    elif dimension == "ethnic_group_detailed":
+        known = ETHNIC_GROUPS_DETAILED
     elif dimension == "age_band":
         known = AGE_BAND_ORDER
     elif dimension == "imd_quintile":

@@ -247,6 +247,23 @@ def outcome_section(inputs: AppendixInputs, outcome: str) -> Section:
                 f", {inputs.period}" if inputs.period else ""
             )
             section.blocks.append(_table(frame, caption))
+    detailed = inputs.rates[
+        (inputs.rates["area_code"].astype(str) == str(inputs.area_code))
+        & (inputs.rates["outcome"].astype(str) == outcome)
+        & (inputs.rates["dimension"].astype(str) == "ethnic_group_detailed")
+    ]
+    if not detailed.empty:  # config ethnicity.detailed: the ONS 2021 detailed groups, where shown
+        frame = tables.format_rates_table(
+            inputs.rates,
+            inputs.area_code,
+            outcome,
+            "ethnic_group_detailed",
+            disclosure=inputs.disclosure,
+            statistics=inputs.statistics,
+        )
+        period = f", {inputs.period}" if inputs.period else ""
+        caption = f"{label} by detailed ethnic group (ONS 2021), {inputs.area_name}{period}"
+        section.blocks.append(_table(frame, caption))
     return section
 
 

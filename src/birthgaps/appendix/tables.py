@@ -22,6 +22,7 @@ DIMENSION_HEADINGS = {
     "overall": "Group",
     "imd_quintile": "IMD quintile",
     "ethnic_group": "Ethnic group",
+    "ethnic_group_detailed": "Ethnic group (detailed)",
     "age_band": "Mother's age (years)",
     "year": "Year",
 }

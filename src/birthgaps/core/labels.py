@@ -44,6 +44,7 @@ BREAKDOWN_HEADINGS = {
     "overall": "All births",
     "area": "Area",
     "imd_quintile_by_ethnic_group": "Deprivation (IMD quintile) within ethnic group",
+    "ethnic_group_detailed": "Ethnic group (detailed, ONS 2021)",
 }
 
 #: Inequality and model measures.
@@ -137,7 +138,7 @@ def level_label(term: str, level: str) -> str:
 
 def breakdown_label(dimension: str) -> str:
     """Heading of a breakdown or model term, e.g. ``Deprivation (IMD quintile)``; a name without
-    a heading here gets its words (``ethnic_group_detailed`` -> ``Ethnic group detailed``)."""
+    a heading here gets its words (``age_band_detailed`` -> ``Age band detailed``)."""
     if dimension in TERM_HEADINGS:
         return TERM_HEADINGS[dimension]
     return BREAKDOWN_HEADINGS.get(dimension, dimension.replace("_", " ").capitalize())
