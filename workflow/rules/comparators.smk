@@ -14,6 +14,9 @@ rule comparators:
         ),
         reference=shipped(config["comparators"]["reference"]),
         regions=shipped(config["comparators"]["regions"]),
+        # not read: written only once the extract has passed ingest and cleaning, so a run that
+        # bad input stops leaves nothing staged
+        after=rules.cells.output.cells,
     output:
         comparators=report(
             f"{STAGED}/tables/comparators.csv", caption="../report/rates.rst", category="Tables"
