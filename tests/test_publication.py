@@ -186,6 +186,7 @@ RULES = [
     "ingest",
     "clean",
     "cells",
+    "comparators",
     "rates",
     "trends",
     "inequality",
