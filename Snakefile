@@ -49,6 +49,7 @@ ENV = "../../environment.yml"  # conda: paths are relative to the rule file
 PREVIOUS = {f"previous_{name}": path for name, path in previous_files(config).items()}
 
 
+include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/lookups.smk"
 include: "workflow/rules/ingest.smk"

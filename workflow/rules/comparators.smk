@@ -1,10 +1,6 @@
 # The England (or region) values the benchmark uses, from the shipped ONS reference table (and a
 # Fingertips snapshot when configured): exactly the rows used, with their source and years.
-# A relative path is looked up in the working directory, then in the project (the shipped files).
-def shipped(path):
-    return path if Path(path).exists() else str(Path(workflow.basedir) / path)
-
-
+# A relative path is looked up in the working directory, then in the project (`shipped`, common.smk).
 rule comparators:
     input:
         **(
@@ -19,7 +15,9 @@ rule comparators:
         after=rules.cells.output.cells,
     output:
         comparators=report(
-            f"{STAGED}/tables/comparators.csv", caption="../report/rates.rst", category="Tables"
+            f"{STAGED}/tables/comparators.csv",
+            caption="../report/comparators.rst",
+            category="Tables",
         ),
     log:
         f"{LOGS}/comparators.log",
