@@ -5,7 +5,13 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from birthgaps.core.settings import previous_files, previous_label, validate_config
+from birthgaps.core.settings import (
+    deaths_complete_to,
+    outcome_params,
+    previous_files,
+    previous_label,
+    validate_config,
+)
 from birthgaps.ingest.preflight import preflight
 from birthgaps.core.errors import InputError
 from birthgaps.ingest.lookups import check_lookup_config

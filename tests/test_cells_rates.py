@@ -8,9 +8,9 @@ import pytest
 import yaml
 from support import REPO
 from support.births import make_births
+from support.cleaned import clean_births
 
 from birthgaps.clean.cells import CELL_COLUMNS, make_cells
-from birthgaps.clean.cleaning import clean_births
 from birthgaps.core.disclosure import control_counts, round_to_base
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import validate_config

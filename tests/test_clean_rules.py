@@ -10,11 +10,11 @@ import pytest
 import yaml
 from support import REPO
 from support.births import make_births
+from support.cleaned import clean_births
 
 from birthgaps.clean.cells import make_cells
 from birthgaps.clean.cleaning import (
     DEFINITION_DEFAULTS,
-    clean_births,
     find_duplicates,
     quintile_basis,
     resolve_definitions,

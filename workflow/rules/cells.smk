@@ -10,7 +10,9 @@ rule cells:
     conda:
         ENV
     params:
-        outcomes=config["outcomes"],
+        outcomes=outcome_params(config),
+        definitions=config["definitions"],
+        complete_to=deaths_complete_to(config),
         code=code_hash("cells.py"),
     script:
         "../scripts/cells.py"

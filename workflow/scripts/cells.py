@@ -9,6 +9,8 @@ def main(smk):
         smk.input.clean,
         smk.output.cells,
         outcomes=smk.params.outcomes,
+        definitions=smk.params.definitions,
+        complete_to=smk.params.complete_to,
         detailed_out=smk.output.cells_detailed,
     )
 

@@ -12,8 +12,6 @@ import numpy as np
 import pandas as pd
 
 from birthgaps.clean.coverage import require_live_births, require_lookup_matches
-
-#: Outcome indicators written by ``clean_births`` (nullable booleans; <NA> = not in denominator).
 from birthgaps.clean.groups import RULE, age_bands, check_lookup, imd_columns, normalise_codes
 from birthgaps.core.codes import (
     CANONICAL_COLUMNS,
@@ -24,11 +22,9 @@ from birthgaps.core.codes import (
     UNKNOWN,
 )
 from birthgaps.core.errors import InputError
+from birthgaps.core.restricted_tables import CANONICAL, DERIVED
 from birthgaps.core.settings import schema_defaults
 from birthgaps.ingest.plausibility import IMPLAUSIBLE_SHARE
-
-OUTCOME_COLUMNS = ["preterm", "very_preterm", "lbw", "very_lbw", "term_lbw"]
-
 
 #: Defaults of the ``definitions`` keys added after the first release (older configs still run), as the
 #: config schema gives them.
@@ -268,10 +264,29 @@ def weight_for_gestation_flags(
     return implausible, unchecked, fences
 
 
-def _nullable_flag(condition: pd.Series, in_denominator: np.ndarray) -> pd.Series:
-    """Boolean outcome flag that is <NA> outside the outcome's denominator."""
-    flag = condition.fillna(False).astype("boolean")
-    return flag.mask(~np.asarray(in_denominator, dtype=bool))
+def mark_maternities(births: pd.DataFrame) -> list[tuple[str, str, int]]:
+    """Add ``maternity_first``: True on one record of each maternity (all babies of one delivery,
+    live or still, share ``maternity_id``); return the flow rows. Without any maternity id the column
+    is <NA> and the maternity indicators cannot be counted; a record without one is its own maternity."""
+    if "maternity_id" not in births.columns or births["maternity_id"].isna().all():
+        births["maternity_first"] = pd.array([pd.NA] * len(births), dtype="boolean")
+        return []
+    ids = births["maternity_id"]
+    no_id = ids.isna().to_numpy(dtype=bool)
+    first = ~ids.duplicated(keep="first").to_numpy(dtype=bool) | no_id
+    births["maternity_first"] = pd.array(first, dtype="boolean")
+    rows = [
+        ("maternities", "Maternities (deliveries) in the study, live or still", int(first.sum()))
+    ]
+    if no_id.any():
+        rows.append(
+            (
+                "maternity_id_missing",
+                "Records without a maternity identifier (each counted as its own maternity)",
+                int(no_id.sum()),
+            )
+        )
+    return rows
 
 
 # ------------------------------------------------------------------------------------ the rule
@@ -331,12 +346,15 @@ def clean_births(
         f"Differing records with the same baby identifier ({kept[d['duplicate_conflicts']]})",
         conflict,
     )
+    still = (births["birth_outcome"] == "still").to_numpy(dtype=bool, na_value=False)
+    in_scope_still = keep & still
     remove(
         "stillbirths",
-        "Stillbirths (not in live-birth denominators)",
+        "Stillbirths (not in live-birth denominators; kept for the stillbirth and perinatal rates)",
         (births["birth_outcome"] != "live").to_numpy(dtype=bool, na_value=True),
     )
     no_area = births["area_code"].isna().to_numpy(dtype=bool)
+    in_scope_still &= ~no_area
     if d["area_not_stated"] == "stop" and no_area.any():
         raise InputError(
             "births without an area of residence (blank, a missing marker, or an LSOA not in the "
@@ -362,9 +380,15 @@ def clean_births(
     multiple = (births["plurality"] > 1).to_numpy(dtype=bool, na_value=False)
     if d["multiple_births"] == "exclude":
         remove("multiple_births_excluded", "Babies of multiple births removed", multiple)
+    in_scope_still &= births["area_code"].isin(areas).to_numpy(dtype=bool, na_value=False)
+    in_scope_still &= year.isin(years).to_numpy(dtype=bool, na_value=False)
+    if d["multiple_births"] == "exclude":
+        in_scope_still &= ~multiple
 
-    births = births.loc[keep].reset_index(drop=True)
-    n_live = len(births)
+    n_live = int(keep.sum())
+    births = births.loc[keep | in_scope_still].reset_index(drop=True)
+    births["live"] = (births["birth_outcome"] == "live").to_numpy(dtype=bool, na_value=False)
+    births["stillbirth"] = ~births["live"].to_numpy()
 
     births["year"] = births["birth_date"].dt.year.astype("int64")
     imd = imd_columns(births["mother_lsoa"], imd_lookup)
@@ -382,13 +406,17 @@ def clean_births(
     )
     births["age_band"] = age_bands(births["mother_age"])
 
+    maternity_rows = mark_maternities(births)
     ga_missing, ga_bad = _gestation_status(births, d)
     bw_missing, bw_bad = _weight_status(births, d)
     weeks = births["gestation_weeks"]
     weight = births["birth_weight_g"]
     both = ~ga_missing & ~ga_bad & ~bw_missing & ~bw_bad
-    pair_bad = np.zeros(n_live, dtype=bool)
-    unchecked = np.zeros(n_live, dtype=bool)
+    live = births["live"].to_numpy(dtype=bool)
+    # the weight-for-gestation fences are fitted on live births only, as before stillbirths were kept
+    both = both & live
+    pair_bad = np.zeros(len(births), dtype=bool)
+    unchecked = np.zeros(len(births), dtype=bool)
     pair_bad[both], unchecked[both], _ = weight_for_gestation_flags(
         weeks.to_numpy(dtype=np.int64, na_value=0)[both],
         weight.to_numpy(dtype=np.int64, na_value=0)[both],
@@ -397,12 +425,10 @@ def clean_births(
     ga_ok = ~ga_missing & ~ga_bad & ~pair_bad
     bw_ok = ~bw_missing & ~bw_bad & ~pair_bad
     term = (weeks >= d["preterm_weeks"]).to_numpy(dtype=bool, na_value=False)
-
-    births["preterm"] = _nullable_flag(weeks < d["preterm_weeks"], ga_ok)
-    births["very_preterm"] = _nullable_flag(weeks < d["very_preterm_weeks"], ga_ok)
-    births["lbw"] = _nullable_flag(weight < d["lbw_grams"], bw_ok)
-    births["very_lbw"] = _nullable_flag(weight < d["very_lbw_grams"], bw_ok)
-    births["term_lbw"] = _nullable_flag(weight < d["lbw_grams"], ga_ok & bw_ok & term)
+    # a value not stated or implausible is blanked: an outcome's `requires` keeps stated values only
+    births["gestation_weeks"] = weeks.mask(~ga_ok)
+    births["gestation_days"] = births["gestation_days"].mask(~ga_ok)
+    births["birth_weight_g"] = weight.mask(~bw_ok)
     births["multiple_birth"] = (births["plurality"] > 1).to_numpy(dtype=bool, na_value=False)
     births["weight_gestation_implausible"] = pair_bad
 
@@ -417,7 +443,11 @@ def clean_births(
         )
     gmin, gmax = d["gestation_min_weeks"], d["gestation_max_weeks"]
     wmin, wmax = d["birth_weight_min_g"], d["birth_weight_max_g"]
-    n_term = int(births["term_lbw"].notna().sum())
+    n_term = int((live & ga_ok & bw_ok & term).sum())
+    ga_ok, bw_ok = ga_ok & live, bw_ok & live
+    ga_missing, ga_bad, bw_missing, bw_bad = (
+        m & live for m in (ga_missing, ga_bad, bw_missing, bw_bad)
+    )
     flag_rows = [
         (
             "gestation_not_stated",
@@ -461,36 +491,48 @@ def clean_births(
     flow.add(
         "lsoa_unmatched",
         "Mother's LSOA missing or not in the IMD lookup (kept as Unknown)",
-        (births["imd_decile"] == UNKNOWN).sum(),
+        ((births["imd_decile"] == UNKNOWN) & births["live"]).sum(),
         None,
     )
     flow.add(
         "ethnicity_not_stated",
         "Ethnicity not stated or not known (kept as Not stated)",
-        (births["ethnic_group"] == NOT_STATED).sum() - unrecognised.sum(),
+        ((births["ethnic_group"] == NOT_STATED) & births["live"]).sum()
+        - (unrecognised & live).sum(),
         None,
     )
     flow.add(
         "ethnicity_unrecognised",
         "Ethnic category code not recognised (kept as Not stated)",
-        unrecognised.sum(),
+        (unrecognised & live).sum(),
         None,
     )
     flow.add(
         "age_unknown",
         "Mother's age missing (kept as Unknown)",
-        (births["age_band"] == UNKNOWN).sum(),
+        ((births["age_band"] == UNKNOWN) & births["live"]).sum(),
         None,
     )
     flow.add(
         "multiple_births",
         "Babies of multiple births (kept; flagged)",
-        births["multiple_birth"].sum(),
+        (births["multiple_birth"] & births["live"]).sum(),
         None,
     )
     flow.add("live_births", "Live births in the study", n_live, n_live)
-    require_live_births(births, areas, flow.frame())
-    return births, flow.frame()
+    n_still = int(births["stillbirth"].sum())
+    flow.add(
+        "stillbirths_in_study",
+        "Stillbirths of the study areas and years (stillbirth and perinatal rates only)",
+        n_still,
+        None,
+    )
+    flow.add("total_births", "Total births in the study (live and still)", n_live + n_still, None)
+    for step, description, count in maternity_rows:
+        flow.add(step, description, count, None)
+    require_live_births(births.loc[births["live"]], areas, flow.frame())
+    order = [c for c in (*CANONICAL, *DERIVED) if c in births.columns]
+    return births[[*order, *(c for c in births.columns if c not in order)]], flow.frame()
 
 
 def read_lookup(path: str) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 from birthgaps.clean.cells import make_cells, make_detailed_cells
 from birthgaps.clean.cleaning import clean_births, read_lookup
 from birthgaps.clean.flow import publish_flow
+from birthgaps.core.outcomes import from_params
 from birthgaps.core.provenance import label_table
 from birthgaps.core.tables import read_table, write_table
 
@@ -59,11 +60,21 @@ def cells_step(
     clean: str | Path,
     cells_out: str | Path,
     *,
-    outcomes: Sequence[str],
+    outcomes: Sequence[Mapping | str],
+    definitions: Mapping | None = None,
+    complete_to: str | None = None,
     detailed_out: str | Path | None = None,
 ) -> None:
-    """Clean births -> the cell table and, with ``detailed_out``, the detailed-ethnicity cells."""
+    """Clean births -> the cell table and, with ``detailed_out``, the detailed-ethnicity cells.
+
+    ``outcomes`` are the registry's declarations (``Outcome.as_params``) or built-in ids;
+    ``complete_to`` is the date up to which linked deaths are complete (the follow-up end)."""
     births = read_table("births_clean", clean)
-    write_table(make_cells(births, list(outcomes)), "cells", cells_out)
+    declared = [o if isinstance(o, str) else from_params([o])[o["id"]] for o in outcomes]
+    until = pd.Timestamp(complete_to) if complete_to else None
+    options = {"definitions": definitions, "complete_to": until}
+    write_table(make_cells(births, declared, **options), "cells", cells_out)
     if detailed_out is not None:
-        write_table(make_detailed_cells(births, list(outcomes)), "cells_detailed", detailed_out)
+        write_table(
+            make_detailed_cells(births, declared, **options), "cells_detailed", detailed_out
+        )

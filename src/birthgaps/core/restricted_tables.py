@@ -11,7 +11,6 @@ from birthgaps.core.codes import (
     CELL_DIMENSIONS,
     DETAILED_CELL_DIMENSIONS,
     ETHNIC_DETAILED,
-    OUTCOMES,
 )
 from birthgaps.core.columns import Column, TableSpec, col
 
@@ -56,10 +55,15 @@ DERIVED: dict[str, Column] = {
     "ethnic_group": _record("Ethnic group: ONS 2021 high-level group", "string"),
     "ethnic_group_detailed": _record("Ethnic group detailed: ONS 2021 detailed group", "string"),
     "age_band": _record("Age band: the mother's age band", "string"),
-    **{
-        outcome: _record(f"{label}: {text}; missing when not in the denominator", "boolean")
-        for outcome, (label, text) in OUTCOMES.items()
-    },
+    "live": _record("Live: a live birth (False: a stillbirth)", "bool", "boolean"),
+    "stillbirth": _record(
+        "Stillbirth: born dead (total-birth denominators only)", "bool", "boolean"
+    ),
+    "maternity_first": _record(
+        "Maternity first: the record that stands for its maternity (missing without maternity ids)",
+        "boolean",
+        "boolean",
+    ),
     "multiple_birth": _record("Multiple birth: one of two or more babies", "bool", "boolean"),
     "weight_gestation_implausible": _record(
         "Weight for gestation implausible: flagged, kept", "bool", "boolean"
@@ -90,11 +94,16 @@ def _cell_columns(dimensions: list[str]) -> dict[str, Column]:
         },
         "outcome": col("Outcome", "Outcome code", dtype="string"),
         "events": col(
-            "Events", "Live births with the outcome", "births", "count", dtype="int64", role=EXACT
+            "Events",
+            "Births, deaths or maternities with the outcome",
+            "births",
+            "count",
+            dtype="int64",
+            role=EXACT,
         ),
         "denominator": col(
             "Denominator",
-            "Live births in the outcome's denominator",
+            "Live births, total births or maternities in the outcome's denominator",
             "births",
             "count",
             dtype="int64",
@@ -118,8 +127,9 @@ RESTRICTED: dict[str, TableSpec] = {
         TableSpec(
             key="births_clean",
             sheet="",
-            title="Clean live births",
-            scope="Live births of the study areas and years with derived variables (rule clean)",
+            title="Clean births",
+            scope="Live births and stillbirths of the study areas and years with derived variables; "
+            "values not stated or implausible are blank (rule clean)",
             columns={**CANONICAL, **DERIVED},
             restricted=True,
             path="restricted/births_clean.parquet",

@@ -12,6 +12,7 @@ import yaml
 
 from birthgaps.core.catalogue import MODEL_OUTPUTS
 from birthgaps.core.errors import InputError
+from birthgaps.core.outcomes import registry
 
 SCHEMA_PATH = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -119,7 +120,11 @@ def validate_config(config: dict, schema_path: str | Path = SCHEMA_PATH) -> dict
             key="release",
             hint=f"choose one of: {', '.join(config['releases'])}",
         )
-    missing = [o for o in config["models"]["outcomes"] if o not in config["outcomes"]]
+    fill_defaults(config, schema)
+    declared = registry(config)
+    if "outcomes" not in config["models"]:
+        config["models"]["outcomes"] = [o.id for o in declared.values() if o.modelled]
+    missing = [o for o in config["models"]["outcomes"] if o not in declared]
     if missing:
         raise InputError(
             f"models are asked for outcomes not in `outcomes`: {', '.join(missing)}",
@@ -135,7 +140,6 @@ def validate_config(config: dict, schema_path: str | Path = SCHEMA_PATH) -> dict
         raise InputError(
             "a synthetic release needs the `synthetic` settings block", key="synthetic"
         )
-    fill_defaults(config, schema)
     resolve_disclosure(config)
     return config
 
@@ -185,3 +189,16 @@ def publication_settings(config: dict) -> dict:
     email, url), each key the config does not give filled from the schema's placeholder defaults;
     for the workbook's cover and any page that names the producer."""
     return {**schema_defaults("publication"), **(config.get("publication") or {})}
+
+
+def deaths_complete_to(config: dict) -> str:
+    """The date up to which the release's linked deaths are complete (ISO), the follow-up end of the
+    mortality outcomes: ``releases.<name>.deaths_complete_to``, else 31 December of the last year."""
+    spec = config["releases"][config["release"]]
+    given = spec.get("deaths_complete_to")
+    return str(given) if given else f"{max(spec['years'])}-12-31"
+
+
+def outcome_params(config: dict) -> list[dict]:
+    """The enabled outcomes' declarations as plain dicts, for rule ``params`` (a change re-runs)."""
+    return [o.as_params() for o in registry(config).values()]
