@@ -164,8 +164,8 @@ def test_leicester_and_luton(ons_mortality, year, area):
     assert list(rows.loc[outcomes, "deaths"]) == [still, perinatal, neonatal, post, infant]
     total = live + still
     assert list(rows.loc[outcomes, "denominator"]) == [total, total, live, live, live]
-    shown = [f"{r:.1f}{'u' if u else ''}" for r, u in
-             zip(rows.loc[outcomes, "published_rate"], rows.loc[outcomes, "unreliable"])]  # fmt: skip
+    rates, marks = rows.loc[outcomes, "published_rate"], rows.loc[outcomes, "unreliable"]
+    shown = [f"{r:.1f}{'u' if u else ''}" for r, u in zip(rates, marks, strict=True)]
     assert tuple(shown) == published
     deaths = np.array([still, perinatal, neonatal, post, infant], dtype=float)
     bases = np.array([total, total, live, live, live], dtype=float)
