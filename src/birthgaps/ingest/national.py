@@ -287,7 +287,8 @@ def tidy_reference(frame: pd.DataFrame) -> pd.DataFrame:
     order = {kind: i for i, kind in enumerate(GEOGRAPHY_TYPES)}
     out = frame.reindex(columns=REFERENCE_COLUMNS).copy()
     default = np.where(out["outcome"].isin(MORTALITY_OUTCOMES), "per_1000", "percent")
-    out["measure"] = out["measure"].fillna(pd.Series(default, index=out.index)).astype(object)
+    given = out["measure"].astype(object)
+    out["measure"] = given.where(given.notna(), pd.Series(default, index=out.index))
     scale = out["measure"].map(MEASURE_SCALE)
     percent = pd.to_numeric(out["percent"]).astype("float64")
     out["rate"] = pd.to_numeric(out["rate"]).astype("float64").fillna((percent * scale).round(4))
