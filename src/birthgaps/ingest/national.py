@@ -262,7 +262,8 @@ def build_reference(data_dir: str | Path) -> pd.DataFrame:
     """The whole reference table from the ONS CSVs under ``data_dir`` (../shared/data layout).
 
     England's 2022 preterm row comes from Table 8 (birth characteristics), the earlier years from
-    cim2022 Table 23; the two agree for 2022 (tests/test_comparators.py checks it).
+    cim2022 Table 23; the two agree for 2022 (tests/test_comparators.py checks it). The mortality
+    rows (per 1,000) come from ``ingest.national_mortality.mortality_reference``.
     """
     data = Path(data_dir)
     bc = data / BC_2022
