@@ -14,8 +14,9 @@ Tables read (../shared/data layout, one CSV per sheet):
 ONS's conventions (cim Notes, note 3; PROVENANCE.md): stillbirth and perinatal rates per 1,000 total
 births (live births + stillbirths), neonatal, postneonatal and infant rates per 1,000 live births,
 rounded to 1 decimal; no rate from fewer than 3 deaths (``[x]``, ``:`` in 2020), low reliability
-from 3 to 19 deaths (``[u]``/``u``; the 2020 edition also marks rates not calculated ``u``),
-``[z]``/``z`` not applicable. Markers are read into ``marker`` ("" rate published, "x" not
+from 3 to 19 deaths (``[u]``/``u`` in the indicator column, which both editions also set on rows
+of fewer than 3 deaths; the 2023 registrations set it only beside a rate), ``[z]``/``z`` not
+applicable. Markers are read into ``marker`` ("" rate published, "x" not
 calculated, "z" not applicable) and ``unreliable`` (ONS's ``u`` indicator; missing where the table
 has none). ONS publishes no confidence limits in these tables. These are death-cohort tables:
 deaths registered in a year over births in the same year (year of death, not a linked cohort).
@@ -154,11 +155,8 @@ def _long(
     frames = []
     for outcome in outcomes:
         deaths_col, rate_col, flag_col, base = OUTCOME_COLUMNS[outcome]
-        marker = _markers(frame[rate_col], path, rate_col)
-        if marker.eq(
-            "u"
-        ).any():  # 2020 edition: a rate not calculated is marked "u" in the rate cell
-            marker = marker.replace("u", "x")
+        # in a rate cell "u" can only mean "not calculated" (the 2020 edition's note 3 says "(u)")
+        marker = _markers(frame[rate_col], path, rate_col).replace("u", "x")
         not_applicable = marker.eq("z")
         live = _counts(frame[births], not_applicable, path, births)
         deaths = _counts(frame[deaths_col], not_applicable, path, deaths_col)
