@@ -11,7 +11,8 @@ of 5,157 rows (3,875 published rates) matches; :data:`CHECKED` lists them per ta
 
 ONS publishes no confidence limits in these tables, so there are none to compare; ours are the
 PHE/OHID ones (exact Poisson below 10 deaths, Byar's from 10), worked from the formulas below for
-Leicester and Luton. Skips cleanly when ../shared/data is absent.
+Leicester and Luton. The UK SDG platform's 2020 neonatal rates by ethnic group (indicator 3.2.2) are
+checked against the same counts. Skips cleanly when ../shared/data is absent.
 """
 
 from __future__ import annotations
@@ -262,3 +263,25 @@ def test_unknown_marker_and_text_count_stop(tmp_path):
     with pytest.raises(InputError, match="not a number") as error:
         nm.imd_table(path, 2022)
     assert "Stillbirths" in str(error.value)
+
+
+@needs_shared
+def test_sdg_neonatal_rates_by_ethnicity_agree_with_table_18(recomputed):
+    # the UK SDG platform (indicator 3.2.2) republishes 2020 neonatal mortality by ethnic group for
+    # England and Wales and for England: all 24 equal our rates from cim2020 Table 18's counts,
+    # and its "Low reliability" is our "u" (fewer than 20 deaths)
+    path = DATA / "ons-uk-sdg-child-mortality" / "indicator_3-2-2.csv"
+    sdg = pd.read_csv(path, dtype=str, keep_default_na=False)
+    sdg = sdg[(sdg["Year"] == "2020") & (sdg["Ethnic group"] != "")]
+    ours = recomputed[
+        (recomputed["source"] == _cim(2020, 18)) & (recomputed["outcome"] == "neonatal")
+    ]
+    ours = ours.assign(country=ours["geography_name"].str.title().str.replace(" And ", " and "))
+    ours = ours.set_index(["country", "group"])
+    assert len(sdg) == 24
+    for country, group, status, value in zip(
+        sdg["Country"], sdg["Ethnic group"], sdg["Observation status"], sdg["Value"], strict=True
+    ):
+        row = ours.loc[(country, group)]
+        assert row["ours"] == float(value), (country, group)
+        assert (row["flag"] == "u") == (status == "Low reliability"), (country, group)
