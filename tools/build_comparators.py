@@ -1,5 +1,7 @@
 """Rebuild the shipped comparator files from the published ONS tables in ../shared/data:
-resources/comparators/ons_reference.csv (England, regions, local authorities) and lad_region.csv.
+resources/comparators/ons_reference.csv (England, regions, local authorities; preterm, low birth
+weight and term low birth weight as percentages, stillbirth, perinatal, early neonatal, neonatal,
+postneonatal and infant mortality per 1,000 for England and regions) and lad_region.csv.
 
     python3 -m uv run python tools/build_comparators.py [DATA_DIR]
 

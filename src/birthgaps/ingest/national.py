@@ -14,6 +14,12 @@ Definitions follow the published tables (docs/statistics.md, "Comparators"):
   published percentage only, 1 decimal: no counts).
 - ``term_lbw``: live births at 37 weeks or more under 2,500 g, of those with a known birthweight;
   England, regions and local authorities from birth characteristics Table 6.
+- mortality (``stillbirth``, ``perinatal``, ``early_neonatal``, ``neonatal``, ``postneonatal``,
+  ``infant``): deaths per 1,000 births, England and regions (``ingest.national_mortality``).
+
+Every row's ``percent`` is its value as a percentage (a rate of 3.9 per 1,000 is 0.39), so pooling
+and the 0-100 check work for every outcome; ``measure`` (``percent`` or ``per_1000``) says how the
+outcome is published and ``rate`` is the value in that unit (``percent``, or ``percent`` x 10).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from birthgaps.core.errors import InputError
+from birthgaps.ingest.national_mortality import ENGLAND, MORTALITY_OUTCOMES, mortality_reference
 
 REFERENCE_COLUMNS = [
     "geography_code",
@@ -36,10 +43,15 @@ REFERENCE_COLUMNS = [
     "denominator",
     "percent",
     "source",
+    "measure",
+    "rate",
 ]
+#: Columns a user's own reference table may leave out (filled from ``outcome`` and ``percent``).
+OPTIONAL_COLUMNS = ("measure", "rate")
+#: How many of each measure's unit one percentage point is.
+MEASURE_SCALE = {"percent": 1.0, "per_1000": 10.0}
 REGION_COLUMNS = ["lad_code", "lad_name", "region_code", "region_name"]
 GEOGRAPHY_TYPES = ("country", "region", "local_authority")
-ENGLAND = "E92000001"
 
 CIM_2022 = "ons-child-infant-mortality-2022"
 BC_2022 = "ons-birth-characteristics-2022"
@@ -122,6 +134,7 @@ def _rows(
             "denominator": blank if denominator is None else pd.array(denominator, dtype="Int64"),
             "percent": percent.to_numpy(dtype="float64"),
             "source": source,
+            "measure": "percent",
         }
     )
 
@@ -249,7 +262,8 @@ def build_reference(data_dir: str | Path) -> pd.DataFrame:
     """The whole reference table from the ONS CSVs under ``data_dir`` (../shared/data layout).
 
     England's 2022 preterm row comes from Table 8 (birth characteristics), the earlier years from
-    cim2022 Table 23; the two agree for 2022 (tests/test_comparators.py checks it).
+    cim2022 Table 23; the two agree for 2022 (tests/test_comparators.py checks it). The mortality
+    rows (per 1,000) come from ``ingest.national_mortality.mortality_reference``.
     """
     data = Path(data_dir)
     bc = data / BC_2022
@@ -262,14 +276,23 @@ def build_reference(data_dir: str | Path) -> pd.DataFrame:
         latest,
         lbw_2022(bc / "bc2022_Table_4.csv", bc / "bc2022_Table_1.csv", regions),
         term_lbw_2022(bc / "bc2022_Table_6.csv", regions),
+        mortality_reference(data, regions),
     ]
     return tidy_reference(pd.concat(frames, ignore_index=True))
 
 
 def tidy_reference(frame: pd.DataFrame) -> pd.DataFrame:
-    """Reference rows in a fixed order and types (outcome, type, code, year), duplicates dropped."""
+    """Reference rows in a fixed order and types (outcome, type, code, year), duplicates dropped;
+    a missing ``measure`` is ``per_1000`` for the mortality outcomes, else ``percent``, and a
+    missing ``rate`` is ``percent`` in that measure's unit."""
     order = {kind: i for i, kind in enumerate(GEOGRAPHY_TYPES)}
-    out = frame[REFERENCE_COLUMNS].copy()
+    out = frame.reindex(columns=REFERENCE_COLUMNS).copy()
+    default = np.where(out["outcome"].isin(MORTALITY_OUTCOMES), "per_1000", "percent")
+    given = out["measure"].astype(object)
+    out["measure"] = given.where(given.notna(), pd.Series(default, index=out.index))
+    scale = out["measure"].map(MEASURE_SCALE)
+    percent = pd.to_numeric(out["percent"]).astype("float64")
+    out["rate"] = pd.to_numeric(out["rate"]).astype("float64").fillna((percent * scale).round(4))
     out["_t"] = out["geography_type"].map(order)
     keys = ["outcome", "geography_code", "year"]
     out = out.drop_duplicates(keys).sort_values(["outcome", "_t", "geography_code", "year"])
@@ -278,6 +301,7 @@ def tidy_reference(frame: pd.DataFrame) -> pd.DataFrame:
         out[column] = pd.array(out[column], dtype="Int64")
     out["year"] = out["year"].astype("int64")
     out["percent"] = out["percent"].astype("float64")
+    out["rate"] = out["rate"].astype("float64")
     return out
 
 
@@ -292,7 +316,7 @@ def read_reference(path: str | Path) -> pd.DataFrame:
             hint="rebuild it with tools/build_comparators.py, or point the key at your own table",
         )
     frame = pd.read_csv(path, dtype={"geography_code": str, "period": str})
-    missing = [c for c in REFERENCE_COLUMNS if c not in frame.columns]
+    missing = [c for c in REFERENCE_COLUMNS if c not in frame.columns and c not in OPTIONAL_COLUMNS]
     if missing:
         raise InputError(
             "the comparator reference table lacks a column",
@@ -308,6 +332,15 @@ def read_reference(path: str | Path) -> pd.DataFrame:
             column="percent",
             rows=bad,
         )
+    if "measure" in frame.columns:
+        unknown = frame["measure"].notna() & ~frame["measure"].isin(list(MEASURE_SCALE))
+        if unknown.any():
+            raise InputError(
+                f"measure must be one of {', '.join(MEASURE_SCALE)}",
+                file=str(path),
+                column="measure",
+                rows=int(unknown.sum()),
+            )
     kinds = ~frame["geography_type"].isin(GEOGRAPHY_TYPES)
     if kinds.any():
         raise InputError(
