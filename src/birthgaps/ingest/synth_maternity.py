@@ -50,6 +50,9 @@ SMOKING_LBW_OR = 2.0
 #: [35, 91); a late one is 91 + exponential(mean 50) days, before the delivery.
 BOOKING_TIMELY = (65.0, 11.0, 35.0, 91.0)
 BOOKING_LATE_FROM, BOOKING_LATE_MEAN = 91, 50.0
+#: A booking dated after the delivery (dirt) stays at or under 44 weeks (308 days), so that it is
+#: found by comparison with the gestation at delivery, not by the 44-week limit.
+BOOKING_MAX_DAYS = 308
 #: BMI at booking (kg/m2, one decimal): not obese normal(24.5, 3.3) truncated to [16, 30);
 #: obese 30 + gamma(shape 1.4, scale 3.2), at most 65.
 BMI_NOT_OBESE = (24.5, 3.3, 16.0, 30.0)
@@ -162,7 +165,10 @@ def _dirt(rng: np.random.Generator, out: dict, dirt: dict, gestation_days: np.nd
         [dirt["booking_missing"], dirt["booking_after_delivery"], dirt["booking_implausible"]],
     )
     out["booking_mask"][miss] = True
-    out["booking"][after] = gestation_days[after] + rng.integers(1, 61, size=len(after))
+    later = gestation_days[after] + rng.integers(1, 61, size=len(after))
+    out["booking"][after] = np.minimum(
+        later, np.maximum(BOOKING_MAX_DAYS, gestation_days[after] + 1)
+    )
     out["booking"][bad] = rng.choice(BOOKING_IMPLAUSIBLE, size=len(bad))
     (miss,) = pick_disjoint(rng, n, [dirt["smoking_missing"]])
     out["smoking_mask"][miss] = True
