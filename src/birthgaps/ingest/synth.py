@@ -493,14 +493,19 @@ def main(argv: list[str] | None = None) -> None:
     release = config["releases"][name]
     if not release.get("synthetic"):
         raise SystemExit(f"birthgaps: release '{name}' is not synthetic; nothing to generate")
+    deaths = (release.get("deaths") or {}).get("extract")
+    complete_to = release.get("deaths_complete_to")
     write_release(
         config["synthetic"],
         config["areas"],
         release["years"],
         release["extract"],
         release["imd_lookup"],
+        deaths,
+        None if complete_to is None else str(complete_to),
     )
-    print(f"wrote {release['extract']} and {release['imd_lookup']}")
+    written = [release["extract"], release["imd_lookup"], *([deaths] if deaths else [])]
+    print(f"wrote {', '.join(written)}")
 
 
 if __name__ == "__main__":
