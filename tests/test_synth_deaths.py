@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from birthgaps.core.codes import ETHNIC_CATEGORY_TO_GROUP
+from birthgaps.core.errors import InputError
 from birthgaps.ingest.synth import simulate_linked_release, write_release
 from birthgaps.ingest.synth_deaths import DEATH_COLUMNS
 
@@ -163,3 +164,19 @@ def test_truth_unchanged_by_dirt_and_deterministic(demo):
     assert not tidy.duplicated().any()
     live, babies = linked(extract, deaths)
     assert set(tidy["baby_id"]) == set(babies.loc[babies["died"], "baby_id"])
+
+
+def test_bad_new_settings_fail_loudly():
+    rates = copy.deepcopy(SETTINGS["true_rate_ratios"])
+    del rates["infant"]["ethnic_group"]["Black"]
+    with pytest.raises(InputError, match="true_rate_ratios.infant.ethnic_group"):
+        simulate_linked_release({**SETTINGS, "true_rate_ratios": rates}, AREAS, YEARS)
+    with pytest.raises(InputError, match="target_rates.smoking_at_delivery"):
+        targets = {**SETTINGS["target_rates"], "smoking_at_delivery": 1.5}
+        simulate_linked_release({**SETTINGS, "target_rates": targets}, AREAS, YEARS)
+    with pytest.raises(InputError, match="true_odds_ratios.obesity"):
+        ors = {k: v for k, v in SETTINGS["true_odds_ratios"].items() if k != "obesity"}
+        simulate_linked_release({**SETTINGS, "true_odds_ratios": ors}, AREAS, YEARS)
+    with pytest.raises(InputError, match="dirt"):
+        dirt = {**DIRT, "bmi_missing": 0.6, "bmi_sentinel": 0.5}
+        simulate_linked_release({**SETTINGS, "dirt": dirt}, AREAS, YEARS)
