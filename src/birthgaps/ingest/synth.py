@@ -1,5 +1,6 @@
 """Synthetic release generator: a record-level birth extract with a known true model, plus a
-fictional LSOA -> IMD decile lookup, for the demo run and for statistical recovery tests.
+fictional LSOA -> IMD decile lookup and a linked deaths extract, for the demo run and for
+statistical recovery tests (maternity-level columns: synth_maternity; deaths: synth_deaths).
 
 Everything here is invented. Area codes, LSOA codes and people are fictional; the numbers only
 resemble English local authorities closely enough to exercise the pipeline. See
@@ -230,7 +231,6 @@ def simulate_linked_release(
         "cell": cell,
         "n_cells": n_cells,
         "band": d_band,
-        "still": d_still,
         "twin": d_twin.astype(np.int64),
         "preterm": d_weeks < 37,
         "any_lbw": np.logical_or.reduceat(weight < 2500, first_of_deliv),

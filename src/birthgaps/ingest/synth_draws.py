@@ -26,7 +26,8 @@ def truncnorm(
     lo: np.ndarray | float,
     hi: np.ndarray | float,
 ) -> np.ndarray:
-    """Normal(mean, sd) draws truncated to [lo, hi), by the inverse CDF (tail-stable)."""
+    """Normal(mean, sd) draws truncated to [lo, hi), by the inverse CDF (tail-stable); one draw per
+    element of the broadcast arguments (pass an array to get more than one)."""
     mean, sd, lo, hi = np.broadcast_arrays(
         np.asarray(mean, float), np.asarray(sd, float), np.asarray(lo, float), np.asarray(hi, float)
     )

@@ -69,7 +69,7 @@ def simulate_maternity(p: dict, d: dict) -> dict[str, np.ndarray]:
     """Per-delivery maternity columns from the checked settings ``p`` and the deliveries ``d``.
 
     ``d`` holds numpy arrays over deliveries: ``cell`` (true quintile x group x age band index),
-    ``band`` (age band index), ``still``, ``twin``, ``preterm`` (< 37 weeks), ``any_lbw`` (a baby
+    ``band`` (age band index), ``twin`` (0/1), ``preterm`` (< 37 weeks), ``any_lbw`` (a baby
     under 2,500 g), ``gestation_days`` (true days at delivery); ``n_cells``. Returns arrays over
     deliveries: ``maternity_id`` (object, None = missing), ``delivery_method`` (object),
     ``booking`` (int64) with ``booking_mask``, ``smoking`` (bool) with ``smoking_mask``, ``bmi``
