@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -15,6 +16,7 @@ from birthgaps.core.codes import ETHNIC_CATEGORY_TO_GROUP
 from birthgaps.core.errors import InputError
 from birthgaps.ingest.synth import simulate_linked_release, write_release
 from birthgaps.ingest.synth_deaths import DEATH_COLUMNS
+from birthgaps.ingest.synth_truth import within_cell_probabilities
 
 CONFIG = yaml.safe_load((Path(__file__).parents[1] / "config/config.yaml").read_text("utf-8"))
 SETTINGS = CONFIG["synthetic"]
@@ -180,3 +182,20 @@ def test_bad_new_settings_fail_loudly():
     with pytest.raises(InputError, match="dirt"):
         dirt = {**DIRT, "bmi_missing": 0.6, "bmi_sentinel": 0.5}
         simulate_linked_release({**SETTINGS, "dirt": dirt}, AREAS, YEARS)
+
+
+def test_within_cell_calibration_is_exact():
+    """The expected events of every cell equal n_cell x p_cell whatever its mix of modifier
+    levels (so the true cell rates hold marginally), and the modifier's odds ratio holds inside."""
+    rng = np.random.default_rng(5)
+    cell = rng.integers(0, 40, size=5000)
+    level = (rng.random(5000) < 0.1 + 0.02 * (cell % 10)).astype(np.int64)
+    p_cell = rng.uniform(0.001, 0.3, size=40)
+    offsets = np.array([0.0, np.log(3.0)])
+    prob = within_cell_probabilities(cell, level, offsets, p_cell)
+    n = np.bincount(cell, minlength=40)
+    np.testing.assert_allclose(np.bincount(cell, weights=prob, minlength=40), n * p_cell, rtol=1e-9)
+    for c in range(40):
+        p0, p1 = prob[(cell == c) & (level == 0)][:1], prob[(cell == c) & (level == 1)][:1]
+        if len(p0) and len(p1):
+            assert np.isclose(p1[0] / (1 - p1[0]) / (p0[0] / (1 - p0[0])), 3.0)
