@@ -40,6 +40,7 @@ from birthgaps.core.columns import (
     rows_not_in,
 )
 from birthgaps.core.published_comparators import COMPARATORS, FUNNEL
+from birthgaps.core.published_markers import DEATH_MARKERS
 
 PUBLISHED: dict[str, TableSpec] = {
     spec.key: spec
@@ -502,6 +503,7 @@ PUBLISHED: dict[str, TableSpec] = {
             notes=("models",),
             column_notes={"n_births": "rounding"},
         ),
+        DEATH_MARKERS,
     ]
 }
 
