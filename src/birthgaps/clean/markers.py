@@ -22,7 +22,7 @@ MARKERS: tuple[str, ...] = ("preterm", "lbw")
 #: Marker status of a death: the marker's flag is true, false, or missing (not stated).
 STATUS_YES, STATUS_NO, STATUS_NOT_STATED = "yes", "no", "not stated"
 MARKER_DIMENSIONS = ["area_code", "year", "imd_quintile", "ethnic_group"]
-MARKER_COLUMNS = [*MARKER_DIMENSIONS, "outcome", "marker", "status", "deaths"]
+MARKER_COLUMNS = [*MARKER_DIMENSIONS, "outcome", "marker", "status", "events"]
 
 
 def marker_outcomes(outcomes: Sequence[Outcome]) -> list[Outcome]:
@@ -68,7 +68,7 @@ def make_marker_cells(
                 counted = (
                     part.groupby([*MARKER_DIMENSIONS, "status"], sort=True, observed=True)
                     .size()
-                    .rename("deaths")
+                    .rename("events")
                     .reset_index()
                 )
                 counted.insert(len(MARKER_DIMENSIONS), "outcome", outcome.id)
@@ -76,7 +76,7 @@ def make_marker_cells(
                 frames.append(counted)
     cells = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=MARKER_COLUMNS)
     for column in MARKER_COLUMNS:
-        if column in ("year", "deaths"):
+        if column in ("year", "events"):
             cells[column] = cells[column].astype("int64")
         else:
             cells[column] = cells[column].astype("string")

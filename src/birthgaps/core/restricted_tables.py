@@ -171,7 +171,7 @@ RESTRICTED: dict[str, TableSpec] = {
                 "status": col(
                     "Status", "The death's marker: yes, no or not stated", dtype="string"
                 ),
-                "deaths": col(
+                "events": col(
                     "Deaths",
                     "Deaths with this marker status",
                     "deaths",

@@ -40,8 +40,9 @@ def marker_counts(cells: pd.DataFrame, areas: dict[str, str]) -> pd.DataFrame:
             group = "All" if dimension == "overall" else part[dimension].astype(str)
             frame = part.assign(
                 group=group,
-                events=part["deaths"].where(part["status"] == "yes", 0),
-                denominator=part["deaths"].where(part["status"] != "not stated", 0),
+                deaths=part["events"],
+                events=part["events"].where(part["status"] == "yes", 0),
+                denominator=part["events"].where(part["status"] != "not stated", 0),
             )
             summed = frame.groupby(["outcome", "marker", "group"], sort=False, observed=True)[
                 ["events", "denominator", "deaths"]
