@@ -161,3 +161,65 @@ def test_the_caution_is_worded_once_and_shown_with_the_table():
         assert phrase in caution
     assert caution in TABLES["death_markers"].scope
     assert "explained by prematurity" not in caution
+
+
+def test_no_marked_outcome_gives_an_empty_table():
+    empty = make_marker_cells(
+        simulate_births(2_000, seed=1),
+        outcomes(["preterm", "emergency_caesarean"]),
+        definitions=DEFINITIONS,
+    )
+    assert empty.empty and list(empty.columns) == MARKER_COLUMNS
+    table = death_markers_table(empty, AREAS, RULES)
+    assert table.empty
+    assert list(table.columns) == [
+        c for c in TABLES["death_markers"].columns if c not in ("release", "data", "imd_quintiles")
+    ]
+
+
+@pytest.mark.parametrize("marked", [True, False])
+def test_the_models_rule_writes_the_markers_table(tmp_path, births, marker_cells, marked):
+    """The rule's function writes death_markers.csv (labelled) and, when it is empty, says why."""
+    from support.models import published_rates_of
+
+    from birthgaps.core.catalogue import MODEL_OUTPUTS
+    from birthgaps.core.tables import write_table
+    from birthgaps.models.markers import NOTE_NO_MARKED_DEATHS
+    from birthgaps.models.release import models_step
+
+    ids = ["infant", "emergency_caesarean"] if marked else ["emergency_caesarean"]
+    cells = make_cells(births, outcomes(ids), definitions=DEFINITIONS, complete_to=COMPLETE_TO)
+    write_table(cells, "cells", tmp_path / "cells.parquet")
+    markers = marker_cells if marked else marker_cells.iloc[:0]
+    write_table(markers, "death_marker_cells", tmp_path / "markers.parquet")
+    published_rates_of(cells, AREAS).to_csv(tmp_path / "rates.csv", index=False)
+    outputs = {name: tmp_path / f"{name}.csv" for name in MODEL_OUTPUTS.values()}
+    config = {
+        "outcomes": ids,
+        "exposures": ["imd_quintile", "ethnic_group"],
+        "adjust_for": ["year"],
+        "reference": {"imd_quintile": "5", "ethnic_group": "White"},
+        "min_events": 5,
+    }
+    models_step(
+        tmp_path / "cells.parquet",
+        tmp_path / "rates.csv",
+        outputs,
+        tmp_path / "empty.json",
+        models=config,
+        areas=AREAS,
+        disclosure=RULES,
+        release="test",
+        synthetic=True,
+        deprivation={"edition": "iod2025", "quintiles": "national"},
+        marker_cells=tmp_path / "markers.parquet",
+        markers_out=tmp_path / "death_markers.csv",
+    )
+    written = pd.read_csv(tmp_path / "death_markers.csv", dtype=str, keep_default_na=False)
+    assert list(written.columns) == list(TABLES["death_markers"].columns)
+    reasons = pd.read_json(tmp_path / "empty.json", typ="series").to_dict()
+    if marked:
+        assert len(written) > 0 and "death_markers" not in reasons
+        assert set(written["outcome"]) == {"infant"}
+    else:
+        assert written.empty and reasons["death_markers"] == NOTE_NO_MARKED_DEATHS

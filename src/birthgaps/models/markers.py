@@ -27,6 +27,12 @@ MARKER_BREAKDOWNS = ("overall", "imd_quintile", "ethnic_group")
 #: Fewer deaths with the marker stated than this: no percentage (ONS: no rate from fewer than 3).
 MIN_DEATHS = 3
 NOTE_TOO_FEW_DEATHS = "too few deaths with the marker stated"
+#: The published table's key, and why it has no rows when no outcome has marked deaths.
+MARKERS_TABLE = "death_markers"
+NOTE_NO_MARKED_DEATHS = (
+    "no deaths to describe: the release models no mortality outcome of live births "
+    "(an outcome of group mortality with `modelled: true`, such as infant), or it has no deaths"
+)
 _KEYS = ["area_code", "outcome", "marker", "dimension", "group"]
 
 
@@ -134,5 +140,5 @@ def death_markers_table(
     out["note"] = np.where(withheld, NOTE_WITHHELD, np.where(shown, "", NOTE_TOO_FEW_DEATHS))
     out["suppressed"] = withheld
     out["flag"] = np.where(withheld, "c", "")
-    columns = [c for c in TABLES["death_markers"].columns if c not in LABEL_COLUMNS]
+    columns = [c for c in TABLES[MARKERS_TABLE].columns if c not in LABEL_COLUMNS]
     return out[columns].reset_index(drop=True)
