@@ -383,11 +383,12 @@ PUBLISHED: dict[str, TableSpec] = {
                 "p_value": MODEL_P_VALUE,
                 "n_births": replace(
                     N_BIRTHS,
-                    description="Live births in the stratum's model, {rounded}",
+                    description="Births or maternities in the stratum's model, {rounded}",
                 ),
                 "n_events": replace(
                     N_EVENTS,
-                    description="Live births with the outcome in the stratum's model, {rounded}",
+                    description="Births, deaths or maternities with the outcome in the stratum's model, "
+                    "{rounded}",
                 ),
                 "interaction_p_value": col(
                     "Interaction p-value",
