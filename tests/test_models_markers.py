@@ -223,3 +223,17 @@ def test_the_models_rule_writes_the_markers_table(tmp_path, births, marker_cells
         assert set(written["outcome"]) == {"infant"}
     else:
         assert written.empty and reasons["death_markers"] == NOTE_NO_MARKED_DEATHS
+
+
+def test_the_disclosure_scan_passes_the_published_table(tmp_path, marker_cells):
+    """The final scan (a second line of defence) finds nothing in a non-empty markers table."""
+    from birthgaps.core.provenance import label_table
+    from birthgaps.publish.scan import scan_published
+
+    table = death_markers_table(marker_cells, AREAS, RULES)
+    assert table["suppressed"].any() and (~table["suppressed"]).any()
+    folder = tmp_path / "published" / "tables"
+    folder.mkdir(parents=True)
+    label_table(table, "test", True, "national").to_csv(folder / "death_markers.csv", index=False)
+    findings = scan_published(tmp_path / "published", rules=RULES, restricted=None)
+    assert findings.empty, findings
