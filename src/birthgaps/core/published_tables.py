@@ -40,6 +40,7 @@ from birthgaps.core.columns import (
     rows_not_in,
 )
 from birthgaps.core.published_comparators import COMPARATORS, FUNNEL
+from birthgaps.core.published_markers import DEATH_MARKERS
 
 PUBLISHED: dict[str, TableSpec] = {
     spec.key: spec
@@ -382,11 +383,12 @@ PUBLISHED: dict[str, TableSpec] = {
                 "p_value": MODEL_P_VALUE,
                 "n_births": replace(
                     N_BIRTHS,
-                    description="Live births in the stratum's model, {rounded}",
+                    description="Births or maternities in the stratum's model, {rounded}",
                 ),
                 "n_events": replace(
                     N_EVENTS,
-                    description="Live births with the outcome in the stratum's model, {rounded}",
+                    description="Births, deaths or maternities with the outcome in the stratum's model, "
+                    "{rounded}",
                 ),
                 "interaction_p_value": col(
                     "Interaction p-value",
@@ -502,6 +504,7 @@ PUBLISHED: dict[str, TableSpec] = {
             notes=("models",),
             column_notes={"n_births": "rounding"},
         ),
+        DEATH_MARKERS,
     ]
 }
 
