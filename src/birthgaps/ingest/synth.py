@@ -23,8 +23,8 @@ from scipy.special import expit, ndtr, ndtri
 
 from birthgaps.core.codes import (
     AGE_BANDS,
-    CANONICAL_COLUMNS,
     ETHNIC_CATEGORY_TO_GROUP,
+    REQUIRED_COLUMNS,
 )
 from birthgaps.ingest.synth_model import (
     AGE_BAND_LABELS,
@@ -233,7 +233,7 @@ def simulate_release(
             "mother_lsoa": _codes_to_string(mother["lsoa"][bd], list(lsoa_all)),
             "area_code": _codes_to_string(lsoa_area[d_lsoa][bd], area_codes),
         }
-    )[CANONICAL_COLUMNS]
+    )[REQUIRED_COLUMNS]
     extract.attrs["true_intercepts"] = intercepts
 
     lookup = pd.DataFrame(
