@@ -148,7 +148,7 @@ def _repeats(deaths: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Issue]
             "baby_id",
             "death_records_conflict",
             conflict,
-            f"{n_babies:,} babies have death records that differ ({int(conflict.sum()):,} "
+            f"{n_babies:,} {'baby has' if n_babies == 1 else 'babies have'} death records that differ ({int(conflict.sum()):,} "
             "records). What to do: keep one death record per baby in the deaths extract",
         )
         issues.append(issue)
