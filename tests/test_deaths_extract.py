@@ -8,9 +8,12 @@ import pandas as pd
 import pytest
 from support.births import make_births
 
+from birthgaps.clean.deaths import follow_up_end
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import validate_config
 from birthgaps.ingest.deaths import LINK_RULES, deaths_flow
 from birthgaps.ingest.extract import ingest_release
+from birthgaps.ingest.preflight import preflight
 
 N = 40
 
@@ -121,7 +124,8 @@ def test_mostly_unlinked_deaths_stop_as_the_wrong_id_column(tmp_path):
         run(tmp_path, rows)
     error = info.value
     assert (error.column, error.check, error.rows) == ("baby_id", "death_not_linked", 6)
-    assert "86%" in error.problem and "right id column" in error.problem
+    assert "86%" in error.problem and "wrong column" in error.problem
+    assert "deaths extract's baby identifier" in error.hint
     _, report = run(tmp_path, rows, implausible_share=0.9)  # the configured share
     assert counts(report)["death_not_linked"] == 6
 
@@ -185,3 +189,42 @@ def test_record_keys_built_from_files_cannot_join_deaths(tmp_path):
             deaths={"extract": deaths},
         )
     assert "id.key" in str(info.value)
+
+
+# ------------------------------------------------------------------------ config and preflight
+
+
+def deaths_release(config: dict, tmp_path, deaths: dict, **extra) -> dict:
+    config["releases"]["real"] = {
+        "label": "Real",
+        "extract": births_file(tmp_path),
+        "years": [2020],
+        "deaths": deaths,
+        **extra,
+    }
+    config["release"] = "real"
+    return validate_config(config)
+
+
+def test_the_config_takes_a_deaths_extract_and_its_follow_up_end(config, tmp_path):
+    path = deaths_file(tmp_path, [("B00001", "2020-06-20", "5")])
+    loaded = deaths_release(
+        config, tmp_path, {"extract": path, "source": "ons_deaths"}, deaths_complete_to="2021-03-31"
+    )
+    assert loaded["releases"]["real"]["deaths"]["source"] == "ons_deaths"
+    assert follow_up_end(loaded["releases"]["real"]) == pd.Timestamp("2021-03-31")
+    with pytest.raises(InputError, match="deaths_complete_to"):
+        deaths_release(config, tmp_path, {"extract": path}, deaths_complete_to="31/03/2021")
+    with pytest.raises(InputError, match="deaths"):
+        deaths_release(config, tmp_path, {"source": "canonical"})  # no extract
+
+
+def test_preflight_checks_the_deaths_source_and_file(config, tmp_path):
+    path = deaths_file(tmp_path, [("B00001", "2020-06-20", "5")])
+    preflight(deaths_release(config, tmp_path, {"extract": path}), warn=False)
+    with pytest.raises(InputError, match="deaths extract file does not exist") as info:
+        preflight(deaths_release(config, tmp_path, {"extract": "nope.csv"}), warn=False)
+    assert info.value.key == "releases.real.deaths.extract"
+    with pytest.raises(InputError) as info:
+        preflight(deaths_release(config, tmp_path, {"extract": path, "source": "nope"}), warn=False)
+    assert info.value.key == "releases.real.deaths.source"

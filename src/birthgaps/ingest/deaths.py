@@ -209,7 +209,8 @@ def link_deaths(
             text = (
                 f"{share:.0%} of the deaths ({int(unlinked.sum()):,} of {n:,}) match no baby "
                 f"identifier of the births (more than validation.implausible_share, "
-                f"{implausible_share:.0%}): is the right id column mapped to baby_id? What to do: "
+                f"{implausible_share:.0%}), so the wrong column is probably mapped to baby_id. "
+                "What to do: "
                 "map the deaths extract's baby identifier (the same identifier as the births) in "
                 "releases.<name>.deaths.source"
             )
