@@ -28,7 +28,7 @@ BMI_NUMBER = re.compile(r"\+?[0-9]{1,4}(?:\.[0-9]*)?")
 
 def missing_column(column: str, n: int) -> pd.Series:
     """An all-missing optional column of ``n`` rows in its canonical dtype."""
-    return pd.Series([pd.NA] * n if n else [], dtype=OPTIONAL_DTYPES[column])
+    return pd.Series(index=pd.RangeIndex(n), dtype=OPTIONAL_DTYPES[column])
 
 
 def _delivery_code(text: str) -> str:
