@@ -63,20 +63,29 @@ def _implausible(births: pd.DataFrame, column: str, d: dict) -> tuple[np.ndarray
     return missing, none, ""
 
 
-def _maternity_values(births: pd.DataFrame, column: str) -> tuple[pd.Series, int]:
+def _maternity_values(values: pd.Series, maternity: np.ndarray) -> tuple[pd.Series, int]:
     """The column with each maternity's first stated value for all its babies, and how many
-    maternities had differing stated values."""
-    values = births[column]
-    maternity = births["maternity_id"]
-    known = maternity.notna() & values.notna()
-    if not known.any():
+    maternities had differing stated values; ``maternity`` holds factorised maternity ids
+    (-1 = none)."""
+    value_codes, _ = pd.factorize(values)
+    stated = np.flatnonzero((maternity >= 0) & (value_codes >= 0))
+    if not len(stated):
         return values, 0
-    stated = pd.DataFrame({"m": maternity[known], "v": values[known]})
-    counts = stated.drop_duplicates().groupby("m", sort=False)["v"].size()
-    first = stated.groupby("m", sort=False)["v"].first()
-    filled = maternity.map(first).astype(values.dtype)
-    out = values.where(maternity.isna(), filled)
-    return out.astype(values.dtype), int((counts > 1).sum())
+    ids = maternity[stated]
+    n_maternities = int(maternity.max()) + 1
+    first_row = np.full(n_maternities, len(values), dtype=np.int64)
+    np.minimum.at(first_row, ids, stated)  # the first baby with a stated value
+    first_row[first_row == len(values)] = -1
+    differs = value_codes[stated] != value_codes[first_row[ids]]
+    conflicting = np.zeros(n_maternities, dtype=bool)
+    conflicting[ids[differs]] = True
+    conflicts = int(conflicting.sum())
+    rows = np.arange(len(values))
+    source = np.where(maternity >= 0, first_row[np.maximum(maternity, 0)], -1)
+    take = np.where(source >= 0, source, rows)
+    out = values.iloc[take]
+    out.index = values.index
+    return out, conflicts
 
 
 def clean_indicator_columns(
@@ -90,6 +99,7 @@ def clean_indicator_columns(
     births = births.copy()
     rows: FlowRows = []
     has_maternity = "maternity_id" in births.columns and births["maternity_id"].notna().any()
+    maternity = pd.factorize(births["maternity_id"])[0] if has_maternity else None
     for column, (step, label) in INDICATORS.items():
         if column not in births.columns or births[column].isna().all():
             continue
@@ -107,7 +117,7 @@ def clean_indicator_columns(
             )
         births.loc[missing | bad, column] = pd.NA
         if has_maternity:
-            births[column], conflicts = _maternity_values(births, column)
+            births[column], conflicts = _maternity_values(births[column], maternity)
             rows.append(
                 (
                     f"{step}_conflicts",
