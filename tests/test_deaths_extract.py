@@ -228,3 +228,34 @@ def test_preflight_checks_the_deaths_source_and_file(config, tmp_path):
     with pytest.raises(InputError) as info:
         preflight(deaths_release(config, tmp_path, {"extract": path, "source": "nope"}), warn=False)
     assert info.value.key == "releases.real.deaths.source"
+
+
+@pytest.mark.workflow
+def test_the_ingest_rule_joins_the_deaths_extract_and_reruns_when_it_changes(tmp_path, repo_config):
+    from support.workflow import real_release as workflow_release
+    from support.workflow import snakemake, write_config
+
+    from birthgaps.ingest.synth import simulate_release
+
+    config = workflow_release(tmp_path, repo_config)
+    settings = {**config["synthetic"], "live_births": 2000}
+    births, lookup = simulate_release(settings, config["areas"], [2022, 2023])
+    births.to_csv(tmp_path / "births.csv", index=False)
+    lookup.to_csv(tmp_path / "imd.csv", index=False)
+    live = births.loc[births["birth_outcome"] == "live", "baby_id"].drop_duplicates().head(5)
+    pd.DataFrame({"idbaby": live, "dod": "20231231", "ageindays": ""}).to_csv(
+        tmp_path / "deaths.csv", index=False
+    )
+    config["releases"]["real"]["deaths"] = {"extract": "deaths.csv", "source": "ons_deaths"}
+    configfile = write_config(tmp_path / "config.yaml", config)
+    target = "results/real/restricted/births.parquet"
+    result = snakemake(tmp_path, target, configfile=configfile)
+    assert result.returncode == 0, result.stderr[-4000:]
+    staged = pd.read_parquet(tmp_path / target)
+    assert staged.loc[staged["baby_id"].isin(live), "death_date"].notna().all()
+    assert staged["death_date"].notna().sum() == staged["baby_id"].isin(live).sum()
+    report = pd.read_csv(tmp_path / "results/real/restricted/qa/validation_report.csv")
+    assert dict(zip(report["rule"], report["rows"], strict=True))["deaths_linked"] == 5
+    (tmp_path / "deaths.csv").write_text("idbaby,dod,ageindays\n")
+    dry = snakemake(tmp_path, target, "-n", configfile=configfile)
+    assert "rule ingest" in dry.stdout, dry.stdout[-2000:]
