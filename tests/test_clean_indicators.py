@@ -150,6 +150,7 @@ def test_a_death_without_a_birth_date_is_kept_without_an_age():
 def test_no_deaths_no_counts():
     _, rows = death_ages(with_optional(make_births([{}] * 3)), END)
     assert {step: count for step, _, count in rows if count} == {}
+    assert death_ages(make_births([{}]), END)[1] == []  # no death columns at all
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from birthgaps.core.codes import DEATH_COLUMNS
+
 FlowRows = list[tuple[str, str, int]]
 
 
@@ -29,6 +31,8 @@ def death_ages(births: pd.DataFrame, complete_to: pd.Timestamp) -> tuple[pd.Data
     A given age that disagrees with the dates is counted and the dates are trusted. Deaths before
     birth (implausible), deaths of stillbirths and deaths after ``complete_to`` are counted and
     blanked: after the follow-up end a baby has no death within follow-up."""
+    if not set(DEATH_COLUMNS) <= set(births.columns):
+        return births, []  # births staged without the death columns: no deaths data
     births = births.copy()
     date = births["death_date"]
     age = births["age_at_death_days"].astype("Int64")
