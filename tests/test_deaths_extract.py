@@ -89,6 +89,7 @@ def test_counted_checks_and_the_flow(tmp_path):
     assert deaths_flow(report) == [
         ("deaths_read", LINK_RULES["deaths_read"], 6),
         ("death_baby_id_missing", LINK_RULES["death_baby_id_missing"], 1),
+        ("death_undated", LINK_RULES["death_undated"], 0),
         ("death_duplicate", LINK_RULES["death_duplicate"], 1),
         ("death_not_linked", LINK_RULES["death_not_linked"], 1),
         ("death_of_stillbirth", LINK_RULES["death_of_stillbirth"], 1),
@@ -259,3 +260,20 @@ def test_the_ingest_rule_joins_the_deaths_extract_and_reruns_when_it_changes(tmp
     (tmp_path / "deaths.csv").write_text("idbaby,dod,ageindays\n")
     dry = snakemake(tmp_path, target, "-n", configfile=configfile)
     assert "rule ingest" in dry.stdout, dry.stdout[-2000:]
+
+
+def test_a_deaths_source_recodes_its_values(tmp_path):
+    path = deaths_file(
+        tmp_path, [("B00004", "", "3"), ("B00005", "", "Unknown")], header=("baby_id", "dd", "age")
+    )
+    source = {
+        "columns": {"age": "age_at_death_days"},
+        "recodes": {"age_at_death_days": {"Unknown": None}},
+    }
+    births, report = ingest_release(
+        [births_file(tmp_path)], "canonical", deaths={"extract": path, "source": source}
+    )
+    assert births.set_index("baby_id").loc["B00004", "age_at_death_days"] == 3
+    assert births["age_at_death_days"].notna().sum() == 1
+    assert counts(report)["deaths_linked"] == 1
+    assert counts(report)["death_undated"] == 1  # B00005: no date, age not known

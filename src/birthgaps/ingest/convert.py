@@ -57,16 +57,6 @@ STRING_COLUMNS = [
 # --------------------------------------------------------------------------------------------
 
 
-def _recode(array: pa.Array, column: str, source: dict) -> pa.Array:
-    """Source recodes then built-in ones (case-insensitive); other values stay as given."""
-    table = {k: v for k, v in BUILTIN_RECODES.get(column, {}).items()}
-    for raw, value in source["recodes"].get(column, {}).items():
-        table[str(raw).strip().lower()] = None if value is None else str(value)
-    if not table:
-        return array
-    return parsing.map_unique(array, lambda v: table.get(v.lower(), v))
-
-
 def _ethnicity(array: pa.Array, source: dict) -> tuple[pa.Array, dict[str, tuple[str, int]]]:
     """NHS codes from codes (any case) or from text labels; an unknown value stays as given.
     Also the labels read by their group heading only: label -> (code, rows), for the report."""
@@ -210,7 +200,7 @@ def to_canonical(
             )
             failed.add(column)
         if column in source["recodes"] or column in BUILTIN_RECODES:
-            texts[column] = _recode(array, column, source)
+            texts[column] = parsing.recode(array, column, source)
     for column in generated_columns(source):  # row-number ids and derived areas come later
         texts.setdefault(column, pa.nulls(n, pa.string()))
 

@@ -26,6 +26,7 @@ from birthgaps.ingest.validation import EXCLUSION, FATAL, INFO, Issue, mask_issu
 LINK_RULES: dict[str, str] = {
     "deaths_read": "Death records in the deaths extract",
     "death_baby_id_missing": "Death records without a baby identifier (dropped)",
+    "death_undated": "Death records with neither a date of death nor an age at death (dropped)",
     "death_duplicate": "Repeated identical death records of one baby (one kept)",
     "death_not_linked": "Deaths not linked to a birth record (dropped)",
     "death_of_stillbirth": "Deaths linked to a stillbirth record (dropped)",
@@ -96,7 +97,10 @@ def read_deaths(
             )
         ]
     na_values = list(source["reader"]["na_values"])
-    texts = {c: parsing.text_values(a, na_values) for c, a in texts_raw.items()}
+    texts = {
+        c: parsing.recode(parsing.text_values(a, na_values), c, source)
+        for c, a in texts_raw.items()
+    }
     raw_names = {target: name for name, target in source["columns"].items()}
 
     def where(column: str) -> str:
@@ -177,7 +181,19 @@ def link_deaths(
                 EXCLUSION,
             )
         )
-    deaths, repeats = _repeats(deaths.loc[has_id], file)
+    undated = deaths[DEATH_COLUMNS].isna().all(axis=1).to_numpy(dtype=bool) & has_id
+    if undated.any():
+        issues.append(
+            mask_issue(
+                file,
+                ", ".join(DEATH_COLUMNS),
+                "death_undated",
+                undated,
+                LINK_RULES["death_undated"],
+                EXCLUSION,
+            )
+        )
+    deaths, repeats = _repeats(deaths.loc[has_id & ~undated], file)
     issues += repeats
     if any(i.severity == FATAL for i in issues):
         return births, issues

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from birthgaps.ingest.sources import GESTATION_PATTERN, MISSING_MARKERS
+from birthgaps.ingest.sources import BUILTIN_RECODES, GESTATION_PATTERN, MISSING_MARKERS
 
 
 def text_values(column: pa.ChunkedArray | pa.Array, na_values: list[str]) -> pa.Array:
@@ -129,3 +129,13 @@ def gestation_days(
 
 def strings(array: pa.Array) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string()))).astype("string")
+
+
+def recode(array: pa.Array, column: str, source: dict) -> pa.Array:
+    """Source recodes then built-in ones (case-insensitive); other values stay as given."""
+    table = {k: v for k, v in BUILTIN_RECODES.get(column, {}).items()}
+    for raw, value in source["recodes"].get(column, {}).items():
+        table[str(raw).strip().lower()] = None if value is None else str(value)
+    if not table:
+        return array
+    return map_unique(array, lambda v: table.get(v.lower(), v))
