@@ -4,6 +4,7 @@ rule ingest:
     input:
         extracts=release_files(SPEC),
         presets=source_preset_files(SPEC["source"]),
+        **deaths_inputs(SPEC),
     output:
         births=f"{RESTRICTED}/births.parquet",
         report_csv=f"{RESTRICTED}/qa/validation_report.csv",
@@ -18,6 +19,7 @@ rule ingest:
         years=SPEC["years"],
         implausible_share=config["validation"]["implausible_share"],
         area_lookup=AREA_LOOKUP,
+        deaths=SPEC.get("deaths"),
         release=RELEASE,
         report_dir=f"{LOGS}/ingest_validation",
         code=code_hash("ingest.py"),

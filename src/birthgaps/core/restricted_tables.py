@@ -41,6 +41,25 @@ CANONICAL: dict[str, Column] = {
     ),
     "mother_lsoa": _record("Mother LSOA: LSOA code of the mother's residence", "string"),
     "area_code": _record("Area code: ONS code of the mother's local authority", "string"),
+    "maternity_id": _record(
+        "Maternity id: the delivery; babies of one twin or triplet maternity share it", "string"
+    ),
+    "delivery_method": _record(
+        "Delivery method: NHS Data Dictionary DELIVERY METHOD code 0-9", "string"
+    ),
+    "booking_gestation_days": _record(
+        "Booking gestation: gestation at the antenatal booking appointment, days",
+        "Int64",
+        "integer",
+    ),
+    "smoking_at_delivery": _record(
+        "Smoking at delivery: the mother smoked at the time of delivery", "boolean", "boolean"
+    ),
+    "mother_bmi": _record("Mother BMI: the mother's BMI at booking, kg/m2", "Float64", "number"),
+    "death_date": _record("Death date: the baby's linked date of death", "datetime64[ns]"),
+    "age_at_death_days": _record(
+        "Age at death: the baby's age at its linked death, days", "Int64", "integer"
+    ),
 }
 
 #: What cleaning adds to each clean live birth.

@@ -23,8 +23,8 @@ from scipy.special import expit, ndtri
 
 from birthgaps.core.codes import (
     AGE_BANDS,
-    CANONICAL_COLUMNS,
     ETHNIC_CATEGORY_TO_GROUP,
+    REQUIRED_COLUMNS,
 )
 from birthgaps.ingest.synth_deaths import simulate_deaths
 from birthgaps.ingest.synth_draws import hex_ids, pick_disjoint, sample_rows, truncnorm
@@ -70,9 +70,7 @@ from birthgaps.ingest.synth_truth import calibrate_intercept, linear_predictor_c
 #: Canonical birth-record columns filled before the maternity-level ones; the linked-death
 #: columns come from the separate deaths extract, not from the births extract.
 LINKED_DEATH_COLUMNS = ["death_date", "age_at_death_days"]
-BASE_COLUMNS = [
-    c for c in CANONICAL_COLUMNS if c not in [*MATERNITY_COLUMNS, *LINKED_DEATH_COLUMNS]
-]
+BASE_COLUMNS = list(REQUIRED_COLUMNS)
 #: Columns of the synthetic births extract, in order.
 EXTRACT_COLUMNS = [*BASE_COLUMNS, *MATERNITY_COLUMNS]
 
