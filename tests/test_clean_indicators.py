@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from support.births import make_births, with_optional
 
-from birthgaps.clean.deaths import death_ages, follow_up_end
+from birthgaps.clean.deaths import death_ages
 from birthgaps.clean.indicators import clean_indicator_columns
-from birthgaps.core.settings import schema_defaults
+from birthgaps.core.settings import deaths_complete_to, schema_defaults
 
 
 def births_with(**columns) -> pd.DataFrame:
@@ -161,4 +161,6 @@ def test_no_deaths_no_counts():
     ],
 )
 def test_the_follow_up_end(spec, end):
-    assert follow_up_end(spec) == pd.Timestamp(end)
+    assert pd.Timestamp(
+        deaths_complete_to({"release": "r", "releases": {"r": spec}})
+    ) == pd.Timestamp(end)

@@ -8,9 +8,8 @@ import pandas as pd
 import pytest
 from support.births import make_births
 
-from birthgaps.clean.deaths import follow_up_end
 from birthgaps.core.errors import InputError
-from birthgaps.core.settings import validate_config
+from birthgaps.core.settings import deaths_complete_to, validate_config
 from birthgaps.ingest.deaths import LINK_RULES, deaths_flow
 from birthgaps.ingest.extract import ingest_release
 from birthgaps.ingest.preflight import preflight
@@ -213,7 +212,7 @@ def test_the_config_takes_a_deaths_extract_and_its_follow_up_end(config, tmp_pat
         config, tmp_path, {"extract": path, "source": "ons_deaths"}, deaths_complete_to="2021-03-31"
     )
     assert loaded["releases"]["real"]["deaths"]["source"] == "ons_deaths"
-    assert follow_up_end(loaded["releases"]["real"]) == pd.Timestamp("2021-03-31")
+    assert deaths_complete_to(loaded) == "2021-03-31"
     with pytest.raises(InputError, match="deaths_complete_to"):
         deaths_release(config, tmp_path, {"extract": path}, deaths_complete_to="31/03/2021")
     with pytest.raises(InputError, match="deaths"):

@@ -2,9 +2,9 @@
 # On a fatal problem the report is also written next to the log, so it survives the failed job.
 rule ingest:
     input:
+        **deaths_inputs(SPEC),
         extracts=release_files(SPEC),
         presets=source_preset_files(SPEC["source"]),
-        **deaths_inputs(SPEC),
     output:
         births=f"{RESTRICTED}/births.parquet",
         report_csv=f"{RESTRICTED}/qa/validation_report.csv",

@@ -4,9 +4,9 @@ if SPEC["synthetic"]:
 
     rule simulate_release:
         output:
+            **({"deaths": SPEC["deaths"]["extract"]} if "deaths" in SPEC else {}),
             extract=SPEC["extract"],
             lookup=SPEC["imd_lookup"],
-            **({"deaths": SPEC["deaths"]["extract"]} if "deaths" in SPEC else {}),
         log:
             f"{LOGS}/simulate_release.log",
         conda:

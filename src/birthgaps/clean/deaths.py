@@ -5,22 +5,11 @@ dates, deaths before birth and deaths of stillbirths blanked, deaths after the f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 import pandas as pd
 
 from birthgaps.core.codes import DEATH_COLUMNS
 
 FlowRows = list[tuple[str, str, int]]
-
-
-def follow_up_end(spec: Mapping, years: Sequence[int] | None = None) -> pd.Timestamp:
-    """The date up to which deaths are complete: config ``releases.<name>.deaths_complete_to``,
-    else 31 December of the release's last year."""
-    given = spec.get("deaths_complete_to")
-    if given:
-        return pd.Timestamp(str(given))
-    return pd.Timestamp(year=max(years or spec["years"]), month=12, day=31)
 
 
 def death_ages(births: pd.DataFrame, complete_to: pd.Timestamp) -> tuple[pd.DataFrame, FlowRows]:

@@ -15,6 +15,7 @@ from birthgaps.clean.markers import make_marker_cells
 from birthgaps.core.outcomes import from_params
 from birthgaps.core.provenance import label_table
 from birthgaps.core.tables import read_table, write_table
+from birthgaps.ingest.deaths import deaths_flow
 
 
 def clean_step(
@@ -34,8 +35,14 @@ def clean_step(
     synthetic: bool,
     previous_flow: str | Path | None = None,
     previous_flow_restricted: str | Path | None = None,
+    complete_to: str | None = None,
+    report: str | Path | None = None,
 ) -> None:
-    """Births -> clean live births (restricted parquet), exclusion flow (restricted and published CSV)."""
+    """Births -> clean births (restricted parquet), exclusion flow (restricted and published CSV).
+
+    ``complete_to`` is the deaths' follow-up end; ``report`` the ingest validation report, whose
+    deaths-link counts join the flow."""
+    link_rows = deaths_flow(pd.read_csv(report)) if report else []
     clean, flow = clean_births(
         read_table("births", births),
         read_lookup(imd_lookup),
@@ -44,6 +51,8 @@ def clean_step(
         definitions=definitions,
         deprivation=deprivation,
         implausible_share=implausible_share,
+        complete_to=pd.Timestamp(complete_to) if complete_to else None,
+        link_rows=link_rows,
     )
     write_table(clean, "births_clean", clean_out)
     write_table(flow, "exclusion_flow_restricted", flow_out)
