@@ -30,6 +30,8 @@ class IndicatorOutcome:
     denominator: str  # "live_births", "total_births" or "maternities"
     polarity: str  # "lower_is_better" or "higher_is_better"
     pooling: str  # "single_year" or "rolling_3"
+    min_events: int | None = None  # no value from fewer events (None: statistics.small_numbers)
+    unreliable_below: int | None = None  # flagged "u" below this (None: statistics.small_numbers)
 
     @property
     def multiplier(self) -> int:
@@ -58,6 +60,16 @@ class IndicatorOutcome:
         """True for a rate per 1,000 (Poisson methods), False for a percentage (binomial)."""
         return self.measure != "percent"
 
+    def small_numbers(self, defaults: Mapping) -> tuple[int, int]:
+        """(min_events, unreliable_below): the outcome's own, else ``statistics.small_numbers``."""
+        low = self.min_events if self.min_events is not None else defaults["min_events"]
+        high = (
+            self.unreliable_below
+            if self.unreliable_below is not None
+            else defaults["unreliable_below"]
+        )
+        return int(low), int(high)
+
     @property
     def fingertips_polarity(self) -> str:
         """``low_is_good`` or ``high_is_good`` (Fingertips trend and comparison wording)."""
@@ -66,7 +78,13 @@ class IndicatorOutcome:
 
 def _from_outcome(outcome: Outcome) -> IndicatorOutcome:
     return IndicatorOutcome(
-        outcome.id, outcome.measure, outcome.denominator, outcome.polarity, outcome.pooling
+        outcome.id,
+        outcome.measure,
+        outcome.denominator,
+        outcome.polarity,
+        outcome.pooling,
+        outcome.min_events,
+        outcome.unreliable_below,
     )
 
 
@@ -89,12 +107,15 @@ def indicator_outcomes(
             out[outcome_id] = _from_outcome(declared[outcome_id])
         elif outcome_id in builtins:
             fields = builtins[outcome_id]
+            small = fields.get("small_numbers") or {}
             out[outcome_id] = IndicatorOutcome(
                 outcome_id,
                 fields["measure"],
                 fields["denominator"],
                 fields.get("polarity", "lower_is_better"),
                 fields.get("pooling", "single_year"),
+                small.get("min_events"),
+                small.get("unreliable_below"),
             )
         else:
             raise InputError(

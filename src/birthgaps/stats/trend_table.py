@@ -180,7 +180,8 @@ def trends_table(
     periods overlap, so successive points share two years of counts: the test is the Fingertips rule
     applied to the published series, and the ``method`` says so. The counts are protected first
     (:func:`trend_counts`, consistent with the ``previous`` release's counts when given): a
-    suppressed point, or one with fewer rounded events than ``statistics.small_numbers.min_events``,
+    suppressed point, or one with fewer rounded events than the outcome's ``min_events`` (else
+    ``statistics.small_numbers.min_events``),
     is missing, and the trend is computed from the rounded counts, so a trend whose window holds a
     missing point "cannot be calculated". A group withheld in the published rates table
     (``hidden``, from ``rates.hidden_groups``) gets no trend. No counts are published here.
@@ -190,7 +191,8 @@ def trends_table(
     specs = indicator_outcomes(cells["outcome"].unique(), outcomes)
     full = trend_counts(cells, areas, rules, previous, outcomes)
     events = pd.to_numeric(full["events"]).astype("float64")
-    usable = ~full["suppressed"] & (events >= settings["small_numbers"]["min_events"])
+    min_events = {o: spec.small_numbers(settings["small_numbers"])[0] for o, spec in specs.items()}
+    usable = ~full["suppressed"] & (events >= full["outcome"].astype(str).map(min_events))
     full["events"] = events.where(usable)
     full["denominator"] = pd.to_numeric(full["denominator"]).astype("float64").where(usable)
     trend = settings["trend"]
