@@ -409,7 +409,7 @@ def outcome_items(items: Iterable) -> list[tuple[str, dict]]:
             if item not in builtins:
                 raise _error(
                     f"`{item}` is not a built-in outcome",
-                    f"outcomes[{i}]",
+                    f"outcomes.{i}",
                     f"declare it in full (label, group, definition, numerator, denominator, measure), "
                     f"or use one of: {', '.join(builtins)}",
                 )
@@ -429,7 +429,7 @@ def registry(config: Mapping) -> dict[str, Outcome]:
     """The enabled outcomes of a (validated) config, in config order."""
     small = (config.get("statistics") or {}).get("small_numbers") or {}
     return {
-        outcome_id: declare(outcome_id, fields, config["definitions"], small, f"outcomes[{i}]")
+        outcome_id: declare(outcome_id, fields, config["definitions"], small, f"outcomes.{i}")
         for i, (outcome_id, fields) in enumerate(outcome_items(config["outcomes"]))
     }
 
