@@ -139,7 +139,8 @@ PUBLISHED: dict[str, TableSpec] = {
             sheet="Trends",
             title="Recent trend in each outcome, by area, deprivation and ethnic group",
             scope="Fingertips recent-trend markers: chi-squared test for trend in proportions "
-            "over the most recent years (five by default)",
+            "over the most recent years (five by default), or the most recent rolling three-year "
+            "periods for an outcome published in three-year periods",
             columns={
                 **label_columns(),
                 "area_code": AREA_CODE,
@@ -147,15 +148,40 @@ PUBLISHED: dict[str, TableSpec] = {
                 "outcome": OUTCOME,
                 "dimension": DIMENSION,
                 "group": GROUP,
-                "first_year": col("First year", "First year of the trend", "year", "integer"),
-                "last_year": col("Last year", "Last year of the trend", "year", "integer"),
-                "points": col("Years", "Number of yearly values in the trend", "years", "integer"),
+                "first_year": col(
+                    "First year",
+                    "First year of the trend (the last year of the first period, for periods)",
+                    "year",
+                    "integer",
+                ),
+                "last_year": col(
+                    "Last year",
+                    "Last year of the trend (the last year of the last period, for periods)",
+                    "year",
+                    "integer",
+                ),
+                "first_period": col(
+                    "First period", "The trend's first year or three-year period, e.g. 2018-2020"
+                ),
+                "last_period": col(
+                    "Last period", "The trend's last year or three-year period, e.g. 2022-2024"
+                ),
+                "points": col(
+                    "Points",
+                    "Number of yearly values (or three-year periods) in the trend",
+                    "years",
+                    "integer",
+                ),
                 "direction": col(
                     "Direction",
                     "`increasing`, `decreasing`, `no significant change` or `cannot be calculated`",
                 ),
                 "label": col("Trend", "The Fingertips wording of the trend marker"),
-                "method": col("Test", "The test that decides the trend"),
+                "method": col(
+                    "Test",
+                    "The test that decides the trend; for three-year periods it says they "
+                    "overlap (successive points share two years of counts)",
+                ),
                 "statistic": col(
                     "Test statistic",
                     "Statistic of the deciding test (chi-squared, 1 degree of freedom); "
@@ -163,13 +189,15 @@ PUBLISHED: dict[str, TableSpec] = {
                     kind="number",
                     decimals=4,
                 ),
-                "slope_pp_per_year": col(
+                "slope_per_year": col(
                     "Slope",
-                    "Change in the percentage per year (weighted least squares)",
-                    "percentage points per year",
+                    "Change in the value per year, in the outcome's unit (percentage points per "
+                    "year for a percentage, per 1,000 per year for a rate per 1,000)",
+                    "see Unit column, per year",
                     "number",
                     decimals=4,
                 ),
+                "unit": col("Unit", "The outcome's unit: `%` or `per 1,000`"),
                 "chi2_statistic": col(
                     "Chi-squared statistic",
                     "Chi-squared test for linear trend in proportions (Armitage)",
@@ -218,7 +246,10 @@ PUBLISHED: dict[str, TableSpec] = {
                 "group": GROUP,
                 "reference": REFERENCE,
                 "unit": col(
-                    "Unit", "Unit of the value and its limits (ratio, percentage points, percent)"
+                    "Unit",
+                    "Unit of the value and its limits: `ratio`, `percentage points` (SII of a "
+                    "percentage), `per 1,000 live births` or `per 1,000 total births` (SII of a "
+                    "rate per 1,000), `percent` (attributable fraction)",
                 ),
                 "events": EVENTS,
                 "denominator": DENOMINATOR,
@@ -233,8 +264,9 @@ PUBLISHED: dict[str, TableSpec] = {
                 "p_value": P_VALUE,
                 "intercept": col(
                     "Most deprived end",
-                    "SII rows: the fitted percentage at the most deprived end of the scale",
-                    "%",
+                    "SII rows: the fitted value at the most deprived end of the scale, in the "
+                    "outcome's unit (% or per 1,000)",
+                    "see Unit column",
                     "number",
                     decimals=4,
                 ),

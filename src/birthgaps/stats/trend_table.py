@@ -80,18 +80,22 @@ def period_label(last_year: int, pool_years: int) -> str:
 
 
 def _pooled_years(full: pd.DataFrame, pool_years: int) -> pd.DataFrame:
-    """Rolling ``pool_years`` sums of each key's yearly counts, one row per period (``year`` = its
-    last year); a year with no births in the group adds 0; a period with no births is missing."""
+    """Rolling ``pool_years`` sums of each key's yearly counts, one row per period of consecutive
+    release years (``year`` = its last year); a year with no births in the group adds 0; a period
+    with no births is missing."""
     if pool_years == 1:
         return full
-    frames = []
-    for _, part in full.groupby(TREND_KEYS, sort=False, observed=True, dropna=False):
-        part = part.sort_values("year")
-        summed = part[["events", "denominator"]].astype("float64").fillna(0.0)
-        summed = summed.rolling(pool_years, min_periods=pool_years).sum()
-        part = part.assign(events=summed["events"], denominator=summed["denominator"])
-        frames.append(part.iloc[pool_years - 1 :])
-    pooled = pd.concat(frames, ignore_index=True) if frames else full.iloc[0:0]
+    ordered = full.sort_values([*TREND_KEYS, "year"], kind="stable").reset_index(drop=True)
+    groups = ordered.groupby(TREND_KEYS, sort=False, observed=True, dropna=False)
+    counts = ordered[["events", "denominator"]].astype("float64").fillna(0.0)
+    summed = counts.copy()
+    for lag in range(1, pool_years):
+        summed += counts.groupby([ordered[k] for k in TREND_KEYS], dropna=False).shift(lag)
+    # a period counts only when its years are consecutive (a release year may be missing)
+    first = groups["year"].shift(pool_years - 1)
+    whole = (ordered["year"].astype("float64") - first) == pool_years - 1
+    pooled = ordered.assign(events=summed["events"], denominator=summed["denominator"])
+    pooled = pooled[whole.to_numpy()].reset_index(drop=True)
     empty = ~(pooled["denominator"] > 0)
     for column in ("events", "denominator"):
         pooled[column] = pooled[column].mask(empty)
