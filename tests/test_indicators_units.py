@@ -143,6 +143,15 @@ def test_a_rolling_rate_funnel_uses_the_latest_three_year_period_per_1000():
     np.testing.assert_allclose(limits["upper_95"].astype(float), at_axis["upper_95"], atol=1e-4)
 
 
+def test_a_pooled_outcome_without_a_full_period_is_plotted_on_the_whole_period():
+    rates = infant_rates()
+    two_years = rates[rates["dimension"] == "overall"]  # a two-year release: no three-year period
+    points = indicators.funnel_points(two_years, AREAS)
+    assert list(points["row_type"]) == ["area"] * 3
+    assert points["period"].isna().all() and points["year"].isna().all()
+    assert points["value"].tolist() == pytest.approx([5.0] * 3)  # 150 / 30,000 x 1,000
+
+
 def test_a_comparator_target_for_a_rate_is_a_rate_per_person():
     targets = {"infant": (3.9 / 1000, "England (2022-2024)")}
     points = indicators.funnel_points(infant_rates(), AREAS, targets)

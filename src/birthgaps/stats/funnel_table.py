@@ -59,15 +59,18 @@ def _period_end(text: str) -> int:
 
 def _outcome_points(scoped: pd.DataFrame, pool_years: int) -> pd.DataFrame:
     """One outcome's points: ``area`` rows (the whole period; the latest period for an outcome pooled
-    over several years) and ``area_year`` rows (each year, or each rolling period), with ``period``."""
+    over several years, when the release has one) and ``area_year`` rows (each year, or each rolling
+    period), with ``period`` (blank when the rates table gives no years)."""
     dimension = scoped["dimension"].astype("string")
     year_rows = scoped[dimension == "year"].assign(row_type="area_year")
     year_rows["period"] = year_rows["group"].astype("string")
     year_rows["year"] = [_period_end(g) for g in year_rows["period"]]
-    if pool_years == 1:
+    if pool_years == 1 or year_rows.empty:
+        # the whole period (also for a pooled outcome whose release is shorter than one period)
         area_rows = scoped[dimension == "overall"].assign(row_type="area", year=pd.NA)
-        span = sorted({int(y) for y in year_rows["year"]})
+        span = sorted({y for p in year_rows["period"] for y in map(int, str(p).split("-"))})
         area_rows["period"] = f"{span[0]}-{span[-1]}" if len(span) > 1 else "".join(map(str, span))
+        area_rows["period"] = area_rows["period"].replace("", pd.NA)
     else:
         latest = year_rows[year_rows["year"] == year_rows["year"].max()]
         area_rows = latest.assign(row_type="area")
