@@ -272,14 +272,15 @@ PUBLISHED: dict[str, TableSpec] = {
                 ),
                 "excess_events": col(
                     "Excess events",
-                    "Events above what the least deprived quintile's rate would give, "
-                    "{rounded} (|{suppressed}| withheld)",
-                    "births",
+                    "Events (births, deaths or maternities, as the outcome counts) above what "
+                    "the least deprived quintile's rate would give, {rounded} (|{suppressed}| "
+                    "withheld)",
+                    "events",
                     "count",
                 ),
                 **{
                     name: replace(column, kind="count", decimals=None)
-                    for name, column in ci_columns("excess_", "excess events", "births", 0).items()
+                    for name, column in ci_columns("excess_", "excess events", "events", 0).items()
                 },
                 "reliability": RELIABILITY,
                 "note": NOTE,
