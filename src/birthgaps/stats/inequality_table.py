@@ -335,9 +335,13 @@ def inequality_table(
         counts[column] = pd.to_numeric(counts[column]).astype("float64")
     complete = _complete_quintiles(counts)
     specs = indicator_outcomes(counts["outcome"].astype(str).unique(), outcomes)
+    # outcomes measured alike (unit, denominator, small-number rules) are computed together
+    alike = {o: (s.measure, s.denominator, s.small_numbers(small)) for o, s in specs.items()}
     frames = []
-    for outcome, part in counts.groupby("outcome", sort=False, observed=True):
-        spec = specs[str(outcome)]
+    for _, part in counts.groupby(
+        counts["outcome"].astype(str).map(alike), sort=False, observed=True
+    ):
+        spec = specs[str(part["outcome"].iloc[0])]
         kind = "rate" if spec.is_rate else "risk"
         whole = complete.loc[part.index]
         frames += [
