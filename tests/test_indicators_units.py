@@ -358,3 +358,18 @@ def test_a_percentage_sii_stays_in_percentage_points():
     rank = np.cumsum(share) - share / 2
     slope, _ = np.polyfit(rank, 100 * np.array(Q_DEATHS) / births, 1, w=np.sqrt(share))
     assert sii["value"] == pytest.approx(-slope, rel=1e-9)
+
+
+def test_each_outcome_of_one_table_keeps_its_own_unit_and_periods():
+    cells = pd.concat(
+        [trend_cells("infant", INFANT_YEARS), trend_cells("preterm", INFANT_YEARS)],
+        ignore_index=True,
+    )
+    table = indicators.trends_table(cells, {"A1": "Alpha"}, SETTINGS, RULES)
+    overall = table[(table["area_code"] == "A1") & (table["dimension"] == "overall")]
+    overall = overall.set_index("outcome")
+    assert overall.loc["infant", ["unit", "last_period"]].tolist() == ["per 1,000", "2022-2024"]
+    assert overall.loc["preterm", ["unit", "last_period"]].tolist() == ["%", "2024"]
+    # the same counts as a yearly percentage: 2020-2024, rounded to 5 (33 -> 35, 38 -> 40, 47 -> 45)
+    yearly = stats.recent_trend(range(2020, 2025), [30, 35, 40, 40, 45], [5000] * 5)
+    assert overall.loc["preterm", "slope_per_year"] == pytest.approx(100 * yearly.slope, abs=1e-4)
