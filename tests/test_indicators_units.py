@@ -373,3 +373,35 @@ def test_each_outcome_of_one_table_keeps_its_own_unit_and_periods():
     # the same counts as a yearly percentage: 2020-2024, rounded to 5 (33 -> 35, 38 -> 40, 47 -> 45)
     yearly = stats.recent_trend(range(2020, 2025), [30, 35, 40, 40, 45], [5000] * 5)
     assert overall.loc["preterm", "slope_per_year"] == pytest.approx(100 * yearly.slope, abs=1e-4)
+
+
+def test_an_outcomes_own_small_number_rules_apply_to_its_ratios_and_trend_points():
+    from birthgaps.core.outcomes import builtin_declarations
+    from birthgaps.core.settings import schema_defaults
+
+    strict = declare(
+        "infant",
+        builtin_declarations()["infant"],
+        schema_defaults("definitions"),
+        {"min_events": 21, "unreliable_below": 40},
+    )
+    outcomes = {"infant": strict}
+    table = indicators.inequality_table(infant_quintiles(), {"A1": "Alpha"}, SETTINGS, outcomes)
+    # quintile 4 has 28 deaths against quintile 5's 20: fewer than 21 in the pair -> no ratio
+    q4 = _measure(table, "rate_ratio", "4")
+    assert np.isnan(q4["value"]) and q4["reliability"] == "x"
+    assert q4["note"] == "fewer than 21 events: not calculated"
+    # with the default rules (3) the same ratio is given
+    default = indicators.inequality_table(infant_quintiles(), {"A1": "Alpha"}, SETTINGS)
+    assert _measure(default, "rate_ratio", "4")["value"] == pytest.approx((28 / 8000) / (20 / 7500))
+    # a trend point (a three-year period) with fewer than 21 rounded deaths is missing
+    cells = trend_cells("infant", INFANT_YEARS[:7])  # 2016-2022: periods of 63 to 101 deaths
+    assert indicators.trends_table(cells, {"A1": "Alpha"}, SETTINGS, RULES, outcomes=outcomes)[
+        "direction"
+    ].iloc[0] in {"increasing", "no significant change"}
+    few = trend_cells("infant", [(y, 5, 5000) for y in range(2016, 2025)])  # 15 per period
+    row = indicators.trends_table(few, {"A1": "Alpha"}, SETTINGS, RULES, outcomes=outcomes).iloc[0]
+    assert row["direction"] == "cannot be calculated"
+    assert row["reason"] == (
+        "a 3-year count is suppressed (1 to 7) or below the small-number threshold"
+    )

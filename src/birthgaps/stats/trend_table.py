@@ -49,9 +49,11 @@ TREND_COLUMNS = [
 ]
 
 
-def suppressed_point(rules: Mapping) -> str:
-    """The trend table's reason for a window with a withheld year, in the run's disclosure terms."""
-    return f"a yearly count is suppressed ({suppressed_range(rules)}) or below the small-number threshold"
+def suppressed_point(rules: Mapping, pool_years: int = 1) -> str:
+    """The trend table's reason for a window with a withheld year (or period of ``pool_years``
+    years), in the run's disclosure terms."""
+    count = "a yearly count" if pool_years == 1 else f"a {pool_years}-year count"
+    return f"{count} is suppressed ({suppressed_range(rules)}) or below the small-number threshold"
 
 
 #: The reason under the default disclosure rules (NHS England: "1 to 7").
@@ -143,7 +145,7 @@ def trend_counts(
 
 
 def _outcome_trends(
-    full: pd.DataFrame, spec: IndicatorOutcome, points: int, threshold: float
+    full: pd.DataFrame, spec: IndicatorOutcome, points: int, threshold: float, rules: Mapping
 ) -> pd.DataFrame:
     """The recent-trend rows of one outcome, slope in its unit per year, periods named."""
     table = recent_trend_table(
@@ -152,6 +154,9 @@ def _outcome_trends(
         polarity=spec.fingertips_polarity,
         points=points,
         threshold=threshold,
+    )
+    table["reason"] = table["reason"].replace(
+        {"a missing count or denominator": suppressed_point(rules, spec.pool_years)}
     )
     table["slope_per_year"] = spec.multiplier * table["slope"].astype("float64")
     table["unit"] = spec.unit
@@ -202,13 +207,10 @@ def trends_table(
     trend = settings["trend"]
     table = pd.concat(
         [
-            _outcome_trends(part, specs[str(o)], trend["points"], trend["threshold"])
+            _outcome_trends(part, specs[str(o)], trend["points"], trend["threshold"], rules)
             for o, part in full.groupby("outcome", sort=True, observed=True)
         ],
         ignore_index=True,
-    )
-    table["reason"] = table["reason"].replace(
-        {"a missing count or denominator": suppressed_point(rules)}
     )
     rank = {a: i for i, a in enumerate([*areas, ALL_AREAS])}
     dim_rank = {d: i for i, d in enumerate(TREND_DIMENSIONS)}
