@@ -359,7 +359,8 @@ def test_suppressed_rows_carry_no_statistic_or_revealing_flag(published_fakes):
     assert (hidden["reliability"] == "").all()
     rates = published_fakes["rates"]
     hidden = rates[rates["suppressed"]]
-    assert hidden["percent"].isna().all() and hidden["upper_99_8"].isna().all()
+    value = "value" if "value" in rates.columns else "percent"  # rates' value column (issue 12)
+    assert hidden[value].isna().all() and hidden["upper_99_8"].isna().all()
     assert (hidden["reliability"] == "").all()
     assert set(hidden["comparison"]) <= {"Not compared", ""}
     funnel = published_fakes["funnel"]
