@@ -225,3 +225,8 @@ def test_deaths_by_year_of_death_leave_out_the_first_year():
     cells = make_cells(frame, [by_death])
     assert cells["year"].tolist() == [2021] * len(cells)
     assert cells["events"].sum() == 1  # the 2020 birth's death counts in 2021, its year of death
+    # deaths complete only to mid-2021: 2021 is not a complete year of deaths, so no row at all
+    assert make_cells(frame, [by_death], complete_to=pd.Timestamp("2021-06-30")).empty
+    # by year of death every live birth of a year counts, whatever its follow-up
+    complete = make_cells(frame, [by_death], complete_to=pd.Timestamp("2021-12-31"))
+    assert complete["denominator"].sum() == 2  # the live births of 2021: e and f (d is still)
