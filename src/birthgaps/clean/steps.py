@@ -11,6 +11,7 @@ import pandas as pd
 from birthgaps.clean.cells import make_cells, make_detailed_cells
 from birthgaps.clean.cleaning import clean_births, read_lookup
 from birthgaps.clean.flow import publish_flow
+from birthgaps.clean.markers import make_marker_cells
 from birthgaps.core.outcomes import from_params
 from birthgaps.core.provenance import label_table
 from birthgaps.core.tables import read_table, write_table
@@ -64,8 +65,10 @@ def cells_step(
     definitions: Mapping | None = None,
     complete_to: str | None = None,
     detailed_out: str | Path | None = None,
+    markers_out: str | Path | None = None,
 ) -> None:
-    """Clean births -> the cell table and, with ``detailed_out``, the detailed-ethnicity cells.
+    """Clean births -> the cell table and, with ``detailed_out``, the detailed-ethnicity cells;
+    with ``markers_out``, deaths by preterm / low birth weight marker (``clean.markers``).
 
     ``outcomes`` are the registry's declarations (``Outcome.as_params``) or built-in ids;
     ``complete_to`` is the date up to which linked deaths are complete (the follow-up end)."""
@@ -78,3 +81,6 @@ def cells_step(
         write_table(
             make_detailed_cells(births, declared, **options), "cells_detailed", detailed_out
         )
+    if markers_out is not None:
+        markers = make_marker_cells(births, declared, **options)
+        write_table(markers, "death_marker_cells", markers_out)

@@ -38,6 +38,7 @@ from birthgaps.core.columns import (
 )
 from birthgaps.core.published_comparators import COMPARATORS, FUNNEL
 from birthgaps.core.published_indicators import INEQUALITY, TRENDS
+from birthgaps.core.published_markers import DEATH_MARKERS
 
 PUBLISHED: dict[str, TableSpec] = {
     spec.key: spec
@@ -233,11 +234,12 @@ PUBLISHED: dict[str, TableSpec] = {
                 "p_value": MODEL_P_VALUE,
                 "n_births": replace(
                     N_BIRTHS,
-                    description="Live births in the stratum's model, {rounded}",
+                    description="Births or maternities in the stratum's model, {rounded}",
                 ),
                 "n_events": replace(
                     N_EVENTS,
-                    description="Live births with the outcome in the stratum's model, {rounded}",
+                    description="Births, deaths or maternities with the outcome in the stratum's model, "
+                    "{rounded}",
                 ),
                 "interaction_p_value": col(
                     "Interaction p-value",
@@ -353,6 +355,7 @@ PUBLISHED: dict[str, TableSpec] = {
             notes=("models",),
             column_notes={"n_births": "rounding"},
         ),
+        DEATH_MARKERS,
     ]
 }
 

@@ -155,6 +155,35 @@ RESTRICTED: dict[str, TableSpec] = {
             path="restricted/cells_detailed.parquet",
         ),
         TableSpec(
+            key="death_marker_cells",
+            sheet="",
+            title="Deaths by marker",
+            scope="Exact deaths of each modelled mortality outcome of live births by area, year of "
+            "birth, IMD quintile, ethnic group and whether the baby was preterm or of low birth "
+            "weight (yes, no, not stated) (rule cells)",
+            columns={
+                **{
+                    name: column
+                    for name, column in _cell_columns(CELL_DIMENSIONS).items()
+                    if name in ("area_code", "year", "imd_quintile", "ethnic_group", "outcome")
+                },
+                "marker": col("Marker", "Marker outcome code (preterm, lbw)", dtype="string"),
+                "status": col(
+                    "Status", "The death's marker: yes, no or not stated", dtype="string"
+                ),
+                "events": col(
+                    "Deaths",
+                    "Deaths with this marker status",
+                    "deaths",
+                    "count",
+                    dtype="int64",
+                    role=EXACT,
+                ),
+            },
+            restricted=True,
+            path="restricted/death_marker_cells.parquet",
+        ),
+        TableSpec(
             key="exclusion_flow_restricted",
             sheet="",
             title="Exclusion flow (exact)",
