@@ -131,7 +131,7 @@ def test_deaths_before_birth_after_follow_up_and_of_stillbirths_are_blanked():
         "deaths": 5,
         "death_age_disagrees": 0,
         "death_before_birth": 2,
-        "death_of_stillbirth": 1,
+        "stillbirth_with_death": 1,
         "death_after_follow_up": 1,
         "death_age_unknown": 0,
         "deaths_in_follow_up": 1,

@@ -50,7 +50,7 @@ def death_ages(births: pd.DataFrame, complete_to: pd.Timestamp) -> tuple[pd.Data
             int(disagree.sum()),
         ),
         ("death_before_birth", "Death dated before the birth (blanked)", int(before_birth.sum())),
-        ("death_of_stillbirth", "Death linked to a stillbirth (blanked)", int(still.sum())),
+        ("stillbirth_with_death", "Stillbirth record carrying a death (blanked)", int(still.sum())),
         (
             "death_after_follow_up",
             f"Death after the follow-up end, {end} (no death within follow-up)",
