@@ -282,7 +282,7 @@ def test_withheld_cells_show_c_and_keep_nothing_that_was_suppressed(tiny):
     shown = present_table("rates", rates)
     withheld = rates["suppressed"].eq("True")
     assert withheld.any()
-    for column in ("events", "denominator", "percent", "lower_95", "upper_99_8"):
+    for column in ("events", "denominator", "value", "lower_95", "upper_99_8"):
         assert shown.loc[withheld, column].eq("[c]").all(), column
     assert "suppressed" not in shown and "flag" not in shown and "release" not in shown
 
@@ -296,7 +296,7 @@ def test_markers_follow_the_reason_a_cell_is_empty(tiny):
     shown = present_table("rates", rates)
     assert shown.loc[rates["reliability"].eq("u"), "reliability"].eq("[u]").all()
     not_calculated = rates["reliability"].eq("x") & rates["suppressed"].eq("False")
-    assert not_calculated.any() and shown.loc[not_calculated, "percent"].eq("[x]").all()
+    assert not_calculated.any() and shown.loc[not_calculated, "value"].eq("[x]").all()
     assert shown.loc[rates["area_code"].eq("ALL"), "comparison"].eq("[z]").all()
     strat = tiny["stratified"]
     too_few = strat["note"].str.startswith("too few events")

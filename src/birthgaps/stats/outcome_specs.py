@@ -13,7 +13,7 @@ from birthgaps.core.outcomes import GROUPS, Outcome, builtin_declarations, from_
 from birthgaps.core.settings import schema_defaults
 
 #: Registry polarity -> the polarity words of ``birthgaps.stats.intervals.compare_with_benchmark``.
-POLARITY = {"lower_is_better": "low_is_good", "higher_is_better": "high_is_good"}
+POLARITY_WORDS = {"lower_is_better": "low_is_good", "higher_is_better": "high_is_good"}
 
 #: Columns of the published definitions table (``tables/outcomes.csv``), after the label columns.
 DEFINITION_COLUMNS = [

@@ -35,13 +35,17 @@ from birthgaps.stats.measures import (
     rate_ci,
     statistics_settings,
 )
-from birthgaps.stats.outcome_specs import POLARITY, resolve_outcomes, rolling_periods
+from birthgaps.stats.outcome_specs import POLARITY_WORDS, resolve_outcomes, rolling_periods
 
 ALL_AREAS = "ALL"
 #: Groups that are not a category of their dimension (left out of trends and inequality measures).
 NOT_A_GROUP = (UNKNOWN, NOT_STATED)
 CROSS = "imd_quintile_by_ethnic_group"
 DIMENSIONS = ["overall", "imd_quintile", "ethnic_group", "age_band", "year", CROSS]
+
+#: Fingertips polarity of an outcome declared ``lower_is_better`` (every built-in outcome); the
+#: rates themselves take each outcome's own (``birthgaps.stats.outcome_specs.POLARITY_WORDS``).
+POLARITY = POLARITY_WORDS["lower_is_better"]
 
 #: The benchmark when config ``statistics.benchmark`` is absent: England (``birthgaps.stats.comparators``).
 DEFAULT_BENCHMARK: dict = {**schema_defaults("statistics", "benchmark"), "values": {}}
@@ -269,7 +273,7 @@ def _comparison(
             part["lower_95"],
             part["upper_95"],
             part["benchmark"],
-            polarity=POLARITY[words],
+            polarity=POLARITY_WORDS[words],
             lower_998=part["lower_99_8"] if two_level else None,
             upper_998=part["upper_99_8"] if two_level else None,
         ).astype("string")
