@@ -4,8 +4,9 @@ stillbirths, so two shown denominators must not give a withheld small count back
 The additive sets of ``birthgaps.core.disclosure`` hold within one outcome. Between outcomes of the
 same group, the denominator of a wider population (total births; fewer stated columns; shorter
 death follow-up) less that of a narrower one is itself a count of births (stillbirths, births with
-a column not stated, births without complete follow-up). When that count is small, the narrower
-row is withheld too (docs/disclosure.md).
+a column not stated, births without complete follow-up). When that count is small, the wider row
+is withheld too: one row (stillbirths, perinatal) instead of every live-birth outcome's row
+(docs/disclosure.md).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def linked_withheld(
 ) -> np.ndarray:
     """Rows to withhold because two shown rows of the same area, breakdown and group, of outcomes
     with nested denominators (:func:`nested_pairs`), differ in their unrounded denominators by a
-    count in the suppression range: the narrower of the two. ``counts`` holds the unrounded
+    count in the suppression range: the wider of the two (a wide outcome has many narrower ones). ``counts`` holds the unrounded
     ``events``/``denominator`` by area, outcome, dimension and group; ``suppressed`` the rows
     already withheld. Returns a boolean mask of the new rows only."""
     low, high = rules["suppress_min"], rules["suppress_max"]
@@ -77,6 +78,6 @@ def linked_withheld(
         difference = wide[("_denominator", wider)] - wide[("_denominator", narrower)]
         shown = wide[("_shown", wider)].eq(True) & wide[("_shown", narrower)].eq(True)
         leak = difference.between(low, high) & shown
-        positions = wide.loc[leak, ("_position", narrower)].dropna().astype(int)
+        positions = wide.loc[leak, ("_position", wider)].dropna().astype(int)
         extra[positions.to_numpy()] = True
     return extra & ~np.asarray(suppressed, dtype=bool)
