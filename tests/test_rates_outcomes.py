@@ -404,3 +404,37 @@ def test_maternity_and_birth_denominators_are_protected_per_outcome():
     units = published.drop_duplicates("outcome").set_index("outcome")["unit"]
     assert set(units) == {"%"}
     assert grouped_counts(cells, {"E06000016": "L"})["outcome"].nunique() == 3
+
+
+def test_a_new_outcome_declared_in_config_needs_no_code(tmp_path):
+    """Extremely preterm birth (under 28 weeks) per 1,000 live births, declared only in config."""
+    declared = {
+        "id": "extremely_preterm",
+        "label": "Extremely preterm birth",
+        "group": "birth_outcomes",
+        "definition": "live births before 28 weeks, per 1,000 live births with stated gestation",
+        "numerator": "gestation_weeks < 28",
+        "requires": ["gestation_weeks"],
+        "denominator": "live_births",
+        "measure": "per_1000",
+        "small_numbers": {"min_events": 5},
+    }
+    cells = _full_cells()
+    preterm = cells[cells["outcome"] == "preterm"].copy()
+    preterm["outcome"] = pd.array(["extremely_preterm"] * len(preterm), dtype="string")
+    preterm["events"] = preterm["events"] // 20
+    cells = pd.concat([cells, preterm], ignore_index=True)
+    out = _run_step(tmp_path, ["preterm", declared, "infant"], cells)
+    definitions = out["outcomes"]
+    assert list(definitions["outcome"]) == ["preterm", "extremely_preterm", "infant"]
+    rows = out["published"][out["published"]["outcome"] == "extremely_preterm"]
+    assert set(rows["unit"]) == {"per 1,000"}
+    exact = out["rates"][out["rates"]["outcome"] == "extremely_preterm"]
+    assert (exact.loc[exact["events"] < 5, "reliability"] == "x").all()
+    assert exact.loc[exact["events"] < 5, "value"].isna().all()
+    shown = exact[exact["events"] >= 10]
+    assert np.allclose(shown["value"], 1000 * shown["events"] / shown["denominator"])
+    comparators = out["comparators"]
+    new = comparators[comparators["outcome"] == "extremely_preterm"]
+    assert new["value"].isna().all()
+    assert new["note"].str.contains("no published england comparator").all()

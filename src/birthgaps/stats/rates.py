@@ -18,7 +18,7 @@ from birthgaps.core.codes import DETAILED_TO_GROUP, ETHNIC_DETAILED, NOT_STATED,
 from birthgaps.core.disclosure import protect_counts as protect_counts_primary
 from birthgaps.core.disclosure import rates_additive_sets, secondary_suppress
 from birthgaps.core.errors import InputError
-from birthgaps.core.outcomes import Outcome
+from birthgaps.core.outcomes import Outcome, builtin_declarations
 from birthgaps.core.settings import schema_defaults
 from birthgaps.stats.comparators import (
     COMPARATOR_COLUMNS,
@@ -503,7 +503,10 @@ def protect_counts(
         size = counts["denominator"].astype("float64").where(~out["previously_withheld"], -1.0)
         events = counts["events"].to_numpy(dtype="float64")
         zero = (events == 0) | (counts["denominator"].to_numpy(dtype="float64") == events)
-        declared = resolve_outcomes(outcomes, counts["outcome"].astype(str).unique())
+        ids = counts["outcome"].astype(str).unique()
+        if outcomes is None:  # library use: the built-ins among the table's outcomes
+            ids = [i for i in ids if i in builtin_declarations()]
+        declared = resolve_outcomes(outcomes, ids)
         primary = out["suppressed"].to_numpy(dtype=bool)
         while True:
             out = secondary_suppress(
