@@ -77,6 +77,26 @@ def rolling_periods(years: Iterable[int], pool_years: int) -> list[tuple[str, tu
     return out
 
 
+def rolling_counts(summed: pd.DataFrame, pooling: Mapping[str, int]) -> pd.DataFrame:
+    """``year`` rows of counts (area_code, outcome, dimension, group = the year, events,
+    denominator) with each pooled outcome's (``pooling``: outcome -> years per period) single years
+    replaced by its rolling periods, counts summed over the period's years."""
+    pooled = [o for o, n in pooling.items() if n > 1]
+    rolled = summed["outcome"].isin(pooled)
+    if not rolled.any():
+        return summed
+    years = sorted({int(g) for g in summed["group"]})
+    frames = [summed[~rolled]]
+    keys = ["area_code", "outcome", "dimension"]
+    for outcome in pooled:
+        part = summed[summed["outcome"] == outcome]
+        for label, window in rolling_periods(years, pooling[outcome]):
+            inside = part[part["group"].astype(int).isin(window)]
+            period = inside.groupby(keys, sort=True)[["events", "denominator"]].sum()
+            frames.append(period.reset_index().assign(group=label)[summed.columns])
+    return pd.concat(frames, ignore_index=True)
+
+
 def definitions_table(outcomes: Mapping[str, Outcome]) -> pd.DataFrame:
     """One row per enabled outcome, in config order: what it counts, its unit and how it is
     reported (the published ``tables/outcomes.csv``; later stages take labels and units from it)."""

@@ -35,7 +35,7 @@ from birthgaps.stats.measures import (
     rate_ci,
     statistics_settings,
 )
-from birthgaps.stats.outcome_specs import POLARITY_WORDS, resolve_outcomes, rolling_periods
+from birthgaps.stats.outcome_specs import POLARITY_WORDS, resolve_outcomes, rolling_counts
 
 ALL_AREAS = "ALL"
 #: Groups that are not a category of their dimension (left out of trends and inequality measures).
@@ -158,7 +158,7 @@ def grouped_counts(
         summed = summed.reset_index()
         summed.insert(2, "dimension", dimension)
         if dimension == "year" and not by_year and pooling:
-            summed = _rolled(summed, pooling)
+            summed = rolling_counts(summed, pooling)
         frames.append(summed)
     counts = pd.concat(frames, ignore_index=True)
     names = {**areas, ALL_AREAS: "All areas"}
@@ -171,25 +171,6 @@ def grouped_counts(
     for column in ("area_code", "outcome", "dimension", "group"):
         counts[column] = counts[column].astype("string")
     return counts.reset_index(drop=True)
-
-
-def _rolled(summed: pd.DataFrame, pooling: Mapping[str, int]) -> pd.DataFrame:
-    """The ``year`` rows of :func:`grouped_counts` with each pooled outcome's single years replaced
-    by its rolling periods (counts summed over the period's years)."""
-    pooled = [o for o, n in pooling.items() if n > 1]
-    rolled = summed["outcome"].isin(pooled)
-    if not rolled.any():
-        return summed
-    years = sorted({int(g) for g in summed["group"]})
-    frames = [summed[~rolled]]
-    keys = ["area_code", "outcome", "dimension"]
-    for outcome in pooled:
-        part = summed[summed["outcome"] == outcome]
-        for label, window in rolling_periods(years, pooling[outcome]):
-            inside = part[part["group"].astype(int).isin(window)]
-            period = inside.groupby(keys, sort=True)[["events", "denominator"]].sum()
-            frames.append(period.reset_index().assign(group=label)[summed.columns])
-    return pd.concat(frames, ignore_index=True)
 
 
 def benchmark_values(rates: pd.DataFrame, benchmark: Mapping, value: str = "value") -> pd.Series:
