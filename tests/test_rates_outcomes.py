@@ -438,3 +438,33 @@ def test_a_new_outcome_declared_in_config_needs_no_code(tmp_path):
     new = comparators[comparators["outcome"] == "extremely_preterm"]
     assert new["value"].isna().all()
     assert new["note"].str.contains("no published england comparator").all()
+
+
+def test_a_withheld_rolling_period_does_not_follow_from_the_others():
+    """2019-2021 and 2022-2024 add up to the whole of 2019-2024: with the total and 2022-2024
+    shown, a withheld 2019-2021 would be their difference."""
+    deaths = {2019: 1, 2020: 1, 2021: 1, 2022: 5, 2023: 6, 2024: 4}
+    cells = _cells({year: {"infant": (n, 3000)} for year, n in deaths.items()})
+    statistics = {"benchmark": {"source": "pooled"}}
+    outcomes = resolve_outcomes(None, ["infant"])
+    rates = compute_rates(cells, AREAS, statistics, outcomes=outcomes)
+    published = publish_rates(rates, RULES, statistics, outcomes=outcomes, show_kind=True)
+    area = published[published["area_code"] == "E06000016"].set_index("group")
+    periods = ["2019-2021", "2020-2022", "2021-2023", "2022-2024"]
+    assert list(area.loc[periods, "events"].isna()) == [True, True, True, True]
+    assert area.loc["All", "events"] == 20  # 18 rounded to 5: the whole period stays shown
+    assert area.loc["2019-2021", "suppression"] == "primary"
+    # by hand: each shown row as years, then no withheld period is a combination of them
+    years = list(range(2019, 2025))
+
+    def vector(group: str) -> np.ndarray:
+        if group == "All":
+            return np.ones(len(years))
+        first, last = (int(y) for y in group.split("-"))
+        return np.array([first <= y <= last for y in years], dtype=float)
+
+    shown = [vector(g) for g in ["All", *periods] if not area.loc[g, "suppressed"]]
+    for group in periods:
+        target = vector(group)
+        solution, *_ = np.linalg.lstsq(np.array(shown).T, target, rcond=None)
+        assert not np.allclose(np.array(shown).T @ solution, target), group

@@ -1,5 +1,6 @@
-"""Disclosure control across outcomes whose denominators nest: total births less live births are the
-stillbirths, so two shown denominators must not give a withheld small count back by subtraction.
+"""Disclosure control across rows that share births without forming an additive set: outcomes whose
+denominators nest (total births less live births are the stillbirths) and overlapping rolling periods,
+so that no withheld count comes back by subtraction.
 
 The additive sets of ``birthgaps.core.disclosure`` hold within one outcome. Between outcomes of the
 same group, the denominator of a wider population (total births; fewer stated columns; shorter
@@ -81,3 +82,59 @@ def linked_withheld(
         positions = wide.loc[leak, ("_position", wider)].dropna().astype(int)
         extra[positions.to_numpy()] = True
     return extra & ~np.asarray(suppressed, dtype=bool)
+
+
+def _years_of(label: str) -> tuple[int, ...]:
+    """The years of a ``year`` group: "2019" or "2019-2021"."""
+    first, _, last = str(label).partition("-")
+    return tuple(range(int(first), int(last or first) + 1))
+
+
+def _in_span(rows: np.ndarray, vector: np.ndarray) -> bool:
+    """Whether ``vector`` is a linear combination of ``rows`` (so its counts follow from theirs)."""
+    if len(rows) == 0:
+        return False
+    rank = np.linalg.matrix_rank(rows)
+    return bool(np.linalg.matrix_rank(np.vstack([rows, vector])) == rank)
+
+
+def rolling_withheld(
+    counts: pd.DataFrame, suppressed: np.ndarray, outcomes: Mapping[str, Outcome]
+) -> np.ndarray:
+    """Rows to withhold so that no withheld row of an outcome pooled over rolling periods follows
+    from the shown ones: rolling periods overlap, so they are not an additive set, but some
+    combinations are (2019-2021 and 2022-2024 sum to the whole of 2019-2024). Within each area and
+    pooled outcome, while a withheld period (or the overall row) is a linear combination of the
+    shown periods and the overall row, the shown period with the smallest denominator is withheld
+    too. Returns a boolean mask of the new rows only."""
+    hidden = np.asarray(suppressed, dtype=bool).copy()
+    pooled = [o.id for o in outcomes.values() if o.pool_years > 1]
+    frame = counts.reset_index(drop=True)
+    dimension = frame["dimension"].astype(str)
+    scope = frame["outcome"].astype(str).isin(pooled) & dimension.isin(["overall", "year"])
+    size = pd.to_numeric(frame["denominator"]).astype("float64").fillna(np.inf).to_numpy()
+    groups = frame[scope].groupby([frame["area_code"].astype(str), frame["outcome"].astype(str)])
+    for _, part in groups:
+        periods = part.index[dimension[part.index] == "year"].to_numpy()
+        overall = part.index[dimension[part.index] == "overall"].to_numpy()
+        if len(periods) == 0:
+            continue
+        covered = sorted({y for i in periods for y in _years_of(frame.at[i, "group"])})
+        axis = {year: k for k, year in enumerate(covered)}
+        vectors = {}
+        for i in periods:
+            vector = np.zeros(len(covered))
+            vector[[axis[y] for y in _years_of(frame.at[i, "group"])]] = 1.0
+            vectors[int(i)] = vector
+        for i in overall:  # the release's years (taken as those the periods cover: a year no
+            # period covers would only make fewer combinations possible, so this errs on the safe side)
+            vectors[int(i)] = np.ones(len(covered))
+        while True:
+            shown = [i for i in vectors if not hidden[i]]
+            matrix = np.array([vectors[i] for i in shown]).reshape(len(shown), -1)
+            exposed = [i for i in vectors if hidden[i] and _in_span(matrix, vectors[i])]
+            if not exposed:
+                break
+            candidates = [i for i in shown if i in set(periods.tolist())] or shown
+            hidden[min(candidates, key=lambda i: (size[i], i))] = True
+    return hidden & ~np.asarray(suppressed, dtype=bool)

@@ -26,7 +26,7 @@ from birthgaps.stats.comparators import (
     benchmark_lookup,
     default_comparators,
 )
-from birthgaps.stats.linked_counts import linked_withheld
+from birthgaps.stats.linked_counts import linked_withheld, rolling_withheld
 from birthgaps.stats.measures import (
     apply_small_number_rules,
     compare_with_benchmark,
@@ -470,8 +470,9 @@ def protect_counts(
     previous release withheld are chosen first, so the pattern stays stable from one release to
     the next. Outcomes with nested denominators (total births and live births: their difference
     is the stillbirths) are protected against each other too
-    (``birthgaps.stats.linked_counts``; ``outcomes`` gives the declarations, the built-ins when
-    None), and secondary suppression runs again until neither adds a row. Returns the key columns, ``events``, ``denominator`` (<NA> when withheld),
+    and so are overlapping rolling periods of a pooled outcome (``birthgaps.stats.linked_counts``;
+    ``outcomes`` gives the declarations, the built-ins when None); secondary suppression runs again
+    until none of them adds a row. Returns the key columns, ``events``, ``denominator`` (<NA> when withheld),
     ``suppressed`` and ``suppression`` (``primary``, ``secondary`` or "": quality assurance only,
     never published). Every other published table derives from these counts.
     """
@@ -497,7 +498,9 @@ def protect_counts(
                 size_column="_size",
                 zero=zero,
             ).drop(columns="_size")
-            extra = linked_withheld(counts, out["suppressed"].to_numpy(bool), declared, rules)
+            hidden = out["suppressed"].to_numpy(bool)
+            extra = linked_withheld(counts, hidden, declared, rules)
+            extra |= rolling_withheld(counts, hidden | extra, declared)
             if not extra.any():
                 break
             for column in ("events", "denominator"):
