@@ -107,7 +107,7 @@ def benchmark_settings(statistics: Mapping | None) -> dict:
         values[str(outcome)] = {str(k): float(v) for k, v in (by_period or {}).items()}
     if source == "values" and not any(values.values()):
         raise InputError(
-            "benchmark source 'values' needs published percentages under values",
+            "benchmark source 'values' needs published values (in each outcome's unit) under values",
             key="statistics.benchmark.values",
             hint="e.g. values: {preterm: {2022: 7.9, all: 7.8}}, or use source: england",
         )
