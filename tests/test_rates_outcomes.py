@@ -468,3 +468,19 @@ def test_a_withheld_rolling_period_does_not_follow_from_the_others():
         target = vector(group)
         solution, *_ = np.linalg.lstsq(np.array(shown).T, target, rcond=None)
         assert not np.allclose(np.array(shown).T @ solution, target), group
+
+
+def test_the_scan_reads_the_definitions_tables_denominator_as_a_population(tmp_path):
+    from birthgaps.publish.scan import scan_published
+
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    definitions_table(registry(_config(list(builtin_declarations())))).to_csv(
+        tables / "outcomes.csv", index=False
+    )
+    rules = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
+    assert scan_published(tmp_path, rules=rules, restricted=None).empty
+    # the same column name in the rates table is still a count
+    pd.DataFrame({"denominator": [3]}).to_csv(tables / "rates.csv", index=False)
+    findings = scan_published(tmp_path, rules=rules, restricted=None)
+    assert list(findings["kind"]) == ["small_count"]
