@@ -484,3 +484,13 @@ def test_the_scan_reads_the_definitions_tables_denominator_as_a_population(tmp_p
     pd.DataFrame({"denominator": [3]}).to_csv(tables / "rates.csv", index=False)
     findings = scan_published(tmp_path, rules=rules, restricted=None)
     assert list(findings["kind"]) == ["small_count"]
+
+
+def test_infant_mortality_by_year_of_death_is_compared_with_onss_infant_rows():
+    reference = pd.read_csv("resources/comparators/ons_reference.csv")
+    outcomes = resolve_outcomes(None, ["infant_by_death_year", "very_preterm"])
+    table = comparator_table(reference, AREAS, [2020, 2021, 2022], outcomes, "england")
+    by = table.set_index(["outcome", "period"])
+    # ONS England 2020-2022: 2,100 + 2,209 + 2,240 infant deaths of 1,758,189 live births
+    assert by.loc[("infant_by_death_year", "2020-2022"), "value"] == pytest.approx(3.7248, 1e-4)
+    assert np.isnan(by.loc[("very_preterm", "all"), "value"])  # nothing counts the same

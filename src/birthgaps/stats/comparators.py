@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from birthgaps.core.errors import InputError
-from birthgaps.core.outcomes import MEASURES, Outcome
+from birthgaps.core.outcomes import MEASURES, Outcome, builtin_declarations
 from birthgaps.core.settings import schema_defaults
 from birthgaps.ingest.national import ENGLAND, read_reference
 from birthgaps.stats.outcome_specs import resolve_outcomes, rolling_periods
@@ -107,7 +107,8 @@ def comparator_table(
         code = _geography_for(str(area), source, regions or {})
         for outcome, spec in declared.items():
             rows = reference[
-                (reference["geography_code"] == code) & (reference["outcome"] == outcome)
+                (reference["geography_code"] == code)
+                & (reference["outcome"] == reference_outcome(spec, set(reference["outcome"])))
             ]
             name = str(rows["geography_name"].iloc[0]) if len(rows) else ""
             base = {
@@ -159,6 +160,25 @@ def comparator_table(
                     }
                 )
     return _typed(pd.DataFrame.from_records(records, columns=COMPARATOR_COLUMNS))
+
+
+def reference_outcome(spec: Outcome, available: set[str]) -> str:
+    """The reference's outcome for a declared one: its own id, else a built-in outcome that counts
+    the same events of the same population in the same unit (infant mortality by year of death
+    reads the reference's infant rows: ONS counts deaths in the year they are registered)."""
+    if spec.id in available:
+        return spec.id
+    same = (spec.numerator, spec.denominator, spec.measure, spec.restrict, tuple(spec.requires))
+    for other in resolve_outcomes(None, builtin_declarations()).values():
+        if other.id in available and same == (
+            other.numerator,
+            other.denominator,
+            other.measure,
+            other.restrict,
+            tuple(other.requires),
+        ):
+            return other.id
+    return spec.id
 
 
 def _typed(out: pd.DataFrame) -> pd.DataFrame:

@@ -58,7 +58,8 @@ def read_published_rates(path: str | Path) -> pd.DataFrame:
             hint="run the rule that writes the rates table first",
         )
     text = {
-        c: "string" for c in ("area_code", "area_name", "outcome", "dimension", "group", "flag")
+        c: "string"
+        for c in ("area_code", "area_name", "outcome", "dimension", "group", "unit", "flag")
     }
     try:
         table = pd.read_csv(
