@@ -213,10 +213,10 @@ def test_default_england_works_without_the_rule():
 def test_pooled_and_given_values_are_listed_in_the_comparators_table():
     pooled = configured_comparators(AREAS, [2022], ["preterm"], {"source": "pooled"})
     assert len(pooled) == 2 * 2 and set(pooled["benchmark_label"]) == {"All study areas"}
-    assert pooled["percent"].isna().all() and pooled["note"].str.contains("pooled").all()
+    assert pooled["value"].isna().all() and pooled["note"].str.contains("pooled").all()
     given = {"source": "values", "label": "England", "values": {"preterm": {2022: 7.9}}}
     values = configured_comparators(AREAS, [2022], ["preterm"], given)
     by_period = values.drop_duplicates("period").set_index("period")
-    assert by_period.loc["2022", "percent"] == 7.9
-    assert np.isnan(by_period.loc["all", "percent"]) and by_period.loc["all", "note"] != ""
+    assert by_period.loc["2022", "value"] == 7.9 and by_period.loc["2022", "unit"] == "%"
+    assert np.isnan(by_period.loc["all", "value"]) and by_period.loc["all", "note"] != ""
     assert funnel_targets(values, AREAS) == {}  # no whole-period value given

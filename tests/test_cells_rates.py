@@ -130,7 +130,7 @@ def test_published_rates_hide_small_events_nonevents_and_use_rounded_percent():
             "group": ["2020", "2021", "2022", "2023"],
             "events": [3, 52, 98, 0],
             "denominator": [400, 523, 100, 40],
-            "percent": [0.75, 9.94, 98.0, 0.0],
+            "value": [0.75, 9.94, 98.0, 0.0],
             "lower_95": [0.1] * 4,
             "upper_95": [2.0] * 4,
         }
@@ -139,10 +139,10 @@ def test_published_rates_hide_small_events_nonevents_and_use_rounded_percent():
     assert out["suppressed"].tolist() == [True, False, True, False]
     assert out["flag"].tolist() == ["c", "", "c", ""]
     assert out["events"].iloc[1] == 50 and out["denominator"].iloc[1] == 525
-    assert out["percent"].iloc[1] == pytest.approx(round(100 * 50 / 525, 2))
-    assert out.loc[0, ["events", "percent", "lower_95", "upper_95"]].isna().all()
+    assert out["value"].iloc[1] == pytest.approx(round(100 * 50 / 525, 2))
+    assert out.loc[0, ["events", "value", "lower_95", "upper_95"]].isna().all()
     # no events: ONS small-number rule, no rate from fewer than 3 events (flag x)
-    assert pd.isna(out["percent"].iloc[3]) and out["reliability"].iloc[3] == "x"
+    assert pd.isna(out["value"].iloc[3]) and out["reliability"].iloc[3] == "x"
     assert out["events"].iloc[3] == 0 and out["denominator"].iloc[3] == 40
 
 
@@ -189,18 +189,18 @@ def test_rates_have_998_limits_and_ons_small_number_flags():
     expected = proportion_ci(72, 900, confidence=(0.95, 0.998), multiplier=100).iloc[0]
     for column in ("lower_95", "upper_95", "lower_99_8", "upper_99_8"):
         assert row[column] == pytest.approx(expected[column], rel=1e-12)
-    assert row["percent"] == pytest.approx(8.0) and row["reliability"] == ""
+    assert row["value"] == pytest.approx(8.0) and row["reliability"] == ""
     zero = _get(rates, "X1", "imd_quintile", "5")
-    assert zero["reliability"] == "x" and np.isnan(zero["percent"]) and np.isnan(zero["upper_95"])
+    assert zero["reliability"] == "x" and np.isnan(zero["value"]) and np.isnan(zero["upper_95"])
     assert zero["comparison"] == "Not compared"
     few = _get(rates, "X1", "year", "2023")
-    assert few["reliability"] == "u" and few["percent"] == pytest.approx(3.0)
+    assert few["reliability"] == "u" and few["value"] == pytest.approx(3.0)
     strict = compute_rates(
         small_cells(CELLS), AREAS, {"small_numbers": {"min_events": 13, "unreliable_below": 20}}
     )
     assert _get(strict, "X1", "year", "2023")["reliability"] == "x"
     published = publish_rates(rates, RULES)
-    assert pd.isna(_get(published, "X1", "imd_quintile", "5")["percent"])
+    assert pd.isna(_get(published, "X1", "imd_quintile", "5")["value"])
     assert _get(published, "X1", "imd_quintile", "5")["events"] == 0  # the count is published
 
 
@@ -216,7 +216,7 @@ def test_pooled_benchmark_is_the_all_areas_value_for_the_same_period():
     year = _get(rates, "X1", "year", "2022")
     assert year["benchmark"] == pytest.approx(pooled_2022)
     expected = stats.compare_with_benchmark(
-        year["percent"],
+        year["value"],
         year["lower_95"],
         year["upper_95"],
         pooled_2022,
@@ -230,7 +230,7 @@ def test_pooled_benchmark_is_the_all_areas_value_for_the_same_period():
     assert pooled["benchmark"].isna().all() and (pooled["comparison"] == "").all()
     published = publish_rates(rates, RULES, pooled_source)
     all_row = _get(published, "ALL", "overall", "All")
-    assert _get(published, "X1", "overall", "All")["benchmark"] == all_row["percent"]
+    assert _get(published, "X1", "overall", "All")["benchmark"] == all_row["value"]
 
 
 def test_benchmark_values_by_year_and_whole_period():

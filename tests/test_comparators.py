@@ -3,6 +3,7 @@ data's PROVENANCE.md, and the shipped reference reproduced exactly by a rebuild.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from support import REPO, SHARED
@@ -171,11 +172,20 @@ def test_mortality_three_years_pooled_from_counts(shipped):
         585195 + 595948 + 577046,
     )
     assert pooled["benchmark_label"] == "England"
-    assert round(10 * pooled["percent"], 2) == round(1000 * 6549 / 1758189, 2) == 3.72
+    # the value is in the outcome's unit: per 1,000 live births
+    assert round(pooled["value"], 2) == round(1000 * 6549 / 1758189, 2) == 3.72
+    assert pooled["unit"] == "per 1,000"
+    # infant mortality is pooled over rolling three-year periods: 2020-2022 is England's 3 years
+    assert list(out["period"]) == ["2020-2022", "all"]
+    assert out.set_index("period").loc["2020-2022", "value"] == pooled["value"]
     regions = {"E06000016": "E12000004"}
     out = comparator_table(shipped, areas, [2020, 2021, 2022], ["infant"], "region", regions)
     by_period = out.set_index("period")
-    assert by_period.loc["2021", "note"] == "no East Midlands value for 2021"
+    # the region has 2020 and 2022 only: the rolling period is not compared, never part-pooled
+    assert np.isnan(by_period.loc["2020-2022", "value"])
+    assert by_period.loc["2020-2022", "note"] == (
+        "no East Midlands value for 2020-2022 that can be pooled"
+    )
     assert by_period.loc["all", "benchmark_label"] == "East Midlands (2020, 2022)"
 
 

@@ -171,10 +171,10 @@ def test_detailed_rows_follow_the_small_number_and_rounding_rules(release):
         assert not values.between(1, 7).any()
     events = shown["events"].astype(int)
     assert (shown.loc[events < 3, "reliability"] == "x").all()
-    assert shown.loc[events < 3, "percent"].isna().all()
+    assert shown.loc[events < 3, "value"].isna().all()
     assert (shown.loc[(events >= 3) & (events < 20), "reliability"] == "u").all()
     hidden = rows[rows["suppressed"]]
-    assert hidden[[*COUNTS, "percent", "lower_95"]].isna().all().all()
+    assert hidden[[*COUNTS, "value", "lower_95"]].isna().all().all()
     assert (hidden["flag"] == "c").all()
 
 

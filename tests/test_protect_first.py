@@ -24,7 +24,7 @@ from birthgaps.stats.rates import (
 
 RULES = {"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}
 SETTINGS = {"confidence": [0.95, 0.998], "sii": {"reps": 2000, "seed": 3}}
-STATISTICS = ["percent", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "comparison"]
+STATISTICS = ["value", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "comparison"]
 
 
 def _nudge_within_rounding(rates: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -267,11 +267,11 @@ def test_published_percentages_are_within_the_rounding_bound_of_the_exact_ones()
     (docs/disclosure.md, "What it costs in accuracy"), plus half of the last published decimal."""
     exact = compute_rates(fake_cell_table(), FAKE_AREAS, SETTINGS)
     published = publish_rates(exact, RULES, SETTINGS)
-    shown = published["percent"].notna()
+    shown = published["value"].notna()
     assert shown.sum() > 100
     p = exact["events"] / exact["denominator"]
     bound = 100 * 2 * (1 + p) / published["denominator"].astype("float64") + 0.005
-    error = (published["percent"] - exact["percent"]).abs()
+    error = (published["value"] - exact["value"]).abs()
     assert (error[shown] <= bound[shown]).all()
     assert (error[shown] > 0.005).any()  # the rounding does cost something
 

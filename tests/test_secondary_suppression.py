@@ -151,7 +151,7 @@ def test_suppressed_rows_withhold_everything_and_keep_flag_c(demo_rates):
     assert set(kind) == {"primary", "secondary", ""}
     assert ((kind != "") == published["suppressed"]).all()
     hidden = published[published["suppressed"]]
-    values = ["events", "denominator", "percent", "lower_95", "upper_95", "lower_99_8"]
+    values = ["events", "denominator", "value", "lower_95", "upper_95", "lower_99_8"]
     assert hidden[values].isna().all().all()
     assert (hidden["flag"] == "c").all() and (hidden["reliability"] == "").all()
     assert set(hidden["comparison"]) <= {"Not compared", ""}
@@ -226,5 +226,5 @@ def test_sets_that_do_not_add_up_are_left_out():
     table = hand_table()
     table.loc[0, "denominator"] = 120  # overall includes births in no listed group
     assert rates_additive_sets(table) == []
-    published = publish_rates(table.assign(percent=0.0, lower_95=0.0, upper_95=0.0), RULES)
+    published = publish_rates(table.assign(value=0.0, lower_95=0.0, upper_95=0.0), RULES)
     assert published["suppressed"].tolist() == [False, True, False, False]

@@ -33,6 +33,7 @@ from birthgaps.core.catalogue import (
 from birthgaps.core.codes import CELL_DIMENSIONS, OUTCOMES
 from birthgaps.core.columns import KINDS
 from birthgaps.core.errors import InputError
+from birthgaps.core.outcomes import registry
 from birthgaps.core.provenance import SYNTHETIC_NOTICE, label_table
 from birthgaps.ingest.national import read_reference
 from birthgaps.ingest.synth import simulate_release
@@ -44,6 +45,7 @@ from birthgaps.publish.presentation import MARKERS, present_table
 from birthgaps.publish.workbook import build_workbook
 from birthgaps.stats import indicators, rates
 from birthgaps.stats.comparators import comparator_table, shipped_reference_path
+from birthgaps.stats.outcome_specs import definitions_table
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -73,6 +75,7 @@ def _tiny_release(config: dict, folder: Path) -> dict[str, pd.DataFrame]:
     hidden = rates.hidden_groups(published_rates)
     tables = {
         "exclusion_flow": label_table(publish_flow(flow, rules), release, True),
+        "outcomes": label_table(definitions_table(registry(config)), release, True),
         "rates": label_table(published_rates, release, True, basis),
         "trends": label_table(
             indicators.trends_table(cells, areas, statistics, rules, hidden), release, True, basis
@@ -230,7 +233,7 @@ def test_a_real_release_has_no_synthetic_notice(tiny, config, tmp_path):
 def test_units_are_in_the_column_headings(book):
     _, _, wb = book
     headings = {c.value for c in next(iter(wb["Rates"][wb["Rates"].tables["rates"].ref]))}
-    assert "Percentage\n(%)" in headings
+    assert "Value\n(see Unit column)" in headings
     assert any(str(h).startswith("Denominator\n(births)") for h in headings)
     fit = {c.value for c in next(iter(wb["Model_fit"][wb["Model_fit"].tables["model_fit"].ref]))}
     assert "c-statistic" in fit  # no unit, no brackets
@@ -298,7 +301,7 @@ def test_withheld_cells_show_c_and_keep_nothing_that_was_suppressed(tiny):
     shown = present_table("rates", rates)
     withheld = rates["suppressed"].eq("True")
     assert withheld.any()
-    for column in ("events", "denominator", "percent", "lower_95", "upper_99_8"):
+    for column in ("events", "denominator", "value", "lower_95", "upper_99_8"):
         assert shown.loc[withheld, column].eq("[c]").all(), column
     assert "suppressed" not in shown and "flag" not in shown and "release" not in shown
 
@@ -312,7 +315,7 @@ def test_markers_follow_the_reason_a_cell_is_empty(tiny):
     shown = present_table("rates", rates)
     assert shown.loc[rates["reliability"].eq("u"), "reliability"].eq("[u]").all()
     not_calculated = rates["reliability"].eq("x") & rates["suppressed"].eq("False")
-    assert not_calculated.any() and shown.loc[not_calculated, "percent"].eq("[x]").all()
+    assert not_calculated.any() and shown.loc[not_calculated, "value"].eq("[x]").all()
     assert shown.loc[rates["area_code"].eq("ALL"), "comparison"].eq("[z]").all()
     strat = tiny["stratified"]
     too_few = strat["note"].str.startswith("too few events")
@@ -414,7 +417,9 @@ def test_an_undocumented_column_fails_loudly(tiny, repo_config, tmp_path):
 
 def test_other_confidence_levels_are_described_from_the_95_entry():
     column = describe_column("rates", "lower_90")
-    assert "90%" in column.heading and "90%" in column.description and column.unit == "%"
+    assert (
+        "90%" in column.heading and "90%" in column.description and column.unit == "see Unit column"
+    )
     assert "90%" in describe_column("inequality", "excess_upper_90").heading
 
 

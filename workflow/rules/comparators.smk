@@ -26,7 +26,7 @@ rule comparators:
     params:
         areas=config["areas"],
         years=SPEC["years"],
-        outcomes=config["outcomes"],
+        outcomes=outcome_params(config),
         benchmark={
             k: v
             for k, v in config["statistics"]["benchmark"].items()

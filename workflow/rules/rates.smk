@@ -1,5 +1,6 @@
-# Proportions with Wilson 95%/99.8% CIs by each dimension, ONS small-number flags and the benchmark
-# comparison. The published table holds the protected counts (rounded, primary and secondary
+# Rates of every declared outcome (percentages with Wilson limits, rates per 1,000 with exact/Byar's
+# limits) by each dimension, each outcome's small-number flags and the benchmark comparison, and the
+# published definitions of the outcomes (tables/outcomes.csv). The published table holds the protected counts (rounded, primary and secondary
 # suppression, consistent with the previous release when there is one) and statistics from them.
 rule rates:
     input:
@@ -12,11 +13,13 @@ rule rates:
         published=report(
             f"{STAGED}/tables/rates.csv", caption="../report/rates.rst", category="Tables"
         ),
+        definitions=f"{STAGED}/tables/outcomes.csv",
     log:
         f"{LOGS}/rates.log",
     conda:
         ENV
     params:
+        outcomes=outcome_params(config),
         areas=config["areas"],
         disclosure=config["disclosure"],
         statistics={

@@ -1,4 +1,4 @@
-"""Snakemake script: cell table -> rates (unrounded, restricted) and published rates."""
+"""Snakemake script: cell table -> rates (restricted), published rates, outcome definitions."""
 
 from birthgaps.core.runner import run_step
 from birthgaps.stats.steps import rates_step
@@ -9,6 +9,7 @@ def main(smk):
         smk.input.cells,
         smk.output.rates,
         smk.output.published,
+        outcomes=smk.params.outcomes,
         areas=smk.params.areas,
         statistics=smk.params.statistics,
         disclosure=smk.params.disclosure,
@@ -20,6 +21,7 @@ def main(smk):
         previous_rates=smk.input.get("previous_rates"),
         previous_rates_unrounded=smk.input.get("previous_rates_unrounded"),
         comparators=smk.input.comparators,
+        definitions_out=smk.output.definitions,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from birthgaps.core import methods
-from birthgaps.core.codes import OUTCOMES
+from birthgaps.core.outcomes import builtin_declarations
 from birthgaps.core.provenance import SYNTHETIC_NOTICE
 
 #: Kinds of column: how a value is shown in the workbook.
@@ -169,8 +169,10 @@ AREA_CODE = col(
 AREA_NAME = col("Area name", "Name of the area; `All areas` = the study areas together")
 OUTCOME = col(
     "Outcome",
-    "Outcome code: "
-    + "; ".join(f"`{code}` {label.lower()} ({text})" for code, (label, text) in OUTCOMES.items()),
+    "Outcome code, defined in the Definitions sheet (tables/outcomes.csv); built in: "
+    + "; ".join(
+        f"`{code}` {fields['label'].lower()}" for code, fields in builtin_declarations().items()
+    ),
 )
 DIMENSION = col(
     "Breakdown",

@@ -32,7 +32,11 @@ COMPARATORS = TableSpec(
         "area_code": AREA_CODE,
         "area_name": AREA_NAME,
         "outcome": OUTCOME,
-        "period": col("Period", "A year of birth, or `all` for the whole period"),
+        "period": col(
+            "Period",
+            "A year, a rolling three-year period (`2019-2021`) for a pooled outcome, or `all` "
+            "for the whole period",
+        ),
         "benchmark_label": col("Benchmark", "The name used in the rates table"),
         "geography_code": col("Comparator code", "ONS code of England or the region"),
         "geography_name": col("Comparator name", "England, or the name of the region"),
@@ -47,7 +51,15 @@ COMPARATORS = TableSpec(
         "reference_denominator": col(
             "Reference base", "Published national denominator", "", "integer"
         ),
-        "percent": col("Percentage", "The comparator's value", "%", "number", decimals=4),
+        "value": col(
+            "Value",
+            "The comparator's value in the outcome's unit (pooled over the years for `all` and "
+            "for a rolling three-year period)",
+            "see Unit column",
+            "number",
+            decimals=4,
+        ),
+        "unit": col("Unit", "Unit of the value: `%` or `per 1,000`"),
         "source": col("Source", "The published dataset and table, or Fingertips indicator"),
         "note": col(
             "Note",

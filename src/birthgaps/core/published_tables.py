@@ -75,12 +75,71 @@ PUBLISHED: dict[str, TableSpec] = {
             notes=("rounding",),
         ),
         TableSpec(
+            key="outcomes",
+            sheet="Definitions",
+            title="The outcomes of this release: what each counts and how it is reported",
+            scope="One row per outcome, in the order of the config's outcome list",
+            columns={
+                **label_columns(imd=False),
+                "outcome": col("Outcome", "Outcome code, as used in every other table"),
+                "label": col("Name", "The outcome's name"),
+                "group": col(
+                    "Group code", "`birth_outcomes`, `mortality` or `maternity` (indicators)"
+                ),
+                "group_label": col("Group", "The group's name, as the appendix sections"),
+                "definition": col("Definition", "What is counted, of which population"),
+                "short": col("In words", "The outcome in a few words, as the appendix says it"),
+                "measure": col(
+                    "Measure", "`percent` (a percentage) or `per_1000` (a rate per 1,000)"
+                ),
+                "unit": col("Unit", "Unit of the outcome's values: `%` or `per 1,000`"),
+                "denominator": col(
+                    "Denominator",
+                    "`live_births`, `total_births` (live and still) or `maternities` (one per "
+                    "delivery: twins are one maternity)",
+                ),
+                "pooling": col(
+                    "Pooling",
+                    "`single_year`, or `rolling_3`: the year breakdown is given for rolling "
+                    "three-year periods (2019-2021, 2020-2022, ...)",
+                ),
+                "year_basis": col(
+                    "Year basis",
+                    "`birth`: counted by year of birth (a linked cohort), or `death`: by year "
+                    "of death",
+                ),
+                "polarity": col(
+                    "Polarity",
+                    "`lower_is_better` or `higher_is_better`: which way `Better` and `Worse` "
+                    "point in the comparison with the benchmark",
+                ),
+                "modelled": col(
+                    "Modelled",
+                    "Whether the regression models are fitted for the outcome",
+                    kind="boolean",
+                ),
+                "fingertips_id": col(
+                    "Fingertips indicator",
+                    "The OHID Fingertips indicator id of the outcome, where there is one",
+                    kind="integer",
+                ),
+            },
+            not_applicable=(
+                Rule(
+                    ("fingertips_id",),
+                    rows_in("fingertips_id", "", "<NA>"),
+                    "no Fingertips indicator for the outcome",
+                ),
+            ),
+        ),
+        TableSpec(
             key="rates",
             sheet="Rates",
-            title="Percentage of live births with each outcome, by area, deprivation, ethnic "
-            "group, mother's age and year",
-            scope="Percentages with 95% and 99.8% confidence intervals and the comparison with "
-            "the benchmark, whole period unless the breakdown is year",
+            title="Each outcome by area, deprivation, ethnic group, mother's age and year: "
+            "percentage or rate per 1,000",
+            scope="Values in each outcome's unit (Definitions sheet) with 95% and 99.8% "
+            "confidence intervals and the comparison with the benchmark, whole period unless "
+            "the breakdown is year (rolling three-year periods for pooled outcomes)",
             columns={
                 **label_columns(),
                 "area_code": AREA_CODE,
@@ -90,22 +149,28 @@ PUBLISHED: dict[str, TableSpec] = {
                 "group": GROUP,
                 "events": EVENTS,
                 "denominator": DENOMINATOR,
-                "percent": col(
-                    "Percentage",
-                    "Events as a percentage of the denominator, from the rounded counts",
-                    "%",
+                "unit": col(
+                    "Unit",
+                    "Unit of the value, its limits and the benchmark: `%` (a percentage, Wilson "
+                    "limits) or `per 1,000` (a rate, exact limits below 10 events, Byar's above)",
+                ),
+                "value": col(
+                    "Value",
+                    "Events as a percentage of the denominator, or per 1,000 of it (see Unit), "
+                    "from the rounded counts",
+                    "see Unit column",
                     "number",
                     decimals=2,
                 ),
-                **ci_columns("", "percentage", "%", 2),
+                **ci_columns("", "value", "see Unit column", 2),
                 "reliability": RELIABILITY,
                 "benchmark_label": col(
                     "Benchmark", "What the area is compared with (England: the Comparators sheet)"
                 ),
                 "benchmark": col(
-                    "Benchmark percentage",
-                    "The benchmark's percentage for the same outcome, breakdown and group",
-                    "%",
+                    "Benchmark value",
+                    "The benchmark's value for the same outcome and period, in the row's unit",
+                    "see Unit column",
                     "number",
                     decimals=2,
                 ),

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from birthgaps.core.errors import InputError
-from birthgaps.ingest.national_mortality import ENGLAND, MORTALITY_OUTCOMES, mortality_reference
+from birthgaps.core.outcomes import builtin_declarations
+from birthgaps.ingest.national_mortality import ENGLAND, mortality_reference
 
 REFERENCE_COLUMNS = [
     "geography_code",
@@ -283,13 +284,14 @@ def build_reference(data_dir: str | Path) -> pd.DataFrame:
 
 def tidy_reference(frame: pd.DataFrame) -> pd.DataFrame:
     """Reference rows in a fixed order and types (outcome, type, code, year), duplicates dropped;
-    a missing ``measure`` is ``per_1000`` for the mortality outcomes, else ``percent``, and a
-    missing ``rate`` is ``percent`` in that measure's unit."""
+    a missing ``measure`` is the built-in outcome's declared measure (``per_1000`` for mortality),
+    else ``percent``, and a missing ``rate`` is ``percent`` in that measure's unit."""
     order = {kind: i for i, kind in enumerate(GEOGRAPHY_TYPES)}
     out = frame.reindex(columns=REFERENCE_COLUMNS).copy()
-    default = np.where(out["outcome"].isin(MORTALITY_OUTCOMES), "per_1000", "percent")
+    declared = {k: d["measure"] for k, d in builtin_declarations().items()}
+    default = out["outcome"].map(declared).fillna("percent").astype(object)
     given = out["measure"].astype(object)
-    out["measure"] = given.where(given.notna(), pd.Series(default, index=out.index))
+    out["measure"] = given.where(given.notna(), default)
     scale = out["measure"].map(MEASURE_SCALE)
     percent = pd.to_numeric(out["percent"]).astype("float64")
     out["rate"] = pd.to_numeric(out["rate"]).astype("float64").fillna((percent * scale).round(4))

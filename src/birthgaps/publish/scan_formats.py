@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from birthgaps.core.published_tables import PUBLISHED
 from birthgaps.publish.scan_rules import (
     BLANK_MARKERS,
     SUPPRESSED_BLANK,
@@ -62,7 +63,15 @@ def scan_csv(path: Path, ctx: ScanContext) -> list[Finding]:
     found: list[Finding] = _identifier_findings(
         [(f"header, column {i + 1}", str(c)) for i, c in enumerate(table.columns)], ctx
     )
-    counts = [c for c in table.columns if ctx.is_count_column(str(c))]
+    # a column the catalogue describes for this very table as something else is not a count
+    # (the definitions table's `denominator` names a population: `live_births`)
+    spec = PUBLISHED.get(path.stem)
+    own = {} if spec is None else spec.columns
+    counts = [
+        c
+        for c in table.columns
+        if ctx.is_count_column(str(c)) and (c not in own or own[c].kind == "count")
+    ]
     for column in counts:
         for row, value in enumerate(table[column], start=1):
             breach = count_breach(value, ctx)

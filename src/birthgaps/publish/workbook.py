@@ -156,7 +156,7 @@ def build_workbook(
             legend=marker_legend(markers, disclosure),
             source=f"Source: {source}",
             scope=scope,
-            units=units,
+            units=units or None,  # a table without units (Definitions) gives none
             table_notes=table_notes,
             index_columns={},
             additional_formatting=number_formats(key, frame),

@@ -17,8 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from birthgaps.core.errors import InputError
+from birthgaps.core.outcomes import MEASURES, Outcome, builtin_declarations
 from birthgaps.core.settings import schema_defaults
 from birthgaps.ingest.national import ENGLAND, read_reference
+from birthgaps.stats.outcome_specs import resolve_outcomes, rolling_periods
 
 #: Key of a whole-period comparator row (as ``birthgaps.stats.rates.WHOLE_PERIOD``).
 WHOLE_PERIOD = "all"
@@ -36,7 +38,8 @@ COMPARATOR_COLUMNS = [
     "years",
     "reference_numerator",
     "reference_denominator",
-    "percent",
+    "value",
+    "unit",
     "source",
     "note",
 ]
@@ -52,18 +55,21 @@ def year_span(years: Iterable[int]) -> str:
     return ", ".join(str(y) for y in years)
 
 
-def _pooled(rows: pd.DataFrame) -> tuple[float | None, float | None, float | None]:
-    """(numerator, denominator, percent) pooled over ``rows``: counts summed where every row has
-    them; one row without counts stands alone (its published percentage); else nothing."""
+def _pooled(
+    rows: pd.DataFrame, multiplier: int = 100
+) -> tuple[float | None, float | None, float | None]:
+    """(numerator, denominator, value) pooled over ``rows``, the value times ``multiplier`` (100 for
+    a percentage, 1,000 for a rate per 1,000): counts summed where every row has them; one row
+    without counts stands alone (its published value); else nothing."""
     if rows.empty:
         return None, None, None
     counted = rows["numerator"].notna().all() and rows["denominator"].notna().all()
     if counted:
         numerator = float(rows["numerator"].astype("float64").sum())
         denominator = float(rows["denominator"].astype("float64").sum())
-        return numerator, denominator, round(100 * numerator / denominator, 4)
+        return numerator, denominator, round(multiplier * numerator / denominator, 4)
     if len(rows) == 1:
-        return None, None, float(rows["percent"].iloc[0])
+        return None, None, round(float(rows["percent"].iloc[0]) * multiplier / 100, 4)
     return None, None, None
 
 
@@ -76,24 +82,33 @@ def comparator_table(
     reference: pd.DataFrame,
     areas: Mapping[str, str],
     years: Sequence[int],
-    outcomes: Sequence[str],
+    outcomes: Mapping[str, Outcome] | Sequence[str],
     source: str,
     regions: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per area, outcome and period (each release year, then ``all``): the comparator
-    value used and where it comes from; ``percent`` is blank, with a ``note``, when there is none."""
+    """One row per area, outcome and period (each release year, or each rolling period of an
+    outcome pooled over three years, then ``all``): the comparator value used, in the outcome's
+    unit, and where it comes from; ``value`` is blank, with a ``note``, when there is none.
+
+    ``outcomes`` are the declarations (or built-in ids). A rolling period is compared with the
+    comparator pooled over the same years only when the reference has all of them."""
     if source not in REFERENCE_SOURCES:
         raise InputError(
             f"comparators are read for sources {', '.join(REFERENCE_SOURCES)}, not {source!r}",
             key="statistics.benchmark.source",
         )
+    declared = resolve_outcomes(
+        outcomes if isinstance(outcomes, Mapping) else None,
+        [] if isinstance(outcomes, Mapping) else outcomes,
+    )
     release_years = sorted({int(y) for y in years})
     records = []
     for area, area_name in areas.items():
         code = _geography_for(str(area), source, regions or {})
-        for outcome in outcomes:
+        for outcome, spec in declared.items():
             rows = reference[
-                (reference["geography_code"] == code) & (reference["outcome"] == outcome)
+                (reference["geography_code"] == code)
+                & (reference["outcome"] == reference_outcome(spec, set(reference["outcome"])))
             ]
             name = str(rows["geography_name"].iloc[0]) if len(rows) else ""
             base = {
@@ -105,21 +120,27 @@ def comparator_table(
                 "geography_type": str(rows["geography_type"].iloc[0]) if len(rows) else "",
             }
             why = _missing_reason(code, name, outcome, source)
-            for period in [*release_years, WHOLE_PERIOD]:
-                used = rows[
-                    rows["year"].isin(release_years if period == WHOLE_PERIOD else [period])
-                ]
-                numerator, denominator, percent = _pooled(used)
+            periods = [
+                *rolling_periods(release_years, spec.pool_years),
+                (WHOLE_PERIOD, tuple(release_years)),
+            ]
+            for period, period_years in periods:
+                used = rows[rows["year"].isin(period_years)]
                 covered = sorted(int(y) for y in used["year"])
+                whole = period == WHOLE_PERIOD
+                complete = whole or covered == list(period_years)
+                numerator, denominator, value = (
+                    _pooled(used, spec.multiplier) if complete else (None, None, None)
+                )
                 label = name
-                if period == WHOLE_PERIOD and covered and covered != release_years:
+                if whole and covered and covered != release_years:
                     label = f"{name} ({year_span(covered)})"
                 note = ""
-                if percent is None:
+                if value is None:
                     note = why or (
                         f"no {name} value for {period}"
-                        if period != WHOLE_PERIOD
-                        else f"no {name} value for {year_span(release_years)} that can be pooled"
+                        if len(period_years) == 1 and not whole
+                        else f"no {name} value for {year_span(period_years)} that can be pooled"
                     )
                     label = ""
                 records.append(
@@ -127,20 +148,45 @@ def comparator_table(
                         **base,
                         "period": str(period),
                         "benchmark_label": label,
-                        "years": year_span(covered) if percent is not None else "",
+                        "years": year_span(covered) if value is not None else "",
                         "reference_numerator": numerator,
                         "reference_denominator": denominator,
-                        "percent": percent,
+                        "value": value,
+                        "unit": spec.unit,
                         "source": "; ".join(sorted(set(used["source"])))
-                        if percent is not None
+                        if value is not None
                         else "",
                         "note": note,
                     }
                 )
-    out = pd.DataFrame.from_records(records, columns=COMPARATOR_COLUMNS)
+    return _typed(pd.DataFrame.from_records(records, columns=COMPARATOR_COLUMNS))
+
+
+def reference_outcome(spec: Outcome, available: set[str]) -> str:
+    """The reference's outcome for a declared one: its own id, else a built-in outcome that counts
+    the same events of the same population in the same unit (infant mortality by year of death
+    reads the reference's infant rows: ONS counts deaths in the year they are registered)."""
+    if spec.id in available:
+        return spec.id
+    same = (spec.numerator, spec.denominator, spec.measure, spec.restrict, tuple(spec.requires))
+    for other in resolve_outcomes(None, builtin_declarations()).values():
+        if other.id in available and same == (
+            other.numerator,
+            other.denominator,
+            other.measure,
+            other.restrict,
+            tuple(other.requires),
+        ):
+            return other.id
+    return spec.id
+
+
+def _typed(out: pd.DataFrame) -> pd.DataFrame:
+    """The comparators table with its count columns as Int64 and ``value`` as float."""
     for column in ("reference_numerator", "reference_denominator"):
         out[column] = pd.array(out[column], dtype="Int64")
-    out["percent"] = pd.to_numeric(out["percent"]).astype("float64")
+    out["value"] = pd.to_numeric(out["value"]).astype("float64")
+    out["unit"] = out["unit"].astype("string")
     return out
 
 
@@ -154,8 +200,9 @@ def _missing_reason(code: str | None, name: str, outcome: str, source: str) -> s
 
 
 def benchmark_lookup(comparators: pd.DataFrame) -> dict[tuple[str, str, str], tuple[str, float]]:
-    """(area_code, outcome, period) -> (label, percent) of the comparator rows that have a value."""
-    shown = comparators[pd.to_numeric(comparators["percent"], errors="coerce").notna()]
+    """(area_code, outcome, period) -> (label, value in the outcome's unit) of the comparator rows
+    that have a value."""
+    shown = comparators[pd.to_numeric(comparators["value"], errors="coerce").notna()]
     return {
         (str(a), str(o), str(p)): (str(label), float(value))
         for a, o, p, label, value in zip(
@@ -163,7 +210,7 @@ def benchmark_lookup(comparators: pd.DataFrame) -> dict[tuple[str, str, str], tu
             shown["outcome"],
             shown["period"],
             shown["benchmark_label"],
-            shown["percent"],
+            shown["value"],
             strict=True,
         )
     }
@@ -200,6 +247,11 @@ def read_comparators(path: str | Path) -> pd.DataFrame:
     frame = pd.read_csv(
         path, dtype={c: "string" for c in ("area_code", "period", "outcome")}, keep_default_na=True
     )
+    if "value" not in frame.columns and "percent" in frame.columns:
+        # a table written before per-1,000 outcomes: every value is a percentage
+        frame = frame.rename(columns={"percent": "value"})
+    if "unit" not in frame.columns:
+        frame["unit"] = MEASURES["percent"][1]
     missing = [c for c in COMPARATOR_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(
@@ -223,8 +275,8 @@ def funnel_targets(
     comparators: pd.DataFrame | None, areas: Iterable[str]
 ) -> dict[str, tuple[float, str]]:
     """Outcome -> (funnel target as a proportion, its label): the comparator's whole-period value
-    when every area shares it (England; a region holding all the areas), else none for that
-    outcome (the funnel then uses the study areas' average)."""
+    (divided by 100 or 1,000 by its ``unit``) when every area shares it (England; a region holding
+    all the areas), else none for that outcome (the funnel then uses the study areas' average)."""
     if comparators is None or comparators.empty:
         return {}
     rows = comparators[
@@ -233,10 +285,12 @@ def funnel_targets(
     ]
     targets = {}
     for outcome, part in rows.groupby("outcome", sort=True):
-        values = pd.to_numeric(part["percent"], errors="coerce")
+        values = pd.to_numeric(part["value"], errors="coerce")
         labels = part["benchmark_label"].astype(str)
+        scale = {unit: multiplier for multiplier, unit in MEASURES.values()}
+        multiplier = scale.get(str(part["unit"].iloc[0]), 100)
         if values.notna().all() and values.nunique() == 1 and labels.nunique() == 1:
-            targets[str(outcome)] = (float(values.iloc[0]) / 100, str(labels.iloc[0]))
+            targets[str(outcome)] = (float(values.iloc[0]) / multiplier, str(labels.iloc[0]))
     return targets
 
 
@@ -249,10 +303,21 @@ def shipped_reference_path() -> Path:
     return Path(__file__).resolve().parents[3] / default
 
 
-def default_comparators(counts: pd.DataFrame, source: str) -> pd.DataFrame:
+def period_years(labels: Iterable[str]) -> list[int]:
+    """The years the ``year`` groups of a rates table cover ("2019" or "2019-2021")."""
+    years: set[int] = set()
+    for label in labels:
+        first, _, last = str(label).partition("-")
+        years.update(range(int(first), int(last or first) + 1))
+    return sorted(years)
+
+
+def default_comparators(
+    counts: pd.DataFrame, source: str, outcomes: Mapping[str, Outcome] | None = None
+) -> pd.DataFrame:
     """Comparator rows for a rates-shaped table when none are given (library use, tests): England
-    from the shipped reference for the table's areas, years and outcomes (``region`` needs the
-    rule's region map, so it stops here)."""
+    from the shipped reference for the table's areas, years and outcomes (``outcomes``: their
+    declarations, else the built-ins; ``region`` needs the rule's region map, so it stops here)."""
     if source != "england":
         raise InputError(
             f"benchmark source {source!r} needs the comparators table (rule comparators)",
@@ -260,26 +325,37 @@ def default_comparators(counts: pd.DataFrame, source: str) -> pd.DataFrame:
         )
     areas = [a for a in counts["area_code"].astype(str).unique() if a != "ALL"]
     is_year = counts["dimension"].astype(str) == "year"
-    years = sorted({int(y) for y in counts.loc[is_year, "group"].astype(str)})
-    outcomes = list(counts["outcome"].astype(str).unique())
+    years = period_years(counts.loc[is_year, "group"].astype(str).unique())
+    ids = list(counts["outcome"].astype(str).unique())
+    declared = resolve_outcomes(None, ids) if outcomes is None else dict(outcomes)
+    present = {i: declared[i] for i in ids if i in declared}
     reference = read_reference(shipped_reference_path())
-    return comparator_table(reference, {a: a for a in areas}, years, outcomes, source)
+    return comparator_table(reference, {a: a for a in areas}, years, present, source)
 
 
 def configured_comparators(
-    areas: Mapping[str, str], years: Sequence[int], outcomes: Sequence[str], benchmark: Mapping
+    areas: Mapping[str, str],
+    years: Sequence[int],
+    outcomes: Mapping[str, Outcome] | Sequence[str],
+    benchmark: Mapping,
 ) -> pd.DataFrame:
     """The comparators table of a ``pooled`` or ``values`` benchmark: one row per area, outcome and
     period saying what the area is compared with (the pooled value is in the rates table's ``ALL``
-    rows; given values with their period)."""
+    rows; given values, in the outcome's unit, with their period: a year, a rolling period such
+    as "2019-2021", or ``all``)."""
     source = benchmark["source"]
     label = benchmark.get("label") or ("All study areas" if source == "pooled" else "England")
     given = {str(o): {str(k): v for k, v in (p or {}).items()} for o, p in
              (benchmark.get("values") or {}).items()}  # fmt: skip
+    declared = resolve_outcomes(
+        outcomes if isinstance(outcomes, Mapping) else None,
+        [] if isinstance(outcomes, Mapping) else outcomes,
+    )
     records = []
     for area, area_name in areas.items():
-        for outcome in outcomes:
-            for period in [*(str(int(y)) for y in sorted(years)), WHOLE_PERIOD]:
+        for outcome, spec in declared.items():
+            periods = [p for p, _ in rolling_periods(years, spec.pool_years)]
+            for period in [*periods, WHOLE_PERIOD]:
                 value = given.get(str(outcome), {}).get(period) if source == "values" else None
                 note = (
                     "the study areas pooled: the ALL rows of the rates table"
@@ -299,13 +375,10 @@ def configured_comparators(
                         "years": "",
                         "reference_numerator": None,
                         "reference_denominator": None,
-                        "percent": value,
+                        "value": value,
+                        "unit": spec.unit,
                         "source": f"config statistics.benchmark.source: {source}",
                         "note": note,
                     }
                 )
-    out = pd.DataFrame.from_records(records, columns=COMPARATOR_COLUMNS)
-    for column in ("reference_numerator", "reference_denominator"):
-        out[column] = pd.array(out[column], dtype="Int64")
-    out["percent"] = pd.to_numeric(out["percent"]).astype("float64")
-    return out
+    return _typed(pd.DataFrame.from_records(records, columns=COMPARATOR_COLUMNS))

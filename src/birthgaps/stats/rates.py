@@ -1,5 +1,7 @@
-"""Proportions by each dimension with Wilson 95%/99.8% CIs, ONS small-number rules and the comparison
-with a benchmark (Fingertips comparator method 1), and their published, disclosure-controlled form.
+"""Rates of every declared outcome by each dimension (percentages with Wilson limits, rates per 1,000
+with exact/Byar's limits), each outcome's small-number rules, rolling three-year periods for pooled
+outcomes, the comparison with a benchmark (Fingertips comparator method 1), and their published,
+disclosure-controlled form.
 
 The statistics themselves are those of ``birthgaps.stats.measures`` (docs/statistics.md); this module only groups
 the cell table and lays the results out as the rates table of docs/architecture.md.
@@ -16,6 +18,7 @@ from birthgaps.core.codes import DETAILED_TO_GROUP, ETHNIC_DETAILED, NOT_STATED,
 from birthgaps.core.disclosure import protect_counts as protect_counts_primary
 from birthgaps.core.disclosure import rates_additive_sets, secondary_suppress
 from birthgaps.core.errors import InputError
+from birthgaps.core.outcomes import Outcome, builtin_declarations
 from birthgaps.core.settings import schema_defaults
 from birthgaps.stats.comparators import (
     COMPARATOR_COLUMNS,
@@ -23,13 +26,16 @@ from birthgaps.stats.comparators import (
     benchmark_lookup,
     default_comparators,
 )
+from birthgaps.stats.linked_counts import linked_withheld, rolling_withheld
 from birthgaps.stats.measures import (
     apply_small_number_rules,
     compare_with_benchmark,
     level_suffix,
     proportion_ci,
+    rate_ci,
     statistics_settings,
 )
+from birthgaps.stats.outcome_specs import POLARITY_WORDS, resolve_outcomes, rolling_counts
 
 ALL_AREAS = "ALL"
 #: Groups that are not a category of their dimension (left out of trends and inequality measures).
@@ -37,8 +43,9 @@ NOT_A_GROUP = (UNKNOWN, NOT_STATED)
 CROSS = "imd_quintile_by_ethnic_group"
 DIMENSIONS = ["overall", "imd_quintile", "ethnic_group", "age_band", "year", CROSS]
 
-#: Every outcome birthgaps reports is adverse: a lower value is better (Fingertips polarity).
-POLARITY = "low_is_good"
+#: Fingertips polarity of an outcome declared ``lower_is_better`` (every built-in outcome); the
+#: rates themselves take each outcome's own (``birthgaps.stats.outcome_specs.POLARITY_WORDS``).
+POLARITY = POLARITY_WORDS["lower_is_better"]
 
 #: The benchmark when config ``statistics.benchmark`` is absent: England (``birthgaps.stats.comparators``).
 DEFAULT_BENCHMARK: dict = {**schema_defaults("statistics", "benchmark"), "values": {}}
@@ -52,7 +59,8 @@ RATE_COLUMNS = [
     *KEY_COLUMNS,
     "events",
     "denominator",
-    "percent",
+    "unit",
+    "value",
     "lower_95",
     "upper_95",
 ]
@@ -99,7 +107,7 @@ def benchmark_settings(statistics: Mapping | None) -> dict:
         values[str(outcome)] = {str(k): float(v) for k, v in (by_period or {}).items()}
     if source == "values" and not any(values.values()):
         raise InputError(
-            "benchmark source 'values' needs published percentages under values",
+            "benchmark source 'values' needs published values (in each outcome's unit) under values",
             key="statistics.benchmark.values",
             hint="e.g. values: {preterm: {2022: 7.9, all: 7.8}}, or use source: england",
         )
@@ -125,11 +133,14 @@ def grouped_counts(
     dimensions: Sequence[str] = DIMENSIONS,
     *,
     by_year: bool = False,
+    pooling: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
     """Events and denominators per area (and ``ALL`` pooled), outcome, dimension and group.
 
     With ``by_year`` also per year of birth (a ``year`` column after ``group``). Areas follow the
-    config order, then ``ALL``; dimensions follow ``dimensions``.
+    config order, then ``ALL``; dimensions follow ``dimensions``. ``pooling`` (outcome -> years per
+    period) gives an outcome pooled over three years its ``year`` breakdown as rolling periods
+    ("2019-2021", "2020-2022", ...; none when the release is shorter than three years).
     """
     missing = [c for c in ("area_code", "outcome", "events", "denominator") if c not in cells]
     if missing:
@@ -146,6 +157,8 @@ def grouped_counts(
         summed = part.groupby(keys, sort=True, observed=True)[["events", "denominator"]].sum()
         summed = summed.reset_index()
         summed.insert(2, "dimension", dimension)
+        if dimension == "year" and not by_year and pooling:
+            summed = rolling_counts(summed, pooling)
         frames.append(summed)
     counts = pd.concat(frames, ignore_index=True)
     names = {**areas, ALL_AREAS: "All areas"}
@@ -160,13 +173,14 @@ def grouped_counts(
     return counts.reset_index(drop=True)
 
 
-def benchmark_values(rates: pd.DataFrame, benchmark: Mapping, value: str = "percent") -> pd.Series:
-    """The benchmark percentage of each row: the same outcome over the row's period.
+def benchmark_values(rates: pd.DataFrame, benchmark: Mapping, value: str = "value") -> pd.Series:
+    """The benchmark value of each row (in the outcome's unit): the same outcome over the row's
+    period (a year, or a rolling period of a pooled outcome).
 
     A ``year`` row is compared with the benchmark for that year, every other row with the benchmark
     for the whole period (Fingertips compares subgroups with the benchmark's overall value). Pooled:
     the ``ALL`` rows' ``value`` (the pooled rows themselves get none); values: the configured
-    percentages (missing where a year or ``all`` is not given; a one-year release may give the year);
+    values (missing where a year or ``all`` is not given; a one-year release may give the year);
     england/region: the area's comparator for the outcome and period (``lookup``; without one,
     England from the shipped reference, ``birthgaps.stats.comparators.default_comparators``) (none for ``ALL``, none for a
     year the comparator does not cover: never another year's value).
@@ -225,55 +239,99 @@ def benchmark_labels(rates: pd.DataFrame, benchmark: Mapping) -> pd.Series:
     return pd.Series(labels, index=rates.index, dtype="string")
 
 
-def _comparison(rates: pd.DataFrame, levels: Sequence[float], benchmark: Mapping) -> pd.Series:
-    """Fingertips comparison of each row with its benchmark; "" for the rows that are the benchmark."""
+def _comparison(
+    rates: pd.DataFrame, levels: Sequence[float], benchmark: Mapping, polarity: pd.Series
+) -> pd.Series:
+    """Fingertips comparison of each row with its benchmark, by the outcome's polarity (Better or
+    Worse); "" for the rows that are the benchmark."""
     two_level = 0.998 in levels
-    labels = compare_with_benchmark(
-        rates["percent"],
-        rates["lower_95"],
-        rates["upper_95"],
-        rates["benchmark"],
-        polarity=POLARITY,
-        lower_998=rates["lower_99_8"] if two_level else None,
-        upper_998=rates["upper_99_8"] if two_level else None,
-    )
+    labels = pd.Series("", index=rates.index, dtype="string")
+    for words in polarity.unique():
+        rows = polarity == words
+        part = rates[rows]
+        labels[rows] = compare_with_benchmark(
+            part["value"],
+            part["lower_95"],
+            part["upper_95"],
+            part["benchmark"],
+            polarity=POLARITY_WORDS[words],
+            lower_998=part["lower_99_8"] if two_level else None,
+            upper_998=part["upper_99_8"] if two_level else None,
+        ).astype("string")
     if benchmark["source"] != "values":
         labels = labels.mask(rates["area_code"] == ALL_AREAS, "")
     return labels.astype("string")
 
 
-def rate_statistics(
-    counts: pd.DataFrame, statistics: Mapping | None = None, *, published: bool = False
+def rate_limits(
+    events: pd.Series, denominator: pd.Series, per_1000: np.ndarray, levels: Sequence[float]
 ) -> pd.DataFrame:
-    """Percent, Wilson CIs, ONS small-number flag and benchmark comparison of each counts row.
+    """``value`` and limits of each row: a percentage with Wilson limits, or (``per_1000`` rows) a
+    rate per 1,000 with exact Poisson limits below 10 events and Byar's above (PHE/OHID)."""
+    out = proportion_ci(events, denominator, confidence=levels, multiplier=100)
+    columns = ["value", *ci_columns(levels)]
+    if per_1000.any():
+        rows = out.index[per_1000]
+        rates = rate_ci(events[rows], denominator[rows], confidence=levels, multiplier=1000)
+        out.loc[rows, columns] = rates[columns].to_numpy()
+    return out[columns]
+
+
+def rate_statistics(
+    counts: pd.DataFrame,
+    statistics: Mapping | None = None,
+    *,
+    published: bool = False,
+    outcomes: Mapping[str, Outcome] | None = None,
+) -> pd.DataFrame:
+    """Value in the outcome's unit, its limits, ONS small-number flag and benchmark comparison of
+    each counts row.
 
     The one place the rates table's statistics are computed: on the unrounded counts for the
     restricted table, and on the protected (rounded, suppressed) counts for the published one, so
-    that every published figure is a function of the published counts (docs/disclosure.md). A row
-    with blank counts (withheld) gets blank statistics and ``comparison`` "Not compared".
-    With ``published`` the percentage and limits are rounded to 2 decimals, as published.
+    that every published figure is a function of the published counts (docs/disclosure.md). Each
+    outcome's declaration (``outcomes``; the built-ins when None) gives its measure (``unit`` "%"
+    with Wilson limits, or "per 1,000" with exact/Byar's limits), its small-number rules and its
+    polarity. A row with blank counts (withheld) gets blank statistics and ``comparison`` "Not
+    compared". With ``published`` the value and limits are rounded to 2 decimals, as published.
     """
     statistics = dict(statistics or {})
-    settings = statistics_settings({"statistics": statistics})
     levels = confidence_levels(statistics)
     benchmark = benchmark_settings(statistics)
+    ids = counts["outcome"].astype(str)
+    declared = resolve_outcomes(outcomes, ids.unique(), statistics)
+    unknown = sorted(set(ids) - set(declared))
+    if unknown:
+        raise InputError(
+            f"rates of outcome(s) {', '.join(unknown)}, which are not declared",
+            column="outcome",
+            rows=int(ids.isin(unknown).sum()),
+            hint="the cell table and the config's outcomes differ; rerun the cells rule",
+        )
     if benchmark["source"] in REFERENCE_SOURCES and benchmark["lookup"] is None:
-        benchmark["lookup"] = benchmark_lookup(default_comparators(counts, benchmark["source"]))
+        rows = default_comparators(counts, benchmark["source"], declared)
+        benchmark["lookup"] = benchmark_lookup(rows)
     out = counts.copy()
     events = pd.to_numeric(out["events"]).astype("float64")
     denominator = pd.to_numeric(out["denominator"]).astype("float64")
-    ci = proportion_ci(events, denominator, confidence=levels, multiplier=100)
-    value_columns = ["percent", *ci_columns(levels)]
-    out["percent"] = ci["value"]
-    for column in ci_columns(levels):
-        out[column] = ci[column]
-    small = settings["small_numbers"]
-    out = apply_small_number_rules(
-        out.assign(events=events),
-        min_events=small["min_events"],
-        unreliable_below=small["unreliable_below"],
-        value_cols=value_columns,
-    ).assign(events=out["events"])
+    per_1000 = ids.map({k: o.measure == "per_1000" for k, o in declared.items()})
+    value_columns = ["value", *ci_columns(levels)]
+    limits = rate_limits(events, denominator, per_1000.to_numpy(dtype=bool), levels)
+    out["unit"] = ids.map({k: o.unit for k, o in declared.items()}).astype("string")
+    for column in value_columns:
+        out[column] = limits[column].astype("float64")
+    out["reliability"] = pd.Series("", index=out.index, dtype="string")
+    for outcome, rows in out.groupby(ids, sort=False).groups.items():
+        spec = declared[str(outcome)]
+        ruled = apply_small_number_rules(
+            out.loc[rows, value_columns].assign(events=events[rows]),
+            min_events=spec.min_events,
+            unreliable_below=spec.unreliable_below,
+            value_cols=value_columns,
+        )
+        for column in value_columns:
+            out.loc[rows, column] = ruled[column].to_numpy(dtype="float64", na_value=np.nan)
+        out.loc[rows, "reliability"] = ruled["reliability"]
     withheld = events.isna().to_numpy()
     out["reliability"] = out["reliability"].astype("string").mask(withheld, "")
     for column in value_columns:
@@ -283,10 +341,12 @@ def rate_statistics(
     out["benchmark"] = benchmark_values(out, benchmark)
     if published:
         out["benchmark"] = out["benchmark"].round(2)
-    comparison = _comparison(out, levels, benchmark)
+    polarity = ids.map({k: o.polarity for k, o in declared.items()})
+    comparison = _comparison(out, levels, benchmark, polarity)
     out["comparison"] = comparison.mask(withheld & (comparison != ""), "Not compared")
     keys = [c for c in KEY_COLUMNS if c in out.columns]
-    return out[[*keys, "events", "denominator", *value_columns, *COMPARISON_COLUMNS]]
+    columns = [*keys, "events", "denominator", "unit", *value_columns, *COMPARISON_COLUMNS]
+    return out[columns]
 
 
 def compute_rates(
@@ -295,20 +355,30 @@ def compute_rates(
     statistics: Mapping | None = None,
     *,
     detailed: pd.DataFrame | None = None,
+    outcomes: Mapping[str, Outcome] | None = None,
 ) -> pd.DataFrame:
-    """Unrounded rates (percent) with Wilson CIs for each area, all areas pooled, and dimension.
+    """Unrounded rates of each declared outcome with their limits for each area, all areas pooled,
+    and dimension.
 
-    ``statistics`` is the config's ``statistics`` block: CI levels (95% always, 99.8% by default),
-    ONS small-number rules (``reliability`` "x": no rate from fewer than 3 events; "u": fewer than 20)
-    and the benchmark (``benchmark_label``, ``benchmark`` percent, ``comparison``, low is good).
-    With ``detailed`` (the detailed-ethnicity cells, config ``ethnicity.detailed``) the table gains
-    the ``ethnic_group_detailed`` breakdown (:func:`with_detailed_ethnicity`).
-    This table is restricted: it holds exact counts.
+    ``statistics`` is the config's ``statistics`` block: CI levels (95% always, 99.8% by default)
+    and the benchmark (``benchmark_label``, ``benchmark`` in the outcome's unit, ``comparison``).
+    ``outcomes`` (the registry; the built-ins of the cells' outcomes when None) gives each
+    outcome's unit, small-number rules (``reliability`` "x": no rate from fewer than 3 events;
+    "u": fewer than 20, by default), polarity and pooling (rolling three-year ``year`` rows); cells
+    of an outcome not declared are left out. With ``detailed`` (the detailed-ethnicity cells,
+    config ``ethnicity.detailed``) the table gains the ``ethnic_group_detailed`` breakdown
+    (:func:`with_detailed_ethnicity`). This table is restricted: it holds exact counts.
     """
-    counts = grouped_counts(cells, areas, DIMENSIONS)
+    if outcomes is not None:
+        cells = cells[cells["outcome"].astype(str).isin(list(outcomes))]
+        if detailed is not None:
+            detailed = detailed[detailed["outcome"].astype(str).isin(list(outcomes))]
+    declared = resolve_outcomes(outcomes, cells["outcome"].astype(str).unique(), statistics)
+    pooling = {k: o.pool_years for k, o in declared.items()}
+    counts = grouped_counts(cells, areas, DIMENSIONS, pooling=pooling)
     if detailed is not None:
         counts = with_detailed_ethnicity(counts, detailed, areas)
-    return rate_statistics(counts, statistics)
+    return rate_statistics(counts, statistics, outcomes=declared)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -388,6 +458,7 @@ def protect_counts(
     *,
     secondary: bool = True,
     previous: pd.DataFrame | None = None,
+    outcomes: Mapping[str, Outcome] | None = None,
 ) -> pd.DataFrame:
     """The protected counts of every rates row: primary rule, then secondary suppression.
 
@@ -397,7 +468,11 @@ def protect_counts(
     (``birthgaps.core.disclosure.secondary_suppress``) then hides further rows so that no additive set
     (groups to overall, cross to margins, areas to ``ALL``) has exactly one withheld row; rows the
     previous release withheld are chosen first, so the pattern stays stable from one release to
-    the next. Returns the key columns, ``events``, ``denominator`` (<NA> when withheld),
+    the next. Outcomes with nested denominators (total births and live births: their difference
+    is the stillbirths) are protected against each other too
+    and so are overlapping rolling periods of a pooled outcome (``birthgaps.stats.linked_counts``;
+    ``outcomes`` gives the declarations, the built-ins when None); secondary suppression runs again
+    until none of them adds a row. Returns the key columns, ``events``, ``denominator`` (<NA> when withheld),
     ``suppressed`` and ``suppression`` (``primary``, ``secondary`` or "": quality assurance only,
     never published). Every other published table derives from these counts.
     """
@@ -410,14 +485,29 @@ def protect_counts(
         size = counts["denominator"].astype("float64").where(~out["previously_withheld"], -1.0)
         events = counts["events"].to_numpy(dtype="float64")
         zero = (events == 0) | (counts["denominator"].to_numpy(dtype="float64") == events)
-        out = secondary_suppress(
-            out.assign(_size=size.to_numpy()),
-            sets,
-            value_columns=["events", "denominator"],
-            size_column="_size",
-            zero=zero,
-        )
-        out = out.drop(columns="_size")
+        ids = counts["outcome"].astype(str).unique()
+        if outcomes is None:  # library use: the built-ins among the table's outcomes
+            ids = [i for i in ids if i in builtin_declarations()]
+        declared = resolve_outcomes(outcomes, ids)
+        primary = out["suppressed"].to_numpy(dtype=bool)
+        while True:
+            out = secondary_suppress(
+                out.assign(_size=size.to_numpy()),
+                sets,
+                value_columns=["events", "denominator"],
+                size_column="_size",
+                zero=zero,
+            ).drop(columns="_size")
+            hidden = out["suppressed"].to_numpy(bool)
+            extra = linked_withheld(counts, hidden, declared, rules)
+            extra |= rolling_withheld(counts, hidden | extra, declared)
+            if not extra.any():
+                break
+            for column in ("events", "denominator"):
+                out[column] = out[column].mask(pd.Series(extra, index=out.index))
+            out["suppressed"] = out["suppressed"].to_numpy(bool) | extra
+        kind = np.where(primary, "primary", np.where(out["suppressed"], "secondary", ""))
+        out["suppression"] = pd.Series(kind, index=out.index, dtype="string")
     else:
         kind = out["suppressed"].map({True: "primary", False: ""})
         out["suppression"] = kind.astype("string")
@@ -432,10 +522,11 @@ def publish_rates(
     secondary: bool = True,
     show_kind: bool = False,
     previous: pd.DataFrame | None = None,
+    outcomes: Mapping[str, Outcome] | None = None,
 ) -> pd.DataFrame:
     """The published rates table: protected counts (:func:`protect_counts`) and their statistics.
 
-    Every statistic (percentage, confidence limits, reliability flag, benchmark and comparison) is
+    Every statistic (value, confidence limits, reliability flag, benchmark and comparison) is
     computed by :func:`rate_statistics` from the rounded counts, never from the unrounded ones, so
     inverting a limit gives back only the published counts. A withheld row (``suppressed``, flag
     ``c``) is blank throughout and "Not compared". ``secondary=False`` only for tests that show the
@@ -444,8 +535,10 @@ def publish_rates(
     are the small ones. ``previous`` is the previous release's published rates table, when the
     release follows one (docs/disclosure.md, "Across releases").
     """
-    protected = protect_counts(rates, rules, secondary=secondary, previous=previous)
-    out = rate_statistics(protected, statistics, published=True)
+    protected = protect_counts(
+        rates, rules, secondary=secondary, previous=previous, outcomes=outcomes
+    )
+    out = rate_statistics(protected, statistics, published=True, outcomes=outcomes)
     out["suppressed"] = protected["suppressed"].to_numpy(dtype=bool)
     out["flag"] = out["suppressed"].map({True: "c", False: ""}).astype("string")
     if show_kind:

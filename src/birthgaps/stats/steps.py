@@ -10,6 +10,7 @@ import pandas as pd
 
 from birthgaps.clean.cleaning import quintile_basis
 from birthgaps.core.errors import InputError
+from birthgaps.core.outcomes import from_params
 from birthgaps.core.provenance import label_table
 from birthgaps.core.tables import read_table
 from birthgaps.ingest.fingertips import read_snapshot, with_snapshot
@@ -24,6 +25,7 @@ from birthgaps.stats.comparators import (
 )
 from birthgaps.stats.funnel_table import funnel_points, publish_funnel
 from birthgaps.stats.inequality_table import inequality_table, publish_inequality
+from birthgaps.stats.outcome_specs import definitions_table
 from birthgaps.stats.rates import (
     compute_rates,
     detailed_ethnicity,
@@ -39,7 +41,7 @@ PUBLISHED_RATES_REQUIRED = [
     "outcome",
     "dimension",
     "group",
-    "percent",
+    "value",
     "lower_95",
     "upper_95",
     "suppressed",
@@ -56,7 +58,8 @@ def read_published_rates(path: str | Path) -> pd.DataFrame:
             hint="run the rule that writes the rates table first",
         )
     text = {
-        c: "string" for c in ("area_code", "area_name", "outcome", "dimension", "group", "flag")
+        c: "string"
+        for c in ("area_code", "area_name", "outcome", "dimension", "group", "unit", "flag")
     }
     try:
         table = pd.read_csv(
@@ -64,6 +67,9 @@ def read_published_rates(path: str | Path) -> pd.DataFrame:
         )
     except (ValueError, pd.errors.ParserError) as error:
         raise InputError(f"the rates table cannot be read: {error}", file=str(path)) from error
+    if "value" not in table.columns and "percent" in table.columns:
+        # a release published before per-1,000 outcomes (a previous release): all percentages
+        table = table.rename(columns={"percent": "value"}).assign(unit="%")
     missing = [c for c in PUBLISHED_RATES_REQUIRED if c not in table.columns]
     if missing:
         raise InputError(
@@ -90,22 +96,23 @@ def comparators_step(
     *,
     areas: Mapping[str, str],
     years: list[int],
-    outcomes: list[str],
+    outcomes: list[Mapping],
     benchmark: Mapping,
     snapshot: str | Path | None,
     release: str,
     synthetic: bool,
 ) -> None:
-    """Published reference (and Fingertips snapshot) -> the comparator rows the benchmark uses
-    (CSV; only the header when the benchmark is pooled or given values)."""
+    """Published reference (and Fingertips snapshot) -> the comparator rows the benchmark uses, in
+    each outcome's unit (CSV; ``outcomes``: the registry as rule params, ``outcome_params``)."""
+    declared = from_params(outcomes)
     source = benchmark["source"]
     if source in REFERENCE_SOURCES:
         table = read_reference(reference)
         if snapshot:
             table = with_snapshot(table, read_snapshot(snapshot))
-        out = comparator_table(table, areas, years, outcomes, source, read_lad_regions(regions))
+        out = comparator_table(table, areas, years, declared, source, read_lad_regions(regions))
     else:
-        out = configured_comparators(areas, years, outcomes, benchmark)
+        out = configured_comparators(areas, years, declared, benchmark)
     _write_published(out, comparators_out, release, synthetic)
 
 
@@ -114,6 +121,7 @@ def rates_step(
     rates_out: str | Path,
     published_out: str | Path,
     *,
+    outcomes: list[Mapping],
     areas: Mapping[str, str],
     statistics: Mapping,
     disclosure: Mapping,
@@ -125,12 +133,16 @@ def rates_step(
     comparators: str | Path | None = None,
     ethnicity: Mapping | None = None,
     cells_detailed: str | Path | None = None,
+    definitions_out: str | Path | None = None,
 ) -> None:
-    """Cell table -> rates (unrounded, restricted parquet) and published rates (CSV), compared
-    with the comparators (England, a region) when given.
+    """Cell table -> rates of every declared outcome (unrounded, restricted parquet) and published
+    rates (CSV), compared with the comparators (England, a region) when given, and the published
+    definitions of the outcomes (``definitions_out``, tables/outcomes.csv).
 
-    With config ``ethnicity.detailed`` the detailed-ethnicity cells add the detailed breakdown.
+    ``outcomes`` is the registry as rule params (``birthgaps.core.settings.outcome_params``). With
+    config ``ethnicity.detailed`` the detailed-ethnicity cells add the detailed breakdown.
     """
+    declared = from_params(outcomes)
     statistics = with_comparators(
         statistics, read_comparators(comparators) if comparators else None
     )
@@ -143,15 +155,19 @@ def rates_step(
                 hint="the rates rule reads restricted/cells_detailed.parquet (rule cells)",
             )
         detailed = read_table("cells_detailed", cells_detailed)
-    rates = compute_rates(read_table("cells", cells), areas, statistics, detailed=detailed)
+    rates = compute_rates(
+        read_table("cells", cells), areas, statistics, detailed=detailed, outcomes=declared
+    )
     rates.to_parquet(rates_out, index=False)
     previous = None
     if previous_rates:
         previous = previous_release(
             read_published_rates(previous_rates), pd.read_parquet(previous_rates_unrounded)
         )
-    published = publish_rates(rates, disclosure, statistics, previous=previous)
+    published = publish_rates(rates, disclosure, statistics, previous=previous, outcomes=declared)
     _write_published(published, published_out, release, synthetic, quintile_basis(deprivation))
+    if definitions_out is not None:
+        _write_published(definitions_table(declared), definitions_out, release, synthetic)
 
 
 def trends_step(
