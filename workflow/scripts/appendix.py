@@ -30,6 +30,8 @@ def main(smk):
         "disclosure": smk.params.disclosure,
         "statistics": smk.params.statistics,
     }
+    if hasattr(smk.input, "outcomes"):  # the published definitions (labels, units, groups)
+        parameters["outcomes_csv"] = smk.input.outcomes
     if hasattr(smk.input, "previous_rates"):  # a template declares these only if it uses them
         parameters["previous_rates_csv"] = smk.input.previous_rates
         parameters["previous_label"] = smk.params.previous_label

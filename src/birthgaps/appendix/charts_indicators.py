@@ -96,7 +96,7 @@ def trend_chart(
                 label="Years of the recent-trend test",
             )
         x = shown["year"].to_numpy(dtype=float)
-        y = shown["percent"].to_numpy(dtype=float)
+        y = shown["value"].to_numpy(dtype=float)
         hi = shown["upper_95"].to_numpy(dtype=float)
         bench = years["benchmark"].to_numpy(dtype=float) if has_benchmark else []
         top = value_top(y, shown["lower_95"], hi, also=bench) * 1.2  # room for the trend box
@@ -165,7 +165,7 @@ def trend_chart(
             ax.set_xlim(all_years.min() - 0.6, all_years.max() + 0.6)
         ax.set_ylim(0, top)
         ax.set_xlabel(DIMENSION_LABELS["year"])
-        ax.set_ylabel(f"{label} (% of live births)")
+        ax.set_ylabel(value_axis(outcome))
         legend_below(ax, ncols=3, fontsize=10)
         notes = [
             "Points show percentages and bars 95% confidence intervals.",
@@ -192,9 +192,9 @@ def trend_chart(
         finish(fig, ax, title, caption)
 
     values = "; ".join(
-        f"{int(r['year'])} {fmt_pct(r['percent'])} (95% CI {fmt_ci(r['lower_95'], r['upper_95'])})"
+        f"{int(r['year'])} {fmt_value(r['value'], outcome)} (95% CI {fmt_ci(r['lower_95'], r['upper_95'])})"
         + (
-            f", {bench_label} {fmt_pct(r['benchmark'])}, {r['comparison']}"
+            f", {bench_label} {fmt_value(r['benchmark'], outcome)}, {r['comparison']}"
             if np.isfinite(r["benchmark"]) and r["comparison"]
             else ""
         )
@@ -261,7 +261,7 @@ def sii_chart(
         fig = new_figure(10, 7.2)
         ax = fig.add_subplot()
         ok = ~suppressed
-        pct = quint["percent"].to_numpy(dtype=float)
+        pct = quint["value"].to_numpy(dtype=float)
         lo = quint["lower_95"].to_numpy(dtype=float)
         hi = quint["upper_95"].to_numpy(dtype=float)
         line_ends = [sii["intercept"], sii["intercept"] - sii["value"]] if has_sii else []
@@ -327,7 +327,7 @@ def sii_chart(
         ends[0].set_horizontalalignment("left")  # the end words stay over the axis, off the y ticks
         ends[-1].set_horizontalalignment("right")
         ax.set_xlabel("Relative deprivation rank of the mother's neighbourhood (share of births)")
-        ax.set_ylabel(f"{label} (% of live births)")
+        ax.set_ylabel(value_axis(outcome))
         legend_below(ax, ncols=2, fontsize=10)
         notes = [
             "Each IMD quintile is placed at the middle of its share of births, ranked from most to "
@@ -356,7 +356,7 @@ def sii_chart(
         finish(fig, ax, title, caption)
 
     values = "; ".join(
-        f"quintile {q} {fmt_pct(v)}" for q, v, s in zip(IMD_QUINTILES, pct, ok, strict=True) if s
+        f"quintile {q} {fmt_value(v, outcome)}" for q, v, s in zip(IMD_QUINTILES, pct, ok, strict=True) if s
     )
     alt = (
         f"{'Synthetic data. ' if synthetic else ''}Chart of {lower_first(label)} as a percentage "
@@ -432,7 +432,7 @@ def funnel_plot(
             baseline,
             color=BENCHMARK_COLOUR,
             linewidth=1.5,
-            label=wrap(f"{target} ({fmt_pct(baseline)})", 28),
+            label=wrap(f"{target} ({fmt_value(baseline, outcome)})", 28),
             zorder=1,
         )
         for level, style, text in (("95", "--", "95% limits"), ("99_8", ":", "99.8% limits")):
@@ -493,11 +493,11 @@ def funnel_plot(
         ax.set_ylim(max(0.0, y_low - pad), y_high + pad)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.set_xlabel(f"Live births in the denominator ({rounded(disclosure)})")
-        ax.set_ylabel(f"{label} (% of live births)")
+        ax.set_ylabel(value_axis(outcome))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
         notes = [
             f"Funnel limits (PHE method, Wilson score) around {target} "
-            f"({fmt_pct(baseline)}): a point outside the 95% (dashed) or 99.8% (dotted) limits "
+            f"({fmt_value(baseline, outcome)}): a point outside the 95% (dashed) or 99.8% (dotted) limits "
             "differs significantly from it.",
             "Values based on small numbers are suppressed and not shown.",
         ]
@@ -512,14 +512,14 @@ def funnel_plot(
 
     described = "; ".join(
         f"{p['area_name']}{'' if p['row_type'] == 'area' else ' ' + str(int(p['year']))} "
-        f"{fmt_pct(p['percent'])} of {int(p['denominator']):,} births "
+        f"{fmt_value(p['percent'], outcome)} of {int(p['denominator']):,} births "
         f"({significance_phrase(str(p['significance']))})"
         for _, p in points[mine].iterrows()
     )
     alt = (
         f"{'Synthetic data. ' if synthetic else ''}Funnel plot of {lower_first(label)} as a "
         f"percentage of live births against the number of births, for each study area over the "
-        f"whole period and for each year, with {target} ({fmt_pct(baseline)}) and 95% and "
+        f"whole period and for each year, with {target} ({fmt_value(baseline, outcome)}) and 95% and "
         f"99.8% limits. {title}. {name}: {described}."
     )
     return fig, alt

@@ -59,7 +59,7 @@ def format_benchmark_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame
         reliability = (
             frames.cell_text(row.get("reliability")) if "reliability" in raw.columns else ""
         )
-        pct = num(row["percent"])
+        pct = num(row["value"])
         shown = not suppressed and not np.isnan(pct)
         has_998 = "lower_99_8" in raw.columns
         records.append(
@@ -154,7 +154,7 @@ def benchmark_sentence(inputs: AppendixInputs, outcome: str) -> str | None:
         return None
     period = f" in {inputs.period}" if inputs.period else ""
     level = f" ({comparison})" if comparison != "Similar" else ""
-    return f"{label}{period}: {rate_words(overall)}, {phrase} ({fmt_pct(bench_value)}){level}."
+    return f"{label}{period}: {rate_words(overall, outcome)}, {phrase} ({fmt_value(bench_value, outcome)}){level}."
 
 
 def trend_sentences(inputs: AppendixInputs, outcome: str) -> list[str]:

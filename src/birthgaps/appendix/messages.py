@@ -36,6 +36,7 @@ from birthgaps.appendix.wording import (
     natural_frequency,
     whole_percent,
 )
+from birthgaps.core import labels
 from birthgaps.core.codes import IMD_QUINTILES, NOT_STATED, UNKNOWN
 
 #: Heading id of each committee-document section a message points to (``sections`` gives its
@@ -49,6 +50,7 @@ SECTION_ANCHORS: dict[str, str] = {
     "data": "data-and-methods",
     "methods": "data-and-methods",
     "disclosure": "disclosure",
+    "maternity": "maternity-indicators",
 }
 
 #: The words of each link ("see ..."): short, as the messages are scored for readability.
@@ -61,16 +63,12 @@ SECTION_LINK_TEXT: dict[str, str] = {
     "data": "Methods",
     "methods": "Methods",
     "disclosure": "Disclosure",
+    "maternity": "Maternity indicators",
 }
 
-#: Each outcome in plain words: (what happened to the baby, the definition in brackets).
-OUTCOME_WORDS: dict[str, tuple[str, str]] = {
-    "preterm": ("born early", "before 37 weeks"),
-    "very_preterm": ("born very early", "before 32 weeks"),
-    "lbw": ("born small", "under 2,500 grams"),
-    "very_lbw": ("born very small", "under 1,500 grams"),
-    "term_lbw": ("born small at full term", "under 2,500 grams at 37 weeks or later"),
-}
+#: The mortality outcome the key messages lead with when the release has it (issue 12: council
+#: reports open with infant mortality); the other mortality outcomes are in the annex.
+LEAD_MORTALITY = "infant"
 
 #: The fewest and most key messages an appendix shows.
 MIN_MESSAGES, MAX_MESSAGES = 5, 8
@@ -106,8 +104,36 @@ def load_previous(rates_csv: str | Path | None, label: str) -> PreviousRelease |
 
 
 def outcome_words(outcome: str) -> tuple[str, str]:
-    """``("born early", "before 37 weeks")`` of an outcome (a plain fallback for others)."""
-    return OUTCOME_WORDS.get(outcome, (f"counted as {outcome.replace('_', ' ')}", ""))
+    """``("born before 37 weeks", "")`` of an outcome: its ``short`` words from the published
+    definitions (thresholds filled in from the config), and no further detail."""
+    return labels.outcome_words(outcome).short, ""
+
+
+def who(outcome: str) -> str:
+    """Whom an outcome counts: ``mothers`` for a maternity indicator, else ``babies``."""
+    return "mothers" if labels.outcome_words(outcome).denominator == "maternities" else "babies"
+
+
+def were(short: str) -> str:
+    """The verb before an outcome's short words: ``were born ...`` but ``died ...``."""
+    return "" if short.split(" ")[0] in _VERBS else "were "
+
+
+def who_short(outcome: str) -> str:
+    """The outcome's short words after a noun: ``born before 37 weeks``, ``who died before their
+    first birthday``."""
+    short = outcome_words(outcome)[0]
+    return short if were(short) else f"who {short}"
+
+
+def often(how: str, outcome: str) -> str:
+    """``were more often born before 37 weeks`` or ``more often died before their first birthday``."""
+    short = outcome_words(outcome)[0]
+    return f"{were(short)}{how} often {short}"
+
+
+#: Short words that are already a verb in the past (no "were" before them).
+_VERBS = frozenset({"died", "smoked"})
 
 
 def see(section: str) -> str:
@@ -147,7 +173,7 @@ def reliable_rows(
     rows = rates.loc[mask.astype(bool)].copy()
     rows["group"] = rows["group"].astype("string").str.strip()
     keep = ~frames.as_bool(rows["suppressed"]).to_numpy()
-    for column in ("percent", "lower_95", "upper_95"):
+    for column in ("value", "lower_95", "upper_95"):
         keep &= np.isfinite(frames.as_float(rows[column]))
     if "reliability" in rows.columns:
         keep &= ~rows["reliability"].map(frames.cell_text).isin(_UNRELIABLE).to_numpy()
@@ -159,7 +185,7 @@ def _one(rows: pd.DataFrame, group: str) -> pd.Series | None:
     return None if hit.empty else hit.iloc[0]
 
 
-def _pct(row: pd.Series, column: str = "percent") -> float:
+def _pct(row: pd.Series, column: str = "value") -> float:
     return float(pd.to_numeric(row[column]))
 
 
@@ -174,10 +200,16 @@ def _direction(a: pd.Series, b: pd.Series) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def number_pair(a: float, b: float, direction: int) -> tuple[str, str, bool] | None:
+def number_pair(
+    a: float, b: float, direction: int, outcome: str | None = None
+) -> tuple[str, str, bool] | None:
     """Two percentages in words that agree with ``direction`` (+1: a is more, -1: fewer, 0: the
     same or similar): natural frequencies when they tell the two apart the right way, else whole
-    percentages (third item True), else None (no numbers: words alone)."""
+    percentages (third item True), else None (no numbers: words alone). Two rates per 1,000 of
+    ``outcome`` are given as rates (``7.9 per 1,000``), as a council report gives mortality."""
+    if outcome is not None and labels.outcome_words(outcome).per_1000:
+        fa, fb = labels.fmt_value(a, outcome), labels.fmt_value(b, outcome)
+        return (fa, fb, False) if fa != fb or direction == 0 else None
     fa, fb = natural_frequency(a), natural_frequency(b)
     if fa is None or fb is None:
         return None
@@ -196,17 +228,18 @@ def _order(a: float, b: float, fa: str, fb: str) -> int:
     return int(np.sign(a - b))
 
 
-def _babies(frequency: str) -> tuple[str, str]:
+def _babies(frequency: str, people: str = "babies") -> tuple[str, str]:
     """Subject and verb for a natural frequency: ("about 1 in 9 babies", "was")."""
+    one = {"babies": "baby", "mothers": "mother"}[people]
     if frequency == "none":
-        return "no baby", "was"
+        return f"no {one}", "was"
     if frequency == "all":
-        return "every baby", "was"
+        return f"every {one}", "was"
     if frequency.endswith("in 10") or frequency == "almost all":
-        return f"{frequency} babies", "were"
+        return f"{frequency} {people}", "were"
     if frequency.endswith("%"):
-        return f"{frequency} of babies", "were"
-    return f"{frequency} babies", "was"
+        return f"{frequency} of {people}", "were"
+    return f"{frequency} {people}", "was"
 
 
 def _cap(text: str) -> str:
@@ -218,14 +251,68 @@ def _cap(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def events_noun(outcome: str) -> str:
+    """What a rate per 1,000 counts, in words: ``infant deaths``, ``stillbirths``."""
+    label = labels.outcome_words(outcome).label.lower()
+    if label.endswith(" mortality"):
+        return label.removesuffix(" mortality") + " deaths"
+    if label.endswith(" rate"):
+        return label.removesuffix(" rate") + "s"
+    return label
+
+
+def latest_period_row(inputs: AppendixInputs, outcome: str) -> pd.Series | None:
+    """The latest pooled period's row (``2022-2024``) of an outcome published in rolling periods,
+    when reliable; None for an outcome in single years."""
+    if labels.outcome_words(outcome).pooling != "rolling_3":
+        return None
+    rows = reliable_rows(inputs.rates, inputs.area_code, outcome, "year")
+    if rows.empty:
+        return None
+    ends = frames.period_end(rows["group"])
+    return rows.loc[ends.idxmax()] if ends.notna().any() else None
+
+
+def rate_message(inputs: AppendixInputs, outcome: str) -> str:
+    """``There were 105 infant deaths in <area> in 2022–2024: 7.9 per 1,000 live births, more than
+    in England (4.2 per 1,000)`` for a rate per 1,000 (the latest pooled period when there is one)."""
+    area = markdown_escape(inputs.area_name)
+    noun = events_noun(outcome)
+    row = latest_period_row(inputs, outcome)
+    when = f" in {row['group']}".replace("-", "–") if row is not None else ""
+    if row is None:
+        row = _one(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
+        when = f" in {inputs.period}" if inputs.period else ""
+    if row is None:
+        return f"There were too few {noun} in {area} to give a reliable rate{see('trends')}."
+    value = labels.fmt_value(_pct(row), outcome, whole=True)
+    events = pd.to_numeric(row.get("events"), errors="coerce")
+    count = f"There were {int(events):,} {noun} in {area}{when}: " if pd.notna(events) else ""
+    text = f"{count}{value}" if count else f"The rate of {noun} in {area}{when} was {value}"
+    word = comparison_word(row.get("comparison"))
+    benchmark = pd.to_numeric(row.get("benchmark"), errors="coerce") if word else np.nan
+    if word and np.isfinite(benchmark):
+        phrase = {"more": "more than in", "fewer": "fewer than in", "similar": "similar to"}[word]
+        bench = markdown_escape(frames.benchmark_label_of(inputs.rates, outcome, inputs.area_code))
+        text += f", {phrase} {bench} ({labels.fmt_value(benchmark, outcome)})"
+    return text + see("trends") + "."
+
+
 def level_message(inputs: AppendixInputs, outcome: str) -> str:
-    """``About 1 in 9 babies in <area> was born early (before 37 weeks) in <period>, more than in
-    England (about 1 in 13)`` with its link; "too few births to say" when the value is withheld."""
+    """``About 1 in 9 babies in <area> were born before 37 weeks in <period>, more than in
+    England (about 1 in 13)`` with its link; "too few births to say" when the value is withheld.
+    A rate per 1,000 is given as a count and a rate (``rate_message``)."""
+    if labels.outcome_words(outcome).per_1000:
+        return rate_message(inputs, outcome)
     short, detail = outcome_words(outcome)
+    people = who(outcome)
     area = markdown_escape(inputs.area_name)
     row = _one(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
     if row is None:
-        return f"There were too few births in {area} to say how often babies were {short}{see('trends')}."
+        return (
+            f"There were too few births in {area} to say how often {people} "
+            f"{were(short)}{short}{see('trends')}."
+        )
     bench = markdown_escape(frames.benchmark_label_of(inputs.rates, outcome, inputs.area_code))
     word = comparison_word(row.get("comparison"))
     benchmark = pd.to_numeric(row.get("benchmark"), errors="coerce") if word else np.nan
@@ -233,10 +320,11 @@ def level_message(inputs: AppendixInputs, outcome: str) -> str:
     pair = number_pair(_pct(row), float(benchmark), direction) if np.isfinite(benchmark) else None
     # the two values tie even as whole percentages: the area's number only, and "a little"
     tied = pair is None and direction != 0 and np.isfinite(benchmark)
-    subject, verb = _babies(pair[0] if pair else natural_frequency(_pct(row)))
+    subject, verb = _babies(pair[0] if pair else natural_frequency(_pct(row)), people)
     when = f" in {inputs.period}" if inputs.period else ""
     what = f"{short} ({detail})" if detail else short
-    text = f"{_cap(subject)} in {area} {verb} {what}{when}"
+    verb = verb if were(short) else ""
+    text = f"{_cap(subject)} in {area} {verb}{' ' if verb else ''}{what}{when}"
     if word:
         phrase = {"more": "more than in", "fewer": "fewer than in", "similar": "similar to"}[word]
         if pair is None:
@@ -281,7 +369,7 @@ def trend_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
     unknown = []
     for outcome in outcomes:
         verdict = trend_verdict(inputs, outcome)
-        short = outcome_words(outcome)[0]
+        short = who_short(outcome)
         if verdict is None:
             unknown.append(short)
         else:
@@ -325,27 +413,28 @@ def deprivation_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
     for outcome in outcomes:
         gap = deprivation_gap(inputs, outcome)
         gaps[outcome] = gap
-        groups.setdefault(None if gap is None else gap[0], []).append(outcome_words(outcome)[0])
+        groups.setdefault(None if gap is None else gap[0], []).append(outcome)
     clauses = []
     for key in (1, -1, 0, None):
-        shorts = groups.get(key)
-        if not shorts:
+        ids = groups.get(key)
+        if not ids:
             continue
+        shorts = [who_short(o) for o in ids]
         if key in (1, -1):
             how = "more" if key == 1 else "less"
             clause = (
-                f"babies in the most deprived fifth of neighbourhoods were {how} often "
-                f"{join_words(shorts)} than those in the least deprived fifth"
+                f"babies in the most deprived fifth of neighbourhoods "
+                f"{join_words([often(how, o) for o in ids])} than those in the least deprived fifth"
             )
             if len(outcomes) == 1:
-                pair = number_pair(*gaps[outcomes[0]][1], key)
+                pair = number_pair(*gaps[outcomes[0]][1], key, outcomes[0])
                 if pair:
                     clause += f" ({pair[0]} against {pair[1]})"
             clauses.append(clause)
         elif key == 0:
             clauses.append(
                 "there was no clear gap between the most and least deprived fifths of "
-                f"neighbourhoods in how often babies were {_or(shorts)}"
+                f"neighbourhoods in how often babies {_or([were(outcome_words(o)[0]) + outcome_words(o)[0] for o in ids])}"
             )
         else:
             clauses.append(
@@ -383,9 +472,10 @@ def ethnic_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
     for outcome in outcomes:
         gaps = ethnic_gaps(inputs, outcome)
         key = None if gaps is None else (tuple(gaps[0]), tuple(gaps[1]))
-        found.setdefault(key, []).append(outcome_words(outcome)[0])
+        found.setdefault(key, []).append(outcome)
     gaps, others = [], []
-    for key, shorts in found.items():
+    for key, ids in found.items():
+        shorts = [who_short(o) for o in ids]
         if key is None:
             others.append(f"there were too few births to compare groups for babies {_or(shorts)}")
         elif not key[0] and not key[1]:
@@ -393,18 +483,19 @@ def ethnic_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
         else:
             higher, lower = key
             parts = [
-                f"babies of {group_phrase('ethnic_group', list(groups))} were {how} often "
-                f"{join_words(shorts)}"
+                f"babies of {group_phrase('ethnic_group', list(groups))} "
+                f"{join_words([often(how, o) for o in ids])}"
                 for groups, how in ((higher, "more"), (lower, "less"))
                 if groups
             ]
             gaps.append(", and ".join(parts))
     if not gaps:
         if len(found) == 1 and next(iter(found)) is not None:
-            shorts = next(iter(found.values()))
+            ids = next(iter(found.values()))
+            doing = _or([were(outcome_words(o)[0]) + outcome_words(o)[0] for o in ids])
             return (
                 f"There was no clear gap between babies of {reference} and of other ethnic groups "
-                f"in how often they were {_or(shorts)}" + see("ethnicity") + "."
+                f"in how often they {doing}" + see("ethnicity") + "."
             )
         return _cap("; ".join(others)) + see("ethnicity") + "."
     return (
@@ -448,7 +539,7 @@ def new_message(inputs: AppendixInputs, previous: PreviousRelease | None) -> str
         if now and then and now != then:
             words = {"more": "higher than in", "fewer": "lower than in", "similar": "similar to"}
             changes.append(
-                f"the share of babies {outcome_words(outcome)[0]} is now {words[now]} "
+                f"the share of babies {who_short(outcome)} is now {words[now]} "
                 f"{markdown_escape(bench)} (it was {then.replace('more', 'higher').replace('fewer', 'lower')} before)"
             )
     parts = []
@@ -495,12 +586,21 @@ def message_list(inputs: AppendixInputs, previous: PreviousRelease | None = None
     deprivation gap, ethnic groups (each per outcome, or one sentence for all outcomes when that
     keeps the count at most 8: ``merged_topics``), what is new since ``previous``, and how to read
     the words. One to three outcomes always give 5 to 8 messages."""
-    outcomes = list(inputs.outcomes)
-    if not outcomes:
+    outcomes = lead_outcomes(inputs.outcomes)
+    maternity = [o for o in inputs.outcomes if labels.outcome_words(o).group == "maternity"]
+    if not outcomes and not maternity:
         return ["No key messages can be given: the published tables hold no outcome for this area."]
     area = inputs.rates["area_code"].astype("string") == str(inputs.area_code)
     inputs = replace(inputs, rates=inputs.rates.loc[area.fillna(False).astype(bool)])
-    fixed = [m for m in (new_message(inputs, previous), reading_message()) if m]
+    fixed = [
+        m
+        for m in (
+            maternity_message(inputs, maternity),
+            new_message(inputs, previous),
+            reading_message(),
+        )
+        if m
+    ]
     merged = merged_topics(len(outcomes), len(fixed))
     topics = [
         lambda os: (
@@ -517,6 +617,39 @@ def message_list(inputs: AppendixInputs, previous: PreviousRelease | None = None
         else:
             messages += [m for o in outcomes for m in make([o])]
     return messages + fixed
+
+
+def lead_outcomes(outcomes: list[str]) -> list[str]:
+    """The outcomes the key messages take one by one: infant mortality first when published
+    (``LEAD_MORTALITY``), then the birth outcomes in config order."""
+    lead = [o for o in outcomes if o == LEAD_MORTALITY]
+    return lead + [o for o in outcomes if labels.outcome_words(o).group == "birth_outcomes"]
+
+
+def maternity_message(inputs: AppendixInputs, outcomes: list[str]) -> str | None:
+    """One sentence on the maternity indicators against the benchmark: ``Of the maternity
+    indicators, emergency caesarean section was more common than in England; smoking at time of
+    delivery was similar``; None when the release has none."""
+    if not outcomes:
+        return None
+    found: dict[str | None, list[str]] = {}
+    for outcome in outcomes:
+        row = _one(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
+        word = None if row is None else comparison_word(row.get("comparison"))
+        found.setdefault(word, []).append(lower_first(labels.outcome_label(outcome)))
+    bench = markdown_escape(frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code))
+    phrases = {
+        "more": f"more common than in {bench}",
+        "fewer": f"less common than in {bench}",
+        "similar": f"similar to {bench}",
+        None: "not compared (too few mothers or no benchmark)",
+    }
+    clauses = [
+        f"{join_words(names)} {'was' if len(names) == 1 else 'were'} {phrases[word]}"
+        for word in ("more", "fewer", "similar", None)
+        if (names := found.get(word))
+    ]
+    return "Of the maternity indicators, " + "; ".join(clauses) + see("maternity") + "."
 
 
 def _merged_levels(inputs: AppendixInputs, outcomes: list[str]) -> str:

@@ -17,7 +17,9 @@ from birthgaps.core.labels import TERM_PHRASES as TERM_PHRASES
 from birthgaps.core.labels import group_label as group_label
 from birthgaps.core.labels import imd_label as imd_label
 from birthgaps.core.labels import level_label as level_label
+from birthgaps.core.labels import fmt_value as fmt_value
 from birthgaps.core.labels import outcome_definition as outcome_definition
+from birthgaps.core.labels import outcome_words as outcome_words
 from birthgaps.core.labels import outcome_label as outcome_label
 
 #: Label of the series that covers every birth whatever the ethnic group.
@@ -50,6 +52,26 @@ def lower_first(text: str) -> str:
 def fmt_pct(value: float) -> str:
     """A percentage to one decimal place, e.g. ``7.6%``."""
     return f"{value:.1f}%"
+
+
+def value_axis(outcome: str) -> str:
+    """The value axis of an outcome's chart: ``Preterm birth (% of live births)`` or ``Deaths per
+    1,000 live births``."""
+    words = outcome_words(outcome)
+    if words.per_1000:
+        return words.axis_label
+    return f"{words.label} ({words.unit_words})"
+
+
+def value_heading(outcome: str) -> str:
+    """A table's value column heading: ``%`` or ``Per 1,000``."""
+    return "Per 1,000" if outcome_words(outcome).per_1000 else "%"
+
+
+def denominator_heading(outcome: str) -> str:
+    """A table's denominator column heading: ``Live births``, ``Total births`` or ``Maternities``."""
+    denominator = outcome_words(outcome).denominator
+    return denominator[:1].upper() + denominator[1:]
 
 
 def fmt_ci(lower: float, upper: float, digits: int = 1) -> str:
