@@ -194,7 +194,11 @@ def as_contract(tables: dict[str, pd.DataFrame], statistics: dict) -> dict[str, 
     rates = _rolling_years(rates, fake_cell_table(), statistics)
     funnel = _per_1000(
         tables["funnel"].copy(),
-        ["percent", "baseline", *[c for c in tables["funnel"].columns if c.startswith(("lower_", "upper_"))]],
+        [
+            "percent",
+            "baseline",
+            *[c for c in tables["funnel"].columns if c.startswith(("lower_", "upper_"))],
+        ],
     )
     inequality = tables["inequality"].copy()
     sii = (inequality["measure"].astype("string") == "sii").to_numpy(dtype=bool)

@@ -41,17 +41,21 @@ from birthgaps.appendix.frames import (
 )
 from birthgaps.appendix.wording import (
     DIMENSION_LABELS,
+    as_unit,
     comparison_phrase,
     fmt_ci,
-    fmt_pct,
-    fmt_pp,
+    fmt_gap,
+    fmt_value,
     join_words,
     lower_first,
     outcome_definition,
     outcome_label,
+    period_text,
     rii_words,
     significance_phrase,
     trend_window,
+    value_axis,
+    values_noun,
 )
 from birthgaps.core.codes import IMD_QUINTILES
 from birthgaps.core.errors import InputError
@@ -78,7 +82,7 @@ def trend_chart(
     row = trend_row(trends, area_code, outcome)
     title = trend_finding(rates, trends, area_code, outcome)
     shown = years[~years["suppressed"]]
-    hidden = [str(int(y)) for y in years.loc[years["suppressed"], "year"]]
+    hidden = [period_text(g) for g in years.loc[years["suppressed"], "group"]]
     has_benchmark = bool(np.isfinite(years["benchmark"].to_numpy(dtype=float)).any())
 
     with matplotlib.style.context([STYLE, RC]):
@@ -160,7 +164,7 @@ def trend_chart(
             bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#3D3D3D"},
         )
         all_years = years["year"].to_numpy(dtype=float)
-        ax.set_xticks(all_years, [str(int(v)) for v in all_years])
+        ax.set_xticks(all_years, [period_text(g) for g in years["group"]])
         if all_years.size:
             ax.set_xlim(all_years.min() - 0.6, all_years.max() + 0.6)
         ax.set_ylim(0, top)
@@ -168,7 +172,7 @@ def trend_chart(
         ax.set_ylabel(value_axis(outcome))
         legend_below(ax, ncols=3, fontsize=10)
         notes = [
-            "Points show percentages and bars 95% confidence intervals.",
+            f"Points show {values_noun(outcome)} and bars 95% confidence intervals.",
             "Recent trend: Fingertips method (chi-squared test for trend over the most recent "
             "years, shaded when the test can be run; "
             "99.8% level, slope stable when any one year is left out).",
@@ -192,7 +196,7 @@ def trend_chart(
         finish(fig, ax, title, caption)
 
     values = "; ".join(
-        f"{int(r['year'])} {fmt_value(r['value'], outcome)} (95% CI {fmt_ci(r['lower_95'], r['upper_95'])})"
+        f"{period_text(r['group'])} {fmt_value(r['value'], outcome)} (95% CI {fmt_ci(r['lower_95'], r['upper_95'])})"
         + (
             f", {bench_label} {fmt_value(r['benchmark'], outcome)}, {r['comparison']}"
             if np.isfinite(r["benchmark"]) and r["comparison"]
@@ -201,8 +205,8 @@ def trend_chart(
         for _, r in shown.iterrows()
     )
     alt = (
-        f"{'Synthetic data. ' if synthetic else ''}Line chart of {lower_first(label)} as a "
-        f"percentage of live births by year in {name}"
+        f"{'Synthetic data. ' if synthetic else ''}Line chart of {lower_first(label)} "
+        f"{as_unit(outcome)} by year in {name}"
         + (f", with {bench_label} as the benchmark" if has_benchmark else "")
         + f" and 95% confidence intervals. {title}. {marker_text.replace(chr(10), ' ')}. {values}."
     )
@@ -304,7 +308,7 @@ def sii_chart(
                 label="Fitted line (slope index of inequality)",
                 zorder=2,
             )
-            text = f"Slope index: {fmt_pp(sii['value'])} (95% CI {fmt_ci(sii['lower_95'], sii['upper_95'])})"
+            text = f"Slope index: {fmt_gap(sii['value'], outcome)} (95% CI {fmt_ci(sii['lower_95'], sii['upper_95'])})"
             if rii is not None and np.isfinite(rii["value"]):
                 text += f"\nRelative index: {rii_words(rii)}"
             ax.text(
@@ -356,11 +360,13 @@ def sii_chart(
         finish(fig, ax, title, caption)
 
     values = "; ".join(
-        f"quintile {q} {fmt_value(v, outcome)}" for q, v, s in zip(IMD_QUINTILES, pct, ok, strict=True) if s
+        f"quintile {q} {fmt_value(v, outcome)}"
+        for q, v, s in zip(IMD_QUINTILES, pct, ok, strict=True)
+        if s
     )
     alt = (
-        f"{'Synthetic data. ' if synthetic else ''}Chart of {lower_first(label)} as a percentage "
-        f"of live births by deprivation quintile in {name}{f', {period}' if period else ''}, each "
+        f"{'Synthetic data. ' if synthetic else ''}Chart of {lower_first(label)} {as_unit(outcome)} "
+        f"by deprivation quintile in {name}{f', {period}' if period else ''}, each "
         f"quintile at its relative deprivation rank (0 most deprived, 1 least deprived), with 95% "
         f"confidence intervals"
         + (" and the fitted slope-index line" if has_sii else "")
@@ -517,8 +523,8 @@ def funnel_plot(
         for _, p in points[mine].iterrows()
     )
     alt = (
-        f"{'Synthetic data. ' if synthetic else ''}Funnel plot of {lower_first(label)} as a "
-        f"percentage of live births against the number of births, for each study area over the "
+        f"{'Synthetic data. ' if synthetic else ''}Funnel plot of {lower_first(label)} "
+        f"{as_unit(outcome)} against the number of births, for each study area over the "
         f"whole period and for each year, with {target} ({fmt_value(baseline, outcome)}) and 95% and "
         f"99.8% limits. {title}. {name}: {described}."
     )

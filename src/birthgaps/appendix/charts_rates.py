@@ -26,19 +26,23 @@ from birthgaps.appendix.frames import (
     area_name_of,
     order_groups,
     overall_row,
+    period_end,
     period_of,
     select_rates,
 )
 from birthgaps.appendix.wording import (
     ALL_BIRTHS,
     DIMENSION_LABELS,
+    as_unit,
     fmt_ci,
-    fmt_pct,
+    fmt_value,
     imd_label,
     join_words,
     lower_first,
     outcome_definition,
     outcome_label,
+    value_axis,
+    values_noun,
 )
 from birthgaps.core.codes import ETHNIC_GROUPS, IMD_QUINTILES, NOT_STATED
 from birthgaps.core.errors import InputError
@@ -157,8 +161,8 @@ def rates_by_imd(
             title="Ethnic group", loc="upper left", bbox_to_anchor=(1.01, 1.0), alignment="left"
         )
         notes = [
-            "Points show percentages and bars 95% confidence intervals; quintile 1 is the most "
-            "deprived fifth of neighbourhoods in England.",
+            f"Points show {values_noun(outcome)} and bars 95% confidence intervals; quintile 1 is "
+            "the most deprived fifth of neighbourhoods in England.",
             "Births with ethnicity not stated are in All births only; births with unknown "
             "quintile are not shown.",
         ]
@@ -178,8 +182,8 @@ def rates_by_imd(
         finish(fig, ax, title, caption)
 
     alt = (
-        f"{'Synthetic data. ' if synthetic else ''}Line chart of {lower_first(label)} as a "
-        f"percentage of live births by deprivation quintile (1 most deprived to 5 least deprived) "
+        f"{'Synthetic data. ' if synthetic else ''}Line chart of {lower_first(label)} "
+        f"{as_unit(outcome)} by deprivation quintile (1 most deprived to 5 least deprived) "
         f"in {name}{f', {period}' if period else ''}, for all births and for each ethnic group, "
         f"with 95% confidence intervals. {title}. " + " ".join(alt_series)
     )
@@ -223,7 +227,7 @@ def rates_by_group(
         if dimension == "year":
             fig = new_figure(10, 6.0)
             ax = fig.add_subplot()
-            x = pd.to_numeric(rows["group"], errors="coerce").to_numpy(dtype=float)
+            x = period_end(rows["group"]).to_numpy(dtype=float)
             y = np.where(rows["suppressed"], np.nan, rows["value"])
             ok = ~np.isnan(y)
             lo, hi = rows["lower_95"].to_numpy(dtype=float), rows["upper_95"].to_numpy(dtype=float)
@@ -242,7 +246,7 @@ def rates_by_group(
             mark_beyond(ax, x[above], top, horizontal=False, upper=True, colour=PRIMARY_COLOUR)
             beyond = rows.loc[above, "group"].tolist()
             ax.plot(x, y, color=PRIMARY_COLOUR, marker="o", label=label, zorder=3)
-            ax.set_xticks(x, [str(int(v)) for v in x])
+            ax.set_xticks(x, [str(g).replace("-", "–") for g in rows["group"]])
             ax.set_ylim(0, top)
             ax.set_xlabel(DIMENSION_LABELS["year"])
             ax.set_ylabel(value_axis(outcome))
@@ -313,7 +317,7 @@ def rates_by_group(
             ax.set_xlim(0, upper)
             ax.set_xlabel(value_axis(outcome))
             ax.set_ylabel(DIMENSION_LABELS[dimension])
-        notes = ["Points show percentages and bars 95% confidence intervals."]
+        notes = [f"Points show {values_noun(outcome)} and bars 95% confidence intervals."]
         if overall is not None and dimension != "year":
             notes.append("The dashed line is the rate for all births in the area.")
         if hidden:
@@ -337,8 +341,7 @@ def rates_by_group(
         for _, r in shown.iterrows()
     )
     alt = (
-        f"{'Synthetic data. ' if synthetic else ''}{kind} of {lower_first(label)} as a percentage of "
-        f"live births by {DIMENSION_LABELS[dimension].lower()} in {name}"
+        f"{'Synthetic data. ' if synthetic else ''}{kind} of {lower_first(label)} {as_unit(outcome)} by {DIMENSION_LABELS[dimension].lower()} in {name}"
         f"{f', {period}' if period else ''}, with 95% confidence intervals. {title}. {values}."
     )
     if overall is not None:

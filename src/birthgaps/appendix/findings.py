@@ -27,8 +27,8 @@ from birthgaps.appendix.wording import (
     DIMENSION_LABELS,
     comparison_phrase,
     fmt_ci,
-    fmt_pct,
-    fmt_pp,
+    fmt_gap,
+    fmt_value,
     group_phrase,
     join_words,
     lower_first,
@@ -284,12 +284,12 @@ def sii_finding(inequality: pd.DataFrame, area_code: str, outcome: str, name: st
     if direction == 0:
         return (
             f"No clear gradient in {lower_first(label)} across deprivation in {name} "
-            f"(slope index {fmt_pp(sii['value'])}, 95% CI {ci})"
+            f"(slope index {fmt_gap(sii['value'], outcome)}, 95% CI {ci})"
         )
     where = "higher" if direction > 0 else "lower"
     return (
         f"{label} is {where} towards the more deprived end in {name}: a gap of "
-        f"{fmt_pp(abs(sii['value']))} from most to least deprived (slope index, 95% CI {ci})"
+        f"{fmt_gap(abs(sii['value']), outcome)} from most to least deprived (slope index, 95% CI {ci})"
     )
 
 

@@ -18,8 +18,8 @@ from birthgaps.core.codes import (
     IMD_QUINTILES,
     UNKNOWN,
 )
-from birthgaps.core.labels import known_outcomes
 from birthgaps.core.errors import InputError
+from birthgaps.core.labels import known_outcomes
 
 #: Columns each published table must have.
 RATES_COLUMNS = [

@@ -31,7 +31,9 @@ def headline_findings(inputs: AppendixInputs) -> list[str]:
             overall = None if over.empty else over.iloc[0]
         period = f" in {inputs.period}" if inputs.period else ""
         if overall is not None:
-            sentences.append(f"{label}: {rate_words(overall, outcome)}{labels.of_denominator(outcome)}{period}.")
+            sentences.append(
+                f"{label}: {rate_words(overall, outcome)}{labels.of_denominator(outcome)}{period}."
+            )
         most = rate_row(inputs.rates, area, outcome, "imd_quintile", "1")
         least = rate_row(inputs.rates, area, outcome, "imd_quintile", "5")
         if most is not None and least is not None:

@@ -19,7 +19,7 @@ from birthgaps.appendix.tables import (
     rate_row,
     rate_words,
 )
-from birthgaps.appendix.wording import fmt_ci, fmt_or, fmt_pct, outcome_label
+from birthgaps.appendix.wording import fmt_ci, fmt_or, fmt_pct, fmt_value, outcome_label
 from birthgaps.core import labels
 
 #: Units of the inequality measures that have one (the measures' names are in core.labels).

@@ -76,7 +76,9 @@ def definitions_table(outcomes: Sequence[str] | None = None) -> pd.DataFrame:
             "Outcome": [w.label for w in words],
             "Definition": [w.definition[:1].upper() + w.definition[1:] for w in words],
             "Measure": [
-                f"Rate per 1,000 {w.denominator}" if w.per_1000 else f"Percentage of {w.denominator}"
+                f"Rate per 1,000 {w.denominator}"
+                if w.per_1000
+                else f"Percentage of {w.denominator}"
                 for w in words
             ],
         }

@@ -183,7 +183,9 @@ def outcomes_table(outcomes: Mapping[str, Outcome]) -> pd.DataFrame:
     return table
 
 
-def outcome_words_of(table: pd.DataFrame, source: str = "outcomes table") -> dict[str, OutcomeWords]:
+def outcome_words_of(
+    table: pd.DataFrame, source: str = "outcomes table"
+) -> dict[str, OutcomeWords]:
     """The words of each outcome of a published definitions table, in its row order; an
     ``InputError`` naming ``source`` and the columns when the table lacks any."""
     missing = [c for c in OUTCOME_TABLE_COLUMNS if c not in table.columns and c != "fingertips_id"]
@@ -253,8 +255,17 @@ def outcome_words(outcome: str) -> OutcomeWords:
     if outcome in _WORDS:
         return _WORDS[outcome]
     words = outcome.replace("_", " ")
-    return OutcomeWords(outcome, words.capitalize(), "birth_outcomes", GROUPS["birth_outcomes"],
-                        words, words, "percent", "%", "live births")
+    return OutcomeWords(
+        outcome,
+        words.capitalize(),
+        "birth_outcomes",
+        GROUPS["birth_outcomes"],
+        words,
+        words,
+        "percent",
+        "%",
+        "live births",
+    )
 
 
 def known_outcomes() -> list[str]:
