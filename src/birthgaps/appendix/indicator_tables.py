@@ -67,17 +67,19 @@ def format_benchmark_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame
                 "Period": (
                     f"All years ({inputs.period})"
                     if row["dimension"] == "overall" and inputs.period
-                    else str(row["group"])
+                    else wording.period_text(row["group"])
                 ),
-                "Live births": WITHHELD if suppressed else count_text(row["denominator"]),
-                "%": (WITHHELD if suppressed else "x")
+                wording.denominator_heading(outcome): WITHHELD
+                if suppressed
+                else count_text(row["denominator"]),
+                wording.value_heading(outcome): (WITHHELD if suppressed else "x")
                 if not shown
                 else f"{pct:.1f}" + (" u" if reliability == "u" else ""),
                 "95% CI": fmt_ci(row["lower_95"], row["upper_95"]) if shown else "",
                 "99.8% CI": fmt_ci(row["lower_99_8"], row["upper_99_8"])
                 if shown and has_998
                 else "",
-                f"{bench} %": (
+                f"{bench} {wording.value_heading(outcome).lower()}": (
                     ""
                     if "benchmark" not in raw.columns or pd.isna(row["benchmark"])
                     else f"{num(row['benchmark']):.1f}"
@@ -89,7 +91,9 @@ def format_benchmark_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame
         )
     table = pd.DataFrame(records)
     table.attrs["footnote"] = (
-        notes.comparison_note(bench) + " " + notes.rates_note(inputs.disclosure)
+        notes.comparison_note(bench)
+        + " "
+        + notes.rates_note(inputs.disclosure, labels.outcome_words(outcome).per_1000)
     )
     return table
 
@@ -345,4 +349,49 @@ def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
         columns=["Period", "Live births", "%", "95% limits", "99.8% limits", "Funnel position"],
     )
     table.attrs["footnote"] = notes.funnel_note(inputs.disclosure, frames.funnel_target_of(rows))
+    return table
+
+
+def format_group_table(inputs: AppendixInputs, outcomes: list[str]) -> pd.DataFrame:
+    """Every outcome of a group over the whole period: events, denominator, value in its unit,
+    95% CI and the comparison with the benchmark; "[c]" where withheld, "x" not calculated."""
+    rates = inputs.rates
+    bench = frames.benchmark_label_of(rates, area_code=inputs.area_code)
+    records = []
+    for outcome in outcomes:
+        words = labels.outcome_words(outcome)
+        mask = (
+            (rates["area_code"].astype("string") == str(inputs.area_code))
+            & (rates["outcome"].astype("string") == outcome)
+            & (rates["dimension"].astype("string") == "overall")
+        ).fillna(False)
+        raw = rates.loc[mask.astype(bool)]
+        if raw.empty:
+            continue
+        row = raw.iloc[0]
+        suppressed = bool(frames.as_bool(pd.Series([row["suppressed"]])).iloc[0])
+        reliability = frames.cell_text(row.get("reliability"))
+        value = pd.to_numeric(row["value"], errors="coerce")
+        shown = not suppressed and not pd.isna(value)
+        benchmark = pd.to_numeric(row.get("benchmark"), errors="coerce")
+        records.append(
+            {
+                "Outcome": words.label,
+                "Events": WITHHELD if suppressed else count_text(row["events"]),
+                "Of": WITHHELD
+                if suppressed
+                else f"{count_text(row['denominator'])} {words.denominator}",
+                "Value": (WITHHELD if suppressed else "x")
+                if not shown
+                else fmt_value(value, outcome) + (" u" if reliability == "u" else ""),
+                "95% CI": fmt_ci(row["lower_95"], row["upper_95"]) if shown else "",
+                bench: "" if pd.isna(benchmark) else fmt_value(benchmark, outcome),
+                "Comparison": frames.cell_text(row.get("comparison")) if shown else "",
+            }
+        )
+    table = pd.DataFrame(records)
+    per_1000 = any(labels.outcome_words(o).per_1000 for o in outcomes)
+    table.attrs["footnote"] = (
+        notes.comparison_note(bench) + " " + notes.rates_note(inputs.disclosure, per_1000)
+    )
     return table

@@ -88,6 +88,29 @@ def use_outcomes_csv(path: str | Path | None) -> None:
     labels.use_outcomes(read_outcomes(path) if given else None, str(path))
 
 
+def read_death_markers(path: str | Path) -> pd.DataFrame:
+    """The published share of deaths that were preterm or of low birth weight (models stage)."""
+    text = {c: "string" for c in ("area_code", "outcome", "marker", "dimension", "group", "flag")}
+    return _read_csv(
+        path,
+        [
+            "area_code",
+            "outcome",
+            "marker",
+            "dimension",
+            "group",
+            "events",
+            "denominator",
+            "percent",
+            "lower_95",
+            "upper_95",
+            "suppressed",
+        ],
+        "death markers",
+        {**text, "events": "Int64", "denominator": "Int64"},
+    )
+
+
 def read_models(path: str | Path) -> pd.DataFrame:
     """The published models table with levels as strings."""
     text = {
@@ -286,6 +309,8 @@ class AppendixInputs:
     stratified: pd.DataFrame = field(default_factory=pd.DataFrame)
     excess_explained: pd.DataFrame = field(default_factory=pd.DataFrame)
     model_fit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the share of deaths that were preterm or of low birth weight (models stage; optional)
+    death_markers: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: published model table (CSV name) -> why it has no rows, when it is empty by design
     empty_notes: dict[str, str] = field(default_factory=dict)
 
@@ -369,6 +394,7 @@ def load_appendix_inputs(
     disclosure: Mapping | None = None,
     statistics: Mapping | None = None,
     outcomes_csv: str | Path | None = None,
+    death_markers_csv: str | Path | None = None,
 ) -> AppendixInputs:
     """Read and check the notebook's inputs; every problem is an ``InputError`` naming file and column.
 
@@ -406,6 +432,7 @@ def load_appendix_inputs(
     stratified = optional(stratified_csv, read_stratified)
     excess = optional(excess_explained_csv, read_excess_explained)
     model_fit = optional(model_fit_csv, read_model_fit)
+    death_markers = optional(death_markers_csv, read_death_markers)
     empty_notes: dict[str, str] = {}
     if empty_tables_json is not None and str(empty_tables_json).strip():
         empty_notes = read_empty_notes(empty_tables_json)
@@ -470,5 +497,6 @@ def load_appendix_inputs(
         stratified=stratified,
         excess_explained=excess,
         model_fit=model_fit,
+        death_markers=death_markers,
         empty_notes=empty_notes,
     )

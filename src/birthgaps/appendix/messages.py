@@ -18,7 +18,6 @@ how many comparisons a section makes and how to read one flagged result among ma
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,62 +26,37 @@ import pandas as pd
 
 from birthgaps.appendix import comparisons, frames
 from birthgaps.appendix.blocks import Section, Sentences, markdown_escape
-from birthgaps.appendix.findings import DEFAULT_REFERENCE, compare_intervals
+from birthgaps.appendix.findings import DEFAULT_REFERENCE
 from birthgaps.appendix.inputs import AppendixInputs, read_rates
+from birthgaps.appendix.message_words import LEAD_MORTALITY as LEAD_MORTALITY
+from birthgaps.appendix.message_words import MAX_MESSAGES as MAX_MESSAGES
+from birthgaps.appendix.message_words import MIN_MESSAGES as MIN_MESSAGES
+from birthgaps.appendix.message_words import SECTION_ANCHORS as SECTION_ANCHORS
+from birthgaps.appendix.message_words import SECTION_LINK_TEXT as SECTION_LINK_TEXT
+from birthgaps.appendix.message_words import babies_subject as babies_subject
+from birthgaps.appendix.message_words import cap as cap
+from birthgaps.appendix.message_words import comparison_word as comparison_word
+from birthgaps.appendix.message_words import direction_of as direction_of
+from birthgaps.appendix.message_words import number_pair as number_pair
+from birthgaps.appendix.message_words import often as often
+from birthgaps.appendix.message_words import one_row as one_row
+from birthgaps.appendix.message_words import order_of as order_of
+from birthgaps.appendix.message_words import outcome_words as outcome_words
+from birthgaps.appendix.message_words import plain_text as plain_text
+from birthgaps.appendix.message_words import reliable_rows as reliable_rows
+from birthgaps.appendix.message_words import see as see
+from birthgaps.appendix.message_words import value_of as value_of
+from birthgaps.appendix.message_words import were as were
+from birthgaps.appendix.message_words import who as who
+from birthgaps.appendix.message_words import who_short as who_short
 from birthgaps.appendix.wording import (
     group_phrase,
     join_words,
     lower_first,
     natural_frequency,
-    whole_percent,
 )
 from birthgaps.core import labels
 from birthgaps.core.codes import IMD_QUINTILES, NOT_STATED, UNKNOWN
-
-#: Heading id of each committee-document section a message points to (``sections`` gives its
-#: headings these ids; a message links to ``#<id>``): the charts that carry the message.
-SECTION_ANCHORS: dict[str, str] = {
-    "key_messages": "key-messages",
-    "level": "level-and-trend",
-    "trends": "level-and-trend",
-    "deprivation": "deprivation",
-    "ethnicity": "ethnic-groups",
-    "data": "data-and-methods",
-    "methods": "data-and-methods",
-    "disclosure": "disclosure",
-    "maternity": "maternity-indicators",
-}
-
-#: The words of each link ("see ..."): short, as the messages are scored for readability.
-SECTION_LINK_TEXT: dict[str, str] = {
-    "key_messages": "Key messages",
-    "level": "Level and trend",
-    "trends": "Level and trend",
-    "deprivation": "Deprivation",
-    "ethnicity": "Ethnic groups",
-    "data": "Methods",
-    "methods": "Methods",
-    "disclosure": "Disclosure",
-    "maternity": "Maternity indicators",
-}
-
-#: The mortality outcome the key messages lead with when the release has it (issue 12: council
-#: reports open with infant mortality); the other mortality outcomes are in the annex.
-LEAD_MORTALITY = "infant"
-
-#: The fewest and most key messages an appendix shows.
-MIN_MESSAGES, MAX_MESSAGES = 5, 8
-
-#: How each Fingertips comparison label reads in a key message (anything else: not compared).
-_COMPARISON_WORDS = {
-    "Worse": "more",
-    "Higher": "more",
-    "Better": "fewer",
-    "Lower": "fewer",
-    "Similar": "similar",
-}
-
-_UNRELIABLE = {"u", "x"}
 
 
 @dataclass(frozen=True)
@@ -101,149 +75,6 @@ def load_previous(rates_csv: str | Path | None, label: str) -> PreviousRelease |
     if rates_csv is None or not str(rates_csv).strip():
         return None
     return PreviousRelease(label, read_rates(rates_csv))
-
-
-def outcome_words(outcome: str) -> tuple[str, str]:
-    """``("born before 37 weeks", "")`` of an outcome: its ``short`` words from the published
-    definitions (thresholds filled in from the config), and no further detail."""
-    return labels.outcome_words(outcome).short, ""
-
-
-def who(outcome: str) -> str:
-    """Whom an outcome counts: ``mothers`` for a maternity indicator, else ``babies``."""
-    return "mothers" if labels.outcome_words(outcome).denominator == "maternities" else "babies"
-
-
-def were(short: str) -> str:
-    """The verb before an outcome's short words: ``were born ...`` but ``died ...``."""
-    return "" if short.split(" ")[0] in _VERBS else "were "
-
-
-def who_short(outcome: str) -> str:
-    """The outcome's short words after a noun: ``born before 37 weeks``, ``who died before their
-    first birthday``."""
-    short = outcome_words(outcome)[0]
-    return short if were(short) else f"who {short}"
-
-
-def often(how: str, outcome: str) -> str:
-    """``were more often born before 37 weeks`` or ``more often died before their first birthday``."""
-    short = outcome_words(outcome)[0]
-    return f"{were(short)}{how} often {short}"
-
-
-#: Short words that are already a verb in the past (no "were" before them).
-_VERBS = frozenset({"died", "smoked"})
-
-
-def see(section: str) -> str:
-    """`` (see [Trends and comparison](#trends-and-benchmark))``: the Markdown link of a message."""
-    return f" (see [{SECTION_LINK_TEXT[section]}](#{SECTION_ANCHORS[section]}))"
-
-
-def plain_text(message: str) -> str:
-    """A Markdown message as the words a reader sees (links as their text, escapes removed)."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", message)
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def comparison_word(label: object) -> str | None:
-    """``more`` / ``fewer`` / ``similar`` of a Fingertips comparison label, None when not compared."""
-    text = frames.cell_text(label)
-    return _COMPARISON_WORDS.get(text.split(" (")[0]) if text else None
-
-
-# ---------------------------------------------------------------------------------------------
-# rows of the published tables a message may use
-# ---------------------------------------------------------------------------------------------
-
-
-def reliable_rows(
-    rates: pd.DataFrame, area_code: str, outcome: str, dimension: str
-) -> pd.DataFrame:
-    """An area's rows of one outcome and dimension that may become a finding: not suppressed,
-    with a percentage and 95% limits, and not flagged unreliable ("u") or not calculated ("x")."""
-    if rates.empty:
-        return rates
-    mask = (
-        (rates["area_code"].astype("string") == str(area_code))
-        & (rates["outcome"].astype("string") == outcome)
-        & (rates["dimension"].astype("string") == dimension)
-    ).fillna(False)
-    rows = rates.loc[mask.astype(bool)].copy()
-    rows["group"] = rows["group"].astype("string").str.strip()
-    keep = ~frames.as_bool(rows["suppressed"]).to_numpy()
-    for column in ("value", "lower_95", "upper_95"):
-        keep &= np.isfinite(frames.as_float(rows[column]))
-    if "reliability" in rows.columns:
-        keep &= ~rows["reliability"].map(frames.cell_text).isin(_UNRELIABLE).to_numpy()
-    return rows.loc[keep]
-
-
-def _one(rows: pd.DataFrame, group: str) -> pd.Series | None:
-    hit = rows[rows["group"] == group]
-    return None if hit.empty else hit.iloc[0]
-
-
-def _pct(row: pd.Series, column: str = "value") -> float:
-    return float(pd.to_numeric(row[column]))
-
-
-def _direction(a: pd.Series, b: pd.Series) -> int:
-    return compare_intervals(
-        _pct(a, "lower_95"), _pct(a, "upper_95"), _pct(b, "lower_95"), _pct(b, "upper_95")
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# numbers as words
-# ---------------------------------------------------------------------------------------------
-
-
-def number_pair(
-    a: float, b: float, direction: int, outcome: str | None = None
-) -> tuple[str, str, bool] | None:
-    """Two percentages in words that agree with ``direction`` (+1: a is more, -1: fewer, 0: the
-    same or similar): natural frequencies when they tell the two apart the right way, else whole
-    percentages (third item True), else None (no numbers: words alone). Two rates per 1,000 of
-    ``outcome`` are given as rates (``7.9 per 1,000``), as a council report gives mortality."""
-    if outcome is not None and labels.outcome_words(outcome).per_1000:
-        fa, fb = labels.fmt_value(a, outcome), labels.fmt_value(b, outcome)
-        return (fa, fb, False) if fa != fb or direction == 0 else None
-    fa, fb = natural_frequency(a), natural_frequency(b)
-    if fa is None or fb is None:
-        return None
-    if direction == 0 or _order(a, b, fa, fb) == direction:
-        return fa, fb, False
-    wa, wb = whole_percent(a), whole_percent(b)
-    if int(np.sign(int(wa[:-1]) - int(wb[:-1]))) == direction:
-        return wa, wb, True
-    return None
-
-
-def _order(a: float, b: float, fa: str, fb: str) -> int:
-    """+1 when the words say a is more than b, -1 fewer, 0 when they read the same."""
-    if fa == fb:
-        return 0
-    return int(np.sign(a - b))
-
-
-def _babies(frequency: str, people: str = "babies") -> tuple[str, str]:
-    """Subject and verb for a natural frequency: ("about 1 in 9 babies", "was")."""
-    one = {"babies": "baby", "mothers": "mother"}[people]
-    if frequency == "none":
-        return f"no {one}", "was"
-    if frequency == "all":
-        return f"every {one}", "was"
-    if frequency.endswith("in 10") or frequency == "almost all":
-        return f"{frequency} {people}", "were"
-    if frequency.endswith("%"):
-        return f"{frequency} of {people}", "were"
-    return f"{frequency} {people}", "was"
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,11 +112,11 @@ def rate_message(inputs: AppendixInputs, outcome: str) -> str:
     row = latest_period_row(inputs, outcome)
     when = f" in {row['group']}".replace("-", "–") if row is not None else ""
     if row is None:
-        row = _one(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
+        row = one_row(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
         when = f" in {inputs.period}" if inputs.period else ""
     if row is None:
         return f"There were too few {noun} in {area} to give a reliable rate{see('trends')}."
-    value = labels.fmt_value(_pct(row), outcome, whole=True)
+    value = labels.fmt_value(value_of(row), outcome, whole=True)
     events = pd.to_numeric(row.get("events"), errors="coerce")
     count = f"There were {int(events):,} {noun} in {area}{when}: " if pd.notna(events) else ""
     text = f"{count}{value}" if count else f"The rate of {noun} in {area}{when} was {value}"
@@ -307,7 +138,7 @@ def level_message(inputs: AppendixInputs, outcome: str) -> str:
     short, detail = outcome_words(outcome)
     people = who(outcome)
     area = markdown_escape(inputs.area_name)
-    row = _one(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
+    row = one_row(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
     if row is None:
         return (
             f"There were too few births in {area} to say how often {people} "
@@ -317,14 +148,16 @@ def level_message(inputs: AppendixInputs, outcome: str) -> str:
     word = comparison_word(row.get("comparison"))
     benchmark = pd.to_numeric(row.get("benchmark"), errors="coerce") if word else np.nan
     direction = {"more": 1, "fewer": -1}.get(word or "", 0)
-    pair = number_pair(_pct(row), float(benchmark), direction) if np.isfinite(benchmark) else None
+    pair = (
+        number_pair(value_of(row), float(benchmark), direction) if np.isfinite(benchmark) else None
+    )
     # the two values tie even as whole percentages: the area's number only, and "a little"
     tied = pair is None and direction != 0 and np.isfinite(benchmark)
-    subject, verb = _babies(pair[0] if pair else natural_frequency(_pct(row)), people)
+    subject, verb = babies_subject(pair[0] if pair else natural_frequency(value_of(row)), people)
     when = f" in {inputs.period}" if inputs.period else ""
     what = f"{short} ({detail})" if detail else short
     verb = verb if were(short) else ""
-    text = f"{_cap(subject)} in {area} {verb}{' ' if verb else ''}{what}{when}"
+    text = f"{cap(subject)} in {area} {verb}{' ' if verb else ''}{what}{when}"
     if word:
         phrase = {"more": "more than in", "fewer": "fewer than in", "similar": "similar to"}[word]
         if pair is None:
@@ -387,7 +220,7 @@ def trend_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
             f"there were too few births or years to tell if the share of babies "
             f"{_or(unknown)} is going up or down"
         )
-    return _cap("; ".join(clauses)) + see("trends") + "."
+    return cap("; ".join(clauses)) + see("trends") + "."
 
 
 def _or(items: list[str]) -> str:
@@ -399,10 +232,10 @@ def deprivation_gap(inputs: AppendixInputs, outcome: str) -> tuple[int, tuple] |
     higher, -1 lower, 0 no clear gap; ``compare_intervals``) and the two percentages; None when
     either value is withheld or unreliable."""
     rows = reliable_rows(inputs.rates, inputs.area_code, outcome, "imd_quintile")
-    most, least = _one(rows, IMD_QUINTILES[0]), _one(rows, IMD_QUINTILES[-1])
+    most, least = one_row(rows, IMD_QUINTILES[0]), one_row(rows, IMD_QUINTILES[-1])
     if most is None or least is None:
         return None
-    return _direction(most, least), (_pct(most), _pct(least))
+    return direction_of(most, least), (value_of(most), value_of(least))
 
 
 def deprivation_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
@@ -441,7 +274,7 @@ def deprivation_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
                 "there were too few births to compare the most and least deprived fifths "
                 f"for babies {_or(shorts)}"
             )
-    return _cap("; ".join(clauses)) + see("deprivation") + "."
+    return cap("; ".join(clauses)) + see("deprivation") + "."
 
 
 def ethnic_gaps(inputs: AppendixInputs, outcome: str) -> tuple[list[str], list[str]] | None:
@@ -451,14 +284,14 @@ def ethnic_gaps(inputs: AppendixInputs, outcome: str) -> tuple[list[str], list[s
     Groups withheld, unreliable, not stated or unknown are never named."""
     rows = reliable_rows(inputs.rates, inputs.area_code, outcome, "ethnic_group")
     reference = DEFAULT_REFERENCE["ethnic_group"]
-    ref = _one(rows, reference)
+    ref = one_row(rows, reference)
     if ref is None:
         return None
     higher, lower = [], []
     for _, row in rows.iterrows():
         if row["group"] in (reference, NOT_STATED, UNKNOWN):
             continue
-        direction = _direction(row, ref)
+        direction = direction_of(row, ref)
         if direction:
             (higher if direction > 0 else lower).append(str(row["group"]))
     return frames.order_groups("ethnic_group", higher), frames.order_groups("ethnic_group", lower)
@@ -497,7 +330,7 @@ def ethnic_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
                 f"There was no clear gap between babies of {reference} and of other ethnic groups "
                 f"in how often they {doing}" + see("ethnicity") + "."
             )
-        return _cap("; ".join(others)) + see("ethnicity") + "."
+        return cap("; ".join(others)) + see("ethnicity") + "."
     return (
         f"Compared with babies of {reference}, " + "; ".join(gaps + others) + see("ethnicity") + "."
     )
@@ -517,7 +350,7 @@ def _years(rates: pd.DataFrame, area_code: str) -> set[int]:
 
 
 def _level_word(rates: pd.DataFrame, area_code: str, outcome: str) -> str | None:
-    row = _one(reliable_rows(rates, area_code, outcome, "overall"), "All")
+    row = one_row(reliable_rows(rates, area_code, outcome, "overall"), "All")
     return None if row is None else comparison_word(row.get("comparison"))
 
 
@@ -634,7 +467,7 @@ def maternity_message(inputs: AppendixInputs, outcomes: list[str]) -> str | None
         return None
     found: dict[str | None, list[str]] = {}
     for outcome in outcomes:
-        row = _one(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
+        row = one_row(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
         word = None if row is None else comparison_word(row.get("comparison"))
         found.setdefault(word, []).append(lower_first(labels.outcome_label(outcome)))
     bench = markdown_escape(frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code))

@@ -176,7 +176,7 @@ def format_rates_table(
             for s, f, a, b in zip(suppressed, reliability, lo, hi, strict=True)
         ],
     }
-    footnote = notes.rates_note(disclosure)
+    footnote = notes.rates_note(disclosure, labels.outcome_words(outcome).per_1000)
     if "comparison" in raw.columns:
         bench = frames.benchmark_label_of(raw)
         comparisons = raw["comparison"].astype("string").fillna("").to_numpy(dtype=object)
