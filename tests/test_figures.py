@@ -105,7 +105,7 @@ def test_imd_title_states_a_gradient_only_when_the_data_show_one(fake_rates):
 def test_imd_title_reverses_when_the_gradient_reverses(fake_rates):
     rates = fake_rates.copy()
     rows = (rates["area_code"] == STEEP) & (rates["dimension"] == "imd_quintile")
-    for column in ("percent", "lower_95", "upper_95"):
+    for column in ("value", "lower_95", "upper_95"):
         values = rates.loc[rows & (rates["outcome"] == "lbw"), column].to_numpy()
         # groups are "1".."5", "Unknown": reverse the five quintiles
         rates.loc[rows & (rates["outcome"] == "lbw"), column] = [*values[:5][::-1], values[5]]
@@ -128,7 +128,7 @@ def test_group_titles_follow_the_numbers(fake_rates):
         & (rates["dimension"] == "ethnic_group")
     )
     white = rates[mask & (rates["group"] == "White")].iloc[0]
-    for column in ("percent", "lower_95", "upper_95"):
+    for column in ("value", "lower_95", "upper_95"):
         rates.loc[mask & ~rates["suppressed"], column] = white[column]
     fig, _ = charts_rates.rates_by_group(
         rates, STEEP, "preterm", "ethnic_group", disclosure=DISCLOSURE
@@ -146,7 +146,7 @@ def test_year_title_says_rose_only_for_a_clear_rise(fake_rates):
         & (rates["dimension"] == "year")
         & (rates["group"] == "2024")
     )
-    rates.loc[last, ["percent", "lower_95", "upper_95"]] = [15.0, 13.5, 16.5]
+    rates.loc[last, ["value", "lower_95", "upper_95"]] = [15.0, 13.5, 16.5]
     fig, alt = charts_rates.rates_by_group(rates, FLAT, "preterm", "year", disclosure=DISCLOSURE)
     assert _title(fig).startswith("Preterm birth rose from")
     assert "15.0% in 2024" in _title(fig) and "15.0%" in alt
@@ -160,7 +160,7 @@ def test_suppressed_rows_are_not_plotted_and_a_note_says_so(fake_rates):
         & (rates["dimension"] == "imd_quintile")
         & (rates["group"] == "3")
     )
-    rates.loc[target, ["events", "denominator", "percent", "lower_95", "upper_95"]] = pd.NA
+    rates.loc[target, ["events", "denominator", "value", "lower_95", "upper_95"]] = pd.NA
     rates.loc[target, "suppressed"] = True
     fig, alt = charts_rates.rates_by_imd(rates, STEEP, "preterm", disclosure=DISCLOSURE)
     lines = _series(fig)

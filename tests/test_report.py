@@ -415,7 +415,7 @@ def test_rates_table_marks_not_calculated_and_unreliable_rates(inputs):
     )
     rows = rates[mask]
     mixed, black = rows[rows["group"] == "Mixed"].index[0], rows[rows["group"] == "Black"].index[0]
-    rates.loc[mixed, ["events", "percent", "lower_95", "upper_95"]] = [0, pd.NA, pd.NA, pd.NA]
+    rates.loc[mixed, ["events", "value", "lower_95", "upper_95"]] = [0, pd.NA, pd.NA, pd.NA]
     rates.loc[mixed, ["reliability", "suppressed"]] = ["x", False]
     rates.loc[black, "reliability"] = "u"
     table = tables.format_rates_table(

@@ -61,6 +61,8 @@ def fake_cell_table() -> pd.DataFrame:
     import numpy as np
 
     rng = np.random.default_rng(20261126)
+    # the issue-12 outcomes draw from their own generator: the birth outcomes stay as they were
+    more = np.random.default_rng(20261212)
     rows = []
     for area in FAKE_AREAS:
         quintiles = ["1", "2", "3", "4", "5", "Unknown"]
@@ -88,7 +90,11 @@ def fake_cell_table() -> pd.DataFrame:
                                     "ethnic_group": ethnic,
                                     "age_band": age,
                                     "outcome": outcome,
-                                    "events": int(rng.binomial(denominator, p)),
+                                    "events": int(
+                                        (more if outcome in _FAKE_MORE else rng).binomial(
+                                            denominator, p
+                                        )
+                                    ),
                                     "denominator": denominator,
                                 }
                             )

@@ -11,7 +11,7 @@ import pandas as pd
 
 from birthgaps.appendix import frames
 from birthgaps.appendix.findings import compare_intervals
-from birthgaps.appendix.wording import natural_frequency, whole_percent
+from birthgaps.appendix.wording import join_words, natural_frequency, whole_percent
 from birthgaps.core import labels
 
 #: Heading id of each committee-document section a message points to (``sections`` gives its
@@ -81,6 +81,15 @@ def who_short(outcome: str) -> str:
     first birthday``."""
     short = outcome_words(outcome)[0]
     return short if were(short) else f"who {short}"
+
+
+def often_all(how: str, outcomes: list[str]) -> str:
+    """``were more often born before 37 weeks and born weighing under 2,500 grams`` (one "were"
+    when every outcome takes it), else each outcome's own words (``often``)."""
+    shorts = [outcome_words(o)[0] for o in outcomes]
+    if all(were(s) for s in shorts):
+        return f"were {how} often {join_words(shorts)}"
+    return join_words([often(how, o) for o in outcomes])
 
 
 def often(how: str, outcome: str) -> str:
@@ -163,16 +172,27 @@ def direction_of(a: pd.Series, b: pd.Series) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+def per_thousand(value: float) -> str:
+    """A rate per 1,000 as a councillor reads it: ``about 8 in 1,000`` (whole numbers, halves up;
+    ``fewer than 1 in 1,000`` below 0.5)."""
+    if value < 0.5:
+        return "fewer than 1 in 1,000"
+    return f"about {int(np.floor(value + 0.5)):,} in 1,000"
+
+
 def number_pair(
     a: float, b: float, direction: int, outcome: str | None = None
 ) -> tuple[str, str, bool] | None:
     """Two percentages in words that agree with ``direction`` (+1: a is more, -1: fewer, 0: the
     same or similar): natural frequencies when they tell the two apart the right way, else whole
     percentages (third item True), else None (no numbers: words alone). Two rates per 1,000 of
-    ``outcome`` are given as rates (``7.9 per 1,000``), as a council report gives mortality."""
+    ``outcome`` are given as ``about 8 in 1,000`` (one decimal when the whole numbers tie)."""
     if outcome is not None and labels.outcome_words(outcome).per_1000:
-        fa, fb = labels.fmt_value(a, outcome), labels.fmt_value(b, outcome)
-        return (fa, fb, False) if fa != fb or direction == 0 else None
+        fa, fb = per_thousand(a), per_thousand(b)
+        if direction == 0 or order_of(a, b, fa, fb) == direction:
+            return fa, fb, False
+        fa, fb = f"{a:.1f} in 1,000", f"{b:.1f} in 1,000"
+        return (fa, fb, True) if fa != fb else None
     fa, fb = natural_frequency(a), natural_frequency(b)
     if fa is None or fb is None:
         return None

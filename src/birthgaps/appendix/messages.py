@@ -39,9 +39,11 @@ from birthgaps.appendix.message_words import comparison_word as comparison_word
 from birthgaps.appendix.message_words import direction_of as direction_of
 from birthgaps.appendix.message_words import number_pair as number_pair
 from birthgaps.appendix.message_words import often as often
+from birthgaps.appendix.message_words import often_all as often_all
 from birthgaps.appendix.message_words import one_row as one_row
 from birthgaps.appendix.message_words import order_of as order_of
 from birthgaps.appendix.message_words import outcome_words as outcome_words
+from birthgaps.appendix.message_words import per_thousand as per_thousand
 from birthgaps.appendix.message_words import plain_text as plain_text
 from birthgaps.appendix.message_words import reliable_rows as reliable_rows
 from birthgaps.appendix.message_words import see as see
@@ -105,27 +107,35 @@ def latest_period_row(inputs: AppendixInputs, outcome: str) -> pd.Series | None:
 
 
 def rate_message(inputs: AppendixInputs, outcome: str) -> str:
-    """``There were 105 infant deaths in <area> in 2022–2024: 7.9 per 1,000 live births, more than
-    in England (4.2 per 1,000)`` for a rate per 1,000 (the latest pooled period when there is one)."""
+    """``55 babies in <area> died before their first birthday in 2022–2024: 7.9 per 1,000 live
+    births, more than in England (4.2 per 1,000)`` for a rate per 1,000 (the latest pooled period
+    when there is one)."""
     area = markdown_escape(inputs.area_name)
-    noun = events_noun(outcome)
+    short = outcome_words(outcome)[0]
     row = latest_period_row(inputs, outcome)
     when = f" in {row['group']}".replace("-", "–") if row is not None else ""
     if row is None:
         row = one_row(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
         when = f" in {inputs.period}" if inputs.period else ""
     if row is None:
-        return f"There were too few {noun} in {area} to give a reliable rate{see('trends')}."
-    value = labels.fmt_value(value_of(row), outcome, whole=True)
-    events = pd.to_numeric(row.get("events"), errors="coerce")
-    count = f"There were {int(events):,} {noun} in {area}{when}: " if pd.notna(events) else ""
-    text = f"{count}{value}" if count else f"The rate of {noun} in {area}{when} was {value}"
+        return f"There were too few {events_noun(outcome)} in {area} to give a rate{see('trends')}."
     word = comparison_word(row.get("comparison"))
     benchmark = pd.to_numeric(row.get("benchmark"), errors="coerce") if word else np.nan
-    if word and np.isfinite(benchmark):
+    direction = {"more": 1, "fewer": -1}.get(word or "", 0)
+    pair = (
+        number_pair(value_of(row), float(benchmark), direction, outcome)
+        if np.isfinite(benchmark)
+        else None
+    )
+    value = pair[0] if pair else per_thousand(value_of(row))
+    events = pd.to_numeric(row.get("events"), errors="coerce")
+    count = f"{int(events):,}" if pd.notna(events) else "Some"
+    denominator = labels.outcome_words(outcome).denominator
+    text = f"{count} {who(outcome)} in {area} {were(short)}{short}{when}: {value} {denominator}"
+    if word:
         phrase = {"more": "more than in", "fewer": "fewer than in", "similar": "similar to"}[word]
         bench = markdown_escape(frames.benchmark_label_of(inputs.rates, outcome, inputs.area_code))
-        text += f", {phrase} {bench} ({labels.fmt_value(benchmark, outcome)})"
+        text += f", {phrase} {bench}" + (f" ({pair[1]})" if pair else "")
     return text + see("trends") + "."
 
 
@@ -257,7 +267,7 @@ def deprivation_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
             how = "more" if key == 1 else "less"
             clause = (
                 f"babies in the most deprived fifth of neighbourhoods "
-                f"{join_words([often(how, o) for o in ids])} than those in the least deprived fifth"
+                f"{often_all(how, ids)} than those in the least deprived fifth"
             )
             if len(outcomes) == 1:
                 pair = number_pair(*gaps[outcomes[0]][1], key, outcomes[0])
@@ -316,8 +326,7 @@ def ethnic_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
         else:
             higher, lower = key
             parts = [
-                f"babies of {group_phrase('ethnic_group', list(groups))} "
-                f"{join_words([often(how, o) for o in ids])}"
+                f"babies of {group_phrase('ethnic_group', list(groups))} {often_all(how, ids)}"
                 for groups, how in ((higher, "more"), (lower, "less"))
                 if groups
             ]
@@ -454,35 +463,41 @@ def message_list(inputs: AppendixInputs, previous: PreviousRelease | None = None
 
 def lead_outcomes(outcomes: list[str]) -> list[str]:
     """The outcomes the key messages take one by one: infant mortality first when published
-    (``LEAD_MORTALITY``), then the birth outcomes in config order."""
+    (``LEAD_MORTALITY``), then the modelled birth outcomes (preterm birth and low birth weight in
+    the demo; every birth outcome when none is modelled), in config order. The other outcomes are
+    in the annex, the maternity indicators in one message of their own."""
     lead = [o for o in outcomes if o == LEAD_MORTALITY]
-    return lead + [o for o in outcomes if labels.outcome_words(o).group == "birth_outcomes"]
+    births = [o for o in outcomes if labels.outcome_words(o).group == "birth_outcomes"]
+    modelled = [o for o in births if labels.outcome_words(o).modelled]
+    return lead + (modelled or births)
 
 
 def maternity_message(inputs: AppendixInputs, outcomes: list[str]) -> str | None:
-    """One sentence on the maternity indicators against the benchmark: ``Of the maternity
-    indicators, emergency caesarean section was more common than in England; smoking at time of
-    delivery was similar``; None when the release has none."""
+    """One sentence on the maternity indicators against the benchmark (its comparison words):
+    ``Mothers in <area> were more often delivered by emergency caesarean than in England; there was
+    no clear difference in how often mothers were smoking when they gave birth``; None without any."""
     if not outcomes:
         return None
     found: dict[str | None, list[str]] = {}
     for outcome in outcomes:
         row = one_row(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
         word = None if row is None else comparison_word(row.get("comparison"))
-        found.setdefault(word, []).append(lower_first(labels.outcome_label(outcome)))
+        found.setdefault(word, []).append(outcome)
     bench = markdown_escape(frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code))
-    phrases = {
-        "more": f"more common than in {bench}",
-        "fewer": f"less common than in {bench}",
-        "similar": f"similar to {bench}",
-        None: "not compared (too few mothers or no benchmark)",
-    }
-    clauses = [
-        f"{join_words(names)} {'was' if len(names) == 1 else 'were'} {phrases[word]}"
-        for word in ("more", "fewer", "similar", None)
-        if (names := found.get(word))
-    ]
-    return "Of the maternity indicators, " + "; ".join(clauses) + see("maternity") + "."
+    area = markdown_escape(inputs.area_name)
+    clauses = []
+    for word, how in (("more", "more"), ("fewer", "less")):
+        if found.get(word):
+            subject = "they" if clauses else f"mothers in {area}"
+            clauses.append(f"{subject} {often_all(how, found[word])} than in {bench}")
+    if found.get("similar"):
+        doing = _or([were(outcome_words(o)[0]) + outcome_words(o)[0] for o in found["similar"]])
+        clauses.append(f"there was no clear difference from {bench} in how often mothers {doing}")
+    if found.get(None):
+        clauses.append(
+            f"there were too few mothers to compare for mothers {_or([who_short(o) for o in found[None]])}"
+        )
+    return cap("; ".join(clauses)) + see("maternity") + "."
 
 
 def _merged_levels(inputs: AppendixInputs, outcomes: list[str]) -> str:
