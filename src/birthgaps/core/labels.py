@@ -224,17 +224,23 @@ def outcome_words_of(
     return out
 
 
-def _builtin_words() -> dict[str, OutcomeWords]:
-    """Every built-in outcome with the schema's default thresholds (a table read by hand)."""
+def builtin_table(definitions: Mapping | None = None) -> pd.DataFrame:
+    """The definitions table of every built-in outcome, thresholds from ``definitions`` (default:
+    the schema's): for a caller that holds the config but no published definitions table."""
     from birthgaps.core.outcomes import builtin_declarations
     from birthgaps.core.settings import schema_defaults
 
-    definitions = schema_defaults("definitions")
+    definitions = {**schema_defaults("definitions"), **dict(definitions or {})}
     declared = {
         i: declare(i, fields, definitions)
         for i, fields in outcome_items(list(builtin_declarations()))
     }
-    return outcome_words_of(outcomes_table(declared))
+    return outcomes_table(declared)
+
+
+def _builtin_words() -> dict[str, OutcomeWords]:
+    """Every built-in outcome with the schema's default thresholds (a table read by hand)."""
+    return outcome_words_of(builtin_table())
 
 
 _WORDS: dict[str, OutcomeWords] = {}
@@ -286,9 +292,13 @@ def outcome_definition(outcome: str) -> str:
 
 
 def outcome_title(outcome: str, definitions: Mapping | None = None) -> str:
-    """An outcome with its definition, e.g. ``Preterm birth (born before 37 weeks)`` (the words
-    come from the definitions table, whose thresholds are the config's ``definitions``)."""
+    """An outcome with its short words, e.g. ``Preterm birth (born before 37 weeks)``: from the
+    definitions table in use, or, with ``definitions`` (the config's thresholds), from the
+    built-in declaration filled in with them."""
     words = outcome_words(outcome)
+    if definitions is not None:
+        builtins = outcome_words_of(builtin_table(definitions))
+        words = builtins.get(outcome, words)
     return f"{words.label} ({words.short})" if words.short != words.label.lower() else words.label
 
 
