@@ -306,6 +306,7 @@ def test_save_figure_writes_three_identical_files_each_time(fake_rates, tmp_path
 def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow, tmp_path):
     specs = figures.figure_specs(["preterm"], ["preterm"])
     assert [s.stem for s in specs] == [
+        "birth_outcomes_vs_benchmark",
         "preterm_by_imd_quintile",
         "preterm_by_ethnic_group",
         "preterm_by_age_band",
@@ -318,9 +319,18 @@ def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow,
         "exclusion_flow",
     ]
     plain = figures.figure_specs(["preterm"], ["preterm"], indicators=False, risk_ratios=False)
-    assert [s.kind for s in plain] == ["imd", "group", "group", "group", "forest", "flow"]
+    assert [s.kind for s in plain] == ["dots", "imd", "group", "group", "group", "forest", "flow"]
     area_specs = figures.area_figure_specs(fake_rates, fake_models, FLAT)
-    assert len(area_specs) == 3 * (4 + 3) + 2 * 2 + 1
+    # a dot chart per group (birth outcomes, mortality, maternity); every chart of the modelled
+    # outcomes (preterm, lbw in the models; infant, emergency caesarean declared modelled); term
+    # LBW (not modelled) only in its group's chart
+    assert len(area_specs) == 3 + 4 * (4 + 3) + 2 * 2 + 1
+    assert not any(s.outcome == "term_lbw" for s in area_specs)
+    assert [s.outcomes for s in area_specs[:3]] == [
+        ("preterm", "lbw", "term_lbw"),
+        ("infant",),
+        ("emergency_caesarean",),
+    ]
     written = figures.write_area_figures(
         fake_rates,
         fake_models,
@@ -356,7 +366,7 @@ def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow,
             fake_flow,
             FLAT,
             tmp_path,
-            specs=[specs[4]],
+            specs=[specs[5]],
             disclosure=DISCLOSURE,
         )
 

@@ -459,6 +459,9 @@ def funnel_plot(
                 linewidth=1.4,
                 zorder=1,
             )
+        # area names fanned out by value, so that areas of like size and value stay apart
+        areas = points[points["row_type"] == "area"]
+        rank = areas["percent"].rank(method="first", ascending=True) - 1
         for row_type, own, text, colour, marker, size in series:
             part = points[(points["row_type"] == row_type) & (mine if own else ~mine)]
             if part.empty:
@@ -475,12 +478,13 @@ def funnel_plot(
                 zorder=4 if own else 3,
             )
             if row_type == "area":
-                for _, p in part.iterrows():
+                for index, p in part.iterrows():
                     right = p["denominator"] > (x_min + x_max) / 2  # name to the left, in the plot
+                    lift = 4 + 14 * (rank[index] - (len(rank) - 1) / 2)
                     ax.annotate(
                         wrap(str(p["area_name"]), 24),
                         xy=(p["denominator"], p["percent"]),
-                        xytext=(-6 if right else 6, 4),
+                        xytext=(-6 if right else 6, lift),
                         textcoords="offset points",
                         ha="right" if right else "left",
                         fontsize=9,

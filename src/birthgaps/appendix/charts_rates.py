@@ -247,6 +247,7 @@ def rates_by_group(
             beyond = rows.loc[above, "group"].tolist()
             ax.plot(x, y, color=PRIMARY_COLOUR, marker="o", label=label, zorder=3)
             ax.set_xticks(x, [str(g).replace("-", "–") for g in rows["group"]])
+            ax.set_xlim(np.nanmin(x) - 0.6, np.nanmax(x) + 0.6)
             ax.set_ylim(0, top)
             ax.set_xlabel(DIMENSION_LABELS["year"])
             ax.set_ylabel(value_axis(outcome))

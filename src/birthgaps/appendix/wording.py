@@ -55,12 +55,9 @@ def fmt_pct(value: float) -> str:
 
 
 def value_axis(outcome: str) -> str:
-    """The value axis of an outcome's chart: ``Preterm birth (% of live births)`` or ``Deaths per
-    1,000 live births``."""
-    words = outcome_words(outcome)
-    if words.per_1000:
-        return words.axis_label
-    return f"{words.label} ({words.unit_words})"
+    """The value axis of an outcome's chart (the title names the outcome): ``Percentage of live
+    births``, ``Percentage of maternities`` or ``Deaths per 1,000 live births``."""
+    return outcome_words(outcome).axis_label
 
 
 def values_noun(outcome: str) -> str:
