@@ -190,6 +190,8 @@ def _group_chart(inputs: AppendixInputs, group: str) -> Figure | None:
     stem = f"{group}_vs_benchmark"
     if not any(s.stem == stem for s in inputs.specs):
         return None
+    if not (inputs.figures_dir / f"{stem}.png").exists():
+        return None
     figure = figure_block(inputs.figures_dir, stem)
     bench = frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code)
     period = f", {inputs.period}" if inputs.period else ""
