@@ -203,7 +203,7 @@ def test_a_section_per_outcome_group(england, tmp_path):
     assert charts[-1].title == "Maternity indicators"
     alt = charts[-1].blocks[0].alt
     assert "Emergency caesarean section 22.9% (95% CI" in alt and "England 16.5%" in alt
-    assert "6.9 per 1,000" in _text(groups.blocks[1]) and "per 1,000" in (
+    assert "4.2 per 1,000" in _text(groups.blocks[1]) and "England 4.2 per 1,000" in (
         (tmp_path / "mortality_vs_benchmark.txt").read_text()
     )
     assert [s.stem for s in inputs.specs[:3]] == [
