@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from support.births import make_births
+from support.births import make_births, with_optional
 from support.cleaned import BIRTH_OUTCOMES, clean_births
 
 from birthgaps.clean.flow import publish_flow
@@ -14,7 +14,7 @@ from birthgaps.core.errors import InputError
 
 def run(rows, lookup, config):
     return clean_births(
-        make_births(rows),
+        with_optional(make_births(rows)),  # staged births carry every canonical column
         lookup,
         areas=["X1"],
         years=[2020, 2021],

@@ -13,9 +13,9 @@ import pytest
 
 from birthgaps.clean.cleaning import clean_births
 from birthgaps.core.codes import (
-    CANONICAL_COLUMNS,
     ETHNIC_CATEGORY_LABELS,
     ETHNIC_CATEGORY_TO_GROUP,
+    REQUIRED_COLUMNS,
 )
 from birthgaps.ingest.ethnicity_labels import ETHNIC_LABELS, ethnic_code_for_label, match_label
 from birthgaps.ingest.extract import ingest_release
@@ -394,7 +394,7 @@ def write_extract(path, labels: list[str]) -> str:
         f'B{i:03d},2022-03-{i % 28 + 1:02d},live,39,2,3300,F,1,30,"{label}",E01000001,X1'
         for i, label in enumerate(labels)
     ]
-    path.write_text("\n".join([",".join(CANONICAL_COLUMNS), *rows]) + "\n")
+    path.write_text("\n".join([",".join(REQUIRED_COLUMNS), *rows]) + "\n")
     return str(path)
 
 

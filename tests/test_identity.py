@@ -8,14 +8,14 @@ import pytest
 from support.workflow import real_release, snakemake, write_config
 
 from birthgaps.clean.cleaning import clean_births
-from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.codes import REQUIRED_COLUMNS
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import validate_config
 from birthgaps.ingest.extract import ingest_release
 from birthgaps.ingest.preflight import preflight
 from birthgaps.ingest.sources import expected_columns, load_source
 
-HEADER = ",".join(CANONICAL_COLUMNS)
+HEADER = ",".join(REQUIRED_COLUMNS)
 N = 12
 
 
@@ -112,7 +112,7 @@ def test_file_and_id_still_finds_repeats_within_a_file(tmp_path, lookup, config)
 
 
 def test_file_and_row_reads_a_file_without_an_id_column(tmp_path, lookup, config):
-    header = ",".join(c for c in CANONICAL_COLUMNS if c != "baby_id")
+    header = ",".join(c for c in REQUIRED_COLUMNS if c != "baby_id")
     body = [r.split(",", 1)[1] for r in rows(2022)]
     body[3] = body[2]  # two identical rows: without ids they are two births
     files = [
@@ -130,7 +130,7 @@ def test_file_and_row_reads_a_file_without_an_id_column(tmp_path, lookup, config
 
 
 def test_without_file_and_row_a_missing_id_column_is_named(tmp_path):
-    header = ",".join(c for c in CANONICAL_COLUMNS if c != "baby_id")
+    header = ",".join(c for c in REQUIRED_COLUMNS if c != "baby_id")
     path = write(tmp_path / "a.csv", [r.split(",", 1)[1] for r in rows(2022)], header)
     with pytest.raises(InputError) as info:
         ingest_release([path], "canonical")
@@ -151,7 +151,7 @@ def test_an_unknown_id_key_is_named():
 
 
 def test_preflight_accepts_a_file_without_ids_under_file_and_row(tmp_path, repo_config):
-    header = ",".join(c for c in CANONICAL_COLUMNS if c != "baby_id")
+    header = ",".join(c for c in REQUIRED_COLUMNS if c != "baby_id")
     config = validate_config(real_release(tmp_path, repo_config))
     write(tmp_path / "births.csv", [r.split(",", 1)[1] for r in rows(2022)], header)
     (tmp_path / "imd.csv").write_text("lsoa_code,imd_decile\nE01000001,3\n")

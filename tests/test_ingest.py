@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from support.births import make_births
 
-from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.codes import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from birthgaps.core.errors import InputError
 from birthgaps.ingest.extract import read_extract
 
@@ -55,7 +55,7 @@ def write(tmp_path, text, name="bad.csv", mode="w"):
 
 
 def header(extra=""):
-    return ",".join(CANONICAL_COLUMNS) + extra + "\n"
+    return ",".join(REQUIRED_COLUMNS) + extra + "\n"
 
 
 GOOD_ROW = "B1,2020-01-02,live,39,1,3300,F,1,30,A,L1,X1\n"

@@ -142,7 +142,7 @@ def test_groups_withheld_in_rates_get_no_trend():
     )
     withheld = table[[k in hidden for k in keys]]
     assert not withheld.empty
-    assert withheld["statistic"].isna().all() and withheld["slope_pp_per_year"].isna().all()
+    assert withheld["statistic"].isna().all() and withheld["slope_per_year"].isna().all()
     assert (withheld["reason"] == indicators.WITHHELD_TREND).all()
 
 

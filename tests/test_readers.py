@@ -9,16 +9,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from support.births import synthetic_births
+from support.births import synthetic_births, with_optional
 
-from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.codes import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from birthgaps.core.errors import InputError
 from birthgaps.ingest.extract import header_columns, ingest_release
 from birthgaps.ingest.readers import FileProblem, find_header_row, read_table
 from birthgaps.ingest.sources import READER_DEFAULTS, load_source, to_layout
 from birthgaps.ingest.validation import ROW_NUMBERS_SHORT
 
-HEADER = ",".join(CANONICAL_COLUMNS)
+HEADER = ",".join(REQUIRED_COLUMNS)
 ROW = "B{i},2022-01-0{d},live,39,1,{w},F,1,30,{e},E01000001,X1"
 
 
@@ -136,11 +136,11 @@ def test_xlsx_named_sheet_with_title_rows_and_typed_cells(tmp_path):
     path = titled_workbook(tmp_path / "births.xlsx", frame)
     source = {"reader": {"sheet": "Births", "header_row": 4}}
     got, _ = ingest_release([str(path)], source)
-    pd.testing.assert_frame_equal(got, births)
-    assert header_columns(path, source["reader"]) == CANONICAL_COLUMNS
-    assert find_header_row(path, reader(sheet="Births"), CANONICAL_COLUMNS) == 4
+    pd.testing.assert_frame_equal(got, with_optional(births))
+    assert header_columns(path, source["reader"]) == REQUIRED_COLUMNS
+    assert find_header_row(path, reader(sheet="Births"), REQUIRED_COLUMNS) == 4
     by_number, _ = ingest_release([str(path)], {"reader": {"sheet": 2, "header_row": 4}})
-    pd.testing.assert_frame_equal(by_number, births)
+    pd.testing.assert_frame_equal(by_number, with_optional(births))
 
 
 def test_xlsx_dates_are_written_in_the_source_date_format(tmp_path):
@@ -171,12 +171,12 @@ def test_parquet_with_native_types(tmp_path):
     path = tmp_path / "births.parquet"
     births.to_parquet(path, index=False)  # Int64, datetime64, string columns
     got, _ = ingest_release([str(path)], "canonical")
-    pd.testing.assert_frame_equal(got, births)
+    pd.testing.assert_frame_equal(got, with_optional(births))
     floats = births.astype({"birth_weight_g": "float64", "mother_age": "float64"})
     pq.write_table(pa.Table.from_pandas(floats, preserve_index=False), tmp_path / "f.parquet")
     got, _ = ingest_release([str(tmp_path / "f.parquet")], "canonical")
-    pd.testing.assert_frame_equal(got, births)
-    assert header_columns(tmp_path / "f.parquet") == CANONICAL_COLUMNS
+    pd.testing.assert_frame_equal(got, with_optional(births))
+    assert header_columns(tmp_path / "f.parquet") == REQUIRED_COLUMNS
 
 
 def test_parquet_dates_follow_the_source_date_format(tmp_path):
@@ -252,7 +252,7 @@ def test_files_with_different_columns_are_named(tmp_path):
 def test_header_columns_of_csv_with_bom_and_cp1252(tmp_path):
     path = tmp_path / "b.csv"
     path.write_bytes(b"\xef\xbb\xbf" + canonical_text().encode())
-    assert header_columns(path) == CANONICAL_COLUMNS
+    assert header_columns(path) == REQUIRED_COLUMNS
     path.write_bytes("Gr\u00f6\u00dfe,x\n1,2\n".encode("cp1252"))
     assert header_columns(path, {"encoding": "auto"}) == ["Gr\u00f6\u00dfe", "x"]
 

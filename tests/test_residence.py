@@ -12,7 +12,7 @@ from support.workflow import real_release, snakemake, write_config
 
 from birthgaps.clean.cleaning import clean_births
 from birthgaps.clean.flow import publish_flow
-from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.codes import REQUIRED_COLUMNS
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import validate_config
 from birthgaps.ingest.extract import ingest_release
@@ -42,7 +42,7 @@ def extract(tmp_path, drop=(), edit=None, name="births.csv") -> str:
             "mother_lsoa": [LSOAS[i % 3] for i in range(N)],
             "area_code": [AREA_OF[LSOAS[i % 3]] for i in range(N)],
         }
-    )[CANONICAL_COLUMNS]
+    )[REQUIRED_COLUMNS]
     if edit:
         edit(frame)
     path = tmp_path / name

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from support.births import YEARS, synthetic_births
+from support.births import YEARS, synthetic_births, with_optional
 
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import validate_config
@@ -215,7 +215,7 @@ def expected_after(births: pd.DataFrame, source: dict) -> pd.DataFrame:
         out["gestation_days"] = pd.array([pd.NA] * len(out), dtype="Int64")
     elif source["gestation"]["format"] == "weeks_plus_days_text":
         out["gestation_days"] = out["gestation_days"].mask(out["gestation_weeks"].isna())
-    return out
+    return with_optional(out)
 
 
 @pytest.mark.parametrize(
@@ -313,7 +313,7 @@ def test_local_export_with_real_world_spellings_cp1252_csv_and_titled_xlsx(tmp_p
         export.to_excel(writer, sheet_name="Births", startrow=3, index=False)
         writer.sheets["Births"]["A1"] = "Maternity system export: births"
         writer.sheets["Births"]["A2"] = "Produced 01/02/2025 by the information team"
-    expected = births.copy()
+    expected = with_optional(births)
     expected.loc[5, "mother_ethnic_category"] = "Martian"
     sources = {
         csv_path: "local_maternity_export",

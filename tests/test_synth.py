@@ -19,7 +19,8 @@ from birthgaps.core.codes import (
 )
 from birthgaps.core.errors import InputError
 from birthgaps.ingest.convert import INTEGER_COLUMNS, STRING_COLUMNS
-from birthgaps.ingest.synth import simulate_release, write_release
+from birthgaps.ingest.synth import EXTRACT_COLUMNS, simulate_release, write_release
+from birthgaps.ingest.synth_maternity import MATERNITY_COLUMNS
 
 CONFIG = yaml.safe_load((Path(__file__).parents[1] / "config/config.yaml").read_text("utf-8"))
 SETTINGS = CONFIG["synthetic"]
@@ -74,7 +75,10 @@ def clean(extract: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
 
 def test_columns_and_dtypes(demo):
     extract, lookup = demo
-    assert list(extract.columns) == CANONICAL_COLUMNS
+    assert list(extract.columns) == EXTRACT_COLUMNS
+    base = EXTRACT_COLUMNS[: -len(MATERNITY_COLUMNS)]
+    assert base == [c for c in CANONICAL_COLUMNS if c in base]  # canonical order
+    assert EXTRACT_COLUMNS[len(base) :] == MATERNITY_COLUMNS
     for col in INTEGER_COLUMNS:
         assert extract[col].dtype == "Int64", col
     for col in STRING_COLUMNS:
@@ -114,7 +118,7 @@ def test_write_release_is_byte_identical(tmp_path):
     assert lk_a.read_bytes() == lk_b.read_bytes()
     assert not list(tmp_path.rglob("*.tmp"))
     back = pd.read_csv(ex_a, dtype=str, keep_default_na=False)
-    assert list(back.columns) == CANONICAL_COLUMNS
+    assert list(back.columns) == EXTRACT_COLUMNS
     assert back["birth_date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     assert (back["mother_ethnic_category"] == "99").any()  # "99" survives as text
     extract, _ = simulate_release(SETTINGS, AREAS, YEARS)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from support.births import make_births
 
-from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.codes import REQUIRED_COLUMNS
 from birthgaps.core.errors import InputError
 from birthgaps.ingest.extract import ingest_release
 from birthgaps.ingest.validation import (
@@ -115,7 +115,7 @@ SECRET_DATE = "2022-07-19"
 
 
 def extract_with_secrets(tmp_path, fatal: bool):
-    header = ",".join(CANONICAL_COLUMNS)
+    header = ",".join(REQUIRED_COLUMNS)
     good = "B{i},2022-01-01,live,39,1,3300,F,1,30,A,E01000001,X1"
     rows = [good.format(i=i) for i in range(5)]
     rows.append(f"{SECRET_ID},{SECRET_DATE},live,21,1,9999,F,1,30,Kurdish,{SECRET_LSOA}x,X1")
@@ -173,7 +173,7 @@ def test_fatal_report_is_written_before_the_error(tmp_path):
 
 def test_several_fatal_rules_are_all_named_in_the_error(tmp_path):
     path = tmp_path / "b.csv"
-    header = ",".join(CANONICAL_COLUMNS)
+    header = ",".join(REQUIRED_COLUMNS)
     path.write_text(
         header
         + "\nB1,2022-01-01,alive,39,1,heavy,F,1,30,A,E01000001,X1"

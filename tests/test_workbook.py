@@ -11,6 +11,7 @@ import copy
 import re
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -19,6 +20,7 @@ from birthgaps.appendix import wording
 from birthgaps.clean.cells import make_cells
 from birthgaps.clean.cleaning import clean_births, quintile_basis
 from birthgaps.clean.flow import publish_flow
+from birthgaps.clean.markers import make_marker_cells
 from birthgaps.core import labels, methods, settings
 from birthgaps.core.catalogue import (
     DOC_MARKER,
@@ -35,6 +37,7 @@ from birthgaps.core.provenance import SYNTHETIC_NOTICE, label_table
 from birthgaps.ingest.national import read_reference
 from birthgaps.ingest.synth import simulate_release
 from birthgaps.models.areas import model_tables
+from birthgaps.models.markers import death_markers_table
 from birthgaps.models.protect import publish_model_tables
 from birthgaps.publish.dictionary import data_dictionary, published_dictionary
 from birthgaps.publish.presentation import MARKERS, present_table
@@ -104,6 +107,19 @@ def _tiny_release(config: dict, folder: Path) -> dict[str, pd.DataFrame]:
     )
     for key, name in MODEL_OUTPUTS.items():
         tables[name] = label_table(published[key], release, True, basis)
+    # the synthetic release has no deaths: one live birth in 50 is given a death at 10 days, so
+    # that the markers sheet has rows
+    died = (np.arange(len(clean)) % 50 == 0) & clean["live"].to_numpy(dtype=bool)
+    with_deaths = clean.assign(age_at_death_days=pd.array(np.where(died, 10, None), dtype="Int64"))
+    marker_cells = make_marker_cells(
+        with_deaths,
+        [*config["outcomes"], "infant"],
+        definitions=config["definitions"],
+        complete_to=pd.Timestamp(f"{max(years) + 1}-12-31"),
+    )
+    tables["death_markers"] = label_table(
+        death_markers_table(marker_cells, areas, rules, published_rates), release, True, basis
+    )
     read_back = {}
     for name, table in tables.items():
         path = folder / f"{name}.csv"

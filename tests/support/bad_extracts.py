@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.codes import REQUIRED_COLUMNS
 from birthgaps.ingest.sources import to_layout
 from support.births import synthetic_births
 
-HEADER = ",".join(CANONICAL_COLUMNS)
+HEADER = ",".join(REQUIRED_COLUMNS)
 
 
 N_GOOD = 12
@@ -96,7 +96,7 @@ def two_files(second: str):
 
 def empty_parquet(tmp: Path) -> list[Path]:
     path = tmp / "births.parquet"
-    pd.DataFrame({c: pd.Series([], dtype="string") for c in CANONICAL_COLUMNS}).to_parquet(path)
+    pd.DataFrame({c: pd.Series([], dtype="string") for c in REQUIRED_COLUMNS}).to_parquet(path)
     return [path]
 
 

@@ -8,6 +8,8 @@ import functools
 import pandas as pd
 import yaml
 
+from birthgaps.core.codes import CANONICAL_COLUMNS, OPTIONAL_COLUMNS
+from birthgaps.ingest.optional_columns import missing_column
 from birthgaps.ingest.synth import simulate_release
 from support import REPO
 
@@ -71,3 +73,13 @@ def make_births(rows: list[dict]) -> pd.DataFrame:
     ):
         frame[column] = frame[column].astype("string")
     return frame
+
+
+def with_optional(births: pd.DataFrame) -> pd.DataFrame:
+    """``births`` with the optional canonical columns it lacks added all missing, in canonical
+    order: what ingest stages for an extract without them."""
+    out = births.reset_index(drop=True).copy()
+    for column in OPTIONAL_COLUMNS:
+        if column not in out.columns:
+            out[column] = missing_column(column, len(out))
+    return out[CANONICAL_COLUMNS]

@@ -5,6 +5,8 @@ rule cells:
     output:
         cells=f"{RESTRICTED}/cells.parquet",
         cells_detailed=f"{RESTRICTED}/cells_detailed.parquet",
+        # deaths of the modelled mortality outcomes by preterm / low birth weight marker
+        death_markers=f"{RESTRICTED}/death_marker_cells.parquet",
     log:
         f"{LOGS}/cells.log",
     conda:

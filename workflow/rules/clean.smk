@@ -3,6 +3,7 @@ rule clean:
     input:
         **{k: v for k, v in PREVIOUS.items() if k.startswith("previous_flow")},
         births=rules.ingest.output.births,
+        report=rules.ingest.output.report_csv,
         imd_lookup=IMD_LOOKUP,
     output:
         clean=f"{RESTRICTED}/births_clean.parquet",
@@ -21,6 +22,7 @@ rule clean:
         disclosure=config["disclosure"],
         release=RELEASE,
         synthetic=SPEC["synthetic"],
+        complete_to=deaths_complete_to(config),
         code=code_hash("clean.py"),
     script:
         "../scripts/clean.py"

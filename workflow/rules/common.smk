@@ -5,3 +5,14 @@ def shipped(path):
     """A file that ships with birthgaps: the path in the working directory when it exists there,
     else the same path in the project folder."""
     return path if Path(path).exists() else str(Path(workflow.basedir) / path)
+
+
+def deaths_inputs(spec):
+    """The release's deaths extract and its source's preset files (ingest inputs); none without one."""
+    deaths = spec.get("deaths")
+    if not deaths:
+        return {}
+    return {
+        "deaths": deaths["extract"],
+        "deaths_presets": source_preset_files(deaths.get("source") or "canonical"),
+    }

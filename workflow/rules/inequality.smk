@@ -28,6 +28,7 @@ rule trends:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config["deprivation"],
+        outcomes=outcome_params(config),
         code=code_hash("trends.py"),
     script:
         "../scripts/trends.py"
@@ -55,6 +56,7 @@ rule inequality:
         release=RELEASE,
         synthetic=SPEC["synthetic"],
         deprivation=config["deprivation"],
+        outcomes=outcome_params(config),
         code=code_hash("inequality.py"),
     script:
         "../scripts/inequality.py"
@@ -79,6 +81,7 @@ rule funnel:
         disclosure=config["disclosure"],
         release=RELEASE,
         synthetic=SPEC["synthetic"],
+        outcomes=outcome_params(config),
         code=code_hash("funnel.py"),
     script:
         "../scripts/funnel.py"

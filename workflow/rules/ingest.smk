@@ -2,6 +2,7 @@
 # On a fatal problem the report is also written next to the log, so it survives the failed job.
 rule ingest:
     input:
+        **deaths_inputs(SPEC),
         extracts=release_files(SPEC),
         presets=source_preset_files(SPEC["source"]),
     output:
@@ -18,6 +19,7 @@ rule ingest:
         years=SPEC["years"],
         implausible_share=config["validation"]["implausible_share"],
         area_lookup=AREA_LOOKUP,
+        deaths=SPEC.get("deaths"),
         release=RELEASE,
         report_dir=f"{LOGS}/ingest_validation",
         code=code_hash("ingest.py"),

@@ -12,6 +12,7 @@ rule models:
         },
         cells=rules.cells.output.cells,
         rates=rules.rates.output.published,
+        death_markers=rules.cells.output.death_markers,
     output:
         models=report(
             f"{STAGED}/tables/models.csv",
@@ -40,6 +41,13 @@ rule models:
         ),
         model_fit=report(
             f"{STAGED}/tables/model_fit.csv",
+            caption="../report/models.rst",
+            category="Tables",
+        ),
+        # share of deaths that were preterm or of low birth weight (models.markers; read with
+        # the collider-bias caution, models.notes.COLLIDER_CAUTION)
+        death_markers=report(
+            f"{STAGED}/tables/death_markers.csv",
             caption="../report/models.rst",
             category="Tables",
         ),

@@ -12,6 +12,7 @@ def main(smk):
         definitions=smk.params.definitions,
         complete_to=smk.params.complete_to,
         detailed_out=smk.output.cells_detailed,
+        markers_out=smk.output.death_markers,
     )
 
 

@@ -1,4 +1,4 @@
-"""Snakemake script: births -> clean live births, exclusion flow (restricted and published)."""
+"""Snakemake script: births -> clean births, exclusion flow (restricted and published)."""
 
 from birthgaps.clean.steps import clean_step
 from birthgaps.core.runner import run_step
@@ -21,6 +21,8 @@ def main(smk):
         synthetic=smk.params.synthetic,
         previous_flow=smk.input.get("previous_flow"),
         previous_flow_restricted=smk.input.get("previous_flow_restricted"),
+        complete_to=smk.params.complete_to,
+        report=smk.input.report,
     )
 
 

@@ -13,6 +13,7 @@ def main(smk):
         release=smk.params.release,
         synthetic=smk.params.synthetic,
         comparators=smk.input.comparators,
+        outcomes=smk.params.outcomes,
     )
 
 

@@ -14,6 +14,7 @@ def main(smk):
         release=smk.params.release,
         synthetic=smk.params.synthetic,
         deprivation=smk.params.deprivation,
+        outcomes=smk.params.outcomes,
     )
 
 

@@ -18,6 +18,7 @@ def main(smk):
         years=smk.params.years,
         implausible_share=smk.params.implausible_share,
         area_lookup=smk.params.area_lookup,
+        deaths=smk.params.deaths,
     )
 
 

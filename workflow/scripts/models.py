@@ -20,6 +20,8 @@ def main(smk):
         synthetic=smk.params.synthetic,
         deprivation=smk.params.deprivation,
         previous_cells=smk.input.get("previous_cells"),
+        marker_cells=smk.input.death_markers,
+        markers_out=smk.output.death_markers,
         previous_tables={
             output: smk.input[f"previous_model_{output}"]
             for output in MODEL_OUTPUTS.values()

@@ -1,4 +1,4 @@
-"""Snakemake script: write the synthetic demo extract and its fictional IMD lookup."""
+"""Snakemake script: write the synthetic demo extract, its fictional IMD lookup and its deaths."""
 
 from birthgaps.core.runner import run_step
 from birthgaps.ingest.synth import write_release
@@ -11,6 +11,8 @@ def main(smk):
         smk.params.years,
         smk.output.extract,
         smk.output.lookup,
+        deaths_path=smk.output.get("deaths"),
+        deaths_complete_to=smk.params.deaths_complete_to or None,
     )
 
 

@@ -17,6 +17,7 @@ def main(smk):
         synthetic=smk.params.synthetic,
         deprivation=smk.params.deprivation,
         previous_trend_counts=smk.input.get("previous_trend_counts"),
+        outcomes=smk.params.outcomes,
     )
 
 

@@ -33,12 +33,16 @@ def _count(part: pd.DataFrame, dimensions: list[str], outcome_id: str) -> pd.Dat
 
 
 def _by_death_year(
-    clean: pd.DataFrame, flag: pd.Series, dimensions: list[str], outcome: Outcome
+    clean: pd.DataFrame,
+    flag: pd.Series,
+    dimensions: list[str],
+    outcome: Outcome,
+    complete_to: pd.Timestamp | None,
 ) -> pd.DataFrame:
     """Events by year of death (as ONS registrations) over live births of the year of birth.
 
-    The first release year is left out: its deaths include babies born the year before, whose
-    births are not in the release.
+    The first release year is left out (its deaths include babies born the year before, whose
+    births are not in the release), and so is a year whose deaths are not complete to its end.
     """
     keep = flag.notna()
     births = clean.loc[keep, dimensions].copy()
@@ -56,7 +60,14 @@ def _by_death_year(
     cells["events"] = cells["events"].fillna(0)
     cells["denominator"] = cells["denominator"].fillna(0)
     first = int(clean["year"].min())
-    return cells.loc[(cells["year"] > first) & cells["year"].isin(clean["year"].unique())]
+    keep = (cells["year"] > first) & cells["year"].isin(clean["year"].unique())
+    if complete_to is not None:
+        keep &= cells["year"] <= (
+            complete_to.year
+            if complete_to.month == 12 and complete_to.day == 31
+            else complete_to.year - 1
+        )
+    return cells.loc[keep]
 
 
 def make_cells(
@@ -79,7 +90,7 @@ def make_cells(
     for outcome in resolve_outcomes(outcomes, d):
         flag = outcome_flags(clean, outcome, d, complete_to)
         if outcome.year_basis == "death":
-            frames.append(_by_death_year(clean, flag, dimensions, outcome))
+            frames.append(_by_death_year(clean, flag, dimensions, outcome, complete_to))
             continue
         keep = flag.notna()
         part = clean.loc[keep, dimensions].copy()

@@ -7,12 +7,15 @@ each rule and the choices behind it.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from birthgaps.clean.coverage import require_live_births, require_lookup_matches
+from birthgaps.clean.deaths import death_ages
 from birthgaps.clean.groups import RULE, age_bands, check_lookup, imd_columns, normalise_codes
+from birthgaps.clean.indicators import clean_indicator_columns
 from birthgaps.core.codes import (
     CANONICAL_COLUMNS,
     ETHNIC_CATEGORY_TO_DETAILED,
@@ -301,6 +304,8 @@ def clean_births(
     definitions: dict,
     deprivation: dict | None = None,
     implausible_share: float = IMPLAUSIBLE_SHARE,
+    complete_to: pd.Timestamp | None = None,
+    link_rows: Sequence[tuple[str, str, int]] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply the standard definitions; return (live births in scope with derived columns, flow table).
 
@@ -310,7 +315,12 @@ def clean_births(
     when configured, multiple births. Gestation and weight problems (missing, out of range, weight
     implausible for gestational age) only remove a birth from the denominators of the outcomes that
     need them. ``deprivation.quintiles`` (``national`` or ``local``) chooses which quintile fills
-    ``imd_quintile``. Every step is counted in the flow table (docs/cleaning.md).
+    ``imd_quintile``. Stillbirths of the study areas and years stay in the records (``live`` False) for
+    the total-birth outcomes; one record per maternity is marked. Implausible maternity-indicator
+    values are blanked (``clean.indicators``) and linked deaths get their age at death, with deaths
+    after ``complete_to`` (the follow-up end) not counted (``clean.deaths``); ``link_rows`` are the
+    deaths extract's link counts from ingest. Every step is counted in the flow table
+    (docs/cleaning.md).
     """
     d = resolve_definitions(definitions)
     basis = _quintile_choice(deprivation)
@@ -407,6 +417,10 @@ def clean_births(
     births["age_band"] = age_bands(births["mother_age"])
 
     maternity_rows = mark_maternities(births)
+    births, indicator_rows = clean_indicator_columns(births, d)
+    death_rows: list[tuple[str, str, int]] = []
+    if complete_to is not None:
+        births, death_rows = death_ages(births, pd.Timestamp(complete_to))
     ga_missing, ga_bad = _gestation_status(births, d)
     bw_missing, bw_bad = _weight_status(births, d)
     weeks = births["gestation_weeks"]
@@ -528,7 +542,7 @@ def clean_births(
         None,
     )
     flow.add("total_births", "Total births in the study (live and still)", n_live + n_still, None)
-    for step, description, count in maternity_rows:
+    for step, description, count in [*maternity_rows, *indicator_rows, *link_rows, *death_rows]:
         flow.add(step, description, count, None)
     require_live_births(births.loc[births["live"]], areas, flow.frame())
     order = [c for c in (*CANONICAL, *DERIVED) if c in births.columns]

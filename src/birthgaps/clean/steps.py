@@ -11,9 +11,11 @@ import pandas as pd
 from birthgaps.clean.cells import make_cells, make_detailed_cells
 from birthgaps.clean.cleaning import clean_births, read_lookup
 from birthgaps.clean.flow import publish_flow
+from birthgaps.clean.markers import make_marker_cells
 from birthgaps.core.outcomes import from_params
 from birthgaps.core.provenance import label_table
 from birthgaps.core.tables import read_table, write_table
+from birthgaps.ingest.deaths import deaths_flow
 
 
 def clean_step(
@@ -33,8 +35,14 @@ def clean_step(
     synthetic: bool,
     previous_flow: str | Path | None = None,
     previous_flow_restricted: str | Path | None = None,
+    complete_to: str | None = None,
+    report: str | Path | None = None,
 ) -> None:
-    """Births -> clean live births (restricted parquet), exclusion flow (restricted and published CSV)."""
+    """Births -> clean births (restricted parquet), exclusion flow (restricted and published CSV).
+
+    ``complete_to`` is the deaths' follow-up end; ``report`` the ingest validation report, whose
+    deaths-link counts join the flow."""
+    link_rows = deaths_flow(pd.read_csv(report)) if report else []
     clean, flow = clean_births(
         read_table("births", births),
         read_lookup(imd_lookup),
@@ -43,6 +51,8 @@ def clean_step(
         definitions=definitions,
         deprivation=deprivation,
         implausible_share=implausible_share,
+        complete_to=pd.Timestamp(complete_to) if complete_to else None,
+        link_rows=link_rows,
     )
     write_table(clean, "births_clean", clean_out)
     write_table(flow, "exclusion_flow_restricted", flow_out)
@@ -64,8 +74,10 @@ def cells_step(
     definitions: Mapping | None = None,
     complete_to: str | None = None,
     detailed_out: str | Path | None = None,
+    markers_out: str | Path | None = None,
 ) -> None:
-    """Clean births -> the cell table and, with ``detailed_out``, the detailed-ethnicity cells.
+    """Clean births -> the cell table and, with ``detailed_out``, the detailed-ethnicity cells;
+    with ``markers_out``, deaths by preterm / low birth weight marker (``clean.markers``).
 
     ``outcomes`` are the registry's declarations (``Outcome.as_params``) or built-in ids;
     ``complete_to`` is the date up to which linked deaths are complete (the follow-up end)."""
@@ -78,3 +90,6 @@ def cells_step(
         write_table(
             make_detailed_cells(births, declared, **options), "cells_detailed", detailed_out
         )
+    if markers_out is not None:
+        markers = make_marker_cells(births, declared, **options)
+        write_table(markers, "death_marker_cells", markers_out)

@@ -163,8 +163,8 @@ ETHNIC_DETAILED = "ethnic_group_detailed"
 #: so the hierarchy (detailed groups sum to their high-level group) is in the data itself.
 DETAILED_CELL_DIMENSIONS: list[str] = ["area_code", "year", "ethnic_group", ETHNIC_DETAILED]
 
-#: Canonical extract columns (DESIGN.md) in their canonical order.
-CANONICAL_COLUMNS: list[str] = [
+#: Canonical extract columns every extract carries (DESIGN.md), in their canonical order.
+REQUIRED_COLUMNS: list[str] = [
     "baby_id",
     "birth_date",
     "birth_outcome",
@@ -178,6 +178,38 @@ CANONICAL_COLUMNS: list[str] = [
     "mother_lsoa",
     "area_code",
 ]
+
+#: Canonical columns an extract may carry (absent = not available; staged births then hold them
+#: all missing): the maternity, the maternity indicators and the baby's linked death.
+OPTIONAL_COLUMNS: list[str] = [
+    "maternity_id",
+    "delivery_method",
+    "booking_gestation_days",
+    "smoking_at_delivery",
+    "mother_bmi",
+    "death_date",
+    "age_at_death_days",
+]
+
+#: Canonical extract columns (DESIGN.md) in their canonical order: required, then optional.
+CANONICAL_COLUMNS: list[str] = [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS]
+
+#: The linked death's columns (from the birth extract or a deaths extract joined on ``baby_id``).
+DEATH_COLUMNS: list[str] = ["death_date", "age_at_death_days"]
+
+#: NHS Data Dictionary DELIVERY METHOD code -> its meaning.
+DELIVERY_METHODS: dict[str, str] = {
+    "0": "Spontaneous vertex",
+    "1": "Spontaneous other cephalic",
+    "2": "Low forceps, not breech",
+    "3": "Other forceps, not breech",
+    "4": "Ventouse, vacuum extraction",
+    "5": "Breech",
+    "6": "Breech extraction",
+    "7": "Elective caesarean section",
+    "8": "Emergency caesarean section",
+    "9": "Other",
+}
 
 
 def imd_quintile_from_decile(decile: int) -> str:

@@ -246,13 +246,14 @@ MODEL_P_VALUE = col(
 )
 N_BIRTHS = col(
     "Births in model",
-    "Live births in the model (complete cases), {rounded}",
+    "Live births, total births or maternities (as the outcome counts them) in the model "
+    "(complete cases), {rounded}",
     "births",
     "count",
 )
 N_EVENTS = col(
     "Events in model",
-    "Live births with the outcome in the model, {rounded}",
+    "Births, deaths or maternities with the outcome in the model, {rounded}",
     "births",
     "count",
 )

@@ -409,7 +409,7 @@ def outcome_items(items: Iterable) -> list[tuple[str, dict]]:
             if item not in builtins:
                 raise _error(
                     f"`{item}` is not a built-in outcome",
-                    f"outcomes[{i}]",
+                    f"outcomes.{i}",
                     f"declare it in full (label, group, definition, numerator, denominator, measure), "
                     f"or use one of: {', '.join(builtins)}",
                 )
@@ -429,7 +429,7 @@ def registry(config: Mapping) -> dict[str, Outcome]:
     """The enabled outcomes of a (validated) config, in config order."""
     small = (config.get("statistics") or {}).get("small_numbers") or {}
     return {
-        outcome_id: declare(outcome_id, fields, config["definitions"], small, f"outcomes[{i}]")
+        outcome_id: declare(outcome_id, fields, config["definitions"], small, f"outcomes.{i}")
         for i, (outcome_id, fields) in enumerate(outcome_items(config["outcomes"]))
     }
 
@@ -481,8 +481,9 @@ def outcome_flags(
     """Nullable boolean per record: True/False in the outcome's denominator, <NA> outside it.
 
     The denominator is the population, less records with a ``requires`` column not stated, records
-    failing ``restrict``, and (for linked-death outcomes) births without ``follow_up_days`` of complete
-    death follow-up before ``complete_to``.
+    failing ``restrict``, and (for linked-death outcomes by year of birth) births without
+    ``follow_up_days`` of complete death follow-up before ``complete_to``. By year of death every live
+    birth counts and the cells keep only years whose deaths are complete.
     """
     constants = threshold_constants(definitions)
     absent = [c for c in missing_columns(frame, outcome) if c not in EVENT_COLUMNS]
@@ -502,7 +503,7 @@ def outcome_flags(
         keep &= frame[column].notna().to_numpy()
     if outcome.restrict:
         keep &= evaluate(outcome.restrict, frame, constants).to_numpy(dtype=bool, na_value=False)
-    if outcome.follow_up_days and complete_to is not None:
+    if outcome.follow_up_days and complete_to is not None and outcome.year_basis == "birth":
         last_birth = pd.Timestamp(complete_to) - pd.Timedelta(days=outcome.follow_up_days - 1)
         keep &= (frame["birth_date"] <= last_birth).to_numpy(dtype=bool, na_value=False)
     event = evaluate(outcome.numerator, frame, constants).fillna(False).astype("boolean")

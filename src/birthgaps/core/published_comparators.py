@@ -61,9 +61,10 @@ COMPARATORS = TableSpec(
 FUNNEL = TableSpec(
     key="funnel",
     sheet="Funnel",
-    title="Funnel plot of each area's percentage against England (or the areas' average)",
-    scope="Areas (whole period) and area-years with their significance, and the 95% and "
-    "99.8% control limits",
+    title="Funnel plot of each area's value against England (or the areas' average)",
+    scope="Areas (whole period, or the latest three-year period for an outcome published in "
+    "three-year periods) and area-years (or area-periods) with their significance, and the 95% "
+    "and 99.8% control limits (binomial for a percentage, exact Poisson for a rate per 1,000)",
     columns={
         **label_columns(imd=False),
         "outcome": OUTCOME,
@@ -74,16 +75,23 @@ FUNNEL = TableSpec(
         ),
         "area_code": AREA_CODE,
         "area_name": AREA_NAME,
-        "year": col("Year", "Year of birth (area_year rows)", "year", "integer"),
+        "year": col(
+            "Year",
+            "Year (area_year rows; the last year of a three-year period)",
+            "year",
+            "integer",
+        ),
+        "period": col("Period", "The years the point covers, e.g. 2022 or 2022-2024"),
         "events": EVENTS,
         "denominator": DENOMINATOR,
-        "percent": col(
-            "Percentage",
-            "Events as a percentage of the denominator, from the rounded counts",
-            "%",
+        "value": col(
+            "Value",
+            "Events per 100 (%) or per 1,000 of the denominator, from the rounded counts",
+            "see Unit column",
             "number",
             decimals=2,
         ),
+        "unit": col("Unit", "The outcome's unit: `%` or `per 1,000`"),
         "significance": col(
             "Significance",
             "`High`/`Low` at 0.025 (outside the 95% limits) or 0.001 (outside the 99.8% "
@@ -98,11 +106,12 @@ FUNNEL = TableSpec(
             "number",
             decimals=1,
         ),
-        **ci_columns("", "funnel limit", "%", 4),
+        **ci_columns("", "funnel limit", "see Unit column", 4),
         "baseline": col(
             "Target",
-            "The target: England's value for the period, else the study areas' average",
-            "%",
+            "The target: England's value for the period, else the study areas' average, in the "
+            "outcome's unit",
+            "see Unit column",
             "number",
             decimals=4,
         ),
@@ -116,9 +125,10 @@ FUNNEL = TableSpec(
                 "area_code",
                 "area_name",
                 "year",
+                "period",
                 "events",
                 "denominator",
-                "percent",
+                "value",
                 "significance",
             ),
             rows_in("row_type", "limits"),

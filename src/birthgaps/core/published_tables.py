@@ -12,7 +12,6 @@ from birthgaps.core.columns import (
     AREA_CODE,
     AREA_NAME,
     DENOMINATOR,
-    DIMENSION,
     EVENTS,
     FLAG,
     GROUP,
@@ -24,7 +23,6 @@ from birthgaps.core.columns import (
     N_EVENTS,
     NOTE,
     OUTCOME,
-    P_VALUE,
     RATES_DIMENSION,
     REFERENCE,
     RELIABILITY,
@@ -37,9 +35,10 @@ from birthgaps.core.columns import (
     not_suppressed,
     ratio_table,
     rows_in,
-    rows_not_in,
 )
 from birthgaps.core.published_comparators import COMPARATORS, FUNNEL
+from birthgaps.core.published_indicators import INEQUALITY, TRENDS
+from birthgaps.core.published_markers import DEATH_MARKERS
 
 PUBLISHED: dict[str, TableSpec] = {
     spec.key: spec
@@ -134,155 +133,8 @@ PUBLISHED: dict[str, TableSpec] = {
             },
         ),
         COMPARATORS,
-        TableSpec(
-            key="trends",
-            sheet="Trends",
-            title="Recent trend in each outcome, by area, deprivation and ethnic group",
-            scope="Fingertips recent-trend markers: chi-squared test for trend in proportions "
-            "over the most recent years (five by default)",
-            columns={
-                **label_columns(),
-                "area_code": AREA_CODE,
-                "area_name": AREA_NAME,
-                "outcome": OUTCOME,
-                "dimension": DIMENSION,
-                "group": GROUP,
-                "first_year": col("First year", "First year of the trend", "year", "integer"),
-                "last_year": col("Last year", "Last year of the trend", "year", "integer"),
-                "points": col("Years", "Number of yearly values in the trend", "years", "integer"),
-                "direction": col(
-                    "Direction",
-                    "`increasing`, `decreasing`, `no significant change` or `cannot be calculated`",
-                ),
-                "label": col("Trend", "The Fingertips wording of the trend marker"),
-                "method": col("Test", "The test that decides the trend"),
-                "statistic": col(
-                    "Test statistic",
-                    "Statistic of the deciding test (chi-squared, 1 degree of freedom); "
-                    "significant above {trend_threshold} (99.8%) when the slope's sign is stable",
-                    kind="number",
-                    decimals=4,
-                ),
-                "slope_pp_per_year": col(
-                    "Slope",
-                    "Change in the percentage per year (weighted least squares)",
-                    "percentage points per year",
-                    "number",
-                    decimals=4,
-                ),
-                "chi2_statistic": col(
-                    "Chi-squared statistic",
-                    "Chi-squared test for linear trend in proportions (Armitage)",
-                    kind="number",
-                    decimals=4,
-                ),
-                "wls_statistic": col(
-                    "Weighted slope statistic",
-                    "Inverse-variance weighted slope test statistic, reported alongside",
-                    kind="number",
-                    decimals=4,
-                ),
-                "sign_stable": col(
-                    "Slope sign stable",
-                    "Whether the slope keeps its sign when any one year is left out",
-                    kind="boolean",
-                ),
-                "reason": col(
-                    "Reason",
-                    "Why the trend cannot be calculated; empty (`none` in the workbook) otherwise",
-                    kind="note",
-                ),
-            },
-            notes=("trend", "ethnicity"),
-        ),
-        TableSpec(
-            key="inequality",
-            sheet="Inequality",
-            title="Inequality in each outcome by deprivation and ethnic group: rate ratios, "
-            "slope and relative index of inequality, attributable fraction",
-            scope="Whole period; rate ratios against the least deprived quintile or the White "
-            "group; SII, RII and attributable fraction across deprivation quintiles",
-            columns={
-                **label_columns(),
-                "area_code": AREA_CODE,
-                "area_name": AREA_NAME,
-                "outcome": OUTCOME,
-                "measure": col(
-                    "Measure",
-                    "`rate_ratio` (group against reference), `sii` (slope index of inequality, "
-                    "most minus least deprived), `rii` (relative index of inequality), `paf` "
-                    "(population attributable fraction against the least deprived quintile), "
-                    "`paf_share` (the quintile's share of the attributable fraction)",
-                ),
-                "dimension": DIMENSION,
-                "group": GROUP,
-                "reference": REFERENCE,
-                "unit": col(
-                    "Unit", "Unit of the value and its limits (ratio, percentage points, percent)"
-                ),
-                "events": EVENTS,
-                "denominator": DENOMINATOR,
-                "value": col(
-                    "Value",
-                    "The measure's value, in the row's unit (4 decimal places)",
-                    "see Unit column",
-                    "number",
-                    decimals=4,
-                ),
-                **ci_columns("", "value", "see Unit column", 4),
-                "p_value": P_VALUE,
-                "intercept": col(
-                    "Most deprived end",
-                    "SII rows: the fitted percentage at the most deprived end of the scale",
-                    "%",
-                    "number",
-                    decimals=4,
-                ),
-                "excess_events": col(
-                    "Excess events",
-                    "Events above what the least deprived quintile's rate would give, "
-                    "{rounded} (|{suppressed}| withheld)",
-                    "births",
-                    "count",
-                ),
-                **{
-                    name: replace(column, kind="count", decimals=None)
-                    for name, column in ci_columns("excess_", "excess events", "births", 0).items()
-                },
-                "reliability": RELIABILITY,
-                "note": NOTE,
-                "suppressed": SUPPRESSED,
-                "flag": FLAG,
-            },
-            not_applicable=(
-                Rule(
-                    ("reference",), rows_in("measure", "sii", "rii"), "SII and RII: whole gradient"
-                ),
-                Rule(
-                    ("lower_*", "upper_*"),
-                    rows_in("measure", "paf_share"),
-                    "shares have no interval",
-                ),
-                Rule(
-                    ("p_value",),
-                    rows_not_in("measure", "rate_ratio"),
-                    "only rate ratios are tested",
-                ),
-                Rule(("intercept",), rows_not_in("measure", "sii"), "only the SII has it"),
-                Rule(
-                    ("excess_events",),
-                    rows_not_in("measure", "paf", "paf_share"),
-                    "only attributable fractions have excess events",
-                ),
-                Rule(
-                    ("excess_lower_*", "excess_upper_*"),
-                    rows_not_in("measure", "paf"),
-                    "only the PAF has limits",
-                ),
-            ),
-            notes=("ci", "inequality", "ethnicity"),
-            column_notes={"events": "rounding"},
-        ),
+        TRENDS,
+        INEQUALITY,
         FUNNEL,
         TableSpec(
             key="models",
@@ -382,11 +234,12 @@ PUBLISHED: dict[str, TableSpec] = {
                 "p_value": MODEL_P_VALUE,
                 "n_births": replace(
                     N_BIRTHS,
-                    description="Live births in the stratum's model, {rounded}",
+                    description="Births or maternities in the stratum's model, {rounded}",
                 ),
                 "n_events": replace(
                     N_EVENTS,
-                    description="Live births with the outcome in the stratum's model, {rounded}",
+                    description="Births, deaths or maternities with the outcome in the stratum's model, "
+                    "{rounded}",
                 ),
                 "interaction_p_value": col(
                     "Interaction p-value",
@@ -502,6 +355,7 @@ PUBLISHED: dict[str, TableSpec] = {
             notes=("models",),
             column_notes={"n_births": "rounding"},
         ),
+        DEATH_MARKERS,
     ]
 }
 

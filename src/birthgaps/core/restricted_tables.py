@@ -41,6 +41,25 @@ CANONICAL: dict[str, Column] = {
     ),
     "mother_lsoa": _record("Mother LSOA: LSOA code of the mother's residence", "string"),
     "area_code": _record("Area code: ONS code of the mother's local authority", "string"),
+    "maternity_id": _record(
+        "Maternity id: the delivery; babies of one twin or triplet maternity share it", "string"
+    ),
+    "delivery_method": _record(
+        "Delivery method: NHS Data Dictionary DELIVERY METHOD code 0-9", "string"
+    ),
+    "booking_gestation_days": _record(
+        "Booking gestation: gestation at the antenatal booking appointment, days",
+        "Int64",
+        "integer",
+    ),
+    "smoking_at_delivery": _record(
+        "Smoking at delivery: the mother smoked at the time of delivery", "boolean", "boolean"
+    ),
+    "mother_bmi": _record("Mother BMI: the mother's BMI at booking, kg/m2", "Float64", "number"),
+    "death_date": _record("Death date: the baby's linked date of death", "datetime64[ns]"),
+    "age_at_death_days": _record(
+        "Age at death: the baby's age at its linked death, days", "Int64", "integer"
+    ),
 }
 
 #: What cleaning adds to each clean live birth.
@@ -153,6 +172,35 @@ RESTRICTED: dict[str, TableSpec] = {
             columns=_cell_columns(DETAILED_CELL_DIMENSIONS),
             restricted=True,
             path="restricted/cells_detailed.parquet",
+        ),
+        TableSpec(
+            key="death_marker_cells",
+            sheet="",
+            title="Deaths by marker",
+            scope="Exact deaths of each modelled mortality outcome of live births by area, year of "
+            "birth, IMD quintile, ethnic group and whether the baby was preterm or of low birth "
+            "weight (yes, no, not stated) (rule cells)",
+            columns={
+                **{
+                    name: column
+                    for name, column in _cell_columns(CELL_DIMENSIONS).items()
+                    if name in ("area_code", "year", "imd_quintile", "ethnic_group", "outcome")
+                },
+                "marker": col("Marker", "Marker outcome code (preterm, lbw)", dtype="string"),
+                "status": col(
+                    "Status", "The death's marker: yes, no or not stated", dtype="string"
+                ),
+                "events": col(
+                    "Deaths",
+                    "Deaths with this marker status",
+                    "deaths",
+                    "count",
+                    dtype="int64",
+                    role=EXACT,
+                ),
+            },
+            restricted=True,
+            path="restricted/death_marker_cells.parquet",
         ),
         TableSpec(
             key="exclusion_flow_restricted",

@@ -11,22 +11,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from birthgaps.core.codes import CANONICAL_COLUMNS
-from birthgaps.ingest import raw_table
+from birthgaps.core.codes import CANONICAL_COLUMNS, OPTIONAL_COLUMNS
+from birthgaps.ingest import parsing, raw_table
 from birthgaps.ingest.ethnicity_labels import match_label
+from birthgaps.ingest.optional_columns import convert_optional
 from birthgaps.ingest.plausibility import IMPLAUSIBLE_SHARE, implausible_columns
 from birthgaps.ingest.sources import (
     BUILTIN_RECODES,
     ETHNIC_CODES,
-    GESTATION_PATTERN,
     GESTATION_TEXT,
     GRAMS_PER_UNIT,
     LB_OZ_PATTERN,
-    MISSING_MARKERS,
     WEIGHT_LB,
     WEIGHT_OZ,
     expected_columns,
     generated_columns,
+    optional_present,
 )
 from birthgaps.ingest.validation import (
     Issue,
@@ -57,101 +57,19 @@ STRING_COLUMNS = [
 # --------------------------------------------------------------------------------------------
 
 
-def _text(column: pa.ChunkedArray | pa.Array, na_values: list[str]) -> pa.Array:
-    """Trimmed text with empty strings, the source's 'missing' markers and the usual spreadsheet
-    ones (``MISSING_MARKERS``, any case) as nulls."""
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    trimmed = pc.utf8_trim_whitespace(array)
-    missing = pc.equal(trimmed, "")
-    markers = [v.strip() for v in na_values if v.strip()]
-    if markers:
-        missing = pc.or_(missing, pc.is_in(trimmed, pa.array(markers)))
-    spreadsheet = pa.array([m.upper() for m in MISSING_MARKERS])
-    missing = pc.or_(missing, pc.is_in(pc.utf8_upper(trimmed), spreadsheet))
-    return pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
-
-
-def _map_unique(array: pa.Array, fn) -> pa.Array:
-    """Apply a Python function to each distinct value only (fast on large, repetitive columns)."""
-    encoded = pc.dictionary_encode(array)
-    values = [None if v is None else fn(v) for v in encoded.dictionary.to_pylist()]
-    return pa.array(values, type=pa.string()).take(encoded.indices)
-
-
-def _recode(array: pa.Array, column: str, source: dict) -> pa.Array:
-    """Source recodes then built-in ones (case-insensitive); other values stay as given."""
-    table = {k: v for k, v in BUILTIN_RECODES.get(column, {}).items()}
-    for raw, value in source["recodes"].get(column, {}).items():
-        table[str(raw).strip().lower()] = None if value is None else str(value)
-    if not table:
-        return array
-    return _map_unique(array, lambda v: table.get(v.lower(), v))
-
-
 def _ethnicity(array: pa.Array, source: dict) -> tuple[pa.Array, dict[str, tuple[str, int]]]:
     """NHS codes from codes (any case) or from text labels; an unknown value stays as given.
     Also the labels read by their group heading only: label -> (code, rows), for the report."""
     spec = source["ethnicity"]
     if spec["format"] != "labels":
-        return _map_unique(array, lambda v: v.upper() if v.upper() in ETHNIC_CODES else v), {}
+        return parsing.map_unique(
+            array, lambda v: v.upper() if v.upper() in ETHNIC_CODES else v
+        ), {}
     extra = spec.get("labels") or {}
     counts = {c["values"]: c["counts"] for c in pc.value_counts(array).to_pylist()}
     matches = {v: match_label(v, extra) for v in counts if v is not None}
     by_heading = {v: (m.code, counts[v]) for v, m in matches.items() if m.by_heading}
-    return _map_unique(array, lambda v: matches[v].code or v), by_heading
-
-
-def _mask(array: pa.Array) -> np.ndarray:
-    """A boolean Arrow array as numpy, nulls as False."""
-    return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
-
-
-def _distinct(array: pa.Array) -> tuple[pd.Series, np.ndarray]:
-    """Distinct values (as a pandas Series of str) and each row's position among them (-1 = null).
-
-    Numbers and dates repeat a great deal, so parsing the distinct values only is fast."""
-    encoded = pc.dictionary_encode(array)
-    positions = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return pd.Series(encoded.dictionary.to_pylist(), dtype=object), positions
-
-
-def _spread(values: np.ndarray, positions: np.ndarray, fill) -> np.ndarray:
-    """Per-row values from per-distinct-value ones; ``fill`` where the row is null."""
-    if len(values) == 0:
-        return np.full(len(positions), fill, dtype=np.asarray([fill]).dtype)
-    return np.where(positions >= 0, values[np.maximum(positions, 0)], fill)
-
-
-def _digits(thousands: str | None) -> str:
-    """Pattern of the whole part of a number: plain digits or correct groups of three."""
-    if not thousands:
-        return r"[0-9]{1,12}"
-    sep = re.escape(thousands)
-    return rf"(?:[0-9]{{1,12}}|[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+)"
-
-
-def _integer_values(uniques: pd.Series, thousands: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """(values, ok) for distinct texts: whole numbers, correct thousands groups, '.0' allowed."""
-    digits = _digits(thousands)
-    decimals = "" if thousands == "." else r"(?:\.0*)?"
-    ok = uniques.str.fullmatch(rf"[+-]?{digits}{decimals}").fillna(False).to_numpy(dtype=bool)
-    text = uniques.where(ok, "0")
-    if thousands:
-        text = text.str.replace(thousands, "", regex=False)
-    if decimals:
-        text = text.str.replace(r"\.0*$", "", regex=True)
-    values = text.str.lstrip("+").astype("int64").to_numpy()
-    return values, ok
-
-
-def _integers(array: pa.Array, thousands: str | None) -> tuple[pd.Series, np.ndarray]:
-    """Whole numbers from text; the mask of entries that are not whole numbers."""
-    uniques, positions = _distinct(array)
-    values, ok = _integer_values(uniques, thousands)
-    data = _spread(values, positions, 0).astype("int64")
-    good = _spread(ok, positions, False).astype(bool)
-    series = pd.Series(pd.arrays.IntegerArray(data, ~good))
-    return series, (positions >= 0) & ~good
+    return parsing.map_unique(array, lambda v: matches[v].code or v), by_heading
 
 
 def _whole_grams(grams: Decimal) -> int:
@@ -192,7 +110,7 @@ def _weight_parser(unit: str, thousands: str | None):
 
         return parse_pair
     decimals = "" if thousands == "." else r"(?:\.[0-9]*)?"
-    number = re.compile(rf"\+?{_digits(thousands)}{decimals}")
+    number = re.compile(rf"\+?{parsing.digits_pattern(thousands)}{decimals}")
     factor = Decimal(GRAMS_PER_UNIT[unit])
 
     def parse_number(text: str) -> int | None:
@@ -206,13 +124,13 @@ def _weight_parser(unit: str, thousands: str | None):
 
 def _weights(array: pa.Array, unit: str, thousands: str | None) -> tuple[pd.Series, np.ndarray]:
     """Whole grams from weights in ``unit`` (docs/sources.md, Units); the mask of unreadable ones."""
-    uniques, positions = _distinct(array)
+    uniques, positions = parsing.distinct(array)
     parse = _weight_parser(unit, thousands)
     grams = [parse(text) for text in uniques]
     ok = np.array([g is not None for g in grams], dtype=bool)
     values = np.array([g or 0 for g in grams], dtype=np.int64)
-    data = _spread(values, positions, 0).astype("int64")
-    good = _spread(ok, positions, False).astype(bool)
+    data = parsing.spread(values, positions, 0).astype("int64")
+    good = parsing.spread(ok, positions, False).astype(bool)
     return pd.Series(pd.arrays.IntegerArray(data, ~good)), (positions >= 0) & ~good
 
 
@@ -223,49 +141,13 @@ def _pounds_ounces(pounds: pa.Array, ounces: pa.Array) -> pa.Array:
     return pc.if_else(both_missing, pa.scalar(None, pa.string()), joined)
 
 
-def _human_date_format(date_format: str) -> str:
-    """``%d/%m/%Y`` as ``DD/MM/YYYY`` for messages."""
-    for code, text in (("%Y", "YYYY"), ("%m", "MM"), ("%d", "DD"), ("%y", "YY")):
-        date_format = date_format.replace(code, text)
-    return date_format
-
-
-def _dates(array: pa.Array, date_format: str) -> tuple[pd.Series, np.ndarray]:
-    """Dates in exactly ``date_format``; impossible dates (31/02) and other forms are bad."""
-    uniques, positions = _distinct(array)
-    parsed = pd.to_datetime(uniques, format=date_format, errors="coerce", exact=True)
-    values = parsed.to_numpy(dtype="datetime64[ns]")
-    dates = _spread(values, positions, np.datetime64("NaT", "ns"))
-    bad = (positions >= 0) & np.isnat(dates)
-    return pd.Series(dates, dtype="datetime64[ns]"), bad
-
-
-def _gestation_text(array: pa.Array) -> tuple[pd.Series, pd.Series, np.ndarray]:
-    """Weeks and days from text such as ``38+4``; entries in no recognised form are bad."""
-    uniques, positions = _distinct(array)
-    parts = uniques.str.extract(GESTATION_PATTERN)
-    ok = parts["weeks"].notna().to_numpy(dtype=bool)
-    out = []
-    for name in ("weeks", "days"):
-        values = pd.to_numeric(parts[name], errors="coerce")
-        known = values.notna().to_numpy(dtype=bool) & ok
-        data = _spread(values.fillna(0).astype("int64").to_numpy(), positions, 0)
-        present = _spread(known, positions, False).astype(bool)
-        out.append(pd.Series(pd.arrays.IntegerArray(data.astype("int64"), ~present)))
-    bad = (positions >= 0) & ~_spread(ok, positions, False).astype(bool)
-    return out[0], out[1], bad
-
-
-def _strings(array: pa.Array) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string()))).astype("string")
-
-
 def _select(raw: raw_table.RawTable, source: dict) -> dict[str, pa.ChunkedArray]:
     """Raw columns by canonical (or pseudo-) name: the source's map wins over a same-named column."""
     mapped = {target: raw_name for raw_name, target in source["columns"].items()}
     present = set(raw.columns)
     out = {}
-    for name in expected_columns(source):
+    optional = [c for c in optional_present(raw.columns, source) if c not in source["constants"]]
+    for name in [*expected_columns(source), *optional]:
         raw_name = mapped.get(name) if mapped.get(name) in present else name
         out[name] = raw.data.column(raw.columns.index(raw_name))
     return out
@@ -286,7 +168,10 @@ def to_canonical(
     file = raw.path
     reader = source["reader"]
     na_values = list(reader["na_values"])
-    texts = {name: _text(column, na_values) for name, column in _select(raw, source).items()}
+    texts = {
+        name: parsing.text_values(column, na_values)
+        for name, column in _select(raw, source).items()
+    }
     for name, value in source["constants"].items():
         texts[name] = pa.array([str(value)] * raw.n_rows, pa.string())
     raw_names = {target: name for name, target in source["columns"].items()}
@@ -302,7 +187,8 @@ def to_canonical(
     n = raw.n_rows
 
     for column, array in texts.items():
-        if array.null_count == n and column not in ("gestation_days", WEIGHT_OZ):
+        optional = column in OPTIONAL_COLUMNS  # empty is a valid extract (no deaths, say)
+        if array.null_count == n and column not in ("gestation_days", WEIGHT_OZ) and not optional:
             issues.append(
                 mask_issue(
                     file,
@@ -314,14 +200,14 @@ def to_canonical(
             )
             failed.add(column)
         if column in source["recodes"] or column in BUILTIN_RECODES:
-            texts[column] = _recode(array, column, source)
+            texts[column] = parsing.recode(array, column, source)
     for column in generated_columns(source):  # row-number ids and derived areas come later
         texts.setdefault(column, pa.nulls(n, pa.string()))
 
     for column in INTEGER_COLUMNS:
         if column not in texts:
             continue
-        series, bad = _integers(texts[column], reader["thousands"])
+        series, bad = parsing.integers(texts[column], reader["thousands"])
         unreadable[column] = bad
         if bad.any():
             issues.append(
@@ -365,10 +251,10 @@ def to_canonical(
     gestation = source["gestation"]["format"]
     if GESTATION_TEXT in texts:
         if gestation == "days":
-            weeks, days, bad = _gestation_days(texts[GESTATION_TEXT], reader["thousands"])
+            weeks, days, bad = parsing.gestation_days(texts[GESTATION_TEXT], reader["thousands"])
             rule, text = "whole_number", "gestation in days that is not a whole number"
         else:
-            weeks, days, bad = _gestation_text(texts[GESTATION_TEXT])
+            weeks, days, bad = parsing.gestation_text(texts[GESTATION_TEXT])
             rule, text = "gestation_text", "gestation not written as weeks+days such as 38+4"
         texts["gestation_weeks"] = texts.pop(GESTATION_TEXT)
         raw_names["gestation_weeks"] = raw_names.get(GESTATION_TEXT, GESTATION_TEXT)
@@ -384,10 +270,10 @@ def to_canonical(
     elif "gestation_days" not in columns:
         columns["gestation_days"] = pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
 
-    dates, bad = _dates(texts["birth_date"], source["date_format"])
+    dates, bad = parsing.dates(texts["birth_date"], source["date_format"])
     unreadable["birth_date"] = bad
     if bad.any():
-        human = _human_date_format(source["date_format"])
+        human = parsing.human_date_format(source["date_format"])
         issues.append(
             mask_issue(
                 file,
@@ -409,8 +295,13 @@ def to_canonical(
     for column in CODE_COLUMNS:
         texts[column] = pc.utf8_upper(texts[column])
     for column in STRING_COLUMNS:
-        columns[column] = _strings(texts[column])
+        columns[column] = parsing.strings(texts[column])
 
+    optional, unread, optional_issues = convert_optional(texts, source, n, file=file, where=where)
+    columns.update(optional)
+    unreadable.update(unread)
+    issues += optional_issues
+    failed.update(issue.column for issue in optional_issues)
     births = pd.DataFrame({c: columns[c] for c in CANONICAL_COLUMNS})
     wrong = implausible_columns(
         births,
@@ -426,11 +317,3 @@ def to_canonical(
     flagged = {issue.column for issue in wrong}
     issues = wrong + [i for i in issues if i.column not in flagged]
     return births, issues, failed | flagged
-
-
-def _gestation_days(
-    array: pa.Array, thousands: str | None
-) -> tuple[pd.Series, pd.Series, np.ndarray]:
-    """Completed weeks and remaining days from gestation written as whole days (276 -> 39+3)."""
-    total, bad = _integers(array, thousands)
-    return total // 7, total % 7, bad

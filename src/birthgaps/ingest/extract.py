@@ -7,15 +7,17 @@ its first row numbers, never shown with the values of identifying columns.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.codes import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from birthgaps.core.errors import InputError
 from birthgaps.ingest import raw_table, readers, residence
 from birthgaps.ingest.convert import to_canonical
+from birthgaps.ingest.deaths import join_deaths
 from birthgaps.ingest.plausibility import IMPLAUSIBLE_SHARE
 from birthgaps.ingest.sources import (
     READER_DEFAULTS,
@@ -55,7 +57,7 @@ def header_columns(path: str | Path, reader: dict | None = None) -> list[str]:
 def missing_columns(columns: list[str], column_map: dict[str, str]) -> list[str]:
     """Canonical columns absent after applying a plain column map (canonical source)."""
     renamed = {column_map.get(c, c) for c in columns}
-    return [c for c in CANONICAL_COLUMNS if c not in renamed]
+    return [c for c in REQUIRED_COLUMNS if c not in renamed]
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,6 +213,7 @@ def ingest_release(
     years: list[int] | None = None,
     implausible_share: float = IMPLAUSIBLE_SHARE,
     area_lookup: pd.DataFrame | None = None,
+    deaths: Mapping | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read, map and validate a release's file(s); return (canonical births, validation report).
 
@@ -220,6 +223,8 @@ def ingest_release(
     ``report_dir`` (when given) and an ``InputError`` names the file, column, rule and count.
     A column with more than ``implausible_share`` of its values implausible (birth dates outside
     ``years`` when given) stops the run as the wrong column or unit (``birthgaps.ingest.plausibility``).
+    ``deaths`` (``{extract, source}``, config ``releases.<name>.deaths``) is a deaths extract joined
+    onto the births on ``baby_id`` (``birthgaps.ingest.deaths``; its counts are report rows).
     """
     files = [str(f) for f in ([files] if isinstance(files, str | Path) else files)]
     if not files:
@@ -294,7 +299,21 @@ def ingest_release(
     for issue in _cross_file_duplicates(frames):
         issue.example_rows = raw_table.user_rows(numbers[issue.file], issue.example_rows)
         issues.append(issue)
-    report = report_frame(issues, [str(f) for f in files])
+    births = None
+    if frames and not any(issue.severity == FATAL for issue in issues):
+        births = pd.concat([b for _, b in frames], ignore_index=True)
+        if deaths:
+            births, linked = join_deaths(
+                births,
+                deaths,
+                id_key=source["id"]["key"],
+                rule=rule,
+                years=years,
+                implausible_share=implausible_share,
+            )
+            issues.extend(linked)
+    order = [str(f) for f in files] + ([str(deaths["extract"])] if deaths else [])
+    report = report_frame(issues, order)
     if (report["severity"] == FATAL).any():
         written = None
         if report_dir is not None:
@@ -304,7 +323,6 @@ def ingest_release(
             )
             written = str(report_dir / REPORT_HTML)
         raise fatal_error(report, rule=rule, written_to=written)
-    births = pd.concat([b for _, b in frames], ignore_index=True)
     return births, report
 
 

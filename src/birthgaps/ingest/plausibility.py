@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from birthgaps.core.codes import DELIVERY_METHODS
 from birthgaps.core.identifiers import POSTCODE_SPACED, POSTCODE_TIGHT
 from birthgaps.core.settings import schema_defaults
 from birthgaps.ingest.sources import (
@@ -50,7 +51,21 @@ SHOWN_BELOW = 100_000
 FITS = 0.8
 TYPICAL_GRAMS = (1500, 5000)
 #: Columns summarised by minimum, median and maximum; the others by their patterns only.
-NUMBER_COLUMNS = ("gestation_weeks", "gestation_days", "birth_weight_g", "plurality", "mother_age")
+NUMBER_COLUMNS = (
+    "gestation_weeks",
+    "gestation_days",
+    "birth_weight_g",
+    "plurality",
+    "mother_age",
+    "booking_gestation_days",
+    "mother_bmi",
+    "age_at_death_days",
+)
+#: Booking before this many days of gestation is not possible (a pregnancy is barely detectable
+#: at 4 weeks): a column of such values is booking in weeks read as days.
+BOOKING_EARLIEST_DAYS = 28
+#: A mother's weight in kg, not her BMI: most values in this range and the median over bmi_max.
+WEIGHT_KG = (35, 200)
 
 
 @dataclass(frozen=True)
@@ -119,6 +134,33 @@ def plausibility_rules(
         "area_code": Plausible(
             "a code such as E06000016", lambda s: s.str.fullmatch(AREA_CODE_PATTERN) & ~_postcode(s)
         ),
+        **_optional_rules(d, years),
+    }
+
+
+def _optional_rules(d: dict, years: list[int] | None) -> dict[str, Plausible]:
+    """Plausibility of the optional columns (maternity indicators and the linked death)."""
+    booking_max = d["booking_max_weeks"] * 7 + 6
+    deaths = Plausible("a readable date", lambda s: s.notna())
+    if years:
+        first, last = min(years) - EARLIER_YEARS, max(years) + EARLIER_YEARS
+        deaths = Plausible(f"a date from {first} to {last}", _between_years(first, last))
+    return {
+        "delivery_method": Plausible(
+            "a DELIVERY METHOD code 0-9", lambda s: s.isin(list(DELIVERY_METHODS))
+        ),
+        "booking_gestation_days": Plausible(
+            f"{BOOKING_EARLIEST_DAYS}-{booking_max} days",
+            _between(BOOKING_EARLIEST_DAYS, booking_max),
+        ),
+        "smoking_at_delivery": Plausible("yes or no", lambda s: s.notna()),
+        "mother_bmi": Plausible(
+            f"a BMI of {d['bmi_min']:g}-{d['bmi_max']:g} kg/m2",
+            _between(d["bmi_min"], d["bmi_max"]),
+            lambda s: s.isin(d["bmi_sentinels"]),
+        ),
+        "death_date": deaths,
+        "age_at_death_days": Plausible("0 days or more", lambda s: s >= 0),
     }
 
 
@@ -356,6 +398,25 @@ def _hint(
                 f"{generic}; if the extract holds other years on purpose, list them in the "
                 "release's `years` or raise `validation.implausible_share`"
             )
+    if column == "booking_gestation_days":
+        form = source["booking_gestation"]["format"]
+        if form != "weeks" and _fits(numbers, 7, BOOKING_EARLIEST_DAYS, 7 * 44, (42, 200)):
+            return (
+                "values look like booking gestation in weeks: set "
+                "`booking_gestation: {format: weeks}` in the source (or weeks_plus_days_text)"
+            )
+        if form == "weeks" and _fits(numbers, 1, BOOKING_EARLIEST_DAYS, 7 * 44, (42, 200)):
+            return "values look like days: set `booking_gestation: {format: days}` in the source"
+    if column == "mother_bmi" and _fits(numbers, 1, *WEIGHT_KG, (d["bmi_max"], WEIGHT_KG[1])):
+        return (
+            "values look like the mother's weight in kg, not her BMI: map the BMI column "
+            "(kg/m2) to `mother_bmi`"
+        )
+    if column == "smoking_at_delivery":
+        return (
+            f"{generic}, or add recodes for the source's values "
+            "(`recodes: {smoking_at_delivery: {Current: Y, Never: N}}`)"
+        )
     if column == "mother_age" and _fits(numbers, 1, 1900, 2100, (1940, 2020)):
         return "values look like years of birth: map the mother's age at delivery in years"
     labels = source["ethnicity"]["format"] == "labels"
@@ -365,6 +426,6 @@ def _hint(
         and _share(text, r"(?i).*[a-z]{3}.*") >= 0.5
     ):
         return "values look like text labels: set `ethnicity: {format: labels}` in the source"
-    if column in ("birth_outcome", "baby_sex"):
+    if column in ("birth_outcome", "baby_sex", "delivery_method"):
         return f"{generic}, or add recodes for the source's values (`recodes: {{{column}: ...}}`)"
     return generic

@@ -11,7 +11,12 @@ from birthgaps.core.errors import InputError
 from birthgaps.core.settings import previous_files
 from birthgaps.ingest.extract import missing_columns_hints
 from birthgaps.ingest.readers import header_columns
-from birthgaps.ingest.sources import release_files, release_source, source_missing_columns
+from birthgaps.ingest.sources import (
+    load_source,
+    release_files,
+    release_source,
+    source_missing_columns,
+)
 
 
 def check_previous(config: dict) -> None:
@@ -41,9 +46,20 @@ def preflight(config: dict, *, warn: bool = True) -> None:
     release = config["release"]
     spec = config["releases"][release]
     source = release_source(config)
+    deaths = spec.get("deaths")
+    if deaths:
+        load_source(deaths.get("source") or "canonical", key=f"releases.{release}.deaths.source")
     check_previous(config)
     if spec.get("synthetic"):
         return
+    if deaths and not Path(deaths["extract"]).exists():
+        raise InputError(
+            "the deaths extract file does not exist",
+            file=deaths["extract"],
+            key=f"releases.{release}.deaths.extract",
+        )
+    if deaths and warn:
+        warn_if_not_ignored(deaths["extract"])
     files = release_files(spec)
     for i, path in enumerate(files):
         if not Path(path).exists():

@@ -13,7 +13,7 @@ import jsonschema
 import pandas as pd
 import yaml
 
-from birthgaps.core.codes import CANONICAL_COLUMNS
+from birthgaps.core.codes import CANONICAL_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from birthgaps.core.errors import InputError
 from birthgaps.core.settings import schema_defaults
 
@@ -93,16 +93,31 @@ SOURCE_DEFAULTS: dict[str, Any] = {
     "id": {"key": "baby_id"},
     "constants": {},
     "area": {"from": "column"},
+    "booking_gestation": {"format": "days"},
 }
+
+#: How a source writes ``booking_gestation_days``: whole days, completed weeks, or ``10+3`` text.
+BOOKING_FORMATS = ("days", "weeks", "weeks_plus_days_text")
 
 #: Record keys (``id.key``): the file's own id, file position + id, file position + row number.
 ID_KEYS = ("baby_id", "file_and_id", "file_and_row")
 #: Where ``area_code`` comes from (``area.from``): the file, the mother's LSOA through the ONS
 #: lookup, or the file checked against that lookup (birthgaps.ingest.residence).
 AREA_FROM = ("column", "lsoa", "column_checked")
-#: Canonical columns a source may set to one value for every record (never an identifying one).
+#: Canonical columns a source may set to one value for every record (never an identifying one,
+#: a maternity or a death).
 CONSTANT_COLUMNS = [
-    c for c in CANONICAL_COLUMNS if c not in ("baby_id", "birth_date", "mother_lsoa")
+    c
+    for c in CANONICAL_COLUMNS
+    if c
+    not in (
+        "baby_id",
+        "birth_date",
+        "mother_lsoa",
+        "maternity_id",
+        "death_date",
+        "age_at_death_days",
+    )
 ]
 
 #: JSON Schema of a source mapping (presets and inline mappings alike).
@@ -178,11 +193,16 @@ SOURCE_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {"from": {"enum": list(AREA_FROM)}},
         },
+        "booking_gestation": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"format": {"enum": list(BOOKING_FORMATS)}},
+        },
     },
 }
 
 #: Values every source understands without a recode (compared case-insensitively).
-BUILTIN_RECODES: dict[str, dict[str, str]] = {
+BUILTIN_RECODES: dict[str, dict[str, str | None]] = {
     "birth_outcome": {
         "live": "live",
         "live birth": "live",
@@ -190,6 +210,13 @@ BUILTIN_RECODES: dict[str, dict[str, str]] = {
         "still": "still",
         "stillbirth": "still",
         "still birth": "still",
+    },
+    "smoking_at_delivery": {
+        **dict.fromkeys(["y", "yes", "1", "true", "smoker", "current smoker"], "true"),
+        **dict.fromkeys(
+            ["n", "no", "0", "false", "non-smoker", "non smoker", "not smoking"], "false"
+        ),
+        **dict.fromkeys(["u", "unknown", "not known", "not stated", "9"], None),
     },
     "baby_sex": {
         "m": "M",
@@ -373,7 +400,7 @@ def expected_columns(source: dict) -> list[str]:
     """Canonical (or pseudo-) columns the file must provide, after renaming, for this source."""
     gestation = source["gestation"]["format"]
     generated = generated_columns(source)
-    wanted = [c for c in CANONICAL_COLUMNS if c not in generated]
+    wanted = [c for c in REQUIRED_COLUMNS if c not in generated]
     if gestation in GESTATION_ONE_COLUMN:
         wanted = [c for c in wanted if c not in ("gestation_weeks", "gestation_days")]
         at = wanted.index("birth_weight_g") if "birth_weight_g" in wanted else len(wanted)
@@ -384,6 +411,13 @@ def expected_columns(source: dict) -> list[str]:
         at = wanted.index("birth_weight_g")
         wanted[at : at + 1] = [WEIGHT_LB, WEIGHT_OZ]
     return wanted
+
+
+def optional_present(columns: list[str], source: dict) -> list[str]:
+    """Optional canonical columns (``codes.OPTIONAL_COLUMNS``) a file provides, under the source's
+    name for them or their own, or as a source constant; in canonical order."""
+    renamed = {source["columns"].get(c, c) for c in columns} | set(source["constants"])
+    return [c for c in OPTIONAL_COLUMNS if c in renamed]
 
 
 def raw_name(canonical: str, source: dict) -> str:
@@ -458,9 +492,14 @@ def to_layout(births: pd.DataFrame, source: str | dict | None = None) -> pd.Data
 
     source = load_source(source)
     out = pd.DataFrame(index=births.index)
-    for column in CANONICAL_COLUMNS:
+    written = [
+        c
+        for c in CANONICAL_COLUMNS
+        if c in REQUIRED_COLUMNS or (c in births.columns and births[c].notna().any())
+    ]
+    for column in written:
         values = births[column]
-        if column == "birth_date":
+        if column in ("birth_date", "death_date"):
             text = values.dt.strftime(source["date_format"]).astype("string")
         else:
             text = values.astype("string")
@@ -485,6 +524,10 @@ def to_layout(births: pd.DataFrame, source: str | dict | None = None) -> pd.Data
         out.insert(3, GESTATION_TEXT, total.astype("Int64").astype("string"))
     elif gestation == "weeks_only":
         out = out.drop(columns="gestation_days")
+    if "booking_gestation_days" in out.columns:
+        out["booking_gestation_days"] = _booking_text(
+            births["booking_gestation_days"], source["booking_gestation"]["format"]
+        )
     unit = source["birth_weight"]["unit"]
     if unit == "kg":
         grams = births["birth_weight_g"].astype("Int64")
@@ -499,3 +542,16 @@ def to_layout(births: pd.DataFrame, source: str | dict | None = None) -> pd.Data
         )
     out = out.drop(columns=[c for c in generated_columns(source) if c in out.columns])
     return out.rename(columns={v: k for k, v in source["columns"].items()})
+
+
+def _booking_text(days: pd.Series, form: str) -> pd.Series:
+    """Booking gestation in days written in a source's ``booking_gestation.format`` (exact only)."""
+    days = days.astype("Int64")
+    if form == "weeks_plus_days_text":
+        return ((days // 7).astype("string") + "+" + (days % 7).astype("string")).astype("string")
+    if form == "weeks":
+        raise InputError(
+            "to_layout writes booking gestation in days or weeks+days only (no exact inverse)",
+            key="source.booking_gestation.format",
+        )
+    return days.astype("string")

@@ -28,8 +28,11 @@ def ingest_step(
     years: Sequence[int],
     implausible_share: float,
     area_lookup: Mapping | None,
+    deaths: Mapping | None = None,
 ) -> None:
-    """Raw extract(s) -> canonical births (restricted parquet) and the validation report (CSV, HTML)."""
+    """Raw extract(s) -> canonical births (restricted parquet) and the validation report (CSV, HTML).
+
+    ``deaths`` (config ``releases.<name>.deaths``) is a deaths extract joined on ``baby_id``."""
     title = f"Validation report: release {release}"
     births, report = ingest_release(
         list(extracts),
@@ -41,6 +44,7 @@ def ingest_step(
         years=list(years),
         implausible_share=implausible_share,
         area_lookup=load_area_lookup(area_lookup),
+        deaths=deaths,
     )
     write_table(births, "births", births_out)
     write_report(report, report_csv, report_html, title=title)

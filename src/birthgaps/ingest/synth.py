@@ -1,5 +1,6 @@
 """Synthetic release generator: a record-level birth extract with a known true model, plus a
-fictional LSOA -> IMD decile lookup, for the demo run and for statistical recovery tests.
+fictional LSOA -> IMD decile lookup and a linked deaths extract, for the demo run and for
+statistical recovery tests (maternity-level columns: synth_maternity; deaths: synth_deaths).
 
 Everything here is invented. Area codes, LSOA codes and people are fictional; the numbers only
 resemble English local authorities closely enough to exercise the pipeline. See
@@ -18,14 +19,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from scipy.optimize import brentq
-from scipy.special import expit, ndtr, ndtri
+from scipy.special import expit, ndtri
 
 from birthgaps.core.codes import (
     AGE_BANDS,
-    CANONICAL_COLUMNS,
     ETHNIC_CATEGORY_TO_GROUP,
+    REQUIRED_COLUMNS,
 )
+from birthgaps.ingest.synth_deaths import simulate_deaths
+from birthgaps.ingest.synth_draws import hex_ids, pick_disjoint, sample_rows, truncnorm
+from birthgaps.ingest.synth_maternity import MATERNITY_COLUMNS, simulate_maternity
 from birthgaps.ingest.synth_model import (
     AGE_BAND_LABELS,
     AGE_DEPRIVATION_SHIFT,
@@ -62,6 +65,14 @@ from birthgaps.ingest.synth_model import (
     YEAR_TREND,
     parse_settings,
 )
+from birthgaps.ingest.synth_truth import calibrate_intercept, linear_predictor_cells
+
+#: Canonical birth-record columns filled before the maternity-level ones; the linked-death
+#: columns come from the separate deaths extract, not from the births extract.
+LINKED_DEATH_COLUMNS = ["death_date", "age_at_death_days"]
+BASE_COLUMNS = list(REQUIRED_COLUMNS)
+#: Columns of the synthetic births extract, in order.
+EXTRACT_COLUMNS = [*BASE_COLUMNS, *MATERNITY_COLUMNS]
 
 # --------------------------------------------------------------------------------------------
 # Public API
@@ -72,6 +83,21 @@ def simulate_release(
     settings: dict, areas: dict[str, str], years: list[int]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (extract, lsoa_lookup). settings = config['synthetic'] (seed inside it)."""
+    extract, lookup, _ = simulate_linked_release(settings, areas, years)
+    return extract, lookup
+
+
+def simulate_linked_release(
+    settings: dict,
+    areas: dict[str, str],
+    years: list[int],
+    deaths_complete_to: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return (extract, lsoa_lookup, deaths): the release with its separate linked deaths extract.
+
+    ``deaths_complete_to`` (YYYY-MM-DD; default 31 December of the last year) is the follow-up
+    end; the deaths extract's dirty "later" deaths are dated after it.
+    """
     p = parse_settings(settings, areas, years)
     rng = np.random.default_rng(p["seed"])
     area_codes = list(areas)
@@ -104,12 +130,12 @@ def simulate_release(
 
     decile_p = np.bincount(lsoa_decile - 1, weights=lsoa_p, minlength=10)
     eth_table = _ethnic_given_decile(p["ethnic_mix"], decile_p)
-    d_group = _sample_rows(rng, eth_table, d_decile - 1)
+    d_group = sample_rows(rng, eth_table, d_decile - 1)
     code_list, code_table = _ethnic_code_table()
-    d_code = _sample_rows(rng, code_table, d_group)  # index into code_list
+    d_code = sample_rows(rng, code_table, d_group)  # index into code_list
 
     age_mu = AGE_MEAN + AGE_DEPRIVATION_SHIFT * d_score
-    d_age = np.floor(_truncnorm(rng, age_mu, AGE_SD, AGE_MIN, AGE_MAX + 1)).astype(np.int64)
+    d_age = np.floor(truncnorm(rng, age_mu, AGE_SD, AGE_MIN, AGE_MAX + 1)).astype(np.int64)
     d_age = np.clip(d_age, AGE_MIN, AGE_MAX)
     d_band = np.searchsorted([lo for lo, _ in AGE_BANDS.values()], d_age, side="right") - 1
 
@@ -141,8 +167,8 @@ def simulate_release(
     outcome = {}
     intercepts = {}
     for name, zz in (("preterm", z1), ("lbw", z2)):
-        lin_cells = _linear_predictor_cells(p["log_or"][name])
-        b0 = _calibrate_intercept(lin_cells, cell_n, p["target_rates"][name])
+        lin_cells = linear_predictor_cells(p["log_or"][name])
+        b0 = calibrate_intercept(lin_cells, cell_n, p["target_rates"][name])
         intercepts[name] = b0
         prob = expit(b0 + lin_cells)[cell[b_deliv]]
         outcome[name] = (zz < ndtri(prob)) & b_live
@@ -163,7 +189,7 @@ def simulate_release(
     )
     ga_table = np.array([GESTATION_WEIGHTS[c] for c in GESTATION_CATEGORIES], dtype=float)
     ga_table /= ga_table.sum(axis=1, keepdims=True)
-    d_week_idx = _sample_rows(rng, ga_table, d_cat)
+    d_week_idx = sample_rows(rng, ga_table, d_cat)
     d_gdays = rng.integers(0, 7, size=n_deliv)
     b_week_idx = d_week_idx[b_deliv]
     med = WEIGHT_MEDIAN[b_week_idx]
@@ -172,7 +198,7 @@ def simulate_release(
     mean_w = np.where(still_b, STILL_WEIGHT_FACTOR * med, med)
     lo = np.where(still_b, STILL_WEIGHT_RANGE[0], np.where(lbw, LIVE_WEIGHT_RANGE[0], 2500.0))
     hi = np.where(still_b, STILL_WEIGHT_RANGE[1], np.where(lbw, 2500.0, LIVE_WEIGHT_RANGE[1]))
-    w = _truncnorm(rng, mean_w, sd, lo, hi)
+    w = truncnorm(rng, mean_w, sd, lo, hi)
     weight = np.where(lbw & b_live, np.minimum(np.floor(w), 2499), np.ceil(w)).astype(np.int64)
     weight = np.where(~lbw & b_live, np.maximum(weight, 2500), weight)
 
@@ -197,9 +223,28 @@ def simulate_release(
     }
     eth_codes = [*code_list, "Z", "99"]
 
+    # Truth inputs of the maternity columns and the deaths: true values, taken before the dirt.
+    d_weeks = WEEKS[d_week_idx]
+    deliveries = {
+        "cell": cell,
+        "n_cells": n_cells,
+        "band": d_band,
+        "twin": d_twin.astype(np.int64),
+        "preterm": d_weeks < 37,
+        "any_lbw": np.logical_or.reduceat(weight < 2500, first_of_deliv),
+        "gestation_days": (d_weeks * 7 + d_gdays).astype(np.int64),
+    }
+    babies = {
+        "cell": cell[b_deliv],
+        "n_cells": n_cells,
+        "live": b_live,
+        "weight": weight.copy(),
+        "birth_date": d_date[b_deliv],
+    }
+
     # 8. Pseudonymous ids (drawn before the dirt, so a run without dirt has the same ids and the
     # same clean values), then dirt, missing completely at random (independent of every value).
-    ids = _hex_ids(rng, n_rec)
+    ids = hex_ids(rng, n_rec)
     dirt = p["dirt"]
     _dirt_gestation(rng, cols, dirt, n_rec)
     _dirt_weight(rng, cols, dirt, n_rec)
@@ -210,6 +255,13 @@ def simulate_release(
             np.array([f"X01{900001 + i:06d}" for i in range(n_unknown_codes)], dtype=object),
         ]
     )
+
+    # Maternity-level columns and deaths, each from its own random stream (the columns above and
+    # the main stream are untouched by them).
+    mat = simulate_maternity(p, deliveries)
+    babies["ids"] = ids
+    last = f"{years[-1]}-12-31" if deaths_complete_to is None else str(deaths_complete_to)[:10]
+    deaths = simulate_deaths(p, babies, np.datetime64(last, "D"))
 
     # 9. Ordering and duplicates.
     n_dup = int(round(dirt["duplicate_records"] * n_rec))
@@ -233,7 +285,8 @@ def simulate_release(
             "mother_lsoa": _codes_to_string(mother["lsoa"][bd], list(lsoa_all)),
             "area_code": _codes_to_string(lsoa_area[d_lsoa][bd], area_codes),
         }
-    )[CANONICAL_COLUMNS]
+    )
+    extract = pd.concat([extract[BASE_COLUMNS], _maternity_frame(mat, bd)], axis=1)
     extract.attrs["true_intercepts"] = intercepts
 
     lookup = pd.DataFrame(
@@ -244,7 +297,7 @@ def simulate_release(
             "imd_rank": _national_ranks(p["seed"], lsoa_decile),
         }
     )
-    return extract, lookup
+    return extract, lookup, deaths
 
 
 def write_release(
@@ -253,11 +306,31 @@ def write_release(
     years: list[int],
     extract_path: str | Path,
     lookup_path: str | Path,
+    deaths_path: str | Path | None = None,
+    deaths_complete_to: str | None = None,
 ) -> None:
-    """Write the extract as CSV (UTF-8) and the lookup as CSV; create parent folders."""
-    extract, lookup = simulate_release(settings, areas, years)
+    """Write the extract, the lookup and (when a path is given) the deaths extract as UTF-8 CSV;
+    create parent folders."""
+    extract, lookup, deaths = simulate_linked_release(settings, areas, years, deaths_complete_to)
     _write_csv(extract, Path(extract_path))
     _write_csv(lookup, Path(lookup_path))
+    if deaths_path is not None:
+        _write_csv(deaths, Path(deaths_path))
+
+
+def _maternity_frame(mat: dict[str, np.ndarray], rows: np.ndarray) -> pd.DataFrame:
+    """The maternity-level columns of the extract rows (each row takes its delivery's values)."""
+    return pd.DataFrame(
+        {
+            "maternity_id": pd.array(mat["maternity_id"][rows], dtype="string"),
+            "delivery_method": pd.array(mat["delivery_method"][rows], dtype="string"),
+            "booking_gestation_days": _int_array(mat["booking"][rows], mat["booking_mask"][rows]),
+            "smoking_at_delivery": pd.arrays.BooleanArray(
+                mat["smoking"][rows], mat["smoking_mask"][rows]
+            ),
+            "mother_bmi": pd.arrays.FloatingArray(mat["bmi"][rows], mat["bmi_mask"][rows]),
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -339,73 +412,10 @@ def _ethnic_code_table() -> tuple[list[str], np.ndarray]:
     return codes, table
 
 
-def _sample_rows(rng: np.random.Generator, table: np.ndarray, row: np.ndarray) -> np.ndarray:
-    """One categorical draw per record from table[row] (inverse CDF, looping over table rows)."""
-    cum = np.cumsum(table, axis=1)
-    u = rng.random(len(row))
-    out = np.zeros(len(row), dtype=np.int64)
-    for k in range(len(table)):
-        sel = row == k
-        if sel.any():
-            out[sel] = np.searchsorted(cum[k], u[sel] * cum[k, -1], side="right")
-    return np.minimum(out, table.shape[1] - 1)
-
-
-def _truncnorm(
-    rng: np.random.Generator,
-    mean: np.ndarray | float,
-    sd: np.ndarray | float,
-    lo: np.ndarray | float,
-    hi: np.ndarray | float,
-) -> np.ndarray:
-    """Normal(mean, sd) draws truncated to [lo, hi), by the inverse CDF (tail-stable)."""
-    mean, sd, lo, hi = np.broadcast_arrays(
-        np.asarray(mean, float), np.asarray(sd, float), np.asarray(lo, float), np.asarray(hi, float)
-    )
-    za, zb = (lo - mean) / sd, (hi - mean) / sd
-    flip = za > 0  # sample the mirrored lower tail for precision, then mirror back
-    a = np.where(flip, -zb, za)
-    b = np.where(flip, -za, zb)
-    pa, pb = ndtr(a), ndtr(b)
-    u = rng.random(mean.shape)
-    z = ndtri(pa + u * (pb - pa))
-    z = np.clip(np.where(flip, -z, z), za, zb)
-    return mean + sd * z
-
-
-def _linear_predictor_cells(log_or: dict[str, np.ndarray]) -> np.ndarray:
-    """Sum of log odds ratios for every (quintile, group, age band) cell, flattened."""
-    lin = (
-        log_or["imd_quintile"][:, None, None]
-        + log_or["ethnic_group"][None, :, None]
-        + log_or["age_band"][None, None, :]
-    )
-    return lin.ravel()
-
-
-def _calibrate_intercept(lin_cells: np.ndarray, cell_n: np.ndarray, target: float) -> float:
-    """Intercept whose expected rate over the simulated live births equals target."""
-    total = cell_n.sum()
-    if total == 0:
-        return float(np.log(target / (1 - target)))
-
-    def gap(b0: float) -> float:
-        return float(cell_n @ expit(b0 + lin_cells) / total - target)
-
-    return float(brentq(gap, -30.0, 30.0, xtol=1e-12))
-
-
-def _pick_disjoint(rng: np.random.Generator, n: int, rates: list[float]) -> list[np.ndarray]:
-    """Disjoint random index sets of sizes round(rate * n), one per rate."""
-    sizes = [int(round(r * n)) for r in rates]
-    chosen = rng.choice(n, size=min(sum(sizes), n), replace=False)
-    return list(np.split(chosen, np.cumsum(sizes)[:-1]))
-
-
 def _dirt_gestation(rng: np.random.Generator, cols: dict, dirt: dict, n: int) -> None:
     """Missing, sentinel (99) and implausible gestation on disjoint shares of records."""
     keys = ["gestation_missing", "gestation_sentinel", "gestation_implausible"]
-    miss, sent, impl = _pick_disjoint(rng, n, [dirt[k] for k in keys])
+    miss, sent, impl = pick_disjoint(rng, n, [dirt[k] for k in keys])
     cols["gest_mask"][miss] = True
     cols["days_mask"][miss] = True
     cols["gest_weeks"][sent] = GESTATION_SENTINEL
@@ -416,7 +426,7 @@ def _dirt_gestation(rng: np.random.Generator, cols: dict, dirt: dict, n: int) ->
 def _dirt_weight(rng: np.random.Generator, cols: dict, dirt: dict, n: int) -> None:
     """Missing, sentinel (9999) and implausible birth weight on disjoint shares of records."""
     keys = ["weight_missing", "weight_sentinel", "weight_implausible"]
-    miss, sent, impl = _pick_disjoint(rng, n, [dirt[k] for k in keys])
+    miss, sent, impl = pick_disjoint(rng, n, [dirt[k] for k in keys])
     cols["weight_mask"][miss] = True
     cols["weight"][sent] = WEIGHT_SENTINEL
     cols["weight"][impl] = rng.choice(WEIGHT_IMPLAUSIBLE, size=len(impl))
@@ -429,36 +439,19 @@ def _dirt_mother(
 
     Returns how many LSOA codes absent from the lookup were used (numbered after the real ones).
     """
-    (eth,) = _pick_disjoint(rng, n, [dirt["ethnicity_not_stated"]])
+    (eth,) = pick_disjoint(rng, n, [dirt["ethnicity_not_stated"]])
     u = rng.random(len(eth))
     z_share, nk_share = NOT_STATED_SPLIT
     mother["eth"][eth] = np.where(
         u < z_share, n_codes, np.where(u < z_share + nk_share, n_codes + 1, -1)
     )
-    (lsoa,) = _pick_disjoint(rng, n, [dirt["lsoa_unknown"]])
+    (lsoa,) = pick_disjoint(rng, n, [dirt["lsoa_unknown"]])
     as_code = rng.random(len(lsoa)) < UNKNOWN_LSOA_CODE_SHARE
     n_unknown = int(as_code.sum())
     mother["lsoa"][lsoa] = np.where(as_code, n_lsoa + np.cumsum(as_code) - 1, -1)
-    (age,) = _pick_disjoint(rng, n, [dirt["mother_age_missing"]])
+    (age,) = pick_disjoint(rng, n, [dirt["mother_age_missing"]])
     mother["age_mask"][age] = True
     return n_unknown
-
-
-def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Unique pseudonymous ids "SYN" + 10 upper-case hex digits, as a numpy unicode array."""
-    values = rng.integers(0, 16**10, size=n, dtype=np.int64)
-    while True:
-        _, first = np.unique(values, return_index=True)
-        if len(first) == n:
-            break
-        again = np.setdiff1d(np.arange(n), first)
-        values[again] = rng.integers(0, 16**10, size=len(again), dtype=np.int64)
-    hexdigits = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
-    raw = np.empty((n, 13), dtype=np.uint8)
-    raw[:, :3] = np.frombuffer(b"SYN", dtype=np.uint8)
-    for k in range(10):  # one pass per hex digit, most significant first
-        raw[:, 3 + k] = hexdigits[(values >> (36 - 4 * k)) & 15]
-    return raw.view("S13").ravel().astype("U13")
 
 
 def _codes_to_string(codes: np.ndarray, labels: list[str]) -> pd.arrays.StringArray:
@@ -498,14 +491,19 @@ def main(argv: list[str] | None = None) -> None:
     release = config["releases"][name]
     if not release.get("synthetic"):
         raise SystemExit(f"birthgaps: release '{name}' is not synthetic; nothing to generate")
+    deaths = (release.get("deaths") or {}).get("extract")
+    complete_to = release.get("deaths_complete_to")
     write_release(
         config["synthetic"],
         config["areas"],
         release["years"],
         release["extract"],
         release["imd_lookup"],
+        deaths,
+        None if complete_to is None else str(complete_to),
     )
-    print(f"wrote {release['extract']} and {release['imd_lookup']}")
+    written = [release["extract"], release["imd_lookup"], *([deaths] if deaths else [])]
+    print(f"wrote {', '.join(written)}")
 
 
 if __name__ == "__main__":

@@ -134,7 +134,44 @@ DIRT_KEYS = [
     "ethnicity_not_stated",
     "lsoa_unknown",
     "mother_age_missing",
+    # maternity-level columns (per delivery, so twins stay alike)
+    "maternity_id_missing",
+    "delivery_method_missing",
+    "delivery_method_invalid",
+    "booking_missing",
+    "booking_after_delivery",
+    "booking_implausible",
+    "smoking_missing",
+    "bmi_missing",
+    "bmi_sentinel",
+    "bmi_implausible",
+    # the deaths extract (shares of the true death records; extra records, truth unchanged)
+    "death_unlinked",
+    "death_after_follow_up",
+    "death_before_birth",
+    "death_duplicate",
+    "death_of_stillbirth",
 ]
+#: Dirt keys whose records must be disjoint (one problem per value), by column.
+DISJOINT_DIRT = [
+    ("gestation_missing", "gestation_sentinel", "gestation_implausible"),
+    ("weight_missing", "weight_sentinel", "weight_implausible"),
+    ("delivery_method_missing", "delivery_method_invalid"),
+    ("booking_missing", "booking_after_delivery", "booking_implausible"),
+    ("bmi_missing", "bmi_sentinel", "bmi_implausible"),
+]
+
+#: Outcomes with a true model beyond preterm and LBW, and the scale of their ratios: "odds"
+#: (logistic, ``true_odds_ratios``) or "rate" (log-linear, ``true_rate_ratios``).
+EXTRA_TRUTH: dict[str, str] = {
+    "infant": "rate",
+    "emergency_caesarean": "odds",
+    "smoking_at_delivery": "odds",
+    "booking_after_12_6_weeks": "odds",
+    "obesity": "odds",
+}
+#: Target rates without ratios (levels only).
+EXTRA_TARGETS = ["elective_caesarean"]
 
 
 def parse_settings(settings: dict, areas: dict[str, str], years: list[int]) -> dict:
@@ -179,27 +216,16 @@ def parse_settings(settings: dict, areas: dict[str, str], years: list[int]) -> d
 
     out["target_rates"] = {}
     out["log_or"] = {}
-    levels = {"imd_quintile": IMD_QUINTILES, "ethnic_group": GROUPS, "age_band": AGE_BAND_LABELS}
-    for name in ("preterm", "lbw"):
-        rate = settings["target_rates"].get(name)
-        if rate is None or not 0.0 < float(rate) < 1.0:
-            raise fail(f"target rate for {name} must lie in (0, 1)", f"target_rates.{name}")
-        out["target_rates"][name] = float(rate)
-        ors = settings["true_odds_ratios"].get(name)
-        if not ors:
-            raise fail(f"no true odds ratios for {name}", f"true_odds_ratios.{name}")
-        out["log_or"][name] = {}
-        for term, lv in levels.items():
-            given = {str(k): float(v) for k, v in (ors.get(term) or {}).items()}
-            missing = [x for x in lv if x not in given]
-            if missing:
-                raise fail(
-                    f"true odds ratios for {name} / {term} lack level(s) {missing}",
-                    f"true_odds_ratios.{name}.{term}",
-                )
-            if min(given[x] for x in lv) <= 0:
-                raise fail("odds ratios must be positive", f"true_odds_ratios.{name}.{term}")
-            out["log_or"][name][term] = np.log([given[x] for x in lv])
+    out["scale"] = {}
+    blocks = {"odds": "true_odds_ratios", "rate": "true_rate_ratios"}
+    truths = {"preterm": "odds", "lbw": "odds", **EXTRA_TRUTH}
+    for name in [*truths, *EXTRA_TARGETS]:
+        out["target_rates"][name] = _target(settings, name, fail)
+    for name, scale in truths.items():
+        out["scale"][name] = scale
+        out["log_or"][name] = _log_ratios(
+            settings.get(blocks[scale]) or {}, name, blocks[scale], fail
+        )
 
     dirt_in = settings.get("dirt") or {}
     unknown = sorted(set(dirt_in) - set(DIRT_KEYS))
@@ -210,10 +236,35 @@ def parse_settings(settings: dict, areas: dict[str, str], years: list[int]) -> d
         if not 0.0 <= v < 1.0:
             raise fail(f"dirt rate {k} must lie in [0, 1)", f"dirt.{k}")
     d = out["dirt"]
-    for group in (
-        ("gestation_missing", "gestation_sentinel", "gestation_implausible"),
-        ("weight_missing", "weight_sentinel", "weight_implausible"),
-    ):
+    for group in DISJOINT_DIRT:
         if sum(d[k] for k in group) >= 1.0:
             raise fail(f"dirt rates {list(group)} add up to 1 or more", "dirt")
+    return out
+
+
+def _target(settings: dict, name: str, fail) -> float:
+    """The target rate of one outcome, checked to lie in (0, 1)."""
+    rate = (settings.get("target_rates") or {}).get(name)
+    if rate is None or not 0.0 < float(rate) < 1.0:
+        raise fail(f"target rate for {name} must lie in (0, 1)", f"target_rates.{name}")
+    return float(rate)
+
+
+def _log_ratios(block: dict, name: str, key: str, fail) -> dict[str, np.ndarray]:
+    """Log true ratios of one outcome by term, every level present and positive."""
+    levels = {"imd_quintile": IMD_QUINTILES, "ethnic_group": GROUPS, "age_band": AGE_BAND_LABELS}
+    ratios = block.get(name)
+    if not ratios:
+        raise fail(f"no true ratios for {name}", f"{key}.{name}")
+    out = {}
+    for term, lv in levels.items():
+        given = {str(k): float(v) for k, v in (ratios.get(term) or {}).items()}
+        missing = [x for x in lv if x not in given]
+        if missing:
+            raise fail(
+                f"true ratios for {name} / {term} lack level(s) {missing}", f"{key}.{name}.{term}"
+            )
+        if min(given[x] for x in lv) <= 0:
+            raise fail("ratios must be positive", f"{key}.{name}.{term}")
+        out[term] = np.log([given[x] for x in lv])
     return out

@@ -19,6 +19,7 @@ import pandera.pandas as pa
 
 from birthgaps.core.codes import CANONICAL_COLUMNS
 from birthgaps.core.errors import InputError
+from birthgaps.core.settings import schema_defaults
 from birthgaps.ingest.ethnicity_labels import ETHNIC_CODES
 
 FATAL = "fatal"
@@ -41,6 +42,16 @@ ROW_NUMBERS = (
 )
 ROW_NUMBERS_SHORT = "CSV line numbers or sheet row numbers, as shown in an editor or in Excel"
 
+#: dtype of each optional canonical column (codes.OPTIONAL_COLUMNS) in the staged births.
+OPTIONAL_DTYPES: dict[str, str] = {
+    "maternity_id": "string",
+    "delivery_method": "string",
+    "booking_gestation_days": "Int64",
+    "smoking_at_delivery": "boolean",
+    "mother_bmi": "Float64",
+    "death_date": "datetime64[ns]",
+    "age_at_death_days": "Int64",
+}
 #: Defaults of the thresholds used by exclusion rules (config ``definitions`` overrides them).
 DEFINITION_DEFAULTS = {
     "gestation_min_weeks": 22,
@@ -49,6 +60,10 @@ DEFINITION_DEFAULTS = {
     "birth_weight_min_g": 250,
     "birth_weight_max_g": 6500,
     "birth_weight_sentinels": [9999],
+    **{
+        key: schema_defaults("definitions")[key]
+        for key in ("bmi_min", "bmi_max", "bmi_sentinels", "booking_max_weeks")
+    },
 }
 #: How many distinct ethnicity labels a report row lists, and how many characters of each.
 LABELS_LISTED = 20
@@ -151,6 +166,10 @@ def fatal_schema() -> pa.DataFrameSchema:
             "mother_ethnic_category": pa.Column("string", nullable=True),
             "mother_lsoa": pa.Column("string", nullable=True),
             "area_code": pa.Column("string", nullable=True),
+            **{
+                column: pa.Column(dtype, nullable=True, required=False)
+                for column, dtype in OPTIONAL_DTYPES.items()
+            },
         },
         strict=True,
         ordered=True,

@@ -4,6 +4,14 @@ Constants and two small helpers, used by every table builder of :mod:`birthgaps.
 
 from __future__ import annotations
 
+from birthgaps.core.published_markers import COLLIDER_CAUTION
+
+#: The collider-bias caution (birth-weight paradox), worded once in the catalogue entry of the
+#: markers table: any table, note or appendix text that reads the share of deaths that were
+#: preterm or of low birth weight, or a mortality model adjusted for gestation or birth weight,
+#: shows it with them.
+__all__ = ["COLLIDER_CAUTION"]
+
 #: Notes written into the ``note`` column.
 NOTE_TOO_FEW = "too few events"
 NOTE_TOO_FEW_REFERENCE = "too few events in the reference level"

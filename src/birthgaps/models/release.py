@@ -18,6 +18,7 @@ from birthgaps.core.disclosure import barely_changed_areas, carry_rows
 from birthgaps.core.provenance import label_table
 from birthgaps.core.tables import read_table
 from birthgaps.models.areas import model_tables
+from birthgaps.models.markers import MARKERS_TABLE, NOTE_NO_MARKED_DEATHS, death_markers_table
 from birthgaps.models.options import model_settings
 from birthgaps.models.protect import empty_table_notes, publish_model_tables
 from birthgaps.models.tables import EMPTY_REASONS, MODEL_OUTPUTS
@@ -72,8 +73,12 @@ def models_step(
     deprivation: Mapping,
     previous_cells: str | Path | None = None,
     previous_tables: Mapping[str, str | Path] | None = None,
+    marker_cells: str | Path | None = None,
+    markers_out: str | Path | None = None,
 ) -> None:
-    """Fit, protect and write every model table (``outputs``: output name → path, as MODEL_OUTPUTS)."""
+    """Fit, protect and write every model table (``outputs``: output name → path, as MODEL_OUTPUTS),
+    and with ``marker_cells`` the share of deaths that were preterm or of low birth weight
+    (``markers_out``, :func:`~birthgaps.models.markers.death_markers_table`)."""
     published_rates = pd.read_csv(
         rates, dtype={c: "string" for c in ("area_code", "outcome", "dimension", "group")}
     )
@@ -89,8 +94,20 @@ def models_step(
     published, notes = fit_area_models(
         read_table("cells", cells), published_rates, models, areas, disclosure, previous
     )
+    markers = None
+    if marker_cells is not None and markers_out is not None:
+        markers = death_markers_table(
+            read_table("death_marker_cells", marker_cells),
+            dict(areas),
+            dict(disclosure),
+            published_rates,
+        )
+        if markers.empty:
+            notes[MARKERS_TABLE] = NOTE_NO_MARKED_DEATHS
     with open(empty_tables_out, "w", encoding="utf-8") as handle:
         json.dump(notes, handle, indent=1, sort_keys=True)
     basis = quintile_basis(deprivation)
     for key, output in MODEL_OUTPUTS.items():
         label_table(published[key], release, synthetic, basis).to_csv(outputs[output], index=False)
+    if markers is not None:
+        label_table(markers, release, synthetic, basis).to_csv(markers_out, index=False)

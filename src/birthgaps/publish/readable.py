@@ -68,7 +68,7 @@ def _labeller(
 ) -> tuple[Callable[[str, str], str], str | None] | None:
     """How a cell of column ``name`` is put in words (from its value and the value of the row's
     context column, named second), or None: shown as it is."""
-    if name == "outcome":
+    if name in ("outcome", "marker"):  # a death marker is a birth outcome (death_markers)
         if definitions is None:
             return (lambda v, _: labels.outcome_label(v)), None
         return (lambda v, _: labels.outcome_title(v, definitions)), None

@@ -1,9 +1,12 @@
-"""PHE funnel plots: numerators and denominators in, control limits, axis and significance labels out."""
+"""PHE funnel plots: numerators and denominators in, control limits (binomial for proportions, exact Poisson
+for rates), axis and significance labels out."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
+from scipy.special import gammainc, gammaincc
 from scipy.stats import chi2
 
 from birthgaps.core.errors import InputError
@@ -150,6 +153,57 @@ def funnel_limits(
             out[f"upper_{suffix}_denominator"] = upper_den / years_of_data
             out[f"upper_{suffix}"] = np.where(upper_den > 0, a / upper_den, np.inf) * multiplier
     out["baseline"] = np.full(a.shape, average * multiplier)
+    return pd.DataFrame(out)
+
+
+def _upper_count(expected: float, tail: float) -> float:
+    """The (continuous) count x whose exact lower limit is ``expected``: P(Gamma(x) <= expected) = tail,
+    i.e. chi2.ppf(tail, 2x)/2 = expected (the upper funnel line at that expected count)."""
+    high = expected + 20 * np.sqrt(expected) + 50
+    return float(brentq(lambda x: gammainc(x, expected) - tail, 1e-9, high, xtol=1e-12))
+
+
+def _lower_count(expected: float, tail: float) -> float:
+    """The count x whose exact upper limit is ``expected``: P(Gamma(x + 1) > expected) = tail,
+    i.e. chi2.isf(tail, 2x + 2)/2 = expected; 0 when even no events is within the limit."""
+    if gammaincc(1.0, expected) >= tail:  # exp(-expected): P(X = 0) is not in the tail
+        return 0.0
+    high = expected + 20 * np.sqrt(expected) + 50
+    return float(brentq(lambda a: gammaincc(a, expected) - tail, 1.0, high, xtol=1e-12)) - 1
+
+
+def poisson_funnel_limits(
+    denominators: ArrayLike, average: float, multiplier: float = 1000
+) -> pd.DataFrame:
+    """Exact Poisson funnel limits of a rate around a target, at given denominators.
+
+    The PHE/OHID method for rates (Technical Guide "Funnel plots", 2017; PHEindicatormethods
+    ``calculate_funnel_limits``, statistic "rate", crude): at denominator n the expected count is
+    E = n x ``average`` (a rate per person, e.g. 0.004 for 4 per 1,000); the upper 95% (99.8%) limit is
+    the count x whose exact lower 95% (99.8%) confidence limit is E, chi2.ppf(0.025, 2x)/2 = E, and the
+    lower limit the count whose exact upper limit is E, chi2.isf(0.025, 2x + 2)/2 = E (0.001 for
+    99.8%), solved for a continuous x so the lines are smooth; each limit is x / n times
+    ``multiplier``. These are the curves of :func:`funnel_limits` (``statistic="rate"``, which lays
+    them out along a count axis), read at a denominator instead. Columns: ``denominator``,
+    ``lower_95``, ``upper_95``, ``lower_99_8``, ``upper_99_8``, ``baseline``.
+    """
+    n = np.atleast_1d(as_float(denominators)).astype(float)
+    if not np.isfinite(average) or average <= 0:
+        raise InputError("a rate funnel needs a positive target rate", column="average")
+    out: dict[str, np.ndarray] = {"denominator": n}
+    for level in FUNNEL_LEVELS:
+        tail = (1 - level) / 2
+        suffix = level_suffix(level)
+        lower = np.full(n.shape, np.nan)
+        upper = np.full(n.shape, np.nan)
+        for i, size in enumerate(n):
+            if np.isfinite(size) and size > 0:
+                expected = size * average
+                lower[i] = _lower_count(expected, tail) / size * multiplier
+                upper[i] = _upper_count(expected, tail) / size * multiplier
+        out[f"lower_{suffix}"] = lower
+        out[f"upper_{suffix}"] = upper
+    out["baseline"] = np.full(n.shape, average * multiplier)
     return pd.DataFrame(out)
 
 

@@ -16,11 +16,14 @@ import pandas as pd
 
 from birthgaps.core.codes import IMD_QUINTILES
 from birthgaps.core.disclosure import is_small, round_to_base
+from birthgaps.core.outcomes import Outcome
+from birthgaps.stats.indicator_outcomes import IndicatorOutcome, indicator_outcomes
 from birthgaps.stats.measures import (
     apply_small_number_rules,
     attributable_fraction,
     level_suffix,
     proportion_ci,
+    rate_ci,
     rate_ratio,
     sii_rii_table,
 )
@@ -50,9 +53,14 @@ def _level_columns(levels: Sequence[float]) -> list[str]:
 
 
 def _rate_ratios(
-    counts: pd.DataFrame, levels: Sequence[float], min_events: int, unreliable_below: int
+    counts: pd.DataFrame,
+    levels: Sequence[float],
+    min_events: int,
+    unreliable_below: int,
+    kind: str = "risk",
 ) -> pd.DataFrame:
-    """Risk ratios of every group against its dimension's reference group (``rate_ratio``, Katz)."""
+    """Ratios of every group against its dimension's reference group (``rate_ratio``): risk ratios
+    (Katz) for a percentage, rate ratios (Poisson) for a rate per 1,000 (``kind``)."""
     frames = []
     for dimension, reference in REFERENCES.items():
         part = counts[(counts["dimension"] == dimension) & ~counts["group"].isin(NOT_A_GROUP)]
@@ -70,7 +78,7 @@ def _rate_ratios(
                 part["ref_events"],
                 part["ref_denominator"],
                 confidence=level,
-                kind="risk",
+                kind=kind,
             )
             suffix = level_suffix(level)
             part[f"lower_{suffix}"] = ratio[f"lower_{suffix}"].to_numpy()
@@ -99,15 +107,23 @@ def _rate_ratios(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _sii_rii(counts: pd.DataFrame, levels: Sequence[float], sii: Mapping) -> pd.DataFrame:
-    """PHE SII and RII over IMD quintiles (``sii_rii_table``), most minus least deprived, in %."""
+def _sii_rii(
+    counts: pd.DataFrame, levels: Sequence[float], sii: Mapping, spec: IndicatorOutcome
+) -> pd.DataFrame:
+    """PHE SII and RII over IMD quintiles (``sii_rii_table``), most minus least deprived, in the
+    outcome's unit: percentage points for a percentage (quintile values simulated on the logit
+    scale from their Wilson limits), per 1,000 for a rate (on the log scale from the exact/Byar's
+    limits of ``rate_ci``), as PHE's SII tool does for proportions and rates."""
     quint = counts[(counts["dimension"] == "imd_quintile") & counts["group"].isin(IMD_QUINTILES)]
     if quint.empty:
         return pd.DataFrame()
     quint = quint.copy()
     quint["proportion"] = quint["events"] / quint["denominator"]
-    # 95% Wilson limits as fractions: their width on the logit scale gives each quintile's SE.
-    ci = proportion_ci(quint["events"], quint["denominator"], confidence=0.95)
+    # 95% limits as fractions: their width on the logit (log) scale gives each quintile's SE.
+    if spec.is_rate:
+        ci = rate_ci(quint["events"], quint["denominator"], confidence=0.95, multiplier=1)
+    else:
+        ci = proportion_ci(quint["events"], quint["denominator"], confidence=0.95)
     quint["lower"], quint["upper"] = ci["lower_95"], ci["upper_95"]
     table = sii_rii_table(
         quint,
@@ -117,8 +133,8 @@ def _sii_rii(counts: pd.DataFrame, levels: Sequence[float], sii: Mapping) -> pd.
         value="proportion",
         lower="lower",
         upper="upper",
-        value_type="proportion",
-        multiplier=-100,
+        value_type="rate" if spec.is_rate else "proportion",
+        multiplier=-spec.multiplier,
         confidence=tuple(levels),
         reps=int(sii["reps"]),
         seed=int(sii["seed"]),
@@ -140,14 +156,14 @@ def _sii_rii(counts: pd.DataFrame, levels: Sequence[float], sii: Mapping) -> pd.
             "denominator": row["denominator"],
             "note": note,
         }
-        for measure, unit in (("sii", "percentage points"), ("rii", "ratio")):
+        for measure, unit in (("sii", spec.difference_unit), ("rii", "ratio")):
             record = {**base, "measure": measure, "unit": unit, "value": row.get(measure, np.nan)}
             for level in levels:
                 suffix = level_suffix(level)
                 for side in ("lower", "upper"):
                     record[f"{side}_{suffix}"] = row.get(f"{measure}_{side}_{suffix}", np.nan)
             if measure == "sii":
-                record["intercept"] = 100 * row.get("intercept", np.nan)
+                record["intercept"] = spec.multiplier * row.get("intercept", np.nan)
             if measure == "rii":
                 _drop_meaningless_rii_limits(record, levels)
             rows.append(record)
@@ -177,8 +193,11 @@ def _drop_meaningless_rii_limits(record: dict, levels: Sequence[float]) -> None:
         record["note"] = "; ".join(n for n in (record.get("note", ""), RII_LIMITS_NOTE) if n)
 
 
-def _attributable(counts: pd.DataFrame, levels: Sequence[float]) -> pd.DataFrame:
-    """PAF and excess events against the least deprived quintile (``attributable_fraction``, risk)."""
+def _attributable(
+    counts: pd.DataFrame, levels: Sequence[float], kind: str = "risk"
+) -> pd.DataFrame:
+    """PAF and excess events against the least deprived quintile (``attributable_fraction``; ``kind``
+    "risk" for a percentage, "rate" for a rate per 1,000); the PAF is a share of events, in %."""
     quint = counts[(counts["dimension"] == "imd_quintile") & counts["group"].isin(IMD_QUINTILES)]
     reference = REFERENCES["imd_quintile"]
     rows = []
@@ -194,7 +213,7 @@ def _attributable(counts: pd.DataFrame, levels: Sequence[float]) -> pd.DataFrame
                 list(part["group"]),
                 reference,
                 confidence=level,
-                kind="risk",
+                kind=kind,
             )
             for level in levels
         ]
@@ -260,12 +279,14 @@ def _complete_quintiles(counts: pd.DataFrame) -> pd.Series:
     )
 
 
-def _withheld_quintile_rows(counts: pd.DataFrame, complete: pd.Series) -> pd.DataFrame:
-    """Blank SII, RII and PAF rows of each area and outcome with a withheld quintile."""
+def _withheld_quintile_rows(
+    counts: pd.DataFrame, complete: pd.Series, spec: IndicatorOutcome
+) -> pd.DataFrame:
+    """Blank SII, RII and PAF rows of each area (of one outcome) with a withheld quintile."""
     rows = []
     groups = counts.loc[~complete, ["area_code", "area_name", "outcome"]].drop_duplicates()
     for area, name, outcome in groups.itertuples(index=False):
-        for measure, unit in (("sii", "percentage points"), ("rii", "ratio"), ("paf", "percent")):
+        for measure, unit in (("sii", spec.difference_unit), ("rii", "ratio"), ("paf", "percent")):
             rows.append(
                 {
                     "area_code": area,
@@ -283,7 +304,10 @@ def _withheld_quintile_rows(counts: pd.DataFrame, complete: pd.Series) -> pd.Dat
 
 
 def inequality_table(
-    counts: pd.DataFrame, areas: Mapping[str, str], statistics: Mapping | None = None
+    counts: pd.DataFrame,
+    areas: Mapping[str, str],
+    statistics: Mapping | None = None,
+    outcomes: Mapping[str, Outcome] | list[Mapping] | None = None,
 ) -> pd.DataFrame:
     """Inequality measures per area (and ALL) and outcome, one row per measure and group.
 
@@ -291,12 +315,16 @@ def inequality_table(
     ``group``, ``events``, ``denominator``): in the pipeline the **published** rates table, so every
     measure is a function of the protected counts; a withheld row (blank counts) gives a blank
     measure, and an area with a withheld quintile gets no SII, RII or PAF (a note says why).
-    ``measure``: ``rate_ratio`` (risk ratio of an IMD quintile against quintile 5, or an ethnic
-    group against White, Katz log CI), ``sii`` (PHE slope index, percentage points, most minus least
-    deprived; ``intercept`` = fitted % at the most deprived end), ``rii`` (most / least deprived),
+    ``measure``: ``rate_ratio`` (ratio of an IMD quintile against quintile 5, or an ethnic group
+    against White: risk ratio with Katz log CI for a percentage, rate ratio with Poisson log CI for a
+    rate per 1,000), ``sii`` (PHE slope index in the outcome's unit, ``unit`` "percentage points" or
+    "per 1,000 live births" (or total births), most minus least deprived; ``intercept`` = fitted
+    value at the most deprived end, in the outcome's unit), ``rii`` (most / least deprived),
     ``paf`` (population attributable fraction, %, with excess events) and ``paf_share`` (each
     quintile's share of it, %, and its excess events). Unknown quintile and ethnicity not stated are
     left out. Counts are those of the group (``rate_ratio``, ``paf_share``) or of quintiles 1-5.
+    Each outcome's unit and small-number rules come from ``outcomes`` (the rule's declarations, else
+    the built-ins); its own ``min_events``/``unreliable_below`` apply to the ratios.
     """
     settings = resolved_statistics(statistics)
     levels = confidence_levels(statistics)
@@ -306,12 +334,22 @@ def inequality_table(
     for column in ("events", "denominator"):
         counts[column] = pd.to_numeric(counts[column]).astype("float64")
     complete = _complete_quintiles(counts)
-    frames = [
-        _rate_ratios(counts, levels, small["min_events"], small["unreliable_below"]),
-        _sii_rii(counts[complete], levels, settings["sii"]),
-        _attributable(counts[complete], levels),
-        _withheld_quintile_rows(counts, complete),
-    ]
+    specs = indicator_outcomes(counts["outcome"].astype(str).unique(), outcomes)
+    # outcomes measured alike (unit, denominator, small-number rules) are computed together
+    alike = {o: (s.measure, s.denominator, s.small_numbers(small)) for o, s in specs.items()}
+    frames = []
+    for _, part in counts.groupby(
+        counts["outcome"].astype(str).map(alike), sort=False, observed=True
+    ):
+        spec = specs[str(part["outcome"].iloc[0])]
+        kind = "rate" if spec.is_rate else "risk"
+        whole = complete.loc[part.index]
+        frames += [
+            _rate_ratios(part, levels, *spec.small_numbers(small), kind=kind),
+            _sii_rii(part[whole], levels, settings["sii"], spec),
+            _attributable(part[whole], levels, kind),
+            _withheld_quintile_rows(part, whole, spec),
+        ]
     table = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     columns = inequality_columns(levels)
     for column in columns:

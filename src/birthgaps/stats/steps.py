@@ -167,13 +167,15 @@ def trends_step(
     synthetic: bool,
     deprivation: Mapping,
     previous_trend_counts: str | Path | None = None,
+    outcomes: list[Mapping] | None = None,
 ) -> None:
-    """Cell table -> protected yearly counts (restricted parquet) and published recent trends (CSV)."""
+    """Cell table -> protected yearly (or rolling three-year) counts (restricted parquet) and
+    published recent trends (CSV), each outcome in its unit (``outcomes``: ``outcome_params``)."""
     frame = read_table("cells", cells)
     previous = pd.read_parquet(previous_trend_counts) if previous_trend_counts else None
-    trend_counts(frame, areas, disclosure, previous).to_parquet(counts_out, index=False)
+    trend_counts(frame, areas, disclosure, previous, outcomes).to_parquet(counts_out, index=False)
     hidden = hidden_groups(read_published_rates(rates))
-    table = trends_table(frame, areas, statistics, disclosure, hidden, previous)
+    table = trends_table(frame, areas, statistics, disclosure, hidden, previous, outcomes)
     _write_published(table, trends_out, release, synthetic, quintile_basis(deprivation))
 
 
@@ -187,10 +189,12 @@ def inequality_step(
     release: str,
     synthetic: bool,
     deprivation: Mapping,
+    outcomes: list[Mapping] | None = None,
 ) -> None:
-    """Published rates (protected counts) -> published inequality measures (CSV)."""
+    """Published rates (protected counts) -> published inequality measures (CSV), each outcome
+    in its unit (``outcomes``: ``outcome_params``)."""
     published_rates = read_published_rates(rates)
-    table = inequality_table(published_rates, areas, statistics)
+    table = inequality_table(published_rates, areas, statistics, outcomes)
     published = publish_inequality(table, disclosure, hidden_groups(published_rates))
     _write_published(published, inequality_out, release, synthetic, quintile_basis(deprivation))
 
@@ -204,9 +208,11 @@ def funnel_step(
     release: str,
     synthetic: bool,
     comparators: str | Path | None = None,
+    outcomes: list[Mapping] | None = None,
 ) -> None:
-    """Published rates (protected counts) -> published funnel-plot points and limits (CSV); the
-    target is the comparator's value (England) when there is one, else the study areas' average."""
+    """Published rates (protected counts) -> published funnel-plot points and limits (CSV), each
+    outcome in its unit (``outcomes``: ``outcome_params``); the target is the comparator's value
+    (England) when there is one, else the study areas' average."""
     targets = funnel_targets(read_comparators(comparators) if comparators else None, areas)
-    points = funnel_points(read_published_rates(rates), areas, targets)
+    points = funnel_points(read_published_rates(rates), areas, targets, outcomes)
     _write_published(publish_funnel(points, disclosure), funnel_out, release, synthetic)
