@@ -118,9 +118,9 @@ def fake_outcomes_table(
     return outcomes_table(registry(config))
 
 
-def _per_1000(table: pd.DataFrame, columns: list[str], rows=True) -> pd.DataFrame:
-    """``rows`` of per-1,000 outcomes with ``columns`` times 10 (percent -> per 1,000)."""
-    rate = table["outcome"].astype("string").isin(_PER_1000).to_numpy(dtype=bool) & rows
+def _per_1000(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Rows of per-1,000 outcomes with ``columns`` times 10 (percent -> per 1,000)."""
+    rate = table["outcome"].astype("string").isin(_PER_1000).to_numpy(dtype=bool)
     for column in columns:
         if column in table.columns:
             values = pd.to_numeric(table[column], errors="coerce").astype("Float64")
@@ -187,9 +187,10 @@ def _rolling_years(rates: pd.DataFrame, cells: pd.DataFrame, statistics: dict) -
 
 
 def as_contract(tables: dict[str, pd.DataFrame], statistics: dict) -> dict[str, pd.DataFrame]:
-    """The fake tables in the issue-12 published layout when the stats stage still writes the old
-    one: rates ``percent`` -> ``value`` with ``unit``, per-1,000 outcomes in their unit (rates,
-    benchmark, funnel, slope index), rolling three-year periods for the pooled outcome."""
+    """The fake rates in the issue-12 published layout when the rates stage still writes the old
+    one: ``percent`` -> ``value`` with ``unit``, per-1,000 outcomes in their unit (value, limits,
+    benchmark), rolling three-year periods for the pooled outcome (the trends, inequality and
+    funnel tables are already in each outcome's unit)."""
     rates = tables["rates"]
     if "value" in rates.columns:  # the stats stage already publishes the contract
         return tables
@@ -198,18 +199,7 @@ def as_contract(tables: dict[str, pd.DataFrame], statistics: dict) -> dict[str, 
     rates = _per_1000(rates, ["value", "benchmark", *limits])
     rates["unit"] = rates["outcome"].map(lambda o: "per 1,000" if o in _PER_1000 else "%")
     rates = _rolling_years(rates, fake_cell_table(), statistics)
-    funnel = _per_1000(
-        tables["funnel"].copy(),
-        [
-            "percent",
-            "baseline",
-            *[c for c in tables["funnel"].columns if c.startswith(("lower_", "upper_"))],
-        ],
-    )
-    inequality = tables["inequality"].copy()
-    sii = (inequality["measure"].astype("string") == "sii").to_numpy(dtype=bool)
-    inequality = _per_1000(inequality, ["value", "lower_95", "upper_95", "intercept"], sii)
-    return {**tables, "rates": rates, "funnel": funnel, "inequality": inequality}
+    return {**tables, "rates": rates}
 
 
 def fake_rates_table() -> pd.DataFrame:

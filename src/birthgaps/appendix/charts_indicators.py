@@ -379,6 +379,12 @@ def sii_chart(
     return fig, alt
 
 
+def _point_period(point: pd.Series) -> str:
+    """An area-year point's year, or its three-year period (``period``) for a pooled outcome."""
+    period = cell_text(point.get("period"))
+    return period_text(period) if period else str(int(point["year"]))
+
+
 def funnel_plot(
     funnel: pd.DataFrame,
     area_code: str,
@@ -390,7 +396,7 @@ def funnel_plot(
     source: str | None = None,
     period: str | None = None,
 ) -> tuple[Figure, str]:
-    """PHE funnel plot: percent against births for every study area (whole period) and area-year,
+    """PHE funnel plot: value against births for every study area (whole period) and area-year,
     with the pooled average and 95%/99.8% limits; the appendix's area is drawn and labelled apart."""
     rows = funnel_rows(funnel, outcome)
     name = area_name or (
@@ -406,7 +412,7 @@ def funnel_plot(
             first, last = int(years.min()), int(years.max())
             period = str(first) if first == last else f"{first}–{last}"
     limits = rows[rows["row_type"] == "limits"].sort_values("axis_denominator")
-    points = rows[rows["row_type"].isin(["area", "area_year"]) & rows["percent"].notna()]
+    points = rows[rows["row_type"].isin(["area", "area_year"]) & rows["value"].notna()]
     mine = points["area_code"] == str(area_code)
     if limits.empty or points.empty:
         raise InputError(
@@ -461,14 +467,14 @@ def funnel_plot(
             )
         # area names fanned out by value, so that areas of like size and value stay apart
         areas = points[points["row_type"] == "area"]
-        rank = areas["percent"].rank(method="first", ascending=True) - 1
+        rank = areas["value"].rank(method="first", ascending=True) - 1
         for row_type, own, text, colour, marker, size in series:
             part = points[(points["row_type"] == row_type) & (mine if own else ~mine)]
             if part.empty:
                 continue
             ax.plot(
                 part["denominator"],
-                part["percent"],
+                part["value"],
                 linestyle="none",
                 marker=marker,
                 markersize=size,
@@ -483,7 +489,7 @@ def funnel_plot(
                     lift = 4 + 14 * (rank[index] - (len(rank) - 1) / 2)
                     ax.annotate(
                         wrap(str(p["area_name"]), 24),
-                        xy=(p["denominator"], p["percent"]),
+                        xy=(p["denominator"], p["value"]),
                         xytext=(-6 if right else 6, lift),
                         textcoords="offset points",
                         ha="right" if right else "left",
@@ -492,7 +498,7 @@ def funnel_plot(
                     )
         y_values = np.concatenate(
             [
-                points["percent"].to_numpy(dtype=float),
+                points["value"].to_numpy(dtype=float),
                 span["upper_99_8"].to_numpy(dtype=float),
                 span["lower_99_8"].to_numpy(dtype=float),
             ]
@@ -521,8 +527,8 @@ def funnel_plot(
         finish(fig, ax, title, caption)
 
     described = "; ".join(
-        f"{p['area_name']}{'' if p['row_type'] == 'area' else ' ' + str(int(p['year']))} "
-        f"{fmt_value(p['percent'], outcome)} of {int(p['denominator']):,} births "
+        f"{p['area_name']}{'' if p['row_type'] == 'area' else ' ' + _point_period(p)} "
+        f"{fmt_value(p['value'], outcome)} of {int(p['denominator']):,} births "
         f"({significance_phrase(str(p['significance']))})"
         for _, p in points[mine].iterrows()
     )

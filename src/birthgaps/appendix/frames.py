@@ -81,7 +81,7 @@ FUNNEL_COLUMNS = [
     "area_code",
     "year",
     "denominator",
-    "percent",
+    "value",
     "significance",
     "axis_denominator",
     "lower_95",
@@ -465,7 +465,7 @@ def funnel_rows(funnel: pd.DataFrame, outcome: str) -> pd.DataFrame:
     for column in (
         "year",
         "denominator",
-        "percent",
+        "value",
         "axis_denominator",
         "lower_95",
         "upper_95",

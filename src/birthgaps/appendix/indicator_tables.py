@@ -321,6 +321,16 @@ def inequality_sentences(inputs: AppendixInputs, outcome: str) -> list[str]:
     return sentences
 
 
+def _funnel_period(inputs: AppendixInputs, row: pd.Series) -> str:
+    """A funnel point's period: the whole period, a year, or a three-year period (``period``)."""
+    period = frames.cell_text(row.get("period"))
+    if row["row_type"] == "area":
+        if period and "-" in period:  # a pooled outcome's area point is its latest period
+            return wording.period_text(period)
+        return f"All years ({inputs.period})" if inputs.period else "All years"
+    return wording.period_text(period) if period else str(int(row["year"]))
+
+
 def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
     """The area's funnel points: whole period and each year, with the funnel position."""
     rows = frames.funnel_rows(inputs.funnel, outcome)
@@ -328,15 +338,15 @@ def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
         rows["row_type"].isin(["area", "area_year"]) & (rows["area_code"] == inputs.area_code)
     ]
     records = []
+    value_column = wording.value_heading(outcome)
+    count_column = wording.denominator_heading(outcome)
     for _, row in rows.iterrows():
-        suppressed = pd.isna(row["percent"])
+        suppressed = pd.isna(row["value"])
         records.append(
             {
-                "Period": (f"All years ({inputs.period})" if inputs.period else "All years")
-                if row["row_type"] == "area"
-                else str(int(row["year"])),
-                "Live births": WITHHELD if suppressed else count_text(row["denominator"]),
-                "%": WITHHELD if suppressed else f"{row['percent']:.1f}",
+                "Period": _funnel_period(inputs, row),
+                count_column: WITHHELD if suppressed else count_text(row["denominator"]),
+                value_column: WITHHELD if suppressed else f"{row['value']:.1f}",
                 "95% limits": "" if suppressed else fmt_ci(row["lower_95"], row["upper_95"]),
                 "99.8% limits": "" if suppressed else fmt_ci(row["lower_99_8"], row["upper_99_8"]),
                 "Funnel position": WITHHELD
@@ -346,7 +356,14 @@ def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
         )
     table = pd.DataFrame(
         records,
-        columns=["Period", "Live births", "%", "95% limits", "99.8% limits", "Funnel position"],
+        columns=[
+            "Period",
+            count_column,
+            value_column,
+            "95% limits",
+            "99.8% limits",
+            "Funnel position",
+        ],
     )
     table.attrs["footnote"] = notes.funnel_note(inputs.disclosure, frames.funnel_target_of(rows))
     return table
