@@ -81,6 +81,8 @@ def test_template_is_commit_ready():
         "area_name",
         "synthetic",
         "rates_csv",
+        "outcomes_csv",
+        "death_markers_csv",
         "models_csv",
         "flow_csv",
         "trends_csv",

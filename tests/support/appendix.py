@@ -60,6 +60,7 @@ def appendix_parameters(published: dict, **changes) -> dict:
         "area_name": AREA_NAME,
         "synthetic": True,
         **{k: str(published[k]) for k in (*(f"{t}_csv" for t in TABLES), "figures_dir")},
+        "death_markers_csv": str(published.get("death_markers_csv", "")),
     }
     parameters.update(changes)
     return parameters

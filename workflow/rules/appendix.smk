@@ -24,6 +24,7 @@ rule appendix:
         stratified=rules.models.output.stratified,
         excess_explained=rules.models.output.excess_explained,
         model_fit=rules.models.output.model_fit,
+        death_markers=rules.models.output.death_markers,
         empty_tables=rules.models.output.empty_tables,
         figures=rules.figures.output[0],
         # the previous release's published rates: the key messages say what is new since it

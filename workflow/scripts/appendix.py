@@ -25,6 +25,7 @@ def main(smk):
         "stratified_csv": smk.input.stratified,
         "excess_explained_csv": smk.input.excess_explained,
         "model_fit_csv": smk.input.model_fit,
+        "death_markers_csv": smk.input.death_markers,
         "empty_tables_json": smk.input.empty_tables,
         "figures_dir": smk.input.figures,
         "disclosure": smk.params.disclosure,
