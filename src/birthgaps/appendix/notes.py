@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from birthgaps.core import methods
+from birthgaps.models.notes import COLLIDER_CAUTION
 
 
 def withheld_sentence(disclosure: Mapping) -> str:
@@ -31,13 +32,11 @@ def rates_note(disclosure: Mapping, per_1000: bool = False) -> str:
     )
 
 
-def collider_caution() -> str | None:
-    """HOOK (issue 12): the collider-bias caution (birth-weight paradox) shown wherever the appendix
-    gives the share of deaths that were preterm or of low birth weight, from the one place it is
-    written (``birthgaps.models.notes.COLLIDER_CAUTION``); None until the models stage has it."""
-    from birthgaps.models import notes as model_notes
-
-    return getattr(model_notes, "COLLIDER_CAUTION", None)
+def collider_caution() -> str:
+    """The collider-bias caution (birth-weight paradox) shown wherever the appendix gives the share
+    of deaths that were preterm or of low birth weight, from the one place it is written
+    (``birthgaps.models.notes.COLLIDER_CAUTION``)."""
+    return COLLIDER_CAUTION
 
 
 def comparison_note(benchmark: str) -> str:

@@ -290,12 +290,10 @@ def death_marker_blocks(inputs: AppendixInputs) -> list:
     frame = model_tables.format_death_markers_table(inputs)
     if frame.empty:
         return []
-    caution = notes.collider_caution()
     blocks: list = [
         _table(frame, f"Deaths that were preterm or of low birth weight, {inputs.area_name}")
     ]
-    if caution:
-        blocks.append(_paragraph(caution))
+    blocks.append(_paragraph(notes.collider_caution()))
     return blocks
 
 
