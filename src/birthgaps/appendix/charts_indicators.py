@@ -382,7 +382,7 @@ def sii_chart(
 def _point_period(point: pd.Series) -> str:
     """An area-year point's year, or its three-year period (``period``) for a pooled outcome."""
     period = cell_text(point.get("period"))
-    return period_text(period) if period else str(int(point["year"]))
+    return period_text(period) if "-" in period else str(int(point["year"]))
 
 
 def funnel_plot(

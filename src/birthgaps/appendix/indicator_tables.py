@@ -321,14 +321,16 @@ def inequality_sentences(inputs: AppendixInputs, outcome: str) -> list[str]:
     return sentences
 
 
-def _funnel_period(inputs: AppendixInputs, row: pd.Series) -> str:
-    """A funnel point's period: the whole period, a year, or a three-year period (``period``)."""
+def _funnel_period(inputs: AppendixInputs, row: pd.Series, outcome: str) -> str:
+    """A funnel point's period: the whole period, a year, or a three-year period (``period``) of
+    an outcome pooled over three years (whose area point is its latest period)."""
     period = frames.cell_text(row.get("period"))
+    pooled = labels.outcome_words(outcome).pooling == "rolling_3" and period
     if row["row_type"] == "area":
-        if period and "-" in period:  # a pooled outcome's area point is its latest period
+        if pooled:
             return wording.period_text(period)
         return f"All years ({inputs.period})" if inputs.period else "All years"
-    return wording.period_text(period) if period else str(int(row["year"]))
+    return wording.period_text(period) if pooled else str(int(row["year"]))
 
 
 def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
@@ -344,7 +346,7 @@ def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
         suppressed = pd.isna(row["value"])
         records.append(
             {
-                "Period": _funnel_period(inputs, row),
+                "Period": _funnel_period(inputs, row, outcome),
                 count_column: WITHHELD if suppressed else count_text(row["denominator"]),
                 value_column: WITHHELD if suppressed else f"{row['value']:.1f}",
                 "95% limits": "" if suppressed else fmt_ci(row["lower_95"], row["upper_95"]),
