@@ -13,7 +13,7 @@ APPENDIX = Path(__file__).resolve().parents[1] / "src" / "birthgaps" / "appendix
 LAYERS = [
     {"frames", "wording"},
     {"findings", "charts_style", "charts_axes"},
-    {"charts_rates", "charts_models", "charts_flow", "charts_indicators"},
+    {"charts_rates", "charts_models", "charts_flow", "charts_indicators", "charts_groups"},
     {"figures"},
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}

@@ -105,7 +105,7 @@ def test_imd_title_states_a_gradient_only_when_the_data_show_one(fake_rates):
 def test_imd_title_reverses_when_the_gradient_reverses(fake_rates):
     rates = fake_rates.copy()
     rows = (rates["area_code"] == STEEP) & (rates["dimension"] == "imd_quintile")
-    for column in ("percent", "lower_95", "upper_95"):
+    for column in ("value", "lower_95", "upper_95"):
         values = rates.loc[rows & (rates["outcome"] == "lbw"), column].to_numpy()
         # groups are "1".."5", "Unknown": reverse the five quintiles
         rates.loc[rows & (rates["outcome"] == "lbw"), column] = [*values[:5][::-1], values[5]]
@@ -128,7 +128,7 @@ def test_group_titles_follow_the_numbers(fake_rates):
         & (rates["dimension"] == "ethnic_group")
     )
     white = rates[mask & (rates["group"] == "White")].iloc[0]
-    for column in ("percent", "lower_95", "upper_95"):
+    for column in ("value", "lower_95", "upper_95"):
         rates.loc[mask & ~rates["suppressed"], column] = white[column]
     fig, _ = charts_rates.rates_by_group(
         rates, STEEP, "preterm", "ethnic_group", disclosure=DISCLOSURE
@@ -146,7 +146,7 @@ def test_year_title_says_rose_only_for_a_clear_rise(fake_rates):
         & (rates["dimension"] == "year")
         & (rates["group"] == "2024")
     )
-    rates.loc[last, ["percent", "lower_95", "upper_95"]] = [15.0, 13.5, 16.5]
+    rates.loc[last, ["value", "lower_95", "upper_95"]] = [15.0, 13.5, 16.5]
     fig, alt = charts_rates.rates_by_group(rates, FLAT, "preterm", "year", disclosure=DISCLOSURE)
     assert _title(fig).startswith("Preterm birth rose from")
     assert "15.0% in 2024" in _title(fig) and "15.0%" in alt
@@ -160,7 +160,7 @@ def test_suppressed_rows_are_not_plotted_and_a_note_says_so(fake_rates):
         & (rates["dimension"] == "imd_quintile")
         & (rates["group"] == "3")
     )
-    rates.loc[target, ["events", "denominator", "percent", "lower_95", "upper_95"]] = pd.NA
+    rates.loc[target, ["events", "denominator", "value", "lower_95", "upper_95"]] = pd.NA
     rates.loc[target, "suppressed"] = True
     fig, alt = charts_rates.rates_by_imd(rates, STEEP, "preterm", disclosure=DISCLOSURE)
     lines = _series(fig)
@@ -306,6 +306,7 @@ def test_save_figure_writes_three_identical_files_each_time(fake_rates, tmp_path
 def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow, tmp_path):
     specs = figures.figure_specs(["preterm"], ["preterm"])
     assert [s.stem for s in specs] == [
+        "birth_outcomes_vs_benchmark",
         "preterm_by_imd_quintile",
         "preterm_by_ethnic_group",
         "preterm_by_age_band",
@@ -318,9 +319,18 @@ def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow,
         "exclusion_flow",
     ]
     plain = figures.figure_specs(["preterm"], ["preterm"], indicators=False, risk_ratios=False)
-    assert [s.kind for s in plain] == ["imd", "group", "group", "group", "forest", "flow"]
+    assert [s.kind for s in plain] == ["dots", "imd", "group", "group", "group", "forest", "flow"]
     area_specs = figures.area_figure_specs(fake_rates, fake_models, FLAT)
-    assert len(area_specs) == 3 * (4 + 3) + 2 * 2 + 1
+    # a dot chart per group (birth outcomes, mortality, maternity); every chart of the modelled
+    # outcomes (preterm, lbw in the models; infant, emergency caesarean declared modelled); term
+    # LBW (not modelled) only in its group's chart
+    assert len(area_specs) == 3 + 4 * (4 + 3) + 2 * 2 + 1
+    assert not any(s.outcome == "term_lbw" for s in area_specs)
+    assert [s.outcomes for s in area_specs[:3]] == [
+        ("preterm", "lbw", "term_lbw"),
+        ("infant",),
+        ("emergency_caesarean",),
+    ]
     written = figures.write_area_figures(
         fake_rates,
         fake_models,
@@ -356,7 +366,7 @@ def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow,
             fake_flow,
             FLAT,
             tmp_path,
-            specs=[specs[4]],
+            specs=[specs[5]],
             disclosure=DISCLOSURE,
         )
 

@@ -13,9 +13,11 @@ import pytest
 from support.fakes import (
     FAKE_AREAS,
     FAKE_DISCLOSURE,
+    FAKE_OUTCOMES,
     FAKE_STATISTICS,
     fake_england_table_set,
     fake_indicator_table_set,
+    fake_outcomes_table,
 )
 
 from birthgaps.appendix import comparisons, frames, messages, sections
@@ -31,6 +33,19 @@ BANNED = re.compile(
     r"\bCI\b|confiden|\bodds\b|ratio|\bindex\b|\bSII\b|\bRII\b|slope|\bp\s*[=<>]|\d\.\d",
     re.IGNORECASE,
 )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _outcome_words():
+    """The fake release's definitions (with very preterm birth, which some tests add) as the
+    source of every outcome word; the built-ins again afterwards."""
+    from birthgaps.core import labels as outcome_labels
+
+    outcome_labels.use_outcomes(
+        fake_outcomes_table([*FAKE_OUTCOMES[:1], "very_preterm", *FAKE_OUTCOMES[1:]])
+    )
+    yield
+    outcome_labels.use_outcomes(None)
 
 
 @pytest.fixture(scope="module")
@@ -143,11 +158,8 @@ def test_numbers_never_contradict_the_comparison_word():
 def test_level_message_against_england(england):
     text = messages.level_message(make_inputs(england), "preterm")
     row = frames.overall_row(england["rates"], NORTHBROOK, "preterm")
-    assert text.startswith(f"{natural_frequency(row['percent']).capitalize()} babies in Northbrook")
-    assert (
-        "was born early (before 37 weeks) in 2019–2024, more than in England (about 1 in 14)"
-        in (text)
-    )
+    assert text.startswith(f"{natural_frequency(row['value']).capitalize()} babies in Northbrook")
+    assert "was born before 37 weeks in 2019–2024, more than in England (about 1 in 14)" in (text)
     assert text.endswith(f"(see [Level and trend](#{messages.SECTION_ANCHORS['trends']})).")
     assert "similar to England" in messages.level_message(make_inputs(england, EASTMERE), "preterm")
     assert "fewer than in England" in messages.level_message(
@@ -191,18 +203,16 @@ def test_tied_numbers_switch_to_whole_percentages_or_to_words(england):
         "preterm",
         "overall",
         "All",
-        percent=7.8,
+        value=7.8,
         benchmark=7.45,
         comparison="Worse (95%)",
     )
     text = messages.level_message(make_inputs(england, rates=rates), "preterm")
-    assert text.startswith("8% of babies in Northbrook were born early")
+    assert text.startswith("8% of babies in Northbrook were born before 37 weeks")
     assert "more than in England (7%)" in text
-    rates = changed_rates(
-        rates, NORTHBROOK, "preterm", "overall", "All", percent=7.9, benchmark=7.6
-    )
+    rates = changed_rates(rates, NORTHBROOK, "preterm", "overall", "All", value=7.9, benchmark=7.6)
     text = messages.level_message(make_inputs(england, rates=rates), "preterm")
-    assert text.startswith("About 1 in 13 babies in Northbrook was born early")
+    assert text.startswith("About 1 in 13 babies in Northbrook was born before 37 weeks")
     assert "a little more than in England (see" in text
 
 
@@ -278,12 +288,10 @@ def test_deprivation_gap_only_when_the_intervals_do_not_overlap(england):
     q5 = frames.select_rates(rows, NORTHBROOK, "preterm", "imd_quintile").iloc[4]
     assert q1["lower_95"] > q5["upper_95"]  # the fake's gap is clear
     assert text.startswith(
-        "Babies in the most deprived fifth of neighbourhoods were more often born early than "
+        "Babies in the most deprived fifth of neighbourhoods were more often born before 37 weeks than "
         "those in the least deprived fifth"
     )
-    assert f"({natural_frequency(q1['percent'])} against {natural_frequency(q5['percent'])})" in (
-        text
-    )
+    assert f"({natural_frequency(q1['value'])} against {natural_frequency(q5['value'])})" in (text)
     # the same gap with overlapping intervals is no gap
     rates = changed_rates(
         england["rates"], NORTHBROOK, "preterm", "imd_quintile", "1", lower_95=q5["upper_95"] - 0.1
@@ -312,14 +320,14 @@ def test_ethnic_groups_named_only_when_clearly_different(england):
     rows = frames.select_rates(england["rates"], NORTHBROOK, "preterm", "ethnic_group")
     white = rows[rows["group"] == "White"].iloc[0]
     clear = sorted(
-        (r["percent"], r["group"])
+        (r["value"], r["group"])
         for _, r in rows.iterrows()
         if r["group"] not in ("White", "Not stated") and r["lower_95"] > white["upper_95"]
     )
     assert [g for _, g in clear] == ["Asian", "Black"]
     assert text == (
         "Compared with babies of White mothers, babies of Asian and Black mothers were more often "
-        "born early (see [Ethnic groups](#ethnic-groups))."
+        "born before 37 weeks (see [Ethnic groups](#ethnic-groups))."
     )
 
 
@@ -330,7 +338,7 @@ def test_withheld_or_unreliable_groups_are_never_mentioned(england, change):
     )
     inputs = make_inputs(england, rates=rates, outcomes=["preterm"])
     text = messages.ethnic_message(inputs, ["preterm"])
-    assert "Black" not in text and "Asian mothers were more often born early" in text
+    assert "Black" not in text and "Asian mothers were more often born before 37 weeks" in text
     assert "Black" not in " ".join(messages.message_list(inputs))
 
 
@@ -358,7 +366,7 @@ def test_what_is_new_since_the_last_release(england):
     text = messages.new_message(inputs, previous)
     assert text == (
         "Since the last release (Demo 2023), this release adds births in 2024 and the share of "
-        "babies born early is now higher than in England (it was similar before) "
+        "babies born before 37 weeks is now higher than in England (it was similar before) "
         "(see [Level and trend](#level-and-trend))."
     )
     same = messages.new_message(inputs, messages.PreviousRelease("Demo 2023", rates))
@@ -415,18 +423,30 @@ def test_merging_keeps_every_count_between_five_and_eight(n_fixed):
     assert messages.merged_topics(3, 2) == {1, 2, 3}
 
 
-def test_four_outcomes_share_one_level_sentence(england):
+def test_messages_lead_with_infant_mortality_then_the_modelled_birth_outcomes(england):
     rates = england["rates"]
     extra = rates[rates["outcome"] == "preterm"].assign(outcome="very_preterm")
     inputs = make_inputs(england, rates=pd.concat([rates, extra], ignore_index=True))
-    assert len(inputs.outcomes) == 4
+    # very preterm birth (not modelled) and term LBW are in the annex; the maternity indicator
+    # has one message of its own
+    assert messages.lead_outcomes(inputs.outcomes) == ["infant", "preterm", "lbw"]
     items = messages.message_list(inputs)
-    assert len(items) == 8 and "born very early" in items[1]  # one level each, the rest merged
-    previous = messages.PreviousRelease("Demo 2023", inputs.rates)
-    items = messages.message_list(inputs, previous)
-    assert len(items) == 6
-    assert "born early (before 37 weeks)" in items[0] and "born very early" in items[0]
-    assert items[0].count("(see [") == 1 and not BANNED.search(messages.plain_text(items[0]))
+    assert 5 <= len(items) <= 8
+    # Northbrook's 2022-2024 deaths (rounded count) and rate against England's 4.2 per 1,000
+    assert items[0] == (
+        "75 babies in Northbrook died before their first birthday in 2022–2024: about 8 in 1,000 "
+        "live births, more than in England (about 4 in 1,000) (see [Level and trend]"
+        "(#level-and-trend))."
+    )
+    assert not any("32 weeks" in m for m in items)
+    assert any(
+        m.startswith(
+            "Mothers in Northbrook were more often delivered by emergency caesarean than in England"
+        )
+        for m in items
+    )
+    assert flesch(items) >= 60
+    assert not any(BANNED.search(messages.plain_text(m)) for m in items)
 
 
 def test_the_readability_check_can_fail():
@@ -455,7 +475,7 @@ def test_markdown_characters_in_the_area_name_are_escaped(england):
     text = messages.level_message(inputs, "preterm")
     assert r"North\_brook \*\[test\]\*" in text
     assert messages.plain_text(text).startswith(
-        f"{natural_frequency(frames.overall_row(england['rates'], NORTHBROOK, 'preterm')['percent']).capitalize()} babies in North_brook *[test]*"
+        f"{natural_frequency(frames.overall_row(england['rates'], NORTHBROOK, 'preterm')['value']).capitalize()} babies in North_brook *[test]*"
     )
 
 
@@ -471,7 +491,7 @@ def _hand_rates(labels: list[str]) -> pd.DataFrame:
             "outcome": "preterm",
             "dimension": "ethnic_group",
             "group": f"G{i}",
-            "percent": 8.0,
+            "value": 8.0,
             "lower_95": 7.0,
             "upper_95": 9.0,
             "suppressed": label == "Not compared",
@@ -568,16 +588,22 @@ def test_comparisons_of_funnel_and_models_with_known_counts():
 def test_comparisons_of_the_fake_areas(england):
     inputs = make_inputs(england)
     rates = england["rates"]
+    # the sections show in full the modelled outcomes (preterm, lbw in the models table; infant
+    # and emergency caesarean declared modelled); term_lbw is in its group's table only
+    detailed = ["preterm", "lbw", "infant", "emergency_caesarean"]
     rows = rates[
         (rates["area_code"] == NORTHBROOK)
+        & rates["outcome"].isin(detailed)
         & rates["dimension"].isin(["imd_quintile", "ethnic_group"])
         & ~rates["suppressed"]
+        & rates["value"].notna()
     ]
     counted = comparisons.count_comparisons(inputs, "rates")
     assert counted.comparisons == len(rows)
     assert counted.flagged_95 == int((rows["comparison"] != "Similar").sum())
     trends = comparisons.count_comparisons(inputs, "trends")
-    assert trends.comparisons == 3 * (1 + 6)  # three outcomes: the whole period and six years
+    # the whole period and six years; infant mortality in four rolling three-year periods
+    assert trends.comparisons == 3 * (1 + 6) + (1 + 4)
 
 
 # ----------------------------------------------------------------------------- the rendered demo

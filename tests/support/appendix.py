@@ -10,13 +10,14 @@ import pandas as pd
 
 from birthgaps.appendix import figures
 from birthgaps.appendix import notebook as rendering
+from birthgaps.core import labels
 from birthgaps.core.settings import load_config
 from support import REPO
 
 TEMPLATE = REPO / "notebooks" / "area_appendix.ipynb"
 AREA, AREA_NAME = "X06000001", "Northbrook"
 MODEL_TABLES = ("risk_ratios", "interaction", "stratified", "excess_explained", "model_fit")
-TABLES = ("rates", "models", "flow", "trends", "inequality", "funnel", *MODEL_TABLES)
+TABLES = ("rates", "outcomes", "models", "flow", "trends", "inequality", "funnel", *MODEL_TABLES)
 #: The demo config's resolved disclosure rule (what the charts' notes state).
 DISCLOSURE = load_config(REPO / "config" / "config.yaml")["disclosure"]
 
@@ -27,8 +28,13 @@ def write_published(root: Path, tables: dict[str, pd.DataFrame]) -> dict:
     paths = {f"{name}_csv": root / "tables" / f"{name}.csv" for name in TABLES}
     paths["figures_dir"] = root / "figures" / AREA
     paths["rates_csv"].parent.mkdir(parents=True)
+    if "outcomes" not in tables:
+        from support.fakes import fake_outcomes_table
+
+        tables = {**tables, "outcomes": fake_outcomes_table()}
     for name in TABLES:
         tables[name].to_csv(paths[f"{name}_csv"], index=False)
+    labels.use_outcomes(tables["outcomes"])
     figures.write_area_figures(
         tables["rates"],
         tables["models"],
@@ -54,6 +60,7 @@ def appendix_parameters(published: dict, **changes) -> dict:
         "area_name": AREA_NAME,
         "synthetic": True,
         **{k: str(published[k]) for k in (*(f"{t}_csv" for t in TABLES), "figures_dir")},
+        "death_markers_csv": str(published.get("death_markers_csv", "")),
     }
     parameters.update(changes)
     return parameters

@@ -46,7 +46,7 @@ def _ethnic_rows(rates: pd.DataFrame, outcome: str) -> pd.DataFrame:
             percent, lower, upper = 9.0, 2.0, 62.0
         hidden = group in WITHHELD
         row["group"] = group
-        row["percent"] = np.nan if hidden else percent
+        row["value"] = np.nan if hidden else percent
         row["lower_95"] = np.nan if hidden else lower
         row["upper_95"] = np.nan if hidden else upper
         row["suppressed"] = hidden

@@ -48,11 +48,21 @@ _FAKE_AGE = {
 
 _FAKE_BASE = {"preterm": 0.06, "lbw": 0.055, "term_lbw": 0.022}
 
+#: Outcomes of the issue-12 registry the fakes carry besides the birth outcomes: a mortality
+#: outcome (per 1,000 live births, rolling three-year periods) and a maternity indicator (percent of
+#: maternities, about 98.5% of births: twins are one maternity).
+_FAKE_MORE = {"infant": 0.0045, "emergency_caesarean": 0.16}
+
+#: The fake release's enabled outcomes, in config order (``fake_outcomes_table``).
+FAKE_OUTCOMES = ["preterm", "lbw", "term_lbw", "infant", "emergency_caesarean"]
+
 
 def fake_cell_table() -> pd.DataFrame:
     import numpy as np
 
     rng = np.random.default_rng(20261126)
+    # the issue-12 outcomes draw from their own generator: the birth outcomes stay as they were
+    more = np.random.default_rng(20261212)
     rows = []
     for area in FAKE_AREAS:
         quintiles = ["1", "2", "3", "4", "5", "Unknown"]
@@ -65,10 +75,13 @@ def fake_cell_table() -> pd.DataFrame:
                         n = int(rng.poisson(3300 * qs * es * ageshare))
                         if n == 0:
                             continue
-                        for outcome, base in _FAKE_BASE.items():
+                        for outcome, base in {**_FAKE_BASE, **_FAKE_MORE}.items():
                             odds = base / (1 - base) * qor * eor
                             p = odds / (1 + odds)
-                            denominator = n if outcome != "term_lbw" else max(1, round(n * 0.93))
+                            denominator = {
+                                "term_lbw": max(1, round(n * 0.93)),
+                                "emergency_caesarean": max(1, round(n * 0.985)),
+                            }.get(outcome, n)
                             rows.append(
                                 {
                                     "area_code": area,
@@ -77,11 +90,116 @@ def fake_cell_table() -> pd.DataFrame:
                                     "ethnic_group": ethnic,
                                     "age_band": age,
                                     "outcome": outcome,
-                                    "events": int(rng.binomial(denominator, p)),
+                                    "events": int(
+                                        (more if outcome in _FAKE_MORE else rng).binomial(
+                                            denominator, p
+                                        )
+                                    ),
                                     "denominator": denominator,
                                 }
                             )
     return pd.DataFrame(rows)
+
+
+def fake_outcomes_table(
+    outcomes: list[str] | None = None, definitions: dict | None = None
+) -> pd.DataFrame:
+    """The published definitions table (``tables/outcomes.csv``) of the fake release: the built-in
+    declarations of ``outcomes`` (``FAKE_OUTCOMES``) with the demo config's thresholds, or
+    ``definitions`` changed from them."""
+    from birthgaps.core.labels import outcomes_table
+    from birthgaps.core.outcomes import registry
+    from birthgaps.core.settings import schema_defaults
+
+    config = {
+        "outcomes": list(outcomes or FAKE_OUTCOMES),
+        "definitions": {**schema_defaults("definitions"), **(definitions or {})},
+    }
+    return outcomes_table(registry(config))
+
+
+def _per_1000(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Rows of per-1,000 outcomes with ``columns`` times 10 (percent -> per 1,000)."""
+    rate = table["outcome"].astype("string").isin(_PER_1000).to_numpy(dtype=bool)
+    for column in columns:
+        if column in table.columns:
+            values = pd.to_numeric(table[column], errors="coerce").astype("Float64")
+            table[column] = values.where(~rate, values * 10)
+    return table
+
+
+_PER_1000 = ["infant"]
+
+
+def _rolling_years(rates: pd.DataFrame, cells: pd.DataFrame, statistics: dict) -> pd.DataFrame:
+    """The ``year`` rows of the rolling-3 outcomes as three-year periods (``2019-2021``, ...), from
+    the fake cells, with PHE rate limits (Byar's, exact below 10) and the benchmark comparison."""
+    import numpy as np
+
+    from birthgaps.stats.intervals import rate_ci
+
+    keep = ~(rates["outcome"].isin(_PER_1000) & (rates["dimension"] == "year"))
+    template = rates[~keep]
+    scoped = pd.concat([cells, cells.assign(area_code="ALL")], ignore_index=True)
+    rows = []
+    for outcome in _PER_1000:
+        part = scoped[scoped["outcome"] == outcome]
+        years = sorted(part["year"].unique())
+        for end in years[2:]:
+            window = part[part["year"].between(end - 2, end)]
+            summed = window.groupby("area_code")[["events", "denominator"]].sum()
+            for area, (events, denominator) in summed.iterrows():
+                ci = rate_ci([events], [denominator], [0.95, 0.998]).iloc[0]
+                rounded_e = int(np.floor(events / 5 + 0.5) * 5)
+                rounded_d = int(np.floor(denominator / 5 + 0.5) * 5)
+                same = template[(template["area_code"] == area)].iloc[0]
+                rows.append(
+                    {
+                        **same.to_dict(),
+                        "group": f"{end - 2}-{end}",
+                        "events": rounded_e,
+                        "denominator": rounded_d,
+                        "value": round(1000 * rounded_e / rounded_d, 2),
+                        "lower_95": round(ci["lower_95"], 2),
+                        "upper_95": round(ci["upper_95"], 2),
+                        "lower_99_8": round(ci["lower_99_8"], 2),
+                        "upper_99_8": round(ci["upper_99_8"], 2),
+                        "suppressed": False,
+                        "flag": "",
+                        "reliability": "u" if events < 20 else "",
+                    }
+                )
+    periods = pd.DataFrame(rows)
+    if "benchmark" in periods.columns:
+        england = statistics["benchmark"].get("values", {}).get("infant", {})
+        pooled = periods[periods["area_code"] == "ALL"].set_index("group")["value"]
+        value = england.get("all")
+        periods["benchmark"] = value if value is not None else periods["group"].map(pooled)
+        b = pd.to_numeric(periods["benchmark"], errors="coerce")
+        periods["comparison"] = np.where(
+            periods["lower_95"] > b, "Worse", np.where(periods["upper_95"] < b, "Better", "Similar")
+        )
+    out = pd.concat([rates[keep], periods], ignore_index=True)
+    for column in ("area_code", "area_name", "outcome", "dimension", "group", "flag", "unit"):
+        if column in out.columns:
+            out[column] = out[column].astype("string")
+    return out
+
+
+def as_contract(tables: dict[str, pd.DataFrame], statistics: dict) -> dict[str, pd.DataFrame]:
+    """The fake rates in the issue-12 published layout when the rates stage still writes the old
+    one: ``percent`` -> ``value`` with ``unit``, per-1,000 outcomes in their unit (value, limits,
+    benchmark), rolling three-year periods for the pooled outcome (the trends, inequality and
+    funnel tables are already in each outcome's unit)."""
+    rates = tables["rates"]
+    if "value" in rates.columns:  # the stats stage already publishes the contract
+        return tables
+    rates = rates.rename(columns={"percent": "value"})
+    limits = [c for c in rates.columns if c.startswith(("lower_", "upper_"))]
+    rates = _per_1000(rates, ["value", "benchmark", *limits])
+    rates["unit"] = rates["outcome"].map(lambda o: "per 1,000" if o in _PER_1000 else "%")
+    rates = _rolling_years(rates, fake_cell_table(), statistics)
+    return {**tables, "rates": rates}
 
 
 def fake_rates_table() -> pd.DataFrame:
@@ -125,13 +243,15 @@ def fake_rates_table() -> pd.DataFrame:
     rounded_d = (np.floor(denominator / 5 + 0.5) * 5).astype("Int64").mask(suppressed)
     rates["events"] = rounded_e
     rates["denominator"] = rounded_d
-    percent = 100 * rounded_e.astype("Float64") / rounded_d.astype("Float64")
-    rates["percent"] = percent.round(2).mask(suppressed)
-    rates["lower_95"] = pd.Series(100 * lower, dtype="Float64").round(2).mask(suppressed)
-    rates["upper_95"] = pd.Series(100 * upper, dtype="Float64").round(2).mask(suppressed)
+    scale = rates["outcome"].map(lambda o: 1000 if o in _PER_1000 else 100).to_numpy()
+    value = scale * rounded_e.astype("Float64") / rounded_d.astype("Float64")
+    rates["value"] = value.round(2).mask(suppressed)
+    rates["unit"] = rates["outcome"].map(lambda o: "per 1,000" if o in _PER_1000 else "%")
+    rates["lower_95"] = pd.Series(scale * lower, dtype="Float64").round(2).mask(suppressed)
+    rates["upper_95"] = pd.Series(scale * upper, dtype="Float64").round(2).mask(suppressed)
     rates["suppressed"] = suppressed.astype(bool)
     rates["flag"] = suppressed.map({True: "c", False: ""}).astype("string")
-    for column in ("area_code", "area_name", "outcome", "dimension", "group"):
+    for column in ("area_code", "area_name", "outcome", "dimension", "group", "unit"):
         rates[column] = rates[column].astype("string")
     return rates
 
@@ -568,21 +688,26 @@ def fake_indicator_table_set(statistics: dict | None = None) -> dict[str, pd.Dat
 
     statistics = statistics or FAKE_STATISTICS
     cells = fake_cell_table()
+    unrounded = rates.compute_rates(cells, FAKE_AREAS, statistics)
+    legacy = statistics
+    if "value" not in unrounded.columns:  # the stats stage still works in percent
+        legacy = _legacy_statistics(statistics)
+        unrounded = rates.compute_rates(cells, FAKE_AREAS, legacy)
     # secondary suppression off: these fakes test the wording of the appendix, which needs the
     # quintile 1 and 5 rates that the complementary suppression of a tiny fake would hide
     # (tests/test_secondary_suppression.py tests that suppression on a synthetic release)
     published_rates = rates.publish_rates(
-        rates.compute_rates(cells, FAKE_AREAS, statistics),
+        unrounded,
         FAKE_DISCLOSURE,
-        statistics,
+        legacy,
         secondary=False,
     )
     hidden = rates.hidden_groups(published_rates)
-    return {
+    tables = {
         "rates": published_rates,
-        "trends": indicators.trends_table(cells, FAKE_AREAS, statistics, FAKE_DISCLOSURE, hidden),
+        "trends": indicators.trends_table(cells, FAKE_AREAS, legacy, FAKE_DISCLOSURE, hidden),
         "inequality": indicators.publish_inequality(
-            indicators.inequality_table(published_rates, FAKE_AREAS, statistics),
+            indicators.inequality_table(published_rates, FAKE_AREAS, legacy),
             FAKE_DISCLOSURE,
             hidden,
         ),
@@ -590,6 +715,20 @@ def fake_indicator_table_set(statistics: dict | None = None) -> dict[str, pd.Dat
             indicators.funnel_points(published_rates, FAKE_AREAS), FAKE_DISCLOSURE
         ),
     }
+    return {**as_contract(tables, statistics), "outcomes": fake_outcomes_table()}
+
+
+def _legacy_statistics(statistics: dict) -> dict:
+    """``statistics`` for a stats stage that still works in percent: England's per-1,000 values
+    over 10."""
+    values = statistics["benchmark"].get("values")
+    if not values:
+        return statistics
+    scaled = {
+        o: ({k: v / 10 for k, v in years.items()} if o in _PER_1000 else years)
+        for o, years in values.items()
+    }
+    return {**statistics, "benchmark": {**statistics["benchmark"], "values": scaled}}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -602,6 +741,8 @@ FAKE_ENGLAND = {
     "preterm": {"all": 7.4, **{str(y): 7.4 for y in FAKE_YEARS}},
     "lbw": {"all": 6.9, **{str(y): 6.9 for y in FAKE_YEARS}},
     "term_lbw": {"all": 2.8, **{str(y): 2.8 for y in FAKE_YEARS}},
+    "infant": {"all": 4.2, **{str(y): 4.2 for y in FAKE_YEARS}},
+    "emergency_caesarean": {"all": 16.5, **{str(y): 16.5 for y in FAKE_YEARS}},
 }
 
 FAKE_ENGLAND_STATISTICS = {

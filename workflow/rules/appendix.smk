@@ -12,6 +12,8 @@ rule appendix:
         **{k: v for k, v in PREVIOUS.items() if k == "previous_rates"},
         template=APPENDIX_TEMPLATE,
         rates=rules.rates.output.published,
+        # the published outcome definitions (labels, units, groups), once the rates rule writes them
+        **{k: v for k, v in rules.rates.output.items() if k == "outcomes"},
         models=rules.models.output.models,
         flow=rules.clean.output.published_flow,
         trends=rules.trends.output.trends,
@@ -22,6 +24,7 @@ rule appendix:
         stratified=rules.models.output.stratified,
         excess_explained=rules.models.output.excess_explained,
         model_fit=rules.models.output.model_fit,
+        death_markers=rules.models.output.death_markers,
         empty_tables=rules.models.output.empty_tables,
         figures=rules.figures.output[0],
         # the previous release's published rates: the key messages say what is new since it

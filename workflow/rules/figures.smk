@@ -3,6 +3,8 @@
 rule figures:
     input:
         rates=rules.rates.output.published,
+        # the published outcome definitions (labels, units, groups), once the rates rule writes them
+        **{k: v for k, v in rules.rates.output.items() if k == "outcomes"},
         models=rules.models.output.models,
         risk_ratios=rules.models.output.risk_ratios,
         flow=rules.clean.output.published_flow,

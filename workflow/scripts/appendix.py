@@ -25,11 +25,14 @@ def main(smk):
         "stratified_csv": smk.input.stratified,
         "excess_explained_csv": smk.input.excess_explained,
         "model_fit_csv": smk.input.model_fit,
+        "death_markers_csv": smk.input.death_markers,
         "empty_tables_json": smk.input.empty_tables,
         "figures_dir": smk.input.figures,
         "disclosure": smk.params.disclosure,
         "statistics": smk.params.statistics,
     }
+    if hasattr(smk.input, "outcomes"):  # the published definitions (labels, units, groups)
+        parameters["outcomes_csv"] = smk.input.outcomes
     if hasattr(smk.input, "previous_rates"):  # a template declares these only if it uses them
         parameters["previous_rates_csv"] = smk.input.previous_rates
         parameters["previous_label"] = smk.params.previous_label

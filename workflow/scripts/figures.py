@@ -9,11 +9,13 @@ from birthgaps.appendix.inputs import (
     read_rates,
     read_risk_ratios,
     read_trends,
+    use_outcomes_csv,
 )
 from birthgaps.core.runner import run_step
 
 
 def main(smk):
+    use_outcomes_csv(getattr(smk.input, "outcomes", None))
     write_area_figures(
         read_rates(smk.input.rates),
         read_models(smk.input.models),

@@ -41,17 +41,21 @@ from birthgaps.appendix.frames import (
 )
 from birthgaps.appendix.wording import (
     DIMENSION_LABELS,
+    as_unit,
     comparison_phrase,
     fmt_ci,
-    fmt_pct,
-    fmt_pp,
+    fmt_gap,
+    fmt_value,
     join_words,
     lower_first,
     outcome_definition,
     outcome_label,
+    period_text,
     rii_words,
     significance_phrase,
     trend_window,
+    value_axis,
+    values_noun,
 )
 from birthgaps.core.codes import IMD_QUINTILES
 from birthgaps.core.errors import InputError
@@ -78,7 +82,7 @@ def trend_chart(
     row = trend_row(trends, area_code, outcome)
     title = trend_finding(rates, trends, area_code, outcome)
     shown = years[~years["suppressed"]]
-    hidden = [str(int(y)) for y in years.loc[years["suppressed"], "year"]]
+    hidden = [period_text(g) for g in years.loc[years["suppressed"], "group"]]
     has_benchmark = bool(np.isfinite(years["benchmark"].to_numpy(dtype=float)).any())
 
     with matplotlib.style.context([STYLE, RC]):
@@ -96,7 +100,7 @@ def trend_chart(
                 label="Years of the recent-trend test",
             )
         x = shown["year"].to_numpy(dtype=float)
-        y = shown["percent"].to_numpy(dtype=float)
+        y = shown["value"].to_numpy(dtype=float)
         hi = shown["upper_95"].to_numpy(dtype=float)
         bench = years["benchmark"].to_numpy(dtype=float) if has_benchmark else []
         top = value_top(y, shown["lower_95"], hi, also=bench) * 1.2  # room for the trend box
@@ -160,15 +164,15 @@ def trend_chart(
             bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#3D3D3D"},
         )
         all_years = years["year"].to_numpy(dtype=float)
-        ax.set_xticks(all_years, [str(int(v)) for v in all_years])
+        ax.set_xticks(all_years, [period_text(g) for g in years["group"]])
         if all_years.size:
             ax.set_xlim(all_years.min() - 0.6, all_years.max() + 0.6)
         ax.set_ylim(0, top)
         ax.set_xlabel(DIMENSION_LABELS["year"])
-        ax.set_ylabel(f"{label} (% of live births)")
+        ax.set_ylabel(value_axis(outcome))
         legend_below(ax, ncols=3, fontsize=10)
         notes = [
-            "Points show percentages and bars 95% confidence intervals.",
+            f"Points show {values_noun(outcome)} and bars 95% confidence intervals.",
             "Recent trend: Fingertips method (chi-squared test for trend over the most recent "
             "years, shaded when the test can be run; "
             "99.8% level, slope stable when any one year is left out).",
@@ -192,17 +196,17 @@ def trend_chart(
         finish(fig, ax, title, caption)
 
     values = "; ".join(
-        f"{int(r['year'])} {fmt_pct(r['percent'])} (95% CI {fmt_ci(r['lower_95'], r['upper_95'])})"
+        f"{period_text(r['group'])} {fmt_value(r['value'], outcome)} (95% CI {fmt_ci(r['lower_95'], r['upper_95'])})"
         + (
-            f", {bench_label} {fmt_pct(r['benchmark'])}, {r['comparison']}"
+            f", {bench_label} {fmt_value(r['benchmark'], outcome)}, {r['comparison']}"
             if np.isfinite(r["benchmark"]) and r["comparison"]
             else ""
         )
         for _, r in shown.iterrows()
     )
     alt = (
-        f"{'Synthetic data. ' if synthetic else ''}Line chart of {lower_first(label)} as a "
-        f"percentage of live births by year in {name}"
+        f"{'Synthetic data. ' if synthetic else ''}Line chart of {lower_first(label)} "
+        f"{as_unit(outcome)} by year in {name}"
         + (f", with {bench_label} as the benchmark" if has_benchmark else "")
         + f" and 95% confidence intervals. {title}. {marker_text.replace(chr(10), ' ')}. {values}."
     )
@@ -261,7 +265,7 @@ def sii_chart(
         fig = new_figure(10, 7.2)
         ax = fig.add_subplot()
         ok = ~suppressed
-        pct = quint["percent"].to_numpy(dtype=float)
+        pct = quint["value"].to_numpy(dtype=float)
         lo = quint["lower_95"].to_numpy(dtype=float)
         hi = quint["upper_95"].to_numpy(dtype=float)
         line_ends = [sii["intercept"], sii["intercept"] - sii["value"]] if has_sii else []
@@ -304,7 +308,7 @@ def sii_chart(
                 label="Fitted line (slope index of inequality)",
                 zorder=2,
             )
-            text = f"Slope index: {fmt_pp(sii['value'])} (95% CI {fmt_ci(sii['lower_95'], sii['upper_95'])})"
+            text = f"Slope index: {fmt_gap(sii['value'], outcome)} (95% CI {fmt_ci(sii['lower_95'], sii['upper_95'])})"
             if rii is not None and np.isfinite(rii["value"]):
                 text += f"\nRelative index: {rii_words(rii)}"
             ax.text(
@@ -327,7 +331,7 @@ def sii_chart(
         ends[0].set_horizontalalignment("left")  # the end words stay over the axis, off the y ticks
         ends[-1].set_horizontalalignment("right")
         ax.set_xlabel("Relative deprivation rank of the mother's neighbourhood (share of births)")
-        ax.set_ylabel(f"{label} (% of live births)")
+        ax.set_ylabel(value_axis(outcome))
         legend_below(ax, ncols=2, fontsize=10)
         notes = [
             "Each IMD quintile is placed at the middle of its share of births, ranked from most to "
@@ -356,11 +360,13 @@ def sii_chart(
         finish(fig, ax, title, caption)
 
     values = "; ".join(
-        f"quintile {q} {fmt_pct(v)}" for q, v, s in zip(IMD_QUINTILES, pct, ok, strict=True) if s
+        f"quintile {q} {fmt_value(v, outcome)}"
+        for q, v, s in zip(IMD_QUINTILES, pct, ok, strict=True)
+        if s
     )
     alt = (
-        f"{'Synthetic data. ' if synthetic else ''}Chart of {lower_first(label)} as a percentage "
-        f"of live births by deprivation quintile in {name}{f', {period}' if period else ''}, each "
+        f"{'Synthetic data. ' if synthetic else ''}Chart of {lower_first(label)} {as_unit(outcome)} "
+        f"by deprivation quintile in {name}{f', {period}' if period else ''}, each "
         f"quintile at its relative deprivation rank (0 most deprived, 1 least deprived), with 95% "
         f"confidence intervals"
         + (" and the fitted slope-index line" if has_sii else "")
@@ -371,6 +377,12 @@ def sii_chart(
     if beyond:
         alt += f" {beyond_note(beyond)}"
     return fig, alt
+
+
+def _point_period(point: pd.Series) -> str:
+    """An area-year point's year, or its three-year period (``period``) for a pooled outcome."""
+    period = cell_text(point.get("period"))
+    return period_text(period) if "-" in period else str(int(point["year"]))
 
 
 def funnel_plot(
@@ -384,7 +396,7 @@ def funnel_plot(
     source: str | None = None,
     period: str | None = None,
 ) -> tuple[Figure, str]:
-    """PHE funnel plot: percent against births for every study area (whole period) and area-year,
+    """PHE funnel plot: value against births for every study area (whole period) and area-year,
     with the pooled average and 95%/99.8% limits; the appendix's area is drawn and labelled apart."""
     rows = funnel_rows(funnel, outcome)
     name = area_name or (
@@ -400,7 +412,7 @@ def funnel_plot(
             first, last = int(years.min()), int(years.max())
             period = str(first) if first == last else f"{first}–{last}"
     limits = rows[rows["row_type"] == "limits"].sort_values("axis_denominator")
-    points = rows[rows["row_type"].isin(["area", "area_year"]) & rows["percent"].notna()]
+    points = rows[rows["row_type"].isin(["area", "area_year"]) & rows["value"].notna()]
     mine = points["area_code"] == str(area_code)
     if limits.empty or points.empty:
         raise InputError(
@@ -432,7 +444,7 @@ def funnel_plot(
             baseline,
             color=BENCHMARK_COLOUR,
             linewidth=1.5,
-            label=wrap(f"{target} ({fmt_pct(baseline)})", 28),
+            label=wrap(f"{target} ({fmt_value(baseline, outcome)})", 28),
             zorder=1,
         )
         for level, style, text in (("95", "--", "95% limits"), ("99_8", ":", "99.8% limits")):
@@ -453,13 +465,16 @@ def funnel_plot(
                 linewidth=1.4,
                 zorder=1,
             )
+        # area names fanned out by value, so that areas of like size and value stay apart
+        areas = points[points["row_type"] == "area"]
+        rank = areas["value"].rank(method="first", ascending=True) - 1
         for row_type, own, text, colour, marker, size in series:
             part = points[(points["row_type"] == row_type) & (mine if own else ~mine)]
             if part.empty:
                 continue
             ax.plot(
                 part["denominator"],
-                part["percent"],
+                part["value"],
                 linestyle="none",
                 marker=marker,
                 markersize=size,
@@ -469,12 +484,13 @@ def funnel_plot(
                 zorder=4 if own else 3,
             )
             if row_type == "area":
-                for _, p in part.iterrows():
+                for index, p in part.iterrows():
                     right = p["denominator"] > (x_min + x_max) / 2  # name to the left, in the plot
+                    lift = 4 + 14 * (rank[index] - (len(rank) - 1) / 2)
                     ax.annotate(
                         wrap(str(p["area_name"]), 24),
-                        xy=(p["denominator"], p["percent"]),
-                        xytext=(-6 if right else 6, 4),
+                        xy=(p["denominator"], p["value"]),
+                        xytext=(-6 if right else 6, lift),
                         textcoords="offset points",
                         ha="right" if right else "left",
                         fontsize=9,
@@ -482,7 +498,7 @@ def funnel_plot(
                     )
         y_values = np.concatenate(
             [
-                points["percent"].to_numpy(dtype=float),
+                points["value"].to_numpy(dtype=float),
                 span["upper_99_8"].to_numpy(dtype=float),
                 span["lower_99_8"].to_numpy(dtype=float),
             ]
@@ -493,11 +509,11 @@ def funnel_plot(
         ax.set_ylim(max(0.0, y_low - pad), y_high + pad)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.set_xlabel(f"Live births in the denominator ({rounded(disclosure)})")
-        ax.set_ylabel(f"{label} (% of live births)")
+        ax.set_ylabel(value_axis(outcome))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
         notes = [
             f"Funnel limits (PHE method, Wilson score) around {target} "
-            f"({fmt_pct(baseline)}): a point outside the 95% (dashed) or 99.8% (dotted) limits "
+            f"({fmt_value(baseline, outcome)}): a point outside the 95% (dashed) or 99.8% (dotted) limits "
             "differs significantly from it.",
             "Values based on small numbers are suppressed and not shown.",
         ]
@@ -511,15 +527,15 @@ def funnel_plot(
         finish(fig, ax, title, caption)
 
     described = "; ".join(
-        f"{p['area_name']}{'' if p['row_type'] == 'area' else ' ' + str(int(p['year']))} "
-        f"{fmt_pct(p['percent'])} of {int(p['denominator']):,} births "
+        f"{p['area_name']}{'' if p['row_type'] == 'area' else ' ' + _point_period(p)} "
+        f"{fmt_value(p['value'], outcome)} of {int(p['denominator']):,} births "
         f"({significance_phrase(str(p['significance']))})"
         for _, p in points[mine].iterrows()
     )
     alt = (
-        f"{'Synthetic data. ' if synthetic else ''}Funnel plot of {lower_first(label)} as a "
-        f"percentage of live births against the number of births, for each study area over the "
-        f"whole period and for each year, with {target} ({fmt_pct(baseline)}) and 95% and "
+        f"{'Synthetic data. ' if synthetic else ''}Funnel plot of {lower_first(label)} "
+        f"{as_unit(outcome)} against the number of births, for each study area over the "
+        f"whole period and for each year, with {target} ({fmt_value(baseline, outcome)}) and 95% and "
         f"99.8% limits. {title}. {name}: {described}."
     )
     return fig, alt

@@ -26,19 +26,23 @@ from birthgaps.appendix.frames import (
     area_name_of,
     order_groups,
     overall_row,
+    period_end,
     period_of,
     select_rates,
 )
 from birthgaps.appendix.wording import (
     ALL_BIRTHS,
     DIMENSION_LABELS,
+    as_unit,
     fmt_ci,
-    fmt_pct,
+    fmt_value,
     imd_label,
     join_words,
     lower_first,
     outcome_definition,
     outcome_label,
+    value_axis,
+    values_noun,
 )
 from birthgaps.core.codes import ETHNIC_GROUPS, IMD_QUINTILES, NOT_STATED
 from birthgaps.core.errors import InputError
@@ -93,7 +97,7 @@ def rates_by_imd(
                 lo.append(np.nan)
                 hi.append(np.nan)
             else:
-                y.append(float(row["percent"].iloc[0]))
+                y.append(float(row["value"].iloc[0]))
                 lo.append(float(row["lower_95"].iloc[0]))
                 hi.append(float(row["upper_95"].iloc[0]))
         drawn.append((series_name, np.array(y), np.array(lo), np.array(hi), hidden))
@@ -142,7 +146,7 @@ def rates_by_imd(
             if hidden:
                 suppressed_notes.append(f"{series_name} in quintile {join_words(hidden)}")
             values = [
-                f"quintile {q} {fmt_pct(v)}"
+                f"quintile {q} {fmt_value(v, outcome)}"
                 for q, v in zip(IMD_QUINTILES, y_arr, strict=True)
                 if not np.isnan(v)
             ]
@@ -152,13 +156,13 @@ def rates_by_imd(
         ax.set_xlim(0.5, 5.5)
         ax.set_ylim(0, top)
         ax.set_xlabel(DIMENSION_LABELS["imd_quintile"])
-        ax.set_ylabel(f"{label} (% of live births)")
+        ax.set_ylabel(value_axis(outcome))
         ax.legend(
             title="Ethnic group", loc="upper left", bbox_to_anchor=(1.01, 1.0), alignment="left"
         )
         notes = [
-            "Points show percentages and bars 95% confidence intervals; quintile 1 is the most "
-            "deprived fifth of neighbourhoods in England.",
+            f"Points show {values_noun(outcome)} and bars 95% confidence intervals; quintile 1 is "
+            "the most deprived fifth of neighbourhoods in England.",
             "Births with ethnicity not stated are in All births only; births with unknown "
             "quintile are not shown.",
         ]
@@ -178,8 +182,8 @@ def rates_by_imd(
         finish(fig, ax, title, caption)
 
     alt = (
-        f"{'Synthetic data. ' if synthetic else ''}Line chart of {lower_first(label)} as a "
-        f"percentage of live births by deprivation quintile (1 most deprived to 5 least deprived) "
+        f"{'Synthetic data. ' if synthetic else ''}Line chart of {lower_first(label)} "
+        f"{as_unit(outcome)} by deprivation quintile (1 most deprived to 5 least deprived) "
         f"in {name}{f', {period}' if period else ''}, for all births and for each ethnic group, "
         f"with 95% confidence intervals. {title}. " + " ".join(alt_series)
     )
@@ -223,8 +227,8 @@ def rates_by_group(
         if dimension == "year":
             fig = new_figure(10, 6.0)
             ax = fig.add_subplot()
-            x = pd.to_numeric(rows["group"], errors="coerce").to_numpy(dtype=float)
-            y = np.where(rows["suppressed"], np.nan, rows["percent"])
+            x = period_end(rows["group"]).to_numpy(dtype=float)
+            y = np.where(rows["suppressed"], np.nan, rows["value"])
             ok = ~np.isnan(y)
             lo, hi = rows["lower_95"].to_numpy(dtype=float), rows["upper_95"].to_numpy(dtype=float)
             top = value_top(y[ok], lo[ok], hi[ok])
@@ -242,18 +246,19 @@ def rates_by_group(
             mark_beyond(ax, x[above], top, horizontal=False, upper=True, colour=PRIMARY_COLOUR)
             beyond = rows.loc[above, "group"].tolist()
             ax.plot(x, y, color=PRIMARY_COLOUR, marker="o", label=label, zorder=3)
-            ax.set_xticks(x, [str(int(v)) for v in x])
+            ax.set_xticks(x, [str(g).replace("-", "–") for g in rows["group"]])
+            ax.set_xlim(np.nanmin(x) - 0.6, np.nanmax(x) + 0.6)
             ax.set_ylim(0, top)
             ax.set_xlabel(DIMENSION_LABELS["year"])
-            ax.set_ylabel(f"{label} (% of live births)")
+            ax.set_ylabel(value_axis(outcome))
         else:
             fig = new_figure(10, max(4.8, 2.6 + 0.5 * len(rows)))
             ax = fig.add_subplot()
             ax.grid(axis="y", visible=False)
             ax.grid(axis="x", visible=True)
             positions = {g: len(rows) - 1 - i for i, g in enumerate(rows["group"])}
-            also = [float(overall["percent"])] if overall is not None else []
-            upper = value_top(shown["percent"], shown["lower_95"], shown["upper_95"], also=also)
+            also = [float(overall["value"])] if overall is not None else []
+            upper = value_top(shown["value"], shown["lower_95"], shown["upper_95"], also=also)
             beyond = []
             for _, row in shown.iterrows():
                 style = (
@@ -263,11 +268,11 @@ def rates_by_group(
                 )
                 high = min(row["upper_95"], upper)
                 ax.errorbar(
-                    [row["percent"]],
+                    [row["value"]],
                     [positions[row["group"]]],
                     xerr=[
-                        [max(row["percent"] - row["lower_95"], 0)],
-                        [max(high - row["percent"], 0)],
+                        [max(row["value"] - row["lower_95"], 0)],
+                        [max(high - row["value"], 0)],
                     ],
                     fmt=style.marker,
                     color=style.color,
@@ -287,10 +292,10 @@ def rates_by_group(
                         colour=style.color,
                     )
             if overall is not None:
-                ax.axvline(overall["percent"], color="#3D3D3D", linestyle="--", linewidth=1.2)
+                ax.axvline(overall["value"], color="#3D3D3D", linestyle="--", linewidth=1.2)
                 ax.annotate(
-                    f"All births {fmt_pct(overall['percent'])}",
-                    xy=(overall["percent"], 1.0),
+                    f"All births {fmt_value(overall['value'], outcome)}",
+                    xy=(overall["value"], 1.0),
                     xycoords=("data", "axes fraction"),
                     xytext=(4, -2),
                     textcoords="offset points",
@@ -311,9 +316,9 @@ def rates_by_group(
             ax.set_yticks(list(positions.values()), list(positions.keys()))
             ax.set_ylim(-0.7, len(rows) - 0.3)
             ax.set_xlim(0, upper)
-            ax.set_xlabel(f"{label} (% of live births)")
+            ax.set_xlabel(value_axis(outcome))
             ax.set_ylabel(DIMENSION_LABELS[dimension])
-        notes = ["Points show percentages and bars 95% confidence intervals."]
+        notes = [f"Points show {values_noun(outcome)} and bars 95% confidence intervals."]
         if overall is not None and dimension != "year":
             notes.append("The dashed line is the rate for all births in the area.")
         if hidden:
@@ -333,16 +338,15 @@ def rates_by_group(
 
     kind = "Line chart" if dimension == "year" else "Chart of points with confidence intervals"
     values = "; ".join(
-        f"{r['group']} {fmt_pct(r['percent'])} (95% CI {fmt_ci(r['lower_95'], r['upper_95'])})"
+        f"{r['group']} {fmt_value(r['value'], outcome)} (95% CI {fmt_ci(r['lower_95'], r['upper_95'])})"
         for _, r in shown.iterrows()
     )
     alt = (
-        f"{'Synthetic data. ' if synthetic else ''}{kind} of {lower_first(label)} as a percentage of "
-        f"live births by {DIMENSION_LABELS[dimension].lower()} in {name}"
+        f"{'Synthetic data. ' if synthetic else ''}{kind} of {lower_first(label)} {as_unit(outcome)} by {DIMENSION_LABELS[dimension].lower()} in {name}"
         f"{f', {period}' if period else ''}, with 95% confidence intervals. {title}. {values}."
     )
     if overall is not None:
-        alt += f" All births: {fmt_pct(overall['percent'])}."
+        alt += f" All births: {fmt_value(overall['value'], outcome)}."
     if hidden:
         alt += f" Suppressed values not shown: {join_words(hidden)}."
     if beyond:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from birthgaps.appendix import frames
+from birthgaps.appendix import figures, frames
 from birthgaps.appendix.blocks import Sentences
 from birthgaps.appendix.inputs import AppendixInputs
 
@@ -86,7 +86,8 @@ def count_comparisons(inputs: AppendixInputs, section: str) -> Counted:
             f"no comparisons are counted for section {section!r}; "
             f"choose one of {', '.join(SECTION_COMPARISONS)}"
         )
-    outcomes = list(inputs.outcomes)
+    # the outcomes the rates, trends, inequality and funnel sections show in full
+    outcomes = figures.detailed_outcomes(inputs.outcomes, inputs.model_outcomes)
     if section in ("rates", "trends"):
         rows = _area_rows(inputs.rates, inputs, outcomes)
         if rows.empty:

@@ -16,11 +16,14 @@ from PIL import Image
 
 from birthgaps.appendix import frames
 from birthgaps.appendix.charts_flow import exclusion_flow
+from birthgaps.appendix.charts_groups import group_dots
 from birthgaps.appendix.charts_indicators import funnel_plot, sii_chart, trend_chart
 from birthgaps.appendix.charts_models import forest_plot
 from birthgaps.appendix.charts_rates import GROUP_DIMENSIONS, rates_by_group, rates_by_imd
 from birthgaps.appendix.charts_style import RC
 from birthgaps.core.errors import InputError
+from birthgaps.core.labels import outcome_words
+from birthgaps.core.outcomes import GROUPS
 
 
 @dataclass(frozen=True)
@@ -28,13 +31,32 @@ class FigureSpec:
     """One figure of an area's set: file stem, chart kind, outcome and dimension."""
 
     stem: str
-    kind: str  # "imd", "group", "trend", "sii", "funnel", "forest", "risk_forest" or "flow"
+    kind: str  # "imd", "group", "trend", "sii", "funnel", "forest", "risk_forest", "flow", "dots"
     outcome: str | None = None
     dimension: str | None = None
+    #: for "dots": the outcome group and its outcomes
+    group: str | None = None
+    outcomes: tuple[str, ...] = ()
 
 
 #: Chart kinds drawn from the indicator tables (trends, inequality, funnel).
 INDICATOR_KINDS: tuple[str, ...] = ("trend", "sii", "funnel")
+
+
+def detailed_outcomes(outcomes: Sequence[str], model_outcomes: Sequence[str]) -> list[str]:
+    """The outcomes drawn in full (deprivation, ethnic group, age, trend, inequality, funnel): the
+    modelled ones (in the models table or declared ``modelled``); the others are in their group's
+    dot chart and tables only, which keeps an area's render time flat as outcomes are added."""
+    return [o for o in outcomes if o in model_outcomes or outcome_words(o).modelled]
+
+
+def outcome_groups(outcomes: Sequence[str]) -> dict[str, list[str]]:
+    """The outcomes by group (birth outcomes, mortality, maternity indicators), groups in the
+    registry's order, outcomes in config order."""
+    found: dict[str, list[str]] = {g: [] for g in GROUPS}
+    for outcome in outcomes:
+        found.setdefault(outcome_words(outcome).group, []).append(outcome)
+    return {g: os for g, os in found.items() if os}
 
 
 def figure_specs(
@@ -47,13 +69,18 @@ def figure_specs(
 ) -> list[FigureSpec]:
     """The figures of one area, in appendix order; stems are file names without extension.
 
-    ``indicators`` adds, per outcome, the trend against the benchmark, the slope index of inequality
+    First one dot chart per outcome group against the benchmark; then, per detailed outcome
+    (``detailed_outcomes``), deprivation and group charts. ``indicators`` adds, per detailed
+    outcome, the trend against the benchmark, the slope index of inequality
     and the funnel plot; ``risk_ratios`` adds, per modelled outcome, the forest plot of risk ratios
     (``{outcome}_risk_ratios``) after that of odds ratios. Snakemake can expand its outputs from the
     config with this (each stem gives .png, .svg, .txt).
     """
-    specs: list[FigureSpec] = []
-    for outcome in outcomes:
+    specs: list[FigureSpec] = [
+        FigureSpec(f"{group}_vs_benchmark", "dots", group=group, outcomes=tuple(members))
+        for group, members in outcome_groups(outcomes).items()
+    ]
+    for outcome in detailed_outcomes(outcomes, model_outcomes):
         specs.append(FigureSpec(f"{outcome}_by_imd_quintile", "imd", outcome, "imd_quintile"))
         specs.extend(
             FigureSpec(f"{outcome}_by_{dimension}", "group", outcome, dimension)
@@ -119,6 +146,8 @@ def make_figure(
     the risk-ratio forest plot the risk-ratio table)."""
     period = period or frames.period_of(rates, area_code)
     common = {"synthetic": synthetic, "source": source, "period": period}
+    if spec.kind == "dots":
+        return group_dots(rates, area_code, spec.group, list(spec.outcomes), **common)
     if spec.kind == "imd":
         return rates_by_imd(rates, area_code, spec.outcome, disclosure=disclosure, **common)
     if spec.kind == "group":

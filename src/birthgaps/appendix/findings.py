@@ -27,8 +27,8 @@ from birthgaps.appendix.wording import (
     DIMENSION_LABELS,
     comparison_phrase,
     fmt_ci,
-    fmt_pct,
-    fmt_pp,
+    fmt_gap,
+    fmt_value,
     group_phrase,
     join_words,
     lower_first,
@@ -76,7 +76,7 @@ def imd_finding(rates: pd.DataFrame, area_code: str, outcome: str) -> tuple[int,
     direction = compare_intervals(
         most["lower_95"], most["upper_95"], least["lower_95"], least["upper_95"]
     )
-    numbers = f"{fmt_pct(most['percent'])} in the most deprived fifth v {fmt_pct(least['percent'])} in the least"
+    numbers = f"{fmt_value(most['value'], outcome)} in the most deprived fifth v {fmt_value(least['value'], outcome)} in the least"
     if direction == 0:
         return 0, (
             f"No clear difference in {lower_first(label)} between the most and least deprived "
@@ -84,7 +84,7 @@ def imd_finding(rates: pd.DataFrame, area_code: str, outcome: str) -> tuple[int,
         )
     values = [_row(rows, q) for q in IMD_QUINTILES]
     steps = [
-        np.sign(a["percent"] - b["percent"])
+        np.sign(a["value"] - b["value"])
         for a, b in zip(values, values[1:], strict=False)
         if a is not None and b is not None
     ]
@@ -117,13 +117,13 @@ def group_finding(
         y0, y1 = int(first["year"]), int(last["year"])
         if direction == 0:
             return (
-                f"No clear change in {lower_first(label)} between {y0} ({fmt_pct(first['percent'])}) "
-                f"and {y1} ({fmt_pct(last['percent'])})"
+                f"No clear change in {lower_first(label)} between {y0} ({fmt_value(first['value'], outcome)}) "
+                f"and {y1} ({fmt_value(last['value'], outcome)})"
             )
         verb = "rose" if direction > 0 else "fell"
         return (
-            f"{label} {verb} from {fmt_pct(first['percent'])} in {y0} "
-            f"to {fmt_pct(last['percent'])} in {y1}"
+            f"{label} {verb} from {fmt_value(first['value'], outcome)} in {y0} "
+            f"to {fmt_value(last['value'], outcome)} in {y1}"
         )
     reference = reference or DEFAULT_REFERENCE.get(dimension)
     ref = _row(rows, reference) if reference else None
@@ -137,9 +137,9 @@ def group_finding(
             row["lower_95"], row["upper_95"], ref["lower_95"], ref["upper_95"]
         )
         if direction > 0:
-            higher.append((row["percent"], row["group"]))
+            higher.append((row["value"], row["group"]))
         elif direction < 0:
-            lower.append((row["percent"], row["group"]))
+            lower.append((row["value"], row["group"]))
     ref_phrase = group_phrase(dimension, [reference])
     if not higher and not lower:
         plural = {"ethnic_group": "ethnic groups", "age_band": "age groups"}.get(
@@ -284,12 +284,12 @@ def sii_finding(inequality: pd.DataFrame, area_code: str, outcome: str, name: st
     if direction == 0:
         return (
             f"No clear gradient in {lower_first(label)} across deprivation in {name} "
-            f"(slope index {fmt_pp(sii['value'])}, 95% CI {ci})"
+            f"(slope index {fmt_gap(sii['value'], outcome)}, 95% CI {ci})"
         )
     where = "higher" if direction > 0 else "lower"
     return (
         f"{label} is {where} towards the more deprived end in {name}: a gap of "
-        f"{fmt_pp(abs(sii['value']))} from most to least deprived (slope index, 95% CI {ci})"
+        f"{fmt_gap(abs(sii['value']), outcome)} from most to least deprived (slope index, 95% CI {ci})"
     )
 
 

@@ -16,10 +16,10 @@ from birthgaps.core.codes import (
     ETHNIC_GROUPS,
     ETHNIC_GROUPS_DETAILED,
     IMD_QUINTILES,
-    OUTCOMES,
     UNKNOWN,
 )
 from birthgaps.core.errors import InputError
+from birthgaps.core.labels import known_outcomes
 
 #: Columns each published table must have.
 RATES_COLUMNS = [
@@ -27,7 +27,7 @@ RATES_COLUMNS = [
     "outcome",
     "dimension",
     "group",
-    "percent",
+    "value",
     "lower_95",
     "upper_95",
     "suppressed",
@@ -81,7 +81,7 @@ FUNNEL_COLUMNS = [
     "area_code",
     "year",
     "denominator",
-    "percent",
+    "value",
     "significance",
     "axis_denominator",
     "lower_95",
@@ -189,14 +189,14 @@ def select_rates(
     out = pd.DataFrame(
         {
             "group": rows["group"].astype("string").str.strip().to_numpy(dtype=object),
-            "percent": as_float(rows["percent"]),
+            "value": as_float(rows["value"]),
             "lower_95": as_float(rows["lower_95"]),
             "upper_95": as_float(rows["upper_95"]),
             "suppressed": as_bool(rows["suppressed"]).to_numpy(),
         }
     )
     # A value that is missing is treated like a suppressed one: it is never drawn.
-    out["suppressed"] = out["suppressed"] | np.isnan(out["percent"].to_numpy())
+    out["suppressed"] = out["suppressed"] | np.isnan(out["value"].to_numpy())
     return out.reset_index(drop=True)
 
 
@@ -249,15 +249,23 @@ def order_groups(dimension: str, groups: Iterable[str]) -> list[str]:
 
 
 def outcomes_in(table: pd.DataFrame, area_code: str) -> list[str]:
-    """Outcomes with rows for an area, in the order of ``definitions.OUTCOMES``."""
+    """Outcomes with rows for an area, in the order of the definitions table (the config's)."""
     present = set(
         table.loc[table["area_code"].astype("string") == str(area_code), "outcome"].dropna()
     )
-    return [o for o in OUTCOMES if o in present] + sorted(present - set(OUTCOMES))
+    order = known_outcomes()
+    return [o for o in order if o in present] + sorted(present - set(order))
+
+
+def period_end(groups: pd.Series) -> pd.Series:
+    """The (last) year of each ``year`` group: ``2022`` of ``2022``, ``2024`` of a rolling
+    three-year period ``2022-2024`` (an outcome with ``pooling: rolling_3``)."""
+    text = groups.astype("string").str.strip().str.split(r"[-–]").str[-1]
+    return pd.to_numeric(text, errors="coerce")
 
 
 def year_rows(rates: pd.DataFrame, area_code: str, outcome: str) -> pd.DataFrame:
-    """Year rows of an area with percent, CI, benchmark and comparison (benchmark columns optional)."""
+    """Year rows of an area with value, CI, benchmark and comparison (benchmark columns optional)."""
     rows = select_rates(rates, area_code, outcome, "year")
     mask = (
         (rates["area_code"].astype("string") == str(area_code))
@@ -265,7 +273,7 @@ def year_rows(rates: pd.DataFrame, area_code: str, outcome: str) -> pd.DataFrame
         & (rates["dimension"].astype("string") == "year")
     )
     raw = rates.loc[mask.fillna(False).astype(bool)]
-    rows["year"] = pd.to_numeric(rows["group"], errors="coerce")
+    rows["year"] = period_end(rows["group"])
     if "benchmark" in raw.columns:
         rows["benchmark"] = as_float(raw["benchmark"])
     else:
@@ -457,7 +465,7 @@ def funnel_rows(funnel: pd.DataFrame, outcome: str) -> pd.DataFrame:
     for column in (
         "year",
         "denominator",
-        "percent",
+        "value",
         "axis_denominator",
         "lower_95",
         "upper_95",

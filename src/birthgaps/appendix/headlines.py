@@ -31,7 +31,9 @@ def headline_findings(inputs: AppendixInputs) -> list[str]:
             overall = None if over.empty else over.iloc[0]
         period = f" in {inputs.period}" if inputs.period else ""
         if overall is not None:
-            sentences.append(f"{label}: {rate_words(overall)} of live births{period}.")
+            sentences.append(
+                f"{label}: {rate_words(overall, outcome)}{labels.of_denominator(outcome)}{period}."
+            )
         most = rate_row(inputs.rates, area, outcome, "imd_quintile", "1")
         least = rate_row(inputs.rates, area, outcome, "imd_quintile", "5")
         if most is not None and least is not None:
@@ -45,7 +47,7 @@ def headline_findings(inputs: AppendixInputs) -> list[str]:
             }[direction]
             sentences.append(
                 f"{label} in the most deprived fifth of neighbourhoods (IMD quintile 1): "
-                f"{rate_words(most)}, against {rate_words(least)} in the least deprived fifth "
+                f"{rate_words(most, outcome)}, against {rate_words(least, outcome)} in the least deprived fifth "
                 f"(quintile 5): {verdict}."
             )
         comparison = benchmark_sentence(inputs, outcome)

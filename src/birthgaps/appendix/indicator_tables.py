@@ -19,7 +19,7 @@ from birthgaps.appendix.tables import (
     rate_row,
     rate_words,
 )
-from birthgaps.appendix.wording import fmt_ci, fmt_or, fmt_pct, outcome_label
+from birthgaps.appendix.wording import fmt_ci, fmt_or, fmt_pct, fmt_value, outcome_label
 from birthgaps.core import labels
 
 #: Units of the inequality measures that have one (the measures' names are in core.labels).
@@ -59,7 +59,7 @@ def format_benchmark_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame
         reliability = (
             frames.cell_text(row.get("reliability")) if "reliability" in raw.columns else ""
         )
-        pct = num(row["percent"])
+        pct = num(row["value"])
         shown = not suppressed and not np.isnan(pct)
         has_998 = "lower_99_8" in raw.columns
         records.append(
@@ -67,17 +67,19 @@ def format_benchmark_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame
                 "Period": (
                     f"All years ({inputs.period})"
                     if row["dimension"] == "overall" and inputs.period
-                    else str(row["group"])
+                    else wording.period_text(row["group"])
                 ),
-                "Live births": WITHHELD if suppressed else count_text(row["denominator"]),
-                "%": (WITHHELD if suppressed else "x")
+                wording.denominator_heading(outcome): WITHHELD
+                if suppressed
+                else count_text(row["denominator"]),
+                wording.value_heading(outcome): (WITHHELD if suppressed else "x")
                 if not shown
                 else f"{pct:.1f}" + (" u" if reliability == "u" else ""),
                 "95% CI": fmt_ci(row["lower_95"], row["upper_95"]) if shown else "",
                 "99.8% CI": fmt_ci(row["lower_99_8"], row["upper_99_8"])
                 if shown and has_998
                 else "",
-                f"{bench} %": (
+                f"{bench} {wording.value_heading(outcome).lower()}": (
                     ""
                     if "benchmark" not in raw.columns or pd.isna(row["benchmark"])
                     else f"{num(row['benchmark']):.1f}"
@@ -89,7 +91,9 @@ def format_benchmark_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame
         )
     table = pd.DataFrame(records)
     table.attrs["footnote"] = (
-        notes.comparison_note(bench) + " " + notes.rates_note(inputs.disclosure)
+        notes.comparison_note(bench)
+        + " "
+        + notes.rates_note(inputs.disclosure, labels.outcome_words(outcome).per_1000)
     )
     return table
 
@@ -154,7 +158,7 @@ def benchmark_sentence(inputs: AppendixInputs, outcome: str) -> str | None:
         return None
     period = f" in {inputs.period}" if inputs.period else ""
     level = f" ({comparison})" if comparison != "Similar" else ""
-    return f"{label}{period}: {rate_words(overall)}, {phrase} ({fmt_pct(bench_value)}){level}."
+    return f"{label}{period}: {rate_words(overall, outcome)}, {phrase} ({fmt_value(bench_value, outcome)}){level}."
 
 
 def trend_sentences(inputs: AppendixInputs, outcome: str) -> list[str]:
@@ -317,6 +321,18 @@ def inequality_sentences(inputs: AppendixInputs, outcome: str) -> list[str]:
     return sentences
 
 
+def _funnel_period(inputs: AppendixInputs, row: pd.Series, outcome: str) -> str:
+    """A funnel point's period: the whole period, a year, or a three-year period (``period``) of
+    an outcome pooled over three years (whose area point is its latest period)."""
+    period = frames.cell_text(row.get("period"))
+    pooled = labels.outcome_words(outcome).pooling == "rolling_3" and period
+    if row["row_type"] == "area":
+        if pooled:
+            return wording.period_text(period)
+        return f"All years ({inputs.period})" if inputs.period else "All years"
+    return wording.period_text(period) if pooled else str(int(row["year"]))
+
+
 def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
     """The area's funnel points: whole period and each year, with the funnel position."""
     rows = frames.funnel_rows(inputs.funnel, outcome)
@@ -324,15 +340,15 @@ def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
         rows["row_type"].isin(["area", "area_year"]) & (rows["area_code"] == inputs.area_code)
     ]
     records = []
+    value_column = wording.value_heading(outcome)
+    count_column = wording.denominator_heading(outcome)
     for _, row in rows.iterrows():
-        suppressed = pd.isna(row["percent"])
+        suppressed = pd.isna(row["value"])
         records.append(
             {
-                "Period": (f"All years ({inputs.period})" if inputs.period else "All years")
-                if row["row_type"] == "area"
-                else str(int(row["year"])),
-                "Live births": WITHHELD if suppressed else count_text(row["denominator"]),
-                "%": WITHHELD if suppressed else f"{row['percent']:.1f}",
+                "Period": _funnel_period(inputs, row, outcome),
+                count_column: WITHHELD if suppressed else count_text(row["denominator"]),
+                value_column: WITHHELD if suppressed else f"{row['value']:.1f}",
                 "95% limits": "" if suppressed else fmt_ci(row["lower_95"], row["upper_95"]),
                 "99.8% limits": "" if suppressed else fmt_ci(row["lower_99_8"], row["upper_99_8"]),
                 "Funnel position": WITHHELD
@@ -342,7 +358,59 @@ def format_funnel_table(inputs: AppendixInputs, outcome: str) -> pd.DataFrame:
         )
     table = pd.DataFrame(
         records,
-        columns=["Period", "Live births", "%", "95% limits", "99.8% limits", "Funnel position"],
+        columns=[
+            "Period",
+            count_column,
+            value_column,
+            "95% limits",
+            "99.8% limits",
+            "Funnel position",
+        ],
     )
     table.attrs["footnote"] = notes.funnel_note(inputs.disclosure, frames.funnel_target_of(rows))
+    return table
+
+
+def format_group_table(inputs: AppendixInputs, outcomes: list[str]) -> pd.DataFrame:
+    """Every outcome of a group over the whole period: events, denominator, value in its unit,
+    95% CI and the comparison with the benchmark; "[c]" where withheld, "x" not calculated."""
+    rates = inputs.rates
+    bench = frames.benchmark_label_of(rates, area_code=inputs.area_code)
+    records = []
+    for outcome in outcomes:
+        words = labels.outcome_words(outcome)
+        mask = (
+            (rates["area_code"].astype("string") == str(inputs.area_code))
+            & (rates["outcome"].astype("string") == outcome)
+            & (rates["dimension"].astype("string") == "overall")
+        ).fillna(False)
+        raw = rates.loc[mask.astype(bool)]
+        if raw.empty:
+            continue
+        row = raw.iloc[0]
+        suppressed = bool(frames.as_bool(pd.Series([row["suppressed"]])).iloc[0])
+        reliability = frames.cell_text(row.get("reliability"))
+        value = pd.to_numeric(row["value"], errors="coerce")
+        shown = not suppressed and not pd.isna(value)
+        benchmark = pd.to_numeric(row.get("benchmark"), errors="coerce")
+        records.append(
+            {
+                "Outcome": words.label,
+                "Events": WITHHELD if suppressed else count_text(row["events"]),
+                "Of": WITHHELD
+                if suppressed
+                else f"{count_text(row['denominator'])} {words.denominator}",
+                "Value": (WITHHELD if suppressed else "x")
+                if not shown
+                else fmt_value(value, outcome) + (" u" if reliability == "u" else ""),
+                "95% CI": fmt_ci(row["lower_95"], row["upper_95"]) if shown else "",
+                bench: "" if pd.isna(benchmark) else fmt_value(benchmark, outcome),
+                "Comparison": frames.cell_text(row.get("comparison")) if shown else "",
+            }
+        )
+    table = pd.DataFrame(records)
+    per_1000 = any(labels.outcome_words(o).per_1000 for o in outcomes)
+    table.attrs["footnote"] = (
+        notes.comparison_note(bench) + " " + notes.rates_note(inputs.disclosure, per_1000)
+    )
     return table

@@ -15,6 +15,7 @@ import pandas as pd
 
 from birthgaps.appendix import figures, frames
 from birthgaps.appendix.figures import FigureSpec
+from birthgaps.core import labels
 from birthgaps.core.catalogue import published_model_columns
 from birthgaps.core.errors import InputError
 
@@ -46,16 +47,68 @@ def _read_csv(path: str | Path, columns: Sequence[str], name: str, dtypes: dict)
     return table
 
 
+def _value_column(path: str | Path) -> bool:
+    """Rates published before outcomes had units call the value ``percent``: read it as ``value``."""
+    header = pd.read_csv(path, nrows=0).columns if Path(path).exists() else []
+    return "percent" in header and "value" not in header
+
+
 def read_rates(path: str | Path) -> pd.DataFrame:
-    """The published rates table with text columns as strings (group "1" stays "1")."""
+    """The published rates table with text columns as strings (group "1" stays "1"); a table
+    written before outcomes had units (``percent``, no ``unit``) is read as percentages."""
     text = {
-        c: "string" for c in ("area_code", "area_name", "outcome", "dimension", "group", "flag")
+        c: "string"
+        for c in ("area_code", "area_name", "outcome", "dimension", "group", "flag", "unit")
     }
-    table = _read_csv(
-        path, frames.RATES_COLUMNS, "rates", {**text, "events": "Int64", "denominator": "Int64"}
-    )
+    columns = frames.RATES_COLUMNS
+    if _value_column(path):
+        columns = [c if c != "value" else "percent" for c in columns]
+    table = _read_csv(path, columns, "rates", {**text, "events": "Int64", "denominator": "Int64"})
+    if "value" not in table.columns:
+        table = table.rename(columns={"percent": "value"})
+        table["unit"] = "%"
     table["flag"] = table["flag"].fillna("") if "flag" in table.columns else ""
     return table
+
+
+def read_outcomes(path: str | Path) -> pd.DataFrame:
+    """The published outcome definitions (``tables/outcomes.csv``), one row per enabled outcome."""
+    return _read_csv(
+        path,
+        [c for c in labels.OUTCOME_TABLE_COLUMNS if c != "fingertips_id"],
+        "outcome definitions",
+        {c: "string" for c in labels.OUTCOME_TABLE_COLUMNS if c != "fingertips_id"},
+    )
+
+
+def use_outcomes_csv(path: str | Path | None) -> None:
+    """Take every outcome's words from the published definitions at ``path`` (``labels.use_outcomes``);
+    None or empty: the built-in outcomes with the default thresholds (a notebook run by hand)."""
+    given = path is not None and str(path).strip() != ""
+    labels.use_outcomes(read_outcomes(path) if given else None, str(path))
+
+
+def read_death_markers(path: str | Path) -> pd.DataFrame:
+    """The published share of deaths that were preterm or of low birth weight (models stage)."""
+    text = {c: "string" for c in ("area_code", "outcome", "marker", "dimension", "group", "flag")}
+    return _read_csv(
+        path,
+        [
+            "area_code",
+            "outcome",
+            "marker",
+            "dimension",
+            "group",
+            "events",
+            "denominator",
+            "percent",
+            "lower_95",
+            "upper_95",
+            "suppressed",
+        ],
+        "death markers",
+        {**text, "events": "Int64", "denominator": "Int64"},
+    )
 
 
 def read_models(path: str | Path) -> pd.DataFrame:
@@ -256,6 +309,8 @@ class AppendixInputs:
     stratified: pd.DataFrame = field(default_factory=pd.DataFrame)
     excess_explained: pd.DataFrame = field(default_factory=pd.DataFrame)
     model_fit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the share of deaths that were preterm or of low birth weight (models stage; optional)
+    death_markers: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: published model table (CSV name) -> why it has no rows, when it is empty by design
     empty_notes: dict[str, str] = field(default_factory=dict)
 
@@ -338,6 +393,8 @@ def load_appendix_inputs(
     empty_tables_json: str | Path | None = None,
     disclosure: Mapping | None = None,
     statistics: Mapping | None = None,
+    outcomes_csv: str | Path | None = None,
+    death_markers_csv: str | Path | None = None,
 ) -> AppendixInputs:
     """Read and check the notebook's inputs; every problem is an ``InputError`` naming file and column.
 
@@ -347,9 +404,12 @@ def load_appendix_inputs(
     there (empty by design, and the appendix says why); one that is not stops the appendix.
     ``disclosure`` and ``statistics`` are the resolved config's sections, which every method
     statement of the appendix is written from; when either is None both are read from
-    ``config/config.yaml`` (a notebook run by hand from the project folder).
+    ``config/config.yaml`` (a notebook run by hand from the project folder). ``outcomes_csv``
+    (the published definitions) gives every outcome's label, definition, unit and group; without
+    it the built-in outcomes with the default thresholds are used (a notebook run by hand).
     """
     disclosure, statistics = settings_sections(disclosure, statistics)
+    use_outcomes_csv(outcomes_csv)
     if not isinstance(synthetic, bool):
         raise InputError(
             f"parameter synthetic must be true or false, not {synthetic!r}", key="synthetic"
@@ -372,6 +432,7 @@ def load_appendix_inputs(
     stratified = optional(stratified_csv, read_stratified)
     excess = optional(excess_explained_csv, read_excess_explained)
     model_fit = optional(model_fit_csv, read_model_fit)
+    death_markers = optional(death_markers_csv, read_death_markers)
     empty_notes: dict[str, str] = {}
     if empty_tables_json is not None and str(empty_tables_json).strip():
         empty_notes = read_empty_notes(empty_tables_json)
@@ -436,5 +497,6 @@ def load_appendix_inputs(
         stratified=stratified,
         excess_explained=excess,
         model_fit=model_fit,
+        death_markers=death_markers,
         empty_notes=empty_notes,
     )

@@ -18,7 +18,6 @@ how many comparisons a section makes and how to read one flagged result among ma
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,64 +26,39 @@ import pandas as pd
 
 from birthgaps.appendix import comparisons, frames
 from birthgaps.appendix.blocks import Section, Sentences, markdown_escape
-from birthgaps.appendix.findings import DEFAULT_REFERENCE, compare_intervals
+from birthgaps.appendix.findings import DEFAULT_REFERENCE
 from birthgaps.appendix.inputs import AppendixInputs, read_rates
+from birthgaps.appendix.message_words import LEAD_MORTALITY as LEAD_MORTALITY
+from birthgaps.appendix.message_words import MAX_MESSAGES as MAX_MESSAGES
+from birthgaps.appendix.message_words import MIN_MESSAGES as MIN_MESSAGES
+from birthgaps.appendix.message_words import SECTION_ANCHORS as SECTION_ANCHORS
+from birthgaps.appendix.message_words import SECTION_LINK_TEXT as SECTION_LINK_TEXT
+from birthgaps.appendix.message_words import babies_subject as babies_subject
+from birthgaps.appendix.message_words import cap as cap
+from birthgaps.appendix.message_words import comparison_word as comparison_word
+from birthgaps.appendix.message_words import direction_of as direction_of
+from birthgaps.appendix.message_words import number_pair as number_pair
+from birthgaps.appendix.message_words import often as often
+from birthgaps.appendix.message_words import often_all as often_all
+from birthgaps.appendix.message_words import one_row as one_row
+from birthgaps.appendix.message_words import order_of as order_of
+from birthgaps.appendix.message_words import outcome_words as outcome_words
+from birthgaps.appendix.message_words import per_thousand as per_thousand
+from birthgaps.appendix.message_words import plain_text as plain_text
+from birthgaps.appendix.message_words import reliable_rows as reliable_rows
+from birthgaps.appendix.message_words import see as see
+from birthgaps.appendix.message_words import value_of as value_of
+from birthgaps.appendix.message_words import were as were
+from birthgaps.appendix.message_words import who as who
+from birthgaps.appendix.message_words import who_short as who_short
 from birthgaps.appendix.wording import (
     group_phrase,
     join_words,
     lower_first,
     natural_frequency,
-    whole_percent,
 )
+from birthgaps.core import labels
 from birthgaps.core.codes import IMD_QUINTILES, NOT_STATED, UNKNOWN
-
-#: Heading id of each committee-document section a message points to (``sections`` gives its
-#: headings these ids; a message links to ``#<id>``): the charts that carry the message.
-SECTION_ANCHORS: dict[str, str] = {
-    "key_messages": "key-messages",
-    "level": "level-and-trend",
-    "trends": "level-and-trend",
-    "deprivation": "deprivation",
-    "ethnicity": "ethnic-groups",
-    "data": "data-and-methods",
-    "methods": "data-and-methods",
-    "disclosure": "disclosure",
-}
-
-#: The words of each link ("see ..."): short, as the messages are scored for readability.
-SECTION_LINK_TEXT: dict[str, str] = {
-    "key_messages": "Key messages",
-    "level": "Level and trend",
-    "trends": "Level and trend",
-    "deprivation": "Deprivation",
-    "ethnicity": "Ethnic groups",
-    "data": "Methods",
-    "methods": "Methods",
-    "disclosure": "Disclosure",
-}
-
-#: Each outcome in plain words: (what happened to the baby, the definition in brackets).
-OUTCOME_WORDS: dict[str, tuple[str, str]] = {
-    "preterm": ("born early", "before 37 weeks"),
-    "very_preterm": ("born very early", "before 32 weeks"),
-    "lbw": ("born small", "under 2,500 grams"),
-    "very_lbw": ("born very small", "under 1,500 grams"),
-    "term_lbw": ("born small at full term", "under 2,500 grams at 37 weeks or later"),
-}
-
-#: The fewest and most key messages an appendix shows.
-MIN_MESSAGES, MAX_MESSAGES = 5, 8
-
-#: How each Fingertips comparison label reads in a key message (anything else: not compared).
-_COMPARISON_WORDS = {
-    "Worse": "more",
-    "Higher": "more",
-    "Better": "fewer",
-    "Lower": "fewer",
-    "Similar": "similar",
-}
-
-_UNRELIABLE = {"u", "x"}
 
 
 @dataclass(frozen=True)
@@ -105,138 +79,95 @@ def load_previous(rates_csv: str | Path | None, label: str) -> PreviousRelease |
     return PreviousRelease(label, read_rates(rates_csv))
 
 
-def outcome_words(outcome: str) -> tuple[str, str]:
-    """``("born early", "before 37 weeks")`` of an outcome (a plain fallback for others)."""
-    return OUTCOME_WORDS.get(outcome, (f"counted as {outcome.replace('_', ' ')}", ""))
-
-
-def see(section: str) -> str:
-    """`` (see [Trends and comparison](#trends-and-benchmark))``: the Markdown link of a message."""
-    return f" (see [{SECTION_LINK_TEXT[section]}](#{SECTION_ANCHORS[section]}))"
-
-
-def plain_text(message: str) -> str:
-    """A Markdown message as the words a reader sees (links as their text, escapes removed)."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", message)
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def comparison_word(label: object) -> str | None:
-    """``more`` / ``fewer`` / ``similar`` of a Fingertips comparison label, None when not compared."""
-    text = frames.cell_text(label)
-    return _COMPARISON_WORDS.get(text.split(" (")[0]) if text else None
-
-
-# ---------------------------------------------------------------------------------------------
-# rows of the published tables a message may use
-# ---------------------------------------------------------------------------------------------
-
-
-def reliable_rows(
-    rates: pd.DataFrame, area_code: str, outcome: str, dimension: str
-) -> pd.DataFrame:
-    """An area's rows of one outcome and dimension that may become a finding: not suppressed,
-    with a percentage and 95% limits, and not flagged unreliable ("u") or not calculated ("x")."""
-    if rates.empty:
-        return rates
-    mask = (
-        (rates["area_code"].astype("string") == str(area_code))
-        & (rates["outcome"].astype("string") == outcome)
-        & (rates["dimension"].astype("string") == dimension)
-    ).fillna(False)
-    rows = rates.loc[mask.astype(bool)].copy()
-    rows["group"] = rows["group"].astype("string").str.strip()
-    keep = ~frames.as_bool(rows["suppressed"]).to_numpy()
-    for column in ("percent", "lower_95", "upper_95"):
-        keep &= np.isfinite(frames.as_float(rows[column]))
-    if "reliability" in rows.columns:
-        keep &= ~rows["reliability"].map(frames.cell_text).isin(_UNRELIABLE).to_numpy()
-    return rows.loc[keep]
-
-
-def _one(rows: pd.DataFrame, group: str) -> pd.Series | None:
-    hit = rows[rows["group"] == group]
-    return None if hit.empty else hit.iloc[0]
-
-
-def _pct(row: pd.Series, column: str = "percent") -> float:
-    return float(pd.to_numeric(row[column]))
-
-
-def _direction(a: pd.Series, b: pd.Series) -> int:
-    return compare_intervals(
-        _pct(a, "lower_95"), _pct(a, "upper_95"), _pct(b, "lower_95"), _pct(b, "upper_95")
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# numbers as words
-# ---------------------------------------------------------------------------------------------
-
-
-def number_pair(a: float, b: float, direction: int) -> tuple[str, str, bool] | None:
-    """Two percentages in words that agree with ``direction`` (+1: a is more, -1: fewer, 0: the
-    same or similar): natural frequencies when they tell the two apart the right way, else whole
-    percentages (third item True), else None (no numbers: words alone)."""
-    fa, fb = natural_frequency(a), natural_frequency(b)
-    if fa is None or fb is None:
-        return None
-    if direction == 0 or _order(a, b, fa, fb) == direction:
-        return fa, fb, False
-    wa, wb = whole_percent(a), whole_percent(b)
-    if int(np.sign(int(wa[:-1]) - int(wb[:-1]))) == direction:
-        return wa, wb, True
-    return None
-
-
-def _order(a: float, b: float, fa: str, fb: str) -> int:
-    """+1 when the words say a is more than b, -1 fewer, 0 when they read the same."""
-    if fa == fb:
-        return 0
-    return int(np.sign(a - b))
-
-
-def _babies(frequency: str) -> tuple[str, str]:
-    """Subject and verb for a natural frequency: ("about 1 in 9 babies", "was")."""
-    if frequency == "none":
-        return "no baby", "was"
-    if frequency == "all":
-        return "every baby", "was"
-    if frequency.endswith("in 10") or frequency == "almost all":
-        return f"{frequency} babies", "were"
-    if frequency.endswith("%"):
-        return f"{frequency} of babies", "were"
-    return f"{frequency} babies", "was"
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 # ---------------------------------------------------------------------------------------------
 # (a) the level against the benchmark
 # ---------------------------------------------------------------------------------------------
 
 
-def level_message(inputs: AppendixInputs, outcome: str) -> str:
-    """``About 1 in 9 babies in <area> was born early (before 37 weeks) in <period>, more than in
-    England (about 1 in 13)`` with its link; "too few births to say" when the value is withheld."""
-    short, detail = outcome_words(outcome)
+def events_noun(outcome: str) -> str:
+    """What a rate per 1,000 counts, in words: ``infant deaths``, ``stillbirths``."""
+    label = labels.outcome_words(outcome).label.lower()
+    if label.endswith(" mortality"):
+        return label.removesuffix(" mortality") + " deaths"
+    if label.endswith(" rate"):
+        return label.removesuffix(" rate") + "s"
+    return label
+
+
+def latest_period_row(inputs: AppendixInputs, outcome: str) -> pd.Series | None:
+    """The latest pooled period's row (``2022-2024``) of an outcome published in rolling periods,
+    when reliable; None for an outcome in single years."""
+    if labels.outcome_words(outcome).pooling != "rolling_3":
+        return None
+    rows = reliable_rows(inputs.rates, inputs.area_code, outcome, "year")
+    if rows.empty:
+        return None
+    ends = frames.period_end(rows["group"])
+    return rows.loc[ends.idxmax()] if ends.notna().any() else None
+
+
+def rate_message(inputs: AppendixInputs, outcome: str) -> str:
+    """``55 babies in <area> died before their first birthday in 2022–2024: 7.9 per 1,000 live
+    births, more than in England (4.2 per 1,000)`` for a rate per 1,000 (the latest pooled period
+    when there is one)."""
     area = markdown_escape(inputs.area_name)
-    row = _one(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
+    short = outcome_words(outcome)[0]
+    row = latest_period_row(inputs, outcome)
+    when = f" in {row['group']}".replace("-", "–") if row is not None else ""
     if row is None:
-        return f"There were too few births in {area} to say how often babies were {short}{see('trends')}."
+        row = one_row(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
+        when = f" in {inputs.period}" if inputs.period else ""
+    if row is None:
+        return f"There were too few {events_noun(outcome)} in {area} to give a rate{see('trends')}."
+    word = comparison_word(row.get("comparison"))
+    benchmark = pd.to_numeric(row.get("benchmark"), errors="coerce") if word else np.nan
+    direction = {"more": 1, "fewer": -1}.get(word or "", 0)
+    pair = (
+        number_pair(value_of(row), float(benchmark), direction, outcome)
+        if np.isfinite(benchmark)
+        else None
+    )
+    value = pair[0] if pair else per_thousand(value_of(row))
+    events = pd.to_numeric(row.get("events"), errors="coerce")
+    count = f"{int(events):,}" if pd.notna(events) else "Some"
+    denominator = labels.outcome_words(outcome).denominator
+    text = f"{count} {who(outcome)} in {area} {were(short)}{short}{when}: {value} {denominator}"
+    if word:
+        phrase = {"more": "more than in", "fewer": "fewer than in", "similar": "similar to"}[word]
+        bench = markdown_escape(frames.benchmark_label_of(inputs.rates, outcome, inputs.area_code))
+        text += f", {phrase} {bench}" + (f" ({pair[1]})" if pair else "")
+    return text + see("trends") + "."
+
+
+def level_message(inputs: AppendixInputs, outcome: str) -> str:
+    """``About 1 in 9 babies in <area> were born before 37 weeks in <period>, more than in
+    England (about 1 in 13)`` with its link; "too few births to say" when the value is withheld.
+    A rate per 1,000 is given as a count and a rate (``rate_message``)."""
+    if labels.outcome_words(outcome).per_1000:
+        return rate_message(inputs, outcome)
+    short, detail = outcome_words(outcome)
+    people = who(outcome)
+    area = markdown_escape(inputs.area_name)
+    row = one_row(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
+    if row is None:
+        return (
+            f"There were too few births in {area} to say how often {people} "
+            f"{were(short)}{short}{see('trends')}."
+        )
     bench = markdown_escape(frames.benchmark_label_of(inputs.rates, outcome, inputs.area_code))
     word = comparison_word(row.get("comparison"))
     benchmark = pd.to_numeric(row.get("benchmark"), errors="coerce") if word else np.nan
     direction = {"more": 1, "fewer": -1}.get(word or "", 0)
-    pair = number_pair(_pct(row), float(benchmark), direction) if np.isfinite(benchmark) else None
+    pair = (
+        number_pair(value_of(row), float(benchmark), direction) if np.isfinite(benchmark) else None
+    )
     # the two values tie even as whole percentages: the area's number only, and "a little"
     tied = pair is None and direction != 0 and np.isfinite(benchmark)
-    subject, verb = _babies(pair[0] if pair else natural_frequency(_pct(row)))
+    subject, verb = babies_subject(pair[0] if pair else natural_frequency(value_of(row)), people)
     when = f" in {inputs.period}" if inputs.period else ""
     what = f"{short} ({detail})" if detail else short
-    text = f"{_cap(subject)} in {area} {verb} {what}{when}"
+    verb = verb if were(short) else ""
+    text = f"{cap(subject)} in {area} {verb}{' ' if verb else ''}{what}{when}"
     if word:
         phrase = {"more": "more than in", "fewer": "fewer than in", "similar": "similar to"}[word]
         if pair is None:
@@ -281,7 +212,7 @@ def trend_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
     unknown = []
     for outcome in outcomes:
         verdict = trend_verdict(inputs, outcome)
-        short = outcome_words(outcome)[0]
+        short = who_short(outcome)
         if verdict is None:
             unknown.append(short)
         else:
@@ -299,7 +230,7 @@ def trend_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
             f"there were too few births or years to tell if the share of babies "
             f"{_or(unknown)} is going up or down"
         )
-    return _cap("; ".join(clauses)) + see("trends") + "."
+    return cap("; ".join(clauses)) + see("trends") + "."
 
 
 def _or(items: list[str]) -> str:
@@ -311,10 +242,10 @@ def deprivation_gap(inputs: AppendixInputs, outcome: str) -> tuple[int, tuple] |
     higher, -1 lower, 0 no clear gap; ``compare_intervals``) and the two percentages; None when
     either value is withheld or unreliable."""
     rows = reliable_rows(inputs.rates, inputs.area_code, outcome, "imd_quintile")
-    most, least = _one(rows, IMD_QUINTILES[0]), _one(rows, IMD_QUINTILES[-1])
+    most, least = one_row(rows, IMD_QUINTILES[0]), one_row(rows, IMD_QUINTILES[-1])
     if most is None or least is None:
         return None
-    return _direction(most, least), (_pct(most), _pct(least))
+    return direction_of(most, least), (value_of(most), value_of(least))
 
 
 def deprivation_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
@@ -325,34 +256,35 @@ def deprivation_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
     for outcome in outcomes:
         gap = deprivation_gap(inputs, outcome)
         gaps[outcome] = gap
-        groups.setdefault(None if gap is None else gap[0], []).append(outcome_words(outcome)[0])
+        groups.setdefault(None if gap is None else gap[0], []).append(outcome)
     clauses = []
     for key in (1, -1, 0, None):
-        shorts = groups.get(key)
-        if not shorts:
+        ids = groups.get(key)
+        if not ids:
             continue
+        shorts = [who_short(o) for o in ids]
         if key in (1, -1):
             how = "more" if key == 1 else "less"
             clause = (
-                f"babies in the most deprived fifth of neighbourhoods were {how} often "
-                f"{join_words(shorts)} than those in the least deprived fifth"
+                f"babies in the most deprived fifth of neighbourhoods "
+                f"{often_all(how, ids)} than those in the least deprived fifth"
             )
             if len(outcomes) == 1:
-                pair = number_pair(*gaps[outcomes[0]][1], key)
+                pair = number_pair(*gaps[outcomes[0]][1], key, outcomes[0])
                 if pair:
                     clause += f" ({pair[0]} against {pair[1]})"
             clauses.append(clause)
         elif key == 0:
             clauses.append(
                 "there was no clear gap between the most and least deprived fifths of "
-                f"neighbourhoods in how often babies were {_or(shorts)}"
+                f"neighbourhoods in how often babies {_or([were(outcome_words(o)[0]) + outcome_words(o)[0] for o in ids])}"
             )
         else:
             clauses.append(
                 "there were too few births to compare the most and least deprived fifths "
                 f"for babies {_or(shorts)}"
             )
-    return _cap("; ".join(clauses)) + see("deprivation") + "."
+    return cap("; ".join(clauses)) + see("deprivation") + "."
 
 
 def ethnic_gaps(inputs: AppendixInputs, outcome: str) -> tuple[list[str], list[str]] | None:
@@ -362,14 +294,14 @@ def ethnic_gaps(inputs: AppendixInputs, outcome: str) -> tuple[list[str], list[s
     Groups withheld, unreliable, not stated or unknown are never named."""
     rows = reliable_rows(inputs.rates, inputs.area_code, outcome, "ethnic_group")
     reference = DEFAULT_REFERENCE["ethnic_group"]
-    ref = _one(rows, reference)
+    ref = one_row(rows, reference)
     if ref is None:
         return None
     higher, lower = [], []
     for _, row in rows.iterrows():
         if row["group"] in (reference, NOT_STATED, UNKNOWN):
             continue
-        direction = _direction(row, ref)
+        direction = direction_of(row, ref)
         if direction:
             (higher if direction > 0 else lower).append(str(row["group"]))
     return frames.order_groups("ethnic_group", higher), frames.order_groups("ethnic_group", lower)
@@ -383,9 +315,10 @@ def ethnic_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
     for outcome in outcomes:
         gaps = ethnic_gaps(inputs, outcome)
         key = None if gaps is None else (tuple(gaps[0]), tuple(gaps[1]))
-        found.setdefault(key, []).append(outcome_words(outcome)[0])
+        found.setdefault(key, []).append(outcome)
     gaps, others = [], []
-    for key, shorts in found.items():
+    for key, ids in found.items():
+        shorts = [who_short(o) for o in ids]
         if key is None:
             others.append(f"there were too few births to compare groups for babies {_or(shorts)}")
         elif not key[0] and not key[1]:
@@ -393,20 +326,20 @@ def ethnic_message(inputs: AppendixInputs, outcomes: list[str]) -> str:
         else:
             higher, lower = key
             parts = [
-                f"babies of {group_phrase('ethnic_group', list(groups))} were {how} often "
-                f"{join_words(shorts)}"
+                f"babies of {group_phrase('ethnic_group', list(groups))} {often_all(how, ids)}"
                 for groups, how in ((higher, "more"), (lower, "less"))
                 if groups
             ]
             gaps.append(", and ".join(parts))
     if not gaps:
         if len(found) == 1 and next(iter(found)) is not None:
-            shorts = next(iter(found.values()))
+            ids = next(iter(found.values()))
+            doing = _or([were(outcome_words(o)[0]) + outcome_words(o)[0] for o in ids])
             return (
                 f"There was no clear gap between babies of {reference} and of other ethnic groups "
-                f"in how often they were {_or(shorts)}" + see("ethnicity") + "."
+                f"in how often they {doing}" + see("ethnicity") + "."
             )
-        return _cap("; ".join(others)) + see("ethnicity") + "."
+        return cap("; ".join(others)) + see("ethnicity") + "."
     return (
         f"Compared with babies of {reference}, " + "; ".join(gaps + others) + see("ethnicity") + "."
     )
@@ -426,7 +359,7 @@ def _years(rates: pd.DataFrame, area_code: str) -> set[int]:
 
 
 def _level_word(rates: pd.DataFrame, area_code: str, outcome: str) -> str | None:
-    row = _one(reliable_rows(rates, area_code, outcome, "overall"), "All")
+    row = one_row(reliable_rows(rates, area_code, outcome, "overall"), "All")
     return None if row is None else comparison_word(row.get("comparison"))
 
 
@@ -448,7 +381,7 @@ def new_message(inputs: AppendixInputs, previous: PreviousRelease | None) -> str
         if now and then and now != then:
             words = {"more": "higher than in", "fewer": "lower than in", "similar": "similar to"}
             changes.append(
-                f"the share of babies {outcome_words(outcome)[0]} is now {words[now]} "
+                f"the share of babies {who_short(outcome)} is now {words[now]} "
                 f"{markdown_escape(bench)} (it was {then.replace('more', 'higher').replace('fewer', 'lower')} before)"
             )
     parts = []
@@ -495,12 +428,21 @@ def message_list(inputs: AppendixInputs, previous: PreviousRelease | None = None
     deprivation gap, ethnic groups (each per outcome, or one sentence for all outcomes when that
     keeps the count at most 8: ``merged_topics``), what is new since ``previous``, and how to read
     the words. One to three outcomes always give 5 to 8 messages."""
-    outcomes = list(inputs.outcomes)
-    if not outcomes:
+    outcomes = lead_outcomes(inputs.outcomes)
+    maternity = [o for o in inputs.outcomes if labels.outcome_words(o).group == "maternity"]
+    if not outcomes and not maternity:
         return ["No key messages can be given: the published tables hold no outcome for this area."]
     area = inputs.rates["area_code"].astype("string") == str(inputs.area_code)
     inputs = replace(inputs, rates=inputs.rates.loc[area.fillna(False).astype(bool)])
-    fixed = [m for m in (new_message(inputs, previous), reading_message()) if m]
+    fixed = [
+        m
+        for m in (
+            maternity_message(inputs, maternity),
+            new_message(inputs, previous),
+            reading_message(),
+        )
+        if m
+    ]
     merged = merged_topics(len(outcomes), len(fixed))
     topics = [
         lambda os: (
@@ -517,6 +459,45 @@ def message_list(inputs: AppendixInputs, previous: PreviousRelease | None = None
         else:
             messages += [m for o in outcomes for m in make([o])]
     return messages + fixed
+
+
+def lead_outcomes(outcomes: list[str]) -> list[str]:
+    """The outcomes the key messages take one by one: infant mortality first when published
+    (``LEAD_MORTALITY``), then the modelled birth outcomes (preterm birth and low birth weight in
+    the demo; every birth outcome when none is modelled), in config order. The other outcomes are
+    in the annex, the maternity indicators in one message of their own."""
+    lead = [o for o in outcomes if o == LEAD_MORTALITY]
+    births = [o for o in outcomes if labels.outcome_words(o).group == "birth_outcomes"]
+    modelled = [o for o in births if labels.outcome_words(o).modelled]
+    return lead + (modelled or births)
+
+
+def maternity_message(inputs: AppendixInputs, outcomes: list[str]) -> str | None:
+    """One sentence on the maternity indicators against the benchmark (its comparison words):
+    ``Mothers in <area> were more often delivered by emergency caesarean than in England; there was
+    no clear difference in how often mothers were smoking when they gave birth``; None without any."""
+    if not outcomes:
+        return None
+    found: dict[str | None, list[str]] = {}
+    for outcome in outcomes:
+        row = one_row(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
+        word = None if row is None else comparison_word(row.get("comparison"))
+        found.setdefault(word, []).append(outcome)
+    bench = markdown_escape(frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code))
+    area = markdown_escape(inputs.area_name)
+    clauses = []
+    for word, how in (("more", "more"), ("fewer", "less")):
+        if found.get(word):
+            subject = "they" if clauses else f"mothers in {area}"
+            clauses.append(f"{subject} {often_all(how, found[word])} than in {bench}")
+    if found.get("similar"):
+        doing = _or([were(outcome_words(o)[0]) + outcome_words(o)[0] for o in found["similar"]])
+        clauses.append(f"there was no clear difference from {bench} in how often mothers {doing}")
+    if found.get(None):
+        clauses.append(
+            f"there were too few mothers to compare for mothers {_or([who_short(o) for o in found[None]])}"
+        )
+    return cap("; ".join(clauses)) + see("maternity") + "."
 
 
 def _merged_levels(inputs: AppendixInputs, outcomes: list[str]) -> str:

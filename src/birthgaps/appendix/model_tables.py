@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from birthgaps.appendix import frames, notes, wording
+from birthgaps.appendix.blocks import WITHHELD
 from birthgaps.appendix.inputs import AppendixInputs
 from birthgaps.appendix.tables import (
     DIMENSION_HEADINGS,
@@ -441,3 +442,28 @@ def model_population_sentence(inputs: AppendixInputs, outcome: str) -> str | Non
             f"{methods.rounded(inputs.disclosure)}; [c] = withheld to protect confidentiality)."
         )
     return None
+
+
+def format_death_markers_table(inputs: AppendixInputs) -> pd.DataFrame:
+    """The area's share of deaths that were preterm or of low birth weight, by marker and group
+    (the models stage's ``death_markers`` table); read with ``notes.collider_caution``."""
+    table = inputs.death_markers
+    rows = table[table["area_code"].astype("string") == str(inputs.area_code)]
+    records = []
+    for _, row in rows.iterrows():
+        suppressed = bool(frames.as_bool(pd.Series([row["suppressed"]])).iloc[0])
+        value = pd.to_numeric(row.get("percent"), errors="coerce")
+        shown = not suppressed and not pd.isna(value)
+        records.append(
+            {
+                "Outcome": labels.outcome_label(str(row["outcome"])),
+                "Marker": labels.outcome_label(str(row["marker"])),
+                "Breakdown": labels.breakdown_label(str(row["dimension"])),
+                "Group": labels.group_text(str(row["dimension"]), str(row["group"])),
+                "Deaths with the marker": WITHHELD if suppressed else count_text(row["events"]),
+                "Deaths with it stated": WITHHELD if suppressed else count_text(row["denominator"]),
+                "%": f"{value:.1f}" if shown else WITHHELD,
+                "95% CI": fmt_ci(row["lower_95"], row["upper_95"]) if shown else "",
+            }
+        )
+    return pd.DataFrame(records)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from birthgaps.core import methods
+from birthgaps.models.notes import COLLIDER_CAUTION
 
 
 def withheld_sentence(disclosure: Mapping) -> str:
@@ -15,14 +16,27 @@ def withheld_sentence(disclosure: Mapping) -> str:
     return f"{methods.withheld_text(disclosure)}."
 
 
-def rates_note(disclosure: Mapping) -> str:
-    """Note of every rates table: the marker, the rounding and what the rates come from."""
+def rates_note(disclosure: Mapping, per_1000: bool = False) -> str:
+    """Note of every rates table: the marker, the rounding and what the rates come from (a rate per
+    1,000 has PHE limits: exact below 10 events, Byar's method from 10)."""
     source = "rounded" if methods.is_rounded(disclosure) else "published"
-    return (
-        f"{withheld_sentence(disclosure)} Counts are {methods.rounded(disclosure)}; percentages "
-        f"and 95% confidence intervals (Wilson score method) are calculated from the {source} "
-        "counts."
+    what = (
+        "rates per 1,000 and 95% confidence intervals (exact Poisson limits below 10 events, "
+        "Byar's method from 10, as PHE and OHID publish)"
+        if per_1000
+        else "percentages and 95% confidence intervals (Wilson score method)"
     )
+    return (
+        f"{withheld_sentence(disclosure)} Counts are {methods.rounded(disclosure)}; {what} are "
+        f"calculated from the {source} counts."
+    )
+
+
+def collider_caution() -> str:
+    """The collider-bias caution (birth-weight paradox) shown wherever the appendix gives the share
+    of deaths that were preterm or of low birth weight, from the one place it is written
+    (``birthgaps.models.notes.COLLIDER_CAUTION``)."""
+    return COLLIDER_CAUTION
 
 
 def comparison_note(benchmark: str) -> str:
@@ -30,7 +44,7 @@ def comparison_note(benchmark: str) -> str:
     return (
         f"Compared with {benchmark}: Fingertips method; Similar when the value for {benchmark} "
         "lies inside the 95% confidence interval; Worse or Better (95%) when it lies outside the "
-        "95% interval, (99.8%) when outside the 99.8% interval too (a lower percentage is "
+        "95% interval, (99.8%) when outside the 99.8% interval too (a lower value is "
         "better)."
     )
 

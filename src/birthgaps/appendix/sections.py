@@ -13,11 +13,13 @@ disclosure); cells tagged ``annex`` make the technical annex; untagged cells bel
 from __future__ import annotations
 
 from birthgaps.appendix import (
+    figures,
     frames,
     headlines,
     indicator_tables,
     messages,
     model_tables,
+    notes,
     tables,
     wording,
 )
@@ -35,7 +37,8 @@ from birthgaps.appendix.blocks import (
 from birthgaps.appendix.findings import funnel_finding, model_finding
 from birthgaps.appendix.inputs import AppendixInputs, empty_note_sentence
 from birthgaps.appendix.wording import outcome_label
-from birthgaps.core import methods
+from birthgaps.core import labels, methods
+from birthgaps.core.outcomes import GROUPS
 
 #: The method statements of 'Data and methods' written from the resolved settings: key -> (lead
 #: word, statement of ``core.methods`` from the settings).
@@ -53,10 +56,13 @@ METHOD_STATEMENTS = {
 
 
 def _outcomes(inputs: AppendixInputs, outcome: str | None, modelled: bool = False) -> list[str]:
-    """The outcome asked for, or every outcome (every modelled one) of the area."""
+    """The outcome asked for, or every outcome drawn in full (every modelled one) of the area; the
+    others are in their group's section (``groups_section``)."""
     if outcome is not None:
         return [outcome]
-    return list(inputs.model_outcomes if modelled else inputs.outcomes)
+    if modelled:
+        return list(inputs.model_outcomes)
+    return figures.detailed_outcomes(inputs.outcomes, inputs.model_outcomes)
 
 
 def _lower(outcome: str) -> str:
@@ -96,7 +102,11 @@ def title(inputs: AppendixInputs, annex: bool = False) -> Section:
         f"(`{inputs.release}`); area code {markdown_escape(inputs.area_code)}"
         f"{markdown_escape(period)}."
     )
-    heading = f"{inputs.area_name}: inequalities in preterm birth and low birth weight"
+    groups = figures.outcome_groups(inputs.outcomes)
+    topics = wording.join_words(
+        [labels.outcome_words(os[0]).group_label.lower() for os in groups.values()]
+    )
+    heading = f"{inputs.area_name}: inequalities in {topics or 'birth outcomes'}"
     return Section(
         f"{heading} (technical annex)" if annex else heading,
         1,
@@ -159,8 +169,8 @@ def committee_charts(inputs: AppendixInputs) -> list[Section]:
     """The charts behind the key messages (at most ``MAX_COMMITTEE_CHARTS``), one section per
     topic with its stable id (``messages.SECTION_ANCHORS``), each chart with a one-line caption;
     the long descriptions are alt text here and printed in the annex."""
-    outcomes = list(inputs.outcomes)
-    per_topic = max(1, MAX_COMMITTEE_CHARTS // len(COMMITTEE_CHARTS))
+    outcomes = messages.lead_outcomes(list(inputs.outcomes))
+    per_topic = max(1, (MAX_COMMITTEE_CHARTS - 1) // len(COMMITTEE_CHARTS))
     parts = []
     for topic, heading, kind, default in COMMITTEE_CHARTS:
         charts = [_chart(inputs, o, kind) for o in outcomes[:per_topic]]
@@ -168,7 +178,26 @@ def committee_charts(inputs: AppendixInputs) -> list[Section]:
         if charts:
             anchor = messages.SECTION_ANCHORS.get(topic, default)
             parts.append(Section(heading, 2, list(charts), anchor=anchor))
+    maternity = _group_chart(inputs, "maternity")
+    if maternity is not None:  # every maternity indicator against the benchmark, in one chart
+        anchor = messages.SECTION_ANCHORS["maternity"]
+        parts.append(Section("Maternity indicators", 2, [maternity], anchor=anchor))
     return parts
+
+
+def _group_chart(inputs: AppendixInputs, group: str) -> Figure | None:
+    """The group's dot chart against the benchmark, with a one-line caption (None without one)."""
+    stem = f"{group}_vs_benchmark"
+    if not any(s.stem == stem for s in inputs.specs):
+        return None
+    if not (inputs.figures_dir / f"{stem}.png").exists():
+        return None
+    figure = figure_block(inputs.figures_dir, stem)
+    bench = frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code)
+    period = f", {inputs.period}" if inputs.period else ""
+    figure.caption = f"{GROUP_HEADINGS[group]} in {inputs.area_name} compared with {bench}{period}."
+    figure.describe = False
+    return figure
 
 
 def methods_box(inputs: AppendixInputs) -> Section:
@@ -217,6 +246,59 @@ def method_bullets(inputs: AppendixInputs, *keys: str) -> Sentences:
         lead, statement = METHOD_STATEMENTS[key]
         items.append(f"**{lead}.** {statement(inputs)}")
     return Sentences(items, markdown=True)
+
+
+def groups_section(inputs: AppendixInputs) -> Section:
+    """A section per enabled outcome group (birth outcomes, mortality, maternity indicators): its
+    dot chart against the benchmark, a table of every outcome in it, and the group's notes (the
+    pooled periods of mortality, the collider-bias caution with the deaths' markers)."""
+    parts = []
+    for group, members in figures.outcome_groups(inputs.outcomes).items():
+        part = Section(GROUP_HEADINGS[group], 3)
+        chart = _group_chart(inputs, group)
+        if chart is not None:
+            chart.describe = True
+            part.blocks.append(chart)
+        period = f", {inputs.period}" if inputs.period else ""
+        part.blocks.append(
+            _table(
+                indicator_tables.format_group_table(inputs, members),
+                f"{GROUP_HEADINGS[group]} in {inputs.area_name}{period}",
+            )
+        )
+        pooled = [o for o in members if labels.outcome_words(o).pooling == "rolling_3"]
+        if pooled:
+            names = wording.join_words([_lower(o) for o in pooled])
+            part.blocks.append(
+                _paragraph(
+                    f"Year by year, {names} {'is' if len(pooled) == 1 else 'are'} given for "
+                    "rolling three-year periods (as Fingertips publishes them for local areas): "
+                    "single years hold too few deaths for a reliable rate."
+                )
+            )
+        if group == "mortality":
+            part.blocks += death_marker_blocks(inputs)
+        parts.append(part)
+    return Section("", 2, parts)
+
+
+def death_marker_blocks(inputs: AppendixInputs) -> list:
+    """The share of the area's infant deaths that were preterm or of low birth weight (the models
+    stage's death markers table), always with the collider-bias caution; nothing without it."""
+    if inputs.death_markers.empty:
+        return []
+    frame = model_tables.format_death_markers_table(inputs)
+    if frame.empty:
+        return []
+    blocks: list = [
+        _table(frame, f"Deaths that were preterm or of low birth weight, {inputs.area_name}")
+    ]
+    blocks.append(_paragraph(notes.collider_caution()))
+    return blocks
+
+
+#: Heading of each outcome group's section (``core.outcomes.GROUPS``).
+GROUP_HEADINGS = GROUPS
 
 
 def definitions(inputs: AppendixInputs) -> Table:

@@ -13,9 +13,9 @@ import pandas as pd
 
 from birthgaps.appendix import frames, notes, wording
 from birthgaps.appendix.blocks import WITHHELD
-from birthgaps.appendix.wording import fmt_ci, fmt_or, fmt_pct, outcome_label
+from birthgaps.appendix.wording import fmt_ci, fmt_or, fmt_value, outcome_label
 from birthgaps.core import codes, labels
-from birthgaps.core.codes import OUTCOMES, UNKNOWN
+from birthgaps.core.codes import UNKNOWN
 from birthgaps.core.errors import InputError
 
 DIMENSION_HEADINGS = {
@@ -56,9 +56,9 @@ def rate_row(rates: pd.DataFrame, area_code: str, outcome: str, dimension: str, 
     return None if hit.empty else hit.iloc[0]
 
 
-def rate_words(row) -> str:
-    """``7.6% (95% CI 7.1% to 8.1%)`` of a rate row."""
-    return f"{fmt_pct(row['percent'])} (95% CI {fmt_ci(row['lower_95'], row['upper_95'])})"
+def rate_words(row, outcome: str) -> str:
+    """``7.6% (95% CI 7.1 to 8.1)`` of a rate row, in the outcome's unit."""
+    return f"{fmt_value(row['value'], outcome, whole=True)} (95% CI {fmt_ci(row['lower_95'], row['upper_95'])})"
 
 
 def or_words(row) -> str:
@@ -67,14 +67,19 @@ def or_words(row) -> str:
 
 
 def definitions_table(outcomes: Sequence[str] | None = None) -> pd.DataFrame:
-    """Outcome definitions (definitions.OUTCOMES) for the outcomes shown."""
-    names = list(outcomes) if outcomes else list(OUTCOMES)
+    """Outcome definitions (the published definitions table) for the outcomes shown, by group."""
+    names = list(outcomes) if outcomes else labels.known_outcomes()
+    words = [labels.outcome_words(o) for o in names]
     return pd.DataFrame(
         {
-            "Outcome": [outcome_label(o) for o in names],
-            "Definition": [
-                wording.outcome_definition(o)[:1].upper() + wording.outcome_definition(o)[1:]
-                for o in names
+            "Group": [w.group_label for w in words],
+            "Outcome": [w.label for w in words],
+            "Definition": [w.definition[:1].upper() + w.definition[1:] for w in words],
+            "Measure": [
+                f"Rate per 1,000 {w.denominator}"
+                if w.per_1000
+                else f"Percentage of {w.denominator}"
+                for w in words
             ],
         }
     )
@@ -112,7 +117,7 @@ def format_rates_table(
             rows=0,
         )
     raw["group"] = raw["group"].astype("string").str.strip()
-    raw["_suppressed"] = frames.as_bool(raw["suppressed"]) | pd.to_numeric(raw["percent"]).isna()
+    raw["_suppressed"] = frames.as_bool(raw["suppressed"]) | pd.to_numeric(raw["value"]).isna()
     label = outcome_label(outcome)
     if dimension == "imd_quintile_by_ethnic_group":
         parts = raw["group"].str.partition(" | ")
@@ -142,7 +147,7 @@ def format_rates_table(
     # a rate not calculated from too few events ("x") is blank but its counts are published
     counted = frames.as_bool(raw["suppressed"]).to_numpy()
     suppressed = raw["_suppressed"].to_numpy() & (reliability != "x")
-    pct = pd.to_numeric(raw["percent"]).to_numpy()
+    pct = pd.to_numeric(raw["value"]).to_numpy()
     lo = pd.to_numeric(raw["lower_95"]).to_numpy()
     hi = pd.to_numeric(raw["upper_95"]).to_numpy()
 
@@ -155,14 +160,14 @@ def format_rates_table(
 
     columns = {
         **lead,
-        "Live births": [
+        wording.denominator_heading(outcome): [
             WITHHELD if s else count_text(v)
             for s, v in zip(counted, raw["denominator"], strict=True)
         ],
         label: [
             WITHHELD if s else count_text(v) for s, v in zip(counted, raw["events"], strict=True)
         ],
-        "%": [
+        wording.value_heading(outcome): [
             rate_text(s, f, f"{p:.1f}")
             for s, f, p in zip(suppressed, reliability, pct, strict=True)
         ],
@@ -171,7 +176,7 @@ def format_rates_table(
             for s, f, a, b in zip(suppressed, reliability, lo, hi, strict=True)
         ],
     }
-    footnote = notes.rates_note(disclosure)
+    footnote = notes.rates_note(disclosure, labels.outcome_words(outcome).per_1000)
     if "comparison" in raw.columns:
         bench = frames.benchmark_label_of(raw)
         comparisons = raw["comparison"].astype("string").fillna("").to_numpy(dtype=object)

@@ -14,11 +14,13 @@ from birthgaps.core.codes import NOT_STATED
 from birthgaps.core.labels import AGE_PHRASES, FUNNEL_POSITIONS, join_words
 from birthgaps.core.labels import TERM_HEADINGS as TERM_HEADINGS
 from birthgaps.core.labels import TERM_PHRASES as TERM_PHRASES
+from birthgaps.core.labels import fmt_value as fmt_value
 from birthgaps.core.labels import group_label as group_label
 from birthgaps.core.labels import imd_label as imd_label
 from birthgaps.core.labels import level_label as level_label
 from birthgaps.core.labels import outcome_definition as outcome_definition
 from birthgaps.core.labels import outcome_label as outcome_label
+from birthgaps.core.labels import outcome_words as outcome_words
 
 #: Label of the series that covers every birth whatever the ethnic group.
 ALL_BIRTHS = "All births"
@@ -52,6 +54,37 @@ def fmt_pct(value: float) -> str:
     return f"{value:.1f}%"
 
 
+def value_axis(outcome: str) -> str:
+    """The value axis of an outcome's chart (the title names the outcome): ``Percentage of live
+    births``, ``Percentage of maternities`` or ``Deaths per 1,000 live births``."""
+    return outcome_words(outcome).axis_label
+
+
+def values_noun(outcome: str) -> str:
+    """What a chart's points are: ``percentages`` or ``rates per 1,000 live births``."""
+    words = outcome_words(outcome)
+    return f"rates per 1,000 {words.denominator}" if words.per_1000 else "percentages"
+
+
+def as_unit(outcome: str) -> str:
+    """``as a percentage of live births`` or ``per 1,000 live births`` (alt text)."""
+    words = outcome_words(outcome)
+    if words.per_1000:
+        return f"per 1,000 {words.denominator}"
+    return f"as a percentage of {words.denominator}"
+
+
+def value_heading(outcome: str) -> str:
+    """A table's value column heading: ``%`` or ``Per 1,000``."""
+    return "Per 1,000" if outcome_words(outcome).per_1000 else "%"
+
+
+def denominator_heading(outcome: str) -> str:
+    """A table's denominator column heading: ``Live births``, ``Total births`` or ``Maternities``."""
+    denominator = outcome_words(outcome).denominator
+    return denominator[:1].upper() + denominator[1:]
+
+
 def fmt_ci(lower: float, upper: float, digits: int = 1) -> str:
     """A confidence interval as words, e.g. ``7.2 to 8.0`` (no dash that a reader could take as minus)."""
     return f"{lower:.{digits}f} to {upper:.{digits}f}"
@@ -60,6 +93,18 @@ def fmt_ci(lower: float, upper: float, digits: int = 1) -> str:
 def fmt_or(value: float) -> str:
     """An odds ratio to two decimal places."""
     return f"{value:.2f}"
+
+
+def fmt_gap(value: float, outcome: str) -> str:
+    """A difference of two values of an outcome: ``3.1 percentage points`` or ``2.4 per 1,000``."""
+    if outcome_words(outcome).per_1000:
+        return f"{value:.1f} per 1,000"
+    return fmt_pp(value)
+
+
+def period_text(group: object) -> str:
+    """A ``year`` group as a reader sees it: ``2022``, or ``2022–2024`` for a pooled period."""
+    return str(group).strip().replace("-", "–")
 
 
 def fmt_pp(value: float) -> str:

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from birthgaps.core.codes import IMD_QUINTILE_LABELS, OUTCOMES, UNKNOWN
+import pandas as pd
+
+from birthgaps.core.codes import IMD_QUINTILE_LABELS, UNKNOWN
+from birthgaps.core.errors import InputError
+from birthgaps.core.outcomes import GROUPS, MEASURES, Outcome, declare, outcome_items
 
 #: Heading of each model term or breakdown (forest plot headings, workbook cells).
 TERM_HEADINGS = {
@@ -91,29 +96,226 @@ def join_words(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+#: Columns of the published definitions table (``tables/outcomes.csv``), in order.
+OUTCOME_TABLE_COLUMNS = (
+    "outcome",
+    "label",
+    "group",
+    "group_label",
+    "definition",
+    "short",
+    "measure",
+    "unit",
+    "denominator",
+    "pooling",
+    "year_basis",
+    "polarity",
+    "modelled",
+    "fingertips_id",
+)
+
+
+@dataclass(frozen=True)
+class OutcomeWords:
+    """What a person reads about one outcome, from the published definitions table."""
+
+    outcome: str
+    label: str
+    group: str
+    group_label: str
+    definition: str
+    short: str
+    measure: str
+    unit: str
+    denominator: str
+    pooling: str = "single_year"
+    polarity: str = "lower_is_better"
+    modelled: bool = False
+
+    @property
+    def per_1000(self) -> bool:
+        """True for a rate per 1,000 (mortality), False for a percentage."""
+        return self.measure == "per_1000"
+
+    @property
+    def unit_words(self) -> str:
+        """``per 1,000 live births`` or ``% of maternities``."""
+        if self.per_1000:
+            return f"per 1,000 {self.denominator}"
+        return f"% of {self.denominator}"
+
+    @property
+    def axis_label(self) -> str:
+        """The value axis of a chart: ``Deaths per 1,000 live births`` or ``Percentage of live births``."""
+        if self.per_1000:
+            return f"{_EVENT_NOUN.get(self.group, 'Events')} per 1,000 {self.denominator}"
+        return f"Percentage of {self.denominator}"
+
+
+_EVENT_NOUN = {"mortality": "Deaths"}
+
+
+def outcomes_table(outcomes: Mapping[str, Outcome]) -> pd.DataFrame:
+    """The published definitions table: one row per outcome in the given (config) order."""
+    from birthgaps.core.outcomes import DENOMINATORS
+
+    rows = [
+        {
+            "outcome": o.id,
+            "label": o.label,
+            "group": o.group,
+            "group_label": GROUPS[o.group],
+            "definition": o.definition,
+            "short": o.short,
+            "measure": o.measure,
+            "unit": o.unit,
+            "denominator": DENOMINATORS[o.denominator],
+            "pooling": o.pooling,
+            "year_basis": o.year_basis,
+            "polarity": o.polarity,
+            "modelled": o.modelled,
+            "fingertips_id": o.fingertips,
+        }
+        for o in outcomes.values()
+    ]
+    table = pd.DataFrame(rows, columns=list(OUTCOME_TABLE_COLUMNS))
+    table["fingertips_id"] = table["fingertips_id"].astype("Int64")
+    return table
+
+
+def outcome_words_of(
+    table: pd.DataFrame, source: str = "outcomes table"
+) -> dict[str, OutcomeWords]:
+    """The words of each outcome of a published definitions table, in its row order; an
+    ``InputError`` naming ``source`` and the columns when the table lacks any."""
+    missing = [c for c in OUTCOME_TABLE_COLUMNS if c not in table.columns and c != "fingertips_id"]
+    if missing:
+        raise InputError(
+            f"the outcome definitions table lacks column(s) {', '.join(missing)}",
+            file=source,
+            column=", ".join(missing),
+            hint="the rates rule writes tables/outcomes.csv (docs/architecture.md)",
+        )
+    bad = table.loc[~table["measure"].isin(list(MEASURES)), "outcome"].tolist()
+    if bad:
+        raise InputError(
+            f"{len(bad)} outcome(s) with a measure other than percent or per_1000: {', '.join(map(str, bad))}",
+            file=source,
+            column="measure",
+            rows=len(bad),
+        )
+    out = {}
+    for row in table.itertuples(index=False):
+        modelled = str(row.modelled).strip().lower() in {"true", "1", "yes"}
+        out[str(row.outcome)] = OutcomeWords(
+            outcome=str(row.outcome),
+            label=str(row.label),
+            group=str(row.group),
+            group_label=str(row.group_label),
+            definition=str(row.definition),
+            short=str(row.short),
+            measure=str(row.measure),
+            unit=str(row.unit),
+            denominator=str(row.denominator),
+            pooling=str(row.pooling),
+            polarity=str(row.polarity),
+            modelled=modelled,
+        )
+    return out
+
+
+def builtin_table(definitions: Mapping | None = None) -> pd.DataFrame:
+    """The definitions table of every built-in outcome, thresholds from ``definitions`` (default:
+    the schema's): for a caller that holds the config but no published definitions table."""
+    from birthgaps.core.outcomes import builtin_declarations
+    from birthgaps.core.settings import schema_defaults
+
+    definitions = {**schema_defaults("definitions"), **dict(definitions or {})}
+    declared = {
+        i: declare(i, fields, definitions)
+        for i, fields in outcome_items(list(builtin_declarations()))
+    }
+    return outcomes_table(declared)
+
+
+def _builtin_words() -> dict[str, OutcomeWords]:
+    """Every built-in outcome with the schema's default thresholds (a table read by hand)."""
+    return outcome_words_of(builtin_table())
+
+
+_WORDS: dict[str, OutcomeWords] = {}
+
+
+def use_outcomes(table: pd.DataFrame | None, source: str = "outcomes table") -> None:
+    """Make the published definitions table the source of every outcome word (labels, definitions,
+    units, groups) of this process; None: the built-in outcomes with the default thresholds."""
+    _WORDS.clear()
+    _WORDS.update(_builtin_words() if table is None else outcome_words_of(table, source))
+
+
+def outcome_words(outcome: str) -> OutcomeWords:
+    """The words of one outcome (from ``use_outcomes``; built-ins when none was given); an outcome
+    not in the table gets its id as words and a percentage."""
+    if not _WORDS:
+        use_outcomes(None)
+    if outcome in _WORDS:
+        return _WORDS[outcome]
+    words = outcome.replace("_", " ")
+    return OutcomeWords(
+        outcome,
+        words.capitalize(),
+        "birth_outcomes",
+        GROUPS["birth_outcomes"],
+        words,
+        words,
+        "percent",
+        "%",
+        "live births",
+    )
+
+
+def known_outcomes() -> list[str]:
+    """The outcomes of the definitions table in use, in its (config) order."""
+    if not _WORDS:
+        use_outcomes(None)
+    return list(_WORDS)
+
+
 def outcome_label(outcome: str) -> str:
     """Short label of an outcome, e.g. ``Preterm birth``."""
-    return OUTCOMES.get(outcome, (outcome.replace("_", " ").capitalize(), ""))[0]
+    return outcome_words(outcome).label
 
 
 def outcome_definition(outcome: str) -> str:
-    """Definition of an outcome as used in captions."""
-    return OUTCOMES.get(outcome, ("", outcome.replace("_", " ")))[1]
+    """Definition of an outcome as used in captions, thresholds filled in from ``definitions``."""
+    return outcome_words(outcome).definition
 
 
-def outcome_title(outcome: str, definitions: Mapping) -> str:
-    """An outcome with its threshold from the config ``definitions``, e.g. ``Preterm birth (under
-    37 weeks)``; an outcome without a known threshold gets its short label."""
-    thresholds = {
-        "preterm": f"under {definitions['preterm_weeks']} weeks",
-        "very_preterm": f"under {definitions['very_preterm_weeks']} weeks",
-        "lbw": f"under {int(definitions['lbw_grams']):,} g",
-        "very_lbw": f"under {int(definitions['very_lbw_grams']):,} g",
-        "term_lbw": f"under {int(definitions['lbw_grams']):,} g at "
-        f"{definitions['preterm_weeks']} weeks or later",
-    }
-    label = outcome_label(outcome)
-    return f"{label} ({thresholds[outcome]})" if outcome in thresholds else label
+def outcome_title(outcome: str, definitions: Mapping | None = None) -> str:
+    """An outcome with its short words, e.g. ``Preterm birth (born before 37 weeks)``: from the
+    definitions table in use, or, with ``definitions`` (the config's thresholds), from the
+    built-in declaration filled in with them."""
+    words = outcome_words(outcome)
+    if definitions is not None:
+        builtins = outcome_words_of(builtin_table(definitions))
+        words = builtins.get(outcome, words)
+    return f"{words.label} ({words.short})" if words.short != words.label.lower() else words.label
+
+
+def fmt_value(value: float, outcome: str, digits: int = 1, *, whole: bool = False) -> str:
+    """A value in its outcome's unit: ``7.8%`` or ``7.9 per 1,000`` (``whole``: ``7.9 per 1,000
+    live births``, the denominator named as a reader needs it)."""
+    words = outcome_words(outcome)
+    if words.per_1000:
+        return f"{value:.{digits}f} per 1,000" + (f" {words.denominator}" if whole else "")
+    return f"{value:.{digits}f}%"
+
+
+def of_denominator(outcome: str) -> str:
+    """What follows a value from ``fmt_value(..., whole=True)`` in a sentence: `` of live births``
+    for a percentage, nothing for a rate (its denominator is already named)."""
+    words = outcome_words(outcome)
+    return "" if words.per_1000 else f" of {words.denominator}"
 
 
 def imd_label(quintile: str) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from birthgaps.core import methods
+from birthgaps.core import labels, methods
 from birthgaps.core.catalogue import TABLE_KEYS, describe_column, table_spec
 from birthgaps.core.codes import QUINTILE_BASES
 from birthgaps.core.columns import is_blank
@@ -109,6 +109,13 @@ def build_workbook(
         "(Exclusions sheet)."
     )
 
+    # every outcome's words from the published definitions (or the built-ins with the thresholds)
+    labels.use_outcomes(
+        tables["outcomes"] if "outcomes" in tables else labels.builtin_table(definitions),
+        "outcomes",
+    )
+    if "outcomes" in tables:
+        definitions = None  # the published table's words, a council's own outcomes included
     sheets: dict[str, Any] = {}
     for key in TABLE_KEYS:
         spec = table_spec(key)
