@@ -3,6 +3,8 @@ built-in birth outcome (computed by the registry, as the cells rule does)."""
 
 from __future__ import annotations
 
+import copy
+
 import pandas as pd
 
 from birthgaps.clean import cleaning
@@ -17,3 +19,12 @@ def clean_births(*args, **kwargs) -> tuple[pd.DataFrame, pd.DataFrame]:
     flags = outcome_flag_frame(births, BIRTH_OUTCOMES, definitions=kwargs.get("definitions"))
     live = births.join(flags).loc[births["live"]].reset_index(drop=True)
     return live, flow
+
+
+def birth_outcomes_only(config: dict) -> dict:
+    """A copy of ``config`` with the three birth outcomes of releases before issue 12, for tests whose
+    extracts carry no maternity columns or linked deaths."""
+    config = copy.deepcopy(config)
+    config["outcomes"] = ["preterm", "lbw", "term_lbw"]
+    config["models"]["outcomes"] = ["preterm", "lbw"]
+    return config

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from support import REPO
+from support.cleaned import birth_outcomes_only
 
 
 def snakemake(
@@ -44,6 +45,11 @@ def tiny_config(repo_config: dict) -> dict:
             "synthetic": True,
             "extract": "results/tiny/restricted/raw/births_extract.csv",
             "imd_lookup": "results/tiny/restricted/raw/lsoa_imd_lookup.csv",
+            "deaths": {
+                "extract": "results/tiny/restricted/raw/deaths_extract.csv",
+                "source": "canonical",
+            },
+            "deaths_complete_to": "2024-12-31",
             "years": [2022, 2023],
         }
     }
@@ -68,7 +74,7 @@ def real_release(tmp_path: Path, repo_config: dict) -> dict:
             "years": [2022, 2023],
         }
     }
-    return config
+    return birth_outcomes_only(config)  # a real-layout extract without maternity columns or deaths
 
 
 def copy_run(workdir: Path, target: Path) -> Path:

@@ -12,8 +12,8 @@ rule appendix:
         **{k: v for k, v in PREVIOUS.items() if k == "previous_rates"},
         template=APPENDIX_TEMPLATE,
         rates=rules.rates.output.published,
-        # the published outcome definitions (labels, units, groups), once the rates rule writes them
-        **{k: v for k, v in rules.rates.output.items() if k == "outcomes"},
+        # the published outcome definitions (labels, units, groups)
+        outcomes=rules.rates.output.definitions,
         models=rules.models.output.models,
         flow=rules.clean.output.published_flow,
         trends=rules.trends.output.trends,

@@ -3,8 +3,8 @@
 rule figures:
     input:
         rates=rules.rates.output.published,
-        # the published outcome definitions (labels, units, groups), once the rates rule writes them
-        **{k: v for k, v in rules.rates.output.items() if k == "outcomes"},
+        # the published outcome definitions (labels, units, groups)
+        outcomes=rules.rates.output.definitions,
         models=rules.models.output.models,
         risk_ratios=rules.models.output.risk_ratios,
         flow=rules.clean.output.published_flow,
@@ -24,7 +24,7 @@ rule figures:
     conda:
         ENV
     params:
-        outcomes=config["outcomes"],
+        outcomes=outcome_params(config),
         model_outcomes=config["models"]["outcomes"],
         synthetic=SPEC["synthetic"],
         disclosure=config["disclosure"],

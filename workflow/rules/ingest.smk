@@ -20,6 +20,7 @@ rule ingest:
         implausible_share=config["validation"]["implausible_share"],
         area_lookup=AREA_LOOKUP,
         deaths=SPEC.get("deaths"),
+        outcomes=outcome_params(config),
         release=RELEASE,
         report_dir=f"{LOGS}/ingest_validation",
         code=code_hash("ingest.py"),

@@ -19,6 +19,7 @@ def main(smk):
         implausible_share=smk.params.implausible_share,
         area_lookup=smk.params.area_lookup,
         deaths=smk.params.deaths,
+        outcomes=smk.params.outcomes,
     )
 
 

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from birthgaps.core.codes import DEATH_COLUMNS as _EXTRACT_DEATH_COLUMNS
+from birthgaps.core.codes import OPTIONAL_COLUMNS
 from birthgaps.core.errors import InputError
 
 BUILTIN_PATH = Path(__file__).with_name("outcomes.yaml")
@@ -508,3 +510,18 @@ def outcome_flags(
         keep &= (frame["birth_date"] <= last_birth).to_numpy(dtype=bool, na_value=False)
     event = evaluate(outcome.numerator, frame, constants).fillna(False).astype("boolean")
     return event.where(pd.Series(keep, index=frame.index), pd.NA).astype("boolean")
+
+
+def extract_needs(outcomes: Iterable[Outcome]) -> dict[str, list[str]]:
+    """Optional extract columns each outcome needs, by outcome id ("death_date or age_at_death_days"
+    for a linked death), so ingest can stop when the extract cannot give an enabled outcome."""
+    needs = {}
+    for outcome in outcomes:
+        columns = sorted(outcome.columns & set(OPTIONAL_COLUMNS) - set(_EXTRACT_DEATH_COLUMNS))
+        if outcome.denominator == "maternities":
+            columns.insert(0, "maternity_id")
+        if outcome.needs_deaths:
+            columns.append(" or ".join(_EXTRACT_DEATH_COLUMNS))
+        if columns:
+            needs[outcome.id] = columns
+    return needs

@@ -23,6 +23,7 @@ from birthgaps.ingest.sources import (
     READER_DEFAULTS,
     expected_columns,
     load_source,
+    optional_present,
     source_missing_columns,
 )
 from birthgaps.ingest.validation import (
@@ -111,6 +112,35 @@ def _columns_issue(raw: raw_table.RawTable, source: dict, missing: list[str]) ->
         description=f"required columns are missing: {', '.join(missing)}. What to do: "
         + "; ".join(hints),
     )
+
+
+def _outcome_columns_issues(
+    raw: raw_table.RawTable, source: dict, needs: Mapping[str, list[str]], deaths_given: bool
+) -> list[Issue]:
+    """A fatal issue for each enabled outcome whose optional columns the file does not carry."""
+    present = set(optional_present(list(raw.columns), source))
+    if deaths_given:
+        present |= {"death_date", "age_at_death_days"}
+    lacking: dict[str, list[str]] = {}
+    for outcome, columns in needs.items():
+        for column in columns:
+            if not any(c in present for c in column.split(" or ")):
+                lacking.setdefault(column, []).append(outcome)
+    return [
+        Issue(
+            file=raw.path,
+            column=column,
+            rule="outcome_columns_missing",
+            severity=FATAL,
+            rows=None,
+            description=f"the outcome(s) {', '.join(outcomes)} need column {column}, which the "
+            "extract does not have. What to do: map the column in the release's source "
+            "(docs/sources.md)"
+            + (", or give a deaths extract (releases.<name>.deaths)" if "death" in column else "")
+            + f", or remove {', '.join(outcomes)} from `outcomes`",
+        )
+        for column, outcomes in lacking.items()
+    ]
 
 
 def record_keys(births: pd.DataFrame, key: str, position: int) -> pd.Series:
@@ -214,6 +244,7 @@ def ingest_release(
     implausible_share: float = IMPLAUSIBLE_SHARE,
     area_lookup: pd.DataFrame | None = None,
     deaths: Mapping | None = None,
+    needs: Mapping[str, list[str]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read, map and validate a release's file(s); return (canonical births, validation report).
 
@@ -225,6 +256,8 @@ def ingest_release(
     ``years`` when given) stops the run as the wrong column or unit (``birthgaps.ingest.plausibility``).
     ``deaths`` (``{extract, source}``, config ``releases.<name>.deaths``) is a deaths extract joined
     onto the births on ``baby_id`` (``birthgaps.ingest.deaths``; its counts are report rows).
+    ``needs`` (``core.outcomes.extract_needs``): optional columns each enabled outcome needs; a file
+    without them stops the run (``outcome_columns_missing``) rather than publish an empty outcome.
     """
     files = [str(f) for f in ([files] if isinstance(files, str | Path) else files)]
     if not files:
@@ -270,6 +303,7 @@ def ingest_release(
         if missing:
             issues.append(_columns_issue(raw, source, missing))
             continue
+        issues.extend(_outcome_columns_issues(raw, source, needs or {}, deaths is not None))
         if raw.row_problem is not None:
             issues.append(_problem_issue(raw.row_problem, path))
             continue

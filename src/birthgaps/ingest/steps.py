@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from birthgaps.core.outcomes import extract_needs, from_params
 from birthgaps.core.tables import write_table
 from birthgaps.ingest.extract import ingest_release
 from birthgaps.ingest.lookups import imd_lookup_for_release, match_counts
@@ -29,10 +30,12 @@ def ingest_step(
     implausible_share: float,
     area_lookup: Mapping | None,
     deaths: Mapping | None = None,
+    outcomes: Sequence[Mapping] = (),
 ) -> None:
     """Raw extract(s) -> canonical births (restricted parquet) and the validation report (CSV, HTML).
 
-    ``deaths`` (config ``releases.<name>.deaths``) is a deaths extract joined on ``baby_id``."""
+    ``deaths`` (config ``releases.<name>.deaths``) is a deaths extract joined on ``baby_id``;
+    ``outcomes`` (the registry's declarations) say which optional columns the extract must have."""
     title = f"Validation report: release {release}"
     births, report = ingest_release(
         list(extracts),
@@ -45,6 +48,7 @@ def ingest_step(
         implausible_share=implausible_share,
         area_lookup=load_area_lookup(area_lookup),
         deaths=deaths,
+        needs=extract_needs(from_params(outcomes).values()),
     )
     write_table(births, "births", births_out)
     write_report(report, report_csv, report_html, title=title)

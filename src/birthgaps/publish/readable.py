@@ -72,7 +72,7 @@ def _labeller(
         return (lambda v, _: "percent" if v == "%" else v), None
     if name in ("outcome", "marker"):  # a death marker is a birth outcome (death_markers)
         if definitions is None:
-            return (lambda v, _: labels.outcome_label(v)), None
+            return (lambda v, _: labels.outcome_title(v)), None
         return (lambda v, _: labels.outcome_title(v, definitions)), None
     if name in _TERM_COLUMNS:
         return (lambda v, _: labels.breakdown_label(v)), None
