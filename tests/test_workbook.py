@@ -46,7 +46,6 @@ from birthgaps.publish.presentation import MARKERS, present_table
 from birthgaps.publish.workbook import build_workbook
 from birthgaps.stats import indicators, rates
 from birthgaps.stats.comparators import comparator_table, shipped_reference_path
-from birthgaps.stats.outcome_specs import definitions_table
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -77,7 +76,7 @@ def _tiny_release(config: dict, folder: Path) -> dict[str, pd.DataFrame]:
     hidden = rates.hidden_groups(published_rates)
     tables = {
         "exclusion_flow": label_table(publish_flow(flow, rules), release, True),
-        "outcomes": label_table(definitions_table(registry(config)), release, True),
+        "outcomes": label_table(labels.outcomes_table(registry(config)), release, True),
         "rates": label_table(published_rates, release, True, basis),
         "trends": label_table(
             indicators.trends_table(cells, areas, statistics, rules, hidden), release, True, basis
@@ -529,7 +528,10 @@ def test_cells_say_what_the_codes_mean(book):
     headings, rows = _table_rows(wb["Rates"])
     column = {h: [r[i] for r in rows] for i, h in enumerate(headings)}
     assert "Preterm birth (born before 37 weeks)" in column["Outcome"]
-    assert "Low birth weight at term (born at 37 weeks or later weighing under 2,500 grams)" in column["Outcome"]
+    assert (
+        "Low birth weight at term (born at 37 weeks or later weighing under 2,500 grams)"
+        in column["Outcome"]
+    )
     assert {"Deprivation (IMD quintile)", "Ethnic group", "Mother's age (years)"} <= set(
         column["Breakdown"]
     )

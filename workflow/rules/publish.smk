@@ -10,6 +10,7 @@ rule publish:
         annex_pdf=expand(rules.appendix.output.annex_pdf, area=AREAS),
         figures=expand(rules.figures.output[0], area=AREAS),
         rates=rules.rates.output.published,
+        definitions=rules.rates.output.definitions,
         comparators=rules.comparators.output.comparators,
         models=rules.models.output,
         flow=rules.clean.output.published_flow,

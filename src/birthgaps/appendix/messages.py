@@ -482,6 +482,8 @@ def maternity_message(inputs: AppendixInputs, outcomes: list[str]) -> str | None
     for outcome in outcomes:
         row = one_row(reliable_rows(inputs.rates, inputs.area_code, outcome, "overall"), "All")
         word = None if row is None else comparison_word(row.get("comparison"))
+        if row is not None and word is None:
+            word = "not compared"  # a rate with no England (benchmark) figure to set it against
         found.setdefault(word, []).append(outcome)
     bench = markdown_escape(frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code))
     area = markdown_escape(inputs.area_name)
@@ -493,6 +495,16 @@ def maternity_message(inputs: AppendixInputs, outcomes: list[str]) -> str | None
     if found.get("similar"):
         doing = _or([were(outcome_words(o)[0]) + outcome_words(o)[0] for o in found["similar"]])
         clauses.append(f"there was no clear difference from {bench} in how often mothers {doing}")
+    if found.get("not compared"):
+        shares = []
+        for o in found["not compared"]:
+            rows = reliable_rows(inputs.rates, inputs.area_code, o, "overall")
+            short = outcome_words(o)[0]
+            shares.append(f"{value_of(one_row(rows, 'All')):.0f}% {were(short)}{short}")
+        clauses.append(
+            f"of mothers in {area}, {join_words(shares)} (there is no England figure to compare "
+            "these with)"
+        )
     if found.get(None):
         clauses.append(
             f"there were too few mothers to compare for mothers {_or([who_short(o) for o in found[None]])}"

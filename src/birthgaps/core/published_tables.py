@@ -95,8 +95,8 @@ PUBLISHED: dict[str, TableSpec] = {
                 "unit": col("Unit", "Unit of the outcome's values: `%` or `per 1,000`"),
                 "denominator": col(
                     "Denominator",
-                    "`live_births`, `total_births` (live and still) or `maternities` (one per "
-                    "delivery: twins are one maternity)",
+                    "What the outcome is a share or rate of: `live births`, `total births` (live "
+                    "and still) or `maternities` (one per delivery: twins are one maternity)",
                 ),
                 "pooling": col(
                     "Pooling",

@@ -9,29 +9,13 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from birthgaps.core.errors import InputError
-from birthgaps.core.outcomes import GROUPS, Outcome, builtin_declarations, from_params, registry
+from birthgaps.core.outcomes import Outcome, builtin_declarations, from_params, registry
 from birthgaps.core.settings import schema_defaults
 
 #: Registry polarity -> the polarity words of ``birthgaps.stats.intervals.compare_with_benchmark``.
 POLARITY_WORDS = {"lower_is_better": "low_is_good", "higher_is_better": "high_is_good"}
 
 #: Columns of the published definitions table (``tables/outcomes.csv``), after the label columns.
-DEFINITION_COLUMNS = [
-    "outcome",
-    "label",
-    "group",
-    "group_label",
-    "definition",
-    "short",
-    "measure",
-    "unit",
-    "denominator",
-    "pooling",
-    "year_basis",
-    "polarity",
-    "modelled",
-    "fingertips_id",
-]
 
 
 def resolve_outcomes(
@@ -95,31 +79,3 @@ def rolling_counts(summed: pd.DataFrame, pooling: Mapping[str, int]) -> pd.DataF
             period = inside.groupby(keys, sort=True)[["events", "denominator"]].sum()
             frames.append(period.reset_index().assign(group=label)[summed.columns])
     return pd.concat(frames, ignore_index=True)
-
-
-def definitions_table(outcomes: Mapping[str, Outcome]) -> pd.DataFrame:
-    """One row per enabled outcome, in config order: what it counts, its unit and how it is
-    reported (the published ``tables/outcomes.csv``; later stages take labels and units from it)."""
-    records = [
-        {
-            "outcome": o.id,
-            "label": o.label,
-            "group": o.group,
-            "group_label": GROUPS[o.group],
-            "definition": o.definition,
-            "short": o.short,
-            "measure": o.measure,
-            "unit": o.unit,
-            "denominator": o.denominator,
-            "pooling": o.pooling,
-            "year_basis": o.year_basis,
-            "polarity": o.polarity,
-            "modelled": bool(o.modelled),
-            "fingertips_id": o.fingertips,
-        }
-        for o in outcomes.values()
-    ]
-    out = pd.DataFrame.from_records(records, columns=DEFINITION_COLUMNS)
-    out["fingertips_id"] = pd.array(out["fingertips_id"], dtype="Int64")
-    out["modelled"] = out["modelled"].astype(bool)
-    return out

@@ -10,6 +10,7 @@ import pandas as pd
 
 from birthgaps.clean.cleaning import quintile_basis
 from birthgaps.core.errors import InputError
+from birthgaps.core.labels import outcomes_table
 from birthgaps.core.outcomes import from_params
 from birthgaps.core.provenance import label_table
 from birthgaps.core.tables import read_table
@@ -25,7 +26,6 @@ from birthgaps.stats.comparators import (
 )
 from birthgaps.stats.funnel_table import funnel_points, publish_funnel
 from birthgaps.stats.inequality_table import inequality_table, publish_inequality
-from birthgaps.stats.outcome_specs import definitions_table
 from birthgaps.stats.rates import (
     compute_rates,
     detailed_ethnicity,
@@ -167,7 +167,7 @@ def rates_step(
     published = publish_rates(rates, disclosure, statistics, previous=previous, outcomes=declared)
     _write_published(published, published_out, release, synthetic, quintile_basis(deprivation))
     if definitions_out is not None:
-        _write_published(definitions_table(declared), definitions_out, release, synthetic)
+        _write_published(outcomes_table(declared), definitions_out, release, synthetic)
 
 
 def trends_step(
