@@ -10,16 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from birthgaps.core.labels import OUTCOME_TABLE_COLUMNS
+from birthgaps.core.labels import outcomes_table as definitions_table
 from birthgaps.core.outcomes import builtin_declarations, registry
 from birthgaps.core.settings import schema_defaults
 from birthgaps.stats import linked_counts
 from birthgaps.stats.comparators import comparator_table
-from birthgaps.stats.outcome_specs import (
-    DEFINITION_COLUMNS,
-    definitions_table,
-    resolve_outcomes,
-    rolling_periods,
-)
+from birthgaps.stats.outcome_specs import resolve_outcomes, rolling_periods
 from birthgaps.stats.rates import compute_rates, grouped_counts, publish_rates, rate_statistics
 from birthgaps.stats.steps import comparators_step, rates_step
 
@@ -189,7 +186,7 @@ def test_a_rolling_period_beyond_englands_years_is_not_compared():
 def test_definitions_table_follows_the_registry():
     outcomes = registry(_config(["infant", "preterm", "smoking_at_delivery"]))
     table = definitions_table(outcomes)
-    assert list(table.columns) == DEFINITION_COLUMNS
+    assert list(table.columns) == list(OUTCOME_TABLE_COLUMNS)
     assert list(table["outcome"]) == ["infant", "preterm", "smoking_at_delivery"]
     rows = table.set_index("outcome")
     assert (
