@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from support.cleaned import birth_outcomes_only
 
 from birthgaps.clean.cells import make_cells
 from birthgaps.clean.cleaning import clean_births, quintile_basis
@@ -41,7 +42,7 @@ NHS_WORDING = ("1 to 7", "nearest 5", "NHS England")
 
 def _ons_config(repo_config: dict) -> dict:
     """The demo config with ``disclosure.rule_set: ons_births`` and no thresholds of its own."""
-    config = copy.deepcopy(repo_config)
+    config = birth_outcomes_only(repo_config)  # the births extract alone, no linked deaths
     config["disclosure"] = {"rule_set": "ons_births"}
     return validate_config(config)
 

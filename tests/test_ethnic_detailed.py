@@ -7,12 +7,12 @@ is shown to succeed when secondary suppression ignores that hierarchy.
 
 from __future__ import annotations
 
-import copy
 import functools
 
 import numpy as np
 import pandas as pd
 import pytest
+from support.cleaned import birth_outcomes_only
 
 import birthgaps.stats.rates as rates_module
 from birthgaps.appendix import findings, frames, inputs, tables
@@ -54,7 +54,7 @@ PARENT = {
 def release(repo_config) -> dict:
     """A small synthetic release (about 6,000 live births, three areas): clean births, both cell
     tables, unrounded rates with the detailed breakdown, and the settings."""
-    config = copy.deepcopy(repo_config)
+    config = birth_outcomes_only(repo_config)  # the births extract alone, no linked deaths
     settings = config["synthetic"]
     settings["live_births"] = 6000
     years = config["releases"][config["release"]]["years"]

@@ -6,11 +6,10 @@ additive sets), and it is shown to succeed when secondary suppression is switche
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pandas as pd
 import pytest
+from support.cleaned import birth_outcomes_only
 
 from birthgaps.clean.cells import make_cells
 from birthgaps.clean.cleaning import clean_births
@@ -31,7 +30,7 @@ COUNTS = ["events", "denominator"]
 @pytest.fixture(scope="module")
 def demo_rates(repo_config) -> tuple[pd.DataFrame, dict]:
     """Unrounded rates of a small synthetic release (about 6,000 live births, three areas)."""
-    config = copy.deepcopy(repo_config)
+    config = birth_outcomes_only(repo_config)  # the births extract alone, no linked deaths
     settings = config["synthetic"]
     settings["live_births"] = 6000
     years = config["releases"][config["release"]]["years"]

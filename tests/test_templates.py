@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from support.fakes import fake_outcomes_table
 
 from birthgaps.appendix import blocks, figures, notes, sections, wording
 from birthgaps.appendix import inputs as reading
@@ -22,6 +23,7 @@ SHORT = REPO / "notebooks" / "examples" / "short_appendix.ipynb"
 AREA, AREA_NAME = "X06000001", "Northbrook"
 TABLES = (
     "rates",
+    "outcomes",
     "models",
     "flow",
     "trends",
@@ -53,6 +55,7 @@ def tables_and_figures(
     root = tmp_path_factory.mktemp("templates")
     frames = {**fake_indicator_tables, "models": fake_models, "flow": fake_flow}
     frames.update(fake_model_tables)
+    frames["outcomes"] = fake_outcomes_table()
     parameters = {
         "release": "demo",
         "release_label": "Demo release (synthetic data, fictional areas)",
