@@ -1,4 +1,4 @@
-# birthgaps: inequalities in preterm birth and low birth weight by deprivation and ethnicity.
+# birthgaps: inequalities in birth outcomes (mortality, preterm birth, low birth weight, maternity) by deprivation and ethnicity.
 # Thin on purpose: configuration, validation before any work, the rules, and the final targets.
 import sys
 from pathlib import Path
