@@ -14,14 +14,18 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from birthgaps.core.codes import DELIVERY_METHODS, OPTIONAL_COLUMNS
 from birthgaps.ingest import parsing
-from birthgaps.ingest.sources import BUILTIN_RECODES
+from birthgaps.ingest.sources import BUILTIN_RECODES, GESTATION_PATTERN
 from birthgaps.ingest.validation import OPTIONAL_DTYPES, Issue, mask_issue
 
 #: A delivery method written as a number: 7, 07 or 7.0 read as the code "7".
 DELIVERY_CODE = re.compile(r"0?(?P<code>[0-9])(?:\.0*)?")
+#: Booking gestation as weeks+days text: as ``GESTATION_PATTERN`` but up to three digits of
+#: weeks, since a mistyped booking date gives e.g. ``142+5`` (read, then judged implausible).
+BOOKING_PATTERN = GESTATION_PATTERN.replace("[0-9]{1,2})", "[0-9]{1,3})", 1)
 #: A BMI as written: digits with an optional decimal part (a comma decimal is not read).
 BMI_NUMBER = re.compile(r"\+?[0-9]{1,4}(?:\.[0-9]*)?")
 
@@ -61,10 +65,18 @@ def _bmi(array: pa.Array) -> tuple[pd.Series, np.ndarray]:
 
 
 def _booking(array: pa.Array, form: str, thousands: str | None) -> tuple[pd.Series, np.ndarray]:
-    """Days from booking gestation written as days, completed weeks or weeks+days text."""
+    """Days from booking gestation written as days, completed weeks or weeks+days text.
+
+    A booking dated before the pregnancy began is read with a leading minus applying to the
+    whole weeks+days (``-0+1`` is -1 day, ``-2+0`` -14 days), and a mistyped one
+    may run to three digits of weeks (``142+5``): both are read so that they are judged
+    implausible later (``birthgaps.clean.indicators``), not unreadable here."""
     if form == "weeks_plus_days_text":
-        weeks, days, bad = parsing.gestation_text(array)
-        return (weeks * 7 + days.fillna(0)).astype("Int64"), bad
+        negative = pc.fill_null(pc.starts_with(array, "-"), False).to_numpy(zero_copy_only=False)
+        magnitude = parsing.map_unique(array, lambda v: v[1:].lstrip() if v[:1] == "-" else v)
+        weeks, days, bad = parsing.gestation_text(magnitude, BOOKING_PATTERN)
+        total = (weeks * 7 + days.fillna(0)).astype("Int64")
+        return total.mask(pd.Series(negative), -total).astype("Int64"), bad
     values, bad = parsing.integers(array, thousands)
     return (values * 7 if form == "weeks" else values).astype("Int64"), bad
 

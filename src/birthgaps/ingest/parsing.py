@@ -103,10 +103,12 @@ def human_date_format(date_format: str) -> str:
     return date_format
 
 
-def gestation_text(array: pa.Array) -> tuple[pd.Series, pd.Series, np.ndarray]:
+def gestation_text(
+    array: pa.Array, pattern: str = GESTATION_PATTERN
+) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Weeks and days from text such as ``38+4``; entries in no recognised form are bad."""
     uniques, positions = distinct(array)
-    parts = uniques.str.extract(GESTATION_PATTERN)
+    parts = uniques.str.extract(pattern)
     ok = parts["weeks"].notna().to_numpy(dtype=bool)
     out = []
     for name in ("weeks", "days"):

@@ -548,7 +548,11 @@ def _booking_text(days: pd.Series, form: str) -> pd.Series:
     """Booking gestation in days written in a source's ``booking_gestation.format`` (exact only)."""
     days = days.astype("Int64")
     if form == "weeks_plus_days_text":
-        return ((days // 7).astype("string") + "+" + (days % 7).astype("string")).astype("string")
+        # a negative booking (dirt) with a minus on the whole weeks+days (-0+1), as ingest reads it
+        size = days.abs()
+        sign = days.lt(0).map({True: "-", False: ""}).astype("string")
+        text = sign + (size // 7).astype("string") + "+" + (size % 7).astype("string")
+        return text.astype("string")
     if form == "weeks":
         raise InputError(
             "to_layout writes booking gestation in days or weeks+days only (no exact inverse)",
