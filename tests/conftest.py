@@ -22,11 +22,17 @@ from support.fakes import (
 )
 from support.workflow import snakemake, tiny_config, write_config
 
+from birthgaps.core.outcomes import registry
+
 
 @pytest.fixture(scope="session")
 def repo_config() -> dict:
-    """The demo config as committed (read-only: tests copy before changing it)."""
-    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    """The demo config as committed, with ``models.outcomes`` filled as ``validate_config`` fills it
+    (the outcomes declared modelled); read-only: tests copy before changing it."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    modelled = [o.id for o in registry(config).values() if o.modelled]
+    config["models"].setdefault("outcomes", modelled)
+    return config
 
 
 @pytest.fixture

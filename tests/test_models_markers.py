@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_models_outcomes import (
+from support.model_births import (
     COMPLETE_TO,
     DEFINITIONS,
     PRETERM_AMONG_DEATHS,

@@ -14,7 +14,10 @@ import pandas as pd
 import pytest
 from support.fakes import FAKE_AREAS
 
+from birthgaps.core.errors import InputError
+from birthgaps.core.settings import validate_config
 from birthgaps.models.areas import model_tables
+from birthgaps.models.options import model_settings
 from birthgaps.models.protect import empty_table_notes, publish_model_tables
 from birthgaps.models.release import PreviousModels, fit_area_models
 from birthgaps.models.tables import EMPTY_REASONS, MODEL_OUTPUTS, TABLE_KEYS
@@ -25,12 +28,18 @@ def _as_text(table: pd.DataFrame) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(table.to_csv(index=False)), dtype=str, keep_default_na=False)
 
 
-@pytest.fixture(scope="module")
-def models(repo_config) -> dict:
-    """The demo's models: block with one outcome (enough here, and half the fitting)."""
-    models = copy.deepcopy(repo_config["models"])
+def _demo_models(repo_config: dict) -> dict:
+    """The demo's models: block as the workflow passes it (validated: ``outcomes`` filled with the
+    enabled outcomes declared ``modelled: true``), with its first outcome only (enough here)."""
+    models = validate_config(copy.deepcopy(repo_config))["models"]
     models["outcomes"] = models["outcomes"][:1]
     return models
+
+
+@pytest.fixture(scope="module")
+def models(repo_config) -> dict:
+    """The demo's models: block with one outcome (enough here, and a fraction of the fitting)."""
+    return _demo_models(repo_config)
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +80,7 @@ def test_areas_whose_data_did_not_change_keep_the_previous_rows(
 
 
 def test_the_empty_table_notes_quote_the_configured_threshold(fake_cells, fake_rates, repo_config):
-    models = copy.deepcopy(repo_config["models"])
-    models["outcomes"] = models["outcomes"][:1]
+    models = _demo_models(repo_config)
     models["interaction"] = {**(models.get("interaction") or {}), "stratified": "when_significant"}
     models["interaction"]["p_threshold"] = 1e-300  # no interaction is that significant
     published, notes = fit_area_models(
@@ -80,3 +88,12 @@ def test_the_empty_table_notes_quote_the_configured_threshold(fake_cells, fake_r
     )
     assert published["stratified"].empty
     assert "p < 1e-300" in notes[MODEL_OUTPUTS["stratified"]]
+
+
+def test_a_models_block_without_outcomes_stops_with_the_key_to_set(repo_config):
+    """Their default needs the whole config (validate_config fills it): a bare models: block
+    without ``outcomes`` is an InputError naming the key, not a KeyError."""
+    models = copy.deepcopy(repo_config["models"])
+    models.pop("outcomes", None)
+    with pytest.raises(InputError, match="models.outcomes"):
+        model_settings(models)

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from support.fakes import FAKE_AREAS, fake_cell_table
 
+from birthgaps.core.outcomes import MEASURES
 from birthgaps.stats import indicators
 from birthgaps.stats.rates import (
     compute_rates,
@@ -264,13 +265,17 @@ def test_a_late_record_leaves_the_exclusion_flow_unchanged():
 
 def test_published_percentages_are_within_the_rounding_bound_of_the_exact_ones():
     """Counts within 2 of the truth move a percentage by at most 100 x 2 x (1 + p) / n points
-    (docs/disclosure.md, "What it costs in accuracy"), plus half of the last published decimal."""
+    (docs/disclosure.md, "What it costs in accuracy"), plus half of the last published decimal;
+    a rate per 1,000 by at most 1,000 x 2 x (1 + p) / n (the same bound on its own scale)."""
     exact = compute_rates(fake_cell_table(), FAKE_AREAS, SETTINGS)
     published = publish_rates(exact, RULES, SETTINGS)
     shown = published["value"].notna()
     assert shown.sum() > 100
+    scales = {unit: scale for scale, unit in MEASURES.values()}
+    scale = published["unit"].astype("object").map(scales)
+    assert scale.notna().all() and set(scale[shown]) == {100, 1000}  # both units are checked
     p = exact["events"] / exact["denominator"]
-    bound = 100 * 2 * (1 + p) / published["denominator"].astype("float64") + 0.005
+    bound = scale * 2 * (1 + p) / published["denominator"].astype("float64") + 0.005
     error = (published["value"] - exact["value"]).abs()
     assert (error[shown] <= bound[shown]).all()
     assert (error[shown] > 0.005).any()  # the rounding does cost something

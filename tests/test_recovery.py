@@ -79,7 +79,7 @@ def test_adjusted_odds_ratios_within_three_se_of_truth_large_release(config: dic
     """One large release (800,000 live births, the demo seed): every adjusted OR near the truth."""
     true_or = config["synthetic"]["true_odds_ratios"]
     cells = release_cells(config, seed=config["synthetic"]["seed"], live_births=800_000)
-    table = models_table(cells, config["models"], config["areas"])
+    table = models_table(cells, {**config["models"], "outcomes": OUTCOMES}, config["areas"])
     pooled = with_truth(table[table["area_code"] == "ALL"], true_or)
 
     assert len(pooled) == 26 == expected_parameters(true_or)
@@ -107,7 +107,7 @@ def test_confidence_interval_coverage_over_synthetic_releases(config: dict) -> N
     method fails it roughly 0.5-2.5% of the time rather than 0.1% (docs/models.md).
     """
     true_or = config["synthetic"]["true_odds_ratios"]
-    m = config["models"]
+    m = {**config["models"], "outcomes": OUTCOMES}
     results = []
     for seed in PIPELINE_SEEDS:
         cells = release_cells(config, seed=seed, live_births=60_000)
@@ -182,7 +182,7 @@ def simulate_pattern_cells(true_or: dict, seed: int, n_births: int = 60_000) -> 
 def test_confidence_interval_coverage_direct_simulation(config: dict) -> None:
     """100 cell tables from the true logistic model: 95% Wald intervals cover about 95%."""
     true_or = config["synthetic"]["true_odds_ratios"]
-    m = config["models"]
+    m = {**config["models"], "outcomes": OUTCOMES}
     results = []
     for seed in DIRECT_SEEDS:
         cells = simulate_pattern_cells(true_or, seed)

@@ -74,6 +74,15 @@ class Settings:
 
 def model_settings(model_config: dict) -> Settings:
     """Read ``models:``; an interaction or excess setting that does not fit the model stops the run."""
+    if "outcomes" not in model_config:
+        # its default (the enabled outcomes declared ``modelled: true``) needs the whole config:
+        # core.settings.validate_config fills it; a bare ``models:`` mapping cannot
+        raise InputError(
+            "models.outcomes is not set: the models need the outcomes they fit",
+            key="models.outcomes",
+            hint="pass the models: block of a validated config (core.settings.validate_config "
+            "fills it with the enabled outcomes declared `modelled: true`), or list them",
+        )
     exposures = list(model_config["exposures"])
     model_config = {**SCHEMA_DEFAULTS, **model_config}
     adjust_for = list(model_config["adjust_for"])
