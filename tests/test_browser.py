@@ -257,7 +257,11 @@ def committee(rendered, published, tmp_path_factory) -> dict:
 
 def test_committee_page_opens_with_the_title_and_the_key_messages(committee):
     text = committee["text"]
-    title = f"{AREA_NAME}: inequalities in preterm birth and low birth weight"
+    # the title names what the fake release covers, mortality first as in the key messages
+    title = (
+        f"{AREA_NAME}: inequalities in infant mortality, preterm birth, low birth weight and "
+        "emergency caesarean section"
+    )
     start = text.index(title)
     # only the synthetic-data banner comes before the title
     assert text[:start].strip().startswith("SYNTHETIC DATA") and start < 300

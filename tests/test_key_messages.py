@@ -635,3 +635,26 @@ def test_key_messages_of_the_published_fake_appendix_are_readable(published):
     assert 5 <= len(items) <= 8
     assert flesch(items) >= 60
     assert not any(BANNED.search(messages.plain_text(m)) for m in items)
+
+
+def test_a_maternity_indicator_without_an_england_figure_is_given_as_a_share(england):
+    """England publishes no figure for some maternity indicators: the message gives the area's
+    share and says there is nothing to compare it with, never 'too few mothers'."""
+    rates = england["rates"].copy()
+    rows = rates["outcome"] == "emergency_caesarean"
+    rates.loc[rows, "benchmark"] = float("nan")
+    rates.loc[rows, "comparison"] = "Not compared"
+    inputs = make_inputs(england, rates=rates)
+    share = rates[rows & (rates["area_code"] == NORTHBROOK) & (rates["dimension"] == "overall")][
+        "value"
+    ].iloc[0]
+    message = messages.maternity_message(inputs, ["emergency_caesarean"])
+    assert message == (
+        f"Of mothers in Northbrook, {whole_percent(share)} were delivered by emergency caesarean; "
+        "there is no England figure to compare this with (see [Maternity indicators]"
+        "(#maternity-indicators))."
+    )
+    items = messages.message_list(inputs)
+    assert message in items and not any("too few mothers" in m for m in items)
+    assert flesch(items) >= 60
+    assert not any(BANNED.search(messages.plain_text(m)) for m in items)

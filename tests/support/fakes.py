@@ -741,7 +741,8 @@ FAKE_ENGLAND = {
     "preterm": {"all": 7.4, **{str(y): 7.4 for y in FAKE_YEARS}},
     "lbw": {"all": 6.9, **{str(y): 6.9 for y in FAKE_YEARS}},
     "term_lbw": {"all": 2.8, **{str(y): 2.8 for y in FAKE_YEARS}},
-    "infant": {"all": 4.2, **{str(y): 4.2 for y in FAKE_YEARS}},
+    # infant mortality is published in rolling three-year periods: England's value per period
+    "infant": {"all": 4.2, **{f"{y - 2}-{y}": 4.2 for y in FAKE_YEARS[2:]}},
     "emergency_caesarean": {"all": 16.5, **{str(y): 16.5 for y in FAKE_YEARS}},
 }
 

@@ -43,6 +43,7 @@ from birthgaps.appendix.wording import (
     DIMENSION_LABELS,
     as_unit,
     comparison_phrase,
+    denominator_heading,
     fmt_ci,
     fmt_gap,
     fmt_value,
@@ -508,7 +509,7 @@ def funnel_plot(
         ax.set_xlim(x_min, x_max)
         ax.set_ylim(max(0.0, y_low - pad), y_high + pad)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.set_xlabel(f"Live births in the denominator ({rounded(disclosure)})")
+        ax.set_xlabel(f"{denominator_heading(outcome)} in the denominator ({rounded(disclosure)})")
         ax.set_ylabel(value_axis(outcome))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
         notes = [
@@ -528,7 +529,8 @@ def funnel_plot(
 
     described = "; ".join(
         f"{p['area_name']}{'' if p['row_type'] == 'area' else ' ' + _point_period(p)} "
-        f"{fmt_value(p['value'], outcome)} of {int(p['denominator']):,} births "
+        f"{fmt_value(p['value'], outcome)} of {int(p['denominator']):,} "
+        f"{denominator_heading(outcome).lower()} "
         f"({significance_phrase(str(p['significance']))})"
         for _, p in points[mine].iterrows()
     )

@@ -56,6 +56,7 @@ from birthgaps.appendix.wording import (
     join_words,
     lower_first,
     natural_frequency,
+    whole_percent,
 )
 from birthgaps.core import labels
 from birthgaps.core.codes import IMD_QUINTILES, NOT_STATED, UNKNOWN
@@ -500,10 +501,13 @@ def maternity_message(inputs: AppendixInputs, outcomes: list[str]) -> str | None
         for o in found["not compared"]:
             rows = reliable_rows(inputs.rates, inputs.area_code, o, "overall")
             short = outcome_words(o)[0]
-            shares.append(f"{value_of(one_row(rows, 'All')):.0f}% {were(short)}{short}")
+            shares.append(f"{whole_percent(value_of(one_row(rows, 'All')))} {were(short)}{short}")
+        # the benchmark's name (England, a region) as a word before "figure"
+        name = "benchmark" if bench == "the benchmark" else bench
+        these = "this" if len(shares) == 1 else "these"
         clauses.append(
-            f"of mothers in {area}, {join_words(shares)} (there is no England figure to compare "
-            "these with)"
+            f"of mothers in {area}, {join_words(shares)}; there is no {name} figure to compare "
+            f"{these} with"
         )
     if found.get(None):
         clauses.append(
