@@ -4,7 +4,7 @@ each one and saving it as PNG, SVG and alt text (``write_area_figures``); files 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,7 @@ def figure_specs(
     *,
     indicators: bool = True,
     risk_ratios: bool = True,
+    trend_outcomes: Collection[str] | None = None,
 ) -> list[FigureSpec]:
     """The figures of one area, in appendix order; stems are file names without extension.
 
@@ -74,7 +75,8 @@ def figure_specs(
     outcome, the trend against the benchmark, the slope index of inequality
     and the funnel plot; ``risk_ratios`` adds, per modelled outcome, the forest plot of risk ratios
     (``{outcome}_risk_ratios``) after that of odds ratios. Snakemake can expand its outputs from the
-    config with this (each stem gives .png, .svg, .txt).
+    config with this (each stem gives .png, .svg, .txt). ``trend_outcomes`` (default: all) are
+    those with a year breakdown (``frames.outcomes_with_years``): only they get a trend chart.
     """
     specs: list[FigureSpec] = [
         FigureSpec(f"{group}_vs_benchmark", "dots", group=group, outcomes=tuple(members))
@@ -86,7 +88,7 @@ def figure_specs(
             FigureSpec(f"{outcome}_by_{dimension}", "group", outcome, dimension)
             for dimension in dimensions
         )
-        if indicators:
+        if indicators and (trend_outcomes is None or outcome in trend_outcomes):
             specs.append(FigureSpec(f"{outcome}_trend", "trend", outcome, "year"))
             specs.append(FigureSpec(f"{outcome}_sii", "sii", outcome, "imd_quintile"))
             specs.append(FigureSpec(f"{outcome}_funnel", "funnel", outcome))
@@ -114,6 +116,7 @@ def area_figure_specs(
         dimensions,
         indicators=indicators,
         risk_ratios=risk_ratios,
+        trend_outcomes=frames.outcomes_with_years(rates, area_code),
     )
 
 

@@ -248,6 +248,15 @@ def order_groups(dimension: str, groups: Iterable[str]) -> list[str]:
     return [g for g in known if g in groups] + sorted(g for g in groups if g not in known)
 
 
+def outcomes_with_years(rates: pd.DataFrame, area_code: str) -> set[str]:
+    """Outcomes with a year (or rolling-period) breakdown for an area: a pooled outcome has none
+    in a release shorter than one period, so it gets no trend chart or yearly table."""
+    rows = rates[
+        (rates["area_code"].astype("string") == str(area_code)) & (rates["dimension"] == "year")
+    ]
+    return set(rows["outcome"].dropna())
+
+
 def outcomes_in(table: pd.DataFrame, area_code: str) -> list[str]:
     """Outcomes with rows for an area, in the order of the definitions table (the config's)."""
     present = set(

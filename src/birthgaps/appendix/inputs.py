@@ -458,7 +458,12 @@ def load_appendix_inputs(
         )
     outcomes = frames.outcomes_in(rates, area_code)
     model_outcomes = frames.outcomes_in(models, area_code)
-    specs = figures.figure_specs(outcomes, model_outcomes, risk_ratios=not risk_ratios.empty)
+    specs = figures.figure_specs(
+        outcomes,
+        model_outcomes,
+        risk_ratios=not risk_ratios.empty,
+        trend_outcomes=frames.outcomes_with_years(rates, area_code),
+    )
     figures_dir = Path(figures_dir)
     missing = [
         f"{spec.stem}{ext}"

@@ -395,9 +395,21 @@ def trends_section(inputs: AppendixInputs, outcome: str | None = None) -> Sectio
     trends."""
     bench = frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code)
     parts = []
+    with_years = frames.outcomes_with_years(inputs.rates, inputs.area_code)
     for name in _outcomes(inputs, outcome):
         label = outcome_label(name)
         part = Section(f"{label}: trend and comparison with {bench}", 3)
+        if name not in with_years:
+            part.blocks.append(
+                Sentences(
+                    [
+                        f"{label} is given for three-year periods, and the release covers fewer "
+                        "years than one period: there is no trend to show."
+                    ]
+                )
+            )
+            parts.append(part)
+            continue
         sentences = indicator_tables.trend_sentences(inputs, name)
         if sentences:
             part.blocks.append(Sentences(sentences))
