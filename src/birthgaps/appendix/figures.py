@@ -84,12 +84,15 @@ def figure_specs(
     ]
     for outcome in detailed_outcomes(outcomes, model_outcomes):
         specs.append(FigureSpec(f"{outcome}_by_imd_quintile", "imd", outcome, "imd_quintile"))
+        has_years = trend_outcomes is None or outcome in trend_outcomes
         specs.extend(
             FigureSpec(f"{outcome}_by_{dimension}", "group", outcome, dimension)
             for dimension in dimensions
+            if dimension != "year" or has_years
         )
-        if indicators and (trend_outcomes is None or outcome in trend_outcomes):
+        if indicators and has_years:
             specs.append(FigureSpec(f"{outcome}_trend", "trend", outcome, "year"))
+        if indicators:
             specs.append(FigureSpec(f"{outcome}_sii", "sii", outcome, "imd_quintile"))
             specs.append(FigureSpec(f"{outcome}_funnel", "funnel", outcome))
     for outcome in model_outcomes:
