@@ -19,7 +19,6 @@ from birthgaps.appendix import (
     indicator_tables,
     messages,
     model_tables,
-    notes,
     tables,
     wording,
 )
@@ -35,10 +34,14 @@ from birthgaps.appendix.blocks import (
     synthetic_notice,
 )
 from birthgaps.appendix.findings import funnel_finding, model_finding
+from birthgaps.appendix.group_sections import GROUP_HEADINGS as GROUP_HEADINGS
+from birthgaps.appendix.group_sections import death_marker_blocks as death_marker_blocks
+from birthgaps.appendix.group_sections import group_chart
+from birthgaps.appendix.group_sections import groups_section as groups_section
 from birthgaps.appendix.inputs import AppendixInputs, empty_note_sentence
+from birthgaps.appendix.titles import title_topics
 from birthgaps.appendix.wording import outcome_label
-from birthgaps.core import labels, methods
-from birthgaps.core.outcomes import GROUPS
+from birthgaps.core import methods
 
 #: The method statements of 'Data and methods' written from the resolved settings: key -> (lead
 #: word, statement of ``core.methods`` from the settings).
@@ -90,45 +93,6 @@ ANNEX_SUFFIX = "_annex"
 def annex_file(area_code: str, extension: str = "html") -> str:
     """File name of an area's technical annex (the committee document is ``{area_code}.html``)."""
     return f"{area_code}{ANNEX_SUFFIX}.{extension}"
-
-
-#: Built-in outcomes named in the page title by a wider topic: stillbirths (and the perinatal
-#: rate, which counts them) as stillbirth; deaths of live-born babies as infant mortality; very
-#: preterm birth and very low or term low birth weight under preterm birth and low birth weight.
-TITLE_TOPICS = {
-    "stillbirth": "stillbirth",
-    "perinatal": "stillbirth",
-    "early_neonatal": "infant mortality",
-    "neonatal": "infant mortality",
-    "postneonatal": "infant mortality",
-    "infant": "infant mortality",
-    "infant_by_death_year": "infant mortality",
-    "very_preterm": "preterm birth",
-    "very_lbw": "low birth weight",
-    "term_lbw": "low birth weight",
-}
-
-#: The title's order of outcome groups: mortality first, as the key messages lead with it.
-TITLE_GROUP_ORDER = ("mortality", "birth_outcomes", "maternity")
-
-
-def title_topics(outcomes) -> list[str]:
-    """What the release covers, in title words: per group (mortality first) the distinct topics of
-    its outcomes (``TITLE_TOPICS``, else the outcome's label); a group of two or more maternity
-    indicators as 'maternity indicators'."""
-    groups = figures.outcome_groups(outcomes)
-    order = [g for g in TITLE_GROUP_ORDER if g in groups] + [
-        g for g in groups if g not in TITLE_GROUP_ORDER
-    ]
-    topics: list[str] = []
-    for group in order:
-        members = groups[group]
-        if group == "maternity" and len(members) > 1:
-            found = [GROUPS["maternity"].lower()]
-        else:
-            found = [TITLE_TOPICS.get(o) or _lower(o) for o in members]
-        topics += [t for t in dict.fromkeys(found) if t not in topics]
-    return topics
 
 
 def title(inputs: AppendixInputs, annex: bool = False) -> Section:
@@ -214,26 +178,11 @@ def committee_charts(inputs: AppendixInputs) -> list[Section]:
         if charts:
             anchor = messages.SECTION_ANCHORS.get(topic, default)
             parts.append(Section(heading, 2, list(charts), anchor=anchor))
-    maternity = _group_chart(inputs, "maternity")
+    maternity = group_chart(inputs, "maternity")
     if maternity is not None:  # every maternity indicator against the benchmark, in one chart
         anchor = messages.SECTION_ANCHORS["maternity"]
         parts.append(Section("Maternity indicators", 2, [maternity], anchor=anchor))
     return parts
-
-
-def _group_chart(inputs: AppendixInputs, group: str) -> Figure | None:
-    """The group's dot chart against the benchmark, with a one-line caption (None without one)."""
-    stem = f"{group}_vs_benchmark"
-    if not any(s.stem == stem for s in inputs.specs):
-        return None
-    if not (inputs.figures_dir / f"{stem}.png").exists():
-        return None
-    figure = figure_block(inputs.figures_dir, stem)
-    bench = frames.benchmark_label_of(inputs.rates, area_code=inputs.area_code)
-    period = f", {inputs.period}" if inputs.period else ""
-    figure.caption = f"{GROUP_HEADINGS[group]} in {inputs.area_name} compared with {bench}{period}."
-    figure.describe = False
-    return figure
 
 
 def methods_box(inputs: AppendixInputs) -> Section:
@@ -282,59 +231,6 @@ def method_bullets(inputs: AppendixInputs, *keys: str) -> Sentences:
         lead, statement = METHOD_STATEMENTS[key]
         items.append(f"**{lead}.** {statement(inputs)}")
     return Sentences(items, markdown=True)
-
-
-def groups_section(inputs: AppendixInputs) -> Section:
-    """A section per enabled outcome group (birth outcomes, mortality, maternity indicators): its
-    dot chart against the benchmark, a table of every outcome in it, and the group's notes (the
-    pooled periods of mortality, the collider-bias caution with the deaths' markers)."""
-    parts = []
-    for group, members in figures.outcome_groups(inputs.outcomes).items():
-        part = Section(GROUP_HEADINGS[group], 3)
-        chart = _group_chart(inputs, group)
-        if chart is not None:
-            chart.describe = True
-            part.blocks.append(chart)
-        period = f", {inputs.period}" if inputs.period else ""
-        part.blocks.append(
-            _table(
-                indicator_tables.format_group_table(inputs, members),
-                f"{GROUP_HEADINGS[group]} in {inputs.area_name}{period}",
-            )
-        )
-        pooled = [o for o in members if labels.outcome_words(o).pooling == "rolling_3"]
-        if pooled:
-            names = wording.join_words([_lower(o) for o in pooled])
-            part.blocks.append(
-                _paragraph(
-                    f"Year by year, {names} {'is' if len(pooled) == 1 else 'are'} given for "
-                    "rolling three-year periods (as Fingertips publishes them for local areas): "
-                    "single years hold too few deaths for a reliable rate."
-                )
-            )
-        if group == "mortality":
-            part.blocks += death_marker_blocks(inputs)
-        parts.append(part)
-    return Section("", 2, parts)
-
-
-def death_marker_blocks(inputs: AppendixInputs) -> list:
-    """The share of the area's infant deaths that were preterm or of low birth weight (the models
-    stage's death markers table), always with the collider-bias caution; nothing without it."""
-    if inputs.death_markers.empty:
-        return []
-    frame = model_tables.format_death_markers_table(inputs)
-    if frame.empty:
-        return []
-    blocks: list = [
-        _table(frame, f"Deaths that were preterm or of low birth weight, {inputs.area_name}")
-    ]
-    blocks.append(_paragraph(notes.collider_caution()))
-    return blocks
-
-
-#: Heading of each outcome group's section (``core.outcomes.GROUPS``).
-GROUP_HEADINGS = GROUPS
 
 
 def definitions(inputs: AppendixInputs) -> Table:
