@@ -230,3 +230,28 @@ def test_deaths_by_year_of_death_leave_out_the_first_year():
     # by year of death every live birth of a year counts, whatever its follow-up
     complete = make_cells(frame, [by_death], complete_to=pd.Timestamp("2021-12-31"))
     assert complete["denominator"].sum() == 2  # the live births of 2021: e and f (d is still)
+
+
+def test_rule_params_are_the_same_in_every_process():
+    """Snakemake re-runs a rule whose params changed: the declarations must not depend on the
+    process's string-hash seed (a set's order does), or every run would redo every rule."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, yaml; from birthgaps.core.settings import validate_config, outcome_params; "
+        f"c = yaml.safe_load(open({str(REPO / 'config' / 'config.yaml')!r})); validate_config(c); "
+        "print(json.dumps(outcome_params(c)))"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1

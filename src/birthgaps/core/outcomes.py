@@ -131,9 +131,11 @@ class Outcome:
 
     def as_params(self) -> dict:
         """A plain dict of the declaration, for Snakemake ``params`` (a change re-runs the rules)."""
-        return {
-            k: (list(v) if isinstance(v, tuple | frozenset) else v) for k, v in vars(self).items()
-        }
+        plain = {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}
+        # sorted: a set's order changes between processes, and params that differ between runs
+        # would re-run every rule that takes them each time
+        plain["columns"] = sorted(self.columns)
+        return plain
 
 
 def _error(problem: str, key: str, hint: str | None = None) -> InputError:
