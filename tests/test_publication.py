@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support.cleaned import birth_outcomes_only
 from support.workflow import copy_run, snakemake, tiny_config, write_config
 
 from birthgaps.clean.coverage import require_live_births
@@ -291,7 +292,7 @@ def real_style_release(workdir: Path, repo_config: dict, areas: dict[str, str]) 
     """A non-synthetic release of simulated births in area X06000001, run for ``areas``."""
     from birthgaps.ingest.synth import simulate_release
 
-    config = tiny_config(repo_config)
+    config = birth_outcomes_only(tiny_config(repo_config))  # no deaths extract here
     settings = {**config["synthetic"], "live_births": 600}
     births, lookup = simulate_release(settings, {"X06000001": "Northbrook"}, [2022])
     births.to_csv(workdir / "extract.csv", index=False)

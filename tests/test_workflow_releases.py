@@ -7,11 +7,11 @@ cannot reveal a small count (docs/disclosure.md, "Across releases").
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from support.cleaned import birth_outcomes_only
 from support.workflow import snakemake, tiny_config, write_config
 
 from birthgaps.publish.publication import publish_tree
@@ -35,7 +35,7 @@ def _release(config: dict, name: str, extract: Path, lookup: Path, years, previo
     }
     if previous:
         spec["previous"] = previous
-    config = copy.deepcopy(config)
+    config = birth_outcomes_only(config)  # these extracts carry no deaths extract
     config["releases"][name] = spec
     config["release"] = name
     return config
