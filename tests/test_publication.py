@@ -304,6 +304,7 @@ def real_style_release(workdir: Path, repo_config: dict, areas: dict[str, str]) 
         imd_lookup=str(workdir / "lookup.csv"),
         years=[2022],
     )
+    config["releases"]["tiny"].pop("deaths", None)  # a births extract alone
     return write_config(workdir / "config.yaml", config)
 
 
