@@ -15,16 +15,19 @@ from birthgaps.core.outcomes import GROUPS
 GROUP_HEADINGS = GROUPS
 
 
-def _lower(outcome: str) -> str:
+def lower_label(outcome: str) -> str:
+    """An outcome's label inside a sentence (first letter lower case)."""
     label = outcome_label(outcome)
     return label[:1].lower() + label[1:]
 
 
-def _table(frame, caption: str) -> Table:
+def table_block(frame, caption: str) -> Table:
+    """A formatted table with its caption and the footnote the formatter attached."""
     return Table(frame, caption, frame.attrs.get("footnote"))
 
 
-def _paragraph(*sentences: str) -> Sentences:
+def paragraph(*sentences: str) -> Sentences:
+    """Sentences as one paragraph (not a bullet list)."""
     return Sentences(list(sentences), bullets=False)
 
 
@@ -56,16 +59,16 @@ def groups_section(inputs: AppendixInputs) -> Section:
             part.blocks.append(chart)
         period = f", {inputs.period}" if inputs.period else ""
         part.blocks.append(
-            _table(
+            table_block(
                 indicator_tables.format_group_table(inputs, members),
                 f"{GROUP_HEADINGS[group]} in {inputs.area_name}{period}",
             )
         )
         pooled = [o for o in members if labels.outcome_words(o).pooling == "rolling_3"]
         if pooled:
-            names = wording.join_words([_lower(o) for o in pooled])
+            names = wording.join_words([lower_label(o) for o in pooled])
             part.blocks.append(
-                _paragraph(
+                paragraph(
                     f"Year by year, {names} {'is' if len(pooled) == 1 else 'are'} given for "
                     "rolling three-year periods (as Fingertips publishes them for local areas): "
                     "single years hold too few deaths for a reliable rate."
@@ -86,7 +89,7 @@ def death_marker_blocks(inputs: AppendixInputs) -> list:
     if frame.empty:
         return []
     blocks: list = [
-        _table(frame, f"Deaths that were preterm or of low birth weight, {inputs.area_name}")
+        table_block(frame, f"Deaths that were preterm or of low birth weight, {inputs.area_name}")
     ]
-    blocks.append(_paragraph(notes.collider_caution()))
+    blocks.append(paragraph(notes.collider_caution()))
     return blocks

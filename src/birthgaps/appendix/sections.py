@@ -38,6 +38,9 @@ from birthgaps.appendix.group_sections import GROUP_HEADINGS as GROUP_HEADINGS
 from birthgaps.appendix.group_sections import death_marker_blocks as death_marker_blocks
 from birthgaps.appendix.group_sections import group_chart
 from birthgaps.appendix.group_sections import groups_section as groups_section
+from birthgaps.appendix.group_sections import lower_label as _lower
+from birthgaps.appendix.group_sections import paragraph as _paragraph
+from birthgaps.appendix.group_sections import table_block as _table
 from birthgaps.appendix.inputs import AppendixInputs, empty_note_sentence
 from birthgaps.appendix.titles import title_topics
 from birthgaps.appendix.wording import outcome_label
@@ -66,19 +69,6 @@ def _outcomes(inputs: AppendixInputs, outcome: str | None, modelled: bool = Fals
     if modelled:
         return list(inputs.model_outcomes)
     return figures.detailed_outcomes(inputs.outcomes, inputs.model_outcomes)
-
-
-def _lower(outcome: str) -> str:
-    label = outcome_label(outcome)
-    return label[:1].lower() + label[1:]
-
-
-def _table(frame, caption: str) -> Table:
-    return Table(frame, caption, frame.attrs.get("footnote"))
-
-
-def _paragraph(*sentences: str) -> Sentences:
-    return Sentences(list(sentences), bullets=False)
 
 
 def banner(inputs: AppendixInputs) -> Notice | None:

@@ -6,14 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from birthgaps.appendix import figures
-from birthgaps.appendix.wording import outcome_label
+from birthgaps.appendix.group_sections import lower_label as _lower
 from birthgaps.core.outcomes import GROUPS
-
-
-def _lower(outcome: str) -> str:
-    label = outcome_label(outcome)
-    return label[:1].lower() + label[1:]
-
 
 #: Built-in outcomes named in the page title by a wider topic: stillbirths (and the perinatal
 #: rate, which counts them) as stillbirth; deaths of live-born babies as infant mortality; very
