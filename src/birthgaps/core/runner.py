@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import hashlib
 import logging
+import os
+import resource
 import shutil
 import sys
 from collections.abc import Callable
@@ -90,8 +92,20 @@ def _remove_outputs(paths: list[str]) -> None:
             path.unlink()
 
 
+def peak_memory_mb() -> int:
+    """Peak resident memory of this process or of the largest child it waited for (papermill's
+    kernel), in MB: what a job needs, logged so a rule's ``mem_mb`` can come from measurements."""
+    peaks = (
+        resource.getrusage(who).ru_maxrss
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return round(max(peaks) / 1024)  # Linux reports KB
+
+
 def run_step(smk: Any, step: Callable[[Any], None]) -> None:
-    """Run a Snakemake script body with logging to the rule's log and clean failure on bad input."""
+    """Run a Snakemake script body with logging to the rule's log and clean failure on bad input.
+
+    The log records the SLURM job a job ran in (when it ran under SLURM) and its peak memory."""
     log_path = Path(smk.log[0])
     log_path.parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
@@ -102,6 +116,8 @@ def run_step(smk: Any, step: Callable[[Any], None]) -> None:
         force=True,
     )
     logging.getLogger("birthgaps").info("rule %s started", smk.rule)
+    if os.environ.get("SLURM_JOB_ID"):
+        logging.getLogger("birthgaps").info("SLURM job %s", os.environ["SLURM_JOB_ID"])
     try:
         step(smk)
     except InputError as error:
@@ -116,4 +132,6 @@ def run_step(smk: Any, step: Callable[[Any], None]) -> None:
         logging.getLogger("birthgaps").exception("rule %s failed", smk.rule)
         _remove_outputs(list(smk.output))
         raise
-    logging.getLogger("birthgaps").info("rule %s finished", smk.rule)
+    logging.getLogger("birthgaps").info(
+        "rule %s finished, peak memory %d MB", smk.rule, peak_memory_mb()
+    )

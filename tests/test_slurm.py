@@ -1,0 +1,144 @@
+"""The tiny release on a real SLURM cluster through profiles/slurm (snakemake-executor-plugin-slurm):
+every job ran as a SLURM job, the per-area rules were grouped, and the published tree is byte for
+byte the local run's. Skips without `sbatch`, unless BIRTHGAPS_SLURM=required (CI, after
+.ci/slurm-up), where a missing cluster fails. Also: every rule declares its resources."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from support import REPO
+from support.workflow import snakemake, write_config
+
+PROFILE = REPO / "profiles" / "slurm"
+# what a cluster without an accounting database needs (docs/cluster.md): job states from squeue
+# rather than sacct, no account, and a first status check after 1 s rather than 40
+NO_ACCOUNTING = (
+    *("--slurm-status-command", "squeue"),
+    "--slurm-no-account",
+    *("--slurm-init-seconds-before-status-checks", "1"),
+)
+RULE_FILES = sorted((REPO / "workflow" / "rules").glob("*.smk"))
+
+
+def cluster_or_skip() -> None:
+    """Skip (or fail, when BIRTHGAPS_SLURM=required) unless a SLURM node answers and is usable."""
+    required = os.environ.get("BIRTHGAPS_SLURM") == "required"
+    problem = None
+    if shutil.which("sbatch") is None or shutil.which("sinfo") is None:
+        problem = "SLURM's sbatch/sinfo are not installed (.ci/slurm-up installs and starts them)"
+    else:
+        states = subprocess.run(
+            ["sinfo", "--noheader", "--format=%T"], capture_output=True, text=True
+        )
+        usable = {"idle", "mixed", "allocated", "completing"}
+        if states.returncode != 0 or not usable & set(states.stdout.split()):
+            problem = f"no usable SLURM node: sinfo said {states.stdout or states.stderr!r}"
+    if problem and required:
+        pytest.fail(f"BIRTHGAPS_SLURM=required but {problem}")
+    if problem:
+        pytest.skip(problem)
+
+
+def job_ids(logs: Path) -> dict[str, str]:
+    """Each job's log (relative path) -> the SLURM job id it recorded, '' when it recorded none."""
+    found = {}
+    for log in sorted(logs.rglob("*.log")):
+        text = log.read_text()
+        if re.search(r"INFO birthgaps: rule \S+ started", text):
+            match = re.search(r"INFO birthgaps: SLURM job (\d+)", text)
+            found[log.relative_to(logs).as_posix()] = match.group(1) if match else ""
+    return found
+
+
+def tree_digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder``, by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def slurm_run(tiny_run, tmp_path_factory):
+    """The tiny release of the shared local run, run again from nothing through SLURM."""
+    cluster_or_skip()
+    _, config, _ = tiny_run
+    workdir = tmp_path_factory.mktemp("slurm")
+    configfile = write_config(workdir / "config.yaml", config)
+    start = time.perf_counter()
+    result = snakemake(
+        workdir, "--profile", str(PROFILE), *NO_ACCOUNTING, configfile=configfile
+    )
+    seconds = time.perf_counter() - start
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    (workdir / "snakemake.out").write_text(
+        f"{result.stdout}{result.stderr}\nwall seconds: {seconds:.1f}\n", encoding="utf-8"
+    )
+    return workdir
+
+
+@pytest.mark.workflow
+def test_every_job_ran_as_a_slurm_job_and_per_area_rules_were_grouped(tiny_run, slurm_run):
+    local = job_ids(tiny_run[0] / "logs")
+    remote = job_ids(slurm_run / "logs")
+    assert set(remote) == set(local), "the SLURM run did not run the same jobs as the local run"
+    assert not any(local.values()), "the local run claims SLURM jobs: the check proves nothing"
+    missing = sorted(log for log, job in remote.items() if not job)
+    assert not missing, f"jobs that did not run under SLURM: {missing}"
+    # the ids are real jobs of this cluster, finished (MinJobAge keeps them listed for 10 minutes)
+    ids = sorted(set(remote.values()), key=int)
+    states = subprocess.run(
+        ["squeue", "--noheader", "--states=all", "--format=%i %T", "--jobs", ",".join(ids)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    listed = dict(line.split() for line in states.splitlines())
+    assert {job: listed.get(job) for job in ids} == dict.fromkeys(ids, "COMPLETED")
+    # figures and appendix of every area (3, fewer than group-components) share one SLURM job
+    per_area = {job for log, job in remote.items() if log.split("/")[0] in ("figures", "appendix")}
+    assert len(per_area) == 1, f"per-area jobs not grouped: {per_area}"
+    assert len(ids) < len(remote)
+
+
+@pytest.mark.workflow
+def test_the_slurm_run_publishes_byte_identical_files(tiny_run, slurm_run):
+    local = tree_digests(tiny_run[0] / "results" / "tiny" / "published")
+    remote = tree_digests(slurm_run / "results" / "tiny" / "published")
+    assert local, "the local run published nothing"
+    assert sorted(remote) == sorted(local)
+    differ = sorted(path for path in local if remote[path] != local[path])
+    assert not differ, f"published files that differ between the SLURM and local runs: {differ}"
+
+
+def rule_blocks(text: str) -> dict[str, str]:
+    """Each rule of a rule file -> its text, up to the next rule."""
+    parts = re.split(r"^\s*rule (\w+):", text, flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_every_rule_declares_memory_and_runtime():
+    blocks = {name: body for path in RULE_FILES for name, body in rule_blocks(path.read_text()).items()}
+    assert len(blocks) >= 15, sorted(blocks)
+    for name, body in blocks.items():
+        resources = re.search(r"^\s*resources:\n((?:\s{8,}.*\n)+)", body, flags=re.MULTILINE)
+        assert resources, f"rule {name} declares no resources:"
+        declared = resources.group(1)
+        for key in ("mem_mb", "runtime"):
+            assert re.search(rf"^\s*{key}=", declared, flags=re.MULTILINE), f"{name}: no {key}"
+
+
+def test_the_check_sees_a_rule_without_resources():
+    text = "rule a:\n    output:\n        'x'\n    resources:\n        mem_mb=1,\n        runtime=5,\n"
+    text += "rule b:\n    output:\n        'y'\n"
+    blocks = rule_blocks(text)
+    assert "resources:" in blocks["a"] and "resources:" not in blocks["b"]
