@@ -75,9 +75,7 @@ def slurm_run(tiny_run, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("slurm")
     configfile = write_config(workdir / "config.yaml", config)
     start = time.perf_counter()
-    result = snakemake(
-        workdir, "--profile", str(PROFILE), *NO_ACCOUNTING, configfile=configfile
-    )
+    result = snakemake(workdir, "--profile", str(PROFILE), *NO_ACCOUNTING, configfile=configfile)
     seconds = time.perf_counter() - start
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     (workdir / "snakemake.out").write_text(
@@ -127,7 +125,9 @@ def rule_blocks(text: str) -> dict[str, str]:
 
 
 def test_every_rule_declares_memory_and_runtime():
-    blocks = {name: body for path in RULE_FILES for name, body in rule_blocks(path.read_text()).items()}
+    blocks = {
+        name: body for path in RULE_FILES for name, body in rule_blocks(path.read_text()).items()
+    }
     assert len(blocks) >= 15, sorted(blocks)
     for name, body in blocks.items():
         resources = re.search(r"^\s*resources:\n((?:\s{8,}.*\n)+)", body, flags=re.MULTILINE)
@@ -138,7 +138,9 @@ def test_every_rule_declares_memory_and_runtime():
 
 
 def test_the_check_sees_a_rule_without_resources():
-    text = "rule a:\n    output:\n        'x'\n    resources:\n        mem_mb=1,\n        runtime=5,\n"
+    text = (
+        "rule a:\n    output:\n        'x'\n    resources:\n        mem_mb=1,\n        runtime=5,\n"
+    )
     text += "rule b:\n    output:\n        'y'\n"
     blocks = rule_blocks(text)
     assert "resources:" in blocks["a"] and "resources:" not in blocks["b"]

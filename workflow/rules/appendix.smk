@@ -42,6 +42,9 @@ rule appendix:
         area=r"[^/]+(?<!_annex)",
     conda:
         ENV
+    resources:
+        mem_mb=1600,
+        runtime=10,
     params:
         python=sys.executable,
         release=RELEASE,
@@ -69,6 +72,9 @@ rule index:
         f"{LOGS}/index.log",
     conda:
         ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         release=RELEASE,
         release_label=SPEC["label"],

@@ -11,6 +11,9 @@ rule cells:
         f"{LOGS}/cells.log",
     conda:
         ENV
+    resources:
+        mem_mb=scaled(950, 30),
+        runtime=scaled(5, 0.1),
     params:
         outcomes=outcome_params(config),
         definitions=config["definitions"],

@@ -13,6 +13,9 @@ rule clean:
         f"{LOGS}/clean.log",
     conda:
         ENV
+    resources:
+        mem_mb=scaled(950, 30),
+        runtime=scaled(5, 0.1),
     params:
         areas=AREAS,
         years=SPEC["years"],

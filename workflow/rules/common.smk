@@ -16,3 +16,10 @@ def deaths_inputs(spec):
         "deaths": deaths["extract"],
         "deaths_presets": source_preset_files(deaths.get("source") or "canonical"),
     }
+
+
+def scaled(base, per_input_mb):
+    """A resource that grows with the job's input: ``base`` plus ``per_input_mb`` per MB of input
+    files, rounded (mem_mb and runtime of the rules that read record-level data; docs/cluster.md).
+    """
+    return lambda wildcards, input: round(base + per_input_mb * input.size_mb)

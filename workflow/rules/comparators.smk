@@ -23,6 +23,9 @@ rule comparators:
         f"{LOGS}/comparators.log",
     conda:
         ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         areas=config["areas"],
         years=SPEC["years"],

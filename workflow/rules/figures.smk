@@ -23,6 +23,9 @@ rule figures:
         f"{LOGS}/figures/{{area}}.log",
     conda:
         ENV
+    resources:
+        mem_mb=1200,
+        runtime=10,
     params:
         outcomes=outcome_params(config),
         model_outcomes=config["models"]["outcomes"],

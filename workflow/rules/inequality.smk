@@ -21,6 +21,9 @@ rule trends:
         f"{LOGS}/trends.log",
     conda:
         ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],
@@ -47,6 +50,9 @@ rule inequality:
         f"{LOGS}/inequality.log",
     conda:
         ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],
@@ -76,6 +82,9 @@ rule funnel:
         f"{LOGS}/funnel.log",
     conda:
         ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         areas=config["areas"],
         disclosure=config["disclosure"],

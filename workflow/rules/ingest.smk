@@ -13,6 +13,9 @@ rule ingest:
         f"{LOGS}/ingest.log",
     conda:
         ENV
+    resources:
+        mem_mb=scaled(900, 12),
+        runtime=scaled(5, 0.02),
     params:
         source=release_source(config),
         definitions=config["definitions"],

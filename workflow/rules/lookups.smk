@@ -12,6 +12,9 @@ if not SPEC.get("imd_lookup"):
             f"{LOGS}/lookups.log",
         conda:
             ENV
+        resources:
+            mem_mb=2000,
+            runtime=15,
         params:
             lookups=config.get("lookups"),
             deprivation=config["deprivation"],

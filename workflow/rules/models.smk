@@ -58,6 +58,9 @@ rule models:
         f"{LOGS}/models.log",
     conda:
         ENV
+    resources:
+        mem_mb=scaled(1100, 100),
+        runtime=scaled(5, 3),
     params:
         models=config["models"],
         areas=config["areas"],

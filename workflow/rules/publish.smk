@@ -25,6 +25,9 @@ rule publish:
         f"{LOGS}/publish.log",
     conda:
         ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         # the folder of the index page is the staged tree
         staged=lambda wildcards, input: str(Path(input.index).parent),

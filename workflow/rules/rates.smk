@@ -18,6 +18,9 @@ rule rates:
         f"{LOGS}/rates.log",
     conda:
         ENV
+    resources:
+        mem_mb=scaled(1000, 100),
+        runtime=scaled(5, 2),
     params:
         outcomes=outcome_params(config),
         areas=config["areas"],

@@ -28,6 +28,9 @@ rule scan:
         f"{LOGS}/scan.log",
     conda:
         ENV
+    resources:
+        mem_mb=scaled(1000, 30),
+        runtime=scaled(5, 0.1),
     params:
         # the folder of the index page is the published tree
         published=lambda wildcards, input: str(Path(input.index).parent),

@@ -11,6 +11,9 @@ if SPEC["synthetic"]:
             f"{LOGS}/simulate_release.log",
         conda:
             ENV
+        resources:
+            mem_mb=1000 + config["synthetic"]["live_births"] // 1000,
+            runtime=5 + config["synthetic"]["live_births"] // 500_000,
         params:
             settings=config["synthetic"],
             areas=config["areas"],

@@ -15,6 +15,9 @@ rule workbook:
         f"{LOGS}/workbook.log",
     conda:
         ENV
+    resources:
+        mem_mb=1200,
+        runtime=5,
     params:
         release=RELEASE,
         release_label=SPEC["label"],
