@@ -12,10 +12,13 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from support import REPO
 from support.workflow import snakemake, write_config
+
+from birthgaps.core.runner import peak_memory_mb, run_step
 
 PROFILE = REPO / "profiles" / "slurm"
 # what a cluster without an accounting database needs (docs/cluster.md): job states from squeue
@@ -144,3 +147,19 @@ def test_the_check_sees_a_rule_without_resources():
     text += "rule b:\n    output:\n        'y'\n"
     blocks = rule_blocks(text)
     assert "resources:" in blocks["a"] and "resources:" not in blocks["b"]
+
+
+@pytest.mark.parametrize("job", ["4242", None])
+def test_a_job_log_names_its_slurm_job_and_peak_memory(tmp_path, monkeypatch, job):
+    if job:
+        monkeypatch.setenv("SLURM_JOB_ID", job)
+    else:
+        monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    log = tmp_path / "log.txt"
+    smk = SimpleNamespace(log=[str(log)], output=[], rule="demo")
+    before, big = peak_memory_mb(), []
+    run_step(smk, lambda _: big.append(b"x" * ((before + 100) * 2**20)))  # written, so resident
+    text = log.read_text()
+    assert ("SLURM job 4242" in text) == bool(job)
+    peak = re.search(r"rule demo finished, peak memory (\d+) MB", text)
+    assert peak and int(peak.group(1)) >= before + 100, text
