@@ -44,7 +44,7 @@ rule appendix:
         ENV
     resources:
         mem_mb=1600,
-        runtime=10,
+        runtime=15,
     params:
         python=sys.executable,
         release=RELEASE,

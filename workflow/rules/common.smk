@@ -18,8 +18,12 @@ def deaths_inputs(spec):
     }
 
 
-def scaled(base, per_input_mb):
-    """A resource that grows with the job's input: ``base`` plus ``per_input_mb`` per MB of input
-    files, rounded (mem_mb and runtime of the rules that read record-level data; docs/cluster.md).
-    """
-    return lambda wildcards, input: round(base + per_input_mb * input.size_mb)
+def scaled(base, per_input_mb, of=None):
+    """A resource that grows with the job's input: ``base`` plus ``per_input_mb`` per MB of its
+    input files (or of the one input named ``of``), rounded: mem_mb and runtime of the rules whose
+    cost follows the record-level data (docs/cluster.md)."""
+    if of is None:
+        return lambda wildcards, input: round(base + per_input_mb * input.size_mb)
+    return lambda wildcards, input: round(
+        base + per_input_mb * Path(input[of]).stat().st_size / 2**20
+    )

@@ -25,7 +25,7 @@ rule figures:
         ENV
     resources:
         mem_mb=1200,
-        runtime=10,
+        runtime=15,
     params:
         outcomes=outcome_params(config),
         model_outcomes=config["models"]["outcomes"],

@@ -29,8 +29,8 @@ rule scan:
     conda:
         ENV
     resources:
-        mem_mb=scaled(1000, 30),
-        runtime=scaled(5, 0.1),
+        mem_mb=scaled(1000, 30, of="births"),
+        runtime=scaled(5, 0.02),
     params:
         # the folder of the index page is the published tree
         published=lambda wildcards, input: str(Path(input.index).parent),
