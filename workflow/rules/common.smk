@@ -16,3 +16,31 @@ def deaths_inputs(spec):
         "deaths": deaths["extract"],
         "deaths_presets": source_preset_files(deaths.get("source") or "canonical"),
     }
+
+
+def manifest_inputs(config, spec, imd_lookup, area_lookup):
+    """The files the provenance manifest checksums, by role (birthgaps.core.manifest): the
+    extracts, the source presets, the lookups and the shipped reference data."""
+    deaths = deaths_inputs(spec)
+    comparators = config["comparators"]
+    inputs = {
+        "births_extract": release_files(spec),
+        "source_presets": sorted(
+            set(source_preset_files(spec["source"])) | set(deaths.get("deaths_presets", []))
+        ),
+        "deaths_extract": [deaths["deaths"]] if deaths else [],
+        "imd_lookup": [imd_lookup],
+        "area_lookup": (
+            [area_lookup["spec"]["path"]] if area_lookup and area_lookup["spec"].get("path") else []
+        ),
+        "reference": [
+            shipped(comparators["reference"]),
+            shipped(comparators["regions"]),
+            *(
+                [comparators["fingertips"]["snapshot"]]
+                if comparators["fingertips"]["snapshot"]
+                else []
+            ),
+        ],
+    }
+    return {role: files for role, files in inputs.items() if files}
