@@ -19,6 +19,8 @@ from birthgaps.ingest.residence import area_lookup_settings
 from birthgaps.ingest.sources import release_files, release_source, source_preset_files
 from birthgaps.core.methods import caption_statements
 from birthgaps.core.runner import code_hash
+from birthgaps.core.manifest import code_version, config_sha256, lock_sha256
+from birthgaps.core.stale_locks import clear_stale_locks
 from birthgaps.stats.comparators import check_self_comparison
 
 # The demo config, unless the user gives a whole config of their own with --configfile (merging the
@@ -40,6 +42,12 @@ try:
 except InputError as error:
     raise WorkflowError(str(error)) from None
 
+# a run killed with SIGKILL leaves Snakemake's lock behind: remove it when no run is alive, so the
+# plain command restarts (with rerun-incomplete from profiles/default)
+if workflow.is_main_process:
+    for lock in clear_stale_locks():
+        print(f"birthgaps: removed the lock of a run that was killed: {lock}", file=sys.stderr)
+
 RELEASE = config["release"]
 SPEC = config["releases"][RELEASE]
 AREAS = list(config["areas"])
@@ -58,6 +66,7 @@ PREVIOUS = {f"previous_{name}": path for name, path in previous_files(config).it
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/lookups.smk"
+include: "workflow/rules/manifest.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/cells.smk"

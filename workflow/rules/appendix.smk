@@ -27,6 +27,7 @@ rule appendix:
         death_markers=rules.models.output.death_markers,
         empty_tables=rules.models.output.empty_tables,
         figures=rules.figures.output[0],
+        manifest=rules.manifest.output[0],
         # the previous release's published rates: the key messages say what is new since it
     output:
         notebook=f"{RESULTS}/notebooks/{{area}}.ipynb",
@@ -66,6 +67,7 @@ rule index:
         annex_html=expand(f"{STAGED}/appendix/{{area}}_annex.html", area=AREAS),
         annex_pdf=expand(f"{STAGED}/appendix/{{area}}_annex.pdf", area=AREAS),
         workbook=rules.workbook.output.workbook,
+        manifest=rules.manifest.output[0],
     output:
         f"{STAGED}/index.html",
     log:

@@ -27,3 +27,31 @@ def scaled(base, per_input_mb, of=None):
     return lambda wildcards, input: round(
         base + per_input_mb * Path(input[of]).stat().st_size / 2**20
     )
+
+
+def manifest_inputs(config, spec, imd_lookup, area_lookup):
+    """The files the provenance manifest checksums, by role (birthgaps.core.manifest): the
+    extracts, the source presets, the lookups and the shipped reference data."""
+    deaths = deaths_inputs(spec)
+    comparators = config["comparators"]
+    inputs = {
+        "births_extract": release_files(spec),
+        "source_presets": sorted(
+            set(source_preset_files(spec["source"])) | set(deaths.get("deaths_presets", []))
+        ),
+        "deaths_extract": [deaths["deaths"]] if deaths else [],
+        "imd_lookup": [imd_lookup],
+        "area_lookup": (
+            [area_lookup["spec"]["path"]] if area_lookup and area_lookup["spec"].get("path") else []
+        ),
+        "reference": [
+            shipped(comparators["reference"]),
+            shipped(comparators["regions"]),
+            *(
+                [comparators["fingertips"]["snapshot"]]
+                if comparators["fingertips"]["snapshot"]
+                else []
+            ),
+        ],
+    }
+    return {role: files for role, files in inputs.items() if files}

@@ -19,6 +19,7 @@ rule publish:
         funnel=rules.funnel.output.funnel,
         workbook=rules.workbook.output.workbook,
         dictionary=rules.workbook.output.dictionary,
+        manifest=rules.manifest.output[0],
     output:
         manifest=f"{RESULTS}/qa/published_manifest.csv",
     log:

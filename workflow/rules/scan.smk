@@ -21,6 +21,7 @@ rule scan:
         funnel=rules.funnel.output.funnel,
         workbook=rules.workbook.output.workbook,
         dictionary=rules.workbook.output.dictionary,
+        manifest=rules.manifest.output[0],
         births=rules.ingest.output.births,
     output:
         report=f"{RESULTS}/qa/disclosure_scan.csv",

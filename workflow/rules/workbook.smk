@@ -8,6 +8,7 @@ rule workbook:
     input:
         **{key: f"{STAGED}/tables/{key}.csv" for key in WORKBOOK_TABLES},
         empty_tables=rules.models.output.empty_tables,
+        manifest=rules.manifest.output[0],
     output:
         workbook=f"{STAGED}/birthgaps_{RELEASE}.xlsx",
         dictionary=f"{STAGED}/tables/data_dictionary.csv",

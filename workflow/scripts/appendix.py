@@ -4,6 +4,7 @@ document and the technical annex (HTML without code, tagged PDF) and the analyst
 # the modules the notebook template runs: imported so that the rule's code hash covers them
 import birthgaps.appendix.sections  # noqa: F401
 from birthgaps.appendix.notebook import appendix_step
+from birthgaps.core.manifest import provenance_line, read_manifest
 from birthgaps.core.runner import run_step
 
 
@@ -48,6 +49,7 @@ def main(smk):
         synthetic=smk.params.synthetic,
         annex_html=smk.output.annex_html,
         annex_pdf=smk.output.annex_pdf,
+        colophon=provenance_line(read_manifest(smk.input.manifest)),
     )
 
 

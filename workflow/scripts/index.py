@@ -2,6 +2,7 @@
 annex and the workbook, with the release, the date produced and the birthgaps version."""
 
 from birthgaps.appendix.index import write_index
+from birthgaps.core.manifest import read_manifest
 from birthgaps.core.runner import run_step
 
 
@@ -17,6 +18,7 @@ def main(smk):
         workbook=smk.input.workbook,
         annex_paths=dict(zip(smk.params.areas, smk.input.annex_html, strict=True)),
         annex_pdf_paths=dict(zip(smk.params.areas, smk.input.annex_pdf, strict=True)),
+        manifest=read_manifest(smk.input.manifest),
     )
 
 

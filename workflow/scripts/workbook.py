@@ -23,6 +23,7 @@ def main(smk):
         models=params.models,
         definitions=params.definitions,
         publication=params.publication,
+        manifest=smk.input.manifest,
     )
 
 

@@ -6,45 +6,22 @@ Out: ``index.html``.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Mapping
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from birthgaps.appendix.blocks import escape
 from birthgaps.core.errors import InputError
+from birthgaps.core.manifest import (
+    MANIFEST_NAME,
+    package_version,
+    produced_date,
+    provenance_line,
+    short_hash,
+)
 from birthgaps.core.provenance import SYNTHETIC_NOTICE
 
-
-def produced_date(environ: Mapping[str, str] | None = None) -> str:
-    """The date the release's documents were produced, as "4 December 2026": from
-    ``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC) when it is set, so a rebuild of the same
-    inputs gives the same bytes on any day; otherwise today's date (UTC). A value that is not a
-    whole number of seconds stops with an ``InputError``."""
-    environ = os.environ if environ is None else environ
-    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            day = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
-        except (ValueError, OverflowError, OSError) as error:
-            raise InputError(
-                f"SOURCE_DATE_EPOCH is not a number of seconds: {epoch!r}",
-                key="SOURCE_DATE_EPOCH",
-                hint="unset it, or give seconds since 1970-01-01 UTC",
-            ) from error
-    else:
-        day = dt.datetime.now(tz=dt.UTC).date()
-    return f"{day.day} {day:%B %Y}"
-
-
-def package_version() -> str:
-    """The installed birthgaps version (``importlib.metadata``), or "unknown" when birthgaps
-    runs from a source tree that is not installed."""
-    try:
-        return version("birthgaps")
-    except PackageNotFoundError:
-        return "unknown"
+__all__ = ["package_version", "produced_date", "write_index"]  # the first two moved to core
 
 
 def write_index(
@@ -61,6 +38,7 @@ def write_index(
     annex_pdf_paths: Mapping[str, str] | None = None,
     produced: str | None = None,
     birthgaps_version: str | None = None,
+    manifest: Mapping | None = None,
 ) -> None:
     """A plain, accessible HTML index of a release: one relative link per area's committee
     document, and its release label, date produced and birthgaps version.
@@ -69,7 +47,9 @@ def write_index(
     directory like Snakemake paths); links are written relative to the index's folder. Optional
     ``pdf_paths``, ``annex_paths`` and ``annex_pdf_paths`` (area code -> file) add links to the
     committee PDF and the technical annex (HTML, PDF); ``workbook`` to the spreadsheet.
-    ``produced`` defaults to ``produced_date()``, ``birthgaps_version`` to ``package_version()``.
+    ``produced`` defaults to ``produced_date()``, ``birthgaps_version`` to ``package_version()``;
+    a provenance ``manifest`` (``core.manifest``, written beside the index) gives both, and adds a
+    "Provenance" section linking it.
     """
     path = Path(path)
     missing = [code for code in areas if code not in appendix_paths]
@@ -98,8 +78,11 @@ def write_index(
             f'    <li><a href="{relative(appendix_paths[code])}">{escape(name)}</a> '
             f'<span class="code">({escape(code)})</span>{pdf}{annex}</li>'
         )
+    if manifest is not None:
+        produced, birthgaps_version = manifest["produced"], manifest["birthgaps_version"]
     produced = produced if produced is not None else produced_date()
     birthgaps_version = birthgaps_version or package_version()
+    provenance = provenance_section(manifest) if manifest is not None else ""
     downloads = (
         f'  <h2>Data</h2>\n  <p><a href="{relative(workbook)}">All published tables as an accessible '
         "spreadsheet (XLSX)</a>, with cover, contents and notes.</p>\n"
@@ -149,7 +132,7 @@ def write_index(
   <ul>
 {chr(10).join(items)}
   </ul>
-{downloads}</main>
+{downloads}{provenance}</main>
 </body>
 </html>
 """
@@ -157,3 +140,16 @@ def write_index(
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(path)
+
+
+def provenance_section(manifest: Mapping) -> str:
+    """The index page's "Provenance" section: the code version, the lock file's hash and a link
+    to the manifest of input checksums beside the page."""
+    return (
+        "  <h2>Provenance</h2>\n"
+        f"  <p>{escape(provenance_line(manifest))}. Code version "
+        f"<code>{escape(manifest['code_version'])}</code>, lock file sha256 "
+        f"<code>{escape(short_hash(manifest.get('lock_sha256')))}</code>. "
+        f'<a href="{MANIFEST_NAME}">The manifest (JSON)</a> lists the size and sha256 of every '
+        "input file and of the config.</p>\n"
+    )

@@ -231,6 +231,17 @@ def write_documents(
         _write_page(page, Path(path))
 
 
+def add_colophon(page: str | Path, text: str) -> None:
+    """End a rendered document with a footer holding ``text`` (its provenance), in place."""
+    from html import escape
+
+    page = Path(page)
+    footer = f'<footer class="colophon"><p>{escape(text)}</p></footer>\n'
+    markup = page.read_text(encoding="utf-8")
+    end = markup.rfind("</body>")
+    _write_page(markup[:end] + footer + markup[end:] if end >= 0 else markup + footer, page)
+
+
 def render_appendix(
     template: str | Path,
     executed: str | Path,
@@ -436,11 +447,17 @@ def appendix_step(
     synthetic: bool,
     annex_html: str | Path | None = None,
     annex_pdf: str | Path | None = None,
+    colophon: str | None = None,
 ) -> int:
     """The appendix rule in one call: execute the template for one area once, then render the
     committee document and the technical annex (HTML and PDF each) and the analysts' HTML from
-    the executed notebook; returns the committee PDF's page count."""
+    the executed notebook; returns the committee PDF's page count. ``colophon`` (the provenance
+    line, ``core.manifest.provenance_line``) ends both documents."""
     render_appendix(template, executed, html, parameters, python, log, annex=annex_html)
+    if colophon:
+        for page in (html, annex_html):
+            if page is not None:
+                add_colophon(page, colophon)
     return render_documents(
         executed,
         html,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from birthgaps.core.errors import InputError
+from birthgaps.core.manifest import sha256_of  # one file checksum for the whole package
 from birthgaps.ingest.lookup_files import (
     AREA_LOOKUP,
     CHUNK,
@@ -34,15 +35,6 @@ log = logging.getLogger("birthgaps.ingest.lookups")
 # ---------------------------------------------------------------------------------------------
 # Download, verify, cache
 # ---------------------------------------------------------------------------------------------
-
-
-def sha256_of(path: str | Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 #: What the content checksum of each lookup covers: its parsed rows, as these columns.

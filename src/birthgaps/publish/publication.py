@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from birthgaps.ingest.lookup_fetch import sha256_of
+from birthgaps.core.manifest import sha256_of
 
 #: Columns of the manifest written beside the scan report: one row per published file.
 MANIFEST_COLUMNS = ["path", "bytes", "sha256"]

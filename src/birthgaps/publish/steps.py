@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from birthgaps.core.catalogue import TABLE_KEYS
+from birthgaps.core.manifest import read_manifest
 from birthgaps.publish.dictionary import published_dictionary
 from birthgaps.publish.workbook import build_workbook
 
@@ -31,8 +32,10 @@ def workbook_step(
     models: Mapping,
     definitions: Mapping | None = None,
     publication: Mapping | None = None,
+    manifest: str | Path | None = None,
 ) -> None:
-    """Build the workbook and the data dictionary from the published tables (``tables``: key → path)."""
+    """Build the workbook and the data dictionary from the published tables (``tables``: key → path);
+    ``manifest`` (path of the provenance manifest) adds its lines to the cover."""
     # as text, exactly as published: the workbook decides how each column is shown
     frames = {key: pd.read_csv(tables[key], dtype=str, keep_default_na=False) for key in TABLE_KEYS}
     with open(empty_tables, encoding="utf-8") as handle:
@@ -52,6 +55,7 @@ def workbook_step(
         empty_notes=empty_notes,
         definitions=definitions,
         publication=publication,
+        manifest=read_manifest(manifest) if manifest is not None else None,
     )
     published_dictionary(frames, release, synthetic, disclosure, statistics).to_csv(
         dictionary_out, index=False

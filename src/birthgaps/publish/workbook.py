@@ -25,6 +25,7 @@ from birthgaps.core.catalogue import TABLE_KEYS, describe_column, table_spec
 from birthgaps.core.codes import QUINTILE_BASES
 from birthgaps.core.columns import is_blank
 from birthgaps.core.errors import InputError
+from birthgaps.core.manifest import MANIFEST_NAME, provenance_line, short_hash
 from birthgaps.core.provenance import SYNTHETIC_NOTICE
 from birthgaps.core.settings import publication_settings
 from birthgaps.publish.notes import (
@@ -68,6 +69,7 @@ def build_workbook(
     empty_notes: Mapping[str, str] | None = None,
     definitions: Mapping | None = None,
     publication: Mapping | None = None,
+    manifest: Mapping | None = None,
 ) -> list[str]:
     """Write the release's workbook to ``path``: cover, contents, notes, one sheet per table.
 
@@ -77,7 +79,8 @@ def build_workbook(
     names in words (``publish.readable``); ``publication`` (config block, default: the schema's
     placeholders) gives the producer and contact on the cover. ``empty_notes`` says why a table without rows is empty by design (table key ->
     reason, ``models.empty_table_notes``): its sheet shows the reason; any other table without
-    rows stops the run. The same inputs give a byte-identical file. Returns the sheet names.
+    rows stops the run. ``manifest`` (the provenance manifest, ``core.manifest``) adds its lines
+    to the cover. The same inputs give a byte-identical file. Returns the sheet names.
     """
     with warnings.catch_warnings():  # gptables leaves its theme file open on import
         warnings.simplefilter("ignore", ResourceWarning)
@@ -217,6 +220,7 @@ def build_workbook(
             "analysts, this workbook shows them in words. Area codes and the exclusion step "
             "codes are kept here too, to join with the CSV files. p-values are written as text: "
             "<0.001, otherwise to 3 decimal places.",
+            *(provenance_lines(manifest) if manifest is not None else []),
         ],
         contact=contact_lines(publication_settings({"publication": publication or {}})),
     )
@@ -292,3 +296,12 @@ def _referenced_notes(sheets: Mapping[str, Any]) -> list[str]:
             if isinstance(text, str):
                 found += re.findall(r"\$\$(.*?)\$\$", text)
     return list(dict.fromkeys(found))
+
+
+def provenance_lines(manifest: Mapping) -> list[str]:
+    """The cover's provenance: date, versions, lock file hash and where the input checksums are."""
+    return [
+        f"Provenance: {provenance_line(manifest)}. Code version {manifest['code_version']}; "
+        f"lock file sha256 {short_hash(manifest.get('lock_sha256'))}; the size and sha256 of "
+        f"every input file and of the config are in {MANIFEST_NAME} beside this workbook."
+    ]

@@ -1,0 +1,31 @@
+# The provenance manifest (manifest.json beside the index page): the size and sha256 of every input
+# file (extracts, source presets, lookups, reference data, config files), a hash of the resolved
+# config, the code version, uv.lock's hash and the date produced (birthgaps.core.manifest). The
+# workbook cover, the index page and every appendix's footer show it.
+MANIFEST_INPUTS = manifest_inputs(config, SPEC, IMD_LOOKUP, AREA_LOOKUP)
+
+
+rule manifest:
+    input:
+        **MANIFEST_INPUTS,
+        configfiles=list(workflow.configfiles),
+    output:
+        f"{STAGED}/manifest.json",
+    log:
+        f"{LOGS}/manifest.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        roles=sorted(MANIFEST_INPUTS),
+        release=RELEASE,
+        release_label=SPEC["label"],
+        config_hash=config_sha256(config),
+        version=code_version(workflow.basedir),
+        lock=lock_sha256(workflow.basedir),
+        project=workflow.basedir,
+        code=code_hash("manifest.py"),
+    script:
+        "../scripts/manifest.py"
