@@ -232,7 +232,8 @@ def test_a_revision_is_only_ever_the_difference_of_two_shown_figures():
 
 def _check_figures_are_published(table, then, now):
     index = {
-        name: tables["rates"].assign(_w=suppressed_rows(tables["rates"]).to_numpy())
+        name: tables["rates"]
+        .assign(_w=suppressed_rows(tables["rates"]).to_numpy())
         .set_index(list(ROW_KEYS))
         for name, tables in (("previous", then), ("current", now))
     }
