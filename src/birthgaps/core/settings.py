@@ -165,6 +165,7 @@ PREVIOUS_FILES = {
     "trends": "published/tables/trends.csv",
     "cells": "restricted/cells.parquet",
     **{f"model_{name}": f"published/tables/{name}.csv" for name in MODEL_OUTPUTS.values()},
+    "model_death_markers": "published/tables/death_markers.csv",
 }
 
 
