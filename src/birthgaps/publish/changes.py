@@ -216,7 +216,8 @@ def compare_releases(
     published table as read from its CSV, text). Without a previous release, one ``none`` row
     saying there is nothing to compare; with one and nothing changed, one ``none`` row too."""
     columns = list(table_spec("changes").columns)
-    data = _text(current["rates"]["data"].iloc[0]) if len(current["rates"]) else ""
+    rates = current["rates"]
+    data = _text(rates["data"].iloc[0]) if "data" in rates.columns and len(rates) else ""
     rows: list[dict] = []
     if previous is not None:
         rows += rate_changes(current["rates"], previous["rates"])
