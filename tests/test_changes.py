@@ -99,6 +99,23 @@ def test_the_step_writes_the_csv(tmp_path):
     assert written["change"].tolist() == ["none"]
 
 
+def test_a_previous_table_lacking_a_column_stops_the_rule_naming_it(tmp_path):
+    from birthgaps.core.errors import InputError
+
+    paths = {}
+    for key, frame in release([rates_row("E1", "preterm", "year", 2021, 100, 1000)]).items():
+        paths[key] = tmp_path / f"{key}.csv"
+        frame.to_csv(paths[key], index=False)
+    old = dict(paths, trends=tmp_path / "old_trends.csv")
+    pd.DataFrame({"area_code": ["E1"], "outcome": ["preterm"]}).to_csv(old["trends"], index=False)
+    with pytest.raises(InputError) as error:
+        changes_step(paths, old, tmp_path / "changes.csv", release="b", previous_release="a")
+    message = str(error.value)
+    assert "old_trends.csv" in message and "direction" in message and "changes" in message
+    assert "rows affected: 1" in message
+    assert not (tmp_path / "changes.csv").exists()
+
+
 # ------------------------------------------------------------------------------ new and revised
 
 

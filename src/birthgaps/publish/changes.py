@@ -19,6 +19,7 @@ import pandas as pd
 
 from birthgaps.core.catalogue import describe_column, table_spec
 from birthgaps.core.columns import is_blank, suppressed_rows
+from birthgaps.core.errors import InputError
 from birthgaps.core.published_changes import CHANGE_KINDS
 
 #: The published tables the comparison reads (file stems under ``tables/``).
@@ -263,8 +264,30 @@ def flag_revised(rates: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _read(path: str | Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+#: The columns the comparison reads of each table.
+NEEDED: dict[str, tuple[str, ...]] = {
+    "rates": (*ROW_KEYS, *REVISED_FIGURES, "comparison", "suppressed", "flag"),
+    "trends": (*ROW_KEYS, "direction"),
+    "models": (*MODEL_KEYS, "odds_ratio", "lower_95", "upper_95", "note"),
+    "risk_ratios": (*MODEL_KEYS, "risk_ratio", "lower_95", "upper_95", "note"),
+}
+
+
+def _read(path: str | Path, key: str) -> pd.DataFrame:
+    """A published table as text; one lacking a column the comparison needs stops the rule."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in NEEDED[key] if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"the published {key} table lacks the column(s) {', '.join(missing)} the comparison "
+            "with the previous release needs",
+            file=str(path),
+            column=", ".join(missing),
+            rule="changes",
+            rows=len(table),
+            hint="re-run the release that wrote it with this version of birthgaps",
+        )
+    return table
 
 
 def changes_step(
@@ -277,7 +300,7 @@ def changes_step(
 ) -> None:
     """The changes rule: the published tables of this release (and of the previous one, key of
     ``COMPARED`` -> CSV path; None when the release follows none) in, ``tables/changes.csv`` out."""
-    now = {key: _read(current[key]) for key in COMPARED}
-    then = {key: _read(previous[key]) for key in COMPARED} if previous else None
+    now = {key: _read(current[key], key) for key in COMPARED}
+    then = {key: _read(previous[key], key) for key in COMPARED} if previous else None
     table = compare_releases(now, then, release=release, previous_release=previous_release)
     table.to_csv(out, index=False)
