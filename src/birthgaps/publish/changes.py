@@ -71,9 +71,16 @@ def _years(rates: pd.DataFrame) -> dict[tuple[str, str], frozenset[str]]:
     }
 
 
-def _indexed(table: pd.DataFrame, keys: tuple[str, ...]) -> dict[tuple, pd.Series]:
-    table = table.assign(_withheld=suppressed_rows(table).to_numpy())
-    return {tuple(str(row[k]) for k in keys): row for _, row in table.iterrows()}
+def _indexed(table: pd.DataFrame, keys: tuple[str, ...]) -> dict[tuple, dict]:
+    """Each row (a dict, with ``_withheld``) by its key."""
+    withheld = suppressed_rows(table).to_numpy()
+    names = [*table.columns, "_withheld"]
+    values = table.to_numpy(dtype=object)  # plain objects: iterating arrow strings is slow
+    rows = [
+        dict(zip(names, (*row, hidden), strict=True))
+        for row, hidden in zip(values, withheld, strict=True)
+    ]
+    return {tuple(str(row[k]) for k in keys): row for row in rows}
 
 
 def _row(change: str, table: str, key: tuple, figure: str, **fields: object) -> dict:
@@ -166,7 +173,7 @@ def trend_changes(current: pd.DataFrame, previous: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _log_se(row: pd.Series) -> float | None:
+def _log_se(row: dict) -> float | None:
     """The standard error of a published ratio's log, from its published 95% limits."""
     lower, upper = _number(row["lower_95"]), _number(row["upper_95"])
     if lower is None or upper is None or lower <= 0 or upper <= lower:
@@ -255,10 +262,8 @@ def flag_revised(rates: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
             strict=True,
         )
     )
-    flags = [
-        "r" if tuple(str(row[k]) for k in ROW_KEYS) in keys else ""
-        for _, row in rates[list(ROW_KEYS)].iterrows()
-    ]
+    columns = [rates[k].astype(str) for k in ROW_KEYS]
+    flags = ["r" if key in keys else "" for key in zip(*columns, strict=True)]
     out = rates.copy()
     out.insert(list(out.columns).index("value") + 1, "revised", flags)
     return out
