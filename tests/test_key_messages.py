@@ -376,6 +376,49 @@ def test_what_is_new_since_the_last_release(england):
     assert any("last release" in m for m in messages.message_list(inputs, previous))
 
 
+def test_the_new_message_says_how_many_earlier_figures_were_revised(england, tmp_path):
+    """From this release's changes table (tables/changes.csv): the area's revised values only
+    (not their counts, not another area's), and still one message."""
+    from birthgaps.core.catalogue import TABLES
+    from birthgaps.publish.changes import compare_releases
+
+    rates = england["rates"]
+    old = rates[~((rates["dimension"] == "year") & (rates["group"] == "2024"))].copy()
+    earlier = (
+        (old["area_code"] == NORTHBROOK)
+        & (old["dimension"] == "year")
+        & old["group"].isin(["2022", "2023"])
+        & old["value"].notna()
+    )
+    old.loc[earlier, "value"] = old.loc[earlier, "value"] + 0.5
+    other = (old["area_code"] != NORTHBROOK) & (old["dimension"] == "year") & old["value"].notna()
+    old.loc[other, "value"] = old.loc[other, "value"] + 0.5
+
+    def text(table):
+        return table.astype(str).replace({"nan": "", "<NA>": "", "None": ""})
+
+    empty = {
+        key: pd.DataFrame(columns=list(TABLES[key].columns))
+        for key in ("trends", "models", "risk_ratios")
+    }
+    changes = compare_releases(
+        {"rates": text(rates), **empty}, {"rates": text(old), **empty}, release="b"
+    )
+    path = tmp_path / "changes.csv"
+    changes.to_csv(path, index=False)
+    rates_path = tmp_path / "rates.csv"
+    old.to_csv(rates_path, index=False)
+    previous = messages.load_previous(rates_path, "Demo 2023", path)
+    inputs = make_inputs(england)
+    revised = int(earlier.sum())
+    assert revised > 1  # guard: more than one figure of the area revised
+    message = messages.new_message(inputs, previous)
+    assert f"{revised} earlier figures were revised (marked [r] in the workbook)" in message
+    assert message.count("Since the last release") == 1
+    no_change = messages.PreviousRelease("Demo 2023", rates, changes.iloc[:0])
+    assert "no earlier figure was revised" in messages.new_message(inputs, no_change)
+
+
 def test_the_previous_release_is_read_from_its_published_rates(england, tmp_path):
     from birthgaps.core.errors import InputError
 

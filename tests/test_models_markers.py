@@ -223,6 +223,31 @@ def test_the_models_rule_writes_the_markers_table(tmp_path, births, marker_cells
         assert set(written["outcome"]) == {"infant"}
     else:
         assert written.empty and reasons["death_markers"] == NOTE_NO_MARKED_DEATHS
+        return
+    # the next release, with the same cells: every area barely changed, so it keeps the previous
+    # release's rows of the markers table too, as of the other model tables (carry_rows)
+    previous = tmp_path / "previous_markers.csv"
+    written.assign(note="from the previous release").to_csv(previous, index=False)
+    models_step(
+        tmp_path / "cells.parquet",
+        tmp_path / "rates.csv",
+        outputs,
+        tmp_path / "empty.json",
+        models=config,
+        areas=AREAS,
+        disclosure=RULES,
+        release="test",
+        synthetic=True,
+        deprivation={"edition": "iod2025", "quintiles": "national"},
+        marker_cells=tmp_path / "markers.parquet",
+        markers_out=tmp_path / "death_markers.csv",
+        previous_cells=tmp_path / "cells.parquet",
+        previous_tables={name: str(path) for name, path in outputs.items()},
+        previous_markers=previous,
+    )
+    again = pd.read_csv(tmp_path / "death_markers.csv", dtype=str, keep_default_na=False)
+    assert len(again) == len(written)
+    assert (again["note"] == "from the previous release").all()
 
 
 def test_the_disclosure_scan_passes_the_published_table(tmp_path, marker_cells):

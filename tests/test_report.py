@@ -99,6 +99,7 @@ def test_template_is_commit_ready():
         "statistics",
         "previous_rates_csv",
         "previous_label",
+        "previous_changes_csv",
     }
 
 

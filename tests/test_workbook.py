@@ -32,7 +32,7 @@ from birthgaps.core.catalogue import (
     outputs_markdown,
 )
 from birthgaps.core.codes import CELL_DIMENSIONS
-from birthgaps.core.columns import KINDS
+from birthgaps.core.columns import KINDS, suppressed_rows
 from birthgaps.core.errors import InputError
 from birthgaps.core.outcomes import builtin_declarations, registry
 from birthgaps.core.provenance import SYNTHETIC_NOTICE, label_table
@@ -41,8 +41,10 @@ from birthgaps.ingest.synth import simulate_release
 from birthgaps.models.areas import model_tables
 from birthgaps.models.markers import death_markers_table
 from birthgaps.models.protect import publish_model_tables
+from birthgaps.publish.changes import compare_releases
 from birthgaps.publish.dictionary import data_dictionary, published_dictionary
 from birthgaps.publish.presentation import MARKERS, present_table
+from birthgaps.publish.steps import workbook_step
 from birthgaps.publish.workbook import build_workbook
 from birthgaps.stats import indicators, rates
 from birthgaps.stats.comparators import comparator_table, shipped_reference_path
@@ -124,6 +126,8 @@ def _tiny_release(config: dict, folder: Path) -> dict[str, pd.DataFrame]:
     tables["death_markers"] = label_table(
         death_markers_table(marker_cells, areas, rules, published_rates), release, True, basis
     )
+    # a first release: the changes table says there is nothing to compare
+    tables["changes"] = compare_releases(tables, None, release=release)
     read_back = {}
     for name, table in tables.items():
         path = folder / f"{name}.csv"
@@ -339,6 +343,57 @@ def test_markers_follow_the_reason_a_cell_is_empty(tiny):
         assert not shown.map(lambda v: isinstance(v, str) and not v.strip()).any().any(), key
 
 
+def test_revised_rates_are_marked_r_in_a_column_of_their_own(tiny, repo_config, tmp_path):
+    """A release that follows another: the workbook step flags the rates revised since it [r] in
+    a separate column, explains [r] in the legend, the notes and on the cover, and has the
+    Changes sheet; the rates CSV and the data dictionary keep the published columns."""
+    previous = copy.deepcopy(dict(tiny))
+    years = previous["rates"]["dimension"] == "year"
+    first = previous["rates"].index[years & ~suppressed_rows(previous["rates"])][0]
+    previous["rates"].loc[first, "value"] = "0.01"
+    changes = compare_releases(tiny, previous, release="tiny", previous_release="before")
+    assert changes["change"].eq("revised").sum() == 1
+    paths = {}
+    for key, table in {**tiny, "changes": changes}.items():
+        paths[key] = tmp_path / f"{key}.csv"
+        table.to_csv(paths[key], index=False)
+    (tmp_path / "empty.json").write_text("{}")
+    config = repo_config
+    spec = config["releases"][config["release"]]
+    workbook_step(
+        paths,
+        tmp_path / "empty.json",
+        tmp_path / "book.xlsx",
+        tmp_path / "dictionary.csv",
+        release=config["release"],
+        release_label=spec["label"],
+        synthetic=True,
+        areas=config["areas"],
+        years=spec["years"],
+        disclosure=config["disclosure"],
+        statistics=config["statistics"],
+        deprivation=config["deprivation"],
+        models=config["models"],
+        definitions=config["definitions"],
+    )
+    wb = openpyxl.load_workbook(tmp_path / "book.xlsx")
+    headings, rows = _table_rows(wb["Rates"])
+    column = headings.index("Revised")
+    assert headings[column - 1] == "Value"
+    assert [row[column] for row in rows].count("[r]") == 1
+    assert rows[first][column] == "[r]"
+    legend = [c.value for c in wb["Rates"]["A"][:15] if isinstance(c.value, str)]
+    assert any(text.startswith("[r] = revised since the previous release") for text in legend)
+    notes = [row[1] for row in wb["Notes"].iter_rows(values_only=True) if row[1]]
+    assert any(str(text).startswith("[r] Revised") for text in notes)
+    cover = " ".join(str(c.value) for row in wb["Cover"].iter_rows() for c in row if c.value)
+    assert "[r] revised since the previous release" in cover
+    _, change_rows = _table_rows(wb["Changes"])
+    assert len(change_rows) == 1
+    dictionary = pd.read_csv(tmp_path / "dictionary.csv")
+    assert "revised" not in set(dictionary.loc[dictionary["table"] == "rates", "column"])
+
+
 def test_every_marker_used_is_explained_in_the_notes(book):
     _, _, wb = book
     notes = {
@@ -357,7 +412,8 @@ def test_every_marker_used_is_explained_in_the_notes(book):
             number = int(re.search(r"\[note (\d+)\]", line).group(1))
             assert notes[number].startswith(marker), (key, marker, notes[number])
         used |= in_table
-    assert used == set(MARKERS)  # the tiny release needs all four
+    # the tiny release needs all but [r]: a first release revises nothing (the next test has [r])
+    assert used == set(MARKERS) - {"[r]"}
     referenced = set()
     for ws in wb.worksheets[3:]:
         for row in ws.iter_rows(values_only=True):

@@ -23,7 +23,7 @@ LABELS = ["release", "data"]
 
 
 def _targets(release: str) -> list[str]:
-    return [f"results/{release}/staged/tables/{name}.csv" for name in TABLES]
+    return [f"results/{release}/staged/tables/{name}.csv" for name in [*TABLES, "changes"]]
 
 
 def _release(config: dict, name: str, extract: Path, lookup: Path, years, previous=None) -> dict:
@@ -130,6 +130,47 @@ def test_a_missing_previous_release_stops_before_any_work(tmp_path, repo_config)
     assert "releases.tiny.previous" in result.stderr and "never_run" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "results").exists()
+
+
+# ----------------------------------------------------------------------------- what changed
+# The changes table (birthgaps.publish.changes) is computed from the two releases' published
+# tables alone: recomputing it from the two published trees gives it back exactly, so an attacker
+# who reads both releases (the attack suite below) learns nothing more from it.
+
+
+def _published(workdir: Path, release: str, name: str) -> pd.DataFrame:
+    path = workdir / "results" / release / "published" / "tables" / f"{name}.csv"
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_a_first_release_says_it_has_nothing_to_compare(releases):
+    changes = _published(releases, "a", "changes")
+    assert changes["change"].tolist() == ["none"]
+    assert changes["previous_release"].tolist() == [""]
+
+
+@pytest.mark.parametrize(("first", "second"), [("a", "b"), ("b", "c")])
+def test_the_changes_table_is_a_function_of_the_two_publications(releases, first, second):
+    from birthgaps.publish.changes import COMPARED, compare_releases
+
+    then = {name: _published(releases, first, name) for name in COMPARED}
+    now = {name: _published(releases, second, name) for name in COMPARED}
+    published = _published(releases, second, "changes")
+    again = compare_releases(now, then, release=second, previous_release=first)
+    pd.testing.assert_frame_equal(published, again.astype(str))
+    if second == "b":  # one year more: the new year's figures are listed
+        new = published[published["change"] == "new"]
+        assert set(new["group"]) == {"2023"} and len(new) > 0
+    else:  # one late record: no published figure changed, so nothing is listed
+        assert published["change"].tolist() == ["none"]
+    # a size of revision only ever between two shown rows of the same key
+    keys = ["area_code", "outcome", "dimension", "group"]
+    revised = published[published["revision"] != ""]
+    for release in (first, second):
+        rates = _published(releases, release, "rates").set_index(keys)
+        for _, row in revised[revised["table"] == "rates"].iterrows():
+            key = (row["area_code"], row["outcome"], row["breakdown"], row["group"])
+            assert rates.loc[key, "flag"] != "c", (release, key)
 
 
 # ----------------------------------------------------------------------------- the attack suite

@@ -10,6 +10,8 @@ APPENDIX_TEMPLATE = str(Path(workflow.basedir) / config["appendix"]["template"])
 rule appendix:
     input:
         **{k: v for k, v in PREVIOUS.items() if k == "previous_rates"},
+        # what changed since it (new years, revisions): only for a release that follows another
+        **({"changes": rules.changes.output.changes} if PREVIOUS else {}),
         template=APPENDIX_TEMPLATE,
         rates=rules.rates.output.published,
         # the published outcome definitions (labels, units, groups)

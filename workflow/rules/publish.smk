@@ -17,6 +17,7 @@ rule publish:
         trends=rules.trends.output.trends,
         inequality=rules.inequality.output.inequality,
         funnel=rules.funnel.output.funnel,
+        changes=rules.changes.output.changes,
         workbook=rules.workbook.output.workbook,
         dictionary=rules.workbook.output.dictionary,
         manifest=rules.manifest.output[0],

@@ -19,6 +19,7 @@ rule scan:
         trends=rules.trends.output.trends,
         inequality=rules.inequality.output.inequality,
         funnel=rules.funnel.output.funnel,
+        changes=rules.changes.output.changes,
         workbook=rules.workbook.output.workbook,
         dictionary=rules.workbook.output.dictionary,
         manifest=rules.manifest.output[0],

@@ -37,6 +37,8 @@ def main(smk):
     if hasattr(smk.input, "previous_rates"):  # a template declares these only if it uses them
         parameters["previous_rates_csv"] = smk.input.previous_rates
         parameters["previous_label"] = smk.params.previous_label
+    if hasattr(smk.input, "changes"):  # what changed since the previous release
+        parameters["previous_changes_csv"] = smk.input.changes
     appendix_step(
         smk.input.template,
         parameters,

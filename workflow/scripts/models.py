@@ -22,6 +22,7 @@ def main(smk):
         previous_cells=smk.input.get("previous_cells"),
         marker_cells=smk.input.death_markers,
         markers_out=smk.output.death_markers,
+        previous_markers=smk.input.get("previous_model_death_markers"),
         previous_tables={
             output: smk.input[f"previous_model_{output}"]
             for output in MODEL_OUTPUTS.values()

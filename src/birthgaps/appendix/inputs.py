@@ -71,6 +71,14 @@ def read_rates(path: str | Path) -> pd.DataFrame:
     return table
 
 
+def read_changes(path: str | Path) -> pd.DataFrame:
+    """The published changes table (``tables/changes.csv``: what changed since the previous
+    release), every column as text."""
+    columns = ["change", "table", "area_code", "outcome", "figure"]
+    table = _read_csv(path, columns, "changes", {c: "string" for c in columns})
+    return table.fillna({c: "" for c in columns})
+
+
 def read_outcomes(path: str | Path) -> pd.DataFrame:
     """The published outcome definitions (``tables/outcomes.csv``), one row per enabled outcome."""
     return _read_csv(

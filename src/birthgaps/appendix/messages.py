@@ -27,7 +27,7 @@ import pandas as pd
 from birthgaps.appendix import comparisons, frames
 from birthgaps.appendix.blocks import Section, Sentences, markdown_escape
 from birthgaps.appendix.findings import DEFAULT_REFERENCE
-from birthgaps.appendix.inputs import AppendixInputs, read_rates
+from birthgaps.appendix.inputs import AppendixInputs, read_changes, read_rates
 from birthgaps.appendix.message_words import LEAD_MORTALITY as LEAD_MORTALITY
 from birthgaps.appendix.message_words import MAX_MESSAGES as MAX_MESSAGES
 from birthgaps.appendix.message_words import MIN_MESSAGES as MIN_MESSAGES
@@ -68,16 +68,23 @@ class PreviousRelease:
 
     label: str
     rates: pd.DataFrame
+    #: this release's changes table (``tables/changes.csv``), when the template passes it
+    changes: pd.DataFrame | None = None
 
 
-def load_previous(rates_csv: str | Path | None, label: str) -> PreviousRelease | None:
+def load_previous(
+    rates_csv: str | Path | None, label: str, changes_csv: str | Path | None = None
+) -> PreviousRelease | None:
     """The previous release (``releases.<name>.previous``) from its published rates table
     (``results/<previous>/published/tables/rates.csv``), read and checked as this release's
-    (``inputs.read_rates``: an ``InputError`` naming the file when it is missing or malformed);
-    None when no path is given."""
+    (``inputs.read_rates``: an ``InputError`` naming the file when it is missing or malformed),
+    with this release's changes table when ``changes_csv`` is given; None when no path is given."""
     if rates_csv is None or not str(rates_csv).strip():
         return None
-    return PreviousRelease(label, read_rates(rates_csv))
+    changes = None
+    if changes_csv is not None and str(changes_csv).strip():
+        changes = read_changes(changes_csv)
+    return PreviousRelease(label, read_rates(rates_csv), changes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,6 +395,14 @@ def new_message(inputs: AppendixInputs, previous: PreviousRelease | None) -> str
     parts = []
     if added:
         parts.append(f"this release adds births in {join_words([str(y) for y in added])}")
+    revised = revised_count(previous.changes, inputs.area_code)
+    if revised is not None:
+        parts.append(
+            "no earlier figure was revised"
+            if revised == 0
+            else f"{revised} earlier figure{'s were' if revised > 1 else ' was'} revised "
+            "(marked [r] in the workbook)"
+        )
     parts += changes
     if not changes:
         parts.append(
@@ -397,6 +412,20 @@ def new_message(inputs: AppendixInputs, previous: PreviousRelease | None) -> str
         )
     label = markdown_escape(previous.label)
     return f"Since the last release ({label}), {join_words(parts)}{see('trends')}."
+
+
+def revised_count(changes: pd.DataFrame | None, area_code: str) -> int | None:
+    """How many of the area's published rates (values) the changes table marks revised; None
+    without a changes table."""
+    if changes is None:
+        return None
+    rows = (
+        (changes["change"] == "revised")
+        & (changes["table"] == "rates")
+        & (changes["figure"] == "value")
+        & (changes["area_code"].astype(str) == str(area_code))
+    )
+    return int(rows.sum())
 
 
 def reading_message() -> str:

@@ -17,6 +17,7 @@ import pandera.pandas as pa
 
 from birthgaps.core.columns import Column, TableSpec, col
 from birthgaps.core.errors import InputError
+from birthgaps.core.published_changes import WORKBOOK_COLUMNS
 from birthgaps.core.published_tables import PUBLISHED
 from birthgaps.core.restricted_tables import RESTRICTED
 
@@ -75,12 +76,15 @@ def describe_column(table: str, column: str) -> Column:
     """The catalogue entry of ``column`` of ``table`` (its description still a template: see
     ``Column.described``).
 
-    Confidence-limit columns at a level other than the catalogue's (``lower_90``) are derived from
-    the 95% entry; any other unknown column raises ``InputError`` (document it in the catalogue).
+    Columns the workbook adds to a sheet (``WORKBOOK_COLUMNS``: the rates sheet's [r] column) are
+    found too. Confidence-limit columns at a level other than the catalogue's (``lower_90``) are
+    derived from the 95% entry; any other unknown column raises ``InputError`` (document it in the catalogue).
     """
     spec = table_spec(table)
     if column in spec.columns:
         return spec.columns[column]
+    if column in WORKBOOK_COLUMNS.get(table, {}):
+        return WORKBOOK_COLUMNS[table][column]
     match = re.fullmatch(r"(?P<stem>.*(?:lower|upper)_)(?P<level>\d+(?:_\d+)?)", column)
     if match and f"{match['stem']}95" in spec.columns:
         level = match["level"].replace("_", ".")

@@ -36,6 +36,7 @@ from birthgaps.core.columns import (
     ratio_table,
     rows_in,
 )
+from birthgaps.core.published_changes import CHANGES
 from birthgaps.core.published_comparators import COMPARATORS, FUNNEL
 from birthgaps.core.published_indicators import INEQUALITY, TRENDS
 from birthgaps.core.published_markers import DEATH_MARKERS
@@ -421,6 +422,7 @@ PUBLISHED: dict[str, TableSpec] = {
             column_notes={"n_births": "rounding"},
         ),
         DEATH_MARKERS,
+        CHANGES,
     ]
 }
 

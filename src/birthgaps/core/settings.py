@@ -155,15 +155,17 @@ def load_config(path: str | Path) -> dict:
 #: What a release that follows another reads of it (docs/disclosure.md, "Across releases"): the
 #: published exclusion flow and rates with their exact counts, the protected yearly counts of its
 #: trends (with theirs), its cells and its published model tables (carried over for an area whose
-#: data barely changed). The restricted files never leave this machine.
+#: data barely changed), and its published trends (the changes table compares them). The restricted files never leave this machine.
 PREVIOUS_FILES = {
     "flow": "published/tables/exclusion_flow.csv",
     "flow_restricted": "restricted/exclusion_flow.csv",
     "rates": "published/tables/rates.csv",
     "rates_unrounded": "restricted/rates_unrounded.parquet",
     "trend_counts": "restricted/trend_counts.parquet",
+    "trends": "published/tables/trends.csv",
     "cells": "restricted/cells.parquet",
     **{f"model_{name}": f"published/tables/{name}.csv" for name in MODEL_OUTPUTS.values()},
+    "model_death_markers": "published/tables/death_markers.csv",
 }
 
 

@@ -75,10 +75,13 @@ def models_step(
     previous_tables: Mapping[str, str | Path] | None = None,
     marker_cells: str | Path | None = None,
     markers_out: str | Path | None = None,
+    previous_markers: str | Path | None = None,
 ) -> None:
     """Fit, protect and write every model table (``outputs``: output name → path, as MODEL_OUTPUTS),
     and with ``marker_cells`` the share of deaths that were preterm or of low birth weight
-    (``markers_out``, :func:`~birthgaps.models.markers.death_markers_table`)."""
+    (``markers_out``, :func:`~birthgaps.models.markers.death_markers_table`); an area whose data
+    barely changed since the previous release keeps that release's rows of every table, the
+    death markers (``previous_markers``) included."""
     published_rates = pd.read_csv(
         rates, dtype={c: "string" for c in ("area_code", "outcome", "dimension", "group")}
     )
@@ -91,8 +94,9 @@ def models_step(
                 for key, output in MODEL_OUTPUTS.items()
             },
         )
+    cell_table = read_table("cells", cells)
     published, notes = fit_area_models(
-        read_table("cells", cells), published_rates, models, areas, disclosure, previous
+        cell_table, published_rates, models, areas, disclosure, previous
     )
     markers = None
     if marker_cells is not None and markers_out is not None:
@@ -102,6 +106,10 @@ def models_step(
             dict(disclosure),
             published_rates,
         )
+        if previous is not None and previous_markers:
+            carried = barely_changed_areas(cell_table, previous.cells, areas, disclosure)
+            old = pd.read_csv(previous_markers, dtype=str, keep_default_na=False)
+            markers = carry_rows(markers, old, carried)
         if markers.empty:
             notes[MARKERS_TABLE] = NOTE_NO_MARKED_DEATHS
     with open(empty_tables_out, "w", encoding="utf-8") as handle:

@@ -86,6 +86,10 @@ def notes_table(
         "column says why.",
         "not_applicable": "[z] Not applicable: the column does not apply to this row (for "
         "example the interval of a share, or the area of a row of the funnel's limit lines).",
+        "revised": "[r] Revised: the figure differs from the one the previous release "
+        "published for the same year, period or group (later registrations, corrections or "
+        "disclosure control). The Changes sheet gives the previous figure and the size of "
+        "each revision.",
         "rounding": f"Counts are {methods.rounded(disclosure)} after suppression"
         + (", so totals may not equal the sum of their parts" if rounding else "")
         + ". Percentages, their confidence intervals and the crude ratios are calculated from the "
@@ -149,5 +153,6 @@ def marker_legend(markers: Sequence[str], disclosure: Mapping) -> list[str]:
         "[u]": "low reliability",
         "[x]": "not available: not calculated",
         "[z]": "not applicable",
+        "[r]": "revised since the previous release",
     }
     return [f"{marker} = {words[marker]}{note_ref(MARKERS[marker])}" for marker in markers]

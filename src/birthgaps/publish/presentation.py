@@ -26,6 +26,7 @@ MARKERS: dict[str, str] = {
     "[u]": "unreliable",
     "[x]": "not_calculated",
     "[z]": "not_applicable",
+    "[r]": "revised",
 }
 
 #: What an empty text cell that only means "nothing to report" (a note, a reason) shows instead.

@@ -11,6 +11,7 @@ import pandas as pd
 
 from birthgaps.core.catalogue import TABLE_KEYS
 from birthgaps.core.manifest import read_manifest
+from birthgaps.publish.changes import flag_revised
 from birthgaps.publish.dictionary import published_dictionary
 from birthgaps.publish.workbook import build_workbook
 
@@ -40,8 +41,10 @@ def workbook_step(
     frames = {key: pd.read_csv(tables[key], dtype=str, keep_default_na=False) for key in TABLE_KEYS}
     with open(empty_tables, encoding="utf-8") as handle:
         empty_notes = json.load(handle)
+    # the rates sheet flags the revised rows [r] in a column of its own (not in the CSV)
+    shown = {**frames, "rates": flag_revised(frames["rates"], frames["changes"])}
     build_workbook(
-        frames,
+        shown,
         release=release,
         release_label=release_label,
         synthetic=synthetic,
