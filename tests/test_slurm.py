@@ -71,10 +71,10 @@ def tree_digests(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def slurm_run(tiny_run, tmp_path_factory):
+def slurm_run(request, tmp_path_factory):
     """The tiny release of the shared local run, run again from nothing through SLURM."""
-    cluster_or_skip()
-    _, config, _ = tiny_run
+    cluster_or_skip()  # before the local run is made, so a machine without SLURM skips at once
+    _, config, _ = request.getfixturevalue("tiny_run")
     workdir = tmp_path_factory.mktemp("slurm")
     configfile = write_config(workdir / "config.yaml", config)
     start = time.perf_counter()
@@ -88,7 +88,7 @@ def slurm_run(tiny_run, tmp_path_factory):
 
 
 @pytest.mark.workflow
-def test_every_job_ran_as_a_slurm_job_and_per_area_rules_were_grouped(tiny_run, slurm_run):
+def test_every_job_ran_as_a_slurm_job_and_per_area_rules_were_grouped(slurm_run, tiny_run):
     local = job_ids(tiny_run[0] / "logs")
     remote = job_ids(slurm_run / "logs")
     assert set(remote) == set(local), "the SLURM run did not run the same jobs as the local run"
@@ -112,7 +112,7 @@ def test_every_job_ran_as_a_slurm_job_and_per_area_rules_were_grouped(tiny_run, 
 
 
 @pytest.mark.workflow
-def test_the_slurm_run_publishes_byte_identical_files(tiny_run, slurm_run):
+def test_the_slurm_run_publishes_byte_identical_files(slurm_run, tiny_run):
     local = tree_digests(tiny_run[0] / "results" / "tiny" / "published")
     remote = tree_digests(slurm_run / "results" / "tiny" / "published")
     assert local, "the local run published nothing"
@@ -163,3 +163,13 @@ def test_a_job_log_names_its_slurm_job_and_peak_memory(tmp_path, monkeypatch, jo
     assert ("SLURM job 4242" in text) == bool(job)
     peak = re.search(r"rule demo finished, peak memory (\d+) MB", text)
     assert peak and int(peak.group(1)) >= before + 100, text
+
+
+def test_without_slurm_the_test_skips_unless_required(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("BIRTHGAPS_SLURM", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        cluster_or_skip()
+    monkeypatch.setenv("BIRTHGAPS_SLURM", "required")
+    with pytest.raises(pytest.fail.Exception, match="BIRTHGAPS_SLURM=required"):
+        cluster_or_skip()
