@@ -25,7 +25,8 @@ rule manifest:
         config_hash=config_sha256(config),
         version=code_version(workflow.basedir),
         lock=lock_sha256(workflow.basedir),
-        project=workflow.basedir,
+        # where shipped files are named from (<project>/...); a function, as it is a prefix of inputs
+        project=lambda wildcards: workflow.basedir,
         code=code_hash("manifest.py"),
     script:
         "../scripts/manifest.py"
