@@ -59,6 +59,21 @@ def fit_area_models(
     return published, notes
 
 
+#: The key of a death markers row (its rows are ordered by marker, then area).
+_MARKER_KEYS = ["area_code", "outcome", "marker", "dimension", "group"]
+
+
+def _in_order_of(table: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """``table``'s rows in the order of the same keys in ``reference`` (``carry_rows`` groups rows
+    by area), so a carried-over table is written as the previous release wrote it."""
+    order = {
+        key: i for i, key in enumerate(reference[_MARKER_KEYS].astype(str).itertuples(index=False))
+    }
+    keys = table[_MARKER_KEYS].astype(str).itertuples(index=False)
+    ranks = [order.get(key, len(order)) for key in keys]
+    return table.iloc[sorted(range(len(table)), key=ranks.__getitem__)].reset_index(drop=True)
+
+
 def models_step(
     cells: str | Path,
     rates: str | Path,
@@ -109,7 +124,7 @@ def models_step(
         if previous is not None and previous_markers:
             carried = barely_changed_areas(cell_table, previous.cells, areas, disclosure)
             old = pd.read_csv(previous_markers, dtype=str, keep_default_na=False)
-            markers = carry_rows(markers, old, carried)
+            markers = _in_order_of(carry_rows(markers, old, carried), markers)
         if markers.empty:
             notes[MARKERS_TABLE] = NOTE_NO_MARKED_DEATHS
     with open(empty_tables_out, "w", encoding="utf-8") as handle:
