@@ -268,6 +268,9 @@ def render_appendix(
         "--cwd", os.getcwd(),
         "--no-progress-bar",
         "--execution-timeout", str(timeout),
+        # written once at the end (with the failing cell, if any), not after every cell: each
+        # save serialised the notebook and its embedded charts again
+        "--no-request-save-on-cell-execute", "--autosave-cell-every", "0",
     ]  # fmt: skip
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
