@@ -201,11 +201,20 @@ PNG_COLOURS = 256
 
 
 def write_png(fig: Figure, path: Path) -> None:
-    """The figure as a 256-colour palette PNG at ``PNG_DPI``; no metadata, so the bytes repeat."""
+    """The figure as a 256-colour palette PNG at ``PNG_DPI``; no metadata, so the bytes repeat.
+
+    Drawn to raw RGBA pixels (matplotlib's own PNG would be compressed only to be decoded again
+    here), flattened to RGB and reduced to the palette."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
-    with Image.open(buffer) as image:
-        rgb = image.convert("RGB")
+    fig.savefig(buffer, format="rgba", dpi=PNG_DPI)
+    pixels = buffer.getvalue()
+    width = round(fig.get_figwidth() * PNG_DPI)
+    for guess in (width, width - 1, width + 1):  # the canvas rounds its size down
+        if guess > 0 and len(pixels) % (4 * guess) == 0:
+            width = guess
+            break
+    size = (width, len(pixels) // (4 * width))
+    rgb = Image.frombuffer("RGBA", size, pixels, "raw", "RGBA", 0, 1).convert("RGB")
     # maximum coverage keeps every flat colour (fast octree greys a white background) at under a
     # tenth of a second a chart; zlib's default level, as "optimize" costs four times the time
     palette = rgb.quantize(PNG_COLOURS, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
