@@ -648,3 +648,19 @@ def test_pages_embed_the_saved_png_as_it_is_and_shrink_other_images(fake_rates, 
     Image.new("RGBA", (2 * WEB_IMAGE_WIDTH, 300), (200, 30, 30, 255)).save(wide)
     with Image.open(io.BytesIO(web_png(str(wide), wide.stat().st_mtime_ns))) as shown:
         assert shown.mode == "P" and shown.width <= WEB_IMAGE_WIDTH
+
+
+def test_the_notebook_kernel_does_not_import_matplotlib():
+    # the appendix notebook only shows saved charts: loading matplotlib there cost CPU per area
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import birthgaps.appendix.sections, birthgaps.appendix.blocks, birthgaps.appendix.inputs\n"
+        "print(sorted(m for m in ('matplotlib', 'afcharts') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
