@@ -78,7 +78,7 @@ def one_run(params: dict, out: Path) -> dict[str, float]:
     write_documents(notebook, {"committee": out / "c.html", "annex": out / "c_annex.html"})
     html = time.perf_counter() - started
     started = time.perf_counter()
-    render_analyst_html(executed, analyst, sys.executable)
+    render_analyst_html(executed, analyst)
     code_html = time.perf_counter() - started
     started = time.perf_counter()
     pages = html_to_pdf(page, pdf, synthetic=params["synthetic"])
@@ -92,7 +92,6 @@ def one_run(params: dict, out: Path) -> dict[str, float]:
         page,
         analyst,
         pdf,
-        sys.executable,
         synthetic=params["synthetic"],
         annex_html=annex,
         annex_pdf=annex_pdf,

@@ -12,7 +12,7 @@ APPENDIX = Path(__file__).resolve().parents[1] / "src" / "birthgaps" / "appendix
 #: Inner layers, lowest first: a module may import its own layer's neighbours and lower layers only.
 LAYERS = [
     {"frames", "wording"},
-    {"findings", "charts_style", "charts_axes"},
+    {"findings", "charts_style", "charts_axes", "figure_set"},
     {"charts_rates", "charts_models", "charts_flow", "charts_indicators", "charts_groups"},
     {"figures"},
 ]

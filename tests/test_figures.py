@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 from pathlib import Path
 
@@ -276,20 +277,18 @@ def test_unknown_area_is_a_clear_error(fake_rates, fake_models):
         )
 
 
-def test_save_figure_writes_three_identical_files_each_time(fake_rates, tmp_path):
+def test_save_figure_writes_png_and_alt_text_identically_each_time(fake_rates, tmp_path):
     fig, alt = charts_rates.rates_by_imd(
         fake_rates, STEEP, "preterm", synthetic=True, disclosure=DISCLOSURE
     )
     first = figures.save_figure(fig, alt, tmp_path / "a" / "preterm_by_imd")
-    assert [p.name for p in first] == [
-        "preterm_by_imd.png",
-        "preterm_by_imd.svg",
-        "preterm_by_imd.txt",
-    ]
+    # PNG and alt text only: no SVG, which nothing read and cost a fifth of the figures rule
+    assert [p.name for p in first] == ["preterm_by_imd.png", "preterm_by_imd.txt"]
+    assert not (tmp_path / "a" / "preterm_by_imd.svg").exists()
     assert all(p.stat().st_size > 0 for p in first)
-    assert first[2].read_text(encoding="utf-8").strip() == alt.strip()
+    assert first[1].read_text(encoding="utf-8").strip() == alt.strip()
     (width,) = struct.unpack(">I", first[0].read_bytes()[16:20])  # PNG IHDR width
-    assert width == 1500  # 10 inches at 150 dpi: sharp across A4, a quarter of the 300-dpi pixels
+    assert width == 1100  # 10 inches at 110 dpi: the width the pages embed, used as it is
     assert first[0].read_bytes()[25] == 3  # PNG IHDR colour type 3: a palette image
     assert first[0].stat().st_size < 120_000  # light: was about 400 kB at 300 dpi in full colour
     contents = [p.read_bytes() for p in first]
@@ -344,7 +343,7 @@ def test_figure_specs_and_write_area_figures(fake_rates, fake_models, fake_flow,
     assert sorted(p.name for p in written) == sorted(
         f"{stem}{ext}"
         for stem in ("preterm_odds_ratios", "exclusion_flow")
-        for ext in (".png", ".svg", ".txt")
+        for ext in (".png", ".txt")
     )
     # without the indicator tables the default set leaves their charts out ...
     default = figures.write_area_figures(
@@ -603,7 +602,7 @@ def test_area_figures_include_the_risk_ratio_plots_when_the_table_is_given(
     )
     names = {p.name for p in written}
     for outcome in ("preterm", "lbw"):
-        for ext in (".png", ".svg", ".txt"):
+        for ext in (".png", ".txt"):
             assert f"{outcome}_risk_ratios{ext}" in names
     alt = (tmp_path / "preterm_risk_ratios.txt").read_text(encoding="utf-8")
     assert alt.startswith("Forest plot of crude and adjusted risk ratios of preterm birth")
@@ -631,3 +630,37 @@ def test_chart_notes_state_the_configured_disclosure_rule(fake_rates, fake_flow)
         )
         fig_text = " ".join(_texts(fig).split())
         assert "1 to 7" not in fig_text and "nearest 5" not in fig_text
+
+
+def test_pages_embed_the_saved_png_as_it_is_and_shrink_other_images(fake_rates, tmp_path):
+    from PIL import Image
+
+    from birthgaps.appendix.blocks import WEB_IMAGE_WIDTH, web_png
+
+    fig, alt = charts_rates.rates_by_imd(
+        fake_rates, STEEP, "preterm", synthetic=True, disclosure=DISCLOSURE
+    )
+    png, _ = figures.save_figure(fig, alt, tmp_path / "preterm_by_imd")
+    # the figures rule's PNG is already the embedded width and a palette: no second encoding
+    assert web_png(str(png), png.stat().st_mtime_ns) == png.read_bytes()
+    # a wider full-colour image (a council's own chart) is still shrunk and made a palette
+    wide = tmp_path / "wide.png"
+    Image.new("RGBA", (2 * WEB_IMAGE_WIDTH, 300), (200, 30, 30, 255)).save(wide)
+    with Image.open(io.BytesIO(web_png(str(wide), wide.stat().st_mtime_ns))) as shown:
+        assert shown.mode == "P" and shown.width <= WEB_IMAGE_WIDTH
+
+
+def test_the_notebook_kernel_does_not_import_matplotlib():
+    # the appendix notebook only shows saved charts: loading matplotlib there cost CPU per area
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import birthgaps.appendix.sections, birthgaps.appendix.blocks, birthgaps.appendix.inputs\n"
+        "print(sorted(m for m in ('matplotlib', 'afcharts') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -194,6 +194,9 @@ def web_png(path: str, mtime_ns: int, max_width: int = WEB_IMAGE_WIDTH) -> bytes
     from PIL import Image
 
     with Image.open(path) as image:
+        if image.mode == "P" and image.width <= max_width and "transparency" not in image.info:
+            # the figures rule's own output: already flat, a palette and the right width
+            return Path(path).read_bytes()
         image.load()
         small = image
         if image.width > max_width:

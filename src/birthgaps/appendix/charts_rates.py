@@ -21,6 +21,7 @@ from birthgaps.appendix.charts_style import (
     group_style,
     new_figure,
 )
+from birthgaps.appendix.figure_set import GROUP_DIMENSIONS
 from birthgaps.appendix.findings import group_finding, imd_finding
 from birthgaps.appendix.frames import (
     area_name_of,
@@ -47,9 +48,6 @@ from birthgaps.appendix.wording import (
 from birthgaps.core.codes import ETHNIC_GROUPS, IMD_QUINTILES, NOT_STATED
 from birthgaps.core.errors import InputError
 from birthgaps.core.methods import withheld_text
-
-#: Dimensions that :func:`rates_by_group` draws.
-GROUP_DIMENSIONS: tuple[str, ...] = ("ethnic_group", "age_band", "year")
 
 
 def rates_by_imd(

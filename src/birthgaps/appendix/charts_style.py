@@ -23,7 +23,7 @@ RC = {
     "svg.hashsalt": "birthgaps",
     "svg.fonttype": "path",
     "figure.dpi": 100,
-    "savefig.dpi": 150,
+    "savefig.dpi": 110,  # figures.PNG_DPI
     "axes.titlesize": "large",
     "axes.titleweight": "bold",
 }

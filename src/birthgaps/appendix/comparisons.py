@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from birthgaps.appendix import figures, frames
+from birthgaps.appendix import figure_set, frames
 from birthgaps.appendix.blocks import Sentences
 from birthgaps.appendix.inputs import AppendixInputs
 
@@ -87,7 +87,7 @@ def count_comparisons(inputs: AppendixInputs, section: str) -> Counted:
             f"choose one of {', '.join(SECTION_COMPARISONS)}"
         )
     # the outcomes the rates, trends, inequality and funnel sections show in full
-    outcomes = figures.detailed_outcomes(inputs.outcomes, inputs.model_outcomes)
+    outcomes = figure_set.detailed_outcomes(inputs.outcomes, inputs.model_outcomes)
     if section in ("rates", "trends"):
         rows = _area_rows(inputs.rates, inputs, outcomes)
         if rows.empty:

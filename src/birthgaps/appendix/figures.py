@@ -1,11 +1,11 @@
-"""An area's set of figures from the published tables: which figures (``figure_specs``), drawing
-each one and saving it as PNG, SVG and alt text (``write_area_figures``); files are deterministic."""
+"""An area's set of figures from the published tables: which figures (``figure_set``), drawing
+each one once and saving it as a palette PNG and alt text (``write_area_figures``); files are
+deterministic."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,108 +19,17 @@ from birthgaps.appendix.charts_flow import exclusion_flow
 from birthgaps.appendix.charts_groups import group_dots
 from birthgaps.appendix.charts_indicators import funnel_plot, sii_chart, trend_chart
 from birthgaps.appendix.charts_models import forest_plot
-from birthgaps.appendix.charts_rates import GROUP_DIMENSIONS, rates_by_group, rates_by_imd
+from birthgaps.appendix.charts_rates import rates_by_group, rates_by_imd
 from birthgaps.appendix.charts_style import RC
+from birthgaps.appendix.figure_set import (  # noqa: F401 (the set, re-exported for callers)
+    INDICATOR_KINDS,
+    FigureSpec,
+    area_figure_specs,
+    detailed_outcomes,
+    figure_specs,
+    outcome_groups,
+)
 from birthgaps.core.errors import InputError
-from birthgaps.core.labels import outcome_words
-from birthgaps.core.outcomes import GROUPS
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    """One figure of an area's set: file stem, chart kind, outcome and dimension."""
-
-    stem: str
-    kind: str  # "imd", "group", "trend", "sii", "funnel", "forest", "risk_forest", "flow", "dots"
-    outcome: str | None = None
-    dimension: str | None = None
-    #: for "dots": the outcome group and its outcomes
-    group: str | None = None
-    outcomes: tuple[str, ...] = ()
-
-
-#: Chart kinds drawn from the indicator tables (trends, inequality, funnel).
-INDICATOR_KINDS: tuple[str, ...] = ("trend", "sii", "funnel")
-
-
-def detailed_outcomes(outcomes: Sequence[str], model_outcomes: Sequence[str]) -> list[str]:
-    """The outcomes drawn in full (deprivation, ethnic group, age, trend, inequality, funnel): the
-    modelled ones (in the models table or declared ``modelled``); the others are in their group's
-    dot chart and tables only, which keeps an area's render time flat as outcomes are added."""
-    return [o for o in outcomes if o in model_outcomes or outcome_words(o).modelled]
-
-
-def outcome_groups(outcomes: Sequence[str]) -> dict[str, list[str]]:
-    """The outcomes by group (birth outcomes, mortality, maternity indicators), groups in the
-    registry's order, outcomes in config order."""
-    found: dict[str, list[str]] = {g: [] for g in GROUPS}
-    for outcome in outcomes:
-        found.setdefault(outcome_words(outcome).group, []).append(outcome)
-    return {g: os for g, os in found.items() if os}
-
-
-def figure_specs(
-    outcomes: Sequence[str],
-    model_outcomes: Sequence[str],
-    dimensions: Sequence[str] = GROUP_DIMENSIONS,
-    *,
-    indicators: bool = True,
-    risk_ratios: bool = True,
-    trend_outcomes: Collection[str] | None = None,
-) -> list[FigureSpec]:
-    """The figures of one area, in appendix order; stems are file names without extension.
-
-    First one dot chart per outcome group against the benchmark; then, per detailed outcome
-    (``detailed_outcomes``), deprivation and group charts. ``indicators`` adds, per detailed
-    outcome, the trend against the benchmark, the slope index of inequality
-    and the funnel plot; ``risk_ratios`` adds, per modelled outcome, the forest plot of risk ratios
-    (``{outcome}_risk_ratios``) after that of odds ratios. Snakemake can expand its outputs from the
-    config with this (each stem gives .png, .svg, .txt). ``trend_outcomes`` (default: all) are
-    those with a year breakdown (``frames.outcomes_with_years``): only they get a trend chart.
-    """
-    specs: list[FigureSpec] = [
-        FigureSpec(f"{group}_vs_benchmark", "dots", group=group, outcomes=tuple(members))
-        for group, members in outcome_groups(outcomes).items()
-    ]
-    for outcome in detailed_outcomes(outcomes, model_outcomes):
-        specs.append(FigureSpec(f"{outcome}_by_imd_quintile", "imd", outcome, "imd_quintile"))
-        has_years = trend_outcomes is None or outcome in trend_outcomes
-        specs.extend(
-            FigureSpec(f"{outcome}_by_{dimension}", "group", outcome, dimension)
-            for dimension in dimensions
-            if dimension != "year" or has_years
-        )
-        if indicators and has_years:
-            specs.append(FigureSpec(f"{outcome}_trend", "trend", outcome, "year"))
-        if indicators:
-            specs.append(FigureSpec(f"{outcome}_sii", "sii", outcome, "imd_quintile"))
-            specs.append(FigureSpec(f"{outcome}_funnel", "funnel", outcome))
-    for outcome in model_outcomes:
-        specs.append(FigureSpec(f"{outcome}_odds_ratios", "forest", outcome))
-        if risk_ratios:
-            specs.append(FigureSpec(f"{outcome}_risk_ratios", "risk_forest", outcome))
-    specs.append(FigureSpec("exclusion_flow", "flow"))
-    return specs
-
-
-def area_figure_specs(
-    rates: pd.DataFrame,
-    models: pd.DataFrame,
-    area_code: str,
-    dimensions: Sequence[str] = GROUP_DIMENSIONS,
-    *,
-    indicators: bool = True,
-    risk_ratios: bool = True,
-) -> list[FigureSpec]:
-    """The figure set of an area, with the outcomes found in the tables."""
-    return figure_specs(
-        frames.outcomes_in(rates, area_code),
-        frames.outcomes_in(models, area_code),
-        dimensions,
-        indicators=indicators,
-        risk_ratios=risk_ratios,
-        trend_outcomes=frames.outcomes_with_years(rates, area_code),
-    )
 
 
 def _needed(table: pd.DataFrame | None, name: str, spec: FigureSpec) -> pd.DataFrame:
@@ -190,19 +99,30 @@ def make_figure(
     raise ValueError(f"unknown figure kind {spec.kind!r}")
 
 
-#: PNG resolution: a 10-inch chart is 1,500 pixels wide, sharp full-width on A4 on screen and in print.
-PNG_DPI = 150
+#: PNG resolution: a 10-inch chart is 1,100 pixels wide, the width the pages embed
+#: (``blocks.WEB_IMAGE_WIDTH``), so the pages and PDFs use the file as it is, and about 160 dpi
+#: across an A4 text width; 150 dpi cost twice the pixels to draw for nothing any output showed.
+PNG_DPI = 110
 
 #: Colours of the PNG palette: enough for the anti-aliased text and lines to stay crisp.
 PNG_COLOURS = 256
 
 
 def write_png(fig: Figure, path: Path) -> None:
-    """The figure as a 256-colour palette PNG at ``PNG_DPI``; no metadata, so the bytes repeat."""
+    """The figure as a 256-colour palette PNG at ``PNG_DPI``; no metadata, so the bytes repeat.
+
+    Drawn to raw RGBA pixels (matplotlib's own PNG would be compressed only to be decoded again
+    here), flattened to RGB and reduced to the palette."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
-    with Image.open(buffer) as image:
-        rgb = image.convert("RGB")
+    fig.savefig(buffer, format="rgba", dpi=PNG_DPI)
+    pixels = buffer.getvalue()
+    width = round(fig.get_figwidth() * PNG_DPI)
+    for guess in (width, width - 1, width + 1):  # the canvas rounds its size down
+        if guess > 0 and len(pixels) % (4 * guess) == 0:
+            width = guess
+            break
+    size = (width, len(pixels) // (4 * width))
+    rgb = Image.frombuffer("RGBA", size, pixels, "raw", "RGBA", 0, 1).convert("RGB")
     # maximum coverage keeps every flat colour (fast octree greys a white background) at under a
     # tenth of a second a chart; zlib's default level, as "optimize" costs four times the time
     palette = rgb.quantize(PNG_COLOURS, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
@@ -210,20 +130,24 @@ def write_png(fig: Figure, path: Path) -> None:
 
 
 def save_figure(fig: Figure, alt: str, path_stem: str | Path) -> list[Path]:
-    """Write ``{stem}.png`` (``PNG_DPI``, palette), ``{stem}.svg`` and ``{stem}.txt`` (alt text);
-    deterministic."""
+    """Write ``{stem}.png`` (``PNG_DPI``, palette) and ``{stem}.txt`` (alt text); deterministic.
+
+    The figure is laid out once and drawn once; no SVG is written, as no page, PDF or workbook
+    reads one and it cost a fifth of the rule's time.
+    """
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    png, svg, txt = (stem.with_name(stem.name + ext) for ext in (".png", ".svg", ".txt"))
+    png, txt = (stem.with_name(stem.name + ext) for ext in (".png", ".txt"))
     with rc_context(RC):
-        if fig.get_layout_engine() is not None:
-            # Lay out once, then freeze: every later save starts from the same positions.
-            fig.draw_without_rendering()
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            # Lay out once and freeze: savefig with a layout engine runs it twice (a draw without
+            # rendering, then the draw), and every later save starts from the same positions.
+            engine.execute(fig)
             fig.set_layout_engine("none")
         write_png(fig, png)
-        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     txt.write_text(alt.strip() + "\n", encoding="utf-8")
-    return [png, svg, txt]
+    return [png, txt]
 
 
 def draw_area_figures(

@@ -4,7 +4,7 @@ preterm and low-birth-weight markers and their collider-bias caution under morta
 
 from __future__ import annotations
 
-from birthgaps.appendix import figures, frames, indicator_tables, model_tables, notes, wording
+from birthgaps.appendix import figure_set, frames, indicator_tables, model_tables, notes, wording
 from birthgaps.appendix.blocks import Figure, Section, Sentences, Table, figure_block
 from birthgaps.appendix.inputs import AppendixInputs
 from birthgaps.appendix.wording import outcome_label
@@ -51,7 +51,7 @@ def groups_section(inputs: AppendixInputs) -> Section:
     dot chart against the benchmark, a table of every outcome in it, and the group's notes (the
     pooled periods of mortality, the collider-bias caution with the deaths' markers)."""
     parts = []
-    for group, members in figures.outcome_groups(inputs.outcomes).items():
+    for group, members in figure_set.outcome_groups(inputs.outcomes).items():
         part = Section(GROUP_HEADINGS[group], 3)
         chart = group_chart(inputs, group)
         if chart is not None:

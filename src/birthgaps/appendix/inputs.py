@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from birthgaps.appendix import figures, frames
-from birthgaps.appendix.figures import FigureSpec
+from birthgaps.appendix import figure_set, frames
+from birthgaps.appendix.figure_set import FigureSpec
 from birthgaps.core import labels
 from birthgaps.core.catalogue import published_model_columns
 from birthgaps.core.errors import InputError
@@ -466,7 +466,7 @@ def load_appendix_inputs(
         )
     outcomes = frames.outcomes_in(rates, area_code)
     model_outcomes = frames.outcomes_in(models, area_code)
-    specs = figures.figure_specs(
+    specs = figure_set.figure_specs(
         outcomes,
         model_outcomes,
         risk_ratios=not risk_ratios.empty,

@@ -13,7 +13,7 @@ disclosure); cells tagged ``annex`` make the technical annex; untagged cells bel
 from __future__ import annotations
 
 from birthgaps.appendix import (
-    figures,
+    figure_set,
     frames,
     headlines,
     indicator_tables,
@@ -68,7 +68,7 @@ def _outcomes(inputs: AppendixInputs, outcome: str | None, modelled: bool = Fals
         return [outcome]
     if modelled:
         return list(inputs.model_outcomes)
-    return figures.detailed_outcomes(inputs.outcomes, inputs.model_outcomes)
+    return figure_set.detailed_outcomes(inputs.outcomes, inputs.model_outcomes)
 
 
 def banner(inputs: AppendixInputs) -> Notice | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from birthgaps.appendix import figures
+from birthgaps.appendix import figure_set
 from birthgaps.appendix.group_sections import lower_label as _lower
 from birthgaps.core.outcomes import GROUPS
 
@@ -33,7 +33,7 @@ def title_topics(outcomes: Sequence[str]) -> list[str]:
     """What the release covers, in title words: per group (mortality first) the distinct topics of
     its outcomes (``TITLE_TOPICS``, else the outcome's label); a group of two or more maternity
     indicators as 'maternity indicators'."""
-    groups = figures.outcome_groups(outcomes)
+    groups = figure_set.outcome_groups(outcomes)
     order = [g for g in TITLE_GROUP_ORDER if g in groups] + [
         g for g in groups if g not in TITLE_GROUP_ORDER
     ]
