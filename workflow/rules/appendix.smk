@@ -63,6 +63,7 @@ rule index:
         annex_html=expand(f"{STAGED}/appendix/{{area}}_annex.html", area=AREAS),
         annex_pdf=expand(f"{STAGED}/appendix/{{area}}_annex.pdf", area=AREAS),
         workbook=rules.workbook.output.workbook,
+        regions=shipped(config["comparators"]["regions"]),
     output:
         f"{STAGED}/index.html",
     log:

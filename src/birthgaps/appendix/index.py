@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from birthgaps.appendix.area_list import area_finder
 from birthgaps.appendix.blocks import escape
 from birthgaps.core.errors import InputError
 from birthgaps.core.provenance import SYNTHETIC_NOTICE
@@ -61,6 +62,7 @@ def write_index(
     annex_pdf_paths: Mapping[str, str] | None = None,
     produced: str | None = None,
     birthgaps_version: str | None = None,
+    regions: Mapping[str, str] | None = None,
 ) -> None:
     """A plain, accessible HTML index of a release: one relative link per area's committee
     document, and its release label, date produced and birthgaps version.
@@ -70,6 +72,7 @@ def write_index(
     ``pdf_paths``, ``annex_paths`` and ``annex_pdf_paths`` (area code -> file) add links to the
     committee PDF and the technical annex (HTML, PDF); ``workbook`` to the spreadsheet.
     ``produced`` defaults to ``produced_date()``, ``birthgaps_version`` to ``package_version()``.
+    ``regions`` (area code -> region name) groups the area list by region (``area_list``).
     """
     path = Path(path)
     missing = [code for code in areas if code not in appendix_paths]
@@ -89,14 +92,15 @@ def write_index(
             return ""
         return f' — <a href="{relative(paths[code])}">{text}</a>'
 
-    items = []
+    items = {}
     for code, name in areas.items():
         pdf = link(pdf_paths, code, f"PDF version of the {escape(name)} appendix")
         annex = link(annex_paths, code, f"technical annex for {escape(name)}")
         annex += link(annex_pdf_paths, code, f"PDF version of the {escape(name)} technical annex")
-        items.append(
-            f'    <li><a href="{relative(appendix_paths[code])}">{escape(name)}</a> '
-            f'<span class="code">({escape(code)})</span>{pdf}{annex}</li>'
+        items[code] = (
+            name,
+            f'<a href="{relative(appendix_paths[code])}">{escape(name)}</a> '
+            f'<span class="code">({escape(code)})</span>{pdf}{annex}',
         )
     produced = produced if produced is not None else produced_date()
     birthgaps_version = birthgaps_version or package_version()
@@ -128,6 +132,9 @@ def write_index(
     .code {{ color: #3d3d3d; }}
     .about dt {{ font-weight: bold; float: left; clear: left; width: 7em; }}
     .about dd {{ margin-left: 7.5em; }}
+    .finder input {{ font-size: 1em; padding: 0.3em; border: 2px solid #0b0c0c; width: 20em; }}
+    .finder input:focus {{ outline: 3px solid #f46a25; }}
+    [hidden] {{ display: none !important; }}
   </style>
 </head>
 <body>
@@ -145,11 +152,7 @@ def write_index(
   ethnic group, trends, inequality measures, adjusted odds and risk ratios, model fit, funnel
   plots, the exclusion flow, definitions and limitations). Every number has passed disclosure
   control.</p>
-  <h2>Area appendices</h2>
-  <ul>
-{chr(10).join(items)}
-  </ul>
-{downloads}</main>
+{area_finder(items, regions or {})}{downloads}</main>
 </body>
 </html>
 """

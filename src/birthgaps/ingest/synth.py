@@ -367,7 +367,10 @@ def _make_lsoas(
     decile = np.concatenate(deciles).astype(np.int64)
     score = (5.5 - decile) / 4.5
     weight = rng.gamma(8.0, 1.0 / 8.0, size=len(decile)) * (1.0 + LSOA_FERTILITY_TILT * score)
-    return np.concatenate(area_idx).astype(np.int64), decile, weight
+    area = np.concatenate(area_idx).astype(np.int64)
+    if profiles is not None:  # each area's births are its given share, whatever its deprivation
+        weight = weight / np.bincount(area, weights=weight)[area] * profiles["births"][area]
+    return area, decile, weight
 
 
 def _national_ranks(seed: int, decile: np.ndarray) -> np.ndarray:
