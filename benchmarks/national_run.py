@@ -85,7 +85,9 @@ def main() -> None:
     parser.add_argument("--areas", type=int, default=None, help="run this many areas (default all)")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--keep", type=Path, default=None, help="run in this folder and keep it")
-    parser.add_argument("--target", default="all", help="snakemake target (default all)")
+    parser.add_argument(
+        "--target", nargs="+", default=["all"], help="snakemake targets, e.g. rule names"
+    )
     args = parser.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"national_run: {SHARED} is absent; the England-like release needs it")
@@ -100,7 +102,7 @@ def main() -> None:
     _, n = write_config(work, args.areas)
     command = [
         sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-        "--directory", str(work), "--cores", str(args.cores), "--quiet", args.target,
+        "--directory", str(work), "--cores", str(args.cores), "--quiet", *args.target,
     ]  # fmt: skip
     start = time.perf_counter()
     subprocess.run(command, check=True)
@@ -109,7 +111,10 @@ def main() -> None:
     per_rule: dict[str, list[float]] = defaultdict(list)
     for name, seconds in rule_seconds(work / "logs").items():
         per_rule[name.split("/")[0]].append(seconds)
-    print(f"| national run, {n} areas, --cores {args.cores} | {wall / 60:.1f} min ({wall:.0f} s) |")
+    what = "" if args.target == ["all"] else f" to {', '.join(args.target)}"
+    print(
+        f"| national run{what}, {n} areas, --cores {args.cores} | {wall / 60:.1f} min ({wall:.0f} s) |"
+    )
     print(f"| peak memory of the largest job | {peak_mb:.0f} MB |")
     for name in sorted(per_rule):
         times = per_rule[name]
