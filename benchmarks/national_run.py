@@ -102,7 +102,7 @@ def main() -> None:
     _, n = write_config(work, args.areas)
     command = [
         sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-        "--directory", str(work), "--cores", str(args.cores), "--quiet", *args.target,
+        "--directory", str(work), "--cores", str(args.cores), *args.target, "--quiet", "all",
     ]  # fmt: skip
     start = time.perf_counter()
     subprocess.run(command, check=True)
