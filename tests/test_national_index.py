@@ -138,3 +138,13 @@ def test_typing_filters_the_list_in_a_browser(tmp_path, words, shown):
     assert {code.upper() for code, hidden in items if not hidden} == shown
     assert 'id="area-finder" class="finder" hidden' not in dom  # the box is shown with JS
     assert f"{len(shown)} area" in dom
+
+
+def test_regions_come_from_the_area_region_map():
+    """The index rule reads ``comparators.regions``: the shipped map places Leicester."""
+    from support import REPO
+
+    from birthgaps.stats.run_comparators import area_regions
+
+    regions = area_regions(REPO / "resources/comparators/lad_region.csv")
+    assert regions["E06000016"] == "East Midlands" and regions["E09000025"] == "London"
