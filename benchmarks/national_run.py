@@ -112,7 +112,7 @@ def main() -> None:
     cpu = usage.ru_utime + usage.ru_stime  # CPU of every job: a fairer measure on a shared machine
     per_rule: dict[str, list[float]] = defaultdict(list)
     for name, seconds in rule_seconds(work / "logs").items():
-        per_rule[name.split("/")[0]].append(seconds)
+        per_rule[name.split("/")[1]].append(seconds)  # release/rule[/area]
     what = "" if args.target == ["all"] else f" to {', '.join(args.target)}"
     print(
         f"| national run{what}, {n} areas, --cores {args.cores} | {wall / 60:.1f} min ({wall:.0f} s) |"
