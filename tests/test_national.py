@@ -228,3 +228,21 @@ def test_benchmark_script_stops_without_shared(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.argv", ["national_run.py", "--areas", "2"])
     with pytest.raises(SystemExit, match="absent"):
         module.main()
+
+
+def test_rolling_periods_all_withheld_do_not_stop_the_rates():
+    """At national scale some area has every rolling period of a rare outcome withheld: nothing
+    is shown, so nothing more is withheld (was: a reshape error stopped the rates rule)."""
+    from birthgaps.stats.linked_counts import rolling_withheld
+
+    counts = pd.DataFrame(
+        {
+            "area_code": ["E06000017"] * 3,
+            "outcome": ["infant"] * 3,
+            "dimension": ["year", "year", "overall"],
+            "group": ["2019-2021", "2020-2022", "all"],
+            "denominator": [1500, 1500, 2000],
+        }
+    )
+    withheld = rolling_withheld(counts, np.array([True, True, True]), _declared())
+    assert not withheld.any()
