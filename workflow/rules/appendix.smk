@@ -70,6 +70,7 @@ rule index:
         annex_pdf=expand(f"{STAGED}/appendix/{{area}}_annex.pdf", area=AREAS),
         workbook=rules.workbook.output.workbook,
         manifest=rules.manifest.output[0],
+        regions=shipped(config["comparators"]["regions"]),
     output:
         f"{STAGED}/index.html",
     log:

@@ -10,9 +10,10 @@ rule comparators:
         ),
         reference=shipped(config["comparators"]["reference"]),
         regions=shipped(config["comparators"]["regions"]),
-        # not read: written only once the extract has passed ingest and cleaning, so a run that
-        # bad input stops leaves nothing staged
-        after=rules.cells.output.cells,
+        # read only with comparators.from_run (England and regions summed from the run's cells);
+        # else an ordering input: written only once the extract has passed ingest and cleaning,
+        # so a run that bad input stops leaves nothing staged
+        cells=rules.cells.output.cells,
     output:
         comparators=report(
             f"{STAGED}/tables/comparators.csv",
@@ -37,6 +38,8 @@ rule comparators:
         },
         release=RELEASE,
         synthetic=SPEC["synthetic"],
+        from_run=config["comparators"]["from_run"],
+        disclosure=config["disclosure"],
         code=code_hash("comparators.py"),
     script:
         "../scripts/comparators.py"

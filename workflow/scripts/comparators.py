@@ -16,6 +16,8 @@ def main(smk):
         snapshot=smk.input.get("snapshot"),
         release=smk.params.release,
         synthetic=smk.params.synthetic,
+        cells=smk.input.cells if smk.params.from_run else None,
+        disclosure=smk.params.disclosure,
     )
 
 

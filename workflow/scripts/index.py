@@ -4,6 +4,7 @@ annex and the workbook, with the release, the date produced and the birthgaps ve
 from birthgaps.appendix.index import write_index
 from birthgaps.core.manifest import read_manifest
 from birthgaps.core.runner import run_step
+from birthgaps.stats.run_comparators import area_regions
 
 
 def main(smk):
@@ -19,6 +20,7 @@ def main(smk):
         annex_paths=dict(zip(smk.params.areas, smk.input.annex_html, strict=True)),
         annex_pdf_paths=dict(zip(smk.params.areas, smk.input.annex_pdf, strict=True)),
         manifest=read_manifest(smk.input.manifest),
+        regions=area_regions(smk.input.regions) if smk.input.get("regions") else None,
     )
 
 

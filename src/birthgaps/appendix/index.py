@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from birthgaps.appendix.area_list import area_finder
 from birthgaps.appendix.blocks import escape
 from birthgaps.core.errors import InputError
 from birthgaps.core.manifest import (
@@ -39,6 +40,7 @@ def write_index(
     produced: str | None = None,
     birthgaps_version: str | None = None,
     manifest: Mapping | None = None,
+    regions: Mapping[str, str] | None = None,
 ) -> None:
     """A plain, accessible HTML index of a release: one relative link per area's committee
     document, and its release label, date produced and birthgaps version.
@@ -50,6 +52,7 @@ def write_index(
     ``produced`` defaults to ``produced_date()``, ``birthgaps_version`` to ``package_version()``;
     a provenance ``manifest`` (``core.manifest``, written beside the index) gives both, and adds a
     "Provenance" section linking it.
+    ``regions`` (area code -> region name) groups the area list by region (``area_list``).
     """
     path = Path(path)
     missing = [code for code in areas if code not in appendix_paths]
@@ -69,14 +72,15 @@ def write_index(
             return ""
         return f' — <a href="{relative(paths[code])}">{text}</a>'
 
-    items = []
+    items = {}
     for code, name in areas.items():
         pdf = link(pdf_paths, code, f"PDF version of the {escape(name)} appendix")
         annex = link(annex_paths, code, f"technical annex for {escape(name)}")
         annex += link(annex_pdf_paths, code, f"PDF version of the {escape(name)} technical annex")
-        items.append(
-            f'    <li><a href="{relative(appendix_paths[code])}">{escape(name)}</a> '
-            f'<span class="code">({escape(code)})</span>{pdf}{annex}</li>'
+        items[code] = (
+            name,
+            f'<a href="{relative(appendix_paths[code])}">{escape(name)}</a> '
+            f'<span class="code">({escape(code)})</span>{pdf}{annex}',
         )
     if manifest is not None:
         produced, birthgaps_version = manifest["produced"], manifest["birthgaps_version"]
@@ -111,6 +115,9 @@ def write_index(
     .code {{ color: #3d3d3d; }}
     .about dt {{ font-weight: bold; float: left; clear: left; width: 7em; }}
     .about dd {{ margin-left: 7.5em; }}
+    .finder input {{ font-size: 1em; padding: 0.3em; border: 2px solid #0b0c0c; width: 20em; }}
+    .finder input:focus {{ outline: 3px solid #f46a25; }}
+    [hidden] {{ display: none !important; }}
   </style>
 </head>
 <body>
@@ -128,11 +135,7 @@ def write_index(
   ethnic group, trends, inequality measures, adjusted odds and risk ratios, model fit, funnel
   plots, the exclusion flow, definitions and limitations). Every number has passed disclosure
   control.</p>
-  <h2>Area appendices</h2>
-  <ul>
-{chr(10).join(items)}
-  </ul>
-{downloads}{provenance}</main>
+{area_finder(items, regions or {})}{downloads}{provenance}</main>
 </body>
 </html>
 """

@@ -65,6 +65,7 @@ from birthgaps.ingest.synth_model import (
     YEAR_TREND,
     parse_settings,
 )
+from birthgaps.ingest.synth_national import lsoa_counts, parse_profiles
 from birthgaps.ingest.synth_truth import calibrate_intercept, linear_predictor_cells
 
 #: Canonical birth-record columns filled before the maternity-level ones; the linked-death
@@ -104,7 +105,8 @@ def simulate_linked_release(
     years = sorted(int(y) for y in years)
 
     # 1. Fictional neighbourhoods and their deprivation.
-    lsoa_area, lsoa_decile, lsoa_weight = _make_lsoas(rng, len(area_codes), p["n_lsoas"])
+    profiles = parse_profiles(settings.get("area_profiles"), areas)
+    lsoa_area, lsoa_decile, lsoa_weight = _make_lsoas(rng, len(area_codes), p["n_lsoas"], profiles)
     n_lsoa = len(lsoa_area)
     lsoa_codes = np.array([f"X01{i + 1:06d}" for i in range(n_lsoa)], dtype=object)
     lsoa_p = lsoa_weight / lsoa_weight.sum()
@@ -129,8 +131,12 @@ def simulate_linked_release(
     d_date = starts[d_year_idx] + d_day  # datetime64[D]
 
     decile_p = np.bincount(lsoa_decile - 1, weights=lsoa_p, minlength=10)
-    eth_table = _ethnic_given_decile(p["ethnic_mix"], decile_p)
-    d_group = sample_rows(rng, eth_table, d_decile - 1)
+    if profiles is None:
+        eth_table = _ethnic_given_decile(p["ethnic_mix"], decile_p)
+        d_group = sample_rows(rng, eth_table, d_decile - 1)
+    else:  # national mode: each area's own mix, tilted towards deprivation within the area
+        eth_table = _area_ethnic_tables(profiles["ethnic_mix"], lsoa_area, lsoa_decile, lsoa_p)
+        d_group = sample_rows(rng, eth_table, lsoa_area[d_lsoa] * 10 + d_decile - 1)
     code_list, code_table = _ethnic_code_table()
     d_code = sample_rows(rng, code_table, d_group)  # index into code_list
 
@@ -339,13 +345,21 @@ def _maternity_frame(mat: dict[str, np.ndarray], rows: np.ndarray) -> pd.DataFra
 
 
 def _make_lsoas(
-    rng: np.random.Generator, n_areas: int, n_per_area: int
+    rng: np.random.Generator, n_areas: int, n_per_area: int, profiles: dict | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fictional LSOAs: area index, IMD decile (by the area's profile) and relative births."""
+    """Fictional LSOAs: area index, IMD decile (by the area's profile) and relative births; in
+    national mode (``profiles``) each area's LSOA count follows its births and its deciles its
+    own profile."""
     area_idx, deciles = [], []
     sizes = np.maximum(1, np.round(n_per_area * rng.uniform(0.85, 1.15, size=n_areas))).astype(int)
+    if profiles is not None:
+        sizes = lsoa_counts(profiles["births"], n_per_area)
     for a in range(n_areas):
-        profile = np.asarray(DEPRIVATION_PROFILES[PROFILE_CYCLE[a % len(PROFILE_CYCLE)]])
+        profile = (
+            np.asarray(DEPRIVATION_PROFILES[PROFILE_CYCLE[a % len(PROFILE_CYCLE)]])
+            if profiles is None
+            else profiles["deciles"][a]
+        )
         counts = _largest_remainder(profile / profile.sum(), sizes[a])
         dec = np.repeat(np.arange(1, 11), counts)
         deciles.append(rng.permutation(dec))
@@ -353,7 +367,10 @@ def _make_lsoas(
     decile = np.concatenate(deciles).astype(np.int64)
     score = (5.5 - decile) / 4.5
     weight = rng.gamma(8.0, 1.0 / 8.0, size=len(decile)) * (1.0 + LSOA_FERTILITY_TILT * score)
-    return np.concatenate(area_idx).astype(np.int64), decile, weight
+    area = np.concatenate(area_idx).astype(np.int64)
+    if profiles is not None:  # each area's births are its given share, whatever its deprivation
+        weight = weight / np.bincount(area, weights=weight)[area] * profiles["births"][area]
+    return area, decile, weight
 
 
 def _national_ranks(seed: int, decile: np.ndarray) -> np.ndarray:
@@ -399,6 +416,19 @@ def _ethnic_given_decile(mix: np.ndarray, decile_p: np.ndarray) -> np.ndarray:
             break
         base = np.where(ok, base * mix / np.where(ok, achieved, 1.0), 0.0)
     return table
+
+
+def _area_ethnic_tables(
+    mixes: np.ndarray, lsoa_area: np.ndarray, lsoa_decile: np.ndarray, lsoa_p: np.ndarray
+) -> np.ndarray:
+    """P(group | area, decile), rows ``area * 10 + decile - 1``: each area's mix tilted towards
+    deprivation within the area (:func:`_ethnic_given_decile` on the area's own deciles)."""
+    tables = []
+    for a, mix in enumerate(mixes):
+        mine = lsoa_area == a
+        decile_p = np.bincount(lsoa_decile[mine] - 1, weights=lsoa_p[mine], minlength=10)
+        tables.append(_ethnic_given_decile(mix, decile_p / decile_p.sum()))
+    return np.vstack(tables)
 
 
 def _ethnic_code_table() -> tuple[list[str], np.ndarray]:

@@ -131,7 +131,7 @@ def rolling_withheld(
             vectors[int(i)] = np.ones(len(covered))
         while True:
             shown = [i for i in vectors if not hidden[i]]
-            matrix = np.array([vectors[i] for i in shown]).reshape(len(shown), -1)
+            matrix = np.array([vectors[i] for i in shown]).reshape(len(shown), len(covered))
             exposed = [i for i in vectors if hidden[i] and _in_span(matrix, vectors[i])]
             if not exposed:
                 break

@@ -13,6 +13,7 @@ from birthgaps.core.errors import InputError
 from birthgaps.core.labels import outcomes_table
 from birthgaps.core.outcomes import from_params
 from birthgaps.core.provenance import label_table
+from birthgaps.core.settings import default_disclosure
 from birthgaps.core.tables import read_table
 from birthgaps.ingest.fingertips import read_snapshot, with_snapshot
 from birthgaps.ingest.national import read_lad_regions, read_reference
@@ -33,6 +34,7 @@ from birthgaps.stats.rates import (
     previous_release,
     publish_rates,
 )
+from birthgaps.stats.run_comparators import read_regions, run_reference
 from birthgaps.stats.trend_table import trend_counts, trends_table
 
 #: Columns the published rates table must have to be read back by the later rules.
@@ -101,14 +103,25 @@ def comparators_step(
     snapshot: str | Path | None,
     release: str,
     synthetic: bool,
+    cells: str | Path | None = None,
+    disclosure: Mapping | None = None,
 ) -> None:
     """Published reference (and Fingertips snapshot) -> the comparator rows the benchmark uses, in
-    each outcome's unit (CSV; ``outcomes``: the registry as rule params, ``outcome_params``)."""
+    each outcome's unit (CSV; ``outcomes``: the registry as rule params, ``outcome_params``).
+
+    With ``cells`` (config ``comparators.from_run``) England and the regions are summed from the
+    run's own cells instead (``birthgaps.stats.run_comparators``)."""
     declared = from_params(outcomes)
     source = benchmark["source"]
     if source in REFERENCE_SOURCES:
-        table = read_reference(reference)
-        if snapshot:
+        if cells is not None:
+            rules = dict(disclosure or default_disclosure())
+            table = run_reference(
+                read_table("cells", cells), read_regions(regions), declared, rules
+            )
+        else:
+            table = read_reference(reference)
+        if snapshot and cells is None:
             table = with_snapshot(table, read_snapshot(snapshot))
         out = comparator_table(table, areas, years, declared, source, read_lad_regions(regions))
     else:
