@@ -87,6 +87,23 @@ def slurm_run(request, tmp_path_factory):
     return workdir
 
 
+def job_states(ids: list[str], wait: float = 60.0) -> dict[str, str]:
+    """SLURM job id -> state as squeue lists it, waiting up to ``wait`` seconds while any job is
+    still COMPLETING (the last job's state settles a moment after snakemake has seen it end)."""
+    deadline = time.monotonic() + wait
+    while True:
+        states = subprocess.run(
+            ["squeue", "--noheader", "--states=all", "--format=%i %T", "--jobs", ",".join(ids)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        listed = dict(line.split() for line in states.splitlines())
+        if "COMPLETING" not in listed.values() or time.monotonic() > deadline:
+            return listed
+        time.sleep(2)
+
+
 @pytest.mark.workflow
 def test_every_job_ran_as_a_slurm_job_and_per_area_rules_were_grouped(slurm_run, tiny_run):
     local = job_ids(tiny_run[0] / "logs")
@@ -97,16 +114,12 @@ def test_every_job_ran_as_a_slurm_job_and_per_area_rules_were_grouped(slurm_run,
     assert not missing, f"jobs that did not run under SLURM: {missing}"
     # the ids are real jobs of this cluster, finished (MinJobAge keeps them listed for 10 minutes)
     ids = sorted(set(remote.values()), key=int)
-    states = subprocess.run(
-        ["squeue", "--noheader", "--states=all", "--format=%i %T", "--jobs", ",".join(ids)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    listed = dict(line.split() for line in states.splitlines())
+    listed = job_states(ids)
     assert {job: listed.get(job) for job in ids} == dict.fromkeys(ids, "COMPLETED")
     # figures and appendix of every area (3, fewer than group-components) share one SLURM job
-    per_area = {job for log, job in remote.items() if log.split("/")[0] in ("figures", "appendix")}
+    per_area = {
+        job for log, job in remote.items() if Path(log).parts[-2] in ("figures", "appendix")
+    }
     assert len(per_area) == 1, f"per-area jobs not grouped: {per_area}"
     assert len(ids) < len(remote)
 
