@@ -9,6 +9,9 @@ rule manifest:
     input:
         **MANIFEST_INPUTS,
         configfiles=list(workflow.configfiles),
+        # an ordering input, not checksummed: written only once the extract has passed ingest,
+        # cleaning and the cells, so a run that bad input stops leaves nothing staged
+        checked=rules.cells.output.cells,
     output:
         f"{STAGED}/manifest.json",
     log:
