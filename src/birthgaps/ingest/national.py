@@ -370,8 +370,12 @@ def lad_regions(path: str | Path) -> pd.DataFrame:
     return out.sort_values("lad_code").reset_index(drop=True)
 
 
+def read_region_table(path: str | Path) -> pd.DataFrame:
+    """The shipped LAD -> region map (``REGION_COLUMNS``), its columns checked."""
+    return _read(Path(path), REGION_COLUMNS)
+
+
 def read_lad_regions(path: str | Path) -> dict[str, str]:
     """The shipped LAD -> region map as {lad_code: region_code}."""
-    path = Path(path)
-    frame = _read(path, REGION_COLUMNS)
+    frame = read_region_table(path)
     return dict(zip(frame["lad_code"].str.strip(), frame["region_code"].str.strip(), strict=True))

@@ -17,7 +17,7 @@ import pandas as pd
 
 from birthgaps.core.disclosure import is_small, round_to_base
 from birthgaps.core.outcomes import MEASURES
-from birthgaps.ingest.national import ENGLAND, REFERENCE_COLUMNS
+from birthgaps.ingest.national import ENGLAND, REFERENCE_COLUMNS, read_region_table
 
 #: The ``source`` of every comparator summed from the run.
 RUN_SOURCE = "this release: all areas of England summed (comparators.from_run)"
@@ -71,8 +71,9 @@ def run_reference(
 
 
 def read_regions(path: str | Path) -> pd.DataFrame:
-    """The area -> region map (``lad_code``, ``lad_name``, ``region_code``, ``region_name``)."""
-    return pd.read_csv(path, dtype=str)
+    """The area -> region map (``lad_code``, ``lad_name``, ``region_code``, ``region_name``), read
+    and checked by the one reader of the shipped map (``ingest.national.read_region_table``)."""
+    return read_region_table(path)
 
 
 def area_regions(path: str | Path) -> dict[str, str]:
