@@ -194,6 +194,8 @@ RULES = [
     "funnel",
     "models",
     "workbook",
+    "changes",
+    "manifest",
     "figures",
     "appendix",
     "index",

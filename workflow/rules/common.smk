@@ -29,6 +29,17 @@ def scaled(base, per_input_mb, of=None):
     )
 
 
+def run_configfiles():
+    """The run's config files, named relative to the working directory when they lie in it: an
+    input named by its absolute path would make a copied or moved run folder look changed."""
+    here = Path.cwd().resolve()
+    named = []
+    for given in workflow.configfiles:
+        path = Path(given).resolve()
+        named.append(str(path.relative_to(here)) if path.is_relative_to(here) else str(given))
+    return named
+
+
 def manifest_inputs(config, spec, imd_lookup, area_lookup):
     """The files the provenance manifest checksums, by role (birthgaps.core.manifest): the
     extracts, the source presets, the lookups and the shipped reference data."""

@@ -8,7 +8,7 @@ MANIFEST_INPUTS = manifest_inputs(config, SPEC, IMD_LOOKUP, AREA_LOOKUP)
 rule manifest:
     input:
         **MANIFEST_INPUTS,
-        configfiles=list(workflow.configfiles),
+        configfiles=run_configfiles(),
         # an ordering input, not checksummed: written only once the extract has passed ingest,
         # cleaning and the cells, so a run that bad input stops leaves nothing staged
         checked=rules.cells.output.cells,
