@@ -58,7 +58,7 @@ def test_checksums_and_sizes_match_an_independent_computation(tmp_path):
     [entry] = manifest["inputs"]["births_extract"]
     assert entry == {
         "path": "data/births.csv",
-        "bytes": len(births.read_bytes()),
+        "bytes": f"{len(births.read_bytes()):,}",
         "sha256": digest(births),
     }
     assert manifest["config"]["files"][0]["sha256"] == digest(tmp_path / "work/config.yaml")
@@ -190,14 +190,18 @@ def test_the_published_manifest_lists_every_input_with_its_checksum(tiny_run):
         assert [e["path"] for e in manifest["inputs"][role]] == files
         for entry in manifest["inputs"][role]:
             assert entry["sha256"] == digest(workdir / entry["path"])
-            assert entry["bytes"] == (workdir / entry["path"]).stat().st_size
+            assert entry["bytes"] == f"{(workdir / entry['path']).stat().st_size:,}"
     reference = {e["path"]: e for e in manifest["inputs"]["reference"]}
     ons = "<project>/" + config["comparators"]["reference"]
     assert reference[ons]["sha256"] == digest(REPO / config["comparators"]["reference"])
     presets = [e["path"] for e in manifest["inputs"]["source_presets"]]
     assert presets and all(p.startswith("<project>/config/sources/") for p in presets)
     assert manifest["config"]["files"] == [
-        {"path": "config.yaml", "bytes": configfile.stat().st_size, "sha256": digest(configfile)}
+        {
+            "path": "config.yaml",
+            "bytes": f"{configfile.stat().st_size:,}",
+            "sha256": digest(configfile),
+        }
     ]
     assert manifest["lock_sha256"] == digest(REPO / "uv.lock")
     assert manifest["code_version"] == mf.code_version(REPO)
@@ -246,3 +250,14 @@ def test_a_changed_extract_byte_reruns_the_manifest(tiny_run, tmp_path):
     assert after["inputs"]["births_extract"][0]["sha256"] == digest(extract)
     assert after["inputs"]["births_extract"] != before["inputs"]["births_extract"]
     assert after["inputs"]["imd_lookup"] == before["inputs"]["imd_lookup"]
+
+
+def test_the_size_of_a_large_extract_never_reads_as_an_nhs_number():
+    """9434765919 passes the Modulus 11 check: as a bare size it would stop the publication scan."""
+    from birthgaps.publish.scan_rules import find_identifiers, make_context
+
+    context = make_context({"suppress_min": 1, "suppress_max": 7, "rounding_base": 5}, None)
+    assert find_identifiers('{"bytes": 9434765919}', context)  # the check sees the bare number
+    text = mf.canonical_json({"bytes": mf.size_text(9434765919)})
+    assert mf.size_text(9434765919) == "9,434,765,919"
+    assert find_identifiers(text, context) == []

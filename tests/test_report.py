@@ -34,6 +34,7 @@ from birthgaps.appendix.blocks import block_html
 from birthgaps.appendix.index import write_index
 from birthgaps.core import labels
 from birthgaps.core.errors import InputError
+from birthgaps.core.provenance import SYNTHETIC_NOTICE
 from birthgaps.core.settings import load_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,7 +112,7 @@ def test_rendered_html_has_content_but_no_code(rendered, published):
     assert '<html lang="en-GB"' in page
     assert "import " not in page and "load_appendix_inputs" not in page
     assert AREA_NAME in page
-    assert "SYNTHETIC DATA — fictional areas, not real births." in page
+    assert SYNTHETIC_NOTICE in page
     for heading in (
         "Headline findings",
         "Data and methods",
@@ -279,7 +280,7 @@ def test_write_index_links_every_area_with_banner(tmp_path):
     write_index("demo", "Demo release", AREAS, paths, True, index)
     page = index.read_text(encoding="utf-8")
     assert '<html lang="en-GB">' in page and "<title>" in page
-    assert "SYNTHETIC DATA — fictional areas, not real births." in page
+    assert SYNTHETIC_NOTICE in page
     for code, name in AREAS.items():
         assert f'<a href="appendix/{code}.html">{name}</a>' in page
     first = index.read_bytes()

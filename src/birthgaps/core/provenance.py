@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-SYNTHETIC_NOTICE = "SYNTHETIC DATA — fictional areas, not real births."
+SYNTHETIC_NOTICE = "SYNTHETIC DATA — generated births, not real ones."
 
 
 def label_table(
