@@ -29,7 +29,12 @@ from birthgaps.core.errors import InputError
 from birthgaps.models.areas import model_tables, models_table
 from birthgaps.models.fitting import fit_binomial_glm
 from birthgaps.models.notes import NOTE_COLLINEAR, NOTE_SEPARATION, NOTE_TOO_FEW, NOTE_WITHHELD
-from birthgaps.models.protect import complete_case_note, publish_model_tables, publish_models
+from birthgaps.models.protect import (
+    complete_case_note,
+    publish_model_tables,
+    publish_models,
+    round_significant,
+)
 from birthgaps.models.ratios import fit_models
 from birthgaps.models.tables import ALL_AREAS, MODEL_COLUMNS, MODELS_TABLE_COLUMNS
 
@@ -567,3 +572,14 @@ def test_published_sparse_level_is_still_too_few_events() -> None:
     odds = model_tables(cells, MODEL_CONFIG, areas, rates)["odds_ratios"]
     other = odds[(odds["outcome"] == "preterm") & (odds["level"] == "Other")]
     assert other["note"].str.startswith(NOTE_TOO_FEW).all()
+
+
+def test_significant_figures_hold_at_the_ends_of_the_float_range():
+    """A national model's p-value can be 1e-320: scaling by 10**321 overflowed and gave NaN."""
+    values = [5e-320, 1.234e-300, 0.012345, 0.5, 123456.0, 9.96e300, 0.0, np.nan, -0.0456]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow, no invalid value
+        out = round_significant(values, 2)
+    assert out[0] == pytest.approx(4.9e-320, rel=0.03) and out[0] > 0
+    assert list(out[1:7]) == [1.2e-300, 0.012, 0.5, 120000.0, 1.0e301, 0.0]
+    assert np.isnan(out[7]) and out[8] == -0.046

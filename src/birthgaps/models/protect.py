@@ -56,12 +56,14 @@ _CC_PREFIX = "complete cases: "
 
 
 def round_significant(values: Any, digits: int) -> np.ndarray:
-    """Round to ``digits`` significant figures (0 and NaN stay as they are)."""
+    """Round to ``digits`` significant figures (0 and NaN stay as they are).
+
+    Through decimal notation, not ``x * 10**k``: a p-value of 1e-320 (a large national model)
+    overflowed that scale to infinity and came out NaN, a silently missing p-value."""
     x = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
     out = x.copy()
     ok = np.isfinite(x) & (x != 0)
-    scale = digits - 1 - np.floor(np.log10(np.abs(x[ok])))
-    out[ok] = np.round(x[ok] * 10.0**scale) / 10.0**scale
+    out[ok] = [float(f"{v:.{digits - 1}e}") for v in x[ok]]
     return out
 
 
