@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,18 @@ def is_small(counts: pd.Series, low: int, high: int) -> pd.Series:
     """True where a count lies in the suppression range [low, high] (zero is not disclosive)."""
     values = pd.to_numeric(counts, errors="coerce")
     return values.between(low, high).fillna(False).astype(bool)
+
+
+def round_significant(values: Any, digits: int) -> np.ndarray:
+    """Round to ``digits`` significant figures (0 and NaN stay as they are).
+
+    Through decimal notation, not ``x * 10**k``: a p-value of 1e-320 (a national model's or
+    inequality table's) overflowed that scale to infinity and came out NaN, a missing p-value."""
+    x = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").to_numpy()
+    out = x.copy()
+    ok = np.isfinite(x) & (x != 0)
+    out[ok] = [float(f"{v:.{digits - 1}e}") for v in x[ok]]
+    return out
 
 
 def round_to_base(counts: pd.Series, base: int) -> pd.Series:

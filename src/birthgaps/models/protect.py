@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from birthgaps.core.disclosure import is_small, round_to_base
+from birthgaps.core.disclosure import is_small, round_significant, round_to_base
 from birthgaps.models.frame import MISSING_LEVELS
 from birthgaps.models.notes import STRATIFIED_WHEN_SIGNIFICANT, WITHHELD_MARKER, join_notes
 from birthgaps.models.published import Published, published_rates
@@ -53,18 +53,6 @@ _SIGNIFICANT: dict[str, int] = dict.fromkeys(
     ("p_value", "interaction_p_value", "pattern_p_value"), 2
 )
 _CC_PREFIX = "complete cases: "
-
-
-def round_significant(values: Any, digits: int) -> np.ndarray:
-    """Round to ``digits`` significant figures (0 and NaN stay as they are).
-
-    Through decimal notation, not ``x * 10**k``: a p-value of 1e-320 (a large national model)
-    overflowed that scale to infinity and came out NaN, a silently missing p-value."""
-    x = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
-    out = x.copy()
-    ok = np.isfinite(x) & (x != 0)
-    out[ok] = [float(f"{v:.{digits - 1}e}") for v in x[ok]]
-    return out
 
 
 def _split_cc(note: str) -> tuple[str, bool]:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from birthgaps.core.codes import IMD_QUINTILES
-from birthgaps.core.disclosure import is_small, round_to_base
+from birthgaps.core.disclosure import is_small, round_significant, round_to_base
 from birthgaps.core.outcomes import Outcome
 from birthgaps.stats.indicator_outcomes import IndicatorOutcome, indicator_outcomes
 from birthgaps.stats.measures import (
@@ -384,12 +384,7 @@ def _control_signed(values: pd.Series, rules: Mapping) -> tuple[pd.Series, pd.Se
 
 def _significant(values: pd.Series, digits: int) -> pd.Series:
     """Values rounded to ``digits`` significant figures (p-values keep their size when tiny)."""
-    as_float = values.astype("float64").to_numpy(na_value=np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(
-            as_float > 0, 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(as_float)))), 1.0
-        )
-    return pd.Series(np.round(as_float * scale) / scale, index=values.index, dtype="Float64")
+    return pd.Series(round_significant(values, digits), index=values.index, dtype="Float64")
 
 
 def publish_inequality(
